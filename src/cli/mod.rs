@@ -1,0 +1,101 @@
+//! Command line: parse, dispatch, map outcomes to exit codes. One file per subcommand.
+//!
+//! Exit codes: 0 ok, 1 content/config/probe failures, 2 usage errors.
+
+mod build;
+mod check;
+mod clean;
+mod init;
+pub mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bisk-docs",
+    version,
+    about = "Ops runbooks as a site whose pages check the live system"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Folder holding bisk-docs.toml and docs/ (default: the current directory).
+    #[arg(long, global = true, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Render the docs tree into a static site.
+    Build(build::BuildArgs),
+    /// Run the probes declared in the guides against a target.
+    Check(check::CheckArgs),
+    /// Scaffold a config and a small docs tree (never overwrites a file).
+    Init(init::InitArgs),
+    /// Remove the output folder.
+    Clean(clean::CleanArgs),
+}
+
+/// How a subcommand ended, beyond "ok".
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Content, config or probe problems: exit 1. Already reported.
+    #[error("{0}")]
+    Reported(String),
+    /// Bad invocation: exit 2.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Clean(args) => clean::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Reported(summary)) => {
+            if !summary.is_empty() {
+                output::error(&summary);
+            }
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(msg)) => {
+            output::error(&msg);
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            output::error(&format!("{e:#}"));
+            ExitCode::from(1)
+        }
+    }
+}

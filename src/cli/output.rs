@@ -1,0 +1,31 @@
+//! Terminal output: colour only on a TTY and never with `NO_COLOR`.
+
+use std::io::IsTerminal;
+
+pub fn color_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+fn paint(code: &str, text: &str) -> String {
+    if color_enabled() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn error(msg: &str) {
+    eprintln!("{} {msg}", paint("1;31", "error:"));
+}
+
+pub fn warning(msg: &str) {
+    eprintln!("{} {msg}", paint("1;33", "warning:"));
+}
+
+/// Prints a diagnostic, colouring its severity word.
+pub fn diagnostic(d: &crate::diag::Diagnostic) {
+    let text = d.to_string();
+    let (word, rest) = text.split_once(':').unwrap_or(("", &text));
+    let code = if d.is_error() { "1;31" } else { "1;33" };
+    eprintln!("{}:{rest}", paint(code, word));
+}

@@ -1,0 +1,442 @@
+//! `bisk-docs.toml`: the typed site configuration.
+//!
+//! Every key has a default so a bare `docs/` folder builds. Unknown keys and wrong types are
+//! errors that name the key and its file:line, because a typo in a config silently ignored
+//! is how a probe ends up pointing at the wrong Redis.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+pub const CONFIG_FILE: &str = "bisk-docs.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Site title shown in the header and the browser tab.
+    pub title: String,
+    /// Folder holding the Markdown, relative to the root.
+    pub docs_dir: PathBuf,
+    /// Default output folder of `build`, relative to the root.
+    pub out_dir: PathBuf,
+    /// Optional theme folder whose files override the embedded default theme.
+    pub theme: Option<PathBuf>,
+    /// Absolute URL the site is published at; enables `sitemap.xml`. Links stay relative.
+    pub base_url: Option<String>,
+    /// Order of the top-level sections (folder names); unlisted ones follow alphabetically.
+    pub sections: Vec<String>,
+    /// What a broken internal link or anchor does to the build.
+    pub broken_links: LinkPolicy,
+    /// The default probe target (mirrors the app's Django `CACHES` block).
+    pub redis: RedisTarget,
+    /// More named targets, chosen with `--target NAME`.
+    pub targets: BTreeMap<String, RedisTarget>,
+    /// Operator-declared commands that `command` probes may run, by name.
+    pub commands: BTreeMap<String, CommandSpec>,
+    pub probes: ProbeSettings,
+    pub serve: ServeSettings,
+    pub runbook: RunbookSettings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "Documentation".into(),
+            docs_dir: "docs".into(),
+            out_dir: "site".into(),
+            theme: None,
+            base_url: None,
+            sections: Vec::new(),
+            broken_links: LinkPolicy::Error,
+            redis: RedisTarget::default(),
+            targets: BTreeMap::new(),
+            commands: BTreeMap::new(),
+            probes: ProbeSettings::default(),
+            serve: ServeSettings::default(),
+            runbook: RunbookSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkPolicy {
+    Error,
+    Warn,
+}
+
+/// Where probes look: one Redis plus the Django cache dialect spoken there.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisTarget {
+    /// `redis://[:PASSWORD@]host:port/db` or `unix:///path.sock?db=N`. May hold a secret:
+    /// never print it; use [`RedisTarget::display_url`].
+    pub url: String,
+    pub key_prefix: String,
+    pub version: i64,
+    #[serde(deserialize_with = "de_duration")]
+    pub connect_timeout: Duration,
+    /// Whole-probe deadline.
+    #[serde(deserialize_with = "de_duration")]
+    pub deadline: Duration,
+    /// Whether probes that write (cache.roundtrip) may run against this target.
+    pub allow_writes: bool,
+}
+
+impl Default for RedisTarget {
+    fn default() -> Self {
+        RedisTarget {
+            url: "redis://127.0.0.1:6379/1".into(),
+            key_prefix: "bisk".into(),
+            version: 1,
+            connect_timeout: Duration::from_secs(1),
+            deadline: Duration::from_secs(2),
+            allow_writes: true,
+        }
+    }
+}
+
+impl RedisTarget {
+    /// The URL with any password replaced by `***`, safe for pages, logs and JSON.
+    pub fn display_url(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+// Debug must not leak the password either: configs end up in panic messages and logs.
+impl fmt::Debug for RedisTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTarget")
+            .field("url", &self.display_url())
+            .field("key_prefix", &self.key_prefix)
+            .field("version", &self.version)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("deadline", &self.deadline)
+            .field("allow_writes", &self.allow_writes)
+            .finish()
+    }
+}
+
+/// Replaces the userinfo password of a URL (and `password=`/`pass=` query values) with `***`.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest_start = scheme_end + 3;
+        let authority_end = out[rest_start..]
+            .find(['/', '?', '#'])
+            .map(|i| rest_start + i)
+            .unwrap_or(out.len());
+        if let Some(at) = out[rest_start..authority_end].rfind('@') {
+            let at = rest_start + at;
+            let userinfo = &out[rest_start..at];
+            let redacted = match userinfo.find(':') {
+                Some(colon) => format!("{}:***", &userinfo[..colon]),
+                None => "***".to_string(),
+            };
+            out.replace_range(rest_start..at, &redacted);
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let redacted: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _))
+                    if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("pass") =>
+                {
+                    format!("{k}=***")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", redacted.join("&"));
+    }
+    out
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    /// Program and arguments; never passed through a shell.
+    pub argv: Vec<String>,
+    #[serde(default = "default_command_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    #[serde(default)]
+    pub expect_exit: i32,
+    /// Regular expression the standard output must match.
+    #[serde(default)]
+    pub expect_stdout: Option<String>,
+}
+
+fn default_command_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbeSettings {
+    /// How many probes run at once.
+    pub concurrency: usize,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> Self {
+        ProbeSettings { concurrency: 8 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeSettings {
+    pub bind: String,
+    #[serde(deserialize_with = "de_duration")]
+    pub probe_interval: Duration,
+    /// Origins of static sites allowed to read probe results (CORS).
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            bind: "127.0.0.1:3000".into(),
+            probe_interval: Duration::from_secs(5),
+            allowed_origins: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunbookSettings {
+    /// Folder of the run logs, relative to the root.
+    pub runs_dir: PathBuf,
+}
+
+impl Default for RunbookSettings {
+    fn default() -> Self {
+        RunbookSettings {
+            runs_dir: "runs".into(),
+        }
+    }
+}
+
+/// Accepts `"1s"`, `"500ms"`, `"15m"` or a bare number of seconds.
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Secs(f64),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Text(s) => humantime::parse_duration(s.trim())
+            .map_err(|e| serde::de::Error::custom(format!("invalid duration {s:?}: {e}"))),
+        Raw::Secs(n) if n.is_finite() && n >= 0.0 => Ok(Duration::from_secs_f64(n)),
+        Raw::Secs(n) => Err(serde::de::Error::custom(format!(
+            "invalid duration {n}: must be a non-negative number of seconds"
+        ))),
+    }
+}
+
+impl Config {
+    /// Loads `<root>/bisk-docs.toml`, or the defaults when there is none.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let path = root.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(&text, &path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| crate::diag::line_of(text, s.start))
+                .unwrap_or(0);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        config.validate(text, path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: find_key_line(text, key),
+            message,
+        };
+        if self.probes.concurrency == 0 {
+            return Err(invalid(
+                "concurrency",
+                "`probes.concurrency` must be at least 1".into(),
+            ));
+        }
+        for (name, cmd) in &self.commands {
+            if cmd.argv.is_empty() || cmd.argv[0].is_empty() {
+                return Err(invalid(
+                    "argv",
+                    format!("`commands.{name}.argv` must name a program"),
+                ));
+            }
+        }
+        if let Some(url) = &self.base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "base_url",
+                format!("`base_url` must be an absolute http(s) URL, got {url:?}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The probe target: `[redis]`, or `[targets.NAME]` when a name is given; the
+    /// `BISK_REDIS_URL` environment variable overrides the URL of whichever is chosen.
+    pub fn target(&self, name: Option<&str>) -> Result<NamedTarget, UnknownTarget> {
+        let (name, mut target) = match name {
+            None | Some("default") => ("default".to_string(), self.redis.clone()),
+            Some(n) => match self.targets.get(n) {
+                Some(t) => (n.to_string(), t.clone()),
+                None => {
+                    return Err(UnknownTarget {
+                        name: n.to_string(),
+                        known: self.targets.keys().cloned().collect(),
+                    });
+                }
+            },
+        };
+        if let Ok(url) = std::env::var("BISK_REDIS_URL")
+            && !url.trim().is_empty()
+        {
+            target.url = url.trim().to_string();
+        }
+        Ok(NamedTarget { name, target })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NamedTarget {
+    pub name: String,
+    pub target: RedisTarget,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown target {name:?}; configured targets: default{}", known.iter().map(|k| format!(", {k}")).collect::<String>())]
+pub struct UnknownTarget {
+    pub name: String,
+    pub known: Vec<String>,
+}
+
+/// Best-effort line of the first `key =` in a TOML text, for errors found after parsing.
+fn find_key_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("bisk-docs.toml"))
+    }
+
+    #[test]
+    fn empty_config_is_all_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.redis.url, "redis://127.0.0.1:6379/1");
+        assert_eq!(c.redis.key_prefix, "bisk");
+        assert_eq!(c.redis.version, 1);
+        assert_eq!(c.redis.deadline, Duration::from_secs(2));
+        assert_eq!(c.docs_dir, PathBuf::from("docs"));
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err = parse("title = \"x\"\n\n[redis]\nurl = \"redis://h/1\"\nprefix = \"bisk\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:5:"), "{err}");
+        assert!(err.contains("prefix"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let err = parse("title = 3\n").unwrap_err().to_string();
+        assert!(err.starts_with("bisk-docs.toml:1:"), "{err}");
+    }
+
+    #[test]
+    fn durations_accept_text_and_numbers() {
+        let c = parse("[redis]\nconnect_timeout = \"250ms\"\ndeadline = 3\n").unwrap();
+        assert_eq!(c.redis.connect_timeout, Duration::from_millis(250));
+        assert_eq!(c.redis.deadline, Duration::from_secs(3));
+        assert!(parse("[redis]\ndeadline = \"soon\"\n").is_err());
+    }
+
+    #[test]
+    fn redaction_hides_passwords() {
+        assert_eq!(
+            redact_url("redis://:s3cret@h:6379/1"),
+            "redis://:***@h:6379/1"
+        );
+        assert_eq!(
+            redact_url("redis://user:p%40ss@h/2"),
+            "redis://user:***@h/2"
+        );
+        assert_eq!(
+            redact_url("unix:///run/r.sock?db=1&password=x"),
+            "unix:///run/r.sock?db=1&password=***"
+        );
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379/1"),
+            "redis://127.0.0.1:6379/1"
+        );
+        let t = RedisTarget {
+            url: "redis://:hunter2@h/1".into(),
+            ..RedisTarget::default()
+        };
+        assert!(!format!("{t:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn named_targets() {
+        let c =
+            parse("[targets.prod]\nurl = \"redis://prod:6379/1\"\nallow_writes = false\n").unwrap();
+        let t = c.target(Some("prod")).unwrap();
+        assert!(!t.target.allow_writes);
+        assert_eq!(t.target.key_prefix, "bisk");
+        let err = c.target(Some("qa")).unwrap_err().to_string();
+        assert!(err.contains("prod"), "{err}");
+    }
+}
