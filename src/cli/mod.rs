@@ -99,3 +99,34 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// Loads the config of `root`; a bad config is exit 1 with its file:line.
+pub(crate) fn load_config(root: &std::path::Path) -> Result<crate::config::Config, Failure> {
+    if !root.is_dir() {
+        return Err(Failure::Usage(format!("--root {}: no such folder", root.display())));
+    }
+    crate::config::Config::load(root).map_err(|e| Failure::Reported(e.to_string()))
+}
+
+/// Prints diagnostics (warnings only with `--verbose` or when there are no errors… always
+/// printed unless `--quiet`); returns a short count like "2 errors, 1 warning".
+pub(crate) fn print_diagnostics(diags: &[crate::diag::Diagnostic], common: &Common) -> String {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    for d in diags {
+        if d.is_error() || !common.quiet {
+            output::diagnostic(d);
+        }
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// Prints diagnostics and turns them into an exit-1 failure.
+pub(crate) fn report_diagnostics(diags: &[crate::diag::Diagnostic], common: &Common) -> Failure {
+    let summary = print_diagnostics(diags, common);
+    Failure::Reported(format!("failed: {summary}"))
+}

@@ -29,3 +29,8 @@ pub fn diagnostic(d: &crate::diag::Diagnostic) {
     let code = if d.is_error() { "1;31" } else { "1;33" };
     eprintln!("{}:{rest}", paint(code, word));
 }
+
+/// A one-line progress or summary message on stderr (stdout is kept for data, e.g. JSON).
+pub fn status(msg: &str) {
+    eprintln!("{msg}");
+}

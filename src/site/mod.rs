@@ -1,1 +1,220 @@
+//! The one orchestrator: load the docs, render every page (in parallel), check links against
+//! the whole site, then write pages, navigation, search index and assets to a [`Sink`].
+//!
+//! A page's HTML is a pure function of its Markdown plus the site index held here (titles,
+//! tree, anchors), which is what lets `serve` re-render a single page cheaply.
 
+pub mod links;
+pub mod output;
+pub mod pages;
+mod probes;
+pub mod search;
+mod sitemap;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{Config, LinkPolicy};
+use crate::content::{self, Asset, NavTree, Page};
+use crate::diag::Diagnostic;
+use crate::probe::decl::ProbeDecl;
+use crate::render::{self, Rendered};
+use crate::theme::Theme;
+
+pub use output::Sink;
+pub use pages::output_dirs;
+
+/// Choices that differ between `build`, `serve` and a static site with live probes.
+#[derive(Debug, Clone, Default)]
+pub struct OutputOptions {
+    /// Absolute URL of the published site; enables `sitemap.xml`.
+    pub base_url: Option<String>,
+    /// Pages subscribe to `serve`'s reload events.
+    pub live_reload: bool,
+    /// URL of a running `serve` whose probe API the widgets should call.
+    pub probe_api: Option<String>,
+}
+
+/// A loaded and rendered site, ready to be written.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub docs_dir: PathBuf,
+    pub theme: Theme,
+    pub pages: Vec<Page>,
+    pub assets: Vec<Asset>,
+    pub rendered: Vec<Rendered>,
+    /// Per page: the probes it declares, in document order.
+    pub probes: Vec<Vec<ProbeDecl>>,
+    /// Per page: the resolved title.
+    pub titles: Vec<String>,
+    pub tree: NavTree,
+    /// Everything found wrong, errors and warnings, with file:line.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Site {
+    /// Loads and renders everything under `root`. Problems are collected in
+    /// `diagnostics`; `Err` only when the theme itself cannot be loaded.
+    pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
+        let docs_dir = root.join(&config.docs_dir);
+        let theme = load_theme(root, &config)?;
+        let (loaded, mut diagnostics) = content::load::load(&docs_dir);
+        let pages = loaded.pages;
+
+        let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
+            .par_iter()
+            .map(|page| render_one(&docs_dir, page))
+            .collect();
+        let (rendered, probes): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
+
+        let titles: Vec<String> = pages
+            .iter()
+            .zip(&rendered)
+            .map(|(p, r)| resolve_title(p, r, &config))
+            .collect();
+        let tree = content::tree::build(&pages, &config.sections);
+
+        let mut site = Site {
+            root: root.to_path_buf(),
+            config,
+            docs_dir,
+            theme,
+            pages,
+            assets: loaded.assets,
+            rendered,
+            probes,
+            titles,
+            tree,
+            diagnostics: Vec::new(),
+        };
+        for r in &site.rendered {
+            diagnostics.extend(r.diagnostics.iter().cloned());
+        }
+        diagnostics.extend(site.check_links());
+        diagnostics.extend(site.check_probe_ids());
+        diagnostics.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+        diagnostics.dedup();
+        site.diagnostics = diagnostics;
+        Ok(site)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Path of a page's file as shown in messages.
+    pub fn display_path(&self, page: usize) -> PathBuf {
+        content::load::docs_display(&self.docs_dir, &self.pages[page].src_rel)
+    }
+
+    fn check_links(&self) -> Vec<Diagnostic> {
+        let anchors: Vec<HashSet<String>> = self
+            .rendered
+            .iter()
+            .map(|r| r.headings.iter().map(|h| h.id.clone()).collect())
+            .collect();
+        let asset_paths: Vec<PathBuf> = self.assets.iter().map(|a| a.src_rel.clone()).collect();
+        let index = links::LinkIndex::new(&self.pages, &asset_paths, anchors);
+        let as_error = self.config.broken_links == LinkPolicy::Error;
+        (0..self.pages.len())
+            .into_par_iter()
+            .flat_map_iter(|i| {
+                index.check(i, &self.rendered[i].links, &self.display_path(i), as_error)
+            })
+            .collect()
+    }
+
+    fn check_probe_ids(&self) -> Vec<Diagnostic> {
+        let mut seen: std::collections::HashMap<&str, (usize, usize)> = Default::default();
+        let mut out = Vec::new();
+        for (page, decls) in self.probes.iter().enumerate() {
+            for decl in decls {
+                if let Some((first_page, first_line)) = seen.get(decl.id.as_str()) {
+                    out.push(Diagnostic::error(
+                        self.display_path(page),
+                        decl.line,
+                        format!(
+                            "duplicate probe id `{}` (first declared at {}:{first_line})",
+                            decl.id,
+                            self.display_path(*first_page).display()
+                        ),
+                    ));
+                } else {
+                    seen.insert(&decl.id, (page, decl.line));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every declared probe, with the page that declares it.
+    pub fn all_probes(&self) -> impl Iterator<Item = (usize, &ProbeDecl)> {
+        self.probes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, decls)| decls.iter().map(move |d| (i, d)))
+    }
+
+    /// Writes the whole site. Returns the number of pages written.
+    pub fn write(&self, sink: &dyn Sink, opts: &OutputOptions) -> Result<usize, Vec<Diagnostic>> {
+        pages::write_all(self, sink, opts)
+    }
+}
+
+fn load_theme(root: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
+    let dir = config.theme.as_ref().map(|t| root.join(t));
+    Theme::load(dir.as_deref()).map_err(|e| {
+        let file = dir.unwrap_or_else(|| PathBuf::from("themes/default"));
+        vec![Diagnostic::error(file, 0, e.to_string())]
+    })
+}
+
+fn render_one(docs_dir: &Path, page: &Page) -> (Rendered, Vec<ProbeDecl>) {
+    if page.generated {
+        return (Rendered::default(), Vec::new());
+    }
+    let display = content::load::docs_display(docs_dir, &page.src_rel);
+    let input = render::RenderInput {
+        source: page.body(),
+        line_offset: page.body_line_offset,
+        src_path: &page.src_rel,
+    };
+    let mut decls = Vec::new();
+    let mut rendered = {
+        let mut hook = probes::hook(&page.src_rel, &mut decls);
+        render::render_markdown(&input, &mut hook)
+    };
+    // The renderer knows docs-relative paths; messages should name the file as the user
+    // sees it from the root.
+    for d in &mut rendered.diagnostics {
+        if d.file == page.src_rel {
+            d.file = display.clone();
+        }
+    }
+    (rendered, decls)
+}
+
+/// Front matter title, else the first H1, else a title made from the file name.
+fn resolve_title(page: &Page, rendered: &Rendered, config: &Config) -> String {
+    if let Some(t) = page.front.title.as_ref().filter(|t| !t.trim().is_empty()) {
+        return t.trim().to_string();
+    }
+    if let Some(t) = rendered.title.as_ref().filter(|t| !t.trim().is_empty()) {
+        return t.trim().to_string();
+    }
+    let folder = page.folder();
+    if page.is_index && folder.as_os_str().is_empty() {
+        return config.title.clone();
+    }
+    if page.is_index {
+        let name = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return content::title_from_name(&name);
+    }
+    content::title_from_name(&page.stem())
+}

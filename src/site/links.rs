@@ -1,0 +1,130 @@
+//! Internal link checking: every relative link and `#anchor` must land on a page, folder,
+//! file or heading of this site. External links are the reader's business.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::content::Page;
+use crate::content::paths::to_slash;
+use crate::diag::Diagnostic;
+use crate::render::{LinkRef, LinkTarget};
+
+/// What links may point at, built once per site.
+pub struct LinkIndex {
+    /// Markdown source path (slash form) → page index.
+    by_src: HashMap<String, usize>,
+    /// Folder (slash form) → its index page.
+    by_folder: HashMap<String, usize>,
+    assets: HashSet<String>,
+    /// Per page: the ids a `#fragment` may name.
+    anchors: Vec<HashSet<String>>,
+}
+
+impl LinkIndex {
+    pub fn new(pages: &[Page], asset_paths: &[PathBuf], anchors: Vec<HashSet<String>>) -> Self {
+        let mut by_src = HashMap::new();
+        let mut by_folder = HashMap::new();
+        for (i, p) in pages.iter().enumerate() {
+            if p.generated {
+                by_folder.insert(to_slash(&p.src_rel), i);
+            } else {
+                by_src.insert(to_slash(&p.src_rel), i);
+                if p.is_index {
+                    by_folder.insert(to_slash(&p.folder()), i);
+                }
+            }
+        }
+        LinkIndex {
+            by_src,
+            by_folder,
+            assets: asset_paths.iter().map(|p| to_slash(p)).collect(),
+            anchors,
+        }
+    }
+
+    /// The page a docs-relative path names: a Markdown file, a folder, or a folder's index.
+    pub fn page_for(&self, path: &Path) -> Option<usize> {
+        let key = to_slash(path);
+        if let Some(&i) = self.by_src.get(&key) {
+            return Some(i);
+        }
+        if let Some(&i) = self.by_folder.get(&key) {
+            return Some(i);
+        }
+        // `dir/README.md` written for a folder whose index is generated or is `index.md`.
+        let name = path.file_name()?.to_string_lossy();
+        if crate::content::paths::is_index_name(&name) {
+            let parent = to_slash(path.parent().unwrap_or(Path::new("")));
+            return self.by_folder.get(&parent).copied();
+        }
+        None
+    }
+
+    /// Checks one page's links; `display` is the page file as shown in messages.
+    pub fn check(
+        &self,
+        page: usize,
+        links: &[LinkRef],
+        display: &Path,
+        as_error: bool,
+    ) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut report = |line: usize, msg: String| {
+            out.push(if as_error {
+                Diagnostic::error(display, line, msg)
+            } else {
+                Diagnostic::warning(display, line, msg)
+            });
+        };
+        for link in links {
+            match &link.target {
+                LinkTarget::SamePage { anchor } => {
+                    if !self.has_anchor(page, anchor) {
+                        report(
+                            link.line,
+                            format!("broken link `{}`: no heading with id `{anchor}` on this page", link.raw),
+                        );
+                    }
+                }
+                LinkTarget::Page { path, anchor } => match self.page_for(path) {
+                    None => report(
+                        link.line,
+                        format!("broken link `{}`: no page {}", link.raw, to_slash(path)),
+                    ),
+                    Some(target) => {
+                        if let Some(anchor) = anchor
+                            && !self.has_anchor(target, anchor)
+                        {
+                            report(
+                                link.line,
+                                format!(
+                                    "broken link `{}`: {} has no heading with id `{anchor}`",
+                                    link.raw,
+                                    to_slash(path)
+                                ),
+                            );
+                        }
+                    }
+                },
+                LinkTarget::Asset { path } => {
+                    let key = to_slash(path);
+                    if !self.assets.contains(&key) && self.page_for(path).is_none() {
+                        report(
+                            link.line,
+                            format!("broken link `{}`: no file {key} in the docs folder", link.raw),
+                        );
+                    }
+                }
+                LinkTarget::OutsideDocs { raw } => report(
+                    link.line,
+                    format!("link `{raw}` points outside the docs folder; it would break in the built site"),
+                ),
+            }
+        }
+        out
+    }
+
+    fn has_anchor(&self, page: usize, anchor: &str) -> bool {
+        anchor.is_empty() || anchor == "top" || self.anchors[page].contains(anchor)
+    }
+}

@@ -1,0 +1,34 @@
+//! `sitemap.xml`, only meaningful (and only written) when the site's absolute URL is known.
+
+use crate::content::Page;
+
+pub fn sitemap(base_url: &str, pages: &[Page]) -> String {
+    let base = base_url.trim_end_matches('/');
+    let mut out = String::with_capacity(64 + pages.len() * 80);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut urls: Vec<&str> = pages.iter().map(|p| p.out_rel.as_str()).collect();
+    urls.sort_unstable();
+    for url in urls {
+        out.push_str("  <url><loc>");
+        out.push_str(&xml_escape(&format!("{base}/{url}")));
+        out.push_str("</loc></url>\n");
+    }
+    out.push_str("</urlset>\n");
+    out
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
