@@ -4,6 +4,61 @@
 //! re-render a single page in milliseconds. Anything that needs the whole site (does that
 //! link target exist? does it have that anchor?) is returned as data (`links`) and checked
 //! later by `site`.
+//!
+//! # HTML emitted
+//!
+//! Everything not listed here is pulldown-cmark's usual output (`p`, `ul`/`ol`, `table`,
+//! `blockquote`, `del`, task-list `<input disabled type="checkbox">`, …). Raw HTML in the
+//! Markdown passes through unchanged. All text the renderer adds itself is escaped.
+//!
+//! Headings (id: explicit `{#id}`, else a unique slug; `{.class}` and `key=value` kept):
+//! ```html
+//! <h2 id="key-layout" class="…">Key layout <a class="anchor" href="#key-layout" aria-hidden="true" tabindex="-1">#</a></h2>
+//! ```
+//! Alerts (`> [!NOTE]`, `[!TIP]`, `[!IMPORTANT]`, `[!WARNING]`, `[!CAUTION]`):
+//! ```html
+//! <div class="callout callout-warning" role="note" aria-label="Warning"><p class="callout-title">Warning</p>
+//! …content (paragraphs, lists)…</div>
+//! ```
+//! Code blocks (`data-lang`, `.codeblock-lang` and `language-…` only when a language is
+//! given; `.codeblock-title` only for `title="…"` in the info string):
+//! ```html
+//! <div class="codeblock" data-lang="bash"><div class="codeblock-head"><span class="codeblock-title">deploy.sh</span><span class="codeblock-lang">bash</span><button class="copy" type="button" aria-label="Copy code">Copy</button></div><pre class="hl-code"><code class="language-bash"><span class="hl-source hl-shell hl-bash">…</span></code></pre></div>
+//! ```
+//! Highlighting uses `hl-`-prefixed scope classes (`hl-keyword hl-control`, …), styled by
+//! [`highlight_css`]; `.hl-code` carries the theme's foreground and background.
+//! Sessions (`console`, and `pycon` or `python` blocks containing `>>> ` lines) mark prompts
+//! and output; an output span includes its line's newline, so the copy button can copy
+//! `code` minus `.prompt` and `.output` elements to get exactly the commands:
+//! ```html
+//! <span class="prompt">$ </span><span class="hl-…">redis-cli ping</span>
+//! <span class="output">PONG
+//! </span>
+//! ```
+//! Footnotes (ids never clash with heading ids, which avoid them):
+//! ```html
+//! <sup class="footnote-reference"><a id="fnref-1" href="#fn-1" aria-label="Footnote 1">1</a></sup>
+//! <div class="footnote-definition" id="fn-1"><sup class="footnote-definition-label">1</sup><p>… <a class="footnote-backref" href="#fnref-1" aria-label="Back to reference 1">↩</a></p></div>
+//! ```
+//! Probe fences: the hook's HTML verbatim; when the hook fails, an escaped error box:
+//! ```html
+//! <div class="render-error" role="alert"><p class="render-error-title">Probe error (line 12)</p><p class="render-error-message">…</p><pre><code>…block body…</code></pre></div>
+//! ```
+//! Links: `.md` targets are rewritten to the output `.html` (relative to this page, keeping
+//! `?query` and `#anchor`); folder links `dir/` → `dir/index.html`; docs-root asset URLs
+//! `/img/x.png` are made relative; everything else is left as written.
+
+mod alerts;
+mod code;
+mod escape;
+mod fences;
+mod highlight;
+mod links;
+mod pipeline;
+mod search_text;
+mod slug;
+
+pub use slug::slugify;
 
 use std::path::{Path, PathBuf};
 
@@ -89,11 +144,16 @@ pub struct Rendered {
 }
 
 /// Renders one page. Never fails as a whole: problems are collected in `diagnostics`.
-pub fn render_markdown(_input: &RenderInput, _probe_hook: &mut ProbeHook) -> Rendered {
-    unimplemented!("render pipeline: owned by the render work")
+pub fn render_markdown(input: &RenderInput, probe_hook: &mut ProbeHook) -> Rendered {
+    pipeline::render(input, probe_hook)
 }
 
 /// Highlighting stylesheets, `(light, dark)`, matching the classes in rendered code.
+///
+/// Each is self-scoped so that exactly one applies whatever the state: light under
+/// `<html data-theme="light">`, or with no `data-theme="dark"` and a light system
+/// preference; dark under `data-theme="dark"`, or with no `data-theme="light"` and a dark
+/// system preference. Include both, in any order.
 pub fn highlight_css() -> (String, String) {
-    unimplemented!("render pipeline: owned by the render work")
+    highlight::css_pair()
 }

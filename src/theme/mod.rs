@@ -1,1 +1,99 @@
+//! The site's look: tera templates plus static assets (CSS, JS).
+//!
+//! The default theme is compiled into the binary so an installed `bisk-docs` works anywhere;
+//! a theme folder given in the config overrides single files of it by relative path
+//! (`templates/page.html`, `static/style.css`), everything else stays default.
 
+mod context;
+mod error;
+mod files;
+mod nav;
+mod script;
+
+use std::borrow::Cow;
+use std::path::Path;
+
+pub use context::{NavLink, NotFoundContext, PageContext, TocEntry};
+pub use error::ThemeError;
+pub use nav::{NavNode, nav_js};
+pub use script::{escape_for_script, script_safe_json};
+
+use files::ThemeFiles;
+
+/// Template that renders every Markdown page.
+const PAGE_TEMPLATE: &str = "page.html";
+/// Template of the not-found page.
+const NOT_FOUND_TEMPLATE: &str = "404.html";
+
+/// A loaded theme: parsed templates and the merged static files. Immutable once loaded, so
+/// one instance is shared by all rendering threads.
+pub struct Theme {
+    tera: tera::Tera,
+    statics: Vec<(String, Cow<'static, [u8]>)>,
+}
+
+impl Theme {
+    /// Loads the embedded default theme, with the files of `override_dir` (if any) replacing
+    /// the default ones of the same relative path.
+    pub fn load(override_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        let files = ThemeFiles::load(override_dir)?;
+        let mut tera = tera::Tera::default();
+        // Tera's default escaper also rewrites `/`, which bloats every URL in the output
+        // for no safety gain in attribute values that are always quoted.
+        tera.set_escape_fn(escape_html);
+        tera.add_raw_templates(
+            files
+                .templates
+                .iter()
+                .map(|t| (t.name.as_str(), t.text.as_str())),
+        )
+        .map_err(|e| error::template_error(&e, &files.templates))?;
+        Ok(Theme {
+            tera,
+            statics: files.statics,
+        })
+    }
+
+    /// Renders one documentation page.
+    pub fn render_page(&self, ctx: &PageContext) -> Result<String, ThemeError> {
+        self.render(PAGE_TEMPLATE, ctx)
+    }
+
+    /// Renders the not-found page.
+    pub fn render_404(&self, ctx: &NotFoundContext) -> Result<String, ThemeError> {
+        self.render(NOT_FOUND_TEMPLATE, ctx)
+    }
+
+    /// Static assets, default merged with overrides, as paths relative to `static/`
+    /// (e.g. `style.css`); the site writes them under `_static/`. Sorted by path.
+    pub fn static_files(&self) -> Vec<(String, Cow<'_, [u8]>)> {
+        self.statics
+            .iter()
+            .map(|(path, bytes)| (path.clone(), Cow::Borrowed(bytes.as_ref())))
+            .collect()
+    }
+
+    fn render<T: serde::Serialize>(&self, template: &str, ctx: &T) -> Result<String, ThemeError> {
+        let context =
+            tera::Context::from_serialize(ctx).map_err(|e| error::render_error(template, &e))?;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| error::render_error(template, &e))
+    }
+}
+
+/// HTML escaping for text and quoted attribute values.
+fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + 16);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

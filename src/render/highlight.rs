@@ -1,0 +1,350 @@
+//! Build-time syntax highlighting with syntect, emitted as `hl-` prefixed CSS classes.
+//!
+//! Two grammar sets are available: syntect's bundled defaults and two-face's larger set
+//! (TOML, INI, nginx, Dockerfile, …). Each is deserialised once, lazily, and shared by
+//! every rayon worker; regexes compile on first use of a language and are cached inside
+//! the set, so the hot path takes no lock. The one global lock syntect has (its scope
+//! name repository) is avoided by caching each scope's class string per thread.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use syntect::highlighting::Theme;
+use syntect::html::{ClassStyle, css_for_theme_with_class_style};
+use syntect::parsing::{
+    BasicScopeStackOp, ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet,
+};
+
+use super::escape::escape_into;
+
+/// Prefix of every highlighting class; the theme CSS from [`css_pair`] uses the same.
+pub(crate) const CLASS_PREFIX: &str = "hl-";
+const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed {
+    prefix: CLASS_PREFIX,
+};
+
+static DEFAULT_SET: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+static EXTRA_SET: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_newlines);
+
+/// A grammar together with the set it belongs to (syntect needs both to parse).
+#[derive(Clone, Copy)]
+pub(crate) struct Grammar {
+    set: &'static SyntaxSet,
+    syntax: &'static SyntaxReference,
+}
+
+/// Which grammar set a language is looked up in first. Measured with
+/// `examples/render_bench.rs --compare-sets`: for the languages both sets know, syntect's
+/// bundled grammars are the faster ones (see the module report), so they are preferred and
+/// two-face only supplies what syntect lacks.
+fn lookup(token: &str) -> Option<Grammar> {
+    let in_set = |set: &'static SyntaxSet, tok: &str| {
+        set.find_syntax_by_token(tok)
+            .map(|syntax| Grammar { set, syntax })
+    };
+    let token = canonical_token(token);
+    match token {
+        // Grammars syntect does not bundle, or bundles only in an outdated form.
+        "toml" | "ini" | "nginx" | "dockerfile" => in_set(&EXTRA_SET, token),
+        _ => in_set(&DEFAULT_SET, token).or_else(|| in_set(&EXTRA_SET, token)),
+    }
+}
+
+/// Maps the many spellings used in info strings to a token syntect's sets resolve.
+fn canonical_token(token: &str) -> &str {
+    match token {
+        "sh" | "shell" | "zsh" | "ksh" | "bash" => "bash",
+        "py" | "python3" | "python" => "python",
+        "yml" | "yaml" => "yaml",
+        "cfg" | "conf" | "ini" | "systemd" | "service" | "timer" | "socket" | "desktop"
+        | "properties" | "editorconfig" => "ini",
+        "docker" | "containerfile" => "dockerfile",
+        "rs" => "rust",
+        "js" | "javascript" => "js",
+        "postgresql" | "psql" | "mysql" => "sql",
+        other => other,
+    }
+}
+
+/// The grammar for an info-string language (already lowercased), if any.
+pub(crate) fn grammar_for(lang: &str) -> Option<Grammar> {
+    if lang.is_empty() {
+        return None;
+    }
+    lookup(lang)
+}
+
+/// The shell grammar used for `console` sessions.
+pub(crate) fn shell_grammar() -> Option<Grammar> {
+    lookup("bash")
+}
+
+/// The Python grammar used for `pycon` sessions.
+pub(crate) fn python_grammar() -> Option<Grammar> {
+    lookup("python")
+}
+
+thread_local! {
+    /// `Scope` → `hl-source hl-shell hl-bash`. Scope names live in a process-wide mutex
+    /// inside syntect; asking it once per scope per thread keeps workers from contending.
+    static CLASS_CACHE: RefCell<HashMap<Scope, Box<str>>> = RefCell::new(HashMap::new());
+}
+
+fn push_open_span(out: &mut String, scope: Scope) {
+    out.push_str("<span class=\"");
+    CLASS_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let classes = cache.entry(scope).or_insert_with(|| {
+            let name = scope.build_string();
+            let mut classes = String::with_capacity(name.len() + 16);
+            for (i, atom) in name.split('.').enumerate() {
+                if i > 0 {
+                    classes.push(' ');
+                }
+                classes.push_str(CLASS_PREFIX);
+                // Scope atoms are grammar-defined identifiers; escaping keeps a stray quote
+                // in a third-party grammar from breaking the attribute.
+                escape_into(&mut classes, atom);
+            }
+            classes.into_boxed_str()
+        });
+        out.push_str(classes);
+    });
+    out.push_str("\">");
+}
+
+/// Highlights a stream of lines of one language, keeping parser state between lines.
+///
+/// Spans may stay open across lines (multi-line strings); [`LineHighlighter::suspend`]
+/// closes them so that foreign markup (session output) can be inserted, and the next
+/// [`LineHighlighter::line`] reopens them.
+pub(crate) struct LineHighlighter {
+    grammar: Grammar,
+    state: ParseState,
+    stack: ScopeStack,
+    /// Spans currently open in the output, one per scope on `stack`.
+    open: usize,
+    suspended: bool,
+    /// Set once the parser failed; remaining lines are emitted as plain escaped text.
+    failed: bool,
+}
+
+impl LineHighlighter {
+    pub(crate) fn new(grammar: Grammar) -> Self {
+        LineHighlighter {
+            grammar,
+            state: ParseState::new(grammar.syntax),
+            stack: ScopeStack::new(),
+            open: 0,
+            suspended: false,
+            failed: false,
+        }
+    }
+
+    /// Highlights one line (with its `\n`, if it has one) into `out`.
+    pub(crate) fn line(&mut self, line: &str, out: &mut String) {
+        if self.suspended {
+            self.suspended = false;
+            for &scope in self.stack.as_slice() {
+                push_open_span(out, scope);
+            }
+            self.open = self.stack.len();
+        }
+        if self.failed {
+            escape_into(out, line);
+            return;
+        }
+        let ops = match self.state.parse_line(line, self.grammar.set) {
+            Ok(ops) => ops,
+            Err(_) => {
+                // A grammar/regex failure (e.g. fancy-regex backtrack limit) must not lose
+                // the code: show the rest of the block unhighlighted.
+                self.failed = true;
+                escape_into(out, line);
+                return;
+            }
+        };
+        let mut cursor = 0;
+        let mut empty_span_start: Option<usize> = None;
+        for (at, op) in &ops {
+            let at = (*at).min(line.len());
+            if at > cursor {
+                escape_into(out, &line[cursor..at]);
+                cursor = at;
+                empty_span_start = None;
+            }
+            let open = &mut self.open;
+            let result = self.stack.apply_with_hook(op, |basic, _| match basic {
+                BasicScopeStackOp::Push(scope) => {
+                    empty_span_start = Some(out.len());
+                    push_open_span(out, scope);
+                    *open += 1;
+                }
+                BasicScopeStackOp::Pop => {
+                    match empty_span_start.take() {
+                        // Drop spans that would wrap nothing.
+                        Some(start) => out.truncate(start),
+                        None => out.push_str("</span>"),
+                    }
+                    *open = open.saturating_sub(1);
+                }
+            });
+            if result.is_err() {
+                self.failed = true;
+                break;
+            }
+        }
+        escape_into(out, &line[cursor..]);
+    }
+
+    /// Closes the spans left open so that non-code markup can follow.
+    pub(crate) fn suspend(&mut self, out: &mut String) {
+        for _ in 0..self.open {
+            out.push_str("</span>");
+        }
+        self.open = 0;
+        self.suspended = true;
+    }
+
+    /// Closes everything; the highlighter is done.
+    pub(crate) fn finish(mut self, out: &mut String) {
+        if !self.suspended {
+            self.suspend(out);
+        }
+    }
+}
+
+/// Theme used for the light stylesheet.
+fn light_theme() -> Theme {
+    two_face::theme::extra()
+        .get(two_face::theme::EmbeddedThemeName::Github)
+        .clone()
+}
+
+/// Theme used for the dark stylesheet.
+fn dark_theme() -> Theme {
+    two_face::theme::extra()
+        .get(two_face::theme::EmbeddedThemeName::OneHalfDark)
+        .clone()
+}
+
+/// `(light, dark)` highlighting CSS, each scoped so that exactly one applies:
+/// light for `data-theme="light"` or no choice with a light system preference, dark for
+/// `data-theme="dark"` or no choice with a dark system preference.
+pub(crate) fn css_pair() -> (String, String) {
+    let light = theme_css(&light_theme());
+    let dark = theme_css(&dark_theme());
+    let mut light_out = String::from("/* code highlighting: light (GitHub) */\n");
+    light_out.push_str(&scoped(&light, ":root[data-theme=\"light\"]"));
+    light_out.push_str("@media not all and (prefers-color-scheme: dark) {\n");
+    light_out.push_str(&scoped(&light, ":root:not([data-theme=\"dark\"])"));
+    light_out.push_str("}\n");
+    let mut dark_out = String::from("/* code highlighting: dark (One Half Dark) */\n");
+    dark_out.push_str(&scoped(&dark, ":root[data-theme=\"dark\"]"));
+    dark_out.push_str("@media (prefers-color-scheme: dark) {\n");
+    dark_out.push_str(&scoped(&dark, ":root:not([data-theme=\"light\"])"));
+    dark_out.push_str("}\n");
+    (light_out, dark_out)
+}
+
+fn theme_css(theme: &Theme) -> String {
+    // Only fails on a formatting error writing into a String, which cannot happen.
+    css_for_theme_with_class_style(theme, CLASS_STYLE).unwrap_or_default()
+}
+
+/// Prefixes every selector of every rule in `css` with `scope` and a space.
+fn scoped(css: &str, scope: &str) -> String {
+    let mut out = String::with_capacity(css.len() * 2);
+    let stripped = strip_comments(css);
+    let mut text: &str = &stripped;
+    while let Some(open) = text.find('{') {
+        let Some(close_rel) = text[open..].find('}') else {
+            break;
+        };
+        let selectors = text[..open].trim();
+        let body = &text[open + 1..open + close_rel];
+        let mut first = true;
+        for sel in selectors.split(',') {
+            let sel = sel.trim();
+            if sel.is_empty() {
+                continue;
+            }
+            if !first {
+                out.push_str(",\n");
+            }
+            first = false;
+            out.push_str(scope);
+            out.push(' ');
+            out.push_str(sel);
+        }
+        out.push_str(" {");
+        for decl in body.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            out.push(' ');
+            out.push_str(decl);
+        }
+        out.push_str(" }\n");
+        text = &text[open + close_rel + 1..];
+    }
+    out
+}
+
+fn strip_comments(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = rest.find("/*") {
+        out.push_str(&rest[..start]);
+        match rest[start + 2..].find("*/") {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoping_prefixes_every_selector() {
+        let css =
+            "/* c */\n.hl-code {\n color: #000;\n}\n.hl-a.hl-b, .hl-c .hl-d {\n color: #111;\n}\n";
+        let out = scoped(css, ":root[data-theme=\"dark\"]");
+        assert_eq!(
+            out,
+            ":root[data-theme=\"dark\"] .hl-code { color: #000; }\n\
+             :root[data-theme=\"dark\"] .hl-a.hl-b,\n:root[data-theme=\"dark\"] .hl-c .hl-d { color: #111; }\n"
+        );
+    }
+
+    #[test]
+    fn required_languages_resolve() {
+        for lang in [
+            "bash",
+            "sh",
+            "shell",
+            "zsh",
+            "python",
+            "py",
+            "toml",
+            "ini",
+            "cfg",
+            "conf",
+            "yaml",
+            "yml",
+            "json",
+            "rust",
+            "sql",
+            "nginx",
+            "dockerfile",
+            "systemd",
+        ] {
+            assert!(grammar_for(lang).is_some(), "no grammar for {lang}");
+        }
+        assert!(grammar_for("no-such-language").is_none());
+    }
+}

@@ -1,0 +1,221 @@
+//! Link classification and rewriting: `.md` links become links to the output `.html`,
+//! relative to the current page; everything internal is reported for the site to check.
+
+use std::path::{Path, PathBuf};
+
+use super::LinkTarget;
+use crate::content::paths::{output_path, relative_url, resolve_relative, root_prefix, to_slash};
+
+/// What to do with one link destination.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    /// `None` for external links (scheme, `//host`) and empty destinations.
+    pub target: Option<LinkTarget>,
+    /// Replacement URL, when the written one does not work in the output.
+    pub url: Option<String>,
+}
+
+/// True when `dest` starts with a URL scheme (`https:`, `mailto:`, `tel:`, …).
+fn has_scheme(dest: &str) -> bool {
+    let Some(colon) = dest.find(':') else {
+        return false;
+    };
+    let scheme = &dest[..colon];
+    let mut chars = scheme.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Classifies `dest` as written in the page `src_path` (docs-relative).
+pub(crate) fn resolve(dest: &str, src_path: &Path) -> Resolved {
+    let external = Resolved {
+        target: None,
+        url: None,
+    };
+    if dest.is_empty() || dest.starts_with("//") || has_scheme(dest) {
+        return external;
+    }
+    if let Some(anchor) = dest.strip_prefix('#') {
+        if anchor.is_empty() {
+            return external; // `#` alone: top of the page, nothing to check
+        }
+        return Resolved {
+            target: Some(LinkTarget::SamePage {
+                anchor: percent_decode(anchor),
+            }),
+            url: None,
+        };
+    }
+
+    let path_end = dest.find(['?', '#']).unwrap_or(dest.len());
+    let (path_part, suffix) = dest.split_at(path_end);
+    let fragment = suffix
+        .find('#')
+        .map(|i| percent_decode(&suffix[i + 1..]))
+        .filter(|f| !f.is_empty());
+    if path_part.is_empty() {
+        return external; // `?query` on the same page
+    }
+    let decoded = percent_decode(path_part);
+    let Some(resolved) = resolve_relative(src_path, &decoded) else {
+        return Resolved {
+            target: Some(LinkTarget::OutsideDocs {
+                raw: dest.to_string(),
+            }),
+            url: None,
+        };
+    };
+    let last = decoded.rsplit('/').next().unwrap_or("");
+    let is_folder = decoded.ends_with('/') || last == "." || last == "..";
+    let is_markdown = !is_folder
+        && last
+            .rsplit_once('.')
+            .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("md"));
+
+    if is_folder || is_markdown {
+        let page = if is_folder {
+            resolved.join("index.md")
+        } else {
+            resolved
+        };
+        let from = output_path(src_path);
+        let mut url = encode_path(&relative_url(&from, &output_path(&page)));
+        url.push_str(suffix);
+        return Resolved {
+            target: Some(LinkTarget::Page {
+                path: page,
+                anchor: fragment,
+            }),
+            url: Some(url),
+        };
+    }
+
+    // An asset keeps its (already encoded) relative URL: the output mirrors the docs tree.
+    // A docs-root URL (`/img/x.png`) is made relative so the site works under any prefix.
+    let url = dest
+        .strip_prefix('/')
+        .map(|rest| format!("{}{rest}", root_prefix(&output_path(src_path))));
+    Resolved {
+        target: Some(LinkTarget::Asset {
+            path: PathBuf::from(to_slash(&resolved)),
+        }),
+        url,
+    }
+}
+
+/// Decodes `%XX` escapes; malformed escapes are kept as written.
+pub(crate) fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes what would change a path's meaning in a URL. Other characters (spaces,
+/// non-ASCII) are encoded by pulldown-cmark's `href` escaping when the link is written.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '#' => out.push_str("%23"),
+            '?' => out.push_str("%3F"),
+            ' ' => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(path: &str, anchor: Option<&str>) -> Option<LinkTarget> {
+        Some(LinkTarget::Page {
+            path: PathBuf::from(path),
+            anchor: anchor.map(String::from),
+        })
+    }
+
+    #[test]
+    fn markdown_links_become_output_urls() {
+        let from = Path::new("ops/runbook.md");
+        let r = resolve("../backend/API.md#auth", from);
+        assert_eq!(r.target, page("backend/API.md", Some("auth")));
+        assert_eq!(r.url.as_deref(), Some("../backend/API.html#auth"));
+
+        let r = resolve("README.md", from);
+        assert_eq!(r.url.as_deref(), Some("index.html"));
+
+        let r = resolve("../backend/", from);
+        assert_eq!(r.target, page("backend/index.md", None));
+        assert_eq!(r.url.as_deref(), Some("../backend/index.html"));
+
+        let r = resolve("My%20Guide.md?x=1#Step%201", from);
+        assert_eq!(r.target, page("ops/My Guide.md", Some("Step 1")));
+        assert_eq!(r.url.as_deref(), Some("My%20Guide.html?x=1#Step%201"));
+
+        let r = resolve("100%25.md", from);
+        assert_eq!(r.target, page("ops/100%.md", None));
+        assert_eq!(r.url.as_deref(), Some("100%25.html"));
+    }
+
+    #[test]
+    fn other_links() {
+        let from = Path::new("ops/runbook.md");
+        for ext in [
+            "https://example.com/a.md",
+            "mailto:ops@example.com",
+            "//cdn.example.com/x.md",
+            "",
+            "#",
+        ] {
+            assert_eq!(resolve(ext, from).target, None, "{ext}");
+        }
+        assert_eq!(
+            resolve("#key-layout", from).target,
+            Some(LinkTarget::SamePage {
+                anchor: "key-layout".into()
+            })
+        );
+        let r = resolve("../../etc/passwd", from);
+        assert_eq!(
+            r.target,
+            Some(LinkTarget::OutsideDocs {
+                raw: "../../etc/passwd".into()
+            })
+        );
+        let r = resolve("img/a%20b.png", from);
+        assert_eq!(
+            r.target,
+            Some(LinkTarget::Asset {
+                path: "ops/img/a b.png".into()
+            })
+        );
+        assert_eq!(r.url, None);
+        let r = resolve("/img/logo.png", from);
+        assert_eq!(r.url.as_deref(), Some("../img/logo.png"));
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%20b%zz%4"), "a b%zz%4");
+        assert_eq!(percent_decode("%C3%BC"), "ü");
+    }
+}

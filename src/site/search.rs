@@ -1,0 +1,297 @@
+//! The client-side search index: `_static/search-index.js`.
+//!
+//! The browser loads it only when search is first used, so it must be compact. It holds:
+//! - `pages`: `[url, title, number of sections]`, in site order;
+//! - `secs`: `[anchor, heading, snippet]` for every section of every page, in page order
+//!   (a page's sections are contiguous, so a section id is enough to find its page);
+//! - `terms`: a sorted, flattened list `[term, postings, term, postings, …]` (sorted so the
+//!   client can binary-search it for prefixes);
+//! - `stop`: the stop words, so the client drops exactly the words the index left out.
+//!
+//! A postings string is `"<pages>|<sections>"`, each part a comma-separated list of base-36
+//! numbers. `<pages>` lists the pages whose *title* holds the term, as gaps between page ids.
+//! `<sections>` lists `gap * 4 + weight` per section holding the term, where weight 3 means
+//! "in the heading" and 0..=2 bucket how often it occurs in the text (1, 2–3, 4+). Title >
+//! heading > text ranking and prefix search both work from this alone; the snippet is the
+//! start of the section, which keeps the index far below the size of the text itself.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::render::SearchSection;
+use crate::theme::script_safe_json;
+
+/// One page as the search index sees it.
+pub struct SearchDoc<'a> {
+    /// Root-relative page URL, e.g. `ops/REDIS_CACHE.html`.
+    pub url: &'a str,
+    pub title: &'a str,
+    pub sections: &'a [SearchSection],
+}
+
+/// Longest snippet kept per section, in characters.
+const SNIPPET_CHARS: usize = 110;
+/// Terms longer than this (hashes, base64 blobs) are not worth their index space.
+const MAX_TERM_CHARS: usize = 32;
+
+/// English words too common to be worth indexing. The client receives this list.
+pub const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been",
+    "before", "but", "by", "can", "could", "did", "do", "does", "each", "for", "from", "had",
+    "has", "have", "he", "her", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just",
+    "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or", "other", "our",
+    "out", "over", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "up",
+    "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will",
+    "with", "would", "you", "your",
+];
+
+/// Builds the text of `_static/search-index.js`.
+pub fn build_index(docs: &[SearchDoc]) -> String {
+    let mut index = IndexBuilder::default();
+    let mut pages = Vec::with_capacity(docs.len());
+    let mut secs = Vec::new();
+    for (page_id, doc) in docs.iter().enumerate() {
+        let page_id = page_id as u32;
+        for term in unique_terms(doc.title) {
+            index.entry(&term).title_pages.push(page_id);
+        }
+        let first = secs.len();
+        for section in doc.sections {
+            if section.heading.is_empty() && section.text.trim().is_empty() {
+                continue;
+            }
+            let sec_id = secs.len() as u32;
+            index.add_section(sec_id, &section.heading, &section.text);
+            secs.push((
+                section.anchor.as_str(),
+                section.heading.as_str(),
+                snippet(&section.text),
+            ));
+        }
+        if secs.len() == first {
+            // A page without text is still found by its title, which needs a section to
+            // point at: its top.
+            secs.push(("", "", String::new()));
+        }
+        pages.push((doc.url, doc.title, secs.len() - first));
+    }
+
+    let json = script_safe_json(&IndexJson {
+        v: 1,
+        stop: STOP_WORDS,
+        pages,
+        secs,
+        terms: index.encode(),
+    });
+    format!("window.BISK_SEARCH_INDEX={json};\n")
+}
+
+#[derive(Serialize)]
+struct IndexJson<'a> {
+    v: u8,
+    stop: &'a [&'a str],
+    pages: Vec<(&'a str, &'a str, usize)>,
+    secs: Vec<(&'a str, &'a str, String)>,
+    terms: Vec<String>,
+}
+
+#[derive(Default)]
+struct Postings {
+    title_pages: Vec<u32>,
+    /// (section id, weight), section ids ascending.
+    sections: Vec<(u32, u8)>,
+}
+
+#[derive(Default)]
+struct IndexBuilder {
+    terms: HashMap<String, Postings>,
+}
+
+impl IndexBuilder {
+    fn entry(&mut self, term: &str) -> &mut Postings {
+        // Look up by &str first: most terms repeat, and this spares an allocation each time.
+        if !self.terms.contains_key(term) {
+            self.terms.insert(term.to_string(), Postings::default());
+        }
+        self.terms.get_mut(term).expect("inserted above")
+    }
+
+    fn add_section(&mut self, sec_id: u32, heading: &str, text: &str) {
+        let mut counts: HashMap<String, u8> = HashMap::new();
+        let lower = text.to_lowercase();
+        for_each_term(&lower, |t| {
+            let c = counts.entry(t.to_string()).or_insert(0);
+            *c = c.saturating_add(1);
+        });
+        for term in unique_terms(heading) {
+            counts.insert(term.to_string(), u8::MAX);
+        }
+        for (term, count) in counts {
+            let weight = match count {
+                u8::MAX => 3,
+                1 => 0,
+                2..=3 => 1,
+                _ => 2,
+            };
+            self.entry(&term).sections.push((sec_id, weight));
+        }
+    }
+
+    /// Sorted, flattened `[term, postings, …]`.
+    fn encode(self) -> Vec<String> {
+        let mut terms: Vec<(String, Postings)> = self.terms.into_iter().collect();
+        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::with_capacity(terms.len() * 2);
+        for (term, postings) in terms {
+            let mut enc = String::new();
+            let mut prev = 0u32;
+            for (i, page) in postings.title_pages.iter().enumerate() {
+                if i > 0 {
+                    enc.push(',');
+                }
+                push_base36(&mut enc, (page - prev) as u64);
+                prev = *page;
+            }
+            enc.push('|');
+            let mut prev = 0u32;
+            for (i, (sec, weight)) in postings.sections.iter().enumerate() {
+                if i > 0 {
+                    enc.push(',');
+                }
+                push_base36(&mut enc, ((sec - prev) as u64) * 4 + *weight as u64);
+                prev = *sec;
+            }
+            out.push(term);
+            out.push(enc);
+        }
+        out
+    }
+}
+
+fn push_base36(out: &mut String, mut n: u64) {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut buf = [0u8; 13];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = DIGITS[(n % 36) as usize];
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
+/// The distinct index terms of a short text (a title or heading), in first-seen order.
+fn unique_terms(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let mut out: Vec<String> = Vec::new();
+    for_each_term(&lower, |t| {
+        if !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
+        }
+    });
+    out
+}
+
+/// Calls `f` with every index term of an already lower-cased text.
+///
+/// A term is a run of letters and digits (`_`, `-`, `:`, `.` split words, so
+/// `bisk:1:enforcer:last_run` is found by any of its parts). Han and kana characters are
+/// each a term of their own, since those scripts do not separate words with spaces.
+/// One-character words, over-long words and stop words are skipped. The client's
+/// tokenizer (`search.js`) follows exactly these rules.
+pub fn for_each_term(lower: &str, mut f: impl FnMut(&str)) {
+    let mut start: Option<usize> = None;
+    let mut emit = |word: &str| {
+        let n = word.chars().count();
+        if (2..=MAX_TERM_CHARS).contains(&n) && !is_stop_word(word) {
+            f(word);
+        } else if n == 1 && word.chars().next().is_some_and(is_cjk) {
+            f(word);
+        }
+    };
+    for (i, c) in lower.char_indices() {
+        if is_cjk(c) {
+            if let Some(s) = start.take() {
+                emit(&lower[s..i]);
+            }
+            emit(&lower[i..i + c.len_utf8()]);
+        } else if c.is_alphanumeric() {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            emit(&lower[s..i]);
+        }
+    }
+    if let Some(s) = start {
+        emit(&lower[s..]);
+    }
+}
+
+fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+/// The start of a section's text, whitespace collapsed, cut at a word boundary.
+fn snippet(text: &str) -> String {
+    let mut out = String::with_capacity(SNIPPET_CHARS + 4);
+    let mut chars = 0;
+    let mut truncated = false;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if chars + n + 1 > SNIPPET_CHARS {
+            truncated = true;
+            if chars == 0 {
+                out.extend(word.chars().take(SNIPPET_CHARS));
+            }
+            break;
+        }
+        if chars > 0 {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += n;
+    }
+    if truncated {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_words_are_sorted_for_binary_search() {
+        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn base36() {
+        let mut s = String::new();
+        for n in [0, 35, 36, 1295, 1296] {
+            push_base36(&mut s, n);
+            s.push(' ');
+        }
+        assert_eq!(s, "0 z 10 zz 100 ");
+    }
+
+    #[test]
+    fn snippets_cut_at_words() {
+        let long = "word ".repeat(100);
+        let s = snippet(&long);
+        assert!(s.ends_with("word…"), "{s}");
+        assert!(s.chars().count() <= SNIPPET_CHARS + 1);
+        assert_eq!(snippet("  short\n text "), "short text");
+    }
+}

@@ -1,0 +1,59 @@
+//! The data a theme template sees. Field names are the template variables.
+
+use serde::Serialize;
+
+/// A link in the page chrome (breadcrumbs, prev/next, a section's child list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NavLink {
+    pub title: String,
+    /// Relative to the page being rendered.
+    pub url: String,
+}
+
+/// One entry of the per-page table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    /// 2 or 3.
+    pub level: u8,
+    /// Heading id, the fragment to link to.
+    pub id: String,
+    pub text: String,
+}
+
+/// Everything `page.html` renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageContext {
+    pub site_title: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// Rendered page HTML, inserted unescaped.
+    pub content: String,
+    pub toc: Vec<TocEntry>,
+    pub breadcrumbs: Vec<NavLink>,
+    pub prev: Option<NavLink>,
+    pub next: Option<NavLink>,
+    /// Relative prefix from this page to the site root: `""`, `"../"`, …
+    pub root: String,
+    /// This page's output path from the root, e.g. `ops/REDIS_CACHE.html`.
+    pub page_url: String,
+    pub section: Option<String>,
+    pub is_home: bool,
+    /// Pages of this folder, for section index pages (navigation without JS).
+    pub children: Vec<NavLink>,
+    /// Docs-relative source path, shown in the footer.
+    pub edit_path: String,
+    pub generator: String,
+    pub live_reload: bool,
+    /// Base URL of the probe API, emitted as `<meta name="bisk-probe-api">` when set.
+    pub probe_api: Option<String>,
+}
+
+/// Everything `404.html` renders.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotFoundContext {
+    pub site_title: String,
+    /// Prefix to the site root. The 404 page is served at arbitrary depths, so this is only
+    /// right when it is absolute (derived from a configured base URL); with `""` the page
+    /// is self-contained and finds its way home with a script.
+    pub root: String,
+}
