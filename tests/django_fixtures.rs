@@ -220,3 +220,66 @@ fn encoder_reproduces_django_bytes() {
     }
     assert!(checked >= 50, "only {checked} fixtures re-encoded");
 }
+
+/// `to_json` follows the same conventions as the fixtures, so it matches `expected_json`
+/// exactly (for unsupported values: the class; the fixtures hold a repr we never build).
+#[test]
+fn json_shape_matches_expected_json() {
+    for f in fixtures() {
+        let got = decode(&f.raw).unwrap().to_json();
+        let want = &f.entry["expected_json"];
+        if let Some(class) = want.get("$unsupported") {
+            assert_eq!(&got["$unsupported"], class, "{}", f.name);
+        } else {
+            assert_eq!(&got, want, "{}", f.name);
+        }
+    }
+}
+
+/// Plain data displays exactly as Python's repr.
+#[test]
+fn display_of_plain_values_is_python_repr() {
+    let mut checked = 0;
+    for f in fixtures() {
+        let plain = [
+            "str", "int", "float", "bool", "NoneType", "list", "dict", "tuple", "bytes",
+        ];
+        if !plain.contains(&f.entry["python_type"].as_str().unwrap_or("")) {
+            continue;
+        }
+        let shown = decode(&f.raw).unwrap().to_display();
+        assert_eq!(
+            shown,
+            f.entry["python_repr"].as_str().unwrap(),
+            "{}",
+            f.name
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked}");
+}
+
+#[test]
+fn datetimes_display_with_their_zone() {
+    let show = |name: &str| {
+        decode(&std::fs::read(fixture_dir().join(name)).unwrap())
+            .unwrap()
+            .to_display()
+    };
+    assert_eq!(
+        show("dt_aware_utc.bin"),
+        "2025-01-02 03:04:05.678901+00:00 (UTC)"
+    );
+    assert_eq!(
+        show("dt_aware_utc_no_us.bin"),
+        "2025-01-02 03:04:05+00:00 (UTC)"
+    );
+    assert_eq!(
+        show("dt_aware_plus0530.bin"),
+        "2025-01-02 08:34:05.678901+05:30 (UTC+05:30)"
+    );
+    assert_eq!(
+        show("dt_naive.bin"),
+        "2025-01-02 03:04:05.678901 (naive, no time zone)"
+    );
+}
