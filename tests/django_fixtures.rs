@@ -220,3 +220,137 @@ fn encoder_reproduces_django_bytes() {
     }
     assert!(checked >= 50, "only {checked} fixtures re-encoded");
 }
+
+/// `to_json` follows the same conventions as the fixtures, so it matches `expected_json`
+/// exactly (for unsupported values: the class; the fixtures hold a repr we never build).
+#[test]
+fn json_shape_matches_expected_json() {
+    for f in fixtures() {
+        let got = decode(&f.raw).unwrap().to_json();
+        let want = &f.entry["expected_json"];
+        if let Some(class) = want.get("$unsupported") {
+            assert_eq!(&got["$unsupported"], class, "{}", f.name);
+        } else {
+            assert_eq!(&got, want, "{}", f.name);
+        }
+    }
+}
+
+/// Plain data displays exactly as Python's repr.
+#[test]
+fn display_of_plain_values_is_python_repr() {
+    let mut checked = 0;
+    for f in fixtures() {
+        let plain = [
+            "str", "int", "float", "bool", "NoneType", "list", "dict", "tuple", "bytes",
+        ];
+        if !plain.contains(&f.entry["python_type"].as_str().unwrap_or("")) {
+            continue;
+        }
+        let shown = decode(&f.raw).unwrap().to_display();
+        assert_eq!(
+            shown,
+            f.entry["python_repr"].as_str().unwrap(),
+            "{}",
+            f.name
+        );
+        checked += 1;
+    }
+    assert!(checked >= 30, "{checked}");
+}
+
+#[test]
+fn datetimes_display_with_their_zone() {
+    let show = |name: &str| {
+        decode(&std::fs::read(fixture_dir().join(name)).unwrap())
+            .unwrap()
+            .to_display()
+    };
+    assert_eq!(
+        show("dt_aware_utc.bin"),
+        "2025-01-02 03:04:05.678901+00:00 (UTC)"
+    );
+    assert_eq!(
+        show("dt_aware_utc_no_us.bin"),
+        "2025-01-02 03:04:05+00:00 (UTC)"
+    );
+    assert_eq!(
+        show("dt_aware_plus0530.bin"),
+        "2025-01-02 08:34:05.678901+05:30 (UTC+05:30)"
+    );
+    assert_eq!(
+        show("dt_naive.bin"),
+        "2025-01-02 03:04:05.678901 (naive, no time zone)"
+    );
+}
+
+/// Values pickled by CPython 3.11 / Django 5.2 on the development machine (see
+/// generated/generate.py): every opcode family, protocols 0–5, zones, size boundaries.
+#[test]
+fn generated_cases_decode_and_reencode() {
+    let path = fixture_dir().join("generated/cases.json");
+    let doc: Json = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    assert!(cases.len() >= 60);
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let raw = unhex(case["hex"].as_str().unwrap());
+        let want = &case["expected_json"];
+        let decoded = decode(&raw);
+        if let Some(error) = want.get("$error") {
+            match &decoded {
+                Err(e) if format!("{e:?}").starts_with(error.as_str().unwrap()) => {}
+                other => failures.push(format!("{name}: expected error {error}, got {other:?}")),
+            }
+            continue;
+        }
+        let value = match decoded {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let got = value.to_json();
+        if !same_json(&got, want) {
+            failures.push(format!("{name}:\n got  {got}\n want {want}"));
+            continue;
+        }
+        if case["encode"].as_bool() == Some(true) {
+            match encode(&value) {
+                Ok(bytes) if bytes == raw => {}
+                Ok(bytes) => failures.push(format!(
+                    "{name}: encoder differs\n got  {}\n want {}",
+                    &hex(&bytes)[..hex(&bytes).len().min(400)],
+                    &hex(&raw)[..hex(&raw).len().min(400)]
+                )),
+                Err(e) => failures.push(format!("{name}: encode failed: {e}")),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// JSON equality where `{"$unsupported": class}` matches on the class alone.
+fn same_json(got: &Json, want: &Json) -> bool {
+    match (got, want) {
+        (Json::Object(g), Json::Object(w)) if w.contains_key("$unsupported") => {
+            g.get("$unsupported") == w.get("$unsupported")
+        }
+        (Json::Object(g), Json::Object(w)) => {
+            g.len() == w.len()
+                && w.iter()
+                    .all(|(k, wv)| g.get(k).is_some_and(|gv| same_json(gv, wv)))
+        }
+        (Json::Array(g), Json::Array(w)) => {
+            g.len() == w.len() && g.iter().zip(w).all(|(a, b)| same_json(a, b))
+        }
+        _ => got == want,
+    }
+}

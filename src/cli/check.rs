@@ -1,15 +1,323 @@
-//! `bisk-docs check`: run declared probes headlessly.
+//! `bisk-docs check`: run declared probes headlessly, for operators, deploy scripts and CI.
+//!
+//! Exit codes: 0 nothing failed (warn passes unless `--strict`), 1 a probe failed or
+//! errored, 2 usage/config/declaration errors (unknown target, bad probe block, unknown id).
 
-use clap::Args;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use super::{Common, Failure};
+use clap::{Args, ValueEnum};
+
+use super::{Common, Failure, output};
+use crate::config::Config;
+use crate::probe::result::{ProbeResult, Status, Tally};
+use crate::probe::{RunOptions, discover, runner};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: Common,
+    /// Pages to check (docs-relative, or paths under the docs folder); default: all.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Named target from `[targets.NAME]` (default: `[redis]`).
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Run only the probes with these ids (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Treat warnings as failures.
+    #[arg(long)]
+    pub strict: bool,
+    /// Skip probes that write (cache.roundtrip).
+    #[arg(long)]
+    pub read_only: bool,
 }
 
-pub fn run(_args: CheckArgs) -> Result<(), Failure> {
-    Err(Failure::Usage("check: not built yet".into()))
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Junit,
+}
+
+pub fn run(args: CheckArgs) -> Result<(), Failure> {
+    let root = &args.common.root;
+    let config = Config::load(root).map_err(|e| Failure::Usage(e.to_string()))?;
+    let named = config
+        .target(args.target.as_deref())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let docs_dir = root.join(&config.docs_dir);
+    if !docs_dir.is_dir() {
+        return Err(Failure::Usage(format!(
+            "docs folder {} does not exist",
+            docs_dir.display()
+        )));
+    }
+    let paths: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .map(|p| {
+            // Accept paths relative to the root or the current directory.
+            if p.is_relative() && root.join(p).exists() && !p.exists() {
+                root.join(p)
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    let mut decls = match discover::discover(&docs_dir, &paths) {
+        Ok(d) => d,
+        Err(diags) => {
+            for d in &diags {
+                output::diagnostic(d);
+            }
+            let n = diags.iter().filter(|d| d.is_error()).count();
+            return Err(Failure::Usage(format!("{n} probe declaration error(s)")));
+        }
+    };
+    if !args.only.is_empty() {
+        let unknown: Vec<&String> = args
+            .only
+            .iter()
+            .filter(|id| !decls.iter().any(|d| &d.id == *id))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Failure::Usage(format!(
+                "no probe with id {}",
+                unknown
+                    .iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        decls.retain(|d| args.only.contains(&d.id));
+    }
+    // Probes naming a target that does not exist are a config error, found before running.
+    for d in &decls {
+        if let Some(t) = &d.target
+            && let Err(e) = config.target(Some(t))
+        {
+            return Err(Failure::Usage(format!(
+                "{}:{}: probe {:?}: {e}",
+                d.page.display(),
+                d.line,
+                d.id
+            )));
+        }
+    }
+    let options = RunOptions {
+        target: Some(named.name.clone()),
+        read_only: args.read_only,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(e.into()))?;
+    let started = std::time::Instant::now();
+    let results = rt.block_on(runner::run_all(Arc::new(config), options, &decls));
+    let wall = started.elapsed();
+
+    let mut stdout = std::io::stdout().lock();
+    let text = match args.format {
+        Format::Text => text_report(&results, wall, args.common.quiet),
+        Format::Json => json_report(&results, &named.name, &named.target.display_url(), wall),
+        Format::Junit => junit_report(&results, wall, args.strict),
+    };
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+
+    let tally = Tally::of(&results);
+    let failed = tally.fail + tally.error + if args.strict { tally.warn } else { 0 };
+    if failed > 0 {
+        Err(Failure::Reported(String::new()))
+    } else {
+        Ok(())
+    }
+}
+
+fn paint(code: &str, text: &str) -> String {
+    use std::io::IsTerminal;
+    let on = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn status_cell(s: Status) -> String {
+    let word = format!("{} {:<7}", s.icon(), s.word());
+    let code = match s {
+        Status::Pass => "32",
+        Status::Warn => "33",
+        Status::Fail | Status::Error => "1;31",
+        Status::Skipped => "2",
+    };
+    paint(code, &word)
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// The table: status, title, summary, duration; hints under non-passing rows.
+pub fn text_report(results: &[ProbeResult], wall: std::time::Duration, quiet: bool) -> String {
+    let mut out = String::new();
+    let width = results
+        .iter()
+        .map(|r| r.title.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 48);
+    for r in results {
+        if quiet && matches!(r.status, Status::Pass | Status::Skipped) {
+            continue;
+        }
+        let title: String = one_line(&r.title).chars().take(width).collect();
+        out.push_str(&format!(
+            "{}  {:<width$}  {:>8.1} ms  {}\n",
+            status_cell(r.status),
+            title,
+            r.duration_ms,
+            one_line(&r.summary),
+        ));
+        if r.status != Status::Pass
+            && let Some(h) = &r.hint
+        {
+            let link = h
+                .link
+                .as_deref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
+            out.push_str(&format!("{:11}{}{}\n", "", one_line(&h.text), link));
+        }
+    }
+    let t = Tally::of(results);
+    out.push_str(&format!(
+        "\n{} probes: {} pass, {} warn, {} fail, {} error, {} skipped in {:.0} ms\n",
+        t.total,
+        t.pass,
+        t.warn,
+        t.fail,
+        t.error,
+        t.skipped,
+        wall.as_secs_f64() * 1000.0
+    ));
+    out
+}
+
+/// One JSON document: `{"target", "summary", "wall_ms", "results": [...]}`.
+pub fn json_report(
+    results: &[ProbeResult],
+    target: &str,
+    url: &str,
+    wall: std::time::Duration,
+) -> String {
+    let doc = serde_json::json!({
+        "target": { "name": target, "url": url },
+        "summary": Tally::of(results),
+        "wall_ms": (wall.as_secs_f64() * 1e4).round() / 10.0,
+        "results": results,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+fn xml(s: &str) -> String {
+    // XML 1.0 forbids most control characters even escaped.
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: one testsuite per page, one testcase per probe.
+pub fn junit_report(results: &[ProbeResult], wall: std::time::Duration, strict: bool) -> String {
+    let t = Tally::of(results);
+    let failures = t.fail + if strict { t.warn } else { 0 };
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"bisk-docs check\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n",
+        t.total,
+        t.error,
+        t.skipped,
+        wall.as_secs_f64()
+    ));
+    let mut pages: Vec<&str> = results.iter().map(|r| r.page.as_str()).collect();
+    pages.dedup();
+    for page in pages {
+        let rs: Vec<&ProbeResult> = results.iter().filter(|r| r.page == page).collect();
+        let pt = Tally::of(&rs.iter().map(|r| (*r).clone()).collect::<Vec<_>>());
+        out.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">\n",
+            xml(page),
+            pt.total,
+            pt.fail + if strict { pt.warn } else { 0 },
+            pt.error,
+            pt.skipped
+        ));
+        for r in rs {
+            out.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{} ({})\" time=\"{:.4}\">\n",
+                xml(&r.check),
+                xml(&r.title),
+                xml(&r.id),
+                r.duration_ms / 1000.0
+            ));
+            let detail = format!(
+                "{}\nexpected: {}\nobserved: {}\n{}",
+                r.summary,
+                r.expected.as_deref().unwrap_or("-"),
+                r.observed.as_deref().unwrap_or("-"),
+                r.hint
+                    .as_ref()
+                    .map(|h| format!("hint: {} {}", h.text, h.link.as_deref().unwrap_or("")))
+                    .unwrap_or_default()
+            );
+            match r.status {
+                Status::Fail => out.push_str(&format!(
+                    "      <failure message=\"{}\" type=\"fail\">{}</failure>\n",
+                    xml(&r.summary),
+                    xml(&detail)
+                )),
+                Status::Warn if strict => out.push_str(&format!(
+                    "      <failure message=\"{}\" type=\"warn\">{}</failure>\n",
+                    xml(&r.summary),
+                    xml(&detail)
+                )),
+                Status::Error => out.push_str(&format!(
+                    "      <error message=\"{}\" type=\"error\">{}</error>\n",
+                    xml(&r.summary),
+                    xml(&detail)
+                )),
+                Status::Skipped => out.push_str(&format!(
+                    "      <skipped message=\"{}\"/>\n",
+                    xml(&r.summary)
+                )),
+                Status::Warn => out.push_str(&format!(
+                    "      <system-out>WARN: {}</system-out>\n",
+                    xml(&detail)
+                )),
+                Status::Pass => {}
+            }
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
 }

@@ -7,8 +7,11 @@
 
 pub mod bigint;
 pub mod decode;
+pub mod display;
 pub mod encode;
+pub mod json;
 pub mod key;
+pub mod time;
 pub mod value;
 
 pub use decode::{DecodeError, Limits, decode, decode_with};

@@ -1,1 +1,20 @@
+//! Live probes: declared in Markdown (```probe fences), run against Redis and the host.
+//!
+//! - [`decl`] parses a declaration; [`discover`] finds them in a docs tree.
+//! - [`runner`] runs them (async, capped, deadlines, shared connections) through the fixed
+//!   [`catalogue`] of checks, producing [`result::ProbeResult`]s.
+//! - [`widget`] renders declarations and results as HTML for the site.
 
+pub mod catalogue;
+pub mod connect;
+pub mod decl;
+pub mod discover;
+pub mod hint;
+pub mod pyval;
+pub mod result;
+pub mod runner;
+pub mod widget;
+
+pub use decl::{Check, DeclError, ProbeDecl};
+pub use result::{ProbeResult, Status};
+pub use runner::{RunOptions, Runner};

@@ -208,9 +208,12 @@ pub fn for_each_term(lower: &str, mut f: impl FnMut(&str)) {
     let mut start: Option<usize> = None;
     let mut emit = |word: &str| {
         let n = word.chars().count();
-        if (2..=MAX_TERM_CHARS).contains(&n) && !is_stop_word(word) {
-            f(word);
-        } else if n == 1 && word.chars().next().is_some_and(is_cjk) {
+        let wanted = if n == 1 {
+            word.chars().next().is_some_and(is_cjk)
+        } else {
+            n <= MAX_TERM_CHARS && !is_stop_word(word)
+        };
+        if wanted {
             f(word);
         }
     };

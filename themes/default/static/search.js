@@ -1,6 +1,6 @@
 // bisk-docs: client-side search. The index (_static/search-index.js, built by
 // src/site/search.rs, which documents its format) is injected as a <script> the first time
-// search is used: a script tag, because fetch() of file:// URLs is blocked by browsers.
+// search is used: browsers block data requests to file:// URLs, but a <script src> loads.
 (function () {
   "use strict";
   var doc = document;

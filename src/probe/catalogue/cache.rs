@@ -1,0 +1,395 @@
+//! `cache.roundtrip` (the guide's sanity test, written exactly as Django writes) and
+//! `cache.key` (read one Django key, diagnosing misses against the `(nil)` gotchas).
+
+use std::time::Instant;
+
+use redis::aio::MultiplexedConnection;
+
+use super::{glob_escape, key_text, ms_since, pipe, query, scan, ttl_words};
+use crate::django::PyValue;
+use crate::probe::connect::{Endpoint, ProbeError};
+use crate::probe::decl::{KeyParams, Literal, Presence, RoundtripParams};
+use crate::probe::hint;
+use crate::probe::pyval;
+use crate::probe::result::{Outcome, Status};
+use crate::probe::runner::Ctx;
+
+/// Most SCAN calls one probe makes (COUNT 1000 each: a million keys).
+const SCAN_CALLS: usize = 1000;
+/// DB indexes searched when a key is missing (Redis' default `databases 16`).
+const OTHER_DBS: i64 = 16;
+
+pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    let target = &ctx.session.named;
+    if ctx.read_only {
+        return Ok(Outcome::skipped(
+            "this run is read-only; the round-trip writes a key",
+        ));
+    }
+    if !target.target.allow_writes {
+        return Ok(Outcome::skipped(format!(
+            "writes are off for target {} (allow_writes = false); the round-trip writes a key",
+            target.name
+        )));
+    }
+    let ep = ctx.session.endpoint()?;
+    let mut conn = ctx.session.conn().await?;
+    let key = pyval::key(&target.target, &p.key);
+    let value = PyValue::Str(p.value.clone());
+    let stored = pyval::encode(&value).map_err(|e| {
+        ProbeError::new(
+            crate::probe::connect::ErrorKind::Other,
+            format!("cannot encode the value as Django would: {e}"),
+            None,
+        )
+    })?;
+    let t = Instant::now();
+    // Django sends exactly SET key <pickle> EX ttl; read back and TTL in the same trip.
+    let ((), back, ttl): ((), Option<Vec<u8>>, i64) = pipe(
+        ep,
+        &mut conn,
+        redis::pipe()
+            .cmd("SET")
+            .arg(&key)
+            .arg(&stored)
+            .arg("EX")
+            .arg(p.ttl)
+            .cmd("GET")
+            .arg(&key)
+            .cmd("TTL")
+            .arg(&key),
+    )
+    .await?;
+    let rtt = ms_since(t);
+    let found = scan(ep, &mut conn, &glob_escape(&key), 1, SCAN_CALLS).await?;
+    let expected = pyval::display(&value);
+    let mut out = Outcome::pass(format!(
+        "wrote and read back {expected} at {key}, TTL {ttl} s"
+    ))
+    .expected(format!("{expected}, TTL in (0, {}] s", p.ttl))
+    .evidence("key", key.clone())
+    .evidence("db", ep.db.to_string())
+    .evidence(
+        "command",
+        format!(
+            "SET {key} <{} bytes, pickle protocol 5> EX {}",
+            stored.len(),
+            p.ttl
+        ),
+    )
+    .evidence("stored bytes", hex_preview(&stored, 64))
+    .evidence("TTL", ttl_words(ttl))
+    .evidence("SET+GET+TTL round trip", rtt);
+    let Some(back) = back else {
+        return Ok(Outcome {
+            status: Status::Fail,
+            summary: format!("wrote {key} but reading it back found nothing (evicted at once?)"),
+            ..out
+        }
+        .observed("(nil)")
+        .hint(hint::ping_gotchas(
+            "Check maxmemory/eviction and that nothing deletes the key.",
+        )));
+    };
+    let decoded = pyval::decode(&back);
+    out = out.observed(match &decoded {
+        Ok(v) => format!("{}, TTL {}", pyval::display(v), ttl_words(ttl)),
+        Err(e) => format!("undecodable: {e}"),
+    });
+    if back != stored || decoded.as_ref().ok() != Some(&value) {
+        out.status = Status::Fail;
+        out.summary = format!("{key} read back differently from what was written");
+        return Ok(out.hint(hint::pickled(
+            "Something else rewrites this key; Django reads pickles only.",
+        )));
+    }
+    if !(ttl > 0 && ttl <= p.ttl as i64) {
+        out.status = Status::Fail;
+        out.summary = format!(
+            "{key} has TTL {} instead of (0, {}] s",
+            ttl_words(ttl),
+            p.ttl
+        );
+        return Ok(out.hint(hint::ping_gotchas(
+            "Expiry does not work as Django expects.",
+        )));
+    }
+    if !found.keys.iter().any(|k| k == key.as_bytes()) {
+        out.status = Status::Fail;
+        out.summary = if found.complete {
+            format!("SCAN for {key} did not find it although GET did")
+        } else {
+            format!("SCAN for {key} stopped after {SCAN_CALLS} calls without finding it")
+        };
+        return Ok(out.hint(hint::keys_missing()));
+    }
+    Ok(out.evidence("SCAN", format!("found {key} (MATCH {})", glob_escape(&key))))
+}
+
+pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    let target = &ctx.session.named.target;
+    let ep = ctx.session.endpoint()?;
+    let mut conn = ctx.session.conn().await?;
+    let key = pyval::key(target, &p.key);
+    let t = Instant::now();
+    let (raw, ttl): (Option<Vec<u8>>, i64) = pipe(
+        ep,
+        &mut conn,
+        redis::pipe().cmd("GET").arg(&key).cmd("TTL").arg(&key),
+    )
+    .await?;
+    let rtt = ms_since(t);
+    let base = |status: Status, summary: String| {
+        Outcome::new(status, summary)
+            .evidence("key", key.clone())
+            .evidence("db", ep.db.to_string())
+            .evidence("TTL", ttl_words(ttl))
+            .evidence("GET+TTL round trip", rtt.clone())
+    };
+    let Some(raw) = raw else {
+        if p.expect == Presence::Absent {
+            return Ok(base(Status::Pass, format!("{key} is absent, as expected"))
+                .expected("absent")
+                .observed("(nil)"));
+        }
+        let found = locate(ep, &mut conn, target, &p.key).await?;
+        let (summary, hint) = miss_words(&key, ep.db, found.as_ref());
+        let mut out = base(Status::Fail, summary)
+            .expected("present")
+            .observed("(nil)")
+            .hint(hint);
+        if let Some(f) = &found {
+            out = out.evidence("found instead", format!("{} in db {}", f.name, f.db));
+        }
+        return Ok(out);
+    };
+    let value = match pyval::decode(&raw) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(base(Status::Fail, format!("{key} holds a value Django cannot read: {e}"))
+                .observed(format!("undecodable ({} bytes): {}", raw.len(), hex_preview(&raw, 32)))
+                .hint(hint::pickled("Django stores pickles (or ASCII ints); a raw value written by hand breaks cache.get().")));
+        }
+    };
+    let shown = pyval::display(&value);
+    if p.expect == Presence::Absent {
+        return Ok(
+            base(Status::Fail, format!("{key} exists but should be absent"))
+                .expected("absent")
+                .observed(shown)
+                .hint(hint::keys_missing()),
+        );
+    }
+    let mut problems: Vec<String> = Vec::new();
+    let mut expected: Vec<String> = vec!["present".into()];
+    let mut hint_for = None;
+    if let Some(lit) = &p.equals {
+        expected.push(format!("equal to {lit}"));
+        if !literal_matches(lit, &value) {
+            problems.push(format!("value is {shown}, expected {lit}"));
+        }
+    }
+    let mut observed = shown.clone();
+    if let Some(max_age) = p.max_age {
+        let limit = humantime::format_duration(max_age).to_string();
+        expected.push(format!("newer than {limit}"));
+        match pyval::instant_of(&value, ctx.now) {
+            Some(inst) => {
+                observed = inst.shown.clone();
+                let age = ctx.now.duration_since(inst.at);
+                if age.as_secs() > max_age.as_secs() as i64 {
+                    problems.push(format!("{} — older than {limit}", inst.shown));
+                    hint_for = hint::enforcer_panel(
+                        "The writer stopped updating this key; check its service and logs.",
+                    );
+                }
+                if inst.naive {
+                    observed.push_str(" (naive datetime: no time zone; read as UTC)");
+                }
+            }
+            None => problems.push(format!(
+                "value {shown} is not a datetime, so max_age cannot apply"
+            )),
+        }
+    }
+    if let Some(true) = p.persistent {
+        expected.push("no expiry".into());
+        if ttl != -1 {
+            problems.push(format!(
+                "TTL is {} but the key should not expire",
+                ttl_words(ttl)
+            ));
+            hint_for = hint::default_timeout();
+        }
+    }
+    if let Some(false) = p.persistent {
+        expected.push("an expiry".into());
+        if ttl == -1 {
+            problems.push("the key never expires".into());
+        }
+    }
+    if let Some(lo) = p.min_ttl {
+        expected.push(format!("TTL ≥ {lo} s"));
+        if ttl >= 0 && ttl < lo as i64 {
+            problems.push(format!("TTL {ttl} s is below {lo} s"));
+        }
+    }
+    if let Some(hi) = p.max_ttl {
+        expected.push(format!("TTL ≤ {hi} s"));
+        if ttl == -1 || ttl > hi as i64 {
+            problems.push(format!("TTL {} exceeds {hi} s", ttl_words(ttl)));
+        }
+    }
+    let out = if problems.is_empty() {
+        base(
+            Status::Pass,
+            format!("{key} = {}", bounded_inline(&observed)),
+        )
+    } else {
+        base(Status::Fail, format!("{key}: {}", problems.join("; "))).hint(hint_for.or_else(|| {
+            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
+        }))
+    };
+    Ok(out
+        .expected(expected.join(", "))
+        .observed(observed)
+        .evidence("stored bytes", hex_preview(&raw, 48)))
+}
+
+fn bounded_inline(s: &str) -> String {
+    crate::probe::result::bound(&s.replace('\n', "⏎"), 120)
+}
+
+fn literal_matches(lit: &Literal, v: &PyValue) -> bool {
+    match (lit, v) {
+        (Literal::Str(a), PyValue::Str(b)) => a == b,
+        (Literal::Int(a), PyValue::Int(b)) => a == b,
+        (Literal::Int(a), PyValue::BigInt(b)) => a.to_string() == *b,
+        (Literal::Bool(a), PyValue::Bool(b)) => a == b,
+        (Literal::Float(a), PyValue::Float(b)) => a == b || (a.is_nan() && b.is_nan()),
+        (Literal::Float(a), PyValue::Int(b)) => *a == *b as f64,
+        (Literal::Int(a), PyValue::Float(b)) => *a as f64 == *b,
+        _ => false,
+    }
+}
+
+/// First bytes of a value in hex, for evidence.
+pub(crate) fn hex_preview(bytes: &[u8], max: usize) -> String {
+    let mut s: String = bytes.iter().take(max).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > max {
+        s.push_str(&format!("… ({} bytes)", bytes.len()));
+    }
+    s
+}
+
+/// Where a missing key turned up instead.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Found {
+    pub name: String,
+    pub db: i64,
+    pub why: Misplacement,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Misplacement {
+    EmptyPrefix,
+    OtherVersion,
+    OtherDb,
+}
+
+/// Searches for a missing Django key where the guide's gotchas put it: under the empty
+/// prefix, under another version, or in another DB index (0–15, bounded).
+pub(crate) async fn locate(
+    ep: &Endpoint,
+    conn: &mut MultiplexedConnection,
+    target: &crate::config::RedisTarget,
+    django_key: &str,
+) -> Result<Option<Found>, ProbeError> {
+    let exact = pyval::key(target, django_key);
+    let legacy = format!(":{}:{}", target.version, django_key);
+    if legacy != exact {
+        let n: i64 = query(ep, conn, redis::cmd("EXISTS").arg(&legacy)).await?;
+        if n > 0 {
+            return Ok(Some(Found {
+                name: legacy,
+                db: ep.db,
+                why: Misplacement::EmptyPrefix,
+            }));
+        }
+    }
+    let pattern = format!(
+        "{}:*:{}",
+        glob_escape(&target.key_prefix),
+        glob_escape(django_key)
+    );
+    let other = scan(ep, conn, &pattern, 5, 50).await?;
+    if let Some(k) = other.keys.iter().find(|k| k.as_slice() != exact.as_bytes()) {
+        return Ok(Some(Found {
+            name: key_text(k),
+            db: ep.db,
+            why: Misplacement::OtherVersion,
+        }));
+    }
+    // A private connection: SELECT must not change the shared one.
+    let mut own = ep.connect(None).await?;
+    for db in (0..OTHER_DBS).filter(|d| *d != ep.db) {
+        let selected: Result<(), ProbeError> =
+            query(ep, &mut own, redis::cmd("SELECT").arg(db)).await;
+        if selected.is_err() {
+            break; // Past the server's `databases` count.
+        }
+        let n: i64 = query(ep, &mut own, redis::cmd("EXISTS").arg(&exact)).await?;
+        if n > 0 {
+            return Ok(Some(Found {
+                name: exact,
+                db,
+                why: Misplacement::OtherDb,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+pub(crate) fn miss_words(
+    key: &str,
+    db: i64,
+    found: Option<&Found>,
+) -> (String, Option<crate::probe::result::Hint>) {
+    match found {
+        Some(f) => match f.why {
+            Misplacement::EmptyPrefix => (
+                format!(
+                    "{key} is missing in db {db}, but {} exists: written without KEY_PREFIX (a leftover or a process with other settings)",
+                    f.name
+                ),
+                hint::ping_gotchas(
+                    "Use the same CACHES block (KEY_PREFIX \"bisk\") in every process; delete leftovers as in troubleshooting F.",
+                ),
+            ),
+            Misplacement::OtherVersion => (
+                format!(
+                    "{key} is missing in db {db}, but {} exists: written under another cache VERSION",
+                    f.name
+                ),
+                hint::ping_gotchas(
+                    "Align the VERSION setting of the processes that read and write this key.",
+                ),
+            ),
+            Misplacement::OtherDb => (
+                format!(
+                    "{key} is missing in db {db}, but exists in db {}: a process uses another DB index",
+                    f.db
+                ),
+                hint::ping_gotchas(format!(
+                    "Point LOCATION at /{db} in every process, and use `redis-cli -n {db}` when checking by hand."
+                )),
+            ),
+        },
+        None => (
+            format!(
+                "{key} is absent in db {db} (never written, or its TTL expired); not found under another prefix, version or DB either"
+            ),
+            hint::ping_gotchas("Write it again (it may have expired) and check the TTL."),
+        ),
+    }
+}

@@ -1,0 +1,754 @@
+//! Probe declarations: the TOML body of a fenced ```probe block, parsed into a typed,
+//! validated [`ProbeDecl`].
+//!
+//! Syntax (one flat TOML table):
+//!
+//! ```toml
+//! check = "cache.key"          # required: which check runs
+//! title = "Last run is fresh"  # optional: otherwise a default per check
+//! id = "last-run"              # optional: unique in the site, [A-Za-z0-9_.-], ≤ 64 chars
+//! description = "…"            # optional: replaces the generated sentence
+//! target = "prod"              # optional: a `[targets.NAME]` from bisk-docs.toml
+//! key = "enforcer:last_run"    # the check's own parameters
+//! max_age = "15m"
+//! ```
+//!
+//! When `id` is absent it is derived from the page path relative to the docs folder and the
+//! block's 1-based position among the page's probe fences: the path without `.md`,
+//! lowercased, every run of characters outside `[a-z0-9]` turned into one `-`, then
+//! `-<index>`. `ops/REDIS_CACHE.md`, third probe → `ops-redis-cache-3`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+/// A parsed probe declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeDecl {
+    /// Site-unique id: explicit, or derived (see the module docs).
+    pub id: String,
+    /// Page the block sits on, as given to [`parse`] (docs-relative in discovery).
+    pub page: PathBuf,
+    /// 1-based line of the opening fence.
+    pub line: usize,
+    /// 1-based position among the page's probe fences.
+    pub index: usize,
+    /// The explicit title, or the check's default title.
+    pub title: String,
+    /// Author's override of the generated "what is checked" sentence.
+    pub description: Option<String>,
+    /// Named target (`[targets.NAME]`); `None` means the run's target.
+    pub target: Option<String>,
+    /// The check and its typed parameters.
+    pub check: Check,
+    /// The TOML body as written, shown in the widget's `<details>`.
+    pub source: String,
+}
+
+impl ProbeDecl {
+    /// The check's name as written in declarations, e.g. `cache.key`.
+    pub fn check_name(&self) -> &'static str {
+        self.check.name()
+    }
+}
+
+/// A check with its parameters. Each variant maps to one module of `probe::catalogue`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    RedisPing,
+    CacheRoundtrip(RoundtripParams),
+    CacheKey(KeyParams),
+    Breadcrumbs(BreadcrumbParams),
+    RedisScan(ScanParams),
+    RedisInfo(InfoParams),
+    RedisConfig,
+    SystemdUnit(UnitParams),
+    TcpConnect(TcpParams),
+    HttpGet(HttpParams),
+    Command(CommandParams),
+}
+
+/// Every check name, in documentation order.
+pub const CHECK_NAMES: &[&str] = &[
+    "redis.ping",
+    "cache.roundtrip",
+    "cache.key",
+    "enforcer.breadcrumbs",
+    "redis.scan",
+    "redis.info",
+    "redis.config",
+    "systemd.unit",
+    "tcp.connect",
+    "http.get",
+    "command",
+];
+
+impl Check {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Check::RedisPing => "redis.ping",
+            Check::CacheRoundtrip(_) => "cache.roundtrip",
+            Check::CacheKey(_) => "cache.key",
+            Check::Breadcrumbs(_) => "enforcer.breadcrumbs",
+            Check::RedisScan(_) => "redis.scan",
+            Check::RedisInfo(_) => "redis.info",
+            Check::RedisConfig => "redis.config",
+            Check::SystemdUnit(_) => "systemd.unit",
+            Check::TcpConnect(_) => "tcp.connect",
+            Check::HttpGet(_) => "http.get",
+            Check::Command(_) => "command",
+        }
+    }
+
+    /// Title used when the declaration has none.
+    pub fn default_title(&self) -> String {
+        match self {
+            Check::RedisPing => "Redis answers PING".into(),
+            Check::CacheRoundtrip(p) => format!("Django cache round-trip of \"{}\"", p.key),
+            Check::CacheKey(p) => format!("Cache key \"{}\"", p.key),
+            Check::Breadcrumbs(p) => format!("{} breadcrumbs", p.namespace),
+            Check::RedisScan(p) => format!("Keys matching {}", p.pattern),
+            Check::RedisInfo(_) => "Redis health (INFO)".into(),
+            Check::RedisConfig => "Redis security and persistence settings".into(),
+            Check::SystemdUnit(p) => format!("{} is active", p.unit),
+            Check::TcpConnect(p) => format!("TCP connect to {}", p.address),
+            Check::HttpGet(p) => format!("GET {}", p.url),
+            Check::Command(p) => format!("Command {}", p.name),
+        }
+    }
+
+    /// Whether the check writes to Redis (skipped when writes are not allowed).
+    pub fn writes(&self) -> bool {
+        matches!(self, Check::CacheRoundtrip(_))
+    }
+
+    /// Whether the check talks to the Redis target at all.
+    pub fn uses_redis(&self) -> bool {
+        matches!(
+            self,
+            Check::RedisPing
+                | Check::CacheRoundtrip(_)
+                | Check::CacheKey(_)
+                | Check::Breadcrumbs(_)
+                | Check::RedisScan(_)
+                | Check::RedisInfo(_)
+                | Check::RedisConfig
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundtripParams {
+    #[serde(default = "default_ping_key")]
+    pub key: String,
+    #[serde(default = "default_pong")]
+    pub value: String,
+    /// Seconds; Django's `cache.set(key, value, ttl)`.
+    #[serde(default = "default_roundtrip_ttl")]
+    pub ttl: u64,
+}
+
+fn default_ping_key() -> String {
+    "ping".into()
+}
+fn default_pong() -> String {
+    "pong".into()
+}
+fn default_roundtrip_ttl() -> u64 {
+    60
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Presence {
+    #[default]
+    Present,
+    Absent,
+}
+
+/// A literal a cache value is compared with.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl std::fmt::Display for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Bool(true) => f.write_str("True"),
+            Literal::Bool(false) => f.write_str("False"),
+            Literal::Int(i) => write!(f, "{i}"),
+            Literal::Float(x) => write!(f, "{x:?}"),
+            Literal::Str(s) => write!(f, "'{s}'"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyParams {
+    /// The Django key without prefix and version.
+    pub key: String,
+    #[serde(default)]
+    pub expect: Presence,
+    #[serde(default)]
+    pub equals: Option<Literal>,
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub max_age: Option<Duration>,
+    #[serde(default)]
+    pub min_ttl: Option<u64>,
+    #[serde(default)]
+    pub max_ttl: Option<u64>,
+    #[serde(default)]
+    pub persistent: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreadcrumbParams {
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Older than this → warn.
+    #[serde(default = "default_max_age", deserialize_with = "de_duration")]
+    pub max_age: Duration,
+    /// Older than this → fail.
+    #[serde(default = "default_fail_after", deserialize_with = "de_duration")]
+    pub fail_after: Duration,
+    #[serde(default = "yes")]
+    pub check_pid: bool,
+}
+
+fn default_namespace() -> String {
+    "enforcer".into()
+}
+fn default_max_age() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+fn default_fail_after() -> Duration {
+    Duration::from_secs(60 * 60)
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanExpect {
+    None,
+    #[default]
+    Some,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanParams {
+    /// Raw Redis glob, e.g. `:1:*`.
+    pub pattern: String,
+    #[serde(default)]
+    pub expect: ScanExpect,
+    /// DB index; default the target's.
+    #[serde(default)]
+    pub db: Option<u32>,
+    /// Most keys listed in the result.
+    #[serde(default = "default_scan_limit")]
+    pub limit: usize,
+}
+
+fn default_scan_limit() -> usize {
+    20
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InfoParams {
+    /// used_memory / maxmemory above this → warn (only when maxmemory is set).
+    #[serde(default = "default_memory_ratio")]
+    pub max_memory_ratio: f64,
+    /// evicted_keys above this → warn.
+    #[serde(default)]
+    pub max_evicted: u64,
+    /// rejected_connections above this → warn.
+    #[serde(default)]
+    pub max_rejected: u64,
+}
+
+fn default_memory_ratio() -> f64 {
+    0.9
+}
+
+impl Default for InfoParams {
+    fn default() -> Self {
+        InfoParams {
+            max_memory_ratio: default_memory_ratio(),
+            max_evicted: 0,
+            max_rejected: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitParams {
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpParams {
+    /// `host:port`.
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpParams {
+    /// `http://host[:port]/path`.
+    pub url: String,
+    #[serde(default = "default_status")]
+    pub status: u16,
+    #[serde(default)]
+    pub contains: Option<String>,
+}
+
+fn default_status() -> u16 {
+    200
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandParams {
+    /// A `[commands.NAME]` in bisk-docs.toml.
+    pub name: String,
+}
+
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    de_duration(d).map(Some)
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|e| {
+        format!("invalid duration {text:?} ({e}); write e.g. \"15m\", \"90s\", \"1h\"")
+    })
+}
+
+/// A declaration problem, pinned to a line of the page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {message}", page.display())]
+pub struct DeclError {
+    pub page: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl DeclError {
+    pub fn to_diagnostic(&self) -> crate::diag::Diagnostic {
+        crate::diag::Diagnostic::error(&self.page, self.line, &self.message)
+    }
+}
+
+const COMMON_KEYS: &[&str] = &["check", "title", "id", "description", "target"];
+
+#[derive(Deserialize)]
+struct Head {
+    check: Option<String>,
+    title: Option<String>,
+    id: Option<String>,
+    description: Option<String>,
+    target: Option<String>,
+}
+
+/// Parses one probe body. `fence_line` is the 1-based line of the opening fence (the body
+/// starts on the next line); `index` the 1-based position among the page's probe fences.
+pub fn parse(
+    body: &str,
+    page: &Path,
+    fence_line: usize,
+    index: usize,
+) -> Result<ProbeDecl, DeclError> {
+    let err = |line: usize, message: String| DeclError {
+        page: page.to_path_buf(),
+        line,
+        message,
+    };
+    let body_line = |offset: usize| fence_line + crate::diag::line_of(body, offset);
+    let key_line = |key: &str| {
+        find_key_line(body, key)
+            .map(|l| fence_line + l)
+            .unwrap_or(fence_line)
+    };
+
+    let table: toml::Table = toml::from_str(body).map_err(|e| {
+        let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
+        err(line, format!("invalid probe TOML: {}", e.message().trim()))
+    })?;
+    let head: Head = toml::from_str(body).map_err(|e| {
+        let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
+        err(line, format!("probe: {}", e.message().trim()))
+    })?;
+    let Some(check_name) = head.check else {
+        return Err(err(
+            fence_line,
+            format!("probe has no `check`; one of: {}", CHECK_NAMES.join(", ")),
+        ));
+    };
+    let mut rest = table.clone();
+    for k in COMMON_KEYS {
+        rest.remove(*k);
+    }
+    let typed = |rest: toml::Table| -> Result<Check, String> {
+        let v = toml::Value::Table(rest);
+        fn de<T: for<'de> Deserialize<'de>>(v: toml::Value) -> Result<T, String> {
+            v.try_into::<T>()
+                .map_err(|e| e.message().trim().to_string())
+        }
+        Ok(match check_name.as_str() {
+            "redis.ping" => {
+                no_params(&v)?;
+                Check::RedisPing
+            }
+            "redis.config" => {
+                no_params(&v)?;
+                Check::RedisConfig
+            }
+            "cache.roundtrip" => Check::CacheRoundtrip(de(v)?),
+            "cache.key" => Check::CacheKey(de(v)?),
+            "enforcer.breadcrumbs" => Check::Breadcrumbs(de(v)?),
+            "redis.scan" => Check::RedisScan(de(v)?),
+            "redis.info" => Check::RedisInfo(de(v)?),
+            "systemd.unit" => Check::SystemdUnit(de(v)?),
+            "tcp.connect" => Check::TcpConnect(de(v)?),
+            "http.get" => Check::HttpGet(de(v)?),
+            "command" => Check::Command(de(v)?),
+            other => {
+                return Err(format!(
+                    "unknown check {other:?}; known checks: {}",
+                    CHECK_NAMES.join(", ")
+                ));
+            }
+        })
+    };
+    let check = typed(rest.clone()).map_err(|message| {
+        // Point at the key the message names (serde quotes field names in backticks).
+        let line = if !CHECK_NAMES.contains(&check_name.as_str()) {
+            key_line("check")
+        } else {
+            backticked(&message)
+                .into_iter()
+                .find(|k| rest.contains_key(k))
+                .or_else(|| {
+                    // Type errors do not name the key: the culprit is the key whose removal
+                    // changes the error.
+                    rest.keys()
+                        .find(|k| {
+                            let mut without = rest.clone();
+                            without.remove(k.as_str());
+                            typed(without).err().as_deref() != Some(message.as_str())
+                        })
+                        .cloned()
+                })
+                .map(|k| key_line(&k))
+                .unwrap_or(fence_line)
+        };
+        err(line, format!("probe `{check_name}`: {message}"))
+    })?;
+    validate(&check)
+        .map_err(|(key, message)| err(key_line(key), format!("probe `{check_name}`: {message}")))?;
+
+    let id = match head.id {
+        Some(id) => {
+            if !valid_id(&id) {
+                return Err(err(
+                    key_line("id"),
+                    format!(
+                        "probe id {id:?} must be 1–64 characters of letters, digits, '-', '_' or '.'"
+                    ),
+                ));
+            }
+            id
+        }
+        None => derive_id(page, index),
+    };
+    for (key, value) in [("title", &head.title), ("description", &head.description)] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(err(key_line(key), format!("probe `{key}` is empty")));
+        }
+    }
+    if let Some(t) = &head.target
+        && t.trim().is_empty()
+    {
+        return Err(err(key_line("target"), "probe `target` is empty".into()));
+    }
+    Ok(ProbeDecl {
+        id,
+        page: page.to_path_buf(),
+        line: fence_line,
+        index,
+        title: head.title.unwrap_or_else(|| check.default_title()),
+        description: head.description,
+        target: head.target,
+        check,
+        source: body.to_string(),
+    })
+}
+
+fn no_params(v: &toml::Value) -> Result<(), String> {
+    match v.as_table().and_then(|t| t.keys().next()) {
+        Some(k) => Err(format!("unknown parameter `{k}`: this check takes none")),
+        None => Ok(()),
+    }
+}
+
+/// Checks that serde cannot express: non-empty names, sane bounds.
+fn validate(check: &Check) -> Result<(), (&'static str, String)> {
+    let nonempty = |key: &'static str, v: &str| {
+        if v.trim().is_empty() {
+            Err((key, format!("`{key}` must not be empty")))
+        } else {
+            Ok(())
+        }
+    };
+    match check {
+        Check::CacheRoundtrip(p) => {
+            nonempty("key", &p.key)?;
+            if p.ttl == 0 {
+                return Err((
+                    "ttl",
+                    "`ttl` must be at least 1 second (Django deletes on 0)".into(),
+                ));
+            }
+        }
+        Check::CacheKey(p) => {
+            nonempty("key", &p.key)?;
+            if let (Some(lo), Some(hi)) = (p.min_ttl, p.max_ttl)
+                && lo > hi
+            {
+                return Err(("min_ttl", "`min_ttl` is larger than `max_ttl`".into()));
+            }
+            if p.persistent == Some(true) && (p.min_ttl.is_some() || p.max_ttl.is_some()) {
+                return Err((
+                    "persistent",
+                    "`persistent = true` contradicts TTL bounds".into(),
+                ));
+            }
+        }
+        Check::Breadcrumbs(p) => {
+            nonempty("namespace", &p.namespace)?;
+            if p.fail_after < p.max_age {
+                return Err((
+                    "fail_after",
+                    "`fail_after` is shorter than `max_age`".into(),
+                ));
+            }
+        }
+        Check::RedisScan(p) => {
+            nonempty("pattern", &p.pattern)?;
+            if p.limit == 0 || p.limit > 1000 {
+                return Err(("limit", "`limit` must be between 1 and 1000".into()));
+            }
+        }
+        Check::RedisInfo(p) => {
+            if !(p.max_memory_ratio > 0.0 && p.max_memory_ratio <= 1.0) {
+                return Err((
+                    "max_memory_ratio",
+                    "`max_memory_ratio` must be in (0, 1]".into(),
+                ));
+            }
+        }
+        Check::SystemdUnit(p) => {
+            nonempty("unit", &p.unit)?;
+            if p.unit.starts_with('-')
+                || p.unit.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(("unit", format!("`unit` {:?} is not a unit name", p.unit)));
+            }
+        }
+        Check::TcpConnect(p) => {
+            if crate::probe::catalogue::net::split_host_port(&p.address).is_none() {
+                return Err((
+                    "address",
+                    format!("`address` {:?} is not host:port", p.address),
+                ));
+            }
+        }
+        Check::HttpGet(p) => {
+            if let Err(e) = crate::probe::catalogue::net::HttpUrl::parse(&p.url) {
+                return Err(("url", e));
+            }
+            if !(100..=599).contains(&p.status) {
+                return Err(("status", "`status` must be an HTTP status (100–599)".into()));
+            }
+        }
+        Check::Command(p) => nonempty("name", &p.name)?,
+        Check::RedisPing | Check::RedisConfig => {}
+    }
+    Ok(())
+}
+
+fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The id rule of the module docs: `ops/REDIS_CACHE.md`, 3 → `ops-redis-cache-3`.
+pub fn derive_id(page: &Path, index: usize) -> String {
+    let text = page.to_string_lossy();
+    let stem = text
+        .strip_suffix(".md")
+        .or_else(|| text.strip_suffix(".markdown"))
+        .unwrap_or(&text);
+    let mut out = String::new();
+    for c in stem.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        format!("probe-{index}")
+    } else {
+        format!("{out}-{index}")
+    }
+}
+
+fn backticked(message: &str) -> Vec<String> {
+    message
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// 1-based line (within the body) of a top-level `key =`.
+fn find_key_line(body: &str, key: &str) -> Option<usize> {
+    body.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            let t = t
+                .strip_prefix('"')
+                .and_then(|r| r.strip_prefix(key).and_then(|r| r.strip_prefix('"')))
+                .or_else(|| t.strip_prefix(key));
+            t.is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(body: &str) -> Result<ProbeDecl, DeclError> {
+        parse(body, Path::new("ops/REDIS_CACHE.md"), 10, 3)
+    }
+
+    #[test]
+    fn minimal_ping_gets_defaults() {
+        let d = p("check = \"redis.ping\"\n").unwrap();
+        assert_eq!(d.id, "ops-redis-cache-3");
+        assert_eq!(d.check, Check::RedisPing);
+        assert_eq!(d.title, "Redis answers PING");
+    }
+
+    #[test]
+    fn typed_params_and_defaults() {
+        let d = p("check = \"enforcer.breadcrumbs\"\nmax_age = \"20m\"\n").unwrap();
+        let Check::Breadcrumbs(b) = d.check else {
+            panic!()
+        };
+        assert_eq!(b.max_age, Duration::from_secs(1200));
+        assert_eq!(b.fail_after, Duration::from_secs(3600));
+        assert!(b.check_pid);
+        let d = p("check = \"cache.key\"\nkey = \"ping\"\nequals = \"pong\"\n").unwrap();
+        let Check::CacheKey(k) = d.check else {
+            panic!()
+        };
+        assert_eq!(k.equals, Some(Literal::Str("pong".into())));
+        let d = p("check = \"cache.key\"\nkey = \"enforcer:running_pid\"\nequals = 42\n").unwrap();
+        let Check::CacheKey(k) = d.check else {
+            panic!()
+        };
+        assert_eq!(k.equals, Some(Literal::Int(42)));
+    }
+
+    #[test]
+    fn unknown_check_points_at_check_line() {
+        let e = p("title = \"x\"\ncheck = \"redis.pong\"\n").unwrap_err();
+        assert_eq!(e.line, 12);
+        assert!(e.message.contains("unknown check"), "{}", e.message);
+    }
+
+    #[test]
+    fn unknown_parameter_points_at_its_line() {
+        let e = p("check = \"cache.roundtrip\"\nkey = \"ping\"\nttl_secs = 5\n").unwrap_err();
+        assert_eq!(e.line, 13, "{e}");
+        assert!(e.message.contains("ttl_secs"), "{e}");
+        let e = p("check = \"redis.ping\"\nkey = \"ping\"\n").unwrap_err();
+        assert_eq!(e.line, 12, "{e}");
+    }
+
+    #[test]
+    fn wrong_type_points_at_its_line() {
+        let e = p("check = \"cache.roundtrip\"\n\nttl = \"sixty\"\n").unwrap_err();
+        assert_eq!(e.line, 13, "{e}");
+        let e = p("check = \"enforcer.breadcrumbs\"\ncheck_pid = \"yes\"\n").unwrap_err();
+        assert_eq!(e.line, 12, "{e}");
+        let e = p("check = \"enforcer.breadcrumbs\"\nmax_age = \"soon\"\n").unwrap_err();
+        assert_eq!(e.line, 12, "{e}");
+        let e = p("check = 3\n").unwrap_err();
+        assert_eq!(e.line, 11, "{e}");
+    }
+
+    #[test]
+    fn missing_required_and_bad_syntax() {
+        let e = p("check = \"cache.key\"\n").unwrap_err();
+        assert!(e.message.contains("key"), "{e}");
+        let e = p("title = \"x\"\n").unwrap_err();
+        assert_eq!(e.line, 10);
+        let e = p("check = \"redis.ping\"\ntitle = \n").unwrap_err();
+        assert_eq!(e.line, 12, "{e}");
+    }
+
+    #[test]
+    fn explicit_ids_are_validated() {
+        assert_eq!(
+            p("check = \"redis.ping\"\nid = \"ping-1\"\n").unwrap().id,
+            "ping-1"
+        );
+        let e = p("check = \"redis.ping\"\nid = \"a b\"\n").unwrap_err();
+        assert_eq!(e.line, 12);
+    }
+
+    #[test]
+    fn derived_ids() {
+        assert_eq!(
+            derive_id(Path::new("ops/REDIS_CACHE.md"), 3),
+            "ops-redis-cache-3"
+        );
+        assert_eq!(derive_id(Path::new("README.md"), 1), "readme-1");
+        assert_eq!(derive_id(Path::new("__.md"), 2), "probe-2");
+    }
+
+    #[test]
+    fn semantic_validation() {
+        assert!(p("check = \"tcp.connect\"\naddress = \"nohost\"\n").is_err());
+        assert!(p("check = \"http.get\"\nurl = \"ftp://x/\"\n").is_err());
+        assert!(p("check = \"redis.scan\"\npattern = \":1:*\"\nlimit = 0\n").is_err());
+        assert!(p("check = \"systemd.unit\"\nunit = \"--all\"\n").is_err());
+        assert!(p("check = \"http.get\"\nurl = \"http://127.0.0.1:8000/dash/system/\"\ncontains = \"PID\"\n").is_ok());
+    }
+}

@@ -1,0 +1,221 @@
+//! Finds every ```probe fence in a docs tree, in the renderer's document order, and
+//! checks that ids are unique across the site.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+use super::decl::{self, ProbeDecl};
+use crate::diag::{Diagnostic, line_of};
+
+/// The Markdown options the site renderer uses; fences are found the same way.
+pub fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
+}
+
+/// Whether a fence's info string declares a probe (`probe`, optionally followed by more words).
+pub fn is_probe_info(info: &str) -> bool {
+    info.split_whitespace().next() == Some("probe")
+}
+
+/// A probe fence found in a page: its body and the line of the opening fence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    pub body: String,
+    pub line: usize,
+}
+
+/// The probe fences of one Markdown text, in document order.
+pub fn fences(markdown: &str) -> Vec<Fence> {
+    let mut out = Vec::new();
+    let mut current: Option<Fence> = None;
+    for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if is_probe_info(&info) => {
+                current = Some(Fence {
+                    body: String::new(),
+                    line: line_of(markdown, range.start),
+                });
+            }
+            Event::Text(text) => {
+                if let Some(f) = current.as_mut() {
+                    f.body.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(f) = current.take() {
+                    out.push(f);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Parses every probe of one page (`page` is the docs-relative path used in ids and errors).
+pub fn page_probes(markdown: &str, page: &Path) -> (Vec<ProbeDecl>, Vec<Diagnostic>) {
+    let mut decls = Vec::new();
+    let mut diags = Vec::new();
+    for (i, f) in fences(markdown).into_iter().enumerate() {
+        match decl::parse(&f.body, page, f.line, i + 1) {
+            Ok(d) => decls.push(d),
+            Err(e) => diags.push(e.to_diagnostic()),
+        }
+    }
+    (decls, diags)
+}
+
+/// Walks `docs_dir` (`*.md`, sorted by path) and parses every probe. With `only` non-empty,
+/// just those pages (paths relative to the docs folder, or as given on the command line)
+/// are read, but ids stay unique site-wide. Page paths in results are docs-relative.
+pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let mut pages: Vec<PathBuf> = Vec::new();
+    for entry in walkdir::WalkDir::new(docs_dir).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+                pages.push(e.into_path())
+            }
+            Ok(_) => {}
+            Err(e) => diags.push(Diagnostic::error(
+                e.path().unwrap_or(docs_dir).to_path_buf(),
+                0,
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
+    pages.sort();
+    let wanted: Vec<PathBuf> = only.iter().map(|p| normalise(docs_dir, p)).collect();
+    for w in &wanted {
+        if !pages.iter().any(|p| rel(docs_dir, p) == *w) {
+            diags.push(Diagnostic::error(
+                w.clone(),
+                0,
+                "no such page in the docs folder",
+            ));
+        }
+    }
+    let mut all = Vec::new();
+    for path in &pages {
+        let page = rel(docs_dir, path);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error(page, 0, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let (decls, mut d) = page_probes(&text, &page);
+        // Declaration errors elsewhere do not block a run of the chosen pages.
+        if wanted.is_empty() || wanted.contains(&page) {
+            diags.append(&mut d);
+        }
+        all.extend(decls);
+    }
+    diags.extend(duplicate_ids(&all));
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    if !wanted.is_empty() {
+        all.retain(|d| wanted.contains(&d.page));
+    }
+    Ok(all)
+}
+
+/// One error per repeated id, at the later declaration, naming the first.
+pub fn duplicate_ids(decls: &[ProbeDecl]) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, &ProbeDecl> = HashMap::new();
+    let mut out = Vec::new();
+    for d in decls {
+        if let Some(first) = seen.get(d.id.as_str()) {
+            out.push(Diagnostic::error(
+                &d.page,
+                d.line,
+                format!(
+                    "duplicate probe id {:?} (first declared at {}:{})",
+                    d.id,
+                    first.page.display(),
+                    first.line
+                ),
+            ));
+        } else {
+            seen.insert(&d.id, d);
+        }
+    }
+    out
+}
+
+fn rel(docs_dir: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(docs_dir).unwrap_or(path).to_path_buf()
+}
+
+/// A page argument as docs-relative: accepts `ops/X.md`, `docs/ops/X.md` or an absolute path.
+fn normalise(docs_dir: &Path, p: &Path) -> PathBuf {
+    if let Ok(r) = p.strip_prefix(docs_dir) {
+        return r.to_path_buf();
+    }
+    if let (Ok(abs), Ok(docs)) = (p.canonicalize(), docs_dir.canonicalize())
+        && let Ok(r) = abs.strip_prefix(&docs)
+    {
+        return r.to_path_buf();
+    }
+    p.to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_only_probe_fences_with_lines() {
+        let md = "# T\n\n```bash\nredis-cli PING\n```\n\n```probe\ncheck = \"redis.ping\"\n```\n\n> ```probe\n> check = \"redis.info\"\n> ```\n";
+        let f = fences(md);
+        assert_eq!(f.len(), 2);
+        assert_eq!(f[0].line, 7);
+        assert_eq!(f[0].body, "check = \"redis.ping\"\n");
+        assert_eq!(f[1].line, 11);
+        let (d, e) = page_probes(md, Path::new("ops/A.md"));
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(d[1].id, "ops-a-2");
+    }
+
+    #[test]
+    fn errors_carry_page_lines() {
+        let md =
+            "text\n\n```probe\ncheck = \"cache.key\"\nkey = \"ping\"\nexpect = \"maybe\"\n```\n";
+        let (_, e) = page_probes(md, Path::new("ops/A.md"));
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, 6, "{}", e[0]);
+    }
+
+    #[test]
+    fn duplicates_across_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("ops")).unwrap();
+        std::fs::write(
+            dir.path().join("a.md"),
+            "```probe\ncheck = \"redis.ping\"\nid = \"x\"\n```\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("ops/b.md"),
+            "\n```probe\ncheck = \"redis.ping\"\nid = \"x\"\n```\n",
+        )
+        .unwrap();
+        let e = discover(dir.path(), &[]).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, 2);
+        assert!(e[0].message.contains("a.md:1"), "{}", e[0]);
+        let e = discover(dir.path(), &[PathBuf::from("a.md")]).unwrap_err();
+        assert_eq!(e.len(), 1);
+    }
+}

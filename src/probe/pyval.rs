@@ -1,0 +1,124 @@
+//! The one place probes touch the Django dialect (`crate::django`): key names, decoding,
+//! encoding, and showing values and datetimes the way a person reads them.
+
+use crate::config::RedisTarget;
+use crate::django::{self, PyValue, value::PyDateTime};
+
+/// Values larger than this are not decoded (Django breadcrumbs are tiny).
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// `<prefix>:<version>:<key>`, exactly as Django builds it.
+pub fn key(target: &RedisTarget, key: &str) -> String {
+    django::key::make_key(&target.key_prefix, target.version, key)
+}
+
+/// Decodes a stored value; the error text is safe to show.
+pub fn decode(bytes: &[u8]) -> Result<PyValue, String> {
+    if bytes.len() > MAX_VALUE_BYTES {
+        return Err(format!(
+            "value of {} bytes is larger than the {} bytes a probe decodes",
+            bytes.len(),
+            MAX_VALUE_BYTES
+        ));
+    }
+    django::decode(bytes).map_err(|e| super::result::bound(&e.to_string(), 300))
+}
+
+/// Encodes a value as Django's RedisCache would store it.
+pub fn encode(value: &PyValue) -> Result<Vec<u8>, String> {
+    django::encode::encode(value).map_err(|e| e.to_string())
+}
+
+/// How a person reads the value (Python-like), bounded.
+pub fn display(value: &PyValue) -> String {
+    super::result::bound(&value.to_display(), 500)
+}
+
+/// The instant of an aware datetime; `None` for naive or unresolvable ones.
+pub fn timestamp(dt: &PyDateTime) -> Option<jiff::Timestamp> {
+    dt.to_timestamp()
+}
+
+/// A naive datetime read as UTC wall time (Django with USE_TZ=False writes local time;
+/// the probe says so rather than guessing the zone).
+pub fn naive_as_utc(dt: &PyDateTime) -> Option<jiff::Timestamp> {
+    let civil = jiff::civil::DateTime::new(
+        i16::try_from(dt.year).ok()?,
+        i8::try_from(dt.month).ok()?,
+        i8::try_from(dt.day).ok()?,
+        i8::try_from(dt.hour).ok()?,
+        i8::try_from(dt.minute).ok()?,
+        i8::try_from(dt.second).ok()?,
+        i32::try_from(dt.microsecond).ok()?.checked_mul(1000)?,
+    )
+    .ok()?;
+    jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
+}
+
+/// "2025-01-02 03:04:05 UTC, 12 min ago" (and "naive" flagged) for datetimes.
+pub fn describe(dt: &PyDateTime, now: jiff::Timestamp) -> String {
+    django::time::describe_instant(dt, now)
+}
+
+/// An instant carried by a value: an aware datetime, a naive one (flagged), or an ISO
+/// 8601 string (some apps store `isoformat()`).
+pub struct Instant {
+    pub at: jiff::Timestamp,
+    pub shown: String,
+    pub naive: bool,
+}
+
+pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
+    match value {
+        PyValue::DateTime(dt) => {
+            if dt.tz.is_none() {
+                let at = naive_as_utc(dt)?;
+                Some(Instant {
+                    at,
+                    shown: describe(dt, now),
+                    naive: true,
+                })
+            } else {
+                Some(Instant {
+                    at: timestamp(dt)?,
+                    shown: describe(dt, now),
+                    naive: false,
+                })
+            }
+        }
+        PyValue::Str(s) if s.len() <= 64 => {
+            let at: jiff::Timestamp = s.trim().parse().ok()?;
+            Some(Instant {
+                at,
+                shown: format!(
+                    "{} (stored as the string '{}'), {}",
+                    at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                    s,
+                    age_words(now.duration_since(at))
+                ),
+                naive: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// "12 min ago", "3 h 5 min ago", "in 2 min".
+pub fn age_words(age: jiff::SignedDuration) -> String {
+    let secs = age.as_secs();
+    let (future, s) = (secs < 0, secs.unsigned_abs());
+    let text = if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min", s / 60)
+    } else if s < 86400 * 2 {
+        format!("{} h {} min", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{} days", s / 86400)
+    };
+    if future {
+        format!("in {text}")
+    } else {
+        format!("{text} ago")
+    }
+}

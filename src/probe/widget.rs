@@ -1,0 +1,414 @@
+//! Probe widgets as static HTML.
+//!
+//! Structure (every text escaped; class names are the theme's contract, `data-*` the
+//! live updater's):
+//!
+//! ```html
+//! <div class="probe" id="probe-ID" data-probe-id="ID" data-check="cache.key"
+//!      data-status="unchecked|pass|warn|fail|error|skipped">
+//!   <div class="probe-head">
+//!     <span class="probe-chip probe-chip-unchecked" role="status">
+//!       <span class="probe-icon" aria-hidden="true">○</span>
+//!       <span class="probe-word">not checked</span></span>
+//!     <span class="probe-title">Title</span>
+//!   </div>
+//!   <p class="probe-description">Reads <code>bisk:1:enforcer:last_run</code> in db 1 …</p>
+//!   <div class="probe-result" hidden></div>          <!-- static build: empty -->
+//!   <details class="probe-declaration"><summary>Declaration</summary>
+//!     <pre><code class="language-toml">check = "cache.key" …</code></pre></details>
+//! </div>
+//! ```
+//!
+//! In a snapshot the chip carries the result status and `.probe-result` is filled:
+//!
+//! ```html
+//! <div class="probe-result">
+//!   <p class="probe-checked">PASS — checked 2026-11-25 17:02 UTC on prod</p>
+//!   <p class="probe-summary">…</p>
+//!   <dl class="probe-compare"><dt>Expected</dt><dd>…</dd><dt>Observed</dt><dd><pre>…</pre></dd></dl>
+//!   <dl class="probe-evidence"><dt>key</dt><dd><code>…</code></dd>…</dl>
+//!   <p class="probe-hint">text <a href="../ops/REDIS_CACHE.html#troubleshooting-b"
+//!      data-doc-link="ops/REDIS_CACHE.md#troubleshooting-b">How to fix</a></p>
+//!   <p class="probe-duration">3.2 ms</p>
+//! </div>
+//! ```
+
+use std::fmt::Write as _;
+
+use super::decl::{Check, Literal, Presence, ProbeDecl, ScanExpect};
+use super::result::{ProbeResult, Status};
+use crate::config::RedisTarget;
+use crate::content::paths::{output_path, relative_url};
+
+/// Escapes text for HTML element content and quoted attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn code(s: &str) -> String {
+    format!("<code>{}</code>", escape(s))
+}
+
+fn db_of(url: &str) -> String {
+    let url = url.trim();
+    if let Some((_, q)) = url.split_once('?') {
+        for pair in q.split('&') {
+            if let Some(("db", v)) = pair.split_once('=') {
+                return v.to_string();
+            }
+        }
+    }
+    if url.starts_with("unix:") {
+        return "0".into();
+    }
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    match rest.split_once('/') {
+        Some((_, db)) if !db.is_empty() => db.split(['?', '#']).next().unwrap_or("0").to_string(),
+        _ => "0".into(),
+    }
+}
+
+fn dur(d: std::time::Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// The sentence that says in words what the probe checks (HTML, escaped).
+pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
+    if let Some(d) = &decl.description {
+        return escape(d);
+    }
+    let key = |k: &str| code(&format!("{}:{}:{}", target.key_prefix, target.version, k));
+    let db = escape(&db_of(&target.url));
+    match &decl.check {
+        Check::RedisPing => format!(
+            "Sends {} to Redis and expects {} back, with the round-trip time.",
+            code("PING"),
+            code("PONG")
+        ),
+        Check::CacheRoundtrip(p) => format!(
+            "Writes {} to {} in db {db} exactly as Django's <code>cache.set({}, {}, {})</code> does (pickled, {}), reads it back and decodes it, checks the TTL is at most {} s, and that SCAN finds the key. Skipped where writes are not allowed.",
+            escape(&format!("'{}'", p.value)),
+            key(&p.key),
+            escape(&format!("{:?}", p.key)),
+            escape(&format!("{:?}", p.value)),
+            p.ttl,
+            code(&format!("SET … EX {}", p.ttl)),
+            p.ttl
+        ),
+        Check::CacheKey(p) => {
+            let mut wants = Vec::new();
+            match p.expect {
+                Presence::Absent => wants.push("absent".to_string()),
+                Presence::Present => wants.push("present".to_string()),
+            }
+            if let Some(l) = &p.equals {
+                wants.push(format!("equal to {}", code(&literal(l))));
+            }
+            if let Some(a) = p.max_age {
+                wants.push(format!("a time newer than {}", escape(&dur(a))));
+            }
+            if p.persistent == Some(true) {
+                wants.push("without expiry".into());
+            }
+            if p.persistent == Some(false) {
+                wants.push("with an expiry".into());
+            }
+            if let Some(t) = p.min_ttl {
+                wants.push(format!("with at least {t} s left"));
+            }
+            if let Some(t) = p.max_ttl {
+                wants.push(format!("with at most {t} s left"));
+            }
+            format!(
+                "Reads {} in db {db} and expects it {}. A miss is traced to the usual causes: no KEY_PREFIX, another version, another DB.",
+                key(&p.key),
+                wants.join(", ")
+            )
+        }
+        Check::Breadcrumbs(p) => format!(
+            "Reads {}, {}, {} and {} in db {db} in one round trip. Warns when the last run is older than {}, fails after {}, when an error is newer than the last success{}, when breadcrumbs expire (Django's 300 s default) and when leftover {} keys exist.",
+            key(&format!("{}:last_run", p.namespace)),
+            key(&format!("{}:last_ok", p.namespace)),
+            key(&format!("{}:last_error", p.namespace)),
+            key(&format!("{}:running_pid", p.namespace)),
+            escape(&dur(p.max_age)),
+            escape(&dur(p.fail_after)),
+            if p.check_pid {
+                ", or when the recorded PID is not alive on this host"
+            } else {
+                ""
+            },
+            code(&format!(":{}:{}:*", target.version, p.namespace)),
+        ),
+        Check::RedisScan(p) => format!(
+            "Scans db {} for keys matching {} and expects {}.",
+            p.db.map(|d| d.to_string())
+                .unwrap_or_else(|| db_of(&target.url)),
+            code(&p.pattern),
+            match p.expect {
+                ScanExpect::None => "none",
+                ScanExpect::Some => "at least one",
+            }
+        ),
+        Check::RedisInfo(p) => format!(
+            "Reads {}: version, uptime, role, persistence; warns above {:.0}% of maxmemory, more than {} evicted keys or {} rejected connections.",
+            code("INFO"),
+            p.max_memory_ratio * 100.0,
+            p.max_evicted,
+            p.max_rejected
+        ),
+        Check::RedisConfig => format!(
+            "Reads {}: Redis must be bound to loopback or protected by a password, with a cache-friendly eviction policy; persistence settings are shown. Skipped when CONFIG is disabled.",
+            code("CONFIG GET")
+        ),
+        Check::SystemdUnit(p) => format!(
+            "Runs {} and expects {}. Skipped on hosts without systemd.",
+            code(&format!("systemctl is-active {}", p.unit)),
+            code("active")
+        ),
+        Check::TcpConnect(p) => format!("Opens a TCP connection to {}.", code(&p.address)),
+        Check::HttpGet(p) => format!(
+            "Fetches {} and expects status {}{}.",
+            code(&p.url),
+            p.status,
+            p.contains
+                .as_ref()
+                .map(|c| format!(" and a body containing {}", code(c)))
+                .unwrap_or_default()
+        ),
+        Check::Command(p) => format!(
+            "Runs the command {} declared in {} and checks its exit code and output.",
+            code(&p.name),
+            code("bisk-docs.toml")
+        ),
+    }
+}
+
+fn literal(l: &Literal) -> String {
+    l.to_string()
+}
+
+fn open(decl: &ProbeDecl, status: &str, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "<div class=\"probe\" id=\"probe-{id}\" data-probe-id=\"{id}\" data-check=\"{check}\" data-status=\"{status}\">",
+        id = escape(&decl.id),
+        check = escape(decl.check_name()),
+    );
+}
+
+fn head(decl: &ProbeDecl, chip_class: &str, icon: &str, word: &str, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "<div class=\"probe-head\"><span class=\"probe-chip probe-chip-{chip_class}\" role=\"status\"><span class=\"probe-icon\" aria-hidden=\"true\">{icon}</span> <span class=\"probe-word\">{word}</span></span> <span class=\"probe-title\">{}</span></div>",
+        escape(&decl.title)
+    );
+}
+
+fn tail(decl: &ProbeDecl, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "<details class=\"probe-declaration\"><summary>Declaration</summary><pre><code class=\"language-toml\">{}</code></pre></details>\n</div>",
+        escape(decl.source.trim_end())
+    );
+}
+
+/// The widget in its "not checked" state, described against the default target.
+pub fn render_static(decl: &ProbeDecl) -> String {
+    render_static_for(decl, &RedisTarget::default())
+}
+
+/// The widget in its "not checked" state, with key names and DB of `target` (pass the
+/// configured `[redis]` or the probe's named target so the sentence names real keys).
+pub fn render_static_for(decl: &ProbeDecl, target: &RedisTarget) -> String {
+    let mut out = String::new();
+    open(decl, "unchecked", &mut out);
+    head(decl, "unchecked", "○", "not checked", &mut out);
+    let _ = writeln!(
+        out,
+        "<p class=\"probe-description\">{}</p>",
+        describe(decl, target)
+    );
+    out.push_str("<div class=\"probe-result\" hidden></div>\n");
+    tail(decl, &mut out);
+    out
+}
+
+/// The widget with a build-time result embedded ("PASS — checked … UTC on prod").
+pub fn render_snapshot(decl: &ProbeDecl, result: &ProbeResult) -> String {
+    render_snapshot_for(decl, result, &RedisTarget::default())
+}
+
+pub fn render_snapshot_for(decl: &ProbeDecl, result: &ProbeResult, target: &RedisTarget) -> String {
+    let s = result.status;
+    let mut out = String::new();
+    open(decl, s.as_str(), &mut out);
+    head(decl, s.as_str(), s.icon(), s.word(), &mut out);
+    let _ = writeln!(
+        out,
+        "<p class=\"probe-description\">{}</p>",
+        describe(decl, target)
+    );
+    out.push_str("<div class=\"probe-result\">\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"probe-checked\">{} — checked <time datetime=\"{}\">{}</time> on {}</p>",
+        s.word(),
+        escape(&result.checked_at),
+        escape(&human_time(&result.checked_at)),
+        escape(&result.target.name)
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"probe-summary\">{}</p>",
+        escape(&result.summary)
+    );
+    if result.expected.is_some() || result.observed.is_some() {
+        out.push_str("<dl class=\"probe-compare\">");
+        if let Some(e) = &result.expected {
+            let _ = write!(out, "<dt>Expected</dt><dd>{}</dd>", escape(e));
+        }
+        if let Some(o) = &result.observed {
+            let _ = write!(out, "<dt>Observed</dt><dd><pre>{}</pre></dd>", escape(o));
+        }
+        out.push_str("</dl>\n");
+    }
+    if !result.evidence.is_empty() {
+        out.push_str("<dl class=\"probe-evidence\">");
+        for e in &result.evidence {
+            let _ = write!(
+                out,
+                "<dt>{}</dt><dd><code>{}</code></dd>",
+                escape(&e.label),
+                escape(&e.value)
+            );
+        }
+        out.push_str("</dl>\n");
+    }
+    if s != Status::Pass
+        && let Some(h) = &result.hint
+    {
+        let _ = write!(out, "<p class=\"probe-hint\">{}", escape(&h.text));
+        if let Some(link) = &h.link {
+            let _ = write!(
+                out,
+                " <a href=\"{}\" data-doc-link=\"{}\">How to fix</a>",
+                escape(&doc_href(&decl.page, link)),
+                escape(link)
+            );
+        }
+        out.push_str("</p>\n");
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"probe-duration\">{:.1} ms</p>",
+        result.duration_ms
+    );
+    out.push_str("</div>\n");
+    tail(decl, &mut out);
+    out
+}
+
+/// A docs-relative `page.md#anchor` as a URL relative to the page the widget sits on.
+pub fn doc_href(from_page: &std::path::Path, link: &str) -> String {
+    let (page, anchor) = link.split_once('#').unwrap_or((link, ""));
+    let from = output_path(from_page);
+    let to = output_path(std::path::Path::new(page));
+    let mut href = relative_url(&from, &to);
+    if !anchor.is_empty() {
+        href.push('#');
+        href.push_str(anchor);
+    }
+    href
+}
+
+/// "2026-11-25 17:02 UTC" from an RFC 3339 instant.
+fn human_time(rfc3339: &str) -> String {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::decl::parse;
+    use crate::probe::result::{Evidence, Hint, TargetRef};
+    use std::path::Path;
+
+    fn decl(body: &str) -> ProbeDecl {
+        parse(body, Path::new("ops/REDIS_CACHE.md"), 1, 1).unwrap()
+    }
+
+    #[test]
+    fn static_widget_escapes_and_describes() {
+        let d = decl(
+            "check = \"cache.key\"\nkey = \"enforcer:last_run\"\nmax_age = \"15m\"\ntitle = \"<b>x</b>\"\n",
+        );
+        let html = render_static(&d);
+        assert!(html.contains("data-probe-id=\"ops-redis-cache-1\""));
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
+        assert!(!html.contains("<b>x</b>"));
+        assert!(
+            html.contains("<code>bisk:1:enforcer:last_run</code> in db 1"),
+            "{html}"
+        );
+        assert!(html.contains("newer than 15m"));
+        assert!(html.contains("not checked"));
+    }
+
+    #[test]
+    fn snapshot_shows_time_target_and_relative_hint() {
+        let d = decl("check = \"redis.ping\"\n");
+        let r = ProbeResult {
+            id: d.id.clone(),
+            page: "ops/REDIS_CACHE.md".into(),
+            check: "redis.ping".into(),
+            title: d.title.clone(),
+            status: Status::Error,
+            summary: "connection refused <script>".into(),
+            expected: Some("PONG".into()),
+            observed: None,
+            evidence: vec![Evidence {
+                label: "db".into(),
+                value: "1".into(),
+            }],
+            hint: Some(Hint {
+                text: "Start Redis".into(),
+                link: Some("ops/REDIS_CACHE.md#troubleshooting-b".into()),
+            }),
+            duration_ms: 1.25,
+            checked_at: "2026-11-25T17:02:00Z".into(),
+            target: TargetRef {
+                name: "prod".into(),
+                url: "redis://h/1".into(),
+            },
+        };
+        let html = render_snapshot(&d, &r);
+        assert!(html.contains("ERROR — checked <time datetime=\"2026-11-25T17:02:00Z\">2026-11-25 17:02 UTC</time> on prod"), "{html}");
+        assert!(
+            html.contains("href=\"REDIS_CACHE.html#troubleshooting-b\""),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn db_from_urls() {
+        assert_eq!(db_of("redis://127.0.0.1:6379/1"), "1");
+        assert_eq!(db_of("redis://h:1"), "0");
+        assert_eq!(db_of("unix:///r.sock?db=3"), "3");
+    }
+}
