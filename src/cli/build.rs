@@ -44,7 +44,8 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         base_url: config.base_url.clone(),
         ..OutputOptions::default()
     };
-    let site = Site::load(root, config).map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let site = Site::load(root, config)
+        .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
     let verbose_or_errors = super::print_diagnostics(&site.diagnostics, &args.common);
     if site.has_errors() {
         return Err(Failure::Reported(format!(

@@ -95,7 +95,8 @@ impl Site {
         }
         diagnostics.extend(site.check_links());
         diagnostics.extend(site.check_probe_ids());
-        diagnostics.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+        diagnostics
+            .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
         diagnostics.dedup();
         site.diagnostics = diagnostics;
         Ok(site)

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use super::{OutputOptions, Site, Sink, search, sitemap};
+use super::{OutputOptions, Sink, Site, search, sitemap};
 use crate::content::paths::{relative_url, root_prefix, to_slash};
 use crate::content::tree::{FolderNode, NavItem};
 use crate::diag::Diagnostic;
@@ -14,18 +14,27 @@ use crate::theme::{NavLink, NavNode, NotFoundContext, PageContext, TocEntry};
 
 const GENERATOR: &str = concat!("bisk-docs ", env!("CARGO_PKG_VERSION"));
 
-pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<usize, Vec<Diagnostic>> {
+pub fn write_all(
+    site: &Site,
+    sink: &dyn Sink,
+    opts: &OutputOptions,
+) -> Result<usize, Vec<Diagnostic>> {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
-        vec![Diagnostic::error(site.root.join(&site.config.out_dir), 0, format!("{what}: {e}"))]
+        vec![Diagnostic::error(
+            site.root.join(&site.config.out_dir),
+            0,
+            format!("{what}: {e}"),
+        )]
     };
 
     let page_results: Vec<Result<(), Diagnostic>> = (0..site.pages.len())
         .into_par_iter()
         .map(|i| {
             let html = render_page(site, i, opts)?;
-            sink.write(&site.pages[i].out_rel, html.as_bytes()).map_err(|e| {
-                Diagnostic::error(site.display_path(i), 0, format!("cannot write output: {e}"))
-            })
+            sink.write(&site.pages[i].out_rel, html.as_bytes())
+                .map_err(|e| {
+                    Diagnostic::error(site.display_path(i), 0, format!("cannot write output: {e}"))
+                })
         })
         .collect();
     let errors: Vec<Diagnostic> = page_results.into_iter().filter_map(Result::err).collect();
@@ -57,8 +66,11 @@ pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<u
             sections: &site.rendered[i].sections,
         })
         .collect();
-    sink.write("_static/search-index.js", search::build_index(&docs).as_bytes())
-        .map_err(|e| fail("search index", &e))?;
+    sink.write(
+        "_static/search-index.js",
+        search::build_index(&docs).as_bytes(),
+    )
+    .map_err(|e| fail("search index", &e))?;
 
     let not_found_root = opts
         .base_url
@@ -76,8 +88,11 @@ pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<u
         .map_err(|e| fail("404.html", &e))?;
 
     if let Some(base) = &opts.base_url {
-        sink.write("sitemap.xml", sitemap::sitemap(base, &site.pages).as_bytes())
-            .map_err(|e| fail("sitemap.xml", &e))?;
+        sink.write(
+            "sitemap.xml",
+            sitemap::sitemap(base, &site.pages).as_bytes(),
+        )
+        .map_err(|e| fail("sitemap.xml", &e))?;
     }
 
     let asset_errors: Vec<Diagnostic> = site
@@ -87,7 +102,11 @@ pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<u
             sink.copy_from(&a.out_rel, &site.docs_dir.join(&a.src_rel))
                 .err()
                 .map(|e| {
-                    Diagnostic::error(site.docs_dir.join(&a.src_rel), 0, format!("cannot copy: {e}"))
+                    Diagnostic::error(
+                        site.docs_dir.join(&a.src_rel),
+                        0,
+                        format!("cannot copy: {e}"),
+                    )
                 })
         })
         .collect();
@@ -160,7 +179,10 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         description: page.front.description.clone(),
         content: rendered.html.clone(),
         toc,
-        breadcrumbs: tree.ancestors[i].iter().map(|&a| link(site, i, a)).collect(),
+        breadcrumbs: tree.ancestors[i]
+            .iter()
+            .map(|&a| link(site, i, a))
+            .collect(),
         prev: tree.prev(i).map(|p| link(site, i, p)),
         next: tree.next(i).map(|n| link(site, i, n)),
         root: root_prefix(&page.out_rel),

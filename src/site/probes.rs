@@ -12,8 +12,8 @@ pub fn hook<'a>(
     decls: &'a mut Vec<ProbeDecl>,
 ) -> impl FnMut(&ProbeFence) -> Result<String, String> + 'a {
     move |fence: &ProbeFence| {
-        let parsed = decl::parse(fence.body, page, fence.line, fence.index)
-            .map_err(|e| e.to_string())?;
+        let parsed =
+            decl::parse(fence.body, page, fence.line, fence.index).map_err(|e| e.to_string())?;
         let html = widget::render_static(&parsed);
         decls.push(parsed);
         Ok(html)
