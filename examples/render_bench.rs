@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example render_bench                 # sequential + parallel timings
+//! cargo run --release --example render_bench -- --sequential     # skip the parallel 2000-page run
 //! cargo run --release --example render_bench -- --compare-sets   # grammar set speed per language
 //! cargo run --release --example render_bench -- --dump FILE.md   # print the HTML of one file
 //! ```
@@ -146,7 +147,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn bench_pages() {
+fn bench_pages(parallel: bool) {
     let pages: Vec<(String, usize)> = (0..2000).map(page).collect();
     let bytes: usize = pages.iter().map(|p| p.0.len()).sum();
     let lines: usize = pages.iter().map(|p| p.1).sum();
@@ -179,6 +180,29 @@ fn bench_pages() {
         );
     }
 
+    // The same pages with every block marked `text`: what the pipeline costs without syntect.
+    let plain: Vec<String> = sample
+        .iter()
+        .map(|p| {
+            ["bash", "python", "toml", "yaml"]
+                .iter()
+                .fold(p.0.clone(), |md, l| md.replace(&format!("```{l}\n"), "```text\n"))
+        })
+        .collect();
+    let (wall, cpu) = measure(5, || {
+        for p in &plain {
+            std::hint::black_box(render(p));
+        }
+    });
+    println!(
+        "sequential, same 200 pages without highlighting: median wall {:.0} µs/page, cpu {:.0} µs/page",
+        wall.as_secs_f64() * 1e6 / 200.0,
+        cpu.as_secs_f64() * 1e6 / 200.0
+    );
+
+    if !parallel {
+        return;
+    }
     let (wall, cpu) = measure(3, || {
         let n: usize = pages.par_iter().map(|p| render(&p.0).html.len()).sum();
         std::hint::black_box(n);
@@ -252,6 +276,7 @@ fn main() {
             eprintln!("diagnostics: {:#?}", r.diagnostics);
         }
         Some("--page") => println!("{}", page(1).0),
-        _ => bench_pages(),
+        Some("--sequential") => bench_pages(false),
+        _ => bench_pages(true),
     }
 }
