@@ -186,7 +186,9 @@ fn bench_pages(parallel: bool) {
         .map(|p| {
             ["bash", "python", "toml", "yaml"]
                 .iter()
-                .fold(p.0.clone(), |md, l| md.replace(&format!("```{l}\n"), "```text\n"))
+                .fold(p.0.clone(), |md, l| {
+                    md.replace(&format!("```{l}\n"), "```text\n")
+                })
         })
         .collect();
     let (wall, cpu) = measure(5, || {
