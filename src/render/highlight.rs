@@ -18,7 +18,8 @@ use std::sync::LazyLock;
 use syntect::highlighting::Theme;
 use syntect::html::{ClassStyle, css_for_theme_with_class_style};
 use syntect::parsing::{
-    BasicScopeStackOp, ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet,
+    BasicScopeStackOp, ParseState, ParsingError, Scope, ScopeStack, ScopeStackOp, SyntaxReference,
+    SyntaxSet,
 };
 
 use super::escape::escape_into;
@@ -143,7 +144,61 @@ fn classes_for(scope: Scope) -> Option<Box<str>> {
     Some(classes.into_boxed_str())
 }
 
+/// The state a grammar returns to between top-level statements, found by parsing an empty
+/// line after the first; `None` if even that fails.
+fn reference_state(grammar: Grammar) -> Option<ParseState> {
+    let mut state = ParseState::new(grammar.syntax);
+    state.parse_line("\n", grammar.set).ok()?;
+    Some(state)
+}
+
+/// Lines memoised per thread before the memo is emptied (bounds memory on huge sites).
+const LINE_MEMO_CAP: usize = 50_000;
+
+type MemoMap = HashMap<(usize, Box<str>), (Vec<(usize, ScopeStackOp)>, Option<ParseState>)>;
+
+/// Borrowed lookup key for the memo (`(usize, &str)` against stored `(usize, Box<str>)`).
+trait MemoKey {
+    fn parts(&self) -> (usize, &str);
+}
+
+impl MemoKey for (usize, Box<str>) {
+    fn parts(&self) -> (usize, &str) {
+        (self.0, &self.1)
+    }
+}
+
+impl MemoKey for (usize, &str) {
+    fn parts(&self) -> (usize, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn MemoKey + 'a> for (usize, Box<str>) {
+    fn borrow(&self) -> &(dyn MemoKey + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn MemoKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn MemoKey + '_ {}
+
+impl std::hash::Hash for dyn MemoKey + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
 thread_local! {
+    /// `(grammar, line)` → the parse of that line from the grammar's initial state, and the
+    /// state after it (`None`: back to the initial state).
+    static LINE_MEMO: RefCell<MemoMap> = RefCell::new(HashMap::new());
+
     /// `Scope` → `hl-string hl-quoted`, or `None` for unstyled scopes. Scope names live in a
     /// process-wide mutex inside syntect; asking it once per scope per thread keeps workers
     /// from contending.
@@ -180,6 +235,12 @@ pub(crate) struct LineHighlighter {
     suspended: bool,
     /// Set once the parser failed; remaining lines are emitted as plain escaped text.
     failed: bool,
+    /// The parser's state between top-level statements after the first line (syntect
+    /// treats a block's first line specially), if the grammar has a usable one.
+    reference: Option<ParseState>,
+    /// True while the parser is in the `reference` state: only then is a line's parse a
+    /// function of the line alone, and memoisable.
+    at_reference: bool,
 }
 
 impl LineHighlighter {
@@ -191,7 +252,50 @@ impl LineHighlighter {
             spans: Vec::new(),
             suspended: false,
             failed: false,
+            reference: reference_state(grammar),
+            at_reference: false,
         }
+    }
+
+    /// Parses one line, reusing an earlier parse of the same line from the initial state.
+    /// Runbooks repeat lines (`systemctl status …`, `redis-cli …`) within and across pages,
+    /// and `serve` re-renders whole pages on every save.
+    fn parse(&mut self, line: &str) -> Result<Vec<(usize, ScopeStackOp)>, ParsingError> {
+        let Some(reference) = self.reference.as_ref() else {
+            return self.state.parse_line(line, self.grammar.set);
+        };
+        let key = (self.grammar.syntax as *const SyntaxReference as usize, line);
+        if self.at_reference {
+            let hit = LINE_MEMO.with(|memo| {
+                memo.borrow()
+                    .get(&key as &dyn MemoKey)
+                    .map(|(ops, after)| (ops.clone(), after.clone()))
+            });
+            if let Some((ops, after)) = hit {
+                match after {
+                    Some(after) => {
+                        self.state = after;
+                        self.at_reference = false;
+                    }
+                    None => self.state = reference.clone(),
+                }
+                return Ok(ops);
+            }
+        }
+        let was_at_reference = self.at_reference;
+        let ops = self.state.parse_line(line, self.grammar.set)?;
+        self.at_reference = self.state == *reference;
+        if was_at_reference {
+            let after = (!self.at_reference).then(|| self.state.clone());
+            LINE_MEMO.with(|memo| {
+                let mut memo = memo.borrow_mut();
+                if memo.len() >= LINE_MEMO_CAP {
+                    memo.clear();
+                }
+                memo.insert((key.0, line.into()), (ops.clone(), after));
+            });
+        }
+        Ok(ops)
     }
 
     /// Highlights one line (with its `\n`, if it has one) into `out`.
@@ -208,7 +312,7 @@ impl LineHighlighter {
             escape_into(out, line);
             return;
         }
-        let ops = match self.state.parse_line(line, self.grammar.set) {
+        let ops = match self.parse(line) {
             Ok(ops) => ops,
             Err(_) => {
                 // A grammar/regex failure (e.g. fancy-regex backtrack limit) must not lose
@@ -378,6 +482,45 @@ mod tests {
             ":root[data-theme=\"dark\"] .hl-code { color: #000; }\n\
              :root[data-theme=\"dark\"] .hl-a.hl-b,\n:root[data-theme=\"dark\"] .hl-c .hl-d { color: #111; }\n"
         );
+    }
+
+    fn highlight(lang: &str, code: &str, memo: bool) -> String {
+        let mut out = String::new();
+        let mut hl = LineHighlighter::new(grammar_for(lang).unwrap());
+        if !memo {
+            hl.reference = None;
+        }
+        for line in code.split_inclusive('\n') {
+            hl.line(line, &mut out);
+        }
+        hl.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn memoised_lines_highlight_exactly_like_fresh_parses() {
+        for (lang, code) in [
+            (
+                "bash",
+                "echo a\necho \"multi\nline\" a\necho a\nx=1\necho a\nx=1\n",
+            ),
+            (
+                "python",
+                "x = 1\ns = \"\"\"\nx = 1\n\"\"\"\nx = 1\ndef f():\n    x = 1\nx = 1\n",
+            ),
+            ("yaml", "a: 1\nb: |\n  a: 1\na: 1\n"),
+        ] {
+            LINE_MEMO.with(|m| m.borrow_mut().clear());
+            let plain = highlight(lang, code, false);
+            let cold = highlight(lang, code, true);
+            assert!(
+                LINE_MEMO.with(|m| m.borrow().len()) > 0,
+                "{lang}: nothing memoised"
+            );
+            let warm = highlight(lang, code, true);
+            assert_eq!(plain, cold, "{lang}");
+            assert_eq!(plain, warm, "{lang}");
+        }
     }
 
     #[test]
