@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example render_bench                 # sequential + parallel timings
-//! cargo run --release --example render_bench -- --sequential     # skip the parallel 2000-page run
+//! cargo run --release --example render_bench -- --sequential     # skip the parallel 2000-page runs
 //! cargo run --release --example render_bench -- --compare-sets   # grammar set speed per language
 //! cargo run --release --example render_bench -- --dump FILE.md   # print the HTML of one file
 //! ```
@@ -70,8 +70,11 @@ fn code_line(rng: &mut Rng, lang: &str, i: usize) -> String {
     }
 }
 
-/// One page and its number of code lines.
-fn page(seed: u64) -> (String, usize) {
+/// One page and its number of code lines. With `unique`, code lines carry page-specific
+/// numbers so no line repeats across pages (the worst case for the line memo); without,
+/// lines come from a small vocabulary, as commands in real runbooks do.
+fn page(seed: u64, unique: bool) -> (String, usize) {
+    let salt = if unique { seed as usize * 1000 } else { 0 };
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let target = 2048 + rng.below(6 * 1024) as usize;
     let blocks = 2 + rng.below(3) as usize;
@@ -91,7 +94,7 @@ fn page(seed: u64) -> (String, usize) {
             let n = 3 + rng.below(20) as usize;
             md.push_str(&format!("```{lang}\n"));
             for i in 0..n {
-                md.push_str(&code_line(&mut rng, lang, i));
+                md.push_str(&code_line(&mut rng, lang, i + salt));
                 md.push('\n');
             }
             md.push_str("```\n\n");
@@ -147,75 +150,97 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn bench_pages(parallel: bool) {
-    let pages: Vec<(String, usize)> = (0..2000).map(page).collect();
-    let bytes: usize = pages.iter().map(|p| p.0.len()).sum();
-    let lines: usize = pages.iter().map(|p| p.1).sum();
-
+fn bench_pages(parallel: bool, unique: bool) {
+    println!(
+        "pages with {} code lines",
+        if unique { "unique" } else { "repeating" }
+    );
+    // Every round renders pages never rendered before: the line memo is per process, and
+    // re-rendering a sample would measure nothing but memo hits.
+    let seed_base: u64 = if unique { 1_000_000 } else { 0 };
     let first = Instant::now();
-    render(&pages[0].0);
+    render(&page(seed_base + 999_999, unique).0);
     println!(
         "first page (loads grammars, compiles regexes): {:?}",
         first.elapsed()
     );
-    // Warm every language once, as a real build does after its first pages.
-    for p in pages.iter().take(16) {
-        render(&p.0);
-    }
 
-    let sample = &pages[..200];
-    let sample_lines: usize = sample.iter().map(|p| p.1).sum();
-    let (wall, cpu) = measure(5, || {
-        for p in sample {
-            std::hint::black_box(render(&p.0));
-        }
-    });
-    for (what, d) in [("wall", wall), ("cpu", cpu)] {
-        println!(
-            "sequential, 200 pages, {what}: median {:?} → {:.0} µs/page, {:.1} µs/code line ({} code lines)",
-            d,
-            d.as_secs_f64() * 1e6 / 200.0,
-            d.as_secs_f64() * 1e6 / sample_lines as f64,
-            sample_lines
-        );
+    let mut per_page = Vec::new();
+    let mut per_line = Vec::new();
+    let mut plain_per_page = Vec::new();
+    for round in 0..5u64 {
+        let pages: Vec<(String, usize)> = (0..200)
+            .map(|i| page(seed_base + round * 200 + i, unique))
+            .collect();
+        let lines: usize = pages.iter().map(|p| p.1).sum();
+        let (wall, cpu) = measure(1, || {
+            for p in &pages {
+                std::hint::black_box(render(&p.0));
+            }
+        });
+        per_page.push((wall / 200, cpu / 200));
+        per_line.push((wall / lines as u32, cpu / lines as u32));
+        // The same pages with every block marked `text`: the pipeline without syntect.
+        let plain: Vec<String> = pages
+            .iter()
+            .map(|p| {
+                ["bash", "python", "toml", "yaml"]
+                    .iter()
+                    .fold(p.0.clone(), |md, l| {
+                        md.replace(&format!("```{l}\n"), "```text\n")
+                    })
+            })
+            .collect();
+        let (wall, cpu) = measure(1, || {
+            for p in &plain {
+                std::hint::black_box(render(p));
+            }
+        });
+        plain_per_page.push((wall / 200, cpu / 200));
     }
-
-    // The same pages with every block marked `text`: what the pipeline costs without syntect.
-    let plain: Vec<String> = sample
-        .iter()
-        .map(|p| {
-            ["bash", "python", "toml", "yaml"]
-                .iter()
-                .fold(p.0.clone(), |md, l| {
-                    md.replace(&format!("```{l}\n"), "```text\n")
-                })
-        })
-        .collect();
-    let (wall, cpu) = measure(5, || {
-        for p in &plain {
-            std::hint::black_box(render(p));
-        }
-    });
-    println!(
-        "sequential, same 200 pages without highlighting: median wall {:.0} µs/page, cpu {:.0} µs/page",
-        wall.as_secs_f64() * 1e6 / 200.0,
-        cpu.as_secs_f64() * 1e6 / 200.0
-    );
+    let med = |v: &[(Duration, Duration)]| {
+        (
+            median(v.iter().map(|x| x.0).collect()),
+            median(v.iter().map(|x| x.1).collect()),
+        )
+    };
+    let (pw, pc) = med(&per_page);
+    let (lw, lc) = med(&per_line);
+    let (qw, qc) = med(&plain_per_page);
+    println!("sequential, 5 rounds of 200 new pages, medians:");
+    println!("  per page:      wall {pw:?}, cpu {pc:?}");
+    println!("  per code line: wall {lw:?}, cpu {lc:?}");
+    println!("  per page with highlighting off: wall {qw:?}, cpu {qc:?}");
 
     if !parallel {
         return;
     }
-    let (wall, cpu) = measure(3, || {
-        let n: usize = pages.par_iter().map(|p| render(&p.0).html.len()).sum();
-        std::hint::black_box(n);
-    });
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    for round in 0..3u64 {
+        let pages: Vec<(String, usize)> = (0..2000)
+            .map(|i| page(seed_base + 10_000 + round * 2000 + i, unique))
+            .collect();
+        let (wall, cpu) = measure(1, || {
+            let n: usize = pages.par_iter().map(|p| render(&p.0).html.len()).sum();
+            std::hint::black_box(n);
+        });
+        if round == 0 {
+            let bytes: usize = pages.iter().map(|p| p.0.len()).sum();
+            let lines: usize = pages.iter().map(|p| p.1).sum();
+            println!(
+                "parallel: 2000 pages of {} KB, {lines} code lines",
+                bytes / 1024
+            );
+        }
+        walls.push(wall);
+        cpus.push(cpu);
+    }
     println!(
-        "parallel ({} threads), 2000 pages ({} KB, {} code lines): median wall {:?}, cpu {:?}",
+        "parallel ({} threads), 3 rounds of 2000 new pages, medians: wall {:?}, cpu {:?}",
         rayon::current_num_threads(),
-        bytes / 1024,
-        lines,
-        wall,
-        cpu
+        median(walls),
+        median(cpus)
     );
 }
 
@@ -277,8 +302,14 @@ fn main() {
             eprintln!("sections: {:#?}", r.sections);
             eprintln!("diagnostics: {:#?}", r.diagnostics);
         }
-        Some("--page") => println!("{}", page(1).0),
-        Some("--sequential") => bench_pages(false),
-        _ => bench_pages(true),
+        Some("--page") => println!("{}", page(1, true).0),
+        Some("--sequential") => {
+            bench_pages(false, false);
+            bench_pages(false, true);
+        }
+        _ => {
+            bench_pages(true, false);
+            bench_pages(true, true);
+        }
     }
 }
