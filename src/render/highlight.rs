@@ -153,7 +153,7 @@ fn reference_state(grammar: Grammar) -> Option<ParseState> {
 }
 
 /// Lines memoised per thread before the memo is emptied (bounds memory on huge sites).
-const LINE_MEMO_CAP: usize = 50_000;
+const LINE_MEMO_CAP: usize = 16_384;
 
 type MemoMap = HashMap<(usize, Box<str>), (Vec<(usize, ScopeStackOp)>, Option<ParseState>)>;
 
