@@ -58,10 +58,15 @@ impl Decoded {
                 .collect();
             terms.insert(term.to_string(), (pages, secs));
         }
-        let keys: Vec<&String> = terms.keys().collect();
+        // search.js binary-searches the list with JavaScript's (UTF-16) string order.
+        let order: Vec<Vec<u16>> = flat
+            .iter()
+            .step_by(2)
+            .map(|t| t.as_str().unwrap().encode_utf16().collect())
+            .collect();
         assert!(
-            keys.windows(2).all(|w| w[0] < w[1]),
-            "terms sorted for binary search"
+            order.windows(2).all(|w| w[0] < w[1]),
+            "terms sorted in UTF-16 order"
         );
         Decoded { raw, terms }
     }
@@ -223,11 +228,14 @@ fn unicode_words_are_lowercased_and_cjk_is_split_per_character() {
         vec![section(
             "größe",
             "Maximale GRÖSSE",
-            "Die Größe des Caches. КЭШ Redis. 缓存失效 naïve café",
+            "Die Größe des Caches. КЭШ Redis. 缓存失效 naïve café 𠀀字 ｚｅｎ",
         )],
     )]);
     for term in [
         "überwachung",
+        "ｚｅｎ",
+        "𠀀",
+        "字",
         "größe",
         "grösse",
         "maximale",

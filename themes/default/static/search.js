@@ -30,7 +30,7 @@
   }
 
   // Same rules as `for_each_term` in src/site/search.rs.
-  var CJK_CLASS = "[\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]";
+  var CJK_CLASS = "[\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3ffff}]";
   var CJK = new RegExp(CJK_CLASS, "u");
   var WORD = new RegExp(CJK_CLASS + "|(?:(?!" + CJK_CLASS + ")[\\p{Alphabetic}\\p{N}])+", "gu");
   function tokens(text) {
