@@ -90,7 +90,11 @@ fn search_box_finds_and_deep_links_from_file_urls() {
             "Keys the enforcer writes",
             "last_run and last_ok timestamps.",
         ),
-        section("ttl", "Expiry and TTL", "Entries expire after 300 seconds."),
+        section(
+            "expiry-and-ttl",
+            "Expiry and TTL",
+            "Entries expire after 300 seconds.",
+        ),
     ];
     let b = [
         section("", "", "Restart the enforcer after each deploy."),
@@ -188,7 +192,7 @@ fn search_box_finds_and_deep_links_from_file_urls() {
     // section mentions Redis but not TTL, so it is not a match.
     assert_eq!(
         links("redis ttl"),
-        vec!["../ops/REDIS_CACHE.html#ttl"],
+        vec!["../ops/REDIS_CACHE.html#expiry-and-ttl"],
         "{res}"
     );
     // The last word is a prefix.

@@ -170,7 +170,7 @@ fn page(rng: &mut Rng) -> (String, Vec<SearchSection>) {
         }
         size += heading.len() + text.len();
         sections.push(SearchSection {
-            anchor: format!("s{i}-{}", heading.replace(' ', "-")),
+            anchor: bisk_docs::site::search::ascii_slug(&heading),
             heading,
             text,
         });
@@ -234,8 +234,10 @@ fn measure(n: usize) {
         std::fs::write(out, &js).unwrap();
     }
     assert!(raw > n * 2048, "generator makes pages of at least 2 KB");
+    // Sections here are short (~400 bytes), so the per-section heading and snippet weigh
+    // more than in real guides (the benchmark tree: 40%); 60% guards against regressions.
     assert!(
-        js.len() * 2 < raw,
+        js.len() * 10 < raw * 6,
         "index {} bytes vs text {raw} bytes",
         js.len()
     );

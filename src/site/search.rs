@@ -3,7 +3,8 @@
 //! The browser loads it only when search is first used, so it must be compact. It holds:
 //! - `pages`: `[url, title, number of sections]`, in site order;
 //! - `secs`: `[anchor, heading, snippet]` for every section of every page, in page order
-//!   (a page's sections are contiguous, so a section id is enough to find its page);
+//!   (a page's sections are contiguous, so a section id is enough to find its page); the
+//!   anchor is `0` when it is [`ascii_slug`] of the heading, which the client recomputes;
 //! - `terms`: a flattened list `[term, postings, term, postings, …]`, sorted in UTF-16 order (so the
 //!   client can binary-search it for prefixes);
 //! - `stop`: the stop words, so the client drops exactly the words the index left out.
@@ -32,7 +33,7 @@ pub struct SearchDoc<'a> {
 }
 
 /// Longest snippet kept per section, in characters.
-const SNIPPET_CHARS: usize = 110;
+const SNIPPET_CHARS: usize = 90;
 /// Terms longer than this (hashes, base64 blobs) are not worth their index space.
 const MAX_TERM_CHARS: usize = 32;
 
@@ -75,7 +76,13 @@ pub fn build_index(docs: &[SearchDoc]) -> String {
                     .sections
                     .push((sec_id, weight));
             }
-            secs.push((section.anchor, section.heading, section.snippet));
+            let anchor =
+                if !section.anchor.is_empty() && ascii_slug(section.heading) == section.anchor {
+                    Anchor::Derived(0)
+                } else {
+                    Anchor::Literal(section.anchor)
+                };
+            secs.push((anchor, section.heading, section.snippet));
         }
         pages.push((doc.url, doc.title, count));
     }
@@ -95,8 +102,38 @@ struct IndexJson<'a> {
     v: u8,
     stop: &'a [&'a str],
     pages: Vec<(&'a str, &'a str, usize)>,
-    secs: Vec<(&'a str, &'a str, String)>,
+    secs: Vec<(Anchor<'a>, &'a str, String)>,
     terms: Vec<String>,
+}
+
+/// A section's anchor, or `0` when the client can derive it from the heading.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Anchor<'a> {
+    Derived(u8),
+    Literal(&'a str),
+}
+
+/// The heading slug both sides can compute cheaply: ASCII headings only, lower-cased,
+/// every run of other characters turned into one `-`, no `-` at either end. Most heading
+/// ids look like this, and storing `0` instead saves their bytes in the index. `None`-like
+/// empty result for non-ASCII headings, which then keep their literal anchor.
+pub fn ascii_slug(heading: &str) -> String {
+    if !heading.is_ascii() {
+        return String::new();
+    }
+    let mut out = String::with_capacity(heading.len());
+    for c in heading.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
 }
 
 #[derive(Default)]

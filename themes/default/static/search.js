@@ -39,6 +39,11 @@
     });
   }
 
+  // Same as `ascii_slug` in src/site/search.rs (only used for ASCII headings).
+  function slug(heading) {
+    return heading.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  }
+
   function lowerBound(term) {
     var t = idx.terms, lo = 0, hi = t.length / 2;
     while (lo < hi) {
@@ -122,7 +127,8 @@
     scored.sort(function (a, b) { return b.score - a.score || a.sec - b.sec; });
     return scored.slice(0, MAX_RESULTS).map(function (f) {
       var p = pageOf(f.sec), page = idx.pages[p], sec = idx.secs[f.sec];
-      var anchor = f.top || !sec[0] ? "" : "#" + sec[0];
+      var id = sec[0] === 0 ? slug(sec[1]) : sec[0];
+      var anchor = f.top || !id ? "" : "#" + id;
       return { url: base + page[0] + anchor, title: page[1], heading: f.top ? "" : sec[1], text: sec[2] };
     });
   }
