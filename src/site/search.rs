@@ -17,6 +17,7 @@
 //! start of the section, which keeps the index far below the size of the text itself.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -55,7 +56,7 @@ pub fn build_index(docs: &[SearchDoc]) -> String {
     // merged in page order so section ids and postings come out sorted and deterministic.
     let analysed: Vec<PageTerms> = docs.par_iter().map(analyse).collect();
 
-    let mut terms: HashMap<String, Postings> = HashMap::new();
+    let mut terms: TermMap<String, Postings> = TermMap::default();
     let mut pages = Vec::with_capacity(docs.len());
     let mut secs = Vec::new();
     for (page_id, (doc, page)) in docs.iter().zip(analysed).enumerate() {
@@ -188,7 +189,7 @@ fn analyse<'a>(doc: &SearchDoc<'a>) -> PageTerms<'a> {
 fn section_terms(heading: &str, text: &str) -> Vec<(String, u8)> {
     let text = text.to_lowercase();
     let heading = heading.to_lowercase();
-    let mut counts: HashMap<&str, u8> = HashMap::new();
+    let mut counts: TermMap<&str, u8> = TermMap::default();
     for_each_term(&text, |t| {
         let c = counts.entry(t).or_insert(0);
         *c = c.saturating_add(1);
@@ -211,7 +212,7 @@ fn section_terms(heading: &str, text: &str) -> Vec<(String, u8)> {
 }
 
 /// Sorted, flattened `[term, postings, …]`.
-fn encode(terms: HashMap<String, Postings>) -> Vec<String> {
+fn encode(terms: TermMap<String, Postings>) -> Vec<String> {
     let mut terms: Vec<(String, Postings)> = terms.into_iter().collect();
     // UTF-16 order, which is how JavaScript compares strings in its binary search.
     terms.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
@@ -239,6 +240,32 @@ fn encode(terms: HashMap<String, Postings>) -> Vec<String> {
         out.push(enc);
     }
     out
+}
+
+/// Hash maps keyed by index terms. The default SipHash guards against hash flooding by
+/// untrusted keys; these keys come from the docs being built, and hashing millions of
+/// short words is a visible part of a build, so a multiply-rotate hash is used instead.
+type TermMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes(c.try_into().expect("8-byte chunk"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 fn push_base36(out: &mut String, mut n: u64) {
