@@ -27,20 +27,33 @@ pub fn write_all(
         )]
     };
 
-    let page_results: Vec<Result<(), Diagnostic>> = (0..site.pages.len())
-        .into_par_iter()
-        .map(|i| {
-            let html = render_page(site, i, opts)?;
-            sink.write(&site.pages[i].out_rel, html.as_bytes())
-                .map_err(|e| {
-                    Diagnostic::error(site.display_path(i), 0, format!("cannot write output: {e}"))
+    // The search index is the largest single piece of work after the pages themselves;
+    // build it while the pages render.
+    let (page_results, index) = rayon::join(
+        || {
+            (0..site.pages.len())
+                .into_par_iter()
+                .map(|i| {
+                    let html = render_page(site, i, opts)?;
+                    sink.write(&site.pages[i].out_rel, html.as_bytes())
+                        .map_err(|e| {
+                            Diagnostic::error(
+                                site.display_path(i),
+                                0,
+                                format!("cannot write output: {e}"),
+                            )
+                        })
                 })
-        })
-        .collect();
+                .collect::<Vec<Result<(), Diagnostic>>>()
+        },
+        || search_index(site),
+    );
     let errors: Vec<Diagnostic> = page_results.into_iter().filter_map(Result::err).collect();
     if !errors.is_empty() {
         return Err(errors);
     }
+    sink.write("_static/search-index.js", index.as_bytes())
+        .map_err(|e| fail("search index", &e))?;
 
     for (rel, bytes) in site.theme.static_files() {
         sink.write(&format!("_static/{rel}"), &bytes)
@@ -54,23 +67,6 @@ pub fn write_all(
     let nav = crate::theme::nav_js(&nav_node(site, &site.tree.root));
     sink.write("_static/nav.js", nav.as_bytes())
         .map_err(|e| fail("nav.js", &e))?;
-
-    let docs: Vec<search::SearchDoc> = site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !p.generated)
-        .map(|(i, p)| search::SearchDoc {
-            url: &p.out_rel,
-            title: &site.titles[i],
-            sections: &site.rendered[i].sections,
-        })
-        .collect();
-    sink.write(
-        "_static/search-index.js",
-        search::build_index(&docs).as_bytes(),
-    )
-    .map_err(|e| fail("search index", &e))?;
 
     let not_found_root = opts
         .base_url
@@ -114,6 +110,21 @@ pub fn write_all(
         return Err(asset_errors);
     }
     Ok(site.pages.len())
+}
+
+fn search_index(site: &Site) -> String {
+    let docs: Vec<search::SearchDoc> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.generated)
+        .map(|(i, p)| search::SearchDoc {
+            url: &p.out_rel,
+            title: &site.titles[i],
+            sections: &site.rendered[i].sections,
+        })
+        .collect();
+    search::build_index(&docs)
 }
 
 /// Every folder the output needs, so writers can run in parallel without racing on mkdir.
