@@ -162,6 +162,8 @@ impl Endpoint {
                 hint::auth(),
             )
         } else if code == "WRONGPASS"
+            || e.kind() == redis::ErrorKind::AuthenticationFailed
+            || lower.contains("authentication failed")
             || lower.contains("invalid password")
             || lower.contains("invalid username-password")
         {
