@@ -240,12 +240,14 @@ impl Site {
     }
 }
 
-/// Runs the built `bisk-docs` binary; returns (exit code, stdout, stderr).
+/// Runs the built `bisk-docs` binary (`args` start with the subcommand); returns (exit
+/// code, stdout, stderr). Colour is off and `BISK_REDIS_URL` unset unless `env` sets it.
 pub fn bisk_docs(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bisk-docs"));
-    cmd.arg("--root")
+    // `--root` after the subcommand: it is a subcommand option.
+    cmd.args(args)
+        .arg("--root")
         .arg(root)
-        .args(args)
         .env_remove("BISK_REDIS_URL")
         .env("NO_COLOR", "1");
     for (k, v) in env {
