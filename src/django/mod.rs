@@ -1,6 +1,19 @@
 //! The Django cache dialect: key naming, the safe decoder for stored values, and the
 //! encoder for the few values bisk-docs writes itself.
+//!
+//! Django's RedisCache stores a value whose type is exactly `int` as ASCII decimal and every
+//! other value as `pickle.dumps(value, 5)`. [`decode`] reads both without executing anything;
+//! [`encode`] writes the bytes Django itself would write, so Django reads them back.
 
+pub mod bigint;
+pub mod decode;
+pub mod display;
+pub mod encode;
+pub mod json;
+pub mod key;
+pub mod time;
 pub mod value;
 
-pub use value::PyValue;
+pub use decode::{DecodeError, Limits, decode, decode_with};
+pub use encode::{EncodeError, encode};
+pub use value::{PyDateTime, PyTz, PyValue};

@@ -71,4 +71,14 @@ pub enum PyTz {
         tzname: String,
     },
     PytzUtc,
+    /// pytz static zone (`pytz._p(zone)`): only the name travels, the offset comes from the
+    /// tz database.
+    PytzStatic {
+        zone: String,
+    },
+    /// A tzinfo of a class the decoder does not model (e.g. `dateutil.tz.tzutc`): the wall
+    /// time is known, the offset is not.
+    Other {
+        class: String,
+    },
 }

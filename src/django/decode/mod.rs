@@ -1,0 +1,124 @@
+//! Reading a value exactly as Django's `RedisSerializer.loads` would: first `int(data)`, then
+//! `pickle.loads(data)` — except that nothing is ever executed. Pickle globals are only
+//! *recognised* (datetime, timezone, zoneinfo, pytz, Decimal, …); anything else comes back as
+//! [`PyValue::Unsupported`] with its class name.
+//!
+//! Every resource the decoder spends is bounded by [`Limits`]; each breach is its own
+//! [`DecodeError`] variant, so a probe can say *why* a value was refused.
+
+mod arena;
+mod machine;
+mod raw_int;
+mod reduce;
+
+use super::value::PyValue;
+
+/// Why a stored value could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("the value is empty (0 bytes): neither an integer nor a pickle")]
+    Empty,
+    #[error("the value is {size} bytes, over the {limit}-byte limit for decoding")]
+    TooLarge { size: usize, limit: usize },
+    #[error("pickle truncated at byte {offset}: {what} needs more bytes than remain")]
+    Truncated { offset: usize, what: &'static str },
+    #[error("pickle ended without a STOP opcode")]
+    NoStop,
+    #[error("unknown pickle opcode 0x{opcode:02x} at byte {offset}")]
+    UnknownOpcode { opcode: u8, offset: usize },
+    #[error("pickle protocol {0} is not supported (0 to 5 are)")]
+    Protocol(u8),
+    #[error("malformed pickle at byte {offset}: {reason}")]
+    Malformed { offset: usize, reason: String },
+    #[error("pickle at byte {offset} uses {feature}, which a cache value never needs")]
+    UnsupportedFeature {
+        offset: usize,
+        feature: &'static str,
+    },
+    #[error("the value nests deeper than {limit} levels")]
+    TooDeep { limit: usize },
+    #[error("the pickle memo would exceed {limit} entries")]
+    MemoTooLarge { limit: usize },
+    #[error("the pickle builds more than {limit} objects")]
+    TooManyObjects { limit: usize },
+    #[error("the decoded value would exceed {limit} items (shared references expanded)")]
+    ExpandsTooMuch { limit: usize },
+    #[error("an integer of {len} {unit} exceeds the limit of {limit}")]
+    IntTooLarge {
+        len: usize,
+        limit: usize,
+        unit: &'static str,
+    },
+    #[error("the value refers to itself (a recursive container), which cannot be shown")]
+    Recursive,
+}
+
+/// Resource bounds for [`decode_with`]. The defaults are generous for cache values (breadcrumbs
+/// are under 100 bytes) and small enough that a hostile value cannot exhaust memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input accepted at all.
+    pub max_input_bytes: usize,
+    /// Deepest container nesting in the decoded value.
+    pub max_depth: usize,
+    /// Most memo entries (MEMOIZE/PUT).
+    pub max_memo: usize,
+    /// Most objects the pickle may create or push (stack entries, container items).
+    pub max_objects: usize,
+    /// Most values in the decoded tree once shared references are expanded, and the most
+    /// string/bytes payload (in bytes) it may hold: memo references can repeat one large
+    /// object many times, and each repetition is a copy in a [`PyValue`].
+    pub max_expanded_items: usize,
+    pub max_expanded_bytes: usize,
+    /// Longest LONG1/LONG4 payload, in bytes.
+    pub max_int_bytes: usize,
+    /// Longest decimal integer (raw Django ints and pickle text ints); CPython's own default
+    /// `int` conversion limit is 4300 digits.
+    pub max_int_digits: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 4 * 1024 * 1024,
+            max_depth: 100,
+            max_memo: 100_000,
+            max_objects: 500_000,
+            max_expanded_items: 250_000,
+            max_expanded_bytes: 16 * 1024 * 1024,
+            max_int_bytes: 2048,
+            max_int_digits: 4300,
+        }
+    }
+}
+
+/// Decode a raw Redis value written by Django's RedisCache, with the default [`Limits`].
+///
+/// ```
+/// use bisk_docs::django::{decode, PyValue};
+/// assert_eq!(decode(b"42").unwrap(), PyValue::Int(42));
+/// let pong = b"\x80\x05\x95\x08\x00\x00\x00\x00\x00\x00\x00\x8c\x04pong\x94.";
+/// assert_eq!(decode(pong).unwrap(), PyValue::Str("pong".into()));
+/// ```
+pub fn decode(raw: &[u8]) -> Result<PyValue, DecodeError> {
+    decode_with(raw, &Limits::default())
+}
+
+/// [`decode`] with explicit resource bounds.
+pub fn decode_with(raw: &[u8], limits: &Limits) -> Result<PyValue, DecodeError> {
+    if raw.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if raw.len() > limits.max_input_bytes {
+        return Err(DecodeError::TooLarge {
+            size: raw.len(),
+            limit: limits.max_input_bytes,
+        });
+    }
+    // Django tries `int(data)` before unpickling, so a value that Python reads as an int is
+    // an int even if it could also be parsed otherwise.
+    if let Some(value) = raw_int::parse_python_int(raw, limits.max_int_digits)? {
+        return Ok(value);
+    }
+    machine::unpickle(raw, limits)
+}

@@ -1,0 +1,348 @@
+//! Turning a stored `datetime` into an instant and into words ("12 min ago").
+//!
+//! The pickle carries the *wall-clock* fields plus the zone; the instant is wall time minus
+//! the zone's offset at that wall time. For named zones (ZoneInfo, static pytz zones) the
+//! offset comes from jiff's tz database, with Python's `fold` choosing between the two
+//! readings of an ambiguous or skipped wall time (PEP 495: fold=0 → the offset in force
+//! before the transition, fold=1 → after).
+
+use jiff::Timestamp;
+use jiff::civil;
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+
+use super::value::{PyDateTime, PyTz};
+
+impl PyDateTime {
+    /// An aware datetime in `datetime.timezone.utc` for an instant (what Django's
+    /// `timezone.now()` produces), truncated to microseconds as Python stores it.
+    pub fn from_timestamp_utc(ts: Timestamp) -> PyDateTime {
+        let civil = Offset::UTC.to_datetime(ts);
+        PyDateTime {
+            year: i32::from(civil.year()),
+            month: civil.month() as u8,
+            day: civil.day() as u8,
+            hour: civil.hour() as u8,
+            minute: civil.minute() as u8,
+            second: civil.second() as u8,
+            microsecond: (civil.subsec_nanosecond() / 1000) as u32,
+            fold: false,
+            tz: Some(PyTz::Fixed {
+                offset_seconds: 0,
+                name: None,
+            }),
+        }
+    }
+
+    /// The wall-clock fields as a civil datetime (microsecond precision); `None` only for
+    /// field values Python itself would reject.
+    pub fn civil(&self) -> Option<civil::DateTime> {
+        civil::DateTime::new(
+            i16::try_from(self.year).ok()?,
+            i8::try_from(self.month).ok()?,
+            i8::try_from(self.day).ok()?,
+            i8::try_from(self.hour).ok()?,
+            i8::try_from(self.minute).ok()?,
+            i8::try_from(self.second).ok()?,
+            i32::try_from(self.microsecond).ok()?.checked_mul(1000)?,
+        )
+        .ok()
+    }
+
+    /// The UTC offset in force at this wall time, in seconds: `None` for naive datetimes,
+    /// zones unknown to this system's tz database, and tzinfo classes we do not model.
+    pub fn utc_offset_seconds(&self) -> Option<i64> {
+        match self.tz.as_ref()? {
+            PyTz::Fixed { offset_seconds, .. } => Some(*offset_seconds),
+            PyTz::Pytz {
+                utcoffset_seconds, ..
+            } => Some(*utcoffset_seconds),
+            PyTz::PytzUtc => Some(0),
+            PyTz::ZoneInfo { key } => self.named_zone_offset(key),
+            PyTz::PytzStatic { zone } => self.named_zone_offset(zone),
+            PyTz::Other { .. } => None,
+        }
+    }
+
+    fn named_zone_offset(&self, name: &str) -> Option<i64> {
+        let tz = lookup_zone(name)?;
+        let offset = match tz.to_ambiguous_timestamp(self.civil()?).offset() {
+            AmbiguousOffset::Unambiguous { offset } => offset,
+            AmbiguousOffset::Gap { before, after } | AmbiguousOffset::Fold { before, after } => {
+                if self.fold {
+                    after
+                } else {
+                    before
+                }
+            }
+        };
+        Some(i64::from(offset.seconds()))
+    }
+
+    /// The instant this datetime denotes; `None` when it is naive or its offset is unknown.
+    pub fn to_timestamp(&self) -> Option<Timestamp> {
+        let offset = Offset::from_seconds(i32::try_from(self.utc_offset_seconds()?).ok()?).ok()?;
+        offset.to_timestamp(self.civil()?).ok()
+    }
+
+    /// A short name for the zone as a person would say it: `UTC`, `Europe/Paris`,
+    /// `UTC+05:30`; `None` for naive datetimes.
+    pub fn zone_label(&self) -> Option<String> {
+        Some(match self.tz.as_ref()? {
+            PyTz::Fixed {
+                offset_seconds: 0,
+                name: None,
+            }
+            | PyTz::PytzUtc => "UTC".to_string(),
+            PyTz::Fixed {
+                name: Some(name), ..
+            } => name.clone(),
+            PyTz::Fixed { offset_seconds, .. } => format!("UTC{}", format_offset(*offset_seconds)),
+            PyTz::ZoneInfo { key } => key.clone(),
+            PyTz::Pytz { zone, tzname, .. } => format!("{zone} {tzname}"),
+            PyTz::PytzStatic { zone } => zone.clone(),
+            PyTz::Other { class } => format!("tzinfo {class}"),
+        })
+    }
+}
+
+/// A zone from the tz database, refusing names that are not plain IANA identifiers (the key
+/// comes from an untrusted cache value and must not steer a file lookup).
+fn lookup_zone(name: &str) -> Option<TimeZone> {
+    let plausible = !name.is_empty()
+        && name.len() <= 64
+        && name.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'.'))
+        });
+    if !plausible {
+        return None;
+    }
+    TimeZone::get(name).ok()
+}
+
+/// `+05:30`, `-03:00`, `+00:00`, with seconds when there are any (`+00:09:21`), as Python's
+/// `isoformat` writes offsets.
+pub fn format_offset(offset_seconds: i64) -> String {
+    let sign = if offset_seconds < 0 { '-' } else { '+' };
+    let abs = offset_seconds.unsigned_abs();
+    let (h, m, s) = (abs / 3600, abs / 60 % 60, abs % 60);
+    if s == 0 {
+        format!("{sign}{h:02}:{m:02}")
+    } else {
+        format!("{sign}{h:02}:{m:02}:{s:02}")
+    }
+}
+
+/// "2025-01-02 03:04:05 UTC, 12 min ago" / "…, in 3 min" / "…, just now"; for a naive value
+/// "2025-01-02 03:04:05 (naive, no time zone), age unknown"; for an unknown zone the wall time
+/// and zone with "age unknown". The instant is shown in UTC so ages compare across hosts.
+pub fn describe_instant(dt: &PyDateTime, now: Timestamp) -> String {
+    let wall = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
+    );
+    let Some(label) = dt.zone_label() else {
+        return format!("{wall} (naive, no time zone), age unknown");
+    };
+    let Some(instant) = dt.to_timestamp() else {
+        return format!("{wall} ({label}, offset unknown on this system), age unknown");
+    };
+    let utc = instant.strftime("%Y-%m-%d %H:%M:%S UTC");
+    let seconds = now.as_second() - instant.as_second();
+    let age = if seconds.abs() < 5 {
+        "just now".to_string()
+    } else if seconds > 0 {
+        format!("{} ago", human_duration(seconds))
+    } else {
+        format!("in {}", human_duration(-seconds))
+    };
+    let is_utc = dt.utc_offset_seconds() == Some(0) && label == "UTC";
+    if is_utc {
+        format!("{utc}, {age}")
+    } else {
+        format!("{utc} ({wall} {label}), {age}")
+    }
+}
+
+/// "42 s", "12 min", "3 h 5 min", "2 days 4 h": two units at most, rounded down.
+pub fn human_duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (days, hours, minutes) = (s / 86_400, s / 3600 % 24, s / 60 % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (1, 0, _) => "1 day".to_string(),
+        (d, 0, _) => format!("{d} days"),
+        (1, h, _) => format!("1 day {h} h"),
+        (d, h, _) => format!("{d} days {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(tz: Option<PyTz>, hour: u8, fold: bool) -> PyDateTime {
+        PyDateTime {
+            year: 2025,
+            month: 1,
+            day: 2,
+            hour,
+            minute: 4,
+            second: 5,
+            microsecond: 678_901,
+            fold,
+            tz,
+        }
+    }
+
+    fn utc() -> Option<PyTz> {
+        Some(PyTz::Fixed {
+            offset_seconds: 0,
+            name: None,
+        })
+    }
+
+    #[test]
+    fn fixed_offsets_subtract_from_wall_time() {
+        let plus = dt(
+            Some(PyTz::Fixed {
+                offset_seconds: 19_800,
+                name: None,
+            }),
+            8,
+            false,
+        );
+        let mut plus = plus;
+        plus.minute = 34;
+        assert_eq!(
+            plus.to_timestamp().unwrap().to_string(),
+            "2025-01-02T03:04:05.678901Z"
+        );
+        assert_eq!(dt(None, 3, false).to_timestamp(), None);
+    }
+
+    #[test]
+    fn zoneinfo_resolves_through_the_tz_database_with_fold() {
+        let paris = |hour, fold| PyDateTime {
+            year: 2025,
+            month: 10,
+            day: 26,
+            hour,
+            minute: 30,
+            second: 0,
+            microsecond: 0,
+            fold,
+            tz: Some(PyTz::ZoneInfo {
+                key: "Europe/Paris".into(),
+            }),
+        };
+        // 02:30 happens twice on 2025-10-26 in Paris: first at +02:00, then at +01:00.
+        assert_eq!(
+            paris(2, false).to_timestamp().unwrap().to_string(),
+            "2025-10-26T00:30:00Z"
+        );
+        assert_eq!(
+            paris(2, true).to_timestamp().unwrap().to_string(),
+            "2025-10-26T01:30:00Z"
+        );
+        assert_eq!(paris(12, false).utc_offset_seconds(), Some(3600));
+        let unknown = PyDateTime {
+            tz: Some(PyTz::ZoneInfo {
+                key: "Mars/Olympus_Mons".into(),
+            }),
+            ..paris(2, false)
+        };
+        assert_eq!(unknown.to_timestamp(), None);
+        let traversal = PyDateTime {
+            tz: Some(PyTz::ZoneInfo {
+                key: "../../../etc/passwd".into(),
+            }),
+            ..paris(2, false)
+        };
+        assert_eq!(traversal.to_timestamp(), None);
+    }
+
+    #[test]
+    fn gap_times_follow_pep_495() {
+        // 02:30 does not exist on 2025-03-30 in Paris; fold=0 reads it with the +01:00 offset.
+        let gap = |fold| PyDateTime {
+            year: 2025,
+            month: 3,
+            day: 30,
+            hour: 2,
+            minute: 30,
+            second: 0,
+            microsecond: 0,
+            fold,
+            tz: Some(PyTz::ZoneInfo {
+                key: "Europe/Paris".into(),
+            }),
+        };
+        assert_eq!(
+            gap(false).to_timestamp().unwrap().to_string(),
+            "2025-03-30T01:30:00Z"
+        );
+        assert_eq!(
+            gap(true).to_timestamp().unwrap().to_string(),
+            "2025-03-30T00:30:00Z"
+        );
+    }
+
+    #[test]
+    fn describes_past_future_and_naive() {
+        let now: Timestamp = "2025-01-02T03:16:05Z".parse().unwrap();
+        assert_eq!(
+            describe_instant(&dt(utc(), 3, false), now),
+            "2025-01-02 03:04:05 UTC, 12 min ago"
+        );
+        assert_eq!(
+            describe_instant(
+                &dt(utc(), 3, false),
+                "2025-01-02T03:01:00Z".parse().unwrap()
+            ),
+            "2025-01-02 03:04:05 UTC, in 3 min"
+        );
+        assert_eq!(
+            describe_instant(&dt(None, 3, false), now),
+            "2025-01-02 03:04:05 (naive, no time zone), age unknown"
+        );
+        let paris = dt(
+            Some(PyTz::ZoneInfo {
+                key: "Europe/Paris".into(),
+            }),
+            4,
+            false,
+        );
+        assert_eq!(
+            describe_instant(&paris, now),
+            "2025-01-02 03:04:05 UTC (2025-01-02 04:04:05 Europe/Paris), 12 min ago"
+        );
+        let unknown = dt(
+            Some(PyTz::ZoneInfo {
+                key: "Nowhere/Special".into(),
+            }),
+            4,
+            false,
+        );
+        assert_eq!(
+            describe_instant(&unknown, now),
+            "2025-01-02 04:04:05 (Nowhere/Special, offset unknown on this system), age unknown"
+        );
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(42), "42 s");
+        assert_eq!(human_duration(3 * 3600 + 5 * 60), "3 h 5 min");
+        assert_eq!(human_duration(2 * 86_400 + 4 * 3600 + 7), "2 days 4 h");
+        assert_eq!(format_offset(-12_600), "-03:30");
+        assert_eq!(format_offset(561), "+00:09:21");
+    }
+}
