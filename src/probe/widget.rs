@@ -265,6 +265,15 @@ pub fn render_snapshot(decl: &ProbeDecl, result: &ProbeResult) -> String {
     render_snapshot_for(decl, result, &RedisTarget::default())
 }
 
+/// [`render_snapshot_for`] with the probe's target looked up in `config`.
+pub fn render_snapshot_in(
+    decl: &ProbeDecl,
+    result: &ProbeResult,
+    config: &crate::config::Config,
+) -> String {
+    render_snapshot_for(decl, result, target_for(decl, config))
+}
+
 pub fn render_snapshot_for(decl: &ProbeDecl, result: &ProbeResult, target: &RedisTarget) -> String {
     let s = result.status;
     let mut out = String::new();
