@@ -264,3 +264,13 @@ fn errors_read_as_sentences() {
         "the pickle memo would exceed 3 entries"
     );
 }
+
+#[test]
+fn raw_text_written_by_another_client_is_named_as_such() {
+    let e = err(b"pong");
+    assert_eq!(
+        e.to_string(),
+        "not a Django cache value: neither an integer nor a pickle (it starts b'pong'); \
+         Django's cache.get would fail on it with UnpicklingError"
+    );
+}
