@@ -9,7 +9,9 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use super::decl::{self, ProbeDecl};
 use crate::diag::{Diagnostic, line_of};
 
-/// The Markdown options the site renderer uses; fences are found the same way.
+/// The Markdown options the site renderer uses, so both count the same probe fences (no
+/// metadata-block options: with them a `---` rule pair could swallow a fence here but not
+/// in the rendered page).
 pub fn markdown_options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -17,8 +19,6 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_GFM
-        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
-        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
 }
 
 /// Whether a fence's info string declares a probe (`probe`, optionally followed by more words).
