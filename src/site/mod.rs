@@ -7,7 +7,7 @@
 pub mod links;
 pub mod output;
 pub mod pages;
-mod probes;
+pub mod probes;
 pub mod search;
 mod sitemap;
 
@@ -25,6 +25,7 @@ use crate::theme::Theme;
 
 pub use output::Sink;
 pub use pages::output_dirs;
+pub use probes::Snapshot;
 
 /// Choices that differ between `build`, `serve` and a static site with live probes.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +60,15 @@ impl Site {
     /// Loads and renders everything under `root`. Problems are collected in
     /// `diagnostics`; `Err` only when the theme itself cannot be loaded.
     pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
+        Site::load_with(root, config, None)
+    }
+
+    /// Like [`Site::load`], embedding build-time probe results in the widgets.
+    pub fn load_with(
+        root: &Path,
+        config: Config,
+        snapshot: Option<&Snapshot>,
+    ) -> Result<Site, Vec<Diagnostic>> {
         let docs_dir = root.join(&config.docs_dir);
         let theme = load_theme(root, &config)?;
         let (loaded, mut diagnostics) = content::load::load(&docs_dir);
@@ -66,7 +76,7 @@ impl Site {
 
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
             .par_iter()
-            .map(|page| render_one(&docs_dir, page))
+            .map(|page| render_one(&docs_dir, page, &config, snapshot))
             .collect();
         let (rendered, probes): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
 
@@ -173,7 +183,12 @@ fn load_theme(root: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     })
 }
 
-fn render_one(docs_dir: &Path, page: &Page) -> (Rendered, Vec<ProbeDecl>) {
+fn render_one(
+    docs_dir: &Path,
+    page: &Page,
+    config: &Config,
+    snapshot: Option<&Snapshot>,
+) -> (Rendered, Vec<ProbeDecl>) {
     if page.generated {
         return (Rendered::default(), Vec::new());
     }
@@ -185,7 +200,7 @@ fn render_one(docs_dir: &Path, page: &Page) -> (Rendered, Vec<ProbeDecl>) {
     };
     let mut decls = Vec::new();
     let mut rendered = {
-        let mut hook = probes::hook(&page.src_rel, &mut decls);
+        let mut hook = probes::hook(&page.src_rel, config, snapshot, &mut decls);
         render::render_markdown(&input, &mut hook)
     };
     // The renderer knows docs-relative paths; messages should name the file as the user
