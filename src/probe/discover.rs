@@ -95,12 +95,17 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
     }
     pages.sort();
     let wanted: Vec<PathBuf> = only.iter().map(|p| normalise(docs_dir, p)).collect();
+    // A wanted path is a page or a folder of pages (`docs/backend` checks all of them).
+    let is_wanted = |page: &Path| wanted.iter().any(|w| page == w || page.starts_with(w));
     for w in &wanted {
-        if !pages.iter().any(|p| rel(docs_dir, p) == *w) {
+        if !pages.iter().any(|p| {
+            let r = rel(docs_dir, p);
+            r == *w || r.starts_with(w)
+        }) {
             diags.push(Diagnostic::error(
                 w.clone(),
                 0,
-                "no such page in the docs folder",
+                "no such page or folder in the docs folder",
             ));
         }
     }
@@ -116,7 +121,7 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
         };
         let (decls, mut d) = page_probes(&text, &page);
         // Declaration errors elsewhere do not block a run of the chosen pages.
-        if wanted.is_empty() || wanted.contains(&page) {
+        if wanted.is_empty() || is_wanted(&page) {
             diags.append(&mut d);
         }
         all.extend(decls);
@@ -126,7 +131,7 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
         return Err(diags);
     }
     if !wanted.is_empty() {
-        all.retain(|d| wanted.contains(&d.page));
+        all.retain(|d| is_wanted(&d.page));
     }
     Ok(all)
 }
