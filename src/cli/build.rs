@@ -63,8 +63,11 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
     } else {
         None
     };
-    let site = Site::load_with(root, config, snapshot.as_ref())
-        .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let progress = std::sync::Arc::new(crate::site::Progress::default());
+    let bar = super::progress::Bar::start(progress.clone(), args.common.quiet);
+    let loaded = Site::load_reporting(root, config, snapshot.as_ref(), &progress);
+    drop(bar);
+    let site = loaded.map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
     let verbose_or_errors = super::print_diagnostics(&site.diagnostics, &args.common);
     if site.has_errors() {
         return Err(Failure::Reported(format!(

@@ -7,6 +7,7 @@ mod check;
 mod clean;
 mod init;
 pub mod output;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -38,6 +38,21 @@ pub struct OutputOptions {
     pub probe_api: Option<String>,
 }
 
+/// Pages rendered so far, for progress display; shared with whoever draws it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: std::sync::atomic::AtomicUsize,
+    total: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    /// `(done, total)`; total is 0 until the docs folder has been walked.
+    pub fn get(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.done.load(Relaxed), self.total.load(Relaxed))
+    }
+}
+
 /// A loaded and rendered site, ready to be written.
 pub struct Site {
     pub root: PathBuf,
@@ -69,14 +84,30 @@ impl Site {
         config: Config,
         snapshot: Option<&Snapshot>,
     ) -> Result<Site, Vec<Diagnostic>> {
+        Site::load_reporting(root, config, snapshot, &Progress::default())
+    }
+
+    /// Like [`Site::load_with`], counting rendered pages in `progress`.
+    pub fn load_reporting(
+        root: &Path,
+        config: Config,
+        snapshot: Option<&Snapshot>,
+        progress: &Progress,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        use std::sync::atomic::Ordering::Relaxed;
         let docs_dir = root.join(&config.docs_dir);
         let theme = load_theme(root, &config)?;
         let (loaded, mut diagnostics) = content::load::load(&docs_dir);
         let pages = loaded.pages;
+        progress.total.store(pages.len(), Relaxed);
 
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
             .par_iter()
-            .map(|page| render_one(&docs_dir, page, &config, snapshot))
+            .map(|page| {
+                let out = render_one(&docs_dir, page, &config, snapshot);
+                progress.done.fetch_add(1, Relaxed);
+                out
+            })
             .collect();
         let (rendered, probes): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
 
