@@ -13,6 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let json = value.to_json();
     if let Ok(bytes) = encode(&value) {
         let again = decode(&bytes).expect("encoder output must decode");
-        assert_eq!(again.to_json(), json, "encode/decode round trip changed the value");
+        assert_eq!(
+            again.to_json(),
+            json,
+            "encode/decode round trip changed the value"
+        );
     }
 });
