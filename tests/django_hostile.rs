@@ -264,3 +264,30 @@ fn errors_read_as_sentences() {
         "the pickle memo would exceed 3 entries"
     );
 }
+
+#[test]
+fn raw_text_written_by_another_client_is_named_as_such() {
+    let e = err(b"pong");
+    assert_eq!(
+        e.to_string(),
+        "not a Django cache value: neither an integer nor a pickle (it starts b'pong'); \
+         Django's cache.get would fail on it with UnpicklingError"
+    );
+}
+
+#[test]
+fn repeated_dict_keys_replace_like_python() {
+    // {'ok': False} then SETITEM 'ok' = True, as a hand-made pickle could say.
+    let mut body = vec![b'}', b'('];
+    body.extend(short_str("ok"));
+    body.push(0x89);
+    body.extend(short_str("n"));
+    body.push(b'N');
+    body.extend(short_str("ok"));
+    body.push(0x88);
+    body.extend_from_slice(b"u.");
+    assert_eq!(
+        decode(&pickle(&body)).unwrap().to_display(),
+        "{'ok': True, 'n': None}"
+    );
+}

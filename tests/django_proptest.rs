@@ -155,7 +155,16 @@ fn value() -> impl Strategy<Value = PyValue> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(PyValue::List),
             proptest::collection::vec(inner.clone(), 0..6).prop_map(PyValue::Tuple),
-            proptest::collection::vec((hashable_key, inner), 0..6).prop_map(PyValue::Dict),
+            // A Python dict has each key once.
+            proptest::collection::vec((hashable_key, inner), 0..6).prop_map(|mut pairs| {
+                let mut seen = Vec::new();
+                pairs.retain(|(k, _)| {
+                    let fresh = !seen.contains(k);
+                    seen.push(k.clone());
+                    fresh
+                });
+                PyValue::Dict(pairs)
+            }),
             proptest::collection::vec(any::<i64>().prop_map(PyValue::Int), 0..6)
                 .prop_map(PyValue::Set),
             proptest::collection::vec(".{0,4}".prop_map(PyValue::Str), 0..6)
