@@ -365,3 +365,30 @@ fn init_scaffolds_and_never_overwrites() {
         cfg
     );
 }
+
+#[test]
+fn derived_probe_ids_agree_between_build_and_check() {
+    let t = Tree::new()
+        .file(
+            "docs/ops/GUIDE.md",
+            "+++\ntitle = \"G\"\n+++\n# G\n\n```probe\ncheck = \"redis.ping\"\n```\n\ntext\n\n```probe\ncheck = \"tcp.connect\"\naddress = \"127.0.0.1:9\"\n```\n",
+        )
+        .file("bisk-docs.toml", "[redis]\nurl = \"redis://127.0.0.1:9/1\"\ndeadline = \"200ms\"\n");
+    t.build().ok();
+    let html = t.page("ops/GUIDE.html");
+    let check = t.run(&["check", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&check.stdout).expect(&check.stderr);
+    let ids: Vec<String> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for id in &ids {
+        assert!(
+            html.contains(&format!("data-probe-id=\"{id}\"")),
+            "{id} not in page"
+        );
+    }
+}

@@ -21,8 +21,8 @@ pub fn hook<'a>(
     decls: &'a mut Vec<ProbeDecl>,
 ) -> impl FnMut(&ProbeFence) -> Result<String, String> + 'a {
     move |fence: &ProbeFence| {
-        let parsed =
-            decl::parse(fence.body, page, fence.line, fence.index).map_err(|e| e.to_string())?;
+        let parsed = decl::parse(fence.body, page, fence.line, fence.index + 1)
+            .map_err(|e| e.to_string())?;
         let html = match snapshot.and_then(|s| s.get(&parsed.id)) {
             Some(result) => widget::render_snapshot_in(&parsed, result, config),
             None => widget::render_static_in(&parsed, config),
