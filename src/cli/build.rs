@@ -67,7 +67,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
     let bar = super::progress::Bar::start(progress.clone(), args.common.quiet);
     let loaded = Site::load_reporting(root, config, snapshot.as_ref(), &progress);
     drop(bar);
-    let site = loaded.map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let mut site = loaded.map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
     let verbose_or_errors = super::print_diagnostics(&site.diagnostics, &args.common);
     if site.has_errors() {
         return Err(Failure::Reported(format!(
@@ -103,6 +103,9 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         }
     }
 
+    site.release_sources();
+    phase(&args.common, "loaded and rendered", started);
+
     let staged = StagedDir::create(&out).map_err(|e| Failure::Reported(e.to_string()))?;
     staged
         .create_dirs(crate::site::output_dirs(&site).iter().map(String::as_str))
@@ -110,6 +113,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
     let pages = site
         .write(&staged, &opts)
         .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    phase(&args.common, "written", started);
     staged
         .commit()
         .map_err(|e| Failure::Reported(e.to_string()))?;
@@ -151,4 +155,23 @@ fn run_snapshot(
         &decls,
     ));
     Ok(results.into_iter().map(|r| (r.id.clone(), r)).collect())
+}
+
+/// With `--verbose`: elapsed time and peak memory so far, to see where a build spends.
+fn phase(common: &super::Common, what: &str, started: Instant) {
+    if !common.verbose {
+        return;
+    }
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.trim_start_matches("VmHWM:").trim().to_string())
+        })
+        .unwrap_or_else(|| "n/a".into());
+    output::status(&format!(
+        "  {what}: {:.2} s, peak memory {peak}",
+        started.elapsed().as_secs_f64()
+    ));
 }

@@ -201,6 +201,15 @@ impl Site {
     }
 
     /// Writes the whole site. Returns the number of pages written.
+    /// Frees the Markdown sources once every page is rendered (a one-shot `build` never
+    /// needs them again; `serve` keeps them).
+    pub fn release_sources(&mut self) {
+        for page in &mut self.pages {
+            page.source = String::new();
+            page.body_start = 0;
+        }
+    }
+
     pub fn write(&self, sink: &dyn Sink, opts: &OutputOptions) -> Result<usize, Vec<Diagnostic>> {
         pages::write_all(self, sink, opts)
     }
@@ -240,6 +249,12 @@ fn render_one(
         if d.file == page.src_rel {
             d.file = display.clone();
         }
+    }
+    // Rendered pages live until the site is written; at 10,000 pages the growth slack of
+    // these strings alone is tens of megabytes.
+    rendered.html.shrink_to_fit();
+    for section in &mut rendered.sections {
+        section.text.shrink_to_fit();
     }
     (rendered, decls)
 }

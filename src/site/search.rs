@@ -54,38 +54,44 @@ pub const STOP_WORDS: &[&str] = &[
 pub fn build_index(docs: &[SearchDoc]) -> String {
     // Tokenising is the expensive part and independent per page: done in parallel, then
     // merged in page order so section ids and postings come out sorted and deterministic.
-    let analysed: Vec<PageTerms> = docs.par_iter().map(analyse).collect();
-
+    // Analysed pages hold one small String per distinct term per section; analysing the
+    // whole site at once would keep hundreds of MB alive at 10,000 pages. Chunks bound that.
+    const CHUNK: usize = 256;
     let mut terms: TermMap<String, Postings> = TermMap::default();
     let mut pages = Vec::with_capacity(docs.len());
     let mut secs = Vec::new();
-    for (page_id, (doc, page)) in docs.iter().zip(analysed).enumerate() {
-        for term in page.title_terms {
-            terms
-                .entry(term)
-                .or_default()
-                .title_pages
-                .push(page_id as u32);
-        }
-        let count = page.sections.len();
-        for section in page.sections {
-            let sec_id = secs.len() as u32;
-            for (term, weight) in section.terms {
+    for (chunk_no, chunk) in docs.chunks(CHUNK).enumerate() {
+        let analysed: Vec<PageTerms> = chunk.par_iter().map(analyse).collect();
+        for (offset, (doc, page)) in chunk.iter().zip(analysed).enumerate() {
+            let page_id = chunk_no * CHUNK + offset;
+            for term in page.title_terms {
                 terms
                     .entry(term)
                     .or_default()
-                    .sections
-                    .push((sec_id, weight));
+                    .title_pages
+                    .push(page_id as u32);
             }
-            let anchor =
-                if !section.anchor.is_empty() && ascii_slug(section.heading) == section.anchor {
+            let count = page.sections.len();
+            for section in page.sections {
+                let sec_id = secs.len() as u32;
+                for (term, weight) in section.terms {
+                    terms
+                        .entry(term)
+                        .or_default()
+                        .sections
+                        .push((sec_id, weight));
+                }
+                let anchor = if !section.anchor.is_empty()
+                    && ascii_slug(section.heading) == section.anchor
+                {
                     Anchor::Derived(0)
                 } else {
                     Anchor::Literal(section.anchor)
                 };
-            secs.push((anchor, section.heading, section.snippet));
+                secs.push((anchor, section.heading, section.snippet));
+            }
+            pages.push((doc.url, doc.title, count));
         }
-        pages.push((doc.url, doc.title, count));
     }
 
     let json = script_safe_json(&IndexJson {
