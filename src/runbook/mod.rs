@@ -13,7 +13,7 @@
 //! bisk-docs never runs a guide's shell commands: only its declared probes, by id.
 
 pub mod diff;
-// pub mod http;
+pub mod http;
 pub mod log;
 pub mod report;
 pub mod session;
