@@ -62,24 +62,35 @@ impl ProbeDiff {
 }
 
 static AGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r", (?:just now|age unknown|in \d[^,·]*?|\d[^,·]*? ago)(\s*(?:·|$))")
+    Regex::new(r"(?:\d+ (?:s|min|h|days?)\s*)+ago|in (?:\d+ (?:s|min|h|days?)\s*)+|just now")
         .expect("valid regex")
 });
 
-/// A value without its relative age: "2026-11-25 17:00:00 UTC, 12 min ago · TTL none" →
-/// "2026-11-25 17:00:00 UTC · TTL none".
+static DURATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*\d+(?:\.\d+)?\s*(?:ms|µs|us|s)\s*$").expect("valid regex"));
+
+static INSTANT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC").expect("valid regex"));
+
+/// A value with its relative ages blanked, for comparison only: "2026-11-25 17:00:00 UTC,
+/// 12 min ago · TTL none" → "2026-11-25 17:00:00 UTC, … · TTL none".
 pub fn without_age(value: &str) -> String {
-    AGE.replace_all(value, "$1").trim().to_string()
+    AGE.replace_all(value, "…").trim().to_string()
 }
 
-/// Evidence that changes on every run and says nothing about the system.
-fn is_noise(label: &str) -> bool {
+/// Evidence that changes on every run and says nothing about the system: latencies.
+fn is_noise(label: &str, before: &str, after: &str) -> bool {
     let l = label.to_ascii_lowercase();
     l.contains("round trip")
         || l.contains("latency")
-        || l == "time"
         || l.contains("duration")
         || l.contains("uptime")
+        || (DURATION.is_match(before) && DURATION.is_match(after))
+}
+
+/// The first absolute UTC time in a value (as the probes show datetimes).
+fn instant(value: &str) -> Option<&str> {
+    INSTANT.find(value).map(|m| m.as_str())
 }
 
 fn is_pid(context: &str) -> bool {
@@ -163,7 +174,7 @@ fn diff_one(id: &str, b: Option<&ProbeResult>, a: Option<&ProbeResult>) -> Probe
             }
         }
         for (what, ctx, before, after) in facts {
-            if is_noise(&what) {
+            if is_noise(&what, &before, &after) {
                 continue;
             }
             // The observed value is judged by the probe's id and title (a PID or breadcrumb
@@ -176,7 +187,19 @@ fn diff_one(id: &str, b: Option<&ProbeResult>, a: Option<&ProbeResult>) -> Probe
                         "new PID: the process was restarted".into(),
                     )
                 } else if is_progress_crumb(&ctx) && !absent(&na) {
-                    (Verdict::Expected, "advanced".into())
+                    // Same-format UTC times compare in text order.
+                    match (instant(&before), instant(&after)) {
+                        (Some(b), Some(a)) if a > b => (Verdict::Expected, "advanced".into()),
+                        (Some(b), Some(a)) if a < b => (
+                            Verdict::Unexpected,
+                            "went back in time: written by another process or clock?".into(),
+                        ),
+                        (Some(_), Some(_)) => (
+                            Verdict::Unexpected,
+                            "did not advance: no completed cycle since the run started".into(),
+                        ),
+                        _ => (Verdict::Changed, String::new()),
+                    }
                 } else if absent(&na) && !absent(&nb) {
                     (Verdict::Unexpected, "gone".into())
                 } else {
@@ -262,9 +285,10 @@ mod tests {
     #[test]
     fn ages_are_ignored_pids_expected_and_stuck_breadcrumbs_flagged() {
         assert_eq!(
-            without_age("2026-11-25 17:00:00 UTC, 12 min ago · TTL none"),
-            "2026-11-25 17:00:00 UTC · TTL none"
+            without_age("2026-11-25 17:00:00 UTC, 2 h 5 min ago · TTL none"),
+            "2026-11-25 17:00:00 UTC, … · TTL none"
         );
+        assert_eq!(without_age("last run 30 s ago, in 2 min"), "last run …, …");
         let b = result(
             "crumbs",
             Status::Pass,
