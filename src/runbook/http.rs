@@ -162,6 +162,7 @@ async fn run_json(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StartBody {
     page: String,
     #[serde(default)]
@@ -192,7 +193,10 @@ async fn start_run(
         .into_response())
 }
 
+/// Every action's body. Unknown fields are refused: a request names a step and gives free
+/// text, nothing else.
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ActBody {
     #[serde(default)]
     operator: Option<String>,

@@ -275,8 +275,12 @@ pub async fn walk<R: BufRead, W: Write>(
                 )],
             ),
         };
-        if matches!(cmd.as_str(), "d" | "done" | "o" | "override" | "s" | "skip") {
-            settled_here = true;
+        if outcome.is_ok() && matches!(cmd.as_str(), "d" | "done" | "o" | "override" | "s" | "skip")
+        {
+            settled_here = session
+                .state()?
+                .step(current)
+                .is_some_and(|s| s.status.is_settled());
         }
         match outcome {
             Ok(()) => {}
