@@ -174,6 +174,10 @@ fn diff_one(id: &str, b: Option<&ProbeResult>, a: Option<&ProbeResult>) -> Probe
             }
         }
         for (what, ctx, before, after) in facts {
+            // A PID is recognised by the fact's label or by the probe it belongs to (the
+            // stdout of a "main PID" command); a breadcrumb only by the fact itself, so a
+            // probe about last_ok does not make its TTL evidence a breadcrumb.
+            let pid_ctx = format!("{ctx} {context}");
             if is_noise(&what, &before, &after) {
                 continue;
             }
@@ -181,7 +185,7 @@ fn diff_one(id: &str, b: Option<&ProbeResult>, a: Option<&ProbeResult>) -> Probe
             // probe), evidence by its own label (an exact key name).
             let (nb, na) = (without_age(&before), without_age(&after));
             if nb != na {
-                let (verdict, note) = if is_pid(&ctx) && !absent(&na) && !absent(&nb) {
+                let (verdict, note) = if is_pid(&pid_ctx) && !absent(&na) && !absent(&nb) {
                     (
                         Verdict::Expected,
                         "new PID: the process was restarted".into(),
@@ -330,5 +334,27 @@ mod tests {
         assert_eq!(find("running_pid").verdict, Verdict::Expected);
         assert!(!d.changes.iter().any(|c| c.what.contains("round trip")));
         assert_eq!(d.verdict(), Some(Verdict::Unexpected));
+    }
+
+    #[test]
+    fn a_main_pid_command_that_changed_is_an_expected_restart() {
+        let mut b = result(
+            "deploy-enforcer-mainpid",
+            Status::Pass,
+            &[
+                ("argv", "systemctl show --property MainPID"),
+                ("stdout", "100"),
+                ("time", "3.1 ms"),
+            ],
+        );
+        b.title = "The enforcer has a main PID".into();
+        let mut a = b.clone();
+        a.evidence[1].value = "200".into();
+        a.evidence[2].value = "2.2 ms".into();
+        let d = &compare(&[b], &[a])[0];
+        assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+        assert_eq!(d.changes[0].what, "stdout");
+        assert_eq!(d.changes[0].verdict, Verdict::Expected);
+        assert!(d.changes[0].note.contains("new PID"));
     }
 }
