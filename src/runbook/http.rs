@@ -569,7 +569,7 @@ fn site_url(page: &str, dest: &str) -> String {
 
 const STYLE: &str = "body{font:15px/1.55 system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#1b1f24;background:#fff}
 nav{margin-bottom:1rem}table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.25rem .5rem;text-align:left;vertical-align:top}
-.rb-step{border:1px solid #ccd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}.rb-step.settled{background:#f6f8fa}
+.rb-step{border:1px solid #ccd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}.rb-step.current{border:2px solid #0969da}.rb-step.settled{background:#f6f8fa}
 .rb-status strong{text-transform:uppercase}.rb-error{color:#b3261e;font-weight:600}
 .rb-result{margin:.25rem 0;padding:.25rem .5rem;border-left:4px solid #888}.rb-result.pass{border-color:#116329}.rb-result.warn{border-color:#9a6700}
 .rb-result.fail,.rb-result.error{border-color:#b3261e}.rb-result .word{font-weight:700}pre{background:#f2f3f5;padding:.5rem;overflow:auto}
@@ -647,13 +647,15 @@ const SCRIPT: &str = r#"(function () {
   }
   function render(doc) {
     var run = doc.run;
-    var settled = 0;
+    var settled = 0, current = null;
     run.steps.forEach(function (s) {
+      if (!current && s.status === 'pending') current = s.number;
       var sec = document.querySelector('.rb-step[data-step="' + s.number + '"]');
       if (!sec) return;
       var done = s.status !== 'pending';
       if (done) settled++;
       sec.classList.toggle('settled', done);
+      sec.classList.toggle('current', current === s.number && !run.outcome);
       sec.querySelector('.rb-check').textContent = done ? (s.status === 'skipped' ? '⊘' : '☑') : '☐';
       sec.querySelector('.rb-word').textContent = s.status.replace('_', ' ');
       sec.querySelector('.rb-who').textContent = s.settled_by || s.settled_at ?
