@@ -422,4 +422,38 @@ mod tests {
         assert_eq!(std::fs::read(log.path()).unwrap(), before);
         assert!(log.create(note("again"), &Actor::default()).is_err());
     }
+
+    #[test]
+    fn concurrent_writers_never_interleave_or_reuse_a_sequence_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.jsonl");
+        RunLog::at(&path)
+            .create(note("start"), &Actor::default())
+            .unwrap();
+        let threads: Vec<_> = (0..6)
+            .map(|t| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    // Each writer opens its own handle, as two processes would.
+                    let log = RunLog::at(path);
+                    for i in 0..20 {
+                        log.append(
+                            note(&format!("{t}-{i} {}", "x".repeat(3000))),
+                            &Actor::default(),
+                        )
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let r = RunLog::at(&path).read().unwrap();
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.records.len(), 121);
+        for (i, rec) in r.records.iter().enumerate() {
+            assert_eq!(rec.seq, i as u64 + 1);
+        }
+    }
 }
