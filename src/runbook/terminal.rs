@@ -40,6 +40,7 @@ const HELP: &str = "  d, done             sign the step off (its probes run agai
   r, rerun            run the step's probes again
   n, note TEXT        add a note to the step
   q, quit             leave; the run stays open (--resume RUN_ID)
+  Enter               look again (a browser or another terminal may have moved on)
   ?, help             this list";
 
 const PROMPT: &str = "[d]one [s]kip [r]erun [n]ote [o]verride [q]uit [?] > ";
