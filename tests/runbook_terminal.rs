@@ -208,7 +208,7 @@ fn a_killed_walkthrough_keeps_everything_and_resumes_over_a_torn_line() {
     let (code, list, _) = bisk_docs(root, &["runbook", "list"], &[]);
     assert_eq!(code, 0);
     assert!(
-        list.contains("open (torn log)") && list.contains("1/3"),
+        list.contains("open, 1 unreadable log line(s)") && list.contains("1/3"),
         "{list}"
     );
 
@@ -224,7 +224,7 @@ fn a_killed_walkthrough_keeps_everything_and_resumes_over_a_torn_line() {
             "carol",
         ],
     );
-    walk.wait_for("torn last line");
+    walk.wait_for("line 7: torn (");
     // It continues where the run stood: step 2, not step 1.
     walk.wait_for("Step 2 of 3");
     assert!(!walk.output().contains("Step 1 of 3"));
@@ -258,8 +258,8 @@ fn a_killed_walkthrough_keeps_everything_and_resumes_over_a_torn_line() {
 
     let (code, md, err) = bisk_docs(root, &["runbook", "report", &id], &[]);
     assert_eq!(code, 0);
-    assert!(err.contains("line 7: unreadable"), "{err}");
-    assert!(md.contains("line 7: unreadable"), "{md}");
+    assert!(err.contains("line 7: torn"), "{err}");
+    assert!(md.contains("line 7: torn"), "{md}");
     assert!(md.contains("| Operators | bob, carol |"), "{md}");
     assert!(md.contains("| 1 | Check Redis | ✔ done |"), "{md}");
     assert!(md.contains("– skipped"), "{md}");
@@ -348,4 +348,46 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(run_ids(root).is_empty());
+}
+
+#[test]
+fn resuming_after_the_guide_changed_warns_or_refuses() {
+    let redis = RedisServer::start();
+    crumbs(&redis, 0);
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(&redis.url(1), &tmp.path().join("m"));
+    let root = site.root();
+    let page = root.join("docs/ops/DEPLOY.md");
+
+    let start_and_quit = || {
+        let mut walk = Walk::start(root, &["runbook", "ops/DEPLOY.md"]);
+        walk.wait_for("[q]uit [?] > ");
+        walk.send("q");
+        walk.wait_for("left open at step 1 of 3");
+        let (code, out) = walk.finish();
+        assert_eq!(code, 0, "{out}");
+        let ids = run_ids(root);
+        ids.last().unwrap().clone()
+    };
+
+    // Only the text changed: the run continues, with a warning.
+    let id = start_and_quit();
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, text.replace("Intro text.", "Intro text, reworded.")).unwrap();
+    let (code, out, err) = bisk_docs(root, &["runbook", "--resume", &id, "--yes"], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("changed since the run started"), "{err}");
+    assert!(err.contains("its steps are the same"), "{err}");
+
+    // A step was added: the run's record would not match the guide any more.
+    std::fs::remove_dir_all(root.join("runs")).unwrap();
+    let id = start_and_quit();
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\n## A new last step\n\ntext\n")).unwrap();
+    let (code, out, err) = bisk_docs(root, &["runbook", "--resume", &id, "--yes"], &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("start a new run"), "{err}");
+    // The refused resume wrote nothing.
+    let ev = events(root, &id);
+    assert_eq!(kinds(&ev).last().unwrap(), "probes_run");
 }

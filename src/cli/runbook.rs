@@ -139,7 +139,7 @@ fn list_cmd(ws: &Workspace, args: &ListArgs) -> Result<(), Failure> {
             .map(|o| format!("{o:?}").to_lowercase())
             .unwrap_or_else(|| "open".into());
         let outcome = if r.log_problems > 0 {
-            format!("{outcome} (torn log)")
+            format!("{outcome}, {} unreadable log line(s)", r.log_problems)
         } else {
             outcome
         };

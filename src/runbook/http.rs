@@ -392,7 +392,7 @@ async fn runs_page(State(app): State<RunbookHttp>) -> Result<Response, ApiError>
                 r.steps,
                 escape(&outcome),
                 if r.log_problems > 0 {
-                    " (torn log line)"
+                    " (unreadable log lines: see the report)"
                 } else {
                     ""
                 },

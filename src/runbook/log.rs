@@ -128,7 +128,7 @@ pub struct LogProblem {
     /// 1-based line in the file.
     pub line: usize,
     pub bytes: usize,
-    /// The last line, without its newline: a write cut short.
+    /// A write cut short (the line ends mid-event), rather than a corrupted line.
     pub torn: bool,
     pub message: String,
 }
@@ -138,7 +138,7 @@ impl std::fmt::Display for LogProblem {
         if self.torn {
             write!(
                 f,
-                "line {}: torn last line ({} bytes, a write cut short), ignored",
+                "line {}: torn ({} bytes, a write cut short by a crash), ignored",
                 self.line, self.bytes
             )
         } else {
@@ -309,10 +309,11 @@ pub fn parse(bytes: &[u8]) -> Replay {
                 torn: true,
                 message: "no newline at the end".into(),
             }),
+            // A line that ends mid-JSON was cut short, also once a later append sealed it.
             Err(e) => out.problems.push(LogProblem {
                 line: i + 1,
                 bytes: line.len(),
-                torn,
+                torn: torn || e.is_eof(),
                 message: e.to_string(),
             }),
         }
@@ -370,6 +371,13 @@ mod tests {
     }
 
     #[test]
+    fn a_corrupted_line_is_not_called_torn() {
+        let r = parse(b"{\"seq\":1}garbage\n");
+        assert_eq!(r.problems.len(), 1);
+        assert!(!r.problems[0].torn);
+    }
+
+    #[test]
     fn run_ids_are_recognised() {
         let id = new_run_id();
         assert!(is_run_id(&id), "{id}");
@@ -403,7 +411,8 @@ mod tests {
         let r = log.read().unwrap();
         assert_eq!(r.records.len(), 3);
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-        assert!(!r.problems[0].torn, "sealed: now an unreadable middle line");
+        assert!(r.problems[0].torn, "sealed, and still known as torn");
+        assert_eq!(r.problems[0].line, 3);
         assert!(matches!(&r.records[2].event, Event::Note { text, .. } if text == "three"));
     }
 
