@@ -246,6 +246,10 @@ fn browser_and_terminal_walk_the_same_run() {
     let (code, page) = request(port, "GET", "/runs/", &[], None);
     assert_eq!(code, 200);
     assert!(page.contains(&id) && page.contains("completed"), "{page}");
+    assert!(
+        page.contains("<a href=\"/runs/start?page=ops/DEPLOY.md\">ops/DEPLOY.md</a>"),
+        "{page}"
+    );
     let (code, page) = request(port, "GET", &format!("/runs/{id}/"), &[], None);
     assert_eq!(code, 200);
     assert!(page.contains(&format!("<meta name=\"bisk-token\" content=\"{TOKEN}\">")));

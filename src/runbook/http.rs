@@ -401,6 +401,26 @@ async fn runs_page(State(app): State<RunbookHttp>) -> Result<Response, ApiError>
         }
         body.push_str("</table>\n");
     }
+    // Guides with probes, to start a walkthrough without going through the guide page.
+    if let Ok(decls) = discover::discover(&app.ws.docs_dir, &[]) {
+        let mut pages: Vec<String> = decls
+            .iter()
+            .map(|d| d.page.to_string_lossy().replace('\\', "/"))
+            .collect();
+        pages.dedup();
+        if !pages.is_empty() {
+            body.push_str("<h2>Start a walkthrough</h2>\n<ul>");
+            for p in pages {
+                let _ = write!(
+                    body,
+                    "<li><a href=\"{}\">{}</a></li>",
+                    escape(&start_url(&p)),
+                    escape(&p)
+                );
+            }
+            body.push_str("</ul>\n");
+        }
+    }
     body.push_str("</main>\n");
     Ok(page("Runbook runs", &app.token, "", &body))
 }
@@ -545,6 +565,25 @@ pub fn step_html(page: &str, markdown: &str, probe_ids: &[String]) -> String {
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
+}
+
+/// `/runs/start?page=…` for a docs-relative page: where a guide page's "Start walkthrough"
+/// button points.
+pub fn start_url(page: &str) -> String {
+    format!("/runs/start?page={}", query_value(page))
+}
+
+/// Percent-encodes a query value, keeping `/` readable.
+fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Where a link of the guide points on the served site.
