@@ -316,6 +316,10 @@ impl Session {
         let state = self.state()?;
         state.check_open_step(step)?;
         let decls = self.step_decls(&state, step)?;
+        if decls.is_empty() {
+            // Nothing ran, so there is no evidence to keep.
+            return Ok(Vec::new());
+        }
         let results = self.run(&decls).await;
         let rec = results.clone();
         self.log.append_with(actor, move |r| {
