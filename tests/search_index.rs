@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use bisk_docs::render::SearchSection;
-use bisk_docs::site::search::{SearchDoc, build_index};
+use bisk_docs::site::search::{SearchDoc, ascii_slug, build_index};
 use serde_json::Value;
 
 fn section(anchor: &str, heading: &str, text: &str) -> SearchSection {
@@ -58,10 +58,15 @@ impl Decoded {
                 .collect();
             terms.insert(term.to_string(), (pages, secs));
         }
-        let keys: Vec<&String> = terms.keys().collect();
+        // search.js binary-searches the list with JavaScript's (UTF-16) string order.
+        let order: Vec<Vec<u16>> = flat
+            .iter()
+            .step_by(2)
+            .map(|t| t.as_str().unwrap().encode_utf16().collect())
+            .collect();
         assert!(
-            keys.windows(2).all(|w| w[0] < w[1]),
-            "terms sorted for binary search"
+            order.windows(2).all(|w| w[0] < w[1]),
+            "terms sorted in UTF-16 order"
         );
         Decoded { raw, terms }
     }
@@ -84,7 +89,14 @@ impl Decoded {
         for page in pages {
             let n = page[2].as_u64().unwrap() as usize;
             if sec < first + n {
-                let anchor = self.raw["secs"][sec][0].as_str().unwrap();
+                let entry = &self.raw["secs"][sec];
+                let anchor = match entry[0].as_str() {
+                    Some(a) => a.to_string(),
+                    None => {
+                        assert_eq!(entry[0], 0, "anchor is a string or 0");
+                        ascii_slug(entry[1].as_str().unwrap())
+                    }
+                };
                 let url = page[0].as_str().unwrap();
                 return if anchor.is_empty() {
                     url.to_string()
@@ -223,11 +235,14 @@ fn unicode_words_are_lowercased_and_cjk_is_split_per_character() {
         vec![section(
             "größe",
             "Maximale GRÖSSE",
-            "Die Größe des Caches. КЭШ Redis. 缓存失效 naïve café",
+            "Die Größe des Caches. КЭШ Redis. 缓存失效 naïve café 𠀀字 ｚｅｎ",
         )],
     )]);
     for term in [
         "überwachung",
+        "ｚｅｎ",
+        "𠀀",
+        "字",
         "größe",
         "grösse",
         "maximale",
@@ -300,4 +315,26 @@ fn snippets_are_short() {
     let snippet = idx.raw["secs"][0][2].as_str().unwrap();
     assert!(snippet.chars().count() <= 120, "{snippet}");
     assert!(snippet.ends_with('…'));
+}
+
+#[test]
+fn anchors_equal_to_the_heading_slug_are_not_stored() {
+    let (_, idx) = index(&[(
+        "a.html",
+        "A",
+        vec![
+            section("expiry-and-ttl", "Expiry and TTL!", "keys expire"),
+            section("custom", "Custom id", "heading attribute"),
+            section("größe-1", "Größe", "unicode heading"),
+        ],
+    )]);
+    assert_eq!(idx.raw["secs"][0][0], 0);
+    assert_eq!(idx.raw["secs"][1][0], "custom");
+    assert_eq!(idx.raw["secs"][2][0], "größe-1");
+    assert_eq!(
+        idx.links("expire"),
+        vec![("a.html#expiry-and-ttl".to_string(), 0)]
+    );
+    assert_eq!(ascii_slug("  Expiry -- and TTL!  "), "expiry-and-ttl");
+    assert_eq!(ascii_slug("Größe"), "");
 }

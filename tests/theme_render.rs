@@ -21,12 +21,14 @@ const CONTENT: &str = r##"<h1 id="redis-cache">Redis cache<a class="anchor" href
 <tr><td><code>bisk:1:enforcer:last_error</code></td><td>a cycle failed</td><td>error text</td></tr>
 <tr><td><code>bisk:1:enforcer:running_pid</code></td><td>while running</td><td>integer</td></tr>
 </tbody></table>
-<div class="probe" data-probe-id="redis-cache-0" data-check="ping">
-<p class="probe-title">Redis answers PING</p>
-<p class="probe-text">The cache at <code>redis://127.0.0.1:6379/1</code> replies to <code>PING</code> within 500 ms.</p>
-<span class="probe-status" data-state="unknown"><span aria-hidden="true">◌</span> not checked</span>
-<details><summary>How this is checked</summary><pre>PING → expect PONG</pre></details>
-</div>
+<div class="probe" id="probe-redis-cache-0" data-probe-id="redis-cache-0" data-check="redis.ping" data-status="unchecked"><div class="probe-head"><span class="probe-chip probe-chip-unchecked" role="status"><span class="probe-icon" aria-hidden="true">○</span> <span class="probe-word">not checked</span></span> <span class="probe-title">Redis answers PING</span></div>
+<p class="probe-description">Sends <code>PING</code> to Redis and expects <code>PONG</code> back, with the round-trip time.</p>
+<div class="probe-result" hidden></div>
+<details class="probe-declaration"><summary>Declaration</summary><pre><code class="language-toml">check = "redis.ping"</code></pre></details></div>
+<div class="probe" id="probe-redis-cache-1" data-probe-id="redis-cache-1" data-check="cache.breadcrumbs" data-status="warn"><div class="probe-head"><span class="probe-chip probe-chip-warn" role="status"><span class="probe-icon" aria-hidden="true">▲</span> <span class="probe-word">warning</span></span> <span class="probe-title">Enforcer heartbeat is fresh</span></div>
+<p class="probe-description">Reads <code>bisk:1:enforcer:last_run</code> and <code>bisk:1:enforcer:last_ok</code> in db 1 in one round trip.</p>
+<div class="probe-result"><p class="probe-checked">WARN — checked 2026-11-25 17:02 UTC on prod</p><p class="probe-summary">The last run is 7 min old; expected under 5 min.</p><dl class="probe-compare"><dt>Expected</dt><dd>last_run newer than 5m</dd><dt>Observed</dt><dd><pre>datetime.datetime(2026, 11, 25, 16, 55, 3, tzinfo=utc)</pre></dd></dl><p class="probe-hint">Check the service. <a href="#check-by-hand">How to fix</a></p><p class="probe-duration">3.2 ms</p></div>
+<details class="probe-declaration"><summary>Declaration</summary><pre><code class="language-toml">check = "cache.breadcrumbs"</code></pre></details></div>
 <h2 id="check-by-hand">Check by hand<a class="anchor" href="#check-by-hand" aria-label="Link to this section"></a></h2>
 <p>Read the heartbeat directly with <kbd>redis-cli</kbd>:</p>
 <div class="codeblock" data-lang="console"><button class="copy" type="button" aria-label="Copy code">Copy</button><pre><code><span class="prompt">$ </span><span class="hl-function">redis-cli</span> -n 1 <span class="hl-string">PING</span>
@@ -162,7 +164,7 @@ fn renders_a_page_with_every_field() {
     );
     // Content goes in unescaped, exactly once, and the page's own H1 is not duplicated.
     assert_eq!(html.matches("<h1").count(), 1);
-    assert!(html.contains(r#"<div class="probe" data-probe-id="redis-cache-0""#));
+    assert!(html.contains(r#"data-probe-id="redis-cache-0""#));
     assert!(html.contains(r#"<body data-root="../" data-page="ops/REDIS_CACHE.html">"#));
     assert!(html.contains(r#"href="../_static/style.css""#));
     assert!(html.contains(r#"src="../_static/nav.js""#));

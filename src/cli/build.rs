@@ -6,8 +6,10 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{Common, Failure, output};
+use crate::config::Config;
+use crate::probe::result::{ProbeResult, Status};
 use crate::site::output::{StagedDir, check_out_dir};
-use crate::site::{OutputOptions, Site};
+use crate::site::{OutputOptions, Site, Snapshot};
 
 #[derive(Args, Debug)]
 pub struct BuildArgs {
@@ -19,6 +21,18 @@ pub struct BuildArgs {
     /// Absolute URL the site will be published at (enables sitemap.xml).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Run the probes now and embed each result ("PASS — checked … on prod") in its widget.
+    #[arg(long)]
+    pub snapshot: bool,
+    /// With --snapshot: a probe that fails or errors fails the build (nothing is written).
+    #[arg(long, requires = "snapshot")]
+    pub fail_on_probe: bool,
+    /// With --snapshot: the target to check (a `[targets.NAME]`; default `[redis]`).
+    #[arg(long, value_name = "NAME", requires = "snapshot")]
+    pub target: Option<String>,
+    /// With --snapshot: never run probes that write.
+    #[arg(long, requires = "snapshot")]
+    pub read_only: bool,
 }
 
 pub fn run(args: BuildArgs) -> Result<(), Failure> {
@@ -44,7 +58,16 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         base_url: config.base_url.clone(),
         ..OutputOptions::default()
     };
-    let site = Site::load(root, config).map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let snapshot = if args.snapshot {
+        Some(run_snapshot(&args, &config, &docs)?)
+    } else {
+        None
+    };
+    let progress = std::sync::Arc::new(crate::site::Progress::default());
+    let bar = super::progress::Bar::start(progress.clone(), args.common.quiet);
+    let loaded = Site::load_reporting(root, config, snapshot.as_ref(), &progress);
+    drop(bar);
+    let site = loaded.map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
     let verbose_or_errors = super::print_diagnostics(&site.diagnostics, &args.common);
     if site.has_errors() {
         return Err(Failure::Reported(format!(
@@ -52,6 +75,32 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
             verbose_or_errors,
             out.display()
         )));
+    }
+
+    if args.fail_on_probe
+        && let Some(results) = &snapshot
+    {
+        let failed: Vec<&ProbeResult> = results
+            .values()
+            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+            .collect();
+        if !failed.is_empty() {
+            for r in &failed {
+                output::error(&format!(
+                    "probe {} ({}) on {}: {} — {}",
+                    r.id,
+                    r.page,
+                    r.target.name,
+                    r.status.word(),
+                    r.summary
+                ));
+            }
+            return Err(Failure::Reported(format!(
+                "build failed: {} probe(s) failed (--fail-on-probe); {} left untouched",
+                failed.len(),
+                out.display()
+            )));
+        }
     }
 
     let staged = StagedDir::create(&out).map_err(|e| Failure::Reported(e.to_string()))?;
@@ -75,4 +124,31 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         ));
     }
     Ok(())
+}
+
+/// Runs every declared probe once, for `--snapshot`.
+fn run_snapshot(
+    args: &BuildArgs,
+    config: &Config,
+    docs: &std::path::Path,
+) -> Result<Snapshot, Failure> {
+    config
+        .target(args.target.as_deref())
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let decls = crate::probe::discover::discover(docs, &[])
+        .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let options = crate::probe::runner::RunOptions {
+        target: args.target.clone(),
+        read_only: args.read_only,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(e.into()))?;
+    let results = runtime.block_on(crate::probe::runner::run_all(
+        std::sync::Arc::new(config.clone()),
+        options,
+        &decls,
+    ));
+    Ok(results.into_iter().map(|r| (r.id.clone(), r)).collect())
 }

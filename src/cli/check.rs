@@ -223,12 +223,24 @@ pub fn json_report(
     url: &str,
     wall: std::time::Duration,
 ) -> String {
-    let doc = serde_json::json!({
-        "target": { "name": target, "url": url },
-        "summary": Tally::of(results),
-        "wall_ms": (wall.as_secs_f64() * 1e4).round() / 10.0,
-        "results": results,
-    });
+    #[derive(serde::Serialize)]
+    struct TargetDoc<'a> {
+        name: &'a str,
+        url: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        target: TargetDoc<'a>,
+        summary: Tally,
+        wall_ms: f64,
+        results: &'a [ProbeResult],
+    }
+    let doc = Report {
+        target: TargetDoc { name: target, url },
+        summary: Tally::of(results),
+        wall_ms: (wall.as_secs_f64() * 1e4).round() / 10.0,
+        results,
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s

@@ -14,13 +14,16 @@ pub fn run(args: CleanArgs) -> Result<(), Failure> {
     let root = &args.common.root;
     let config = super::load_config(root)?;
     let out = root.join(&config.out_dir);
-    let removed = crate::site::output::remove_site(&out)
-        .map_err(|e| Failure::Reported(e.to_string()))?;
+    let removed =
+        crate::site::output::remove_site(&out).map_err(|e| Failure::Reported(e.to_string()))?;
     if !args.common.quiet {
         if removed {
             output::status(&format!("removed {}", out.display()));
         } else {
-            output::status(&format!("nothing to remove: {} does not exist", out.display()));
+            output::status(&format!(
+                "nothing to remove: {} does not exist",
+                out.display()
+            ));
         }
     }
     Ok(())

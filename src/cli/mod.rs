@@ -7,6 +7,7 @@ mod check;
 mod clean;
 mod init;
 pub mod output;
+mod progress;
 mod runbook;
 
 use std::path::PathBuf;
@@ -107,7 +108,10 @@ pub fn main() -> ExitCode {
 /// Loads the config of `root`; a bad config is exit 1 with its file:line.
 pub(crate) fn load_config(root: &std::path::Path) -> Result<crate::config::Config, Failure> {
     if !root.is_dir() {
-        return Err(Failure::Usage(format!("--root {}: no such folder", root.display())));
+        return Err(Failure::Usage(format!(
+            "--root {}: no such folder",
+            root.display()
+        )));
     }
     crate::config::Config::load(root).map_err(|e| Failure::Reported(e.to_string()))
 }

@@ -47,7 +47,10 @@ pub struct FrontMatterError {
 pub fn split(text: &str) -> Result<Split<'_>, FrontMatterError> {
     let text_no_bom = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bom = text.len() - text_no_bom.len();
-    let Some(delim) = ["+++", "---"].into_iter().find(|d| first_line(text_no_bom) == *d) else {
+    let Some(delim) = ["+++", "---"]
+        .into_iter()
+        .find(|d| first_line(text_no_bom) == *d)
+    else {
         return Ok(Split {
             front: FrontMatter::default(),
             body: text_no_bom,
@@ -58,7 +61,10 @@ pub fn split(text: &str) -> Result<Split<'_>, FrontMatterError> {
     let mut pos = after_open;
     let mut line_no = 2;
     while pos < text.len() {
-        let line_end = text[pos..].find('\n').map(|i| pos + i).unwrap_or(text.len());
+        let line_end = text[pos..]
+            .find('\n')
+            .map(|i| pos + i)
+            .unwrap_or(text.len());
         let line = text[pos..line_end].trim_end_matches('\r');
         if line.trim_end() == delim {
             let inner = &text[after_open..pos];
@@ -84,7 +90,10 @@ fn first_line(text: &str) -> &str {
 }
 
 fn next_line_start(text: &str, from: usize) -> usize {
-    text[from..].find('\n').map(|i| from + i + 1).unwrap_or(text.len())
+    text[from..]
+        .find('\n')
+        .map(|i| from + i + 1)
+        .unwrap_or(text.len())
 }
 
 fn parse_inner(inner: &str, delim: &str) -> Result<FrontMatter, FrontMatterError> {

@@ -43,7 +43,10 @@ impl Page {
         if self.generated {
             self.src_rel.clone()
         } else {
-            self.src_rel.parent().map(Path::to_path_buf).unwrap_or_default()
+            self.src_rel
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
         }
     }
 
@@ -78,7 +81,11 @@ pub fn read_page(docs_dir: &Path, src_rel: &Path) -> Result<Page, Diagnostic> {
         .map_err(|e| Diagnostic::error(&display, 0, format!("cannot read: {e}")))?;
     let source = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
         Diagnostic::error(
             &display,
             line,
@@ -151,7 +158,10 @@ pub fn load(docs_dir: &Path) -> (Loaded, Vec<Diagnostic>) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| docs_dir.into());
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| docs_dir.into());
                 diags.push(Diagnostic::error(path, 0, format!("cannot read: {e}")));
                 continue;
             }

@@ -16,8 +16,8 @@ pub fn title_from_name(name: &str) -> String {
         .map(|c| if c == '_' || c == '-' { ' ' } else { c })
         .collect();
     let spaced = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
-    let shouting = spaced.chars().any(char::is_alphabetic)
-        && !spaced.chars().any(char::is_lowercase);
+    let shouting =
+        spaced.chars().any(char::is_alphabetic) && !spaced.chars().any(char::is_lowercase);
     let base = if shouting {
         spaced.to_lowercase()
     } else {

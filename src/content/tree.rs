@@ -123,11 +123,7 @@ impl Builder<'_> {
         } else {
             usize::MAX
         };
-        (
-            configured,
-            weight.unwrap_or(i64::MAX),
-            name.to_lowercase(),
-        )
+        (configured, weight.unwrap_or(i64::MAX), name.to_lowercase())
     }
 }
 

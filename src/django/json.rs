@@ -98,7 +98,7 @@ fn dict_json(pairs: &[(PyValue, PyValue)]) -> Json {
 fn datetime_json(dt: &PyDateTime) -> Json {
     let utc_iso = dt
         .to_timestamp()
-        .map(|ts| datetime_iso(&utc_fields(ts), 'T'));
+        .map(|ts| datetime_iso(&PyDateTime::from_timestamp_utc(ts), 'T'));
     json!({
         "iso": datetime_iso(dt, 'T'),
         "year": dt.year,
@@ -113,25 +113,6 @@ fn datetime_json(dt: &PyDateTime) -> Json {
         "utc_iso": utc_iso,
         "tz": dt.tz.as_ref().map(tz_json),
     })
-}
-
-/// The UTC wall fields of an instant, as an aware `PyDateTime` in `timezone.utc`.
-fn utc_fields(ts: jiff::Timestamp) -> PyDateTime {
-    let z = jiff::tz::Offset::UTC.to_datetime(ts);
-    PyDateTime {
-        year: i32::from(z.year()),
-        month: z.month() as u8,
-        day: z.day() as u8,
-        hour: z.hour() as u8,
-        minute: z.minute() as u8,
-        second: z.second() as u8,
-        microsecond: (z.subsec_nanosecond() / 1000) as u32,
-        fold: false,
-        tz: Some(PyTz::Fixed {
-            offset_seconds: 0,
-            name: None,
-        }),
-    }
 }
 
 fn tz_json(tz: &PyTz) -> Json {

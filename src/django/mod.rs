@@ -2,8 +2,14 @@
 //! encoder for the few values bisk-docs writes itself.
 //!
 //! Django's RedisCache stores a value whose type is exactly `int` as ASCII decimal and every
-//! other value as `pickle.dumps(value, 5)`. [`decode`] reads both without executing anything;
-//! [`encode`] writes the bytes Django itself would write, so Django reads them back.
+//! other value as `pickle.dumps(value, 5)`. [`decode()`] reads both without executing anything;
+//! [`encode()`] writes the bytes Django itself would write, so Django reads them back.
+//!
+//! - [`key::make_key`] — `bisk:1:ping` from prefix, version and key.
+//! - [`decode()`] / [`decode_with`] — raw bytes → [`PyValue`], bounded by [`Limits`].
+//! - [`encode()`] — [`PyValue`] → the exact bytes Django stores.
+//! - [`PyValue::to_display`] (see [`display`]) and [`PyValue::to_json`] (shape in [`json`]).
+//! - [`PyDateTime::to_timestamp`] and [`time::describe_instant`] — "12 min ago".
 
 pub mod bigint;
 pub mod decode;

@@ -13,6 +13,26 @@ use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
 use super::value::{PyDateTime, PyTz};
 
 impl PyDateTime {
+    /// An aware datetime in `datetime.timezone.utc` for an instant (what Django's
+    /// `timezone.now()` produces), truncated to microseconds as Python stores it.
+    pub fn from_timestamp_utc(ts: Timestamp) -> PyDateTime {
+        let civil = Offset::UTC.to_datetime(ts);
+        PyDateTime {
+            year: i32::from(civil.year()),
+            month: civil.month() as u8,
+            day: civil.day() as u8,
+            hour: civil.hour() as u8,
+            minute: civil.minute() as u8,
+            second: civil.second() as u8,
+            microsecond: (civil.subsec_nanosecond() / 1000) as u32,
+            fold: false,
+            tz: Some(PyTz::Fixed {
+                offset_seconds: 0,
+                name: None,
+            }),
+        }
+    }
+
     /// The wall-clock fields as a civil datetime (microsecond precision); `None` only for
     /// field values Python itself would reject.
     pub fn civil(&self) -> Option<civil::DateTime> {

@@ -162,6 +162,8 @@ impl Endpoint {
                 hint::auth(),
             )
         } else if code == "WRONGPASS"
+            || e.kind() == redis::ErrorKind::AuthenticationFailed
+            || lower.contains("authentication failed")
             || lower.contains("invalid password")
             || lower.contains("invalid username-password")
         {
@@ -354,6 +356,33 @@ mod tests {
         let e = Endpoint::from_target(&target("http://:hunter2@h/1")).unwrap_err();
         assert_eq!(e.kind, ErrorKind::BadUrl);
         assert!(!e.message.contains("hunter2"), "{}", e.message);
+    }
+
+    fn server_error(line: &[u8]) -> RedisError {
+        redis::parse_redis_value(line)
+            .expect("RESP")
+            .extract_error()
+            .expect_err("an error reply")
+    }
+
+    #[test]
+    fn server_error_replies_get_their_own_messages() {
+        let ep = Endpoint::from_target(&target("redis://:pw@127.0.0.1:6390/1")).unwrap();
+        let e = ep.classify(&server_error(
+            b"-LOADING Redis is loading the dataset in memory\r\n",
+        ));
+        assert_eq!(e.kind, ErrorKind::Loading, "{e}");
+        let e = ep.classify(&server_error(b"-NOAUTH Authentication required.\r\n"));
+        assert_eq!(e.kind, ErrorKind::AuthRequired, "{e}");
+        let e = ep.classify(&server_error(
+            b"-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+        ));
+        assert_eq!(e.kind, ErrorKind::WrongPassword, "{e}");
+        let e = ep.classify(&server_error(b"-ERR pw is not a command\r\n"));
+        assert!(
+            !e.message.contains(":pw@") && !e.message.contains(" pw "),
+            "{e}"
+        );
     }
 
     #[test]

@@ -107,7 +107,13 @@ impl Check {
             Check::RedisPing => "Redis answers PING".into(),
             Check::CacheRoundtrip(p) => format!("Django cache round-trip of \"{}\"", p.key),
             Check::CacheKey(p) => format!("Cache key \"{}\"", p.key),
-            Check::Breadcrumbs(p) => format!("{} breadcrumbs", p.namespace),
+            Check::Breadcrumbs(p) => {
+                let mut ns = p.namespace.clone();
+                if let Some(first) = ns.get(..1) {
+                    ns.replace_range(..1, &first.to_uppercase());
+                }
+                format!("{ns} breadcrumbs are fresh")
+            }
             Check::RedisScan(p) => format!("Keys matching {}", p.pattern),
             Check::RedisInfo(_) => "Redis health (INFO)".into(),
             Check::RedisConfig => "Redis security and persistence settings".into(),

@@ -9,7 +9,9 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use super::decl::{self, ProbeDecl};
 use crate::diag::{Diagnostic, line_of};
 
-/// The Markdown options the site renderer uses; fences are found the same way.
+/// The Markdown options the site renderer uses, so both count the same probe fences (no
+/// metadata-block options: with them a `---` rule pair could swallow a fence here but not
+/// in the rendered page).
 pub fn markdown_options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -17,8 +19,6 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_GFM
-        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
-        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
 }
 
 /// Whether a fence's info string declares a probe (`probe`, optionally followed by more words).
@@ -95,12 +95,17 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
     }
     pages.sort();
     let wanted: Vec<PathBuf> = only.iter().map(|p| normalise(docs_dir, p)).collect();
+    // A wanted path is a page or a folder of pages (`docs/backend` checks all of them).
+    let is_wanted = |page: &Path| wanted.iter().any(|w| page == w || page.starts_with(w));
     for w in &wanted {
-        if !pages.iter().any(|p| rel(docs_dir, p) == *w) {
+        if !pages.iter().any(|p| {
+            let r = rel(docs_dir, p);
+            r == *w || r.starts_with(w)
+        }) {
             diags.push(Diagnostic::error(
                 w.clone(),
                 0,
-                "no such page in the docs folder",
+                "no such page or folder in the docs folder",
             ));
         }
     }
@@ -116,7 +121,7 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
         };
         let (decls, mut d) = page_probes(&text, &page);
         // Declaration errors elsewhere do not block a run of the chosen pages.
-        if wanted.is_empty() || wanted.contains(&page) {
+        if wanted.is_empty() || is_wanted(&page) {
             diags.append(&mut d);
         }
         all.extend(decls);
@@ -126,7 +131,7 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
         return Err(diags);
     }
     if !wanted.is_empty() {
-        all.retain(|d| wanted.contains(&d.page));
+        all.retain(|d| is_wanted(&d.page));
     }
     Ok(all)
 }

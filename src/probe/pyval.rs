@@ -75,7 +75,16 @@ pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
                 let at = naive_as_utc(dt)?;
                 Some(Instant {
                     at,
-                    shown: describe(dt, now),
+                    shown: format!(
+                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} (naive, no time zone; read as UTC), {}",
+                        dt.year,
+                        dt.month,
+                        dt.day,
+                        dt.hour,
+                        dt.minute,
+                        dt.second,
+                        age_words(now.duration_since(at))
+                    ),
                     naive: true,
                 })
             } else {
@@ -103,22 +112,12 @@ pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
     }
 }
 
-/// "12 min ago", "3 h 5 min ago", "in 2 min".
+/// "12 min ago", "3 h 5 min ago", "in 2 min" (the decoder's wording, so ages read alike).
 pub fn age_words(age: jiff::SignedDuration) -> String {
     let secs = age.as_secs();
-    let (future, s) = (secs < 0, secs.unsigned_abs());
-    let text = if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        format!("{} min", s / 60)
-    } else if s < 86400 * 2 {
-        format!("{} h {} min", s / 3600, (s % 3600) / 60)
+    if secs < 0 {
+        format!("in {}", django::time::human_duration(-secs))
     } else {
-        format!("{} days", s / 86400)
-    };
-    if future {
-        format!("in {text}")
-    } else {
-        format!("{text} ago")
+        format!("{} ago", django::time::human_duration(secs))
     }
 }

@@ -245,9 +245,33 @@ pub fn render_static_for(decl: &ProbeDecl, target: &RedisTarget) -> String {
     out
 }
 
+/// The probe's own target from the config (`target = "NAME"`, else `[redis]`), for the
+/// key names and DB in the sentence. An unknown target falls back to `[redis]`; `check`
+/// reports it.
+pub fn target_for<'a>(decl: &ProbeDecl, config: &'a crate::config::Config) -> &'a RedisTarget {
+    decl.target
+        .as_deref()
+        .and_then(|t| config.targets.get(t))
+        .unwrap_or(&config.redis)
+}
+
+/// [`render_static_for`] with the probe's target looked up in `config` — what `build` calls.
+pub fn render_static_in(decl: &ProbeDecl, config: &crate::config::Config) -> String {
+    render_static_for(decl, target_for(decl, config))
+}
+
 /// The widget with a build-time result embedded ("PASS — checked … UTC on prod").
 pub fn render_snapshot(decl: &ProbeDecl, result: &ProbeResult) -> String {
     render_snapshot_for(decl, result, &RedisTarget::default())
+}
+
+/// [`render_snapshot_for`] with the probe's target looked up in `config`.
+pub fn render_snapshot_in(
+    decl: &ProbeDecl,
+    result: &ProbeResult,
+    config: &crate::config::Config,
+) -> String {
+    render_snapshot_for(decl, result, target_for(decl, config))
 }
 
 pub fn render_snapshot_for(decl: &ProbeDecl, result: &ProbeResult, target: &RedisTarget) -> String {

@@ -5,15 +5,21 @@
 //! every rayon worker; regexes compile on first use of a language and are cached inside
 //! the set, so the hot path takes no lock. The one global lock syntect has (its scope
 //! name repository) is avoided by caching each scope's class string per thread.
+//!
+//! Only what the two shipped themes can style is emitted: a scope's span carries just the
+//! atoms some theme selector uses, and a scope no selector can match gets no span at all.
+//! CSS matching is unchanged by this (a compound selector's atoms are all "used" atoms), and
+//! pages shrink by more than half.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use syntect::highlighting::Theme;
 use syntect::html::{ClassStyle, css_for_theme_with_class_style};
 use syntect::parsing::{
-    BasicScopeStackOp, ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet,
+    BasicScopeStackOp, ParseState, ParsingError, Scope, ScopeStack, ScopeStackOp, SyntaxReference,
+    SyntaxSet,
 };
 
 use super::escape::escape_into;
@@ -85,33 +91,134 @@ pub(crate) fn python_grammar() -> Option<Grammar> {
     lookup("python")
 }
 
-thread_local! {
-    /// `Scope` → `hl-source hl-shell hl-bash`. Scope names live in a process-wide mutex
-    /// inside syntect; asking it once per scope per thread keeps workers from contending.
-    static CLASS_CACHE: RefCell<HashMap<Scope, Box<str>>> = RefCell::new(HashMap::new());
+/// The scope atoms the shipped themes' selectors are made of.
+struct StyledAtoms {
+    /// Every atom appearing in any selector.
+    used: HashSet<String>,
+    /// Each compound selector (one scope of a selector) as its atoms.
+    compounds: Vec<Vec<String>>,
 }
 
-fn push_open_span(out: &mut String, scope: Scope) {
-    out.push_str("<span class=\"");
+static STYLED: LazyLock<StyledAtoms> = LazyLock::new(|| {
+    let mut styled = StyledAtoms {
+        used: HashSet::new(),
+        compounds: Vec::new(),
+    };
+    for theme in [light_theme(), dark_theme()] {
+        for item in &theme.scopes {
+            for selector in &item.scope.selectors {
+                for scope in selector.extract_scopes() {
+                    let atoms: Vec<String> =
+                        scope.build_string().split('.').map(String::from).collect();
+                    styled.used.extend(atoms.iter().cloned());
+                    styled.compounds.push(atoms);
+                }
+            }
+        }
+    }
+    styled
+});
+
+/// The class attribute for `scope`'s span, or `None` when no theme rule can match it.
+fn classes_for(scope: Scope) -> Option<Box<str>> {
+    let name = scope.build_string();
+    let atoms: Vec<&str> = name.split('.').collect();
+    let styled = &*STYLED;
+    let matchable = styled
+        .compounds
+        .iter()
+        .any(|c| c.iter().all(|a| atoms.contains(&a.as_str())));
+    if !matchable {
+        return None;
+    }
+    let mut classes = String::with_capacity(name.len() + 16);
+    for atom in atoms.iter().filter(|a| styled.used.contains(**a)) {
+        if !classes.is_empty() {
+            classes.push(' ');
+        }
+        classes.push_str(CLASS_PREFIX);
+        // Scope atoms are grammar-defined identifiers; escaping keeps a stray quote in a
+        // third-party grammar from breaking the attribute.
+        escape_into(&mut classes, atom);
+    }
+    Some(classes.into_boxed_str())
+}
+
+/// The state a grammar returns to between top-level statements, found by parsing an empty
+/// line after the first; `None` if even that fails.
+fn reference_state(grammar: Grammar) -> Option<ParseState> {
+    let mut state = ParseState::new(grammar.syntax);
+    state.parse_line("\n", grammar.set).ok()?;
+    Some(state)
+}
+
+/// Lines memoised per thread before the memo is emptied (bounds memory on huge sites).
+const LINE_MEMO_CAP: usize = 16_384;
+
+type MemoMap = HashMap<(usize, Box<str>), (Vec<(usize, ScopeStackOp)>, Option<ParseState>)>;
+
+/// Borrowed lookup key for the memo (`(usize, &str)` against stored `(usize, Box<str>)`).
+trait MemoKey {
+    fn parts(&self) -> (usize, &str);
+}
+
+impl MemoKey for (usize, Box<str>) {
+    fn parts(&self) -> (usize, &str) {
+        (self.0, &self.1)
+    }
+}
+
+impl MemoKey for (usize, &str) {
+    fn parts(&self) -> (usize, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn MemoKey + 'a> for (usize, Box<str>) {
+    fn borrow(&self) -> &(dyn MemoKey + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn MemoKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn MemoKey + '_ {}
+
+impl std::hash::Hash for dyn MemoKey + '_ {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+thread_local! {
+    /// `(grammar, line)` → the parse of that line from the grammar's initial state, and the
+    /// state after it (`None`: back to the initial state).
+    static LINE_MEMO: RefCell<MemoMap> = RefCell::new(HashMap::new());
+
+    /// `Scope` → `hl-string hl-quoted`, or `None` for unstyled scopes. Scope names live in a
+    /// process-wide mutex inside syntect; asking it once per scope per thread keeps workers
+    /// from contending.
+    static CLASS_CACHE: RefCell<HashMap<Scope, Option<Box<str>>>> = RefCell::new(HashMap::new());
+}
+
+/// Opens `scope`'s span if it has one; returns whether it did.
+fn push_open_span(out: &mut String, scope: Scope) -> bool {
     CLASS_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let classes = cache.entry(scope).or_insert_with(|| {
-            let name = scope.build_string();
-            let mut classes = String::with_capacity(name.len() + 16);
-            for (i, atom) in name.split('.').enumerate() {
-                if i > 0 {
-                    classes.push(' ');
-                }
-                classes.push_str(CLASS_PREFIX);
-                // Scope atoms are grammar-defined identifiers; escaping keeps a stray quote
-                // in a third-party grammar from breaking the attribute.
-                escape_into(&mut classes, atom);
+        match cache.entry(scope).or_insert_with(|| classes_for(scope)) {
+            Some(classes) => {
+                out.push_str("<span class=\"");
+                out.push_str(classes);
+                out.push_str("\">");
+                true
             }
-            classes.into_boxed_str()
-        });
-        out.push_str(classes);
-    });
-    out.push_str("\">");
+            None => false,
+        }
+    })
 }
 
 /// Highlights a stream of lines of one language, keeping parser state between lines.
@@ -123,11 +230,17 @@ pub(crate) struct LineHighlighter {
     grammar: Grammar,
     state: ParseState,
     stack: ScopeStack,
-    /// Spans currently open in the output, one per scope on `stack`.
-    open: usize,
+    /// For each scope on `stack`: whether it has an open span in the output.
+    spans: Vec<bool>,
     suspended: bool,
     /// Set once the parser failed; remaining lines are emitted as plain escaped text.
     failed: bool,
+    /// The parser's state between top-level statements after the first line (syntect
+    /// treats a block's first line specially), if the grammar has a usable one.
+    reference: Option<ParseState>,
+    /// True while the parser is in the `reference` state: only then is a line's parse a
+    /// function of the line alone, and memoisable.
+    at_reference: bool,
 }
 
 impl LineHighlighter {
@@ -136,26 +249,70 @@ impl LineHighlighter {
             grammar,
             state: ParseState::new(grammar.syntax),
             stack: ScopeStack::new(),
-            open: 0,
+            spans: Vec::new(),
             suspended: false,
             failed: false,
+            reference: reference_state(grammar),
+            at_reference: false,
         }
+    }
+
+    /// Parses one line, reusing an earlier parse of the same line from the initial state.
+    /// Runbooks repeat lines (`systemctl status …`, `redis-cli …`) within and across pages,
+    /// and `serve` re-renders whole pages on every save.
+    fn parse(&mut self, line: &str) -> Result<Vec<(usize, ScopeStackOp)>, ParsingError> {
+        let Some(reference) = self.reference.as_ref() else {
+            return self.state.parse_line(line, self.grammar.set);
+        };
+        let key = (self.grammar.syntax as *const SyntaxReference as usize, line);
+        if self.at_reference {
+            let hit = LINE_MEMO.with(|memo| {
+                memo.borrow()
+                    .get(&key as &dyn MemoKey)
+                    .map(|(ops, after)| (ops.clone(), after.clone()))
+            });
+            if let Some((ops, after)) = hit {
+                match after {
+                    Some(after) => {
+                        self.state = after;
+                        self.at_reference = false;
+                    }
+                    None => self.state = reference.clone(),
+                }
+                return Ok(ops);
+            }
+        }
+        let was_at_reference = self.at_reference;
+        let ops = self.state.parse_line(line, self.grammar.set)?;
+        self.at_reference = self.state == *reference;
+        if was_at_reference {
+            let after = (!self.at_reference).then(|| self.state.clone());
+            LINE_MEMO.with(|memo| {
+                let mut memo = memo.borrow_mut();
+                if memo.len() >= LINE_MEMO_CAP {
+                    memo.clear();
+                }
+                memo.insert((key.0, line.into()), (ops.clone(), after));
+            });
+        }
+        Ok(ops)
     }
 
     /// Highlights one line (with its `\n`, if it has one) into `out`.
     pub(crate) fn line(&mut self, line: &str, out: &mut String) {
         if self.suspended {
             self.suspended = false;
-            for &scope in self.stack.as_slice() {
-                push_open_span(out, scope);
+            for (&scope, &open) in self.stack.as_slice().iter().zip(&self.spans) {
+                if open {
+                    push_open_span(out, scope);
+                }
             }
-            self.open = self.stack.len();
         }
         if self.failed {
             escape_into(out, line);
             return;
         }
-        let ops = match self.state.parse_line(line, self.grammar.set) {
+        let ops = match self.parse(line) {
             Ok(ops) => ops,
             Err(_) => {
                 // A grammar/regex failure (e.g. fancy-regex backtrack limit) must not lose
@@ -174,20 +331,24 @@ impl LineHighlighter {
                 cursor = at;
                 empty_span_start = None;
             }
-            let open = &mut self.open;
+            let spans = &mut self.spans;
             let result = self.stack.apply_with_hook(op, |basic, _| match basic {
                 BasicScopeStackOp::Push(scope) => {
-                    empty_span_start = Some(out.len());
-                    push_open_span(out, scope);
-                    *open += 1;
+                    let start = out.len();
+                    let opened = push_open_span(out, scope);
+                    if opened {
+                        empty_span_start = Some(start);
+                    }
+                    spans.push(opened);
                 }
                 BasicScopeStackOp::Pop => {
-                    match empty_span_start.take() {
-                        // Drop spans that would wrap nothing.
-                        Some(start) => out.truncate(start),
-                        None => out.push_str("</span>"),
+                    if spans.pop() == Some(true) {
+                        match empty_span_start.take() {
+                            // Drop spans that would wrap nothing.
+                            Some(start) => out.truncate(start),
+                            None => out.push_str("</span>"),
+                        }
                     }
-                    *open = open.saturating_sub(1);
                 }
             });
             if result.is_err() {
@@ -200,10 +361,12 @@ impl LineHighlighter {
 
     /// Closes the spans left open so that non-code markup can follow.
     pub(crate) fn suspend(&mut self, out: &mut String) {
-        for _ in 0..self.open {
+        if self.suspended {
+            return;
+        }
+        for _ in self.spans.iter().filter(|&&open| open) {
             out.push_str("</span>");
         }
-        self.open = 0;
         self.suspended = true;
     }
 
@@ -319,6 +482,45 @@ mod tests {
             ":root[data-theme=\"dark\"] .hl-code { color: #000; }\n\
              :root[data-theme=\"dark\"] .hl-a.hl-b,\n:root[data-theme=\"dark\"] .hl-c .hl-d { color: #111; }\n"
         );
+    }
+
+    fn highlight(lang: &str, code: &str, memo: bool) -> String {
+        let mut out = String::new();
+        let mut hl = LineHighlighter::new(grammar_for(lang).unwrap());
+        if !memo {
+            hl.reference = None;
+        }
+        for line in code.split_inclusive('\n') {
+            hl.line(line, &mut out);
+        }
+        hl.finish(&mut out);
+        out
+    }
+
+    #[test]
+    fn memoised_lines_highlight_exactly_like_fresh_parses() {
+        for (lang, code) in [
+            (
+                "bash",
+                "echo a\necho \"multi\nline\" a\necho a\nx=1\necho a\nx=1\n",
+            ),
+            (
+                "python",
+                "x = 1\ns = \"\"\"\nx = 1\n\"\"\"\nx = 1\ndef f():\n    x = 1\nx = 1\n",
+            ),
+            ("yaml", "a: 1\nb: |\n  a: 1\na: 1\n"),
+        ] {
+            LINE_MEMO.with(|m| m.borrow_mut().clear());
+            let plain = highlight(lang, code, false);
+            let cold = highlight(lang, code, true);
+            assert!(
+                LINE_MEMO.with(|m| m.borrow().len()) > 0,
+                "{lang}: nothing memoised"
+            );
+            let warm = highlight(lang, code, true);
+            assert_eq!(plain, cold, "{lang}");
+            assert_eq!(plain, warm, "{lang}");
+        }
     }
 
     #[test]

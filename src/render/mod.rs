@@ -23,10 +23,12 @@
 //! Code blocks (`data-lang`, `.codeblock-lang` and `language-…` only when a language is
 //! given; `.codeblock-title` only for `title="…"` in the info string):
 //! ```html
-//! <div class="codeblock" data-lang="bash"><div class="codeblock-head"><span class="codeblock-title">deploy.sh</span><span class="codeblock-lang">bash</span><button class="copy" type="button" aria-label="Copy code">Copy</button></div><pre class="hl-code"><code class="language-bash"><span class="hl-source hl-shell hl-bash">…</span></code></pre></div>
+//! <div class="codeblock" data-lang="bash"><div class="codeblock-head"><span class="codeblock-title">deploy.sh</span><span class="codeblock-lang">bash</span><button class="copy" type="button" aria-label="Copy code">Copy</button></div><pre class="hl-code"><code class="language-bash"><span class="hl-source"><span class="hl-variable hl-function">systemctl</span> …</span></code></pre></div>
 //! ```
 //! Highlighting uses `hl-`-prefixed scope classes (`hl-keyword hl-control`, …), styled by
-//! [`highlight_css`]; `.hl-code` carries the theme's foreground and background.
+//! [`highlight_css`]; `.hl-code` carries the theme's foreground and background. Only scope
+//! atoms the shipped themes style are emitted (no `hl-bash`/`hl-python` language classes:
+//! use `data-lang` / `language-…` to target a language).
 //! Sessions (`console`, and `pycon` or `python` blocks containing `>>> ` lines) mark prompts
 //! and output; an output span includes its line's newline, so the copy button can copy
 //! `code` minus `.prompt` and `.output` elements to get exactly the commands:

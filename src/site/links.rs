@@ -82,7 +82,10 @@ impl LinkIndex {
                     if !self.has_anchor(page, anchor) {
                         report(
                             link.line,
-                            format!("broken link `{}`: no heading with id `{anchor}` on this page", link.raw),
+                            format!(
+                                "broken link `{}`: no heading with id `{anchor}` on this page",
+                                link.raw
+                            ),
                         );
                     }
                 }
@@ -111,13 +114,18 @@ impl LinkIndex {
                     if !self.assets.contains(&key) && self.page_for(path).is_none() {
                         report(
                             link.line,
-                            format!("broken link `{}`: no file {key} in the docs folder", link.raw),
+                            format!(
+                                "broken link `{}`: no file {key} in the docs folder",
+                                link.raw
+                            ),
                         );
                     }
                 }
                 LinkTarget::OutsideDocs { raw } => report(
                     link.line,
-                    format!("link `{raw}` points outside the docs folder; it would break in the built site"),
+                    format!(
+                        "link `{raw}` points outside the docs folder; it would break in the built site"
+                    ),
                 ),
             }
         }

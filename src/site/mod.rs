@@ -7,7 +7,7 @@
 pub mod links;
 pub mod output;
 pub mod pages;
-mod probes;
+pub mod probes;
 pub mod search;
 mod sitemap;
 
@@ -25,6 +25,7 @@ use crate::theme::Theme;
 
 pub use output::Sink;
 pub use pages::output_dirs;
+pub use probes::Snapshot;
 
 /// Choices that differ between `build`, `serve` and a static site with live probes.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +36,21 @@ pub struct OutputOptions {
     pub live_reload: bool,
     /// URL of a running `serve` whose probe API the widgets should call.
     pub probe_api: Option<String>,
+}
+
+/// Pages rendered so far, for progress display; shared with whoever draws it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: std::sync::atomic::AtomicUsize,
+    total: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    /// `(done, total)`; total is 0 until the docs folder has been walked.
+    pub fn get(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.done.load(Relaxed), self.total.load(Relaxed))
+    }
 }
 
 /// A loaded and rendered site, ready to be written.
@@ -59,14 +75,39 @@ impl Site {
     /// Loads and renders everything under `root`. Problems are collected in
     /// `diagnostics`; `Err` only when the theme itself cannot be loaded.
     pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
+        Site::load_with(root, config, None)
+    }
+
+    /// Like [`Site::load`], embedding build-time probe results in the widgets.
+    pub fn load_with(
+        root: &Path,
+        config: Config,
+        snapshot: Option<&Snapshot>,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        Site::load_reporting(root, config, snapshot, &Progress::default())
+    }
+
+    /// Like [`Site::load_with`], counting rendered pages in `progress`.
+    pub fn load_reporting(
+        root: &Path,
+        config: Config,
+        snapshot: Option<&Snapshot>,
+        progress: &Progress,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        use std::sync::atomic::Ordering::Relaxed;
         let docs_dir = root.join(&config.docs_dir);
         let theme = load_theme(root, &config)?;
         let (loaded, mut diagnostics) = content::load::load(&docs_dir);
         let pages = loaded.pages;
+        progress.total.store(pages.len(), Relaxed);
 
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
             .par_iter()
-            .map(|page| render_one(&docs_dir, page))
+            .map(|page| {
+                let out = render_one(&docs_dir, page, &config, snapshot);
+                progress.done.fetch_add(1, Relaxed);
+                out
+            })
             .collect();
         let (rendered, probes): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
 
@@ -95,7 +136,8 @@ impl Site {
         }
         diagnostics.extend(site.check_links());
         diagnostics.extend(site.check_probe_ids());
-        diagnostics.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+        diagnostics
+            .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
         diagnostics.dedup();
         site.diagnostics = diagnostics;
         Ok(site)
@@ -172,7 +214,12 @@ fn load_theme(root: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     })
 }
 
-fn render_one(docs_dir: &Path, page: &Page) -> (Rendered, Vec<ProbeDecl>) {
+fn render_one(
+    docs_dir: &Path,
+    page: &Page,
+    config: &Config,
+    snapshot: Option<&Snapshot>,
+) -> (Rendered, Vec<ProbeDecl>) {
     if page.generated {
         return (Rendered::default(), Vec::new());
     }
@@ -184,7 +231,7 @@ fn render_one(docs_dir: &Path, page: &Page) -> (Rendered, Vec<ProbeDecl>) {
     };
     let mut decls = Vec::new();
     let mut rendered = {
-        let mut hook = probes::hook(&page.src_rel, &mut decls);
+        let mut hook = probes::hook(&page.src_rel, config, snapshot, &mut decls);
         render::render_markdown(&input, &mut hook)
     };
     // The renderer knows docs-relative paths; messages should name the file as the user

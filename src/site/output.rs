@@ -57,7 +57,9 @@ fn absolute(p: &Path) -> PathBuf {
             _ => return abs,
         }
     }
-    let mut resolved = existing.canonicalize().unwrap_or_else(|_| existing.to_path_buf());
+    let mut resolved = existing
+        .canonicalize()
+        .unwrap_or_else(|_| existing.to_path_buf());
     for part in tail.iter().rev() {
         resolved.push(part);
     }
@@ -125,8 +127,11 @@ impl StagedDir {
             std::fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
         std::fs::create_dir_all(&staging).map_err(io_err(&staging))?;
-        std::fs::write(staging.join(MARKER), b"Built by bisk-docs; safe to delete.\n")
-            .map_err(io_err(&staging))?;
+        std::fs::write(
+            staging.join(MARKER),
+            b"Built by bisk-docs; safe to delete.\n",
+        )
+        .map_err(io_err(&staging))?;
         Ok(StagedDir {
             final_dir: final_dir.to_path_buf(),
             staging,
@@ -152,7 +157,10 @@ impl StagedDir {
     pub fn commit(mut self) -> Result<(), OutputError> {
         let old = self.staging.with_file_name(format!(
             "{}.old",
-            self.staging.file_name().unwrap_or_default().to_string_lossy()
+            self.staging
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
         ));
         let had_old = self.final_dir.exists();
         if had_old {

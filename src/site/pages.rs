@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
-use super::{OutputOptions, Site, Sink, search, sitemap};
+use super::{OutputOptions, Sink, Site, search, sitemap};
 use crate::content::paths::{relative_url, root_prefix, to_slash};
 use crate::content::tree::{FolderNode, NavItem};
 use crate::diag::Diagnostic;
@@ -14,24 +14,46 @@ use crate::theme::{NavLink, NavNode, NotFoundContext, PageContext, TocEntry};
 
 const GENERATOR: &str = concat!("bisk-docs ", env!("CARGO_PKG_VERSION"));
 
-pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<usize, Vec<Diagnostic>> {
+pub fn write_all(
+    site: &Site,
+    sink: &dyn Sink,
+    opts: &OutputOptions,
+) -> Result<usize, Vec<Diagnostic>> {
     let fail = |what: &str, e: &dyn std::fmt::Display| {
-        vec![Diagnostic::error(site.root.join(&site.config.out_dir), 0, format!("{what}: {e}"))]
+        vec![Diagnostic::error(
+            site.root.join(&site.config.out_dir),
+            0,
+            format!("{what}: {e}"),
+        )]
     };
 
-    let page_results: Vec<Result<(), Diagnostic>> = (0..site.pages.len())
-        .into_par_iter()
-        .map(|i| {
-            let html = render_page(site, i, opts)?;
-            sink.write(&site.pages[i].out_rel, html.as_bytes()).map_err(|e| {
-                Diagnostic::error(site.display_path(i), 0, format!("cannot write output: {e}"))
-            })
-        })
-        .collect();
+    // The search index is the largest single piece of work after the pages themselves;
+    // build it while the pages render.
+    let (page_results, index) = rayon::join(
+        || {
+            (0..site.pages.len())
+                .into_par_iter()
+                .map(|i| {
+                    let html = render_page(site, i, opts)?;
+                    sink.write(&site.pages[i].out_rel, html.as_bytes())
+                        .map_err(|e| {
+                            Diagnostic::error(
+                                site.display_path(i),
+                                0,
+                                format!("cannot write output: {e}"),
+                            )
+                        })
+                })
+                .collect::<Vec<Result<(), Diagnostic>>>()
+        },
+        || search_index(site),
+    );
     let errors: Vec<Diagnostic> = page_results.into_iter().filter_map(Result::err).collect();
     if !errors.is_empty() {
         return Err(errors);
     }
+    sink.write("_static/search-index.js", index.as_bytes())
+        .map_err(|e| fail("search index", &e))?;
 
     for (rel, bytes) in site.theme.static_files() {
         sink.write(&format!("_static/{rel}"), &bytes)
@@ -45,20 +67,6 @@ pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<u
     let nav = crate::theme::nav_js(&nav_node(site, &site.tree.root));
     sink.write("_static/nav.js", nav.as_bytes())
         .map_err(|e| fail("nav.js", &e))?;
-
-    let docs: Vec<search::SearchDoc> = site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !p.generated)
-        .map(|(i, p)| search::SearchDoc {
-            url: &p.out_rel,
-            title: &site.titles[i],
-            sections: &site.rendered[i].sections,
-        })
-        .collect();
-    sink.write("_static/search-index.js", search::build_index(&docs).as_bytes())
-        .map_err(|e| fail("search index", &e))?;
 
     let not_found_root = opts
         .base_url
@@ -76,8 +84,11 @@ pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<u
         .map_err(|e| fail("404.html", &e))?;
 
     if let Some(base) = &opts.base_url {
-        sink.write("sitemap.xml", sitemap::sitemap(base, &site.pages).as_bytes())
-            .map_err(|e| fail("sitemap.xml", &e))?;
+        sink.write(
+            "sitemap.xml",
+            sitemap::sitemap(base, &site.pages).as_bytes(),
+        )
+        .map_err(|e| fail("sitemap.xml", &e))?;
     }
 
     let asset_errors: Vec<Diagnostic> = site
@@ -87,7 +98,11 @@ pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<u
             sink.copy_from(&a.out_rel, &site.docs_dir.join(&a.src_rel))
                 .err()
                 .map(|e| {
-                    Diagnostic::error(site.docs_dir.join(&a.src_rel), 0, format!("cannot copy: {e}"))
+                    Diagnostic::error(
+                        site.docs_dir.join(&a.src_rel),
+                        0,
+                        format!("cannot copy: {e}"),
+                    )
                 })
         })
         .collect();
@@ -95,6 +110,21 @@ pub fn write_all(site: &Site, sink: &dyn Sink, opts: &OutputOptions) -> Result<u
         return Err(asset_errors);
     }
     Ok(site.pages.len())
+}
+
+fn search_index(site: &Site) -> String {
+    let docs: Vec<search::SearchDoc> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.generated)
+        .map(|(i, p)| search::SearchDoc {
+            url: &p.out_rel,
+            title: &site.titles[i],
+            sections: &site.rendered[i].sections,
+        })
+        .collect();
+    search::build_index(&docs)
 }
 
 /// Every folder the output needs, so writers can run in parallel without racing on mkdir.
@@ -160,7 +190,10 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         description: page.front.description.clone(),
         content: rendered.html.clone(),
         toc,
-        breadcrumbs: tree.ancestors[i].iter().map(|&a| link(site, i, a)).collect(),
+        breadcrumbs: tree.ancestors[i]
+            .iter()
+            .map(|&a| link(site, i, a))
+            .collect(),
         prev: tree.prev(i).map(|p| link(site, i, p)),
         next: tree.next(i).map(|n| link(site, i, n)),
         root: root_prefix(&page.out_rel),

@@ -3,8 +3,9 @@
 //! The browser loads it only when search is first used, so it must be compact. It holds:
 //! - `pages`: `[url, title, number of sections]`, in site order;
 //! - `secs`: `[anchor, heading, snippet]` for every section of every page, in page order
-//!   (a page's sections are contiguous, so a section id is enough to find its page);
-//! - `terms`: a sorted, flattened list `[term, postings, term, postings, …]` (sorted so the
+//!   (a page's sections are contiguous, so a section id is enough to find its page); the
+//!   anchor is `0` when it is [`ascii_slug`] of the heading, which the client recomputes;
+//! - `terms`: a flattened list `[term, postings, term, postings, …]`, sorted in UTF-16 order (so the
 //!   client can binary-search it for prefixes);
 //! - `stop`: the stop words, so the client drops exactly the words the index left out.
 //!
@@ -16,7 +17,9 @@
 //! start of the section, which keeps the index far below the size of the text itself.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::render::SearchSection;
@@ -31,7 +34,7 @@ pub struct SearchDoc<'a> {
 }
 
 /// Longest snippet kept per section, in characters.
-const SNIPPET_CHARS: usize = 110;
+const SNIPPET_CHARS: usize = 90;
 /// Terms longer than this (hashes, base64 blobs) are not worth their index space.
 const MAX_TERM_CHARS: usize = 32;
 
@@ -49,33 +52,40 @@ pub const STOP_WORDS: &[&str] = &[
 
 /// Builds the text of `_static/search-index.js`.
 pub fn build_index(docs: &[SearchDoc]) -> String {
-    let mut index = IndexBuilder::default();
+    // Tokenising is the expensive part and independent per page: done in parallel, then
+    // merged in page order so section ids and postings come out sorted and deterministic.
+    let analysed: Vec<PageTerms> = docs.par_iter().map(analyse).collect();
+
+    let mut terms: TermMap<String, Postings> = TermMap::default();
     let mut pages = Vec::with_capacity(docs.len());
     let mut secs = Vec::new();
-    for (page_id, doc) in docs.iter().enumerate() {
-        let page_id = page_id as u32;
-        for term in unique_terms(doc.title) {
-            index.entry(&term).title_pages.push(page_id);
+    for (page_id, (doc, page)) in docs.iter().zip(analysed).enumerate() {
+        for term in page.title_terms {
+            terms
+                .entry(term)
+                .or_default()
+                .title_pages
+                .push(page_id as u32);
         }
-        let first = secs.len();
-        for section in doc.sections {
-            if section.heading.is_empty() && section.text.trim().is_empty() {
-                continue;
-            }
+        let count = page.sections.len();
+        for section in page.sections {
             let sec_id = secs.len() as u32;
-            index.add_section(sec_id, &section.heading, &section.text);
-            secs.push((
-                section.anchor.as_str(),
-                section.heading.as_str(),
-                snippet(&section.text),
-            ));
+            for (term, weight) in section.terms {
+                terms
+                    .entry(term)
+                    .or_default()
+                    .sections
+                    .push((sec_id, weight));
+            }
+            let anchor =
+                if !section.anchor.is_empty() && ascii_slug(section.heading) == section.anchor {
+                    Anchor::Derived(0)
+                } else {
+                    Anchor::Literal(section.anchor)
+                };
+            secs.push((anchor, section.heading, section.snippet));
         }
-        if secs.len() == first {
-            // A page without text is still found by its title, which needs a section to
-            // point at: its top.
-            secs.push(("", "", String::new()));
-        }
-        pages.push((doc.url, doc.title, secs.len() - first));
+        pages.push((doc.url, doc.title, count));
     }
 
     let json = script_safe_json(&IndexJson {
@@ -83,7 +93,7 @@ pub fn build_index(docs: &[SearchDoc]) -> String {
         stop: STOP_WORDS,
         pages,
         secs,
-        terms: index.encode(),
+        terms: encode(terms),
     });
     format!("window.BISK_SEARCH_INDEX={json};\n")
 }
@@ -93,8 +103,38 @@ struct IndexJson<'a> {
     v: u8,
     stop: &'a [&'a str],
     pages: Vec<(&'a str, &'a str, usize)>,
-    secs: Vec<(&'a str, &'a str, String)>,
+    secs: Vec<(Anchor<'a>, &'a str, String)>,
     terms: Vec<String>,
+}
+
+/// A section's anchor, or `0` when the client can derive it from the heading.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Anchor<'a> {
+    Derived(u8),
+    Literal(&'a str),
+}
+
+/// The heading slug both sides can compute cheaply: ASCII headings only, lower-cased,
+/// every run of other characters turned into one `-`, no `-` at either end. Most heading
+/// ids look like this, and storing `0` instead saves their bytes in the index. `None`-like
+/// empty result for non-ASCII headings, which then keep their literal anchor.
+pub fn ascii_slug(heading: &str) -> String {
+    if !heading.is_ascii() {
+        return String::new();
+    }
+    let mut out = String::with_capacity(heading.len());
+    for c in heading.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
 }
 
 #[derive(Default)]
@@ -104,69 +144,127 @@ struct Postings {
     sections: Vec<(u32, u8)>,
 }
 
-#[derive(Default)]
-struct IndexBuilder {
-    terms: HashMap<String, Postings>,
+/// One page's terms, before section ids are known.
+struct PageTerms<'a> {
+    title_terms: Vec<String>,
+    sections: Vec<SectionTerms<'a>>,
 }
 
-impl IndexBuilder {
-    fn entry(&mut self, term: &str) -> &mut Postings {
-        // Look up by &str first: most terms repeat, and this spares an allocation each time.
-        if !self.terms.contains_key(term) {
-            self.terms.insert(term.to_string(), Postings::default());
-        }
-        self.terms.get_mut(term).expect("inserted above")
-    }
+struct SectionTerms<'a> {
+    anchor: &'a str,
+    heading: &'a str,
+    snippet: String,
+    /// Distinct terms with their weight (see the module docs).
+    terms: Vec<(String, u8)>,
+}
 
-    fn add_section(&mut self, sec_id: u32, heading: &str, text: &str) {
-        let mut counts: HashMap<String, u8> = HashMap::new();
-        let lower = text.to_lowercase();
-        for_each_term(&lower, |t| {
-            let c = counts.entry(t.to_string()).or_insert(0);
-            *c = c.saturating_add(1);
+fn analyse<'a>(doc: &SearchDoc<'a>) -> PageTerms<'a> {
+    let mut sections: Vec<SectionTerms<'a>> = doc
+        .sections
+        .iter()
+        .filter(|s| !(s.heading.is_empty() && s.text.trim().is_empty()))
+        .map(|s| SectionTerms {
+            anchor: &s.anchor,
+            heading: &s.heading,
+            snippet: snippet(&s.text),
+            terms: section_terms(&s.heading, &s.text),
+        })
+        .collect();
+    if sections.is_empty() {
+        // A page without text is still found by its title, which needs a section to
+        // point at: its top.
+        sections.push(SectionTerms {
+            anchor: "",
+            heading: "",
+            snippet: String::new(),
+            terms: Vec::new(),
         });
-        for term in unique_terms(heading) {
-            counts.insert(term.to_string(), u8::MAX);
-        }
-        for (term, count) in counts {
+    }
+    PageTerms {
+        title_terms: unique_terms(doc.title),
+        sections,
+    }
+}
+
+fn section_terms(heading: &str, text: &str) -> Vec<(String, u8)> {
+    let text = text.to_lowercase();
+    let heading = heading.to_lowercase();
+    let mut counts: TermMap<&str, u8> = TermMap::default();
+    for_each_term(&text, |t| {
+        let c = counts.entry(t).or_insert(0);
+        *c = c.saturating_add(1);
+    });
+    for_each_term(&heading, |t| {
+        counts.insert(t, u8::MAX);
+    });
+    counts
+        .into_iter()
+        .map(|(term, count)| {
             let weight = match count {
                 u8::MAX => 3,
                 1 => 0,
                 2..=3 => 1,
                 _ => 2,
             };
-            self.entry(&term).sections.push((sec_id, weight));
+            (term.to_string(), weight)
+        })
+        .collect()
+}
+
+/// Sorted, flattened `[term, postings, …]`.
+fn encode(terms: TermMap<String, Postings>) -> Vec<String> {
+    let mut terms: Vec<(String, Postings)> = terms.into_iter().collect();
+    // UTF-16 order, which is how JavaScript compares strings in its binary search.
+    terms.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    let mut out = Vec::with_capacity(terms.len() * 2);
+    for (term, postings) in terms {
+        let mut enc = String::new();
+        let mut prev = 0u32;
+        for (i, page) in postings.title_pages.iter().enumerate() {
+            if i > 0 {
+                enc.push(',');
+            }
+            push_base36(&mut enc, (page - prev) as u64);
+            prev = *page;
+        }
+        enc.push('|');
+        let mut prev = 0u32;
+        for (i, (sec, weight)) in postings.sections.iter().enumerate() {
+            if i > 0 {
+                enc.push(',');
+            }
+            push_base36(&mut enc, ((sec - prev) as u64) * 4 + *weight as u64);
+            prev = *sec;
+        }
+        out.push(term);
+        out.push(enc);
+    }
+    out
+}
+
+/// Hash maps keyed by index terms. The default SipHash guards against hash flooding by
+/// untrusted keys; these keys come from the docs being built, and hashing millions of
+/// short words is a visible part of a build, so a multiply-rotate hash is used instead.
+type TermMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let word = u64::from_le_bytes(c.try_into().expect("8-byte chunk"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
         }
     }
 
-    /// Sorted, flattened `[term, postings, …]`.
-    fn encode(self) -> Vec<String> {
-        let mut terms: Vec<(String, Postings)> = self.terms.into_iter().collect();
-        terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut out = Vec::with_capacity(terms.len() * 2);
-        for (term, postings) in terms {
-            let mut enc = String::new();
-            let mut prev = 0u32;
-            for (i, page) in postings.title_pages.iter().enumerate() {
-                if i > 0 {
-                    enc.push(',');
-                }
-                push_base36(&mut enc, (page - prev) as u64);
-                prev = *page;
-            }
-            enc.push('|');
-            let mut prev = 0u32;
-            for (i, (sec, weight)) in postings.sections.iter().enumerate() {
-                if i > 0 {
-                    enc.push(',');
-                }
-                push_base36(&mut enc, ((sec - prev) as u64) * 4 + *weight as u64);
-                prev = *sec;
-            }
-            out.push(term);
-            out.push(enc);
-        }
-        out
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -204,9 +302,9 @@ fn unique_terms(text: &str) -> Vec<String> {
 /// each a term of their own, since those scripts do not separate words with spaces.
 /// One-character words, over-long words and stop words are skipped. The client's
 /// tokenizer (`search.js`) follows exactly these rules.
-pub fn for_each_term(lower: &str, mut f: impl FnMut(&str)) {
+pub fn for_each_term<'a>(lower: &'a str, mut f: impl FnMut(&'a str)) {
     let mut start: Option<usize> = None;
-    let mut emit = |word: &str| {
+    let mut emit = |word: &'a str| {
         let n = word.chars().count();
         let wanted = if n == 1 {
             word.chars().next().is_some_and(is_cjk)
@@ -240,7 +338,7 @@ fn is_stop_word(word: &str) -> bool {
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
 /// The start of a section's text, whitespace collapsed, cut at a word boundary.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::files::TemplateFile;
 
+/// Why a theme could not be loaded or a page not rendered; messages name the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
     #[error("theme folder {} does not exist or is not a folder", .path.display())]

@@ -2,6 +2,9 @@
 //! list that later APPENDS fill), so objects live in an arena addressed by [`Id`] and are only
 //! turned into an owned [`PyValue`] tree once the pickle has been fully read.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use super::{DecodeError, Limits};
 use crate::django::value::{PyTz, PyValue};
 
@@ -184,11 +187,21 @@ impl Walk<'_> {
             Node::Set(items) => self.items(items, depth).map(PyValue::Set),
             Node::FrozenSet(items) => self.items(items, depth).map(PyValue::FrozenSet),
             Node::Dict(pairs) => {
-                let mut out = Vec::with_capacity(pairs.len().min(self.items_left));
+                let mut out: Vec<(PyValue, PyValue)> =
+                    Vec::with_capacity(pairs.len().min(self.items_left));
+                // SETITEM on an existing key replaces the value in place, as in Python; a
+                // hand-made pickle must not show a dict with the same key twice.
+                let mut seen: HashMap<String, usize> = HashMap::new();
                 for &(k, v) in pairs {
                     let key = self.value(k, depth + 1)?;
                     let value = self.value(v, depth + 1)?;
-                    out.push((key, value));
+                    match seen.entry(key.to_json().to_string()) {
+                        Entry::Occupied(slot) => out[*slot.get()].1 = value,
+                        Entry::Vacant(slot) => {
+                            slot.insert(out.len());
+                            out.push((key, value));
+                        }
+                    }
                 }
                 Ok(PyValue::Dict(out))
             }

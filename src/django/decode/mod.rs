@@ -49,6 +49,11 @@ pub enum DecodeError {
         limit: usize,
         unit: &'static str,
     },
+    #[error(
+        "not a Django cache value: neither an integer nor a pickle (it starts {preview}); \
+         Django's cache.get would fail on it with UnpicklingError"
+    )]
+    NotDjangoValue { preview: String },
     #[error("the value refers to itself (a recursive container), which cannot be shown")]
     Recursive,
 }
@@ -120,5 +125,14 @@ pub fn decode_with(raw: &[u8], limits: &Limits) -> Result<PyValue, DecodeError> 
     if let Some(value) = raw_int::parse_python_int(raw, limits.max_int_digits)? {
         return Ok(value);
     }
-    machine::unpickle(raw, limits)
+    // Django has written protocol-5 pickles (starting with PROTO, 0x80) since Python 3.8; a
+    // value that starts otherwise and does not parse is most likely raw text some other
+    // client wrote (e.g. `SET bisk:1:ping pong`), which deserves a plainer message than the
+    // opcode-level error.
+    machine::unpickle(raw, limits).map_err(|e| match raw.first() {
+        Some(0x80) => e,
+        _ => DecodeError::NotDjangoValue {
+            preview: PyValue::Bytes(raw[..raw.len().min(24)].to_vec()).to_display(),
+        },
+    })
 }

@@ -20,10 +20,12 @@ pub async fn run(p: &CommandParams, ctx: &Ctx<'_>) -> Outcome {
             "Pages may only run commands the operator declares in bisk-docs.toml.",
         ));
     };
+    // Multi-line: `^`/`$` match at line boundaries, so `^state=active$` works on output that
+    // ends with a newline, as every command's does.
     let pattern = match spec
         .expect_stdout
         .as_deref()
-        .map(regex::Regex::new)
+        .map(|p| regex::RegexBuilder::new(p).multi_line(true).build())
         .transpose()
     {
         Ok(p) => p,

@@ -30,13 +30,18 @@
   }
 
   // Same rules as `for_each_term` in src/site/search.rs.
-  var CJK_CLASS = "[\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff]";
+  var CJK_CLASS = "[\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3ffff}]";
   var CJK = new RegExp(CJK_CLASS, "u");
   var WORD = new RegExp(CJK_CLASS + "|(?:(?!" + CJK_CLASS + ")[\\p{Alphabetic}\\p{N}])+", "gu");
   function tokens(text) {
     return (text.toLowerCase().match(WORD) || []).filter(function (t) {
       return CJK.test(t) || Array.from(t).length <= 32;
     });
+  }
+
+  // Same as `ascii_slug` in src/site/search.rs (only used for ASCII headings).
+  function slug(heading) {
+    return heading.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   }
 
   function lowerBound(term) {
@@ -122,7 +127,8 @@
     scored.sort(function (a, b) { return b.score - a.score || a.sec - b.sec; });
     return scored.slice(0, MAX_RESULTS).map(function (f) {
       var p = pageOf(f.sec), page = idx.pages[p], sec = idx.secs[f.sec];
-      var anchor = f.top || !sec[0] ? "" : "#" + sec[0];
+      var id = sec[0] === 0 ? slug(sec[1]) : sec[0];
+      var anchor = f.top || !id ? "" : "#" + id;
       return { url: base + page[0] + anchor, title: page[1], heading: f.top ? "" : sec[1], text: sec[2] };
     });
   }

@@ -1,0 +1,194 @@
+//! The bundled guides stay true: they build with no broken link or invalid probe, and their
+//! Redis-side probes pass against a Redis holding a healthy state written by the real Django
+//! cache (tests/fixtures/django_writer), and fail with the right hints against stale and
+//! misconfigured states.
+//!
+//! Host-side probes (systemd units, the journal, the web app's `/dash/system/`) are left out
+//! of the `check` runs: the test machine has neither systemd nor the BISK web process.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::RedisServer;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> String {
+    std::env::var("BISK_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Writes Django cache state through the real Django (the writer the team uses).
+fn write_state(redis: &RedisServer, scenarios: &[&str]) {
+    let writer = repo().join("tests/fixtures/django_writer/write_state.py");
+    let out = Command::new(python())
+        .arg(&writer)
+        .args(scenarios)
+        .arg("--redis-url")
+        .arg(redis.url(1))
+        .arg("--pid")
+        .arg(std::process::id().to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python()));
+    assert!(
+        out.status.success(),
+        "write_state.py {scenarios:?} failed (needs python3 with Django and redis-py: \
+         pip install 'django>=5.2,<6' 'redis>=5,<6'):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `check --format json` on the Redis-side guides; returns (exit code, results).
+fn check(redis: &RedisServer) -> (i32, Vec<serde_json::Value>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bisk-docs"))
+        .args(["check", "--format", "json", "--root"])
+        .arg(repo())
+        .args(["docs/ops/REDIS_CACHE.md", "docs/backend"])
+        .env("BISK_REDIS_URL", redis.url(1))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run bisk-docs check");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check did not print JSON ({e}):\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let results = doc["results"].as_array().cloned().unwrap_or_default();
+    assert!(
+        results.len() >= 10,
+        "expected the guides' probes, got {}",
+        results.len()
+    );
+    (out.status.code().unwrap_or(-1), results)
+}
+
+fn by_id<'a>(results: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
+    results
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no probe {id} in results"))
+}
+
+fn summary(results: &[serde_json::Value]) -> String {
+    results
+        .iter()
+        .map(|r| format!("{} {} {}", r["status"], r["id"], r["summary"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn bundled_docs_build_without_warnings() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bisk-docs"))
+        .args(["build", "--root"])
+        .arg(repo())
+        .arg("--out")
+        .arg(out_dir.path().join("site"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
+    let site = out_dir.path().join("site");
+    for page in [
+        "index.html",
+        "ops/REDIS_CACHE.html",
+        "ops/ENFORCER_SYSTEMD_GUIDE.html",
+        "ops/DEPLOY_CHECKLIST.html",
+        "backend/SCHEDULER_OVERVIEW.html",
+        "backend/MODELS_GUIDE.html",
+    ] {
+        assert!(site.join(page).is_file(), "{page} missing");
+    }
+    let redis = std::fs::read_to_string(site.join("ops/REDIS_CACHE.html")).unwrap();
+    for anchor in [
+        "troubleshooting-a",
+        "troubleshooting-f",
+        "ping-gotchas",
+        "security",
+    ] {
+        assert!(
+            redis.contains(&format!("id=\"{anchor}\"")),
+            "anchor {anchor}"
+        );
+    }
+    assert!(redis.contains("data-probe-id=\"redis-ping\""));
+}
+
+#[test]
+fn healthy_django_state_passes() {
+    let redis = RedisServer::start();
+    write_state(&redis, &["healthy", "ping"]);
+    let (code, results) = check(&redis);
+    let bad: Vec<_> = results
+        .iter()
+        .filter(|r| r["status"] == "fail" || r["status"] == "error")
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "unexpected failures:\n{}",
+        summary(&results)
+    );
+    assert_eq!(code, 0, "{}", summary(&results));
+    assert_eq!(
+        by_id(&results, "cache-shared-breadcrumbs")["status"],
+        "pass"
+    );
+    assert_eq!(by_id(&results, "redis-ping")["status"], "pass");
+}
+
+#[test]
+fn stale_breadcrumbs_fail_with_the_enforcer_hint() {
+    let redis = RedisServer::start();
+    write_state(&redis, &["stale"]);
+    let (code, results) = check(&redis);
+    assert_eq!(code, 1, "{}", summary(&results));
+    let crumbs = by_id(&results, "cache-shared-breadcrumbs");
+    assert_eq!(crumbs["status"], "fail", "{}", summary(&results));
+    let text = crumbs.to_string();
+    assert!(text.contains("ago"), "age shown: {text}");
+    assert!(
+        crumbs["hint"]["link"].is_string(),
+        "hint with a link: {text}"
+    );
+}
+
+#[test]
+fn wrong_db_is_diagnosed_as_such() {
+    let redis = RedisServer::start();
+    write_state(&redis, &["wrong-db"]);
+    let (code, results) = check(&redis);
+    assert_eq!(code, 1);
+    let key = by_id(&results, "enforcer-last-run-key");
+    assert_eq!(key["status"], "fail", "{}", summary(&results));
+    assert!(
+        key["summary"].as_str().unwrap_or("").contains("db 0"),
+        "the miss names the DB where the key is: {key}"
+    );
+    assert_ne!(by_id(&results, "no-bisk-keys-in-db0")["status"], "pass");
+}
+
+#[test]
+fn legacy_unprefixed_keys_are_flagged_with_the_cleanup() {
+    let redis = RedisServer::start();
+    write_state(&redis, &["healthy", "ping", "legacy-unprefixed"]);
+    let (code, results) = check(&redis);
+    let legacy = by_id(&results, "no-legacy-enforcer-keys");
+    assert_ne!(legacy["status"], "pass", "{}", summary(&results));
+    assert!(legacy.to_string().contains(":1:enforcer:"), "{legacy}");
+    assert!(
+        legacy["hint"]["link"]
+            .as_str()
+            .is_some_and(|l| l.contains("troubleshooting-f")),
+        "{legacy}"
+    );
+    let _ = code;
+}
