@@ -145,7 +145,10 @@ pub fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, Ru
         message: e.message,
     })?;
     let style = split.front.steps.unwrap_or(StepStyle::H2);
-    let outline = outline(text);
+    // Only the body is Markdown: a YAML front matter's closing `---` would otherwise turn
+    // its last line into a setext heading.
+    let body_start = text.len() - split.body.len();
+    let outline = outline(split.body, body_start);
     let title = split
         .front
         .title
@@ -242,15 +245,17 @@ fn level_number(l: HeadingLevel) -> usize {
     }
 }
 
-/// Headings (with the ids the site gives them) and top-level numbered list items.
-fn outline(text: &str) -> Outline {
+/// Headings (with the ids the site gives them) and top-level numbered list items of `body`;
+/// offsets are shifted by `base` (where the body starts in the file).
+fn outline(body: &str, base: usize) -> Outline {
     let mut out = Outline::default();
     let mut taken = std::collections::HashSet::new();
     let mut heading: Option<(usize, usize, Option<String>, String)> = None;
     // Depth of lists (any kind) and of block quotes we are inside.
     let mut list_stack: Vec<bool> = Vec::new();
     let mut item: Option<(usize, String, bool)> = None;
-    for (event, range) in Parser::new_ext(text, discover::markdown_options()).into_offset_iter() {
+    for (event, range) in Parser::new_ext(body, discover::markdown_options()).into_offset_iter() {
+        let range = range.start + base..range.end + base;
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
                 heading = Some((
@@ -437,6 +442,17 @@ mod tests {
         assert_eq!(g.steps[0].code[0].code, "systemctl stop web");
         assert_eq!(g.steps[1].probes.len(), 1);
         assert_eq!(g.steps[1].id, "step-2");
+    }
+
+    #[test]
+    fn yaml_front_matter_is_not_a_step() {
+        let md = "---\ntitle: Deploy\nweight: 3\n---\n\n## One\n\n```probe\ncheck = \"redis.ping\"\n```\n";
+        let g = guide(md);
+        assert_eq!(g.title, "Deploy");
+        assert_eq!(g.steps.len(), 1);
+        assert_eq!(g.steps[0].id, "one");
+        assert_eq!(g.steps[0].first_line, 6);
+        assert_eq!(g.steps[0].probes.len(), 1);
     }
 
     #[test]
