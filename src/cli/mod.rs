@@ -8,6 +8,7 @@ mod clean;
 mod init;
 pub mod output;
 mod progress;
+mod runbook;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Remove the output folder.
     Clean(clean::CleanArgs),
+    /// Walk a guide step by step with its probes, and keep the record (`report`, `list`).
+    Runbook(runbook::RunbookArgs),
 }
 
 /// How a subcommand ended, beyond "ok".
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
         Command::Clean(args) => clean::run(args),
+        Command::Runbook(args) => runbook::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -58,7 +58,7 @@ mod highlight;
 mod links;
 mod pipeline;
 mod search_text;
-mod slug;
+pub mod slug;
 
 pub use slug::slugify;
 

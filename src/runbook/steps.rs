@@ -1,0 +1,480 @@
+//! Splits a guide into the steps of a walkthrough.
+//!
+//! Steps are the page's H2 sections by default; front matter `steps = "h3"` makes them the
+//! H3 sections, `steps = "list"` the items of its top-level numbered lists. A step keeps its
+//! Markdown source (for the terminal and the browser), its code blocks (shown to be copied,
+//! never run) and the probes declared inside it.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
+use sha2::{Digest, Sha256};
+
+use super::RunbookError;
+use crate::content::frontmatter::{self, StepStyle};
+use crate::diag::line_of;
+use crate::probe::{ProbeDecl, discover};
+use crate::render::slug::slugify;
+
+/// A command block of a step, for the operator to copy. bisk-docs never runs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CodeBlock {
+    /// The fence's language word (`bash`, `console`, …); empty when none.
+    pub lang: String,
+    pub code: String,
+}
+
+/// One step of a guide.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Step {
+    /// 1-based position in the walkthrough.
+    pub number: usize,
+    /// The heading's id (`{#id}` or its slug); `step-N` for list items.
+    pub id: String,
+    pub title: String,
+    /// The step's Markdown, heading or list marker included.
+    pub markdown: String,
+    /// 1-based lines of the page the step spans.
+    pub first_line: usize,
+    pub last_line: usize,
+    pub code: Vec<CodeBlock>,
+    /// Ids of the probes declared inside the step, in order.
+    pub probes: Vec<String>,
+}
+
+/// A guide ready to be walked.
+#[derive(Debug, Clone)]
+pub struct Guide {
+    /// Docs-relative path with `/` separators (`ops/DEPLOY_CHECKLIST.md`).
+    pub page: String,
+    pub title: String,
+    /// sha256 of the file's bytes, hex.
+    pub sha256: String,
+    pub style: StepStyle,
+    pub steps: Vec<Step>,
+    /// Every probe of the page (site-wide ids), in document order.
+    pub probes: Vec<ProbeDecl>,
+}
+
+impl Guide {
+    /// Loads `page` (docs-relative, or a path under the docs folder) from `docs_dir`.
+    /// Only Markdown files inside the docs folder can be walked.
+    pub fn load(docs_dir: &Path, page: &Path) -> Result<Guide, RunbookError> {
+        let rel = docs_relative(docs_dir, page)?;
+        let path = docs_dir.join(&rel);
+        let bytes = std::fs::read(&path).map_err(|e| RunbookError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let text = String::from_utf8(bytes.clone()).map_err(|_| RunbookError::Guide {
+            path: rel.clone(),
+            line: 0,
+            message: "not UTF-8 text".into(),
+        })?;
+        let probes = discover::discover(docs_dir, std::slice::from_ref(&rel)).map_err(|diags| {
+            let first = diags.iter().find(|d| d.is_error()).or(diags.first());
+            RunbookError::Guide {
+                path: first.map(|d| d.file.clone()).unwrap_or(rel.clone()),
+                line: first.map(|d| d.line).unwrap_or(0),
+                message: first
+                    .map(|d| d.message.clone())
+                    .unwrap_or_else(|| "invalid probe declarations".into()),
+            }
+        })?;
+        let page = rel.to_string_lossy().replace('\\', "/");
+        let mut guide = parse(&text, &page, probes)?;
+        guide.sha256 = sha256_hex(&bytes);
+        Ok(guide)
+    }
+
+    /// The step with 1-based `number`.
+    pub fn step(&self, number: usize) -> Option<&Step> {
+        number.checked_sub(1).and_then(|i| self.steps.get(i))
+    }
+
+    /// Declarations of the given probe ids, in that order (unknown ids are dropped).
+    pub fn decls(&self, ids: &[String]) -> Vec<ProbeDecl> {
+        ids.iter()
+            .filter_map(|id| self.probes.iter().find(|d| &d.id == id).cloned())
+            .collect()
+    }
+}
+
+/// sha256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `page` as a path relative to `docs_dir`, refusing anything that is not a `.md` file
+/// inside it (a page name from a browser must not reach other files).
+pub fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookError> {
+    let not_a_page = |why: &str| RunbookError::NoSuchGuide {
+        page: page.display().to_string(),
+        why: why.to_string(),
+    };
+    let docs = docs_dir
+        .canonicalize()
+        .map_err(|_| not_a_page("the docs folder does not exist"))?;
+    let candidates = [
+        docs_dir.join(page),
+        page.to_path_buf(),
+        std::env::current_dir().unwrap_or_default().join(page),
+    ];
+    for c in candidates {
+        if let Ok(abs) = c.canonicalize()
+            && let Ok(rel) = abs.strip_prefix(&docs)
+        {
+            if abs.is_file() && rel.extension().is_some_and(|e| e == "md") {
+                return Ok(rel.to_path_buf());
+            }
+            return Err(not_a_page("not a Markdown page"));
+        }
+    }
+    Err(not_a_page("no such page in the docs folder"))
+}
+
+/// Splits `text` (a whole page, front matter included) into steps.
+pub fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, RunbookError> {
+    let split = frontmatter::split(text).map_err(|e| RunbookError::Guide {
+        path: page.into(),
+        line: e.line,
+        message: e.message,
+    })?;
+    let style = split.front.steps.unwrap_or(StepStyle::H2);
+    // Only the body is Markdown: a YAML front matter's closing `---` would otherwise turn
+    // its last line into a setext heading.
+    let body_start = text.len() - split.body.len();
+    let outline = outline(split.body, body_start);
+    let title = split
+        .front
+        .title
+        .clone()
+        .or_else(|| outline.h1.clone())
+        .unwrap_or_else(|| page.to_string());
+    let spans = match style {
+        StepStyle::H2 => heading_spans(&outline, 2, text.len()),
+        StepStyle::H3 => heading_spans(&outline, 3, text.len()),
+        StepStyle::List => outline.items.clone(),
+    };
+    if spans.is_empty() {
+        let what = match style {
+            StepStyle::H2 => {
+                "no H2 headings (`## …`); set `steps = \"h3\"` or `\"list\"` in the front matter to split it otherwise"
+            }
+            StepStyle::H3 => {
+                "no H3 headings (`### …`), and the front matter asks for `steps = \"h3\"`"
+            }
+            StepStyle::List => {
+                "no top-level numbered list, and the front matter asks for `steps = \"list\"`"
+            }
+        };
+        return Err(RunbookError::Guide {
+            path: page.into(),
+            line: 1,
+            message: format!("nothing to walk: the page has {what}"),
+        });
+    }
+    let mut steps = Vec::with_capacity(spans.len());
+    for (i, span) in spans.iter().enumerate() {
+        let number = i + 1;
+        let first_line = line_of(text, span.range.start);
+        let last_line = line_of(text, span.range.end.saturating_sub(1).max(span.range.start));
+        let markdown = text[span.range.clone()].trim_end().to_string();
+        let code = code_blocks(&markdown);
+        let ids = probes
+            .iter()
+            .filter(|d| d.line >= first_line && d.line <= last_line)
+            .map(|d| d.id.clone())
+            .collect();
+        steps.push(Step {
+            number,
+            id: span.id.clone().unwrap_or_else(|| format!("step-{number}")),
+            title: span.title.clone(),
+            markdown,
+            first_line,
+            last_line,
+            code,
+            probes: ids,
+        });
+    }
+    Ok(Guide {
+        page: page.to_string(),
+        title,
+        sha256: sha256_hex(text.as_bytes()),
+        style,
+        steps,
+        probes,
+    })
+}
+
+#[derive(Debug, Clone)]
+struct Span {
+    range: Range<usize>,
+    title: String,
+    id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct HeadingAt {
+    level: usize,
+    start: usize,
+    title: String,
+    id: String,
+}
+
+#[derive(Debug, Default)]
+struct Outline {
+    h1: Option<String>,
+    headings: Vec<HeadingAt>,
+    /// Items of top-level ordered lists.
+    items: Vec<Span>,
+}
+
+fn level_number(l: HeadingLevel) -> usize {
+    match l {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// Headings (with the ids the site gives them) and top-level numbered list items of `body`;
+/// offsets are shifted by `base` (where the body starts in the file).
+fn outline(body: &str, base: usize) -> Outline {
+    let mut out = Outline::default();
+    let mut taken = std::collections::HashSet::new();
+    let mut heading: Option<(usize, usize, Option<String>, String)> = None;
+    // Depth of lists (any kind) and of block quotes we are inside.
+    let mut list_stack: Vec<bool> = Vec::new();
+    let mut item: Option<(usize, String, bool)> = None;
+    for (event, range) in Parser::new_ext(body, discover::markdown_options()).into_offset_iter() {
+        let range = range.start + base..range.end + base;
+        match event {
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                heading = Some((
+                    level_number(level),
+                    range.start,
+                    id.map(|s| s.to_string()),
+                    String::new(),
+                ));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, start, id, title)) = heading.take() {
+                    let title = title.trim().to_string();
+                    if level == 1 && out.h1.is_none() {
+                        out.h1 = Some(title.clone());
+                    }
+                    let id = id.unwrap_or_else(|| {
+                        let base = slugify(&title);
+                        let base = if base.is_empty() {
+                            "section".into()
+                        } else {
+                            base
+                        };
+                        let mut candidate = base.clone();
+                        let mut n = 1;
+                        while taken.contains(&candidate) {
+                            candidate = format!("{base}-{n}");
+                            n += 1;
+                        }
+                        candidate
+                    });
+                    taken.insert(id.clone());
+                    out.headings.push(HeadingAt {
+                        level,
+                        start,
+                        title,
+                        id,
+                    });
+                }
+            }
+            Event::Start(Tag::List(first)) => list_stack.push(first.is_some()),
+            Event::End(TagEnd::List(_)) => {
+                list_stack.pop();
+            }
+            Event::Start(Tag::Item) if list_stack.len() == 1 && list_stack[0] => {
+                item = Some((range.start, String::new(), false));
+            }
+            Event::End(TagEnd::Item) if list_stack.len() == 1 && list_stack[0] => {
+                if let Some((start, title, _)) = item.take() {
+                    out.items.push(Span {
+                        range: start..range.end,
+                        title: title.trim().to_string(),
+                        id: None,
+                    });
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, _, title)) = heading.as_mut() {
+                    title.push_str(&t);
+                }
+                if let Some((_, title, done)) = item.as_mut()
+                    && !*done
+                {
+                    title.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some((_, title, done)) = item.as_mut()
+                    && !title.is_empty()
+                {
+                    *done = true;
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                if let Some((_, _, done)) = item.as_mut() {
+                    *done = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Sections that start at a heading of `level` and end at the next heading of that level or
+/// above (or the end of the page).
+fn heading_spans(outline: &Outline, level: usize, end: usize) -> Vec<Span> {
+    let hs = &outline.headings;
+    hs.iter()
+        .enumerate()
+        .filter(|(_, h)| h.level == level)
+        .map(|(i, h)| {
+            let stop = hs[i + 1..]
+                .iter()
+                .find(|n| n.level <= level)
+                .map(|n| n.start)
+                .unwrap_or(end);
+            Span {
+                range: h.start..stop,
+                title: h.title.clone(),
+                id: Some(h.id.clone()),
+            }
+        })
+        .collect()
+}
+
+/// The step's command blocks: every fenced or indented code block but probe declarations.
+fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
+    let mut out = Vec::new();
+    let mut current: Option<CodeBlock> = None;
+    for event in Parser::new_ext(markdown, discover::markdown_options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                current = (lang != "probe").then(|| CodeBlock {
+                    lang,
+                    code: String::new(),
+                });
+            }
+            Event::Text(t) => {
+                if let Some(c) = current.as_mut() {
+                    c.code.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(mut c) = current.take() {
+                    c.code = c.code.trim_end().to_string();
+                    out.push(c);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guide(md: &str) -> Guide {
+        let (decls, diags) = discover::page_probes(md, Path::new("ops/T.md"));
+        assert!(diags.is_empty(), "{diags:?}");
+        parse(md, "ops/T.md", decls).unwrap()
+    }
+
+    #[test]
+    fn h2_sections_are_steps_with_their_probes_and_commands() {
+        let md = "# Deploy\n\nintro\n\n```probe\ncheck = \"redis.ping\"\nid = \"intro\"\n```\n\n## First {#one}\n\n```bash\nsystemctl restart x\n```\n\n### detail\n\n```probe\ncheck = \"redis.ping\"\nid = \"a\"\n```\n\n## Second `step`\n\ntext\n";
+        let g = guide(md);
+        assert_eq!(g.title, "Deploy");
+        assert_eq!(g.steps.len(), 2);
+        assert_eq!(g.steps[0].id, "one");
+        assert_eq!(g.steps[0].probes, vec!["a"]);
+        assert_eq!(g.steps[0].code.len(), 1);
+        assert_eq!(g.steps[0].code[0].lang, "bash");
+        assert_eq!(g.steps[0].code[0].code, "systemctl restart x");
+        assert!(g.steps[0].markdown.contains("### detail"));
+        assert_eq!(g.steps[1].title, "Second step");
+        assert_eq!(g.steps[1].id, "second-step");
+        assert!(g.steps[1].probes.is_empty());
+        // The probe before the first step belongs to the guide, not to a step.
+        assert_eq!(g.probes.len(), 2);
+    }
+
+    #[test]
+    fn h3_and_list_styles() {
+        let md = "+++\nsteps = \"h3\"\n+++\n# T\n## Part\n### a\nx\n### b\ny\n## Other\n";
+        let g = guide(md);
+        assert_eq!(
+            g.steps.iter().map(|s| s.title.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert!(!g.steps[1].markdown.contains("Other"));
+
+        let md = "---\nsteps: list\n---\n# T\n\n1. Stop the **web**\n   process now.\n\n   ```bash\n   systemctl stop web\n   ```\n2. Check\n\n   ```probe\n   check = \"redis.ping\"\n   ```\n\n- not a step\n";
+        let g = guide(md);
+        assert_eq!(g.steps.len(), 2);
+        assert_eq!(g.steps[0].title, "Stop the web");
+        assert_eq!(g.steps[0].code[0].code, "systemctl stop web");
+        assert_eq!(g.steps[1].probes.len(), 1);
+        assert_eq!(g.steps[1].id, "step-2");
+    }
+
+    #[test]
+    fn yaml_front_matter_is_not_a_step() {
+        let md = "---\ntitle: Deploy\nweight: 3\n---\n\n## One\n\n```probe\ncheck = \"redis.ping\"\n```\n";
+        let g = guide(md);
+        assert_eq!(g.title, "Deploy");
+        assert_eq!(g.steps.len(), 1);
+        assert_eq!(g.steps[0].id, "one");
+        assert_eq!(g.steps[0].first_line, 6);
+        assert_eq!(g.steps[0].probes.len(), 1);
+    }
+
+    #[test]
+    fn a_page_without_steps_says_how_to_split_it() {
+        let md = "# Only a title\n\ntext\n";
+        let e = parse(md, "ops/T.md", Vec::new()).unwrap_err();
+        assert!(e.to_string().contains("no H2 headings"), "{e}");
+    }
+
+    #[test]
+    fn pages_outside_the_docs_folder_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let docs = dir.path().join("docs");
+        std::fs::create_dir_all(docs.join("ops")).unwrap();
+        std::fs::write(docs.join("ops/A.md"), "## s\n").unwrap();
+        std::fs::write(dir.path().join("secret.md"), "## s\n").unwrap();
+        assert_eq!(
+            docs_relative(&docs, Path::new("ops/A.md")).unwrap(),
+            PathBuf::from("ops/A.md")
+        );
+        assert!(docs_relative(&docs, Path::new("../secret.md")).is_err());
+        assert!(docs_relative(&docs, Path::new("ops")).is_err());
+        assert!(docs_relative(&docs, Path::new("ops/missing.md")).is_err());
+    }
+}

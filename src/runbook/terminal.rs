@@ -1,0 +1,482 @@
+//! The walkthrough in a terminal: each step's text, commands and live probe results, then
+//! a prompt — done, skip (reason), re-run probes, note, override (reason), quit.
+//!
+//! Input and output are plain `BufRead`/`Write`, so a script (or a test) can drive it
+//! through stdin. Everything shown from probe results (which carry data read from Redis)
+//! is stripped of control characters: nothing read from Redis can move the cursor.
+
+use std::io::{BufRead, Write};
+
+use super::RunbookError;
+use super::log::Actor;
+use super::session::{Session, SignOff};
+use super::state::{RunState, StepStatus};
+use super::termtext::{self, Style};
+use crate::probe::result::Tally;
+use crate::probe::{ProbeResult, Status};
+
+/// How the terminal walkthrough ended.
+#[derive(Debug)]
+pub enum TermEnd {
+    /// The run is finished (by this terminal or someone else).
+    Finished(Box<RunState>),
+    /// The operator quit; the run stays open.
+    Quit,
+    /// Input ended; the run stays open.
+    InputClosed,
+}
+
+/// Terminal settings.
+#[derive(Debug, Clone)]
+pub struct TermOptions {
+    pub style: Style,
+    /// Show every probe's evidence, not only for failures.
+    pub verbose: bool,
+}
+
+const HELP: &str = "  d, done             sign the step off (its probes run again as evidence)
+  o, override REASON  sign off although a probe failed, with the reason
+  s, skip REASON      skip the step, with the reason
+  r, rerun            run the step's probes again
+  n, note TEXT        add a note to the step
+  q, quit             leave; the run stays open (--resume RUN_ID)
+  Enter               look again (a browser or another terminal may have moved on)
+  ?, help             this list";
+
+const PROMPT: &str = "[d]one [s]kip [r]erun [n]ote [o]verride [q]uit [?] > ";
+
+/// Control characters out (ANSI escapes from Redis data included); one line.
+pub fn plain(s: &str) -> String {
+    s.chars()
+        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+fn io(e: std::io::Error) -> RunbookError {
+    RunbookError::io("<terminal>", e)
+}
+
+/// Lines describing probe results: status, title, summary; details for non-passing ones.
+pub fn result_lines(results: &[ProbeResult], verbose: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if results.is_empty() {
+        out.push("  (no probes in this step: check it by eye)".to_string());
+    }
+    for r in results {
+        out.push(format!(
+            "  {} {:<7} {} — {}",
+            r.status.icon(),
+            r.status.word(),
+            plain(&r.title),
+            plain(&r.summary)
+        ));
+        let detail = verbose || !matches!(r.status, Status::Pass | Status::Skipped);
+        if !detail {
+            continue;
+        }
+        if let Some(e) = &r.expected {
+            out.push(format!("            expected: {}", plain(e)));
+        }
+        if let Some(o) = &r.observed {
+            out.push(format!("            observed: {}", plain(o)));
+        }
+        for e in &r.evidence {
+            out.push(format!(
+                "            {}: {}",
+                plain(&e.label),
+                plain(&e.value)
+            ));
+        }
+        if let Some(h) = &r.hint {
+            let link = h
+                .link
+                .as_deref()
+                .map(|l| format!(" ({})", plain(l)))
+                .unwrap_or_default();
+            out.push(format!("            hint: {}{link}", plain(&h.text)));
+        }
+    }
+    out
+}
+
+fn tally_line(label: &str, results: &[ProbeResult]) -> String {
+    let t = Tally::of(results);
+    format!(
+        "{label}: {} probes: {} pass, {} warn, {} fail, {} error, {} skipped",
+        t.total, t.pass, t.warn, t.fail, t.error, t.skipped
+    )
+}
+
+fn write_lines<W: Write>(out: &mut W, lines: &[String]) -> Result<(), RunbookError> {
+    for l in lines {
+        writeln!(out, "{l}").map_err(io)?;
+    }
+    out.flush().map_err(io)
+}
+
+/// The run's header.
+pub fn header(session: &Session, state: &RunState) -> Vec<String> {
+    vec![
+        format!(
+            "Run {} · {} ({})",
+            state.run_id,
+            plain(&state.guide_title),
+            state.guide
+        ),
+        format!(
+            "Target {} ({}) · host {} · log {}",
+            state.target.name,
+            state.target.url,
+            plain(&state.host),
+            session.log.path().display()
+        ),
+    ]
+}
+
+/// Shows one step: its heading, its text wrapped, its commands and where its probes are.
+pub fn step_lines(
+    session: &Session,
+    state: &RunState,
+    number: usize,
+    style: &Style,
+) -> Vec<String> {
+    let total = state.steps.len();
+    let mut lines = vec![String::new(), format!("━━ Step {number} of {total} ━━")];
+    let Some(step) = session.guide.step(number) else {
+        return lines;
+    };
+    let titles: Vec<String> = session
+        .guide
+        .decls(&step.probes)
+        .iter()
+        .map(|d| format!("◆ probe {}: {}", d.id, plain(&d.title)))
+        .collect();
+    lines.extend(termtext::render(&step.markdown, style, &|n| {
+        titles
+            .get(n)
+            .cloned()
+            .unwrap_or_else(|| "◆ probe".to_string())
+    }));
+    lines
+}
+
+/// Walks the run interactively until it is finished, the operator quits or input ends.
+pub async fn walk<R: BufRead, W: Write>(
+    session: &Session,
+    actor: &Actor,
+    mut input: R,
+    out: &mut W,
+    opts: &TermOptions,
+) -> Result<TermEnd, RunbookError> {
+    let state = session.state()?;
+    write_lines(out, &header(session, &state))?;
+    if let Some(before) = &state.before {
+        write_lines(out, &[tally_line("Before", before)])?;
+    }
+    let mut shown: Option<usize> = None;
+    let mut settled_here = false;
+    let mut line = String::new();
+    loop {
+        let state = session.state()?;
+        if state.is_finished() {
+            write_lines(out, &summary_lines(&state))?;
+            return Ok(TermEnd::Finished(Box::new(state)));
+        }
+        // Another terminal or a browser may have settled the step shown here.
+        if let Some(n) = shown
+            && let Some(s) = state.step(n)
+            && s.status.is_settled()
+            && !settled_here
+        {
+            write_lines(
+                out,
+                &[format!(
+                    "Step {n} was marked {} by {} in the {}.",
+                    s.status.word(),
+                    plain(s.settled_by.as_deref().unwrap_or("someone")),
+                    s.settled_via.as_deref().unwrap_or("log")
+                )],
+            )?;
+        }
+        let Some(current) = state.current_step().map(|s| s.number) else {
+            write_lines(
+                out,
+                &[String::new(), "Every step is done or skipped.".into()],
+            )?;
+            write!(out, "[f]inish the run, [n]ote TEXT, [q]uit > ").map_err(io)?;
+            out.flush().map_err(io)?;
+            line.clear();
+            if input.read_line(&mut line).map_err(io)? == 0 {
+                return closed(out, &state);
+            }
+            let (cmd, arg) = split_command(&line);
+            match cmd.as_str() {
+                "f" | "finish" => {
+                    let state = session.finish(None, actor).await?;
+                    write_lines(out, &summary_lines(&state))?;
+                    return Ok(TermEnd::Finished(Box::new(state)));
+                }
+                "n" | "note" => note(session, None, arg, &mut input, out, actor)?,
+                "q" | "quit" => return left_open(out, &state),
+                "" => {}
+                _ => write_lines(out, &["  f, n TEXT or q".into()])?,
+            }
+            shown = None;
+            continue;
+        };
+        if shown != Some(current) {
+            write_lines(out, &step_lines(session, &state, current, &opts.style))?;
+            write_lines(out, &[String::new(), "Probes:".into()])?;
+            match session.run_step_probes(current, actor).await {
+                Ok(results) => write_lines(out, &result_lines(&results, opts.verbose))?,
+                Err(RunbookError::Refused(m)) => write_lines(out, &[format!("  {m}")])?,
+                Err(e) => return Err(e),
+            }
+            shown = Some(current);
+            settled_here = false;
+        }
+        write!(out, "{PROMPT}").map_err(io)?;
+        out.flush().map_err(io)?;
+        line.clear();
+        if input.read_line(&mut line).map_err(io)? == 0 {
+            return closed(out, &state);
+        }
+        let (cmd, arg) = split_command(&line);
+        let outcome = match cmd.as_str() {
+            "d" | "done" => sign(session, current, None, out, opts, actor).await,
+            "o" | "override" => {
+                let reason = ask_if_empty(arg, "Override reason: ", &mut input, out)?;
+                if reason.is_empty() {
+                    write_lines(out, &["  An override needs a reason.".into()])
+                } else {
+                    sign(session, current, Some(&reason), out, opts, actor).await
+                }
+            }
+            "s" | "skip" => {
+                let reason = ask_if_empty(arg, "Why skip it? ", &mut input, out)?;
+                match session.skip(current, &reason, actor) {
+                    Ok(()) => write_lines(out, &[format!("  – Step {current} skipped.")]),
+                    Err(e) => Err(e),
+                }
+            }
+            "r" | "rerun" | "re-run" => match session.run_step_probes(current, actor).await {
+                Ok(results) => write_lines(out, &result_lines(&results, opts.verbose)),
+                Err(e) => Err(e),
+            },
+            "n" | "note" => note(session, Some(current), arg, &mut input, out, actor),
+            "q" | "quit" => return left_open(out, &state),
+            "?" | "h" | "help" => write_lines(out, &[HELP.to_string()]),
+            "" => Ok(()),
+            other => write_lines(
+                out,
+                &[format!(
+                    "  Unknown command {:?}; ? lists them.",
+                    plain(other)
+                )],
+            ),
+        };
+        if outcome.is_ok() && matches!(cmd.as_str(), "d" | "done" | "o" | "override" | "s" | "skip")
+        {
+            settled_here = session
+                .state()?
+                .step(current)
+                .is_some_and(|s| s.status.is_settled());
+        }
+        match outcome {
+            Ok(()) => {}
+            // Someone else settled the step, or the action is not allowed: say so, go on.
+            Err(RunbookError::Refused(m)) => write_lines(out, &[format!("  {}", plain(&m))])?,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn sign<W: Write>(
+    session: &Session,
+    step: usize,
+    reason: Option<&str>,
+    out: &mut W,
+    opts: &TermOptions,
+    actor: &Actor,
+) -> Result<(), RunbookError> {
+    match session.sign_off(step, reason, actor).await? {
+        SignOff::Done(results) => {
+            let blocked = !super::state::blocking(&results).is_empty();
+            let word = if blocked {
+                "signed off with an override"
+            } else {
+                "done"
+            };
+            write_lines(out, &[format!("  ✔ Step {step} {word}.")])
+        }
+        SignOff::Blocked(results) => {
+            let mut lines = result_lines(&results, opts.verbose);
+            let failed: Vec<String> = super::state::blocking(&results)
+                .iter()
+                .map(|r| plain(&r.title))
+                .collect();
+            lines.push(format!(
+                "  ✖ Step {step} cannot be marked done: {} did not pass. Fix it and [r]erun, or [o]verride REASON.",
+                failed.join(", ")
+            ));
+            write_lines(out, &lines)
+        }
+    }
+}
+
+fn note<R: BufRead, W: Write>(
+    session: &Session,
+    step: Option<usize>,
+    arg: String,
+    input: &mut R,
+    out: &mut W,
+    actor: &Actor,
+) -> Result<(), RunbookError> {
+    let text = ask_if_empty(arg, "Note: ", input, out)?;
+    if text.is_empty() {
+        return write_lines(out, &["  Nothing noted.".into()]);
+    }
+    session.note(step, &text, actor)?;
+    write_lines(out, &["  Noted.".into()])
+}
+
+fn ask_if_empty<R: BufRead, W: Write>(
+    arg: String,
+    question: &str,
+    input: &mut R,
+    out: &mut W,
+) -> Result<String, RunbookError> {
+    if !arg.is_empty() {
+        return Ok(arg);
+    }
+    write!(out, "{question}").map_err(io)?;
+    out.flush().map_err(io)?;
+    let mut line = String::new();
+    input.read_line(&mut line).map_err(io)?;
+    Ok(line.trim().to_string())
+}
+
+fn split_command(line: &str) -> (String, String) {
+    let line = line.trim();
+    match line.split_once(char::is_whitespace) {
+        Some((c, rest)) => (c.to_lowercase(), rest.trim().to_string()),
+        None => (line.to_lowercase(), String::new()),
+    }
+}
+
+fn left_open<W: Write>(out: &mut W, state: &RunState) -> Result<TermEnd, RunbookError> {
+    write_lines(
+        out,
+        &[format!(
+            "Run {} left open at step {} of {}; continue with `bisk-docs runbook {} --resume {}`.",
+            state.run_id,
+            state
+                .current_step()
+                .map(|s| s.number)
+                .unwrap_or(state.steps.len()),
+            state.steps.len(),
+            state.guide,
+            state.run_id
+        )],
+    )?;
+    Ok(TermEnd::Quit)
+}
+
+fn closed<W: Write>(out: &mut W, state: &RunState) -> Result<TermEnd, RunbookError> {
+    writeln!(out).map_err(io)?;
+    left_open(out, state)?;
+    Ok(TermEnd::InputClosed)
+}
+
+/// The closing lines: steps by status and the after snapshot.
+pub fn summary_lines(state: &RunState) -> Vec<String> {
+    let mut lines = vec![
+        String::new(),
+        format!(
+            "Run {} {}.",
+            state.run_id,
+            match state.outcome {
+                Some(o) => format!("{o:?}").to_lowercase(),
+                None => "open".into(),
+            }
+        ),
+    ];
+    for s in &state.steps {
+        let reason = s
+            .reason
+            .as_deref()
+            .map(|r| format!(" — {}", plain(r)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "  {:>2}. {:<16} {}{reason}",
+            s.number,
+            s.status.word(),
+            plain(&s.title)
+        ));
+    }
+    if let Some(after) = &state.after {
+        lines.push(tally_line("After", after));
+    }
+    lines.push(format!(
+        "Report: bisk-docs runbook report {} --format md",
+        state.run_id
+    ));
+    lines
+}
+
+/// `--yes`: runs every step's probes and signs off the steps whose probes pass; a step whose
+/// probes fail is recorded as failed (never overridden). Then finishes the run.
+pub async fn walk_yes<W: Write>(
+    session: &Session,
+    actor: &Actor,
+    out: &mut W,
+    opts: &TermOptions,
+) -> Result<RunState, RunbookError> {
+    let state = session.state()?;
+    write_lines(out, &header(session, &state))?;
+    for s in state
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Pending)
+    {
+        let n = s.number;
+        let results = match session.sign_off(n, None, actor).await? {
+            SignOff::Done(r) => {
+                write_lines(out, &[format!("✔ Step {n}: {}", plain(&s.title))])?;
+                r
+            }
+            SignOff::Blocked(r) => {
+                let failed: Vec<String> = super::state::blocking(&r)
+                    .iter()
+                    .map(|x| x.id.clone())
+                    .collect();
+                session.fail_step(
+                    n,
+                    r.clone(),
+                    &format!(
+                        "probes failed: {} (--yes never overrides)",
+                        failed.join(", ")
+                    ),
+                    actor,
+                )?;
+                write_lines(out, &[format!("✖ Step {n}: {}", plain(&s.title))])?;
+                r
+            }
+        };
+        write_lines(out, &result_lines(&results, opts.verbose))?;
+    }
+    let state = session.finish(None, actor).await?;
+    write_lines(out, &summary_lines(&state))?;
+    Ok(state)
+}
+
+/// Whether a finished run should make a script fail: a step failed or the final snapshot
+/// has a failing probe.
+pub fn run_failed(state: &RunState) -> bool {
+    state.steps.iter().any(|s| s.status == StepStatus::Failed)
+        || state
+            .after
+            .as_ref()
+            .is_some_and(|a| !super::state::blocking(a).is_empty())
+}
