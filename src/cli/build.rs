@@ -65,9 +65,14 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
     };
     let progress = std::sync::Arc::new(crate::site::Progress::default());
     let bar = super::progress::Bar::start(progress.clone(), args.common.quiet);
-    let loaded = Site::load_reporting(root, config, snapshot.as_ref(), &progress);
+    let load = crate::site::LoadOptions {
+        snapshot: snapshot.as_ref(),
+        progress: Some(&progress),
+        release_sources: true,
+    };
+    let loaded = Site::load_opts(root, config, &load);
     drop(bar);
-    let mut site = loaded.map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let site = loaded.map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
     let verbose_or_errors = super::print_diagnostics(&site.diagnostics, &args.common);
     if site.has_errors() {
         return Err(Failure::Reported(format!(
@@ -103,7 +108,6 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         }
     }
 
-    site.release_sources();
     phase(&args.common, "loaded and rendered", started);
 
     let staged = StagedDir::create(&out).map_err(|e| Failure::Reported(e.to_string()))?;

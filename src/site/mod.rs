@@ -53,6 +53,18 @@ impl Progress {
     }
 }
 
+/// How to load a site; the defaults suit `serve` and tests.
+#[derive(Default)]
+pub struct LoadOptions<'a> {
+    /// Build-time probe results to embed in the widgets.
+    pub snapshot: Option<&'a Snapshot>,
+    /// Counts rendered pages for a progress display.
+    pub progress: Option<&'a Progress>,
+    /// Drop each page's Markdown as soon as it is rendered (a one-shot build never needs it
+    /// again, and at 10,000 pages that is ~50 MB less at the peak).
+    pub release_sources: bool,
+}
+
 /// A loaded and rendered site, ready to be written.
 pub struct Site {
     pub root: PathBuf,
@@ -84,27 +96,41 @@ impl Site {
         config: Config,
         snapshot: Option<&Snapshot>,
     ) -> Result<Site, Vec<Diagnostic>> {
-        Site::load_reporting(root, config, snapshot, &Progress::default())
+        Site::load_opts(
+            root,
+            config,
+            &LoadOptions {
+                snapshot,
+                ..LoadOptions::default()
+            },
+        )
     }
 
-    /// Like [`Site::load_with`], counting rendered pages in `progress`.
-    pub fn load_reporting(
+    /// The general form of [`Site::load`].
+    pub fn load_opts(
         root: &Path,
         config: Config,
-        snapshot: Option<&Snapshot>,
-        progress: &Progress,
+        opts: &LoadOptions,
     ) -> Result<Site, Vec<Diagnostic>> {
         use std::sync::atomic::Ordering::Relaxed;
+        let default_progress = Progress::default();
+        let progress = opts.progress.unwrap_or(&default_progress);
+        let snapshot = opts.snapshot;
         let docs_dir = root.join(&config.docs_dir);
         let theme = load_theme(root, &config)?;
         let (loaded, mut diagnostics) = content::load::load(&docs_dir);
         let pages = loaded.pages;
         progress.total.store(pages.len(), Relaxed);
 
+        let mut pages = pages;
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
-            .par_iter()
+            .par_iter_mut()
             .map(|page| {
                 let out = render_one(&docs_dir, page, &config, snapshot);
+                if opts.release_sources {
+                    page.source = String::new();
+                    page.body_start = 0;
+                }
                 progress.done.fetch_add(1, Relaxed);
                 out
             })
@@ -201,15 +227,6 @@ impl Site {
     }
 
     /// Writes the whole site. Returns the number of pages written.
-    /// Frees the Markdown sources once every page is rendered (a one-shot `build` never
-    /// needs them again; `serve` keeps them).
-    pub fn release_sources(&mut self) {
-        for page in &mut self.pages {
-            page.source = String::new();
-            page.body_start = 0;
-        }
-    }
-
     pub fn write(&self, sink: &dyn Sink, opts: &OutputOptions) -> Result<usize, Vec<Diagnostic>> {
         pages::write_all(self, sink, opts)
     }

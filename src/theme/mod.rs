@@ -16,7 +16,7 @@ use std::path::Path;
 pub use context::{NavLink, NotFoundContext, PageContext, TocEntry};
 pub use error::ThemeError;
 pub use nav::{NavNode, nav_js};
-pub use script::{escape_for_script, script_safe_json};
+pub use script::{escape_for_script, escape_for_script_into, script_safe_json};
 
 use files::ThemeFiles;
 

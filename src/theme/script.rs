@@ -14,6 +14,13 @@ pub fn script_safe_json<T: Serialize + ?Sized>(value: &T) -> String {
 /// Applies the escapes of [`script_safe_json`] to an already serialised JSON text.
 pub fn escape_for_script(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + json.len() / 64);
+    escape_for_script_into(json, &mut out);
+    out
+}
+
+/// [`escape_for_script`] appending to `out`, so large payloads are not copied again.
+pub fn escape_for_script_into(json: &str, out: &mut String) {
+    out.reserve(json.len() + json.len() / 64);
     for c in json.chars() {
         match c {
             '<' => out.push_str("\\u003c"),
@@ -22,5 +29,4 @@ pub fn escape_for_script(json: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
