@@ -196,3 +196,24 @@ fn nav_node(site: &Site, folder: &FolderNode) -> NavNode {
             .collect(),
     }
 }
+
+/// The shared navigation script (`_static/nav.js`) for the site as it is now.
+pub fn nav_script(site: &Site) -> String {
+    crate::theme::nav_js(&nav_node(site, &site.tree.root))
+}
+
+/// The search index script (`_static/search-index.js`) for the site as it is now.
+pub fn search_script(site: &Site) -> String {
+    let docs: Vec<search::SearchDoc> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.generated)
+        .map(|(i, p)| search::SearchDoc {
+            url: &p.out_rel,
+            title: &site.titles[i],
+            sections: &site.rendered[i].sections,
+        })
+        .collect();
+    search::build_index(&docs)
+}
