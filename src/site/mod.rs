@@ -8,6 +8,7 @@ pub mod links;
 pub mod output;
 pub mod pages;
 mod probes;
+pub mod incremental;
 pub mod search;
 mod sitemap;
 
