@@ -10,5 +10,6 @@ pub mod diag;
 pub mod django;
 pub mod probe;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod theme;

@@ -7,6 +7,7 @@ mod check;
 mod clean;
 mod init;
 pub mod output;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Remove the output folder.
     Clean(clean::CleanArgs),
+    /// Serve the site from memory with live reload and live probes.
+    Serve(serve::ServeArgs),
 }
 
 /// How a subcommand ended, beyond "ok".
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
         Command::Clean(args) => clean::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

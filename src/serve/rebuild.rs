@@ -1,0 +1,327 @@
+//! Applying a [`Plan`] to the site in memory and the served files, then telling the
+//! browsers. A broken page, template or config never replaces good output: the last good
+//! files keep being served and the problem goes to the overlay until it is fixed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::classify::{Layout, Plan};
+use super::events::Event;
+use super::files::{Collector, SiteFiles};
+use super::state::ServeState;
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::site::{OutputOptions, Site, pages};
+
+/// Problems that are not about one page.
+const THEME: &str = "theme";
+const CONFIG: &str = "config";
+
+/// What a rebuild did, for the log line and the benchmarks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    Nothing,
+    Full { pages: usize },
+    AllPages { pages: usize },
+    Pages { pages: Vec<String> },
+    Stylesheets { files: Vec<String> },
+    KeptLastGood,
+}
+
+/// Owns the loaded site; one per server, driven from one thread.
+pub struct Rebuilder {
+    state: ServeState,
+    site: Site,
+    opts: OutputOptions,
+    layout: Layout,
+}
+
+impl Rebuilder {
+    /// Loads the site, serves it and publishes its probes and problems.
+    pub fn initial(
+        root: &Path,
+        config: Config,
+        state: ServeState,
+        opts: OutputOptions,
+    ) -> Result<Rebuilder, Vec<Diagnostic>> {
+        let site = Site::load(root, config)?;
+        let layout = layout_of(root, &site.config);
+        let me = Rebuilder {
+            state,
+            site,
+            opts,
+            layout,
+        };
+        let files = me.write_all().map_err(|d| vec![d])?;
+        me.state.set_files(files);
+        me.sync_problems();
+        me.sync_probes();
+        Ok(me)
+    }
+
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Classifies `paths` and applies the plan.
+    pub fn apply_paths(&mut self, paths: &[PathBuf]) -> Done {
+        let site = &self.site;
+        let plan =
+            super::classify::classify(&self.layout, paths, |rel| site.page_by_src(rel).is_some());
+        self.apply(&plan)
+    }
+
+    /// Applies one plan; returns what was done.
+    pub fn apply(&mut self, plan: &Plan) -> Done {
+        if plan.is_empty() {
+            return Done::Nothing;
+        }
+        let started = Instant::now();
+        let done = if plan.full() {
+            self.full(plan.config)
+        } else if plan.templates || plan.theme_assets {
+            self.theme(true)
+        } else {
+            let mut done = Done::Nothing;
+            if !plan.stylesheets.is_empty() {
+                done = self.stylesheets(plan.stylesheets.iter().cloned().collect());
+            }
+            if !plan.pages.is_empty() {
+                done = self.pages(plan.pages.iter().map(PathBuf::as_path).collect());
+            }
+            done
+        };
+        let m = self.state.metrics();
+        m.rebuilds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        m.last_rebuild_us.store(
+            started.elapsed().as_micros() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        done
+    }
+
+    /// Reloads everything from disk (config too when `config`).
+    fn full(&mut self, config: bool) -> Done {
+        let cfg = if config {
+            match Config::load(&self.site.root) {
+                Ok(c) => {
+                    self.state.set_problems(CONFIG, Vec::new());
+                    c
+                }
+                Err(e) => {
+                    self.state.set_problems(
+                        CONFIG,
+                        vec![Diagnostic::error(
+                            self.layout.config_file.clone(),
+                            0,
+                            e.to_string(),
+                        )],
+                    );
+                    return Done::KeptLastGood;
+                }
+            }
+        } else {
+            self.site.config.clone()
+        };
+        let site = match Site::load(&self.site.root, cfg) {
+            Ok(site) => site,
+            Err(diags) => {
+                self.state.set_problems(THEME, diags);
+                return Done::KeptLastGood;
+            }
+        };
+        let old = std::mem::replace(&mut self.site, site);
+        match self.write_all() {
+            Ok(files) => {
+                self.layout = layout_of(&self.site.root, &self.site.config);
+                self.state.set_files(files);
+                self.sync_problems();
+                self.sync_probes();
+                self.state.publish(Event::Reload { pages: None });
+                Done::Full {
+                    pages: self.site.pages.len(),
+                }
+            }
+            Err(d) => {
+                self.site = old;
+                self.state.set_problems(THEME, vec![d]);
+                Done::KeptLastGood
+            }
+        }
+    }
+
+    /// Reloads the theme and re-renders every page from the Markdown in memory.
+    fn theme(&mut self, reload_theme: bool) -> Done {
+        if reload_theme && let Err(diags) = self.site.reload_theme() {
+            self.state.set_problems(THEME, diags);
+            return Done::KeptLastGood;
+        }
+        match self.write_all() {
+            Ok(files) => {
+                self.state.set_files(files);
+                self.state.set_problems(THEME, Vec::new());
+                self.state.publish(Event::Reload { pages: None });
+                Done::AllPages {
+                    pages: self.site.pages.len(),
+                }
+            }
+            Err(d) => {
+                self.state.set_problems(THEME, vec![d]);
+                Done::KeptLastGood
+            }
+        }
+    }
+
+    /// Swaps changed stylesheets in the served files; browsers swap them without a reload.
+    fn stylesheets(&mut self, names: Vec<String>) -> Done {
+        if let Err(diags) = self.site.reload_theme() {
+            self.state.set_problems(THEME, diags);
+            return Done::KeptLastGood;
+        }
+        let statics = self.site.theme.static_files();
+        let token = self.state.token().to_string();
+        self.state.update_files(|files| {
+            for name in &names {
+                let rel = name.trim_start_matches("_static/");
+                if let Some((_, bytes)) = statics.iter().find(|(p, _)| p == rel) {
+                    files.insert(name, bytes.to_vec(), &token);
+                }
+            }
+        });
+        self.state.set_problems(THEME, Vec::new());
+        self.state.publish(Event::Stylesheet {
+            files: names.clone(),
+        });
+        Done::Stylesheets { files: names }
+    }
+
+    /// Re-renders edited pages; regenerates navigation and search only when needed.
+    fn pages(&mut self, rels: Vec<&Path>) -> Done {
+        let mut changed: Vec<usize> = Vec::new();
+        let mut chrome = false;
+        let mut headings = false;
+        let mut probes = false;
+        for rel in rels {
+            let key = self.site.docs_dir.join(rel).to_string_lossy().into_owned();
+            match self.site.reload_page(rel) {
+                Err(d) => {
+                    self.state.set_problems(&key, vec![d]);
+                }
+                Ok(update) => {
+                    chrome |= update.chrome_changed();
+                    headings |= update.headings_changed;
+                    probes |= update.probes_changed;
+                    if !update.has_errors() {
+                        changed.push(update.index);
+                    }
+                    if !update.headings_changed {
+                        let errors = update
+                            .diagnostics
+                            .into_iter()
+                            .filter(Diagnostic::is_error)
+                            .collect();
+                        self.state.set_problems(&key, errors);
+                    }
+                }
+            }
+        }
+        if headings {
+            // Other pages' links to moved anchors changed verdict too.
+            self.sync_problems();
+        }
+        if probes {
+            self.sync_probes();
+        }
+        if changed.is_empty() {
+            return Done::KeptLastGood;
+        }
+        if chrome {
+            return self.theme(false);
+        }
+        let rendered: Vec<Result<(usize, String), Diagnostic>> = changed
+            .par_iter()
+            .map(|&i| pages::render_page(&self.site, i, &self.opts).map(|h| (i, h)))
+            .collect();
+        let mut ok = Vec::new();
+        for r in rendered {
+            match r {
+                Ok(x) => ok.push(x),
+                Err(d) => {
+                    self.state.set_problems(THEME, vec![d]);
+                }
+            }
+        }
+        let search = headings.then(|| pages::search_script(&self.site));
+        let token = self.state.token().to_string();
+        let urls: Vec<String> = ok
+            .iter()
+            .map(|(i, _)| self.site.pages[*i].out_rel.clone())
+            .collect();
+        self.state.update_files(|files| {
+            for (i, html) in ok {
+                files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
+            }
+            if let Some(s) = search {
+                files.insert("_static/search-index.js", s.into_bytes(), &token);
+            }
+        });
+        self.state.publish(Event::Reload {
+            pages: Some(urls.clone()),
+        });
+        Done::Pages { pages: urls }
+    }
+
+    /// Every file of the site, rendered now.
+    fn write_all(&self) -> Result<SiteFiles, Diagnostic> {
+        let collector = Collector::new(SiteFiles::default(), self.state.token());
+        self.site.write(&collector, &self.opts).map_err(|diags| {
+            diags.into_iter().next().unwrap_or_else(|| {
+                Diagnostic::error(self.site.root.clone(), 0, "cannot write the site")
+            })
+        })?;
+        let mut files = collector.into_files();
+        files.generation = self.state.generation() + 1;
+        Ok(files)
+    }
+
+    /// Problems of the site as loaded now, by file (errors only: warnings go to the log).
+    fn sync_problems(&self) {
+        let mut all: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        for d in self.site.diagnostics.iter().filter(|d| d.is_error()) {
+            all.entry(d.file.to_string_lossy().into_owned())
+                .or_default()
+                .push(d.clone());
+        }
+        self.state.set_all_problems(all);
+    }
+
+    fn sync_probes(&self) {
+        let probes = self
+            .site
+            .all_probes()
+            .map(|(i, d)| (d.clone(), self.site.pages[i].out_rel.clone()))
+            .collect();
+        self.state
+            .probes()
+            .set_probes(Arc::new(self.site.config.clone()), probes);
+    }
+}
+
+/// Where the rebuilder looks for changes.
+pub fn layout_of(root: &Path, config: &Config) -> Layout {
+    let abs = super::watch::absolute;
+    Layout {
+        config_file: abs(&root.join(crate::config::CONFIG_FILE)),
+        docs_dir: abs(&root.join(&config.docs_dir)),
+        theme_dir: config.theme.as_ref().map(|t| abs(&root.join(t))),
+    }
+}
