@@ -19,6 +19,10 @@ pub struct BuildArgs {
     /// Absolute URL the site will be published at (enables sitemap.xml).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// URL of a running `bisk-docs serve` whose probe API the widgets call for live
+    /// results (that server must list this site's origin in `[serve] allowed_origins`).
+    #[arg(long, value_name = "URL")]
+    pub probe_api: Option<String>,
 }
 
 pub fn run(args: BuildArgs) -> Result<(), Failure> {
@@ -33,6 +37,13 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         }
         config.base_url = Some(url.clone());
     }
+    if let Some(url) = &args.probe_api
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Failure::Usage(format!(
+            "--probe-api must be an absolute http(s) URL, got {url:?}"
+        )));
+    }
     let out = args
         .out
         .clone()
@@ -42,6 +53,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
 
     let opts = OutputOptions {
         base_url: config.base_url.clone(),
+        probe_api: args.probe_api.clone(),
         ..OutputOptions::default()
     };
     let site = Site::load(root, config).map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
