@@ -120,11 +120,42 @@ pub async fn request(
     ));
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
-        .await
-        .expect("response within 20 s")
-        .expect("read response");
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        read_response(&mut stream, &mut raw),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("no complete response to {method} {path} within 30 s"));
     parse_response(&raw)
+}
+
+/// Reads until the response is complete (Content-Length, final chunk or EOF), so servers
+/// that keep the connection open despite `Connection: close` do not stall the test.
+async fn read_response(stream: &mut TcpStream, raw: &mut Vec<u8>) {
+    let mut buf = [0u8; 16384];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+        let body = raw.len() - end - 4;
+        if let Some(len) = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            if body >= len {
+                return;
+            }
+        } else if head.contains("transfer-encoding: chunked") && raw.ends_with(b"0\r\n\r\n") {
+            return;
+        }
+    }
 }
 
 pub async fn get(addr: SocketAddr, path: &str) -> Resp {
