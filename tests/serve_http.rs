@@ -469,3 +469,40 @@ async fn the_redis_password_never_appears_in_responses() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn merged_routes_of_other_features_share_the_guards() {
+    use axum::routing::{get as get_route, post};
+    let redis = RedisServer::start();
+    let site = fixture(&redis);
+    let server = bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
+        root: site.root().to_path_buf(),
+        bind: Some("127.0.0.1:0".into()),
+        extra: Some(Box::new(|state: &bisk_docs::serve::ServeState| {
+            let token = state.token().to_string();
+            axum::Router::new()
+                .route("/runs/", get_route(|| async { "runs" }))
+                .route(
+                    "/api/runs",
+                    post(move || async move { format!("started {}", token.len()) }),
+                )
+        })),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let addr = server.addr;
+    assert_eq!(get(addr, "/runs/").await.body, "runs");
+    assert_eq!(
+        request(addr, "POST", "/api/runs", &[], None).await.status,
+        403
+    );
+    let evil = request(addr, "GET", "/runs/", &[("Host", "evil.example")], None).await;
+    assert_eq!(evil.status, 421);
+    let token = server.state.token().to_string();
+    let ok = request(addr, "POST", "/api/runs", &[("X-Bisk-Token", &token)], None).await;
+    assert_eq!((ok.status, ok.body.as_str()), (200, "started 32"));
+    // The site is still served next to them.
+    assert_eq!(get(addr, "/ops/REDIS.html").await.status, 200);
+    server.shutdown().await;
+}

@@ -30,11 +30,16 @@ pub struct ServeOptions {
     pub target: Option<String>,
     /// Skip probes that write; refuse to run them on request.
     pub read_only: bool,
-    /// Routes of other features (runbook walkthroughs), merged under the same guards.
-    pub extra: Option<Router>,
+    /// Routes of other features (runbook walkthroughs), built from the server's state
+    /// (e.g. its token) and merged under the same guards.
+    pub extra: Option<ExtraRoutes>,
     /// Print one line per rebuild.
     pub log: bool,
 }
+
+/// Builds extra routes once the state (token, event bus, probes) exists:
+/// `Box::new(move |s| runbook::http::router(ws, s.token()))`.
+pub type ExtraRoutes = Box<dyn FnOnce(&ServeState) -> Router + Send>;
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +143,8 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         config.serve.allowed_origins.clone(),
         move |bus| ProbeHub::new(hub_config, run_opts, bus),
     );
-    let app = router(state.clone(), opts.extra);
+    let extra = opts.extra.map(|build| build(&state));
+    let app = router(state.clone(), extra);
     let stop = state.shutdown_token();
     let http = tokio::spawn(async move {
         axum::serve(listener, app)

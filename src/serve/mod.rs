@@ -28,8 +28,18 @@
 //! state.probes().fresh("ops-redis-cache-1").await;
 //! ```
 //!
-//! Routes added with [`app::ServeOptions::extra`] are merged under the same guards
-//! (Host check, token on POST, security headers).
+//! Routes added with [`app::ServeOptions::extra`] are built from the state and merged under
+//! the same guards (Host check, token and same-origin on POST, CSP and other headers):
+//!
+//! ```ignore
+//! ServeOptions {
+//!     extra: Some(Box::new(move |s: &ServeState| runbook::http::router(ws, s.token()))),
+//!     ..ServeOptions::default()
+//! }
+//! ```
+//!
+//! Their pages must load scripts from files (the CSP allows no other inline script than
+//! the site theme's own).
 
 pub mod api;
 pub mod app;
