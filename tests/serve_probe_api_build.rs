@@ -58,3 +58,20 @@ fn static_pages_point_their_widgets_at_the_probe_api() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Results come from Redis: live.js must only ever set text and attributes.
+#[test]
+fn live_script_never_parses_server_data_as_html() {
+    let js = include_str!("../themes/default/static/live.js");
+    for bad in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "new Function",
+    ] {
+        assert!(!js.contains(bad), "live.js uses {bad}");
+    }
+    assert!(js.contains("textContent"));
+}

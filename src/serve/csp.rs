@@ -139,7 +139,7 @@ mod tests {
         );
         assert_eq!(
             hex(&sha256(b"abc")),
-            "ba7816bf8f01cfbf414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         // Two blocks.
         assert_eq!(
