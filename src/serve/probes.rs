@@ -342,40 +342,65 @@ impl ProbeHub {
         }
     }
 
-    /// Ids of probes on pages someone is watching.
-    pub fn watched(&self) -> Vec<String> {
+    /// Watched probes whose result is older than `max_age` (or missing), and the time the
+    /// next one falls due.
+    fn due(&self, max_age: Duration) -> (Vec<String>, Option<Instant>) {
         let watchers = self.watchers.lock().unwrap_or_else(|p| p.into_inner());
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        entries
-            .values()
-            .filter(|e| watchers.get(&e.page_url).is_some_and(|&n| n > 0))
-            .map(|e| e.decl.id.clone())
-            .collect()
+        let mut due = Vec::new();
+        let mut next: Option<Instant> = None;
+        for e in entries.values() {
+            if !watchers.contains_key(&e.page_url) {
+                continue;
+            }
+            let latest = e
+                .state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .latest
+                .as_ref()
+                .map(|(at, _)| *at);
+            match latest {
+                Some(at) if at.elapsed() < max_age => {
+                    let when = at + max_age;
+                    next = Some(next.map_or(when, |n| n.min(when)));
+                }
+                _ => due.push(e.decl.id.clone()),
+            }
+        }
+        (due, next)
     }
 
-    /// Keeps watched probes fresh until `stop` fires: each tick, every watched probe older
-    /// than the interval runs once (through the single flight).
+    /// Keeps watched probes fresh until `stop` fires: each probe runs again as soon as its
+    /// result is one interval old (through the single flight), so however many browsers
+    /// watch, a probe costs one execution per interval.
     pub async fn refresh_loop(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
+        // New watchers are noticed within this.
+        const POLL: Duration = Duration::from_millis(250);
         loop {
             let interval = self.interval();
-            // Tick a little faster than the interval so results never age past it by more
-            // than the tick, but run only what is due.
-            let tick = (interval / 4).max(Duration::from_millis(100));
+            let (due, next) = self.due(interval);
+            if !due.is_empty() {
+                let mut set = tokio::task::JoinSet::new();
+                for id in due {
+                    let hub = self.clone();
+                    set.spawn(async move {
+                        let _ = hub.fresh_within(&id, interval).await;
+                    });
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = async { while set.join_next().await.is_some() {} } => {}
+                }
+                continue;
+            }
+            let wait = next
+                .map(|t| t.saturating_duration_since(Instant::now()))
+                .unwrap_or(POLL)
+                .min(POLL);
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(tick) => {}
-            }
-            let due = self.watched();
-            let mut set = tokio::task::JoinSet::new();
-            for id in due {
-                let hub = self.clone();
-                set.spawn(async move {
-                    let _ = hub.fresh_within(&id, interval).await;
-                });
-            }
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = async { while set.join_next().await.is_some() {} } => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
     }
