@@ -506,3 +506,39 @@ async fn merged_routes_of_other_features_share_the_guards() {
     assert_eq!(get(addr, "/ops/REDIS.html").await.status, 200);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn watched_pages_refresh_once_per_interval_however_many_browsers() {
+    let redis = RedisServer::start();
+    let site = Fixture::new(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
+    let server = site.serve(false).await;
+    let addr = server.addr;
+
+    // Nobody watches: nothing runs.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(server.state.probes().executions(), 0);
+
+    let mut streams = Vec::new();
+    for _ in 0..30 {
+        streams.push(servekit::EventStream::open(addr, "ops/REDIS.html").await);
+    }
+    // Settle on the first round, then count over 4 intervals.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = ping_calls(&redis);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let pings = ping_calls(&redis) - before;
+    assert!(
+        (3..=5).contains(&pings),
+        "30 watching browsers, 4 intervals: {pings} PINGs reached Redis"
+    );
+    // Every watcher got the results as events.
+    let ev = streams[29]
+        .wait_for("probe", Duration::from_secs(5), |e| {
+            e.json()["probe"]["id"] == "ping"
+        })
+        .await
+        .expect("probe event");
+    assert_eq!(ev.json()["page"], "ops/REDIS.html");
+    drop(streams);
+    server.shutdown().await;
+}
