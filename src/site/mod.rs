@@ -4,11 +4,11 @@
 //! A page's HTML is a pure function of its Markdown plus the site index held here (titles,
 //! tree, anchors), which is what lets `serve` re-render a single page cheaply.
 
+pub mod incremental;
 pub mod links;
 pub mod output;
 pub mod pages;
 mod probes;
-pub mod incremental;
 pub mod search;
 mod sitemap;
 
