@@ -77,7 +77,7 @@ impl Site {
             )
         })?;
         let page = content::load::read_page(&self.docs_dir, src_rel)?;
-        let (rendered, decls) = render_one(&self.docs_dir, &page);
+        let (rendered, decls) = render_one(&self.docs_dir, &page, true);
         let title = resolve_title(&page, &rendered, &self.config);
 
         let old = &self.rendered[index];
@@ -116,6 +116,19 @@ impl Site {
             probes_changed,
             diagnostics,
         })
+    }
+
+    /// Re-renders `pages` with syntax highlighting (after a [`Site::load_with`] without
+    /// it). Only the HTML changes: headings, links and diagnostics are the same.
+    pub fn highlight_pages(&mut self, pages: &[usize]) {
+        let fresh: Vec<(usize, String)> = pages
+            .par_iter()
+            .filter(|&&i| !self.pages[i].generated)
+            .map(|&i| (i, render_one(&self.docs_dir, &self.pages[i], true).0.html))
+            .collect();
+        for (i, html) in fresh {
+            self.rendered[i].html = html;
+        }
     }
 
     /// Reloads the theme (templates and static files) without touching the Markdown. On

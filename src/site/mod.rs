@@ -60,6 +60,17 @@ impl Site {
     /// Loads and renders everything under `root`. Problems are collected in
     /// `diagnostics`; `Err` only when the theme itself cannot be loaded.
     pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
+        Site::load_with(root, config, true)
+    }
+
+    /// Like [`load`](Self::load); with `highlight: false` code blocks are plain text (a
+    /// fast first pass for `serve`, which highlights afterwards). Links, anchors and
+    /// diagnostics are the same either way.
+    pub fn load_with(
+        root: &Path,
+        config: Config,
+        highlight: bool,
+    ) -> Result<Site, Vec<Diagnostic>> {
         let docs_dir = root.join(&config.docs_dir);
         let theme = load_theme(root, &config)?;
         let (loaded, mut diagnostics) = content::load::load(&docs_dir);
@@ -67,7 +78,7 @@ impl Site {
 
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
             .par_iter()
-            .map(|page| render_one(&docs_dir, page))
+            .map(|page| render_one(&docs_dir, page, highlight))
             .collect();
         let (rendered, probes): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
 
@@ -173,7 +184,7 @@ fn load_theme(root: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
     })
 }
 
-fn render_one(docs_dir: &Path, page: &Page) -> (Rendered, Vec<ProbeDecl>) {
+fn render_one(docs_dir: &Path, page: &Page, highlight: bool) -> (Rendered, Vec<ProbeDecl>) {
     if page.generated {
         return (Rendered::default(), Vec::new());
     }
@@ -182,6 +193,7 @@ fn render_one(docs_dir: &Path, page: &Page) -> (Rendered, Vec<ProbeDecl>) {
         source: page.body(),
         line_offset: page.body_line_offset,
         src_path: &page.src_rel,
+        highlight,
     };
     let mut decls = Vec::new();
     let mut rendered = {
