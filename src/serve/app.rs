@@ -209,7 +209,33 @@ fn rebuild_loop(
     mut rx: mpsc::UnboundedReceiver<Vec<PathBuf>>,
     log: bool,
 ) {
-    while let Some(mut paths) = rx.blocking_recv() {
+    /// Pages highlighted per step between checks for file events.
+    const HIGHLIGHT_BATCH: usize = 32;
+    let started = Instant::now();
+    let mut reported = false;
+    loop {
+        let mut paths = if rebuilder.highlight_pending() {
+            match rx.try_recv() {
+                Ok(p) => p,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    let left = rebuilder.highlight_step(HIGHLIGHT_BATCH);
+                    if left == 0 && log && !reported {
+                        reported = true;
+                        eprintln!(
+                            "highlighted the code of every page in the background ({:.1} s)",
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match rx.blocking_recv() {
+                Some(p) => p,
+                None => break,
+            }
+        };
         // Everything already queued belongs to the same burst of saves.
         while let Ok(more) = rx.try_recv() {
             paths.extend(more);

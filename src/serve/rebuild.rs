@@ -2,7 +2,7 @@
 //! browsers. A broken page, template or config never replaces good output: the last good
 //! files keep being served and the problem goes to the overlay until it is fixed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,6 +38,9 @@ pub struct Rebuilder {
     site: Site,
     opts: OutputOptions,
     layout: Layout,
+    /// Pages still served without syntax highlighting (the fast first pass), highlighted
+    /// in the background a batch at a time between file events.
+    unhighlighted: BTreeSet<usize>,
 }
 
 impl Rebuilder {
@@ -48,13 +51,17 @@ impl Rebuilder {
         state: ServeState,
         opts: OutputOptions,
     ) -> Result<Rebuilder, Vec<Diagnostic>> {
-        let site = Site::load(root, config)?;
+        // Code highlighting is most of the work; it follows in the background so the
+        // first page is served (and every link checked) as soon as possible.
+        let site = Site::load_with(root, config, false)?;
         let layout = layout_of(root, &site.config);
+        let unhighlighted = (0..site.pages.len()).collect();
         let me = Rebuilder {
             state,
             site,
             opts,
             layout,
+            unhighlighted,
         };
         let files = me.write_all().map_err(|d| vec![d])?;
         me.state.set_files(files);
@@ -132,7 +139,7 @@ impl Rebuilder {
         } else {
             self.site.config.clone()
         };
-        let site = match Site::load(&self.site.root, cfg) {
+        let site = match Site::load_with(&self.site.root, cfg, false) {
             Ok(site) => site,
             Err(diags) => {
                 self.state.set_problems(THEME, diags);
@@ -142,6 +149,7 @@ impl Rebuilder {
         let old = std::mem::replace(&mut self.site, site);
         match self.write_all() {
             Ok(files) => {
+                self.unhighlighted = (0..self.site.pages.len()).collect();
                 self.layout = layout_of(&self.site.root, &self.site.config);
                 self.state.set_files(files);
                 self.sync_problems();
@@ -217,6 +225,7 @@ impl Rebuilder {
                     self.state.set_problems(&key, vec![d]);
                 }
                 Ok(update) => {
+                    self.unhighlighted.remove(&update.index);
                     chrome |= update.chrome_changed();
                     headings |= update.headings_changed;
                     probes |= update.probes_changed;
@@ -278,6 +287,36 @@ impl Rebuilder {
             pages: Some(urls.clone()),
         });
         Done::Pages { pages: urls }
+    }
+
+    /// Whether some pages still wait for highlighting.
+    pub fn highlight_pending(&self) -> bool {
+        !self.unhighlighted.is_empty()
+    }
+
+    /// Highlights up to `batch` more pages and swaps them in (no reload: the next visit
+    /// gets them). Returns how many pages are left.
+    pub fn highlight_step(&mut self, batch: usize) -> usize {
+        let next: Vec<usize> = self.unhighlighted.iter().take(batch).copied().collect();
+        for i in &next {
+            self.unhighlighted.remove(i);
+        }
+        self.site.highlight_pages(&next);
+        let rendered: Vec<(usize, String)> = next
+            .par_iter()
+            .filter_map(|&i| {
+                pages::render_page(&self.site, i, &self.opts)
+                    .ok()
+                    .map(|h| (i, h))
+            })
+            .collect();
+        let token = self.state.token().to_string();
+        self.state.update_files(|files| {
+            for (i, html) in rendered {
+                files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
+            }
+        });
+        self.unhighlighted.len()
     }
 
     /// Every file of the site, rendered now.
