@@ -210,7 +210,7 @@ fn rebuild_loop(
     log: bool,
 ) {
     /// Pages highlighted per step between checks for file events.
-    const HIGHLIGHT_BATCH: usize = 32;
+    const HIGHLIGHT_BATCH: usize = 8;
     let started = Instant::now();
     let mut reported = false;
     loop {

@@ -63,6 +63,7 @@ impl Rebuilder {
             layout,
             unhighlighted,
         };
+        me.note_unhighlighted();
         let files = me.write_all().map_err(|d| vec![d])?;
         me.state.set_files(files);
         me.sync_problems();
@@ -150,6 +151,7 @@ impl Rebuilder {
         match self.write_all() {
             Ok(files) => {
                 self.unhighlighted = (0..self.site.pages.len()).collect();
+                self.note_unhighlighted();
                 self.layout = layout_of(&self.site.root, &self.site.config);
                 self.state.set_files(files);
                 self.sync_problems();
@@ -316,7 +318,15 @@ impl Rebuilder {
                 files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
             }
         });
+        self.note_unhighlighted();
         self.unhighlighted.len()
+    }
+
+    fn note_unhighlighted(&self) {
+        self.state.metrics().unhighlighted.store(
+            self.unhighlighted.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Every file of the site, rendered now.

@@ -39,6 +39,8 @@ pub struct Metrics {
     pub requests: AtomicU64,
     pub rebuilds: AtomicU64,
     pub last_rebuild_us: AtomicU64,
+    /// Pages still waiting for background syntax highlighting.
+    pub unhighlighted: AtomicU64,
     sse_clients: Arc<AtomicI64>,
 }
 

@@ -305,6 +305,7 @@ async fn healthz(State(state): State<ServeState>) -> Response {
         "generation": files.generation,
         "files": files.map.len(),
         "problems": state.problems().len(),
+        "unhighlighted_pages": state.metrics().unhighlighted.load(std::sync::atomic::Ordering::Relaxed),
     });
     let code = if ready {
         StatusCode::OK
