@@ -209,17 +209,15 @@ fn rebuild_loop(
     mut rx: mpsc::UnboundedReceiver<Vec<PathBuf>>,
     log: bool,
 ) {
-    /// Pages highlighted per step between checks for file events.
-    const HIGHLIGHT_BATCH: usize = 8;
     let started = Instant::now();
     let mut reported = false;
     loop {
-        let mut paths = if rebuilder.highlight_pending() {
+        let mut paths = if rebuilder.background_pending() {
             match rx.try_recv() {
                 Ok(p) => p,
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    let left = rebuilder.highlight_step(HIGHLIGHT_BATCH);
-                    if left == 0 && log && !reported {
+                    let more = rebuilder.background_step();
+                    if !more && log && !reported {
                         reported = true;
                         eprintln!(
                             "highlighted the code of every page in the background ({:.1} s)",

@@ -179,7 +179,12 @@ pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) ->
         }
     };
     state.ready().await;
-    let files = state.files();
+    let mut files = state.files();
+    if !files.map.contains_key(&rel) && !state.is_complete() {
+        // The first pass serves the home page first; other pages follow within moments.
+        state.complete().await;
+        files = state.files();
+    }
     if let Some(bytes) = files.map.get(&rel) {
         return file_response(StatusCode::OK, &rel, bytes.clone());
     }

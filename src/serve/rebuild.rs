@@ -41,6 +41,8 @@ pub struct Rebuilder {
     /// Pages still served without syntax highlighting (the fast first pass), highlighted
     /// in the background a batch at a time between file events.
     unhighlighted: BTreeSet<usize>,
+    /// Pages not rendered yet in the first pass (the home page and shared files go first).
+    unrendered: BTreeSet<usize>,
 }
 
 impl Rebuilder {
@@ -56,16 +58,22 @@ impl Rebuilder {
         let site = Site::load_with(root, config, false)?;
         let layout = layout_of(root, &site.config);
         let unhighlighted = (0..site.pages.len()).collect();
-        let me = Rebuilder {
+        let mut me = Rebuilder {
             state,
             site,
             opts,
             layout,
             unhighlighted,
+            unrendered: BTreeSet::new(),
         };
         me.note_unhighlighted();
-        let files = me.write_all().map_err(|d| vec![d])?;
-        me.state.set_files(files);
+        let (files, rest) = me.write_shell().map_err(|d| vec![d])?;
+        me.unrendered = rest;
+        if me.unrendered.is_empty() {
+            me.state.set_files(files);
+        } else {
+            me.state.set_partial_files(files);
+        }
         me.sync_problems();
         me.sync_probes();
         Ok(me)
@@ -150,6 +158,7 @@ impl Rebuilder {
         let old = std::mem::replace(&mut self.site, site);
         match self.write_all() {
             Ok(files) => {
+                self.unrendered.clear();
                 self.unhighlighted = (0..self.site.pages.len()).collect();
                 self.note_unhighlighted();
                 self.layout = layout_of(&self.site.root, &self.site.config);
@@ -177,6 +186,7 @@ impl Rebuilder {
         }
         match self.write_all() {
             Ok(files) => {
+                self.unrendered.clear();
                 self.state.set_files(files);
                 self.state.set_problems(THEME, Vec::new());
                 self.state.publish(Event::Reload { pages: None });
@@ -228,6 +238,7 @@ impl Rebuilder {
                 }
                 Ok(update) => {
                     self.unhighlighted.remove(&update.index);
+                    self.unrendered.remove(&update.index);
                     chrome |= update.chrome_changed();
                     headings |= update.headings_changed;
                     probes |= update.probes_changed;
@@ -291,20 +302,35 @@ impl Rebuilder {
         Done::Pages { pages: urls }
     }
 
-    /// Whether some pages still wait for highlighting.
-    pub fn highlight_pending(&self) -> bool {
-        !self.unhighlighted.is_empty()
+    /// Whether background work (first-pass pages, highlighting) is left.
+    pub fn background_pending(&self) -> bool {
+        !self.unrendered.is_empty() || !self.unhighlighted.is_empty()
     }
 
-    /// Highlights up to `batch` more pages and swaps them in (no reload: the next visit
-    /// gets them). Returns how many pages are left.
-    pub fn highlight_step(&mut self, batch: usize) -> usize {
-        let next: Vec<usize> = self.unhighlighted.iter().take(batch).copied().collect();
-        for i in &next {
-            self.unhighlighted.remove(i);
+    /// One step of background work: first render the pages the first pass left out, then
+    /// highlight. Returns whether more is left.
+    pub fn background_step(&mut self) -> bool {
+        /// Plain pages per step: fast, so big batches.
+        const RENDER_BATCH: usize = 256;
+        /// Pages highlighted per step between checks for file events.
+        const HIGHLIGHT_BATCH: usize = 8;
+        if !self.unrendered.is_empty() {
+            let next: Vec<usize> = self.unrendered.iter().take(RENDER_BATCH).copied().collect();
+            for i in &next {
+                self.unrendered.remove(i);
+            }
+            self.render_into_files(&next);
+            if self.unrendered.is_empty() {
+                self.state.set_complete();
+            }
+        } else {
+            self.highlight_step(HIGHLIGHT_BATCH);
         }
-        self.site.highlight_pages(&next);
-        let rendered: Vec<(usize, String)> = next
+        self.background_pending()
+    }
+
+    fn render_into_files(&self, indexes: &[usize]) {
+        let rendered: Vec<(usize, String)> = indexes
             .par_iter()
             .filter_map(|&i| {
                 pages::render_page(&self.site, i, &self.opts)
@@ -318,6 +344,65 @@ impl Rebuilder {
                 files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
             }
         });
+    }
+
+    /// The shared files (theme, highlighting CSS, navigation, search index, 404, assets)
+    /// and the home page, plus the indexes of the pages still to render.
+    fn write_shell(&self) -> Result<(SiteFiles, BTreeSet<usize>), Diagnostic> {
+        let token = self.state.token();
+        let mut files = SiteFiles::default();
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            Diagnostic::error(self.site.root.clone(), 0, format!("{what}: {e}"))
+        };
+        for (rel, bytes) in self.site.theme.static_files() {
+            files.insert(&format!("_static/{rel}"), bytes.to_vec(), token);
+        }
+        let (light, dark) = crate::render::highlight_css();
+        files.insert("_static/highlight-light.css", light.into_bytes(), token);
+        files.insert("_static/highlight-dark.css", dark.into_bytes(), token);
+        files.insert(
+            "_static/nav.js",
+            pages::nav_script(&self.site).into_bytes(),
+            token,
+        );
+        files.insert(
+            "_static/search-index.js",
+            pages::search_script(&self.site).into_bytes(),
+            token,
+        );
+        let not_found = self
+            .site
+            .theme
+            .render_404(&crate::theme::NotFoundContext {
+                site_title: self.site.config.title.clone(),
+                root: String::new(),
+            })
+            .map_err(|e| fail("404 page", &e))?;
+        files.insert("404.html", not_found.into_bytes(), token);
+        for a in &self.site.assets {
+            let src = self.site.docs_dir.join(&a.src_rel);
+            let bytes = std::fs::read(&src).map_err(|e| fail(&src.to_string_lossy(), &e))?;
+            files.insert(&a.out_rel, bytes, token);
+        }
+        let mut rest: BTreeSet<usize> = (0..self.site.pages.len()).collect();
+        if let Some(home) = self.site.page_by_output("index.html") {
+            let html = pages::render_page(&self.site, home, &self.opts)?;
+            files.insert("index.html", html.into_bytes(), token);
+            rest.remove(&home);
+        }
+        files.generation = self.state.generation() + 1;
+        Ok((files, rest))
+    }
+
+    /// Highlights up to `batch` more pages and swaps them in (no reload: the next visit
+    /// gets them). Returns how many pages are left.
+    pub fn highlight_step(&mut self, batch: usize) -> usize {
+        let next: Vec<usize> = self.unhighlighted.iter().take(batch).copied().collect();
+        for i in &next {
+            self.unhighlighted.remove(i);
+        }
+        self.site.highlight_pages(&next);
+        self.render_into_files(&next);
         self.note_unhighlighted();
         self.unhighlighted.len()
     }

@@ -25,6 +25,8 @@ struct Inner {
     allowed_origins: Vec<String>,
     files: RwLock<Arc<SiteFiles>>,
     ready: watch::Sender<bool>,
+    /// False while the first pass is still rendering pages after the home page.
+    complete: watch::Sender<bool>,
     bus: broadcast::Sender<Event>,
     probes: Arc<ProbeHub>,
     /// Current problems by the file they concern, for the overlay.
@@ -76,6 +78,7 @@ impl ServeState {
         let (bus, _) = broadcast::channel(1024);
         let probes = Arc::new(probes_for(bus.clone()));
         let (ready, _) = watch::channel(false);
+        let (complete, _) = watch::channel(false);
         ServeState {
             inner: Arc::new(Inner {
                 token,
@@ -83,6 +86,7 @@ impl ServeState {
                 allowed_origins,
                 files: RwLock::new(Arc::new(SiteFiles::default())),
                 ready,
+                complete,
                 bus,
                 probes,
                 problems: Mutex::new(BTreeMap::new()),
@@ -141,10 +145,35 @@ impl ServeState {
             .clone()
     }
 
-    /// Swaps in a new set of served files and marks the site ready.
+    /// Swaps in a new, complete set of served files and marks the site ready.
     pub(crate) fn set_files(&self, files: SiteFiles) {
         *self.inner.files.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(files);
+        self.inner.complete.send_replace(true);
         self.inner.ready.send_replace(true);
+    }
+
+    /// Serves a first part of the site (shared files and the home page) while the other
+    /// pages are still being rendered; see [`set_complete`](Self::set_complete).
+    pub(crate) fn set_partial_files(&self, files: SiteFiles) {
+        *self.inner.files.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(files);
+        self.inner.complete.send_replace(false);
+        self.inner.ready.send_replace(true);
+    }
+
+    /// Every page is in the served files.
+    pub(crate) fn set_complete(&self) {
+        self.inner.complete.send_replace(true);
+    }
+
+    /// Whether every page is rendered (a miss is then a real 404).
+    pub fn is_complete(&self) -> bool {
+        *self.inner.complete.borrow()
+    }
+
+    /// Waits until every page of the first pass is rendered.
+    pub async fn complete(&self) {
+        let mut rx = self.inner.complete.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
     }
 
     /// Changes served files in place (copy on write: readers keep their snapshot).
