@@ -239,13 +239,15 @@ def bench_sse(clients, window):
             probes = [p for p in json.loads(body)["probes"] if p["page_url"] == "ops/REDIS_CACHE.html"]
             conns = [Sse(s.port, "ops/REDIS_CACHE.html") for _ in range(clients)]
             time.sleep(6)  # every client connected, first round done
+            # /healthz runs nothing (unlike /metrics, which refreshes stale probes).
+            m0 = health(s.port)["probe_executions"]
             redis_cli(rport, "CONFIG", "RESETSTAT")
-            m0 = metric(s.port, "bisk_probe_executions_total")
             time.sleep(window)
-            m1 = metric(s.port, "bisk_probe_executions_total")
             stats = redis_cli(rport, "INFO", "commandstats")
+            h1 = health(s.port)
+            m1 = h1["probe_executions"]
             ping = int(re.search(r"cmdstat_ping:calls=(\d+)", stats).group(1)) if "cmdstat_ping" in stats else 0
-            clients_seen = metric(s.port, "bisk_serve_event_clients")
+            clients_seen = h1["event_clients"]
             for c in conns:
                 c.close()
             return {"clients": int(clients_seen), "probes_on_page": len(probes),
@@ -258,6 +260,12 @@ def bench_sse(clients, window):
         redis.wait()
         shutil.rmtree(site, ignore_errors=True)
         shutil.rmtree(rdir, ignore_errors=True)
+
+
+def health(port):
+    import json
+    _, body = http_get(port, "/healthz")
+    return json.loads(body)
 
 
 def metric(port, name):

@@ -305,6 +305,8 @@ async fn healthz(State(state): State<ServeState>) -> Response {
         "generation": files.generation,
         "files": files.map.len(),
         "problems": state.problems().len(),
+        "probe_executions": state.probes().executions(),
+        "event_clients": state.metrics().sse_clients(),
         "unhighlighted_pages": state.metrics().unhighlighted.load(std::sync::atomic::Ordering::Relaxed),
     });
     let code = if ready {
