@@ -344,6 +344,57 @@ async fn redis_guide_widgets_live_in_chromium() {
         )
         .await;
 
-    browser.close().await;
+    // A broken link: the overlay names file:line and the page keeps its last good text;
+    // fixing it clears the overlay.
+    let good = std::fs::read_to_string(&md).unwrap();
+    let broken = good.replacen(marker, "See [a page that is not there](NOWHERE.md).", 1);
+    std::fs::write(&tmp, &broken).unwrap();
+    std::fs::rename(&tmp, &md).unwrap();
+    let overlay = browser
+        .wait(
+            "the problem overlay",
+            Duration::from_secs(20),
+            "var o = document.getElementById('bisk-overlay'); return o && !o.hidden ? o.textContent : null;",
+            |v| v.is_string(),
+        )
+        .await;
+    let overlay = overlay.as_str().unwrap();
+    assert!(
+        overlay.contains("REDIS_CACHE.md:") && overlay.contains("NOWHERE.md"),
+        "{overlay}"
+    );
+    let still = browser
+        .js(&format!(
+            "return document.body.innerText.indexOf({}) >= 0;",
+            json!(marker)
+        ))
+        .await;
+    assert_eq!(still, true, "the last good version stays on screen");
+    std::fs::write(&tmp, &good).unwrap();
+    std::fs::rename(&tmp, &md).unwrap();
+    browser
+        .wait(
+            "the overlay to clear",
+            Duration::from_secs(20),
+            "return !document.getElementById('bisk-overlay');",
+            |v| v == true,
+        )
+        .await;
+
+    // serve goes away: the page says so.
     server.shutdown().await;
+    let banner = browser
+        .wait(
+            "the unreachable banner",
+            Duration::from_secs(20),
+            "var b = document.getElementById('bisk-offline'); return b ? b.textContent : null;",
+            |v| v.is_string(),
+        )
+        .await;
+    assert!(banner.as_str().unwrap().contains("unreachable"), "{banner}");
+    let word = browser
+        .js("return document.querySelector('[data-probe-id=\"redis-ping\"] .probe-word').textContent;")
+        .await;
+    assert_eq!(word, "UNREACHABLE");
+    browser.close().await;
 }
