@@ -303,3 +303,54 @@ async fn shutdown_ends_open_event_streams() {
     }
     assert_eq!(state.metrics().sse_clients(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn config_changes_rebuild_everything_and_bad_config_is_reported() {
+    let redis = RedisServer::start();
+    let site = fixture(&redis, "");
+    let server = site.serve(false).await;
+    let addr = server.addr;
+    let mut events = EventStream::open(addr, "ops/OTHER.html").await;
+    events.wait_for("hello", WAIT, |_| true).await.unwrap();
+
+    let config = std::fs::read_to_string(site.path("bisk-docs.toml")).unwrap();
+    site.save_atomically(
+        "bisk-docs.toml",
+        &config.replace("title = \"Serve test\"", "title = \"Renamed site\""),
+    );
+    let ev = events
+        .wait_for("reload", WAIT, |_| true)
+        .await
+        .expect("reload");
+    assert!(ev.json()["pages"].is_null());
+    assert!(
+        get(addr, "/ops/OTHER.html")
+            .await
+            .body
+            .contains("Renamed site")
+    );
+
+    site.save_atomically("bisk-docs.toml", "title = \"x\"\nno_such_key = 1\n");
+    let ev = events
+        .wait_for("problems", WAIT, |e| {
+            !e.json()["problems"].as_array().unwrap().is_empty()
+        })
+        .await
+        .expect("config problem");
+    assert!(ev.data.contains("no_such_key"), "{}", ev.data);
+    assert!(
+        get(addr, "/ops/OTHER.html")
+            .await
+            .body
+            .contains("Renamed site")
+    );
+
+    site.save_atomically("bisk-docs.toml", &config);
+    events
+        .wait_for("problems", WAIT, |e| {
+            e.json()["problems"].as_array().unwrap().is_empty()
+        })
+        .await
+        .expect("config problem cleared");
+    server.shutdown().await;
+}
