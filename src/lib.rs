@@ -11,5 +11,6 @@ pub mod django;
 pub mod probe;
 pub mod render;
 pub mod runbook;
+pub mod serve;
 pub mod site;
 pub mod theme;

@@ -163,6 +163,7 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         generator: "bisk-docs 0.1.0".into(),
         live_reload: false,
         probe_api: None,
+        walkthrough_url: None,
     };
     let html = theme.render_page(&ctx).unwrap().replace(
         "</body>",

@@ -25,6 +25,7 @@ fn ctx() -> PageContext {
         generator: "bisk-docs 0.1.0".into(),
         live_reload: false,
         probe_api: None,
+        walkthrough_url: None,
     }
 }
 

@@ -111,6 +111,7 @@ fn page_context() -> PageContext {
         generator: "bisk-docs 0.1.0".into(),
         live_reload: false,
         probe_api: Some("http://127.0.0.1:8000/_probe".into()),
+        walkthrough_url: Some("/runs/start?page=ops%2FA.md".into()),
     }
 }
 

@@ -33,6 +33,10 @@ pub struct BuildArgs {
     /// With --snapshot: never run probes that write.
     #[arg(long, requires = "snapshot")]
     pub read_only: bool,
+    /// URL of a running `bisk-docs serve` whose probe API the widgets call for live
+    /// results (that server must list this site's origin in `[serve] allowed_origins`).
+    #[arg(long, value_name = "URL")]
+    pub probe_api: Option<String>,
 }
 
 pub fn run(args: BuildArgs) -> Result<(), Failure> {
@@ -47,6 +51,13 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         }
         config.base_url = Some(url.clone());
     }
+    if let Some(url) = &args.probe_api
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Failure::Usage(format!(
+            "--probe-api must be an absolute http(s) URL, got {url:?}"
+        )));
+    }
     let out = args
         .out
         .clone()
@@ -56,6 +67,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
 
     let opts = OutputOptions {
         base_url: config.base_url.clone(),
+        probe_api: args.probe_api.clone(),
         ..OutputOptions::default()
     };
     let snapshot = if args.snapshot {
@@ -69,6 +81,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         snapshot: snapshot.as_ref(),
         progress: Some(&progress),
         release_sources: true,
+        ..crate::site::LoadOptions::default()
     };
     let loaded = Site::load_opts(root, config, &load);
     drop(bar);

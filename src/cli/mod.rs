@@ -9,6 +9,7 @@ mod init;
 pub mod output;
 mod progress;
 mod runbook;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Remove the output folder.
     Clean(clean::CleanArgs),
+    /// Serve the site from memory with live reload and live probes.
+    Serve(serve::ServeArgs),
     /// Walk a guide step by step with its probes, and keep the record (`report`, `list`).
     Runbook(runbook::RunbookArgs),
 }
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
         Command::Clean(args) => clean::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Runbook(args) => runbook::run(args),
     };
     match result {

@@ -36,7 +36,14 @@ fn looks_like_repl(code: &str) -> bool {
 }
 
 /// Appends the HTML of one code block to `out`. `lang` is lowercased, possibly empty.
-pub(crate) fn render_code_block(lang: &str, title: Option<&str>, code: &str, out: &mut String) {
+/// Without `highlight` the code is escaped plain text (sessions still mark prompts).
+pub(crate) fn render_code_block(
+    lang: &str,
+    title: Option<&str>,
+    code: &str,
+    highlight: bool,
+    out: &mut String,
+) {
     out.reserve(code.len() * 3 + 256);
     out.push_str("<div class=\"codeblock\"");
     if !lang.is_empty() {
@@ -66,7 +73,13 @@ pub(crate) fn render_code_block(lang: &str, title: Option<&str>, code: &str, out
         out.push('"');
     }
     out.push('>');
-    match body_for(lang, code) {
+    let body = match body_for(lang, code) {
+        Body::Highlighted(_) if !highlight => Body::Plain,
+        Body::Console(_) if !highlight => Body::Console(None),
+        Body::Pycon(_) if !highlight => Body::Pycon(None),
+        body => body,
+    };
+    match body {
         Body::Plain => escape_into(out, code),
         Body::Highlighted(grammar) => {
             let mut hl = LineHighlighter::new(grammar);

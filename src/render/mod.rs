@@ -73,6 +73,9 @@ pub struct RenderInput<'a> {
     pub line_offset: usize,
     /// Docs-relative path of the Markdown file, e.g. `ops/REDIS_CACHE.md`.
     pub src_path: &'a Path,
+    /// Syntax-highlight code blocks. `serve` turns it off for a fast first pass (code is
+    /// then escaped plain text; everything else, links and headings included, is the same).
+    pub highlight: bool,
 }
 
 /// A fenced block whose info string is `probe`, handed to the probe hook.

@@ -434,7 +434,13 @@ impl<'a> Walk<'a, '_, '_, '_> {
                 }
             }
             FenceKind::Code { lang, title } => {
-                render_code_block(&lang, title.as_deref(), &code.text, &mut html);
+                render_code_block(
+                    &lang,
+                    title.as_deref(),
+                    &code.text,
+                    self.input.highlight,
+                    &mut html,
+                );
                 self.sections.push_break();
                 self.sections.push_text(&code.text);
                 self.sections.push_break();

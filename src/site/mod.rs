@@ -4,6 +4,7 @@
 //! A page's HTML is a pure function of its Markdown plus the site index held here (titles,
 //! tree, anchors), which is what lets `serve` re-render a single page cheaply.
 
+pub mod incremental;
 pub mod links;
 pub mod output;
 pub mod pages;
@@ -60,6 +61,9 @@ pub struct LoadOptions<'a> {
     pub snapshot: Option<&'a Snapshot>,
     /// Counts rendered pages for a progress display.
     pub progress: Option<&'a Progress>,
+    /// Leave code blocks unhighlighted: a fast first pass for `serve`, which highlights
+    /// afterwards. Links, anchors and diagnostics are the same either way.
+    pub plain_code: bool,
     /// Drop each page's Markdown as soon as it is rendered (a one-shot build never needs it
     /// again, and at 10,000 pages that is ~50 MB less at the peak).
     pub release_sources: bool,
@@ -87,23 +91,7 @@ impl Site {
     /// Loads and renders everything under `root`. Problems are collected in
     /// `diagnostics`; `Err` only when the theme itself cannot be loaded.
     pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
-        Site::load_with(root, config, None)
-    }
-
-    /// Like [`Site::load`], embedding build-time probe results in the widgets.
-    pub fn load_with(
-        root: &Path,
-        config: Config,
-        snapshot: Option<&Snapshot>,
-    ) -> Result<Site, Vec<Diagnostic>> {
-        Site::load_opts(
-            root,
-            config,
-            &LoadOptions {
-                snapshot,
-                ..LoadOptions::default()
-            },
-        )
+        Site::load_opts(root, config, &LoadOptions::default())
     }
 
     /// The general form of [`Site::load`].
@@ -126,7 +114,7 @@ impl Site {
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
             .par_iter_mut()
             .map(|page| {
-                let out = render_one(&docs_dir, page, &config, snapshot);
+                let out = render_one(&docs_dir, page, &config, snapshot, !opts.plain_code);
                 if opts.release_sources {
                     page.source = String::new();
                     page.body_start = 0;
@@ -245,6 +233,7 @@ fn render_one(
     page: &Page,
     config: &Config,
     snapshot: Option<&Snapshot>,
+    highlight: bool,
 ) -> (Rendered, Vec<ProbeDecl>) {
     if page.generated {
         return (Rendered::default(), Vec::new());
@@ -254,6 +243,7 @@ fn render_one(
         source: page.body(),
         line_offset: page.body_line_offset,
         src_path: &page.src_rel,
+        highlight,
     };
     let mut decls = Vec::new();
     let mut rendered = {

@@ -205,6 +205,12 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         generator: GENERATOR.to_string(),
         live_reload: opts.live_reload,
         probe_api: opts.probe_api.clone(),
+        walkthrough_url: (opts.live_reload && !site.probes[i].is_empty()).then(|| {
+            format!(
+                "/runs/start?page={}",
+                query_escape(&to_slash(&page.src_rel))
+            )
+        }),
     };
     site.theme
         .render_page(&ctx)
@@ -228,4 +234,38 @@ fn nav_node(site: &Site, folder: &FolderNode) -> NavNode {
             })
             .collect(),
     }
+}
+
+/// The shared navigation script (`_static/nav.js`) for the site as it is now.
+pub fn nav_script(site: &Site) -> String {
+    crate::theme::nav_js(&nav_node(site, &site.tree.root))
+}
+
+/// The search index script (`_static/search-index.js`) for the site as it is now.
+pub fn search_script(site: &Site) -> String {
+    let docs: Vec<search::SearchDoc> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.generated)
+        .map(|(i, p)| search::SearchDoc {
+            url: &p.out_rel,
+            title: &site.titles[i],
+            sections: &site.rendered[i].sections,
+        })
+        .collect();
+    search::build_index(&docs)
+}
+
+/// Percent-encodes a query value (a docs-relative path) for a URL.
+fn query_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -46,6 +46,8 @@ pub struct PageContext {
     pub live_reload: bool,
     /// Base URL of the probe API, emitted as `<meta name="bisk-probe-api">` when set.
     pub probe_api: Option<String>,
+    /// Under `serve`, where this guide's browser walkthrough starts (pages with probes).
+    pub walkthrough_url: Option<String>,
 }
 
 /// Everything `404.html` renders.

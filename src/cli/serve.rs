@@ -1,0 +1,100 @@
+//! `bisk-docs serve`: build the site into memory, serve it, rebuild on save, run probes live.
+
+use clap::Args;
+
+use super::{Common, Failure, output};
+use crate::serve::app::{ServeError, ServeOptions, is_loopback, start};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Address to listen on (default: `[serve] bind`, 127.0.0.1:3000). Anything but a
+    /// loopback address makes the probes reachable from the network.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Named target from `[targets.NAME]` for probes that name none (default: `[redis]`).
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Never run probes that write to Redis (cache.roundtrip), even on request.
+    #[arg(long)]
+    pub read_only: bool,
+}
+
+pub fn run(args: ServeArgs) -> Result<(), Failure> {
+    let root = &args.common.root;
+    let config = super::load_config(root)?;
+    if let Some(t) = &args.target {
+        config
+            .target(Some(t))
+            .map_err(|e| Failure::Usage(e.to_string()))?;
+    }
+    // Browser walkthroughs share the server (its token, Host check and CSP) and the same
+    // run logs as `bisk-docs runbook` in a terminal.
+    let mut workspace = crate::runbook::Workspace::new(root, config.clone());
+    workspace.read_only = args.read_only;
+    let workspace = std::sync::Arc::new(workspace);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(e.into()))?;
+    runtime.block_on(async {
+        let server = start(ServeOptions {
+            root: root.clone(),
+            bind: args.bind.clone(),
+            target: args.target.clone(),
+            read_only: args.read_only,
+            extra: Some(Box::new(move |s: &crate::serve::ServeState| {
+                crate::runbook::http::router(workspace, s.token())
+            })),
+            log: !args.common.quiet,
+        })
+        .await
+        .map_err(|e| match e {
+            ServeError::Site(diags) => super::report_diagnostics(&diags, &args.common),
+            ServeError::Bind { .. } => Failure::Usage(e.to_string()),
+            other => Failure::Other(other.into()),
+        })?;
+        if !is_loopback(&server.addr) {
+            output::warning(&format!(
+                "listening on {}: the site and its probes are reachable from the network; anyone who can reach this port can read probe results",
+                server.addr
+            ));
+        }
+        let problems = server.state.problems();
+        if !problems.is_empty() && !args.common.quiet {
+            super::print_diagnostics(&problems, &args.common);
+        }
+        let url = if server.addr.ip().is_unspecified() {
+            format!("http://localhost:{}/", server.addr.port())
+        } else {
+            format!("{}/", server.url())
+        };
+        if !args.common.quiet {
+            output::status(&format!(
+                "serving {} pages at {url} (loaded in {:.2} s; status at {url}status/; Ctrl-C to stop)",
+                server.pages,
+                server.load_time.as_secs_f64()
+            ));
+        }
+        if args.open {
+            let _ = std::process::Command::new("xdg-open")
+                .arg(&url)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+        }
+        server
+            .run_until(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        if !args.common.quiet {
+            output::status("stopped");
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,279 @@
+//! The router and the server's lifecycle: bind, load, watch, serve, shut down.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::middleware;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use super::guard;
+use super::probes::ProbeHub;
+use super::rebuild::{Done, Rebuilder};
+use super::state::ServeState;
+use super::{api, files, status, watch};
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::probe::RunOptions;
+use crate::site::OutputOptions;
+
+/// How to run a server.
+#[derive(Default)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    /// Overrides `[serve] bind`; `127.0.0.1:0` picks a free port.
+    pub bind: Option<String>,
+    /// Target for probes that name none.
+    pub target: Option<String>,
+    /// Skip probes that write; refuse to run them on request.
+    pub read_only: bool,
+    /// Routes of other features (runbook walkthroughs), built from the server's state
+    /// (e.g. its token) and merged under the same guards.
+    pub extra: Option<ExtraRoutes>,
+    /// Print one line per rebuild.
+    pub log: bool,
+}
+
+/// Builds extra routes once the state (token, event bus, probes) exists:
+/// `Box::new(move |s| runbook::http::router(ws, s.token()))`.
+pub type ExtraRoutes = Box<dyn FnOnce(&ServeState) -> Router + Send>;
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("the site cannot be loaded")]
+    Site(Vec<Diagnostic>),
+    #[error("cannot watch files: {0}")]
+    Watch(#[from] notify::Error),
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: ServeState,
+    /// Time from [`start`] being called to the site being in memory.
+    pub load_time: Duration,
+    /// Pages in the first build.
+    pub pages: usize,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    watcher: Option<watch::Watcher>,
+    rebuilder: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The full router over `state`: API, status, static files, and `extra`, all guarded.
+pub fn router(state: ServeState, extra: Option<Router>) -> Router {
+    let mut app: Router = Router::new()
+        .merge(api::routes())
+        .merge(status::routes())
+        .fallback(files::serve)
+        .with_state(state.clone());
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
+    app.layer(middleware::from_fn_with_state(state, guard::guard))
+}
+
+/// A fresh random token (hex), from the OS.
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    let from_os = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .is_ok();
+    if !from_os {
+        // No /dev/urandom (not Linux): the std hasher is randomly keyed per process.
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in bytes.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .elapsed()
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0),
+            );
+            chunk.copy_from_slice(&h.finish().to_le_bytes()[..chunk.len()]);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `addr` only accepts connections from this machine.
+pub fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Binds, loads the site into memory (requests arriving meanwhile wait for it), starts
+/// watching and refreshing probes. Returns once the site is served.
+pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
+    let started = Instant::now();
+    let root = opts.root.clone();
+    let config = Config::load(&root).map_err(|e| ServeError::Config(e.to_string()))?;
+    let bind = opts
+        .bind
+        .clone()
+        .unwrap_or_else(|| config.serve.bind.clone());
+    let listener = TcpListener::bind(&bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: bind.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: bind.clone(),
+        source,
+    })?;
+
+    let run_opts = RunOptions {
+        target: opts.target.clone(),
+        read_only: opts.read_only,
+    };
+    let hub_config = Arc::new(config.clone());
+    let state = ServeState::new(
+        new_token(),
+        opts.read_only,
+        config.serve.allowed_origins.clone(),
+        move |bus| ProbeHub::new(hub_config, run_opts, bus),
+    );
+    let extra = opts.extra.map(|build| build(&state));
+    let app = router(state.clone(), extra);
+    let stop = state.shutdown_token();
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop.cancelled_owned())
+            .await
+    });
+
+    let output = OutputOptions {
+        base_url: None,
+        live_reload: true,
+        probe_api: None,
+    };
+    let load_state = state.clone();
+    let load_root = root.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        Rebuilder::initial(&load_root, config, load_state, output)
+    })
+    .await
+    .map_err(|e| ServeError::Site(vec![Diagnostic::error(&root, 0, e.to_string())]));
+    let rebuilder = match loaded {
+        Ok(Ok(r)) => r,
+        Ok(Err(diags)) | Err(ServeError::Site(diags)) => {
+            state.shutdown_token().cancel();
+            return Err(ServeError::Site(diags));
+        }
+        Err(e) => return Err(e),
+    };
+    let load_time = started.elapsed();
+    let pages = rebuilder.site().pages.len();
+
+    let (tx, rx) = mpsc::unbounded_channel();
+    let layout = rebuilder.layout().clone();
+    let mut watch_paths = vec![
+        (layout.docs_dir.clone(), true),
+        (watch::absolute(&root), false),
+    ];
+    if let Some(t) = &layout.theme_dir {
+        watch_paths.push((t.clone(), true));
+    }
+    let watcher = watch::start(&watch_paths, tx)?;
+    let log = opts.log;
+    let rebuilder = std::thread::Builder::new()
+        .name("bisk-rebuild".into())
+        .spawn(move || rebuild_loop(rebuilder, rx, log))
+        .map_err(|e| ServeError::Config(format!("cannot start the rebuild thread: {e}")))?;
+
+    tokio::spawn(state.probes().clone().refresh_loop(state.shutdown_token()));
+
+    Ok(Server {
+        addr,
+        state,
+        load_time,
+        pages,
+        http,
+        watcher: Some(watcher),
+        rebuilder: Some(rebuilder),
+    })
+}
+
+fn rebuild_loop(
+    mut rebuilder: Rebuilder,
+    mut rx: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    log: bool,
+) {
+    let started = Instant::now();
+    let mut reported = false;
+    loop {
+        let mut paths = if rebuilder.background_pending() {
+            match rx.try_recv() {
+                Ok(p) => p,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    let more = rebuilder.background_step();
+                    if !more && log && !reported {
+                        reported = true;
+                        eprintln!(
+                            "highlighted the code of every page in the background ({:.1} s)",
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                    continue;
+                }
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+            }
+        } else {
+            match rx.blocking_recv() {
+                Some(p) => p,
+                None => break,
+            }
+        };
+        // Everything already queued belongs to the same burst of saves.
+        while let Ok(more) = rx.try_recv() {
+            paths.extend(more);
+        }
+        let t = Instant::now();
+        let done = rebuilder.apply_paths(&paths);
+        if log && done != Done::Nothing {
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let what = match &done {
+                Done::Nothing => String::new(),
+                Done::Full { pages } => format!("reloaded the site ({pages} pages)"),
+                Done::AllPages { pages } => format!("re-rendered {pages} pages"),
+                Done::Pages { pages } => format!("re-rendered {}", pages.join(", ")),
+                Done::Stylesheets { files } => format!("swapped {}", files.join(", ")),
+                Done::KeptLastGood => "error: kept the last good output (see the overlay)".into(),
+            };
+            eprintln!("{what} in {ms:.1} ms");
+        }
+    }
+}
+
+impl Server {
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops watching, ends every event stream and waits for the HTTP server to finish.
+    pub async fn shutdown(mut self) {
+        self.state.shutdown_token().cancel();
+        self.watcher.take();
+        if let Some(t) = self.rebuilder.take() {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+        let _ = (&mut self.http).await;
+    }
+
+    /// Serves until `signal` resolves, then shuts down cleanly.
+    pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) {
+        signal.await;
+        self.shutdown().await;
+    }
+}

@@ -1,0 +1,244 @@
+//! The site in memory and serving it. Lookups go only into the map of built files, so no
+//! request path can reach the disk; paths with `..`, backslashes or NULs are refused
+//! outright so a mistake elsewhere can never turn into a traversal.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io;
+use std::path::Path;
+use std::sync::Mutex;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+
+use super::csp;
+use super::state::ServeState;
+use crate::site::Sink;
+
+/// The served files, keyed by output path (`ops/REDIS_CACHE.html`).
+#[derive(Clone, Default)]
+pub struct SiteFiles {
+    pub map: HashMap<String, Bytes>,
+    /// Bumped whenever the files change.
+    pub generation: u64,
+    /// Hashes of the inline scripts the pages carry, for the CSP header.
+    pub script_hashes: BTreeSet<String>,
+}
+
+impl SiteFiles {
+    /// Adds or replaces one file (pages get the token injected).
+    pub fn insert(&mut self, rel: &str, bytes: Vec<u8>, token: &str) {
+        let bytes = if rel.ends_with(".html") {
+            let html = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            csp::inline_script_hashes(&html, &mut self.script_hashes);
+            inject_token(html, token).into_bytes()
+        } else {
+            bytes
+        };
+        self.map.insert(rel.to_string(), Bytes::from(bytes));
+    }
+
+    /// The Content-Security-Policy for these files.
+    pub fn csp(&self) -> String {
+        csp::policy(&self.script_hashes)
+    }
+}
+
+/// Puts the per-server token where live.js finds it. Tokens are hex: nothing to escape.
+fn inject_token(mut html: String, token: &str) -> String {
+    let meta = format!("<meta name=\"bisk-token\" content=\"{token}\">\n");
+    match html.find("</head>") {
+        Some(at) => html.insert_str(at, &meta),
+        None => html.insert_str(0, &meta),
+    }
+    html
+}
+
+/// A [`Sink`] collecting a build into [`SiteFiles`].
+pub struct Collector<'a> {
+    files: Mutex<SiteFiles>,
+    token: &'a str,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(base: SiteFiles, token: &'a str) -> Self {
+        Collector {
+            files: Mutex::new(base),
+            token,
+        }
+    }
+
+    pub fn into_files(self) -> SiteFiles {
+        self.files.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        // Token injection and hashing happen outside the lock; only the insert is shared.
+        let mut one = SiteFiles::default();
+        one.insert(rel, bytes.to_vec(), self.token);
+        let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
+        files.script_hashes.extend(one.script_hashes);
+        files.map.extend(one.map);
+        Ok(())
+    }
+
+    fn copy_from(&self, rel: &str, src: &Path) -> io::Result<()> {
+        let bytes = std::fs::read(src)?;
+        self.write(rel, &bytes)
+    }
+}
+
+/// Why a request path was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BadPath {
+    Traversal,
+    Encoding,
+}
+
+/// The output path a request path names: percent-decoded, `index.html` for folders, and
+/// refused when it tries to leave the site.
+pub fn resolve(path: &str) -> Result<String, BadPath> {
+    let decoded = percent_decode(path).ok_or(BadPath::Encoding)?;
+    if decoded.contains('\0') || decoded.contains('\\') {
+        return Err(BadPath::Traversal);
+    }
+    let trimmed = decoded.trim_start_matches('/');
+    let mut parts = Vec::new();
+    for seg in trimmed.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => return Err(BadPath::Traversal),
+            s => parts.push(s),
+        }
+    }
+    let mut rel = parts.join("/");
+    if rel.is_empty() || decoded.ends_with('/') {
+        if !rel.is_empty() {
+            rel.push('/');
+        }
+        rel.push_str("index.html");
+    }
+    Ok(rel)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Content type by extension.
+pub fn content_type(rel: &str) -> &'static str {
+    let ext = rel.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext.to_ascii_lowercase().as_str() {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Serves a file of the in-memory site (the router's fallback).
+pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n").into_response();
+    }
+    let rel = match resolve(uri.path()) {
+        Ok(rel) => rel,
+        Err(BadPath::Traversal) => {
+            return (StatusCode::BAD_REQUEST, "path leaves the site\n").into_response();
+        }
+        Err(BadPath::Encoding) => {
+            return (StatusCode::BAD_REQUEST, "bad percent-encoding\n").into_response();
+        }
+    };
+    state.ready().await;
+    let mut files = state.files();
+    if !files.map.contains_key(&rel) && !state.is_complete() {
+        // The first pass serves the home page first; other pages follow within moments.
+        state.complete().await;
+        files = state.files();
+    }
+    if let Some(bytes) = files.map.get(&rel) {
+        return file_response(StatusCode::OK, &rel, bytes.clone());
+    }
+    // `/ops` → `/ops/` so the folder's relative links resolve.
+    if !rel.ends_with(".html") && files.map.contains_key(&format!("{rel}/index.html")) {
+        let to = format!("/{rel}/");
+        return (
+            StatusCode::PERMANENT_REDIRECT,
+            [(
+                header::LOCATION,
+                HeaderValue::from_str(&to).unwrap_or(HeaderValue::from_static("/")),
+            )],
+        )
+            .into_response();
+    }
+    match files.map.get("404.html") {
+        Some(page) => file_response(StatusCode::NOT_FOUND, "404.html", page.clone()),
+        None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+fn file_response(status: StatusCode, rel: &str, bytes: Bytes) -> Response {
+    let mut resp = Response::new(Body::from(bytes));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(rel)),
+    );
+    // Always revalidate: pages change under the author's hands.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_folders_and_refuses_traversal() {
+        assert_eq!(resolve("/").unwrap(), "index.html");
+        assert_eq!(resolve("/ops/").unwrap(), "ops/index.html");
+        assert_eq!(resolve("/ops/A%20B.html").unwrap(), "ops/A B.html");
+        assert_eq!(resolve("/ops").unwrap(), "ops");
+        assert_eq!(resolve("/../etc/passwd"), Err(BadPath::Traversal));
+        assert_eq!(resolve("/ops/%2e%2e/%2e%2e/x"), Err(BadPath::Traversal));
+        assert_eq!(resolve("/a%5c..%5cb"), Err(BadPath::Traversal));
+        assert_eq!(resolve("/a%00"), Err(BadPath::Traversal));
+        assert_eq!(resolve("/a%zz"), Err(BadPath::Encoding));
+    }
+
+    #[test]
+    fn token_goes_into_head() {
+        let html = inject_token("<html><head><title>x</title></head></html>".into(), "ab12");
+        assert!(html.contains("<meta name=\"bisk-token\" content=\"ab12\">\n</head>"));
+    }
+}

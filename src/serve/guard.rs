@@ -1,0 +1,207 @@
+//! Request guards, applied to every route (also routes other features merge in):
+//!
+//! - **Host check** against DNS rebinding: a page on `evil.example` whose name is re-pointed
+//!   at 127.0.0.1 still sends `Host: evil.example`, so only `localhost`, IP literals and
+//!   this machine's own name are accepted.
+//! - **Writes** (any method but GET/HEAD/OPTIONS) need the per-server token in
+//!   `X-Bisk-Token` and, when the browser sends an `Origin`, our own origin.
+//! - **CORS** only for `[serve] allowed_origins`, only for reading `/api/`.
+//! - **Headers**: Content-Security-Policy, nosniff, no framing, no referrer.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::state::ServeState;
+
+/// Header carrying the per-server token on writes.
+pub const TOKEN_HEADER: &str = "x-bisk-token";
+
+/// Whether `host` (the Host header, with or without port) names this server in a way a
+/// rebinding attack cannot produce.
+pub fn host_allowed(host: &str, own_name: Option<&str>) -> bool {
+    let name = strip_port(host).to_ascii_lowercase();
+    if name.is_empty() {
+        return false;
+    }
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    if let Some(v6) = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    own_name.is_some_and(|own| name == own.to_ascii_lowercase())
+}
+
+fn strip_port(host: &str) -> &str {
+    let host = host.trim();
+    if host.starts_with('[') {
+        // [::1]:3000
+        return match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// This machine's host name, read once.
+fn own_hostname() -> Option<&'static str> {
+    static NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    })
+    .as_deref()
+}
+
+fn refuse(status: StatusCode, why: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{why}\n"),
+    )
+        .into_response()
+}
+
+/// Constant-time comparison so the token cannot be guessed byte by byte from timings.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn header_str(h: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The middleware.
+pub async fn guard(State(state): State<ServeState>, req: Request<Body>, next: Next) -> Response {
+    state
+        .metrics()
+        .requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let headers = req.headers();
+    let host = header_str(headers, header::HOST).unwrap_or("").to_string();
+    if !host_allowed(&host, own_hostname()) {
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "Host header not accepted: use localhost or the IP address of this server",
+        );
+    }
+    let origin = header_str(headers, header::ORIGIN).map(str::to_string);
+    let own_origin = format!("http://{host}");
+    let is_api = req.uri().path().starts_with("/api/");
+    let cors_origin = origin
+        .as_ref()
+        .filter(|o| is_api && state.allowed_origins().iter().any(|a| a == *o))
+        .cloned();
+
+    let method = req.method().clone();
+    if method == Method::OPTIONS {
+        // Preflight: only allowed origins, only for reading.
+        let Some(o) = cors_origin else {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "cross-origin requests are not allowed",
+            );
+        };
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        cors_headers(resp.headers_mut(), &o);
+        resp.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET"),
+        );
+        return resp;
+    }
+    if method != Method::GET && method != Method::HEAD {
+        if let Some(o) = &origin
+            && *o != own_origin
+        {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "cross-origin writes are not allowed (Origin does not match this server)",
+            );
+        }
+        let sent = header_str(headers, TOKEN_HEADER).unwrap_or("");
+        if !same_secret(sent.as_bytes(), state.token().as_bytes()) {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "missing or wrong X-Bisk-Token (reload the page to get the current one)",
+            );
+        }
+    }
+
+    let csp = state.files().csp();
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Some(o) = cors_origin
+        && (method == Method::GET || method == Method::HEAD)
+    {
+        cors_headers(h, &o);
+    }
+    resp
+}
+
+fn cors_headers(h: &mut HeaderMap, origin: &str) {
+    if let Ok(v) = HeaderValue::from_str(origin) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+    }
+    h.append(header::VARY, HeaderValue::from_static("Origin"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        for ok in [
+            "localhost:3000",
+            "127.0.0.1:3000",
+            "[::1]:3000",
+            "10.1.2.3",
+            "LOCALHOST",
+        ] {
+            assert!(host_allowed(ok, None), "{ok}");
+        }
+        assert!(host_allowed("docs-box:3000", Some("docs-box")));
+        for bad in [
+            "evil.example:3000",
+            "",
+            "127.0.0.1.nip.io",
+            "[zz]:1",
+            "docs-box",
+        ] {
+            assert!(!host_allowed(bad, None), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_compare() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"ab"));
+    }
+}

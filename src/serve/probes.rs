@@ -1,0 +1,483 @@
+//! Probe results while serving: cached for the probe interval, one execution at a time per
+//! probe however many requests ask (single flight), the last [`HISTORY`] results kept, and
+//! refreshed in the background for pages a browser is watching.
+//!
+//! Nothing a request sends reaches a probe: requests name a probe by id, and the hub runs
+//! the declaration from the Markdown with the server's own target and options.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use super::events::Event;
+use crate::config::Config;
+use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status};
+
+/// Results kept per probe.
+pub const HISTORY: usize = 100;
+
+/// One past run, as the sparkline needs it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub status: Status,
+    pub duration_ms: f64,
+    pub checked_at: String,
+}
+
+/// Figures over the kept history.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub runs: usize,
+    /// Share of judged runs (skipped excluded) that passed, in percent.
+    pub uptime_pct: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+}
+
+/// What the API and the event stream send for a probe: its latest result (same fields as
+/// `check --format json`) plus history and figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeView {
+    #[serde(flatten)]
+    pub result: ProbeResult,
+    /// Output page the probe sits on (`ops/REDIS_CACHE.html`).
+    pub page_url: String,
+    /// Oldest first.
+    pub history: Vec<Point>,
+    pub stats: Stats,
+}
+
+/// A declared probe, for listings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeInfo {
+    pub id: String,
+    /// Docs-relative source page (`ops/REDIS_CACHE.md`).
+    pub page: String,
+    pub page_url: String,
+    pub title: String,
+    pub check: String,
+    pub line: usize,
+    /// Whether the probe writes to Redis (refused to run under `--read-only`).
+    pub writes: bool,
+}
+
+struct Entry {
+    decl: ProbeDecl,
+    page_url: String,
+    /// Held while the probe runs: the single flight.
+    flight: tokio::sync::Mutex<()>,
+    state: Mutex<EntryState>,
+}
+
+#[derive(Default)]
+struct EntryState {
+    latest: Option<(Instant, ProbeResult)>,
+    history: VecDeque<Point>,
+}
+
+impl Entry {
+    fn latest_within(&self, max_age: Duration) -> Option<ProbeResult> {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.latest
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < max_age)
+            .map(|(_, r)| r.clone())
+    }
+
+    fn latest_after(&self, t: Instant) -> Option<ProbeResult> {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.latest
+            .as_ref()
+            .filter(|(at, _)| *at >= t)
+            .map(|(_, r)| r.clone())
+    }
+
+    fn view(&self, result: ProbeResult) -> ProbeView {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let history: Vec<Point> = st.history.iter().cloned().collect();
+        ProbeView {
+            result,
+            page_url: self.page_url.clone(),
+            stats: stats(&history),
+            history,
+        }
+    }
+}
+
+fn stats(history: &[Point]) -> Stats {
+    let judged: Vec<&Point> = history
+        .iter()
+        .filter(|p| p.status != Status::Skipped)
+        .collect();
+    let uptime_pct = (!judged.is_empty()).then(|| {
+        let pass = judged.iter().filter(|p| p.status == Status::Pass).count();
+        (pass as f64 * 1000.0 / judged.len() as f64).round() / 10.0
+    });
+    let mut d: Vec<f64> = history.iter().map(|p| p.duration_ms).collect();
+    d.sort_by(f64::total_cmp);
+    let pct = |q: f64| -> Option<f64> {
+        if d.is_empty() {
+            return None;
+        }
+        // Nearest rank.
+        let rank = ((q * d.len() as f64).ceil() as usize).clamp(1, d.len());
+        Some(d[rank - 1])
+    };
+    Stats {
+        runs: history.len(),
+        uptime_pct,
+        p50_ms: pct(0.50),
+        p95_ms: pct(0.95),
+    }
+}
+
+/// Why a probe could not be run on request.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RunError {
+    #[error("no probe with id `{0}`")]
+    Unknown(String),
+    #[error("probe `{0}` writes to Redis and this server is read-only (--read-only)")]
+    ReadOnly(String),
+}
+
+/// All probes of the site and their results.
+pub struct ProbeHub {
+    entries: RwLock<BTreeMap<String, Arc<Entry>>>,
+    config: RwLock<Arc<Config>>,
+    options: RunOptions,
+    interval: RwLock<Duration>,
+    bus: broadcast::Sender<Event>,
+    executions: AtomicU64,
+    /// Open event streams per page URL: those pages' probes are kept fresh.
+    watchers: Mutex<HashMap<String, usize>>,
+}
+
+impl ProbeHub {
+    pub fn new(config: Arc<Config>, options: RunOptions, bus: broadcast::Sender<Event>) -> Self {
+        let interval = config.serve.probe_interval;
+        ProbeHub {
+            entries: RwLock::new(BTreeMap::new()),
+            config: RwLock::new(config),
+            options,
+            interval: RwLock::new(interval),
+            bus,
+            executions: AtomicU64::new(0),
+            watchers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long a result stays fresh.
+    pub fn interval(&self) -> Duration {
+        *self.interval.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.options.read_only
+    }
+
+    /// Probes run so far (every execution, not cache hits).
+    pub fn executions(&self) -> u64 {
+        self.executions.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the set of declared probes (after a rebuild). Results and history of probes
+    /// whose declaration did not change are kept.
+    pub fn set_probes(&self, config: Arc<Config>, probes: Vec<(ProbeDecl, String)>) {
+        *self.interval.write().unwrap_or_else(|p| p.into_inner()) = config.serve.probe_interval;
+        let config_changed = {
+            let mut c = self.config.write().unwrap_or_else(|p| p.into_inner());
+            let changed = !Arc::ptr_eq(&c, &config);
+            *c = config;
+            changed
+        };
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        let mut next = BTreeMap::new();
+        for (decl, page_url) in probes {
+            let keep = entries
+                .remove(&decl.id)
+                .filter(|e| !config_changed && e.decl == decl && e.page_url == page_url);
+            let entry = keep.unwrap_or_else(|| {
+                Arc::new(Entry {
+                    decl: decl.clone(),
+                    page_url,
+                    flight: tokio::sync::Mutex::new(()),
+                    state: Mutex::new(EntryState::default()),
+                })
+            });
+            next.insert(decl.id.clone(), entry);
+        }
+        *entries = next;
+    }
+
+    fn entry(&self, id: &str) -> Option<Arc<Entry>> {
+        self.entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// Every declared probe, ordered by id.
+    pub fn list(&self) -> Vec<ProbeInfo> {
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        entries
+            .values()
+            .map(|e| ProbeInfo {
+                id: e.decl.id.clone(),
+                page: e.decl.page.to_string_lossy().replace('\\', "/"),
+                page_url: e.page_url.clone(),
+                title: e.decl.title.clone(),
+                check: e.decl.check_name().to_string(),
+                line: e.decl.line,
+                writes: e.decl.check.writes(),
+            })
+            .collect()
+    }
+
+    /// The latest result if it is younger than the interval, else a fresh run (shared with
+    /// any concurrent request for the same probe).
+    pub async fn fresh(&self, id: &str) -> Result<ProbeView, RunError> {
+        self.fresh_within(id, self.interval()).await
+    }
+
+    /// Like [`fresh`](Self::fresh) with an explicit maximum age.
+    pub async fn fresh_within(&self, id: &str, max_age: Duration) -> Result<ProbeView, RunError> {
+        let entry = self
+            .entry(id)
+            .ok_or_else(|| RunError::Unknown(id.to_string()))?;
+        if let Some(r) = entry.latest_within(max_age) {
+            return Ok(entry.view(r));
+        }
+        let _flight = entry.flight.lock().await;
+        // Whoever held the flight before us may have just produced what we need.
+        if let Some(r) = entry.latest_within(max_age) {
+            return Ok(entry.view(r));
+        }
+        Ok(self.execute(&entry).await)
+    }
+
+    /// Runs the probe now, unless a run that started after this request already finished
+    /// (concurrent clicks share one run).
+    pub async fn run_now(&self, id: &str) -> Result<ProbeView, RunError> {
+        let asked = Instant::now();
+        let entry = self
+            .entry(id)
+            .ok_or_else(|| RunError::Unknown(id.to_string()))?;
+        if self.options.read_only && entry.decl.check.writes() {
+            return Err(RunError::ReadOnly(id.to_string()));
+        }
+        let _flight = entry.flight.lock().await;
+        if let Some(r) = entry.latest_after(asked) {
+            return Ok(entry.view(r));
+        }
+        Ok(self.execute(&entry).await)
+    }
+
+    /// The latest result without running anything.
+    pub fn latest(&self, id: &str) -> Option<ProbeView> {
+        let entry = self.entry(id)?;
+        let r = entry
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .latest
+            .as_ref()
+            .map(|(_, r)| r.clone())?;
+        Some(entry.view(r))
+    }
+
+    async fn execute(&self, entry: &Entry) -> ProbeView {
+        self.executions.fetch_add(1, Ordering::Relaxed);
+        let config = self
+            .config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        // A fresh runner per execution: its connection is opened for this run only, so a
+        // restarted Redis is seen at the next run instead of through a dead socket.
+        let mut results = crate::probe::runner::run_all(
+            config,
+            self.options.clone(),
+            std::slice::from_ref(&entry.decl),
+        )
+        .await;
+        let result = results
+            .pop()
+            .unwrap_or_else(|| unreachable_result(&entry.decl));
+        {
+            let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
+            st.history.push_back(Point {
+                status: result.status,
+                duration_ms: result.duration_ms,
+                checked_at: result.checked_at.clone(),
+            });
+            while st.history.len() > HISTORY {
+                st.history.pop_front();
+            }
+            st.latest = Some((Instant::now(), result.clone()));
+        }
+        let view = entry.view(result);
+        let _ = self.bus.send(Event::Probe {
+            page: entry.page_url.clone(),
+            probe: Box::new(view.clone()),
+        });
+        view
+    }
+
+    /// Registers a browser watching `page_url`; dropping the guard unregisters it.
+    pub fn watch(self: &Arc<Self>, page_url: &str) -> WatchGuard {
+        *self
+            .watchers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(page_url.to_string())
+            .or_default() += 1;
+        WatchGuard {
+            hub: self.clone(),
+            page_url: page_url.to_string(),
+        }
+    }
+
+    /// Watched probes whose result is older than `max_age` (or missing), and the time the
+    /// next one falls due.
+    fn due(&self, max_age: Duration) -> (Vec<String>, Option<Instant>) {
+        let watchers = self.watchers.lock().unwrap_or_else(|p| p.into_inner());
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let mut due = Vec::new();
+        let mut next: Option<Instant> = None;
+        for e in entries.values() {
+            if !watchers.contains_key(&e.page_url) {
+                continue;
+            }
+            let latest = e
+                .state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .latest
+                .as_ref()
+                .map(|(at, _)| *at);
+            match latest {
+                Some(at) if at.elapsed() < max_age => {
+                    let when = at + max_age;
+                    next = Some(next.map_or(when, |n| n.min(when)));
+                }
+                _ => due.push(e.decl.id.clone()),
+            }
+        }
+        (due, next)
+    }
+
+    /// Keeps watched probes fresh until `stop` fires: each probe runs again as soon as its
+    /// result is one interval old (through the single flight), so however many browsers
+    /// watch, a probe costs one execution per interval.
+    pub async fn refresh_loop(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
+        // New watchers are noticed within this.
+        const POLL: Duration = Duration::from_millis(250);
+        loop {
+            let interval = self.interval();
+            let (due, next) = self.due(interval);
+            if !due.is_empty() {
+                let mut set = tokio::task::JoinSet::new();
+                for id in due {
+                    let hub = self.clone();
+                    set.spawn(async move {
+                        let _ = hub.fresh_within(&id, interval).await;
+                    });
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = async { while set.join_next().await.is_some() {} } => {}
+                }
+                continue;
+            }
+            let wait = next
+                .map(|t| t.saturating_duration_since(Instant::now()))
+                .unwrap_or(POLL)
+                .min(POLL);
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
+
+/// Unregisters a watching browser on drop.
+pub struct WatchGuard {
+    hub: Arc<ProbeHub>,
+    page_url: String,
+}
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        let mut w = self.hub.watchers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = w.get_mut(&self.page_url) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                w.remove(&self.page_url);
+            }
+        }
+    }
+}
+
+fn unreachable_result(decl: &ProbeDecl) -> ProbeResult {
+    ProbeResult {
+        id: decl.id.clone(),
+        page: decl.page.to_string_lossy().replace('\\', "/"),
+        check: decl.check_name().to_string(),
+        title: decl.title.clone(),
+        status: Status::Error,
+        summary: "the runner returned no result (internal error)".into(),
+        expected: None,
+        observed: None,
+        evidence: Vec::new(),
+        hint: None,
+        duration_ms: 0.0,
+        checked_at: jiff::Timestamp::now().to_string(),
+        target: crate::probe::result::TargetRef {
+            name: String::new(),
+            url: String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(status: Status, ms: f64) -> Point {
+        Point {
+            status,
+            duration_ms: ms,
+            checked_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn stats_use_nearest_rank_and_ignore_skipped_for_uptime() {
+        let h: Vec<Point> = (1..=20)
+            .map(|i| {
+                p(
+                    if i % 4 == 0 {
+                        Status::Fail
+                    } else {
+                        Status::Pass
+                    },
+                    i as f64,
+                )
+            })
+            .chain([p(Status::Skipped, 0.5)])
+            .collect();
+        let s = stats(&h);
+        assert_eq!(s.runs, 21);
+        assert_eq!(s.uptime_pct, Some(75.0));
+        assert_eq!(s.p50_ms, Some(10.0));
+        // 21 durations (the skipped run counts for latency): rank ceil(0.95 × 21) = 20.
+        assert_eq!(s.p95_ms, Some(19.0));
+        assert_eq!(stats(&[]).p50_ms, None);
+    }
+}

@@ -1,0 +1,469 @@
+//! Applying a [`Plan`] to the site in memory and the served files, then telling the
+//! browsers. A broken page, template or config never replaces good output: the last good
+//! files keep being served and the problem goes to the overlay until it is fixed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::classify::{Layout, Plan};
+use super::events::Event;
+use super::files::{Collector, SiteFiles};
+use super::state::ServeState;
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::site::{OutputOptions, Site, pages};
+
+/// Serve's first pass renders code unhighlighted (it highlights in the background).
+const FIRST_PASS: crate::site::LoadOptions<'static> = crate::site::LoadOptions {
+    snapshot: None,
+    progress: None,
+    plain_code: true,
+    release_sources: false,
+};
+
+/// Problems that are not about one page.
+const THEME: &str = "theme";
+const CONFIG: &str = "config";
+
+/// What a rebuild did, for the log line and the benchmarks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    Nothing,
+    Full { pages: usize },
+    AllPages { pages: usize },
+    Pages { pages: Vec<String> },
+    Stylesheets { files: Vec<String> },
+    KeptLastGood,
+}
+
+/// Owns the loaded site; one per server, driven from one thread.
+pub struct Rebuilder {
+    state: ServeState,
+    site: Site,
+    opts: OutputOptions,
+    layout: Layout,
+    /// Pages still served without syntax highlighting (the fast first pass), highlighted
+    /// in the background a batch at a time between file events.
+    unhighlighted: BTreeSet<usize>,
+    /// Pages not rendered yet in the first pass (the home page and shared files go first).
+    unrendered: BTreeSet<usize>,
+}
+
+impl Rebuilder {
+    /// Loads the site, serves it and publishes its probes and problems.
+    pub fn initial(
+        root: &Path,
+        config: Config,
+        state: ServeState,
+        opts: OutputOptions,
+    ) -> Result<Rebuilder, Vec<Diagnostic>> {
+        // Code highlighting is most of the work; it follows in the background so the
+        // first page is served (and every link checked) as soon as possible.
+        let site = Site::load_opts(root, config, &FIRST_PASS)?;
+        let layout = layout_of(root, &site.config);
+        let unhighlighted = (0..site.pages.len()).collect();
+        let mut me = Rebuilder {
+            state,
+            site,
+            opts,
+            layout,
+            unhighlighted,
+            unrendered: BTreeSet::new(),
+        };
+        me.note_unhighlighted();
+        let (files, rest) = me.write_shell().map_err(|d| vec![d])?;
+        me.unrendered = rest;
+        if me.unrendered.is_empty() {
+            me.state.set_files(files);
+        } else {
+            me.state.set_partial_files(files);
+        }
+        me.sync_problems();
+        me.sync_probes();
+        Ok(me)
+    }
+
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Classifies `paths` and applies the plan.
+    pub fn apply_paths(&mut self, paths: &[PathBuf]) -> Done {
+        let site = &self.site;
+        let plan =
+            super::classify::classify(&self.layout, paths, |rel| site.page_by_src(rel).is_some());
+        self.apply(&plan)
+    }
+
+    /// Applies one plan; returns what was done.
+    pub fn apply(&mut self, plan: &Plan) -> Done {
+        if plan.is_empty() {
+            return Done::Nothing;
+        }
+        let started = Instant::now();
+        let done = if plan.full() {
+            self.full(plan.config)
+        } else if plan.templates || plan.theme_assets {
+            self.theme(true)
+        } else {
+            let mut done = Done::Nothing;
+            if !plan.stylesheets.is_empty() {
+                done = self.stylesheets(plan.stylesheets.iter().cloned().collect());
+            }
+            if !plan.pages.is_empty() {
+                done = self.pages(plan.pages.iter().map(PathBuf::as_path).collect());
+            }
+            done
+        };
+        let m = self.state.metrics();
+        m.rebuilds
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        m.last_rebuild_us.store(
+            started.elapsed().as_micros() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        done
+    }
+
+    /// Reloads everything from disk (config too when `config`).
+    fn full(&mut self, config: bool) -> Done {
+        let cfg = if config {
+            match Config::load(&self.site.root) {
+                Ok(c) => {
+                    self.state.set_problems(CONFIG, Vec::new());
+                    c
+                }
+                Err(e) => {
+                    self.state.set_problems(
+                        CONFIG,
+                        vec![Diagnostic::error(
+                            self.layout.config_file.clone(),
+                            0,
+                            e.to_string(),
+                        )],
+                    );
+                    return Done::KeptLastGood;
+                }
+            }
+        } else {
+            self.site.config.clone()
+        };
+        let site = match Site::load_opts(&self.site.root, cfg, &FIRST_PASS) {
+            Ok(site) => site,
+            Err(diags) => {
+                self.state.set_problems(THEME, diags);
+                return Done::KeptLastGood;
+            }
+        };
+        let old = std::mem::replace(&mut self.site, site);
+        match self.write_all() {
+            Ok(files) => {
+                self.unrendered.clear();
+                self.unhighlighted = (0..self.site.pages.len()).collect();
+                self.note_unhighlighted();
+                self.layout = layout_of(&self.site.root, &self.site.config);
+                self.state.set_files(files);
+                self.sync_problems();
+                self.sync_probes();
+                self.state.publish(Event::Reload { pages: None });
+                Done::Full {
+                    pages: self.site.pages.len(),
+                }
+            }
+            Err(d) => {
+                self.site = old;
+                self.state.set_problems(THEME, vec![d]);
+                Done::KeptLastGood
+            }
+        }
+    }
+
+    /// Reloads the theme and re-renders every page from the Markdown in memory.
+    fn theme(&mut self, reload_theme: bool) -> Done {
+        if reload_theme && let Err(diags) = self.site.reload_theme() {
+            self.state.set_problems(THEME, diags);
+            return Done::KeptLastGood;
+        }
+        match self.write_all() {
+            Ok(files) => {
+                self.unrendered.clear();
+                self.state.set_files(files);
+                self.state.set_problems(THEME, Vec::new());
+                self.state.publish(Event::Reload { pages: None });
+                Done::AllPages {
+                    pages: self.site.pages.len(),
+                }
+            }
+            Err(d) => {
+                self.state.set_problems(THEME, vec![d]);
+                Done::KeptLastGood
+            }
+        }
+    }
+
+    /// Swaps changed stylesheets in the served files; browsers swap them without a reload.
+    fn stylesheets(&mut self, names: Vec<String>) -> Done {
+        if let Err(diags) = self.site.reload_theme() {
+            self.state.set_problems(THEME, diags);
+            return Done::KeptLastGood;
+        }
+        let statics = self.site.theme.static_files();
+        let token = self.state.token().to_string();
+        self.state.update_files(|files| {
+            for name in &names {
+                let rel = name.trim_start_matches("_static/");
+                if let Some((_, bytes)) = statics.iter().find(|(p, _)| p == rel) {
+                    files.insert(name, bytes.to_vec(), &token);
+                }
+            }
+        });
+        self.state.set_problems(THEME, Vec::new());
+        self.state.publish(Event::Stylesheet {
+            files: names.clone(),
+        });
+        Done::Stylesheets { files: names }
+    }
+
+    /// Re-renders edited pages; regenerates navigation and search only when needed.
+    fn pages(&mut self, rels: Vec<&Path>) -> Done {
+        let mut changed: Vec<usize> = Vec::new();
+        let mut chrome = false;
+        let mut headings = false;
+        let mut probes = false;
+        for rel in rels {
+            let key = self.site.docs_dir.join(rel).to_string_lossy().into_owned();
+            match self.site.reload_page(rel) {
+                Err(d) => {
+                    self.state.set_problems(&key, vec![d]);
+                }
+                Ok(update) => {
+                    self.unhighlighted.remove(&update.index);
+                    self.unrendered.remove(&update.index);
+                    chrome |= update.chrome_changed();
+                    headings |= update.headings_changed;
+                    probes |= update.probes_changed;
+                    if !update.has_errors() {
+                        changed.push(update.index);
+                    }
+                    if !update.headings_changed {
+                        let errors = update
+                            .diagnostics
+                            .into_iter()
+                            .filter(Diagnostic::is_error)
+                            .collect();
+                        self.state.set_problems(&key, errors);
+                    }
+                }
+            }
+        }
+        if headings {
+            // Other pages' links to moved anchors changed verdict too.
+            self.sync_problems();
+        }
+        if probes {
+            self.sync_probes();
+        }
+        if changed.is_empty() {
+            return Done::KeptLastGood;
+        }
+        if chrome {
+            return self.theme(false);
+        }
+        let rendered: Vec<Result<(usize, String), Diagnostic>> = changed
+            .par_iter()
+            .map(|&i| pages::render_page(&self.site, i, &self.opts).map(|h| (i, h)))
+            .collect();
+        let mut ok = Vec::new();
+        for r in rendered {
+            match r {
+                Ok(x) => ok.push(x),
+                Err(d) => {
+                    self.state.set_problems(THEME, vec![d]);
+                }
+            }
+        }
+        let search = headings.then(|| pages::search_script(&self.site));
+        let token = self.state.token().to_string();
+        let urls: Vec<String> = ok
+            .iter()
+            .map(|(i, _)| self.site.pages[*i].out_rel.clone())
+            .collect();
+        self.state.update_files(|files| {
+            for (i, html) in ok {
+                files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
+            }
+            if let Some(s) = search {
+                files.insert("_static/search-index.js", s.into_bytes(), &token);
+            }
+        });
+        self.state.publish(Event::Reload {
+            pages: Some(urls.clone()),
+        });
+        Done::Pages { pages: urls }
+    }
+
+    /// Whether background work (first-pass pages, highlighting) is left.
+    pub fn background_pending(&self) -> bool {
+        !self.unrendered.is_empty() || !self.unhighlighted.is_empty()
+    }
+
+    /// One step of background work: first render the pages the first pass left out, then
+    /// highlight. Returns whether more is left.
+    pub fn background_step(&mut self) -> bool {
+        /// Plain pages per step: fast, so big batches.
+        const RENDER_BATCH: usize = 256;
+        /// Pages highlighted per step between checks for file events.
+        const HIGHLIGHT_BATCH: usize = 8;
+        if !self.unrendered.is_empty() {
+            let next: Vec<usize> = self.unrendered.iter().take(RENDER_BATCH).copied().collect();
+            for i in &next {
+                self.unrendered.remove(i);
+            }
+            self.render_into_files(&next);
+            if self.unrendered.is_empty() {
+                self.state.set_complete();
+            }
+        } else {
+            self.highlight_step(HIGHLIGHT_BATCH);
+        }
+        self.background_pending()
+    }
+
+    fn render_into_files(&self, indexes: &[usize]) {
+        let rendered: Vec<(usize, String)> = indexes
+            .par_iter()
+            .filter_map(|&i| {
+                pages::render_page(&self.site, i, &self.opts)
+                    .ok()
+                    .map(|h| (i, h))
+            })
+            .collect();
+        let token = self.state.token().to_string();
+        self.state.update_files(|files| {
+            for (i, html) in rendered {
+                files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
+            }
+        });
+    }
+
+    /// The shared files (theme, highlighting CSS, navigation, search index, 404, assets)
+    /// and the home page, plus the indexes of the pages still to render.
+    fn write_shell(&self) -> Result<(SiteFiles, BTreeSet<usize>), Diagnostic> {
+        let token = self.state.token();
+        let mut files = SiteFiles::default();
+        let fail = |what: &str, e: &dyn std::fmt::Display| {
+            Diagnostic::error(self.site.root.clone(), 0, format!("{what}: {e}"))
+        };
+        for (rel, bytes) in self.site.theme.static_files() {
+            files.insert(&format!("_static/{rel}"), bytes.to_vec(), token);
+        }
+        let (light, dark) = crate::render::highlight_css();
+        files.insert("_static/highlight-light.css", light.into_bytes(), token);
+        files.insert("_static/highlight-dark.css", dark.into_bytes(), token);
+        files.insert(
+            "_static/nav.js",
+            pages::nav_script(&self.site).into_bytes(),
+            token,
+        );
+        files.insert(
+            "_static/search-index.js",
+            pages::search_script(&self.site).into_bytes(),
+            token,
+        );
+        let not_found = self
+            .site
+            .theme
+            .render_404(&crate::theme::NotFoundContext {
+                site_title: self.site.config.title.clone(),
+                root: String::new(),
+            })
+            .map_err(|e| fail("404 page", &e))?;
+        files.insert("404.html", not_found.into_bytes(), token);
+        for a in &self.site.assets {
+            let src = self.site.docs_dir.join(&a.src_rel);
+            let bytes = std::fs::read(&src).map_err(|e| fail(&src.to_string_lossy(), &e))?;
+            files.insert(&a.out_rel, bytes, token);
+        }
+        let mut rest: BTreeSet<usize> = (0..self.site.pages.len()).collect();
+        if let Some(home) = self.site.page_by_output("index.html") {
+            let html = pages::render_page(&self.site, home, &self.opts)?;
+            files.insert("index.html", html.into_bytes(), token);
+            rest.remove(&home);
+        }
+        files.generation = self.state.generation() + 1;
+        Ok((files, rest))
+    }
+
+    /// Highlights up to `batch` more pages and swaps them in (no reload: the next visit
+    /// gets them). Returns how many pages are left.
+    pub fn highlight_step(&mut self, batch: usize) -> usize {
+        let next: Vec<usize> = self.unhighlighted.iter().take(batch).copied().collect();
+        for i in &next {
+            self.unhighlighted.remove(i);
+        }
+        self.site.highlight_pages(&next);
+        self.render_into_files(&next);
+        self.note_unhighlighted();
+        self.unhighlighted.len()
+    }
+
+    fn note_unhighlighted(&self) {
+        self.state.metrics().unhighlighted.store(
+            self.unhighlighted.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Every file of the site, rendered now.
+    fn write_all(&self) -> Result<SiteFiles, Diagnostic> {
+        let collector = Collector::new(SiteFiles::default(), self.state.token());
+        self.site.write(&collector, &self.opts).map_err(|diags| {
+            diags.into_iter().next().unwrap_or_else(|| {
+                Diagnostic::error(self.site.root.clone(), 0, "cannot write the site")
+            })
+        })?;
+        let mut files = collector.into_files();
+        files.generation = self.state.generation() + 1;
+        Ok(files)
+    }
+
+    /// Problems of the site as loaded now, by file (errors only: warnings go to the log).
+    fn sync_problems(&self) {
+        let mut all: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        for d in self.site.diagnostics.iter().filter(|d| d.is_error()) {
+            all.entry(d.file.to_string_lossy().into_owned())
+                .or_default()
+                .push(d.clone());
+        }
+        self.state.set_all_problems(all);
+    }
+
+    fn sync_probes(&self) {
+        let probes = self
+            .site
+            .all_probes()
+            .map(|(i, d)| (d.clone(), self.site.pages[i].out_rel.clone()))
+            .collect();
+        self.state
+            .probes()
+            .set_probes(Arc::new(self.site.config.clone()), probes);
+    }
+}
+
+/// Where the rebuilder looks for changes.
+pub fn layout_of(root: &Path, config: &Config) -> Layout {
+    let abs = super::watch::absolute;
+    Layout {
+        config_file: abs(&root.join(crate::config::CONFIG_FILE)),
+        docs_dir: abs(&root.join(&config.docs_dir)),
+        theme_dir: config.theme.as_ref().map(|t| abs(&root.join(t))),
+    }
+}

@@ -1,0 +1,259 @@
+//! [`ServeState`]: the one handle every handler, the rebuilder and other features (runbook
+//! walkthroughs) share. Cheap to clone.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::events::Event;
+use super::files::SiteFiles;
+use super::probes::ProbeHub;
+use crate::diag::Diagnostic;
+
+/// Shared state of a running server.
+#[derive(Clone)]
+pub struct ServeState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    token: String,
+    read_only: bool,
+    allowed_origins: Vec<String>,
+    files: RwLock<Arc<SiteFiles>>,
+    ready: watch::Sender<bool>,
+    /// False while the first pass is still rendering pages after the home page.
+    complete: watch::Sender<bool>,
+    bus: broadcast::Sender<Event>,
+    probes: Arc<ProbeHub>,
+    /// Current problems by the file they concern, for the overlay.
+    problems: Mutex<BTreeMap<String, Vec<Diagnostic>>>,
+    shutdown: CancellationToken,
+    metrics: Metrics,
+}
+
+/// Counters for `/metrics`.
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub rebuilds: AtomicU64,
+    pub last_rebuild_us: AtomicU64,
+    /// Pages still waiting for background syntax highlighting.
+    pub unhighlighted: AtomicU64,
+    sse_clients: Arc<AtomicI64>,
+}
+
+impl Metrics {
+    /// Counts an open event stream until the guard drops.
+    pub fn sse_client(&self) -> ClientGuard {
+        self.sse_clients.fetch_add(1, Ordering::Relaxed);
+        ClientGuard(self.sse_clients.clone())
+    }
+
+    pub fn sse_clients(&self) -> i64 {
+        self.sse_clients.load(Ordering::Relaxed)
+    }
+}
+
+/// Decrements the open-stream count on drop.
+pub struct ClientGuard(Arc<AtomicI64>);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl ServeState {
+    pub(crate) fn new(
+        token: String,
+        read_only: bool,
+        allowed_origins: Vec<String>,
+        probes_for: impl FnOnce(broadcast::Sender<Event>) -> ProbeHub,
+    ) -> Self {
+        // Generous: a browser that falls this far behind gets a reload instead.
+        let (bus, _) = broadcast::channel(1024);
+        let probes = Arc::new(probes_for(bus.clone()));
+        let (ready, _) = watch::channel(false);
+        let (complete, _) = watch::channel(false);
+        ServeState {
+            inner: Arc::new(Inner {
+                token,
+                read_only,
+                allowed_origins,
+                files: RwLock::new(Arc::new(SiteFiles::default())),
+                ready,
+                complete,
+                bus,
+                probes,
+                problems: Mutex::new(BTreeMap::new()),
+                shutdown: CancellationToken::new(),
+                metrics: Metrics::default(),
+            }),
+        }
+    }
+
+    /// The per-server secret that POST requests must send as `X-Bisk-Token`. Pages carry
+    /// it in `<meta name="bisk-token">`.
+    pub fn token(&self) -> &str {
+        &self.inner.token
+    }
+
+    /// `--read-only`: probes that write are skipped and cannot be run on request.
+    pub fn read_only(&self) -> bool {
+        self.inner.read_only
+    }
+
+    /// Origins of static sites (`build --probe-api`) allowed to read the probe API.
+    pub fn allowed_origins(&self) -> &[String] {
+        &self.inner.allowed_origins
+    }
+
+    /// Probe results, single flight and history.
+    pub fn probes(&self) -> &Arc<ProbeHub> {
+        &self.inner.probes
+    }
+
+    /// Sends an event to every connected browser that it concerns.
+    pub fn publish(&self, event: Event) {
+        let _ = self.inner.bus.send(event);
+    }
+
+    /// A receiver of every future event.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.bus.subscribe()
+    }
+
+    /// Cancelled when the server shuts down; long-running handlers should stop on it.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.inner.shutdown.clone()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The files being served now.
+    pub fn files(&self) -> Arc<SiteFiles> {
+        self.inner
+            .files
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Swaps in a new, complete set of served files and marks the site ready.
+    pub(crate) fn set_files(&self, files: SiteFiles) {
+        *self.inner.files.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(files);
+        self.inner.complete.send_replace(true);
+        self.inner.ready.send_replace(true);
+    }
+
+    /// Serves a first part of the site (shared files and the home page) while the other
+    /// pages are still being rendered; see [`set_complete`](Self::set_complete).
+    pub(crate) fn set_partial_files(&self, files: SiteFiles) {
+        *self.inner.files.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(files);
+        self.inner.complete.send_replace(false);
+        self.inner.ready.send_replace(true);
+    }
+
+    /// Every page is in the served files.
+    pub(crate) fn set_complete(&self) {
+        self.inner.complete.send_replace(true);
+    }
+
+    /// Whether every page is rendered (a miss is then a real 404).
+    pub fn is_complete(&self) -> bool {
+        *self.inner.complete.borrow()
+    }
+
+    /// Waits until every page of the first pass is rendered.
+    pub async fn complete(&self) {
+        let mut rx = self.inner.complete.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+
+    /// Changes served files in place (copy on write: readers keep their snapshot).
+    pub(crate) fn update_files(&self, f: impl FnOnce(&mut SiteFiles)) {
+        let mut guard = self.inner.files.write().unwrap_or_else(|p| p.into_inner());
+        let mut next = (**guard).clone();
+        f(&mut next);
+        next.generation += 1;
+        *guard = Arc::new(next);
+    }
+
+    /// Bumped on every change of the served files.
+    pub fn generation(&self) -> u64 {
+        self.files().generation
+    }
+
+    /// Waits until the first build is in memory.
+    pub async fn ready(&self) {
+        let mut rx = self.inner.ready.subscribe();
+        let _ = rx.wait_for(|r| *r).await;
+    }
+
+    /// Current problems, errors first, each with its file:line.
+    pub fn problems(&self) -> Vec<Diagnostic> {
+        let p = self
+            .inner
+            .problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<Diagnostic> = p.values().flatten().cloned().collect();
+        all.sort_by_key(|d| std::cmp::Reverse(d.severity));
+        all
+    }
+
+    /// Replaces the problems of one source (a file, `theme`, `config`, `site`); returns
+    /// whether anything changed (and publishes the new list if so).
+    pub(crate) fn set_problems(&self, source: &str, problems: Vec<Diagnostic>) -> bool {
+        let changed = {
+            let mut p = self
+                .inner
+                .problems
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let old = p.get(source).cloned().unwrap_or_default();
+            if old == problems {
+                false
+            } else {
+                if problems.is_empty() {
+                    p.remove(source);
+                } else {
+                    p.insert(source.to_string(), problems);
+                }
+                true
+            }
+        };
+        if changed {
+            self.publish(Event::Problems {
+                problems: self.problems(),
+            });
+        }
+        changed
+    }
+
+    /// Replaces every recorded problem at once (after a full rebuild) and publishes the
+    /// list if it changed.
+    pub(crate) fn set_all_problems(&self, all: BTreeMap<String, Vec<Diagnostic>>) {
+        let changed = {
+            let mut p = self
+                .inner
+                .problems
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let changed = *p != all;
+            *p = all;
+            changed
+        };
+        if changed {
+            self.publish(Event::Problems {
+                problems: self.problems(),
+            });
+        }
+    }
+}
