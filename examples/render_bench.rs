@@ -110,6 +110,7 @@ fn render(src: &str) -> Rendered {
         source: src,
         line_offset: 0,
         src_path: Path::new("ops/runbook.md"),
+        highlight: true,
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)

@@ -9,6 +9,7 @@ fn render(src: &str) -> Rendered {
         source: src,
         line_offset: 0,
         src_path: Path::new("ops/page.md"),
+        highlight: true,
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)

@@ -9,6 +9,7 @@ fn render_at(src: &str, path: &str, line_offset: usize) -> Rendered {
         source: src,
         line_offset,
         src_path: Path::new(path),
+        highlight: true,
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)

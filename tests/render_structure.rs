@@ -10,6 +10,7 @@ fn render(src: &str) -> Rendered {
         source: src,
         line_offset: 0,
         src_path: Path::new("ops/page.md"),
+        highlight: true,
     };
     let mut hook =
         |f: &ProbeFence| Ok::<_, String>(format!("<div class=\"probe\">{}</div>", f.index));
@@ -135,6 +136,7 @@ fn probe_fences_call_the_hook_with_file_lines() {
         source: src,
         line_offset: 4,
         src_path: Path::new("ops/probes.md"),
+        highlight: true,
     };
     let r = render_markdown(&input, &mut hook);
     assert_eq!(
