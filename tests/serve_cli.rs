@@ -112,3 +112,28 @@ fn binding_beyond_loopback_warns() {
     );
     assert!(url.starts_with("http://localhost:"), "{url}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guides_with_probes_offer_a_walkthrough_served_by_the_same_server() {
+    let redis = support::RedisServer::start();
+    let site = Fixture::new(&redis.url(1), "");
+    let (_child, url, _) = start(&site, "127.0.0.1:0");
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let page = servekit::get(addr, "/ops/REDIS.html").await;
+    assert_eq!(page.status, 200);
+    let at = page
+        .body
+        .find("/runs/start?page=")
+        .expect("the guide links to its walkthrough");
+    let href: String = page.body[at..].chars().take_while(|c| *c != '"').collect();
+    assert_eq!(href, "/runs/start?page=ops%2FREDIS.md");
+    let start = servekit::get(addr, &href).await;
+    assert_eq!(start.status, 200, "{}", start.body);
+    assert!(start.body.contains("REDIS"), "{}", start.body);
+    let runs = servekit::get(addr, "/runs/").await;
+    assert_eq!(runs.status, 200);
+}
