@@ -49,8 +49,8 @@ impl Shell {
         if let Some(q) = self.quote.take() {
             i = self.string_rest(body, 0, q, out);
         }
-        // Whether the next word is in command position.
-        let mut command = true;
+        // Whether the next word is in command position (not after a string's last line).
+        let mut command = i == 0;
         let mut plain = i;
         while i < b.len() {
             let c = b[i];
@@ -68,8 +68,9 @@ impl Shell {
                 }
                 b'\'' | b'"' => {
                     flush(out, plain, i);
+                    // `VAR="x" cmd`: an assignment's value keeps the command position.
+                    command &= i > 0 && b[i - 1] == b'=';
                     i = self.string(body, i, out);
-                    command = false;
                 }
                 b'`' => {
                     flush(out, plain, i);
@@ -85,7 +86,7 @@ impl Shell {
                         command = true;
                     } else {
                         push_tok(out, Tok::Variable, &body[i..end]);
-                        command = false;
+                        command &= i > 0 && b[i - 1] == b'=';
                     }
                     i = end;
                 }
@@ -98,8 +99,12 @@ impl Shell {
                             matches!(x, b';' | b'|' | b'&' | b'<' | b'>' | b'!')
                         })
                     };
-                    // `2>&1`: the `&1` belongs to the redirection.
-                    let end = scan_while(b, end, |x| x.is_ascii_digit() || x == b'-');
+                    // `2>&1`, `>&-`: the fd belongs to the redirection.
+                    let end = if matches!(c, b'<' | b'>') {
+                        scan_while(b, end, |x| x.is_ascii_digit() || x == b'-')
+                    } else {
+                        end
+                    };
                     let op = &body[i..end];
                     let heredoc = op.starts_with("<<") && !op.starts_with("<<<");
                     push_tok(out, Tok::Operator, op);

@@ -74,7 +74,7 @@ impl Toml {
                 _ if is_bare_key(c) || (matches!(c, b'+' | b'.') && number_len(b, i) > 0) => {
                     let end = scan_while(b, i, |x| is_bare_key(x) || b"+.:".contains(&x));
                     let word = &body[i..end];
-                    let tok = if is_key(i) {
+                    let tok = if is_bare_key(c) && is_key(i) {
                         // A (possibly dotted) key: colour the names, not the dots.
                         let end = scan_while(b, i, is_bare_key);
                         escape_into(out, &body[plain..i]);

@@ -66,7 +66,7 @@ impl Yaml {
                     push_tok(out, Tok::Comment, &body[i..]);
                     return;
                 }
-                b'"' | b'\'' => quoted_end(b, i),
+                b'"' | b'\'' if at_word => quoted_end(b, i),
                 b'&' | b'*' | b'!' if at_word => {
                     scan_while(b, i, |x| !matches!(x, b' ' | b',' | b']' | b'}'))
                 }
