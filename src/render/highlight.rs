@@ -108,10 +108,8 @@ static USE_LEXERS: LazyLock<bool> = LazyLock::new(|| {
 
 fn lookup(token: &str) -> Option<Grammar> {
     let token = canonical_token(token);
-    if *USE_LEXERS {
-        if let Some(lang) = Lang::for_token(token) {
-            return Some(Grammar::Lexer(lang));
-        }
+    if let Some(lang) = Lang::for_token(token).filter(|_| *USE_LEXERS) {
+        return Some(Grammar::Lexer(lang));
     }
     lookup_syntect(token).map(Grammar::Syntect)
 }

@@ -152,13 +152,12 @@ pub(crate) fn number_len(b: &[u8], i: usize) -> usize {
     }
     while j < b.len() {
         let c = b[j];
-        if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
-            j += 1;
-        } else if (c == b'-' || c == b'+') && matches!(b[j - 1], b'e' | b'E') {
-            j += 1;
-        } else {
+        // Signs only as an exponent's (`1e-3`).
+        let sign = (c == b'-' || c == b'+') && matches!(b[j - 1], b'e' | b'E');
+        if !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || sign) {
             break;
         }
+        j += 1;
     }
     j - i
 }

@@ -137,13 +137,10 @@ impl Python {
                     (None, _) if call => Some(Tok::Call),
                     _ => None,
                 };
-                match tok {
-                    Some(t) => {
-                        escape_into(out, &body[plain..start]);
-                        push_tok(out, t, word);
-                        plain = end;
-                    }
-                    None => {}
+                if let Some(t) = tok {
+                    escape_into(out, &body[plain..start]);
+                    push_tok(out, t, word);
+                    plain = end;
                 }
                 i = end;
                 continue;

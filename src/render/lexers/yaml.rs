@@ -38,12 +38,13 @@ impl Yaml {
             escape_into(out, &body[i + 1..next]);
             i = next;
         }
-        if i < b.len() && b[i] != b'#' {
-            if let Some(colon) = key_colon(b, i) {
-                push_tok(out, Tok::Key, &body[i..colon]);
-                push_tok(out, Tok::Punctuation, ":");
-                i = colon + 1;
-            }
+        if let Some(colon) = (i < b.len() && b[i] != b'#')
+            .then(|| key_colon(b, i))
+            .flatten()
+        {
+            push_tok(out, Tok::Key, &body[i..colon]);
+            push_tok(out, Tok::Punctuation, ":");
+            i = colon + 1;
         }
         self.value(body, i, indent, out);
     }
