@@ -9,9 +9,10 @@
 //! Why: measured on the code blocks of a 2,000-page generated tree (`gen_tree`; release;
 //! 2 shared cores; CPU time per unique line, median of 5), syntect's regex-driven grammars
 //! cost, with fancy-regex, ~125 µs (bash) to ~250–375 µs (python) per line, and even with
-//! Oniguruma (`default-onig`) bash 55, python 75, toml 11, yaml 44 µs: ~2 s CPU for the
-//! tree's ~48,000 code lines before any HTML is written, against a 1.2 s wall budget for
-//! the whole build. The lexers are linear byte scanners (well under 1 µs a line). The full
+//! Oniguruma (`default-onig`) bash ~55, python ~75, toml ~10, yaml ~40 µs: ~2 s CPU for
+//! the tree's ~48,000 code lines before any HTML is written, against a 1.2 s wall budget
+//! for the whole build. The lexers are linear byte scanners: bash 0.6, python 0.7, toml
+//! 0.3, yaml 0.2 µs a line, HTML included. The full
 //! 2,000-page `bisk-docs build`: syntect (fancy) 5.2 s CPU, 4.2 s wall, 146 MB peak;
 //! lexers 1.18 s CPU, 1.10 s wall, 90 MB peak (medians).
 //!
