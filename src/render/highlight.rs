@@ -13,8 +13,8 @@
 //! the tree's ~48,000 code lines before any HTML is written, against a 1.2 s wall budget
 //! for the whole build. The lexers are linear byte scanners: bash 0.6, python 0.7, toml
 //! 0.3, yaml 0.2 µs a line, HTML included. The full
-//! 2,000-page `bisk-docs build`: syntect (fancy) 5.2 s CPU, 4.2 s wall, 146 MB peak;
-//! lexers 1.18 s CPU, 1.10 s wall, 90 MB peak (medians).
+//! 2,000-page `bisk-docs build` (median of 5): syntect (fancy) 5.6 s CPU, 4.3 s wall,
+//! 146 MB peak; lexers 0.90 s CPU, 0.86 s wall, 90 MB peak.
 //!
 //! The lexers emit the same scope classes syntect's grammars give those constructs (see
 //! `lexers::class`), so [`css_pair`] styles both.
