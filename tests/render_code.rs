@@ -286,3 +286,35 @@ fn stylesheets_cover_light_and_dark() {
     }
     assert_ne!(light, dark);
 }
+
+#[test]
+fn highlighted_code_keeps_every_byte_and_escapes_markup() {
+    let hostile = "x = \"</code><script>alert(1)</script>\" # <b>&amp;\n";
+    let mut md = String::new();
+    for lang in [
+        "bash", "python", "toml", "yaml", "json", "ini", "rust", "sql",
+    ] {
+        md.push_str(&format!("```{lang}\n{hostile}```\n\n"));
+    }
+    let r = render(&md);
+    assert!(!r.html.contains("<script>"), "{}", r.html);
+    for (lang, body) in blocks(&r.html) {
+        let code = body.split_once('>').unwrap().1;
+        assert_eq!(text_without(code, &[]), hostile, "{lang}");
+    }
+    // The languages fixture, block by block, comes back exactly as written.
+    let src = include_str!("fixtures/render/languages.md");
+    let r = render(src);
+    let expected: Vec<&str> = src
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .map(|b| b.split_once('\n').unwrap().1)
+        .collect();
+    let got = blocks(&r.html);
+    assert_eq!(got.len(), expected.len());
+    for ((lang, body), want) in got.iter().zip(expected) {
+        let code = body.split_once('>').unwrap().1;
+        assert_eq!(text_without(code, &[]), want, "{lang}");
+    }
+}

@@ -1,5 +1,25 @@
-//! Build-time syntax highlighting with syntect, emitted as `hl-` prefixed CSS classes.
+//! Build-time syntax highlighting, emitted as `hl-` prefixed CSS classes.
 //!
+//! # Two highlighters
+//! The languages ops guides are mostly written in (shell and `console`, Python and `pycon`,
+//! TOML, YAML, JSON, INI/systemd) go through the hand-written lexers in `lexers/`; every
+//! other language goes through syntect. `BISK_HIGHLIGHTER=syntect` sends everything through
+//! syntect, to compare the two or as a fallback.
+//!
+//! Why: measured on the code blocks of a 2,000-page generated tree (`gen_tree`; release;
+//! 2 shared cores; CPU time per unique line, median of 5), syntect's regex-driven grammars
+//! cost, with fancy-regex, ~125 µs (bash) to ~250–375 µs (python) per line, and even with
+//! Oniguruma (`default-onig`) bash ~55, python ~75, toml ~10, yaml ~40 µs: ~2 s CPU for
+//! the tree's ~48,000 code lines before any HTML is written, against a 1.2 s wall budget
+//! for the whole build. The lexers are linear byte scanners: bash 0.6, python 0.7, toml
+//! 0.3, yaml 0.2 µs a line, HTML included. The full
+//! 2,000-page `bisk-docs build` (median of 5): syntect (fancy) 5.6 s CPU, 4.3 s wall,
+//! 146 MB peak; lexers 0.90 s CPU, 0.86 s wall, 90 MB peak.
+//!
+//! The lexers emit the same scope classes syntect's grammars give those constructs (see
+//! `lexers::class`), so [`css_pair`] styles both.
+//!
+//! # syntect
 //! Two grammar sets are available: syntect's bundled defaults and two-face's larger set
 //! (TOML, INI, nginx, Dockerfile, …). Each is deserialised once, lazily, and shared by
 //! every rayon worker; regexes compile on first use of a language and are cached inside
@@ -23,6 +43,7 @@ use syntect::parsing::{
 };
 
 use super::escape::escape_into;
+use super::lexers::{Lang, Lexer};
 
 /// Prefix of every highlighting class; the theme CSS from [`css_pair`] uses the same.
 pub(crate) const CLASS_PREFIX: &str = "hl-";
@@ -35,7 +56,7 @@ static EXTRA_SET: LazyLock<SyntaxSet> = LazyLock::new(two_face::syntax::extra_ne
 
 /// A grammar together with the set it belongs to (syntect needs both to parse).
 #[derive(Clone, Copy)]
-pub(crate) struct Grammar {
+pub(crate) struct SyntectGrammar {
     set: &'static SyntaxSet,
     syntax: &'static SyntaxReference,
 }
@@ -44,12 +65,11 @@ pub(crate) struct Grammar {
 /// `examples/render_bench.rs --compare-sets`: for the languages both sets know, syntect's
 /// bundled grammars are the faster ones (see the module report), so they are preferred and
 /// two-face only supplies what syntect lacks.
-fn lookup(token: &str) -> Option<Grammar> {
+fn lookup_syntect(token: &str) -> Option<SyntectGrammar> {
     let in_set = |set: &'static SyntaxSet, tok: &str| {
         set.find_syntax_by_token(tok)
-            .map(|syntax| Grammar { set, syntax })
+            .map(|syntax| SyntectGrammar { set, syntax })
     };
-    let token = canonical_token(token);
     match token {
         // Grammars syntect does not bundle, or bundles only in an outdated form.
         "toml" | "ini" | "nginx" | "dockerfile" => in_set(&EXTRA_SET, token),
@@ -73,6 +93,28 @@ fn canonical_token(token: &str) -> &str {
     }
 }
 
+/// How a language is highlighted: by a hand-written lexer or by a syntect grammar.
+#[derive(Clone, Copy)]
+pub(crate) enum Grammar {
+    Lexer(Lang),
+    Syntect(SyntectGrammar),
+}
+
+/// Which highlighter to use for the languages both can do: the lexers, unless the
+/// environment variable `BISK_HIGHLIGHTER=syntect` asks for syntect everywhere (to compare
+/// the two, or to fall back should a lexer misbehave).
+static USE_LEXERS: LazyLock<bool> = LazyLock::new(|| {
+    std::env::var("BISK_HIGHLIGHTER").map_or(true, |v| !v.eq_ignore_ascii_case("syntect"))
+});
+
+fn lookup(token: &str) -> Option<Grammar> {
+    let token = canonical_token(token);
+    if let Some(lang) = Lang::for_token(token).filter(|_| *USE_LEXERS) {
+        return Some(Grammar::Lexer(lang));
+    }
+    lookup_syntect(token).map(Grammar::Syntect)
+}
+
 /// The grammar for an info-string language (already lowercased), if any.
 pub(crate) fn grammar_for(lang: &str) -> Option<Grammar> {
     if lang.is_empty() {
@@ -89,6 +131,48 @@ pub(crate) fn shell_grammar() -> Option<Grammar> {
 /// The Python grammar used for `pycon` sessions.
 pub(crate) fn python_grammar() -> Option<Grammar> {
     lookup("python")
+}
+
+/// Highlights a stream of lines of one language, keeping state between lines.
+///
+/// Spans may stay open across lines (syntect's multi-line strings);
+/// [`LineHighlighter::suspend`] closes them so that foreign markup (session output) can be
+/// inserted, and the next [`LineHighlighter::line`] reopens them.
+pub(crate) enum LineHighlighter {
+    /// Lexer output closes every span on the line that opened it: nothing to suspend.
+    Lexer(Lexer),
+    Syntect(SyntectHighlighter),
+}
+
+impl LineHighlighter {
+    pub(crate) fn new(grammar: Grammar) -> Self {
+        match grammar {
+            Grammar::Lexer(lang) => LineHighlighter::Lexer(Lexer::new(lang)),
+            Grammar::Syntect(g) => LineHighlighter::Syntect(SyntectHighlighter::new(g)),
+        }
+    }
+
+    /// Highlights one line (with its `\n`, if it has one) into `out`.
+    pub(crate) fn line(&mut self, line: &str, out: &mut String) {
+        match self {
+            LineHighlighter::Lexer(l) => l.line(line, out),
+            LineHighlighter::Syntect(h) => h.line(line, out),
+        }
+    }
+
+    /// Closes the spans left open so that non-code markup can follow.
+    pub(crate) fn suspend(&mut self, out: &mut String) {
+        if let LineHighlighter::Syntect(h) = self {
+            h.suspend(out);
+        }
+    }
+
+    /// Closes everything; the highlighter is done.
+    pub(crate) fn finish(self, out: &mut String) {
+        if let LineHighlighter::Syntect(h) = self {
+            h.finish(out);
+        }
+    }
 }
 
 /// The scope atoms the shipped themes' selectors are made of.
@@ -146,7 +230,7 @@ fn classes_for(scope: Scope) -> Option<Box<str>> {
 
 /// The state a grammar returns to between top-level statements, found by parsing an empty
 /// line after the first; `None` if even that fails.
-fn reference_state(grammar: Grammar) -> Option<ParseState> {
+fn reference_state(grammar: SyntectGrammar) -> Option<ParseState> {
     let mut state = ParseState::new(grammar.syntax);
     state.parse_line("\n", grammar.set).ok()?;
     Some(state)
@@ -221,13 +305,9 @@ fn push_open_span(out: &mut String, scope: Scope) -> bool {
     })
 }
 
-/// Highlights a stream of lines of one language, keeping parser state between lines.
-///
-/// Spans may stay open across lines (multi-line strings); [`LineHighlighter::suspend`]
-/// closes them so that foreign markup (session output) can be inserted, and the next
-/// [`LineHighlighter::line`] reopens them.
-pub(crate) struct LineHighlighter {
-    grammar: Grammar,
+/// Highlights with a syntect grammar, keeping parser state between lines.
+pub(crate) struct SyntectHighlighter {
+    grammar: SyntectGrammar,
     state: ParseState,
     stack: ScopeStack,
     /// For each scope on `stack`: whether it has an open span in the output.
@@ -243,9 +323,9 @@ pub(crate) struct LineHighlighter {
     at_reference: bool,
 }
 
-impl LineHighlighter {
-    pub(crate) fn new(grammar: Grammar) -> Self {
-        LineHighlighter {
+impl SyntectHighlighter {
+    fn new(grammar: SyntectGrammar) -> Self {
+        SyntectHighlighter {
             grammar,
             state: ParseState::new(grammar.syntax),
             stack: ScopeStack::new(),
@@ -298,8 +378,7 @@ impl LineHighlighter {
         Ok(ops)
     }
 
-    /// Highlights one line (with its `\n`, if it has one) into `out`.
-    pub(crate) fn line(&mut self, line: &str, out: &mut String) {
+    fn line(&mut self, line: &str, out: &mut String) {
         if self.suspended {
             self.suspended = false;
             for (&scope, &open) in self.stack.as_slice().iter().zip(&self.spans) {
@@ -359,8 +438,7 @@ impl LineHighlighter {
         escape_into(out, &line[cursor..]);
     }
 
-    /// Closes the spans left open so that non-code markup can follow.
-    pub(crate) fn suspend(&mut self, out: &mut String) {
+    fn suspend(&mut self, out: &mut String) {
         if self.suspended {
             return;
         }
@@ -370,8 +448,7 @@ impl LineHighlighter {
         self.suspended = true;
     }
 
-    /// Closes everything; the highlighter is done.
-    pub(crate) fn finish(mut self, out: &mut String) {
+    fn finish(mut self, out: &mut String) {
         if !self.suspended {
             self.suspend(out);
         }
@@ -486,7 +563,7 @@ mod tests {
 
     fn highlight(lang: &str, code: &str, memo: bool) -> String {
         let mut out = String::new();
-        let mut hl = LineHighlighter::new(grammar_for(lang).unwrap());
+        let mut hl = SyntectHighlighter::new(lookup_syntect(canonical_token(lang)).unwrap());
         if !memo {
             hl.reference = None;
         }
@@ -546,6 +623,11 @@ mod tests {
             "systemd",
         ] {
             assert!(grammar_for(lang).is_some(), "no grammar for {lang}");
+            let token = canonical_token(lang);
+            assert!(
+                lookup_syntect(token).is_some(),
+                "no syntect grammar for {lang}: the escape hatch needs one"
+            );
         }
         assert!(grammar_for("no-such-language").is_none());
     }

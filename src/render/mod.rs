@@ -55,6 +55,7 @@ mod code;
 mod escape;
 mod fences;
 mod highlight;
+mod lexers;
 mod links;
 mod pipeline;
 mod search_text;
