@@ -393,7 +393,12 @@ async fn redis_guide_widgets_live_in_chromium() {
         .await;
     assert!(banner.as_str().unwrap().contains("unreachable"), "{banner}");
     let word = browser
-        .js("return document.querySelector('[data-probe-id=\"redis-ping\"] .probe-word').textContent;")
+        .wait(
+            "the PING widget to say UNREACHABLE",
+            Duration::from_secs(10),
+            "return document.querySelector('[data-probe-id=\"redis-ping\"] .probe-word').textContent;",
+            |v| v == "UNREACHABLE",
+        )
         .await;
     assert_eq!(word, "UNREACHABLE");
     browser.close().await;

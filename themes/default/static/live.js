@@ -147,6 +147,9 @@
     }
     kids.push(foot);
     box.replaceChildren.apply(box, kids);
+    // A response that was in flight when the server went away must not make the widget
+    // look live again.
+    if (!reachable) unreachable(w, "Server unreachable: showing the last result received.");
   }
 
   function unreachable(w, why) {
