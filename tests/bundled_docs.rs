@@ -17,8 +17,8 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn python() -> String {
-    std::env::var("BISK_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+fn python() -> std::path::PathBuf {
+    support::django_python()
 }
 
 /// Writes Django cache state through the real Django (the writer the team uses).
@@ -32,7 +32,7 @@ fn write_state(redis: &RedisServer, scenarios: &[&str]) {
         .arg("--pid")
         .arg(std::process::id().to_string())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python()));
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python().display()));
     assert!(
         out.status.success(),
         "write_state.py {scenarios:?} failed (needs python3 with Django and redis-py: \

@@ -2,9 +2,11 @@
 //! `pickle` through Django's own `RedisSerializer`, and by a real Django `cache.get` against a
 //! private redis-server; values a real Django `cache.set` writes decode here.
 //!
-//! Needs `python3` (or `$BISK_PYTHON`) with `django` and `redis` installed, and `redis-server`
-//! on PATH. When they are missing the tests fail and say what to install: they never pass
-//! without having checked anything.
+//! Needs `redis-server` on PATH and a Python with Django and redis-py, which
+//! `support::django_python` finds or bootstraps. When they are missing the tests fail and say
+//! what to install: they never pass without having checked anything.
+
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -40,8 +42,8 @@ elif req["mode"] == "set":
 print(json.dumps(out))
 "#;
 
-fn python() -> String {
-    std::env::var("BISK_PYTHON").unwrap_or_else(|_| "python3".to_string())
+fn python() -> PathBuf {
+    support::django_python()
 }
 
 fn settings_dir() -> PathBuf {
@@ -63,9 +65,8 @@ fn run_python(request: Json, redis_url: Option<&str>) -> Json {
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap_or_else(|e| {
         panic!(
-            "cannot run `{}` ({e}): this test needs Python 3 with Django and redis-py: \
-             `pip install django redis` (or point $BISK_PYTHON at such an interpreter)",
-            python()
+            "cannot run `{}` ({e}): this test needs Python 3 with Django and redis-py",
+            python().display()
         )
     });
     child
@@ -78,9 +79,8 @@ fn run_python(request: Json, redis_url: Option<&str>) -> Json {
     let stderr = String::from_utf8_lossy(&output.stderr);
     if stderr.contains("ModuleNotFoundError") {
         panic!(
-            "`{}` lacks a module this test needs: `pip install django redis` \
-             (or point $BISK_PYTHON at an interpreter that has them)\n{stderr}",
-            python()
+            "`{}` lacks a module this test needs\n{stderr}",
+            python().display()
         );
     }
     assert!(output.status.success(), "python helper failed:\n{stderr}");

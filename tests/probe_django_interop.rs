@@ -20,8 +20,8 @@ fn writer_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
 }
 
-fn python() -> String {
-    std::env::var("BISK_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+fn python() -> std::path::PathBuf {
+    support::django_python()
 }
 
 fn require_django() {

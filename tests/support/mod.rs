@@ -273,3 +273,110 @@ pub fn percent_encode(s: &str) -> String {
         })
         .collect()
 }
+
+/// A Python interpreter that can `import django, redis`, for the tests that check our values
+/// against the real Django cache. In order: `$BISK_TEST_PYTHON`; the machine's `python3` if it
+/// already has both; else a virtualenv under the target folder, created on first use from
+/// `tests/fixtures/python/requirements.txt`. Bootstrapping here (not only in `.ci/run`) is what
+/// makes a bare `cargo test` pass on a fresh machine. Panics with what to do when none works.
+pub fn django_python() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    match PYTHON.get_or_init(find_or_bootstrap_python) {
+        Ok(p) => p.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn has_django(python: &Path) -> bool {
+    Command::new(python)
+        .args([
+            "-c",
+            "import django, redis; assert django.VERSION >= (5, 2)",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn find_or_bootstrap_python() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("BISK_TEST_PYTHON") {
+        let p = PathBuf::from(p);
+        return if has_django(&p) {
+            Ok(p)
+        } else {
+            Err(format!(
+                "BISK_TEST_PYTHON={} cannot `import django, redis` (Django >= 5.2): install them \
+                 there or unset BISK_TEST_PYTHON to let the tests make their own virtualenv",
+                p.display()
+            ))
+        };
+    }
+    let system = PathBuf::from("python3");
+    if has_django(&system) {
+        return Ok(system);
+    }
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("django-venv");
+    let python = venv.join("bin/python");
+    let requirements =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python/requirements.txt");
+    // Test binaries run in parallel: one builds the virtualenv while the others wait on the lock.
+    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).map_err(|e| e.to_string())?;
+    let lock_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("django-venv.lock");
+    let lock = std::fs::File::create(&lock_path)
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", lock_path.display()))?;
+    if has_django(&python) {
+        return Ok(python);
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    let run = |cmd: &mut Command, what: &str| -> Result<(), String> {
+        let out = cmd
+            .output()
+            .map_err(|e| format!("{what}: cannot start: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} failed:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    };
+    let advice = "the Django tests need Python 3 with Django >= 5.2 and redis-py; either \
+                  `pip install -r tests/fixtures/python/requirements.txt` or set \
+                  BISK_TEST_PYTHON to an interpreter that has them";
+    eprintln!(
+        "python3 has no Django: creating {} (once; needs PyPI)",
+        venv.display()
+    );
+    run(
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        "python3 -m venv",
+    )
+    .map_err(|e| format!("{e}\n{advice}"))?;
+    run(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements),
+        "pip install -r tests/fixtures/python/requirements.txt",
+    )
+    .map_err(|e| format!("{e}\n{advice}"))?;
+    if has_django(&python) {
+        Ok(python)
+    } else {
+        Err(format!(
+            "{} still cannot import django after pip install\n{advice}",
+            python.display()
+        ))
+    }
+}
