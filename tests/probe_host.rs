@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bisk_docs::config::{CommandSpec, Config};
+use bisk_docs::config::{CommandSpec, Config, StdoutPattern};
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
 
 fn run_in(config: Config, body: &str) -> ProbeResult {
@@ -94,19 +94,16 @@ fn commands_run_only_declared_argv_and_are_killed_on_timeout() {
     commands.insert(
         "echo".to_string(),
         CommandSpec {
-            argv: vec!["echo".into(), "state=active".into()],
             timeout: Duration::from_secs(2),
-            expect_exit: 0,
-            expect_stdout: Some("^state=(active)$".into()),
+            expect_stdout: Some(StdoutPattern::new("^state=(active)$").unwrap()),
+            ..CommandSpec::new(&["echo", "state=active"])
         },
     );
     commands.insert(
         "sleepy".to_string(),
         CommandSpec {
-            argv: vec!["sleep".into(), "30".into()],
             timeout: Duration::from_millis(300),
-            expect_exit: 0,
-            expect_stdout: None,
+            ..CommandSpec::new(&["sleep", "30"])
         },
     );
     let config = Config {
