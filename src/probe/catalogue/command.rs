@@ -33,12 +33,12 @@ pub async fn run(p: &CommandParams, ctx: &Ctx<'_>) -> Outcome {
             "Pages may only run commands the operator declares in bisk-docs.toml.",
         ));
     };
-    let shown_argv = spec.argv.join(" ");
+    let shown_argv = short_argv(spec);
     if spec.requires.contains(&Requirement::Systemd) && !systemd_present() {
         return Outcome::skipped(format!(
             "not judged here: `{shown_argv}` needs systemd, and this host does not run it (no /run/systemd/system)"
         ))
-        .evidence("argv", shown_argv);
+        .evidence("argv", spec.argv.join(" "));
     }
     let mut cmd = tokio::process::Command::new(&spec.argv[0]);
     cmd.args(&spec.argv[1..])
@@ -59,11 +59,11 @@ pub async fn run(p: &CommandParams, ctx: &Ctx<'_>) -> Outcome {
                     "not found in PATH"
                 }
             ))
-            .evidence("argv", shown_argv);
+            .evidence("argv", spec.argv.join(" "));
         }
         Err(e) => {
             return Outcome::new(Status::Error, format!("cannot start {}: {e}", spec.argv[0]))
-                .evidence("argv", shown_argv);
+                .evidence("argv", spec.argv.join(" "));
         }
     };
     // Dropping the future on timeout drops the child, and kill_on_drop kills it.
@@ -78,7 +78,7 @@ pub async fn run(p: &CommandParams, ctx: &Ctx<'_>) -> Outcome {
                     humantime::format_duration(spec.timeout)
                 ),
             )
-            .evidence("argv", shown_argv);
+            .evidence("argv", spec.argv.join(" "));
         }
     };
     let ran = Ran {
@@ -138,7 +138,7 @@ pub fn not_judgeable(ran: &Ran, systemd_here: bool) -> Option<NotJudgeable> {
 
 /// The verdict on a command that ran (see the README's `### command` table).
 pub fn judge(spec: &CommandSpec, ran: &Ran, systemd_here: bool) -> Outcome {
-    let shown_argv = spec.argv.join(" ");
+    let shown_argv = short_argv(spec);
     let mut problems = Vec::new();
     if ran.code != Some(spec.expect_exit) {
         problems.push(match ran.code {
@@ -204,9 +204,14 @@ pub fn judge(spec: &CommandSpec, ran: &Ran, systemd_here: bool) -> Outcome {
                 .map(|c| c.to_string())
                 .unwrap_or_else(|| "signal".into())
         ))
-        .evidence("argv", shown_argv)
+        .evidence("argv", spec.argv.join(" "))
         .evidence("stdout", bound(ran.stdout.trim_end(), 1000))
         .evidence("stderr", bound(ran.stderr.trim_end(), 1000))
+}
+
+/// The argv as a summary shows it: on one line and short (the evidence has all of it).
+fn short_argv(spec: &CommandSpec) -> String {
+    bound(&spec.argv.join(" ").escape_debug().to_string(), 100)
 }
 
 /// The first line with something on it.
