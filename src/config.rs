@@ -510,6 +510,27 @@ mod tests {
     }
 
     #[test]
+    fn command_specs_are_checked_where_written() {
+        let text = "[commands.a]\nargv = [\"true\"]\nexpect_stdout = '^ok$'\n\n[commands.b]\nargv = [\"true\"]\nexpect_stdout = '(unclosed'\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.starts_with("bisk-docs.toml:7:"), "{err}");
+        assert!(err.contains("not a valid regular expression"), "{err}");
+        let c = parse(
+            "[commands.a]\nargv = [\"true\"]\nexpect_stdout = '^ok$'\nrequires = [\"systemd\"]\n",
+        )
+        .unwrap();
+        let a = &c.commands["a"];
+        assert!(a.expect_stdout.as_ref().unwrap().0.is_match("x\nok\n"));
+        assert_eq!(a.requires, vec![Requirement::Systemd]);
+        let err = parse("[commands.a]\nargv = [\"true\"]\ntimeout = \"0s\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
+        let err = parse("[commands.a]\nargv = [\"true\"]\nrequires = [\"dbus\"]\n").unwrap_err();
+        assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
+        assert!(parse("[redis]\ndeadline = 0\n").is_err());
+        assert!(parse("[serve]\nprobe_interval = \"0s\"\n").is_err());
+    }
+
+    #[test]
     fn named_targets() {
         let c =
             parse("[targets.prod]\nurl = \"redis://prod:6379/1\"\nallow_writes = false\n").unwrap();

@@ -863,6 +863,58 @@ mod tests {
     }
 
     #[test]
+    fn config_names_must_exist() {
+        let config = crate::config::Config::parse(
+            "[commands.mainpid]\nargv = [\"true\"]\n[targets.prod]\nurl = \"redis://h/1\"\n",
+            Path::new("bisk-docs.toml"),
+        )
+        .unwrap();
+        let ok = p("check = \"command\"\nname = \"mainpid\"\ntarget = \"prod\"\n").unwrap();
+        assert_eq!(check_config(&ok, &config), Ok(()));
+        let typo = p("check = \"command\"\n\nname = \"mainpdi\"\n").unwrap();
+        let e = check_config(&typo, &config).unwrap_err();
+        assert_eq!(e.line, 13, "{e}");
+        assert!(e.message.contains("declared: mainpid"), "{e}");
+        let target = p("check = \"redis.ping\"\ntarget = \"qa\"\n").unwrap();
+        assert_eq!(check_config(&target, &config).unwrap_err().line, 12);
+    }
+
+    #[test]
+    fn impossible_combinations() {
+        for (body, line) in [
+            (
+                "check = \"cache.key\"\nkey = \"k\"\nexpect = \"absent\"\npersistent = false\n",
+                14,
+            ),
+            (
+                "check = \"cache.key\"\nkey = \"k\"\nexpect = \"absent\"\nmin_ttl = 5\n",
+                14,
+            ),
+            (
+                "check = \"cache.key\"\nkey = \"k\"\nmax_age = \"0ms\"\n",
+                13,
+            ),
+            (
+                "check = \"enforcer.breadcrumbs\"\nfail_after = \"0s\"\n",
+                12,
+            ),
+            ("check = \"redis.scan\"\npattern = \"*\"\ndb = 16\n", 13),
+            (
+                "check = \"redis.scan\"\npattern = \"*\"\ndatabases = 0\n",
+                13,
+            ),
+        ] {
+            let e = p(body).unwrap_err();
+            assert_eq!(e.line, line, "{body:?}: {e}");
+        }
+        let d = p("check = \"redis.scan\"\npattern = \"*\"\ndatabases = 64\ndb = 63\n").unwrap();
+        let Check::RedisScan(s) = d.check else {
+            panic!()
+        };
+        assert_eq!((s.db, s.databases), (Some(63), 64));
+    }
+
+    #[test]
     fn semantic_validation() {
         assert!(p("check = \"tcp.connect\"\naddress = \"nohost\"\n").is_err());
         assert!(p("check = \"http.get\"\nurl = \"ftp://x/\"\n").is_err());
