@@ -50,6 +50,8 @@ enum Then {
     Hang,
     /// Close without a byte.
     Close,
+    /// Close with the request unread: the kernel answers with a reset.
+    Reset,
 }
 
 fn read_request(s: &mut TcpStream) {
@@ -70,6 +72,11 @@ fn server(behaviours: Vec<Then>) -> u16 {
     std::thread::spawn(move || {
         for then in behaviours {
             let Ok((mut s, _)) = l.accept() else { return };
+            if let Then::Reset = then {
+                std::thread::sleep(Duration::from_millis(100));
+                drop(s);
+                continue;
+            }
             read_request(&mut s);
             match then {
                 Then::Answer(bytes) => {
@@ -88,7 +95,7 @@ fn server(behaviours: Vec<Then>) -> u16 {
                         drop(s);
                     });
                 }
-                Then::Close => drop(s),
+                Then::Close | Then::Reset => drop(s),
             }
         }
     });
@@ -314,4 +321,74 @@ fn python_http_server() {
         missing.summary
     );
     assert_eq!(wrong_text.status, Status::Fail, "{wrong_text:#?}");
+}
+
+#[test]
+fn a_name_that_does_not_resolve_fails() {
+    // `.invalid` never resolves (RFC 2606); offline, the lookup fails at once.
+    let r = get("http://bisk-probe-test.invalid:8000/", "");
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(
+        r.summary.contains("cannot resolve the host (DNS)")
+            || r.summary.contains("no connection within"),
+        "{}",
+        r.summary
+    );
+}
+
+/// A listener whose accept queue is full drops new SYNs, so connecting hangs: the
+/// connect timeout row, on loopback.
+#[test]
+fn no_connection_within_the_connect_timeout_fails() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    let listener = rt.block_on(async {
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        socket.listen(0).unwrap()
+    });
+    let port = listener.local_addr().unwrap().port();
+    // Fill the queue (never accepted) until a connection attempt hangs.
+    let mut held = Vec::new();
+    let filled = (0..64).any(|_| {
+        match TcpStream::connect_timeout(
+            &format!("127.0.0.1:{port}").parse().unwrap(),
+            Duration::from_millis(200),
+        ) {
+            Ok(s) => {
+                held.push(s);
+                false
+            }
+            Err(_) => true,
+        }
+    });
+    if !filled {
+        eprintln!("this kernel never dropped a SYN; the row cannot be shown here");
+        return;
+    }
+    let started = Instant::now();
+    let r = get(&url(port), "");
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(
+        r.summary.contains("no connection within 300 ms"),
+        "{}",
+        r.summary
+    );
+    assert!(started.elapsed() < Duration::from_millis(900));
+    drop(listener);
+}
+
+#[test]
+fn a_reset_connection_fails() {
+    let port = server(vec![Then::Reset]);
+    let r = get(&url(port), "");
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(
+        r.summary
+            .contains("the connection broke before a full answer"),
+        "{}",
+        r.summary
+    );
 }
