@@ -269,3 +269,35 @@ fn bundled_style_command_probes_do_not_keep_a_dev_machine_red() {
     assert!(html.contains("data-status=\"skipped\""), "{html}");
     assert!(!html.contains("data-status=\"fail\""), "{html}");
 }
+
+/// The bundled guides' host-side probes on a host without systemd: skipped, so `check`
+/// of them exits 0 (it failed with "stdout does not match /^[1-9][0-9]*\s*$/" before).
+#[test]
+fn bundled_host_probes_are_skipped_without_systemd() {
+    if systemd_here() {
+        eprintln!("this host runs systemd");
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ids = [
+        "enforcer-journal",
+        "enforcer-mainpid",
+        "enforcer-unit",
+        "deploy-enforcer-mainpid",
+        "deploy-enforcer-unit",
+        "redis-service",
+    ];
+    let mut args = vec!["check", "--format", "json"];
+    for id in &ids {
+        args.extend(["--only", id]);
+    }
+    let (code, out, err) = bisk_docs(repo, &args, &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), ids.len(), "{out}");
+    for r in results {
+        assert_eq!(r["status"], "skipped", "{r:#}");
+        assert!(r["summary"].as_str().unwrap().contains("systemd"), "{r:#}");
+    }
+}
