@@ -102,6 +102,25 @@ fn probe_declaration_errors_stop_build_and_check_with_file_line() {
 }
 
 #[test]
+fn a_runbook_walk_refuses_a_guide_naming_an_unknown_command() {
+    let site = Site::new(
+        CONFIG,
+        &[(
+            "ops/T.md",
+            &format!(
+                "# T\n\n## Step one\n\n```probe\ncheck = \"command\"\nname = \"uptme\"\n```\n"
+            ),
+        )],
+    );
+    let (code, out, err) = bisk_docs(site.root(), &["runbook", "ops/T.md"], &[]);
+    assert_ne!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("T.md:7:") && err.contains("no [commands.uptme]"),
+        "{out}\n{err}"
+    );
+}
+
+#[test]
 fn valid_neighbours_of_the_errors_are_accepted() {
     for body in [
         "check = \"command\"\nname = \"uptime\"\n",
@@ -186,4 +205,38 @@ async fn serve_lists_declaration_errors_as_problems() {
     let page = servekit::get(server.addr, "/ops/BAD.html").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Probe error"), "{}", page.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_a_bad_command_spec_with_its_config_line() {
+    for (extra, _, words) in CONFIG_CASES {
+        let site = servekit::Fixture::new(
+            &format!("redis://127.0.0.1:{}/1", support::closed_port()),
+            extra,
+        );
+        let text = std::fs::read_to_string(site.path("bisk-docs.toml")).unwrap();
+        // The fixture's config has its own head: find the line the same way a person would.
+        let want = text
+            .lines()
+            .position(|l| l.starts_with(extra.trim().lines().last().unwrap()))
+            .unwrap()
+            + 1;
+        let err = match bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
+            root: site.root().to_path_buf(),
+            bind: Some("127.0.0.1:0".into()),
+            target: None,
+            read_only: true,
+            extra: None,
+            log: false,
+        })
+        .await
+        {
+            Ok(_) => panic!("serve started with {extra:?}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            err.contains(&format!("bisk-docs.toml:{want}:")) && err.contains(words),
+            "{extra:?} → want bisk-docs.toml:{want}: … {words}\n{err}"
+        );
+    }
 }
