@@ -221,13 +221,19 @@ fn first_line(text: &str) -> Option<&str> {
         .find(|l| !l.trim().is_empty())
 }
 
-/// A line of untrusted output for a one-line summary: bounded, control characters and
-/// quotes escaped (HTML escaping is the renderer's job).
-fn quote(line: &str) -> String {
-    format!(
-        "\"{}\"",
-        bound(&line.escape_debug().to_string(), QUOTE_CHARS)
-    )
+/// A line of untrusted output for a one-line summary, in double quotes: bounded, with
+/// control characters, `"` and `\` escaped so the quote cannot be closed early or a
+/// terminal driven (HTML escaping is the renderer's job).
+pub(crate) fn quote(line: &str) -> String {
+    let mut escaped = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() || c == '"' || c == '\\' {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    format!("\"{}\"", bound(&escaped, QUOTE_CHARS))
 }
 
 #[cfg(test)]

@@ -73,7 +73,7 @@ pub fn judge(unit: &str, code: Option<i32>, stdout: &str, stderr: &str) -> Outco
         let why = stderr
             .lines()
             .find(|l| !l.trim().is_empty())
-            .map(|l| format!(": {}", bound(&l.escape_debug().to_string(), 200)))
+            .map(|l| format!(": {}", super::command::quote(l.trim())))
             .unwrap_or_default();
         let exit = code.map_or("a signal".to_string(), |c| format!("exit {c}"));
         return Outcome::new(
