@@ -176,6 +176,7 @@ pub fn redact_url(url: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct CommandSpec {
     /// Program and arguments; never passed through a shell.
+    #[serde(deserialize_with = "de_argv")]
     pub argv: Vec<String>,
     #[serde(default = "default_command_timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
@@ -201,6 +202,17 @@ impl CommandSpec {
             expect_stdout: None,
             requires: Vec::new(),
         }
+    }
+}
+
+/// Checked while parsing, so the error carries the line of this command's `argv`.
+fn de_argv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let argv = Vec::<String>::deserialize(d)?;
+    match argv.first() {
+        Some(program) if !program.trim().is_empty() => Ok(argv),
+        _ => Err(serde::de::Error::custom(
+            "`argv` must name a program: [\"program\", \"arg\", …]",
+        )),
     }
 }
 
@@ -375,14 +387,6 @@ impl Config {
                 "`probes.concurrency` must be at least 1".into(),
             ));
         }
-        for (name, cmd) in &self.commands {
-            if cmd.argv.is_empty() || cmd.argv[0].is_empty() {
-                return Err(invalid(
-                    "argv",
-                    format!("`commands.{name}.argv` must name a program"),
-                ));
-            }
-        }
         if let Some(url) = &self.base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -524,6 +528,8 @@ mod tests {
         assert_eq!(a.requires, vec![Requirement::Systemd]);
         let err = parse("[commands.a]\nargv = [\"true\"]\ntimeout = \"0s\"\n").unwrap_err();
         assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
+        let err = parse("[commands.a]\nargv = [\"true\"]\n[commands.b]\nargv = []\n").unwrap_err();
+        assert!(err.to_string().starts_with("bisk-docs.toml:4:"), "{err}");
         let err = parse("[commands.a]\nargv = [\"true\"]\nrequires = [\"dbus\"]\n").unwrap_err();
         assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
         assert!(parse("[redis]\ndeadline = 0\n").is_err());

@@ -107,9 +107,7 @@ fn a_runbook_walk_refuses_a_guide_naming_an_unknown_command() {
         CONFIG,
         &[(
             "ops/T.md",
-            &format!(
-                "# T\n\n## Step one\n\n```probe\ncheck = \"command\"\nname = \"uptme\"\n```\n"
-            ),
+            "# T\n\n## Step one\n\n```probe\ncheck = \"command\"\nname = \"uptme\"\n```\n",
         )],
     );
     let (code, out, err) = bisk_docs(site.root(), &["runbook", "ops/T.md"], &[]);
