@@ -612,6 +612,14 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
                     ));
                 }
             }
+            if let Some(Literal::Float(x)) = p.equals
+                && !x.is_finite()
+            {
+                return Err((
+                    "equals",
+                    format!("`equals = {x}` can never hold: compare with a finite number"),
+                ));
+            }
             if p.max_ttl == Some(0) {
                 return Err((
                     "max_ttl",
@@ -903,6 +911,7 @@ mod tests {
                 "check = \"redis.scan\"\npattern = \"*\"\ndatabases = 0\n",
                 13,
             ),
+            ("check = \"cache.key\"\nkey = \"k\"\nequals = nan\n", 13),
         ] {
             let e = p(body).unwrap_err();
             assert_eq!(e.line, line, "{body:?}: {e}");
