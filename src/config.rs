@@ -176,14 +176,91 @@ pub fn redact_url(url: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct CommandSpec {
     /// Program and arguments; never passed through a shell.
+    #[serde(deserialize_with = "de_argv")]
     pub argv: Vec<String>,
     #[serde(default = "default_command_timeout", deserialize_with = "de_duration")]
     pub timeout: Duration,
     #[serde(default)]
     pub expect_exit: i32,
-    /// Regular expression the standard output must match.
+    /// Regular expression the standard output must match, compiled when the config is read
+    /// so a bad pattern is a config error at its line, not a probe error at run time.
     #[serde(default)]
-    pub expect_stdout: Option<String>,
+    pub expect_stdout: Option<StdoutPattern>,
+    /// What the host must offer for the command's answer to mean anything; without it the
+    /// probe is skipped with the cause instead of failing.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+}
+
+impl CommandSpec {
+    /// A spec with the defaults of an entry that gives only `argv`.
+    pub fn new(argv: &[&str]) -> CommandSpec {
+        CommandSpec {
+            argv: argv.iter().map(|a| a.to_string()).collect(),
+            timeout: default_command_timeout(),
+            expect_exit: 0,
+            expect_stdout: None,
+            requires: Vec::new(),
+        }
+    }
+}
+
+/// Checked while parsing, so the error carries the line of this command's `argv`.
+fn de_argv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let argv = Vec::<String>::deserialize(d)?;
+    match argv.first() {
+        Some(program) if !program.trim().is_empty() => Ok(argv),
+        _ => Err(serde::de::Error::custom(
+            "`argv` must name a program: [\"program\", \"arg\", …]",
+        )),
+    }
+}
+
+/// Something a command needs from the host (`requires = ["systemd"]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Requirement {
+    /// The host was booted with systemd (`/run/systemd/system` exists).
+    Systemd,
+}
+
+/// `expect_stdout`: multi-line, so `^`/`$` match at line ends (every command's output ends
+/// with a newline, and `^state=active$` should still match).
+#[derive(Debug, Clone)]
+pub struct StdoutPattern(pub regex::Regex);
+
+impl StdoutPattern {
+    pub fn new(pattern: &str) -> Result<StdoutPattern, regex::Error> {
+        regex::RegexBuilder::new(pattern)
+            .multi_line(true)
+            // Patterns come from the operator, but bound the compiled size anyway.
+            .size_limit(1 << 20)
+            .build()
+            .map(StdoutPattern)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl<'de> Deserialize<'de> for StdoutPattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        StdoutPattern::new(&text).map_err(|e| {
+            // regex's message spans several lines with a caret diagram; keep the last line.
+            let why = e.to_string();
+            let why = why
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            serde::de::Error::custom(format!(
+                "`expect_stdout` {text:?} is not a valid regular expression: {}",
+                why.trim().trim_start_matches("error: ")
+            ))
+        })
+    }
 }
 
 fn default_command_timeout() -> Duration {
@@ -248,11 +325,26 @@ fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     }
     match Raw::deserialize(d)? {
         Raw::Text(s) => humantime::parse_duration(s.trim())
-            .map_err(|e| serde::de::Error::custom(format!("invalid duration {s:?}: {e}"))),
-        Raw::Secs(n) if n.is_finite() && n >= 0.0 => Ok(Duration::from_secs_f64(n)),
+            .map_err(|e| serde::de::Error::custom(format!("invalid duration {s:?}: {e}")))
+            .and_then(|d| nonzero(d, &s)),
+        Raw::Secs(n) if n.is_finite() && n >= 0.0 => {
+            nonzero(Duration::from_secs_f64(n), &n.to_string())
+        }
         Raw::Secs(n) => Err(serde::de::Error::custom(format!(
-            "invalid duration {n}: must be a non-negative number of seconds"
+            "invalid duration {n}: must be a positive number of seconds"
         ))),
+    }
+}
+
+/// Every duration of the config bounds a wait (timeouts, deadlines, intervals): zero would
+/// fail every probe, kill every command at once, or spin.
+fn nonzero<E: serde::de::Error>(d: Duration, written: &str) -> Result<Duration, E> {
+    if d.is_zero() {
+        Err(E::custom(format!(
+            "invalid duration {written:?}: must be greater than zero"
+        )))
+    } else {
+        Ok(d)
     }
 }
 
@@ -294,14 +386,6 @@ impl Config {
                 "concurrency",
                 "`probes.concurrency` must be at least 1".into(),
             ));
-        }
-        for (name, cmd) in &self.commands {
-            if cmd.argv.is_empty() || cmd.argv[0].is_empty() {
-                return Err(invalid(
-                    "argv",
-                    format!("`commands.{name}.argv` must name a program"),
-                ));
-            }
         }
         if let Some(url) = &self.base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
@@ -427,6 +511,29 @@ mod tests {
             ..RedisTarget::default()
         };
         assert!(!format!("{t:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn command_specs_are_checked_where_written() {
+        let text = "[commands.a]\nargv = [\"true\"]\nexpect_stdout = '^ok$'\n\n[commands.b]\nargv = [\"true\"]\nexpect_stdout = '(unclosed'\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.starts_with("bisk-docs.toml:7:"), "{err}");
+        assert!(err.contains("not a valid regular expression"), "{err}");
+        let c = parse(
+            "[commands.a]\nargv = [\"true\"]\nexpect_stdout = '^ok$'\nrequires = [\"systemd\"]\n",
+        )
+        .unwrap();
+        let a = &c.commands["a"];
+        assert!(a.expect_stdout.as_ref().unwrap().0.is_match("x\nok\n"));
+        assert_eq!(a.requires, vec![Requirement::Systemd]);
+        let err = parse("[commands.a]\nargv = [\"true\"]\ntimeout = \"0s\"\n").unwrap_err();
+        assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
+        let err = parse("[commands.a]\nargv = [\"true\"]\n[commands.b]\nargv = []\n").unwrap_err();
+        assert!(err.to_string().starts_with("bisk-docs.toml:4:"), "{err}");
+        let err = parse("[commands.a]\nargv = [\"true\"]\nrequires = [\"dbus\"]\n").unwrap_err();
+        assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
+        assert!(parse("[redis]\ndeadline = 0\n").is_err());
+        assert!(parse("[serve]\nprobe_interval = \"0s\"\n").is_err());
     }
 
     #[test]

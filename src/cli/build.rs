@@ -158,6 +158,10 @@ fn run_snapshot(
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let decls = crate::probe::discover::discover(docs, &[])
         .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let diags = crate::probe::discover::config_errors(&decls, config);
+    if !diags.is_empty() {
+        return Err(super::report_diagnostics(&diags, &args.common));
+    }
     let options = crate::probe::runner::RunOptions {
         target: args.target.clone(),
         read_only: args.read_only,

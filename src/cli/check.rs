@@ -80,6 +80,16 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
             return Err(Failure::Usage(format!("{n} probe declaration error(s)")));
         }
     };
+    let config_diags = discover::config_errors(&decls, &config);
+    if !config_diags.is_empty() {
+        for d in &config_diags {
+            output::diagnostic(d);
+        }
+        return Err(Failure::Usage(format!(
+            "{} probe declaration error(s)",
+            config_diags.len()
+        )));
+    }
     if !args.only.is_empty() {
         let unknown: Vec<&String> = args
             .only
@@ -97,19 +107,6 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
             )));
         }
         decls.retain(|d| args.only.contains(&d.id));
-    }
-    // Probes naming a target that does not exist are a config error, found before running.
-    for d in &decls {
-        if let Some(t) = &d.target
-            && let Err(e) = config.target(Some(t))
-        {
-            return Err(Failure::Usage(format!(
-                "{}:{}: probe {:?}: {e}",
-                d.page.display(),
-                d.line,
-                d.id
-            )));
-        }
     }
     let options = RunOptions {
         target: Some(named.name.clone()),

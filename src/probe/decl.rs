@@ -261,6 +261,10 @@ pub struct ScanParams {
     /// DB index; default the target's.
     #[serde(default)]
     pub db: Option<u32>,
+    /// How many databases the server has (`databases` in redis.conf, 16 unless raised):
+    /// bounds `db`, so a typo is a declaration error rather than an empty scan.
+    #[serde(default = "default_databases")]
+    pub databases: u32,
     /// Most keys listed in the result.
     #[serde(default = "default_scan_limit")]
     pub limit: usize,
@@ -268,6 +272,13 @@ pub struct ScanParams {
 
 fn default_scan_limit() -> usize {
     20
+}
+
+/// Redis's default `databases`.
+pub const DEFAULT_DATABASES: u32 = 16;
+
+fn default_databases() -> u32 {
+    DEFAULT_DATABASES
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -342,10 +353,19 @@ fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, 
     de_duration(d).map(Some)
 }
 
+/// Every duration a declaration takes is an age limit: zero would fail on any value
+/// written more than a nanosecond ago, so it is refused like a typo. (Negative durations
+/// do not parse.)
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim()).map_err(|e| {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| {
         format!("invalid duration {text:?} ({e}); write e.g. \"15m\", \"90s\", \"1h\"")
-    })
+    })?;
+    if d.is_zero() {
+        return Err(format!(
+            "invalid duration {text:?}: must be greater than zero (e.g. \"15m\")"
+        ));
+    }
+    Ok(d)
 }
 
 /// A declaration problem, pinned to a line of the page.
@@ -508,6 +528,43 @@ pub fn parse(
     })
 }
 
+/// Checks a parsed declaration against the config it runs under: the `[commands.NAME]`
+/// and `[targets.NAME]` it names must exist. Wherever pages are read with a config (the
+/// site build behind `build` and `serve`, `check`), so a typo is a declaration error at
+/// the probe's line rather than an error widget at run time.
+pub fn check_config(decl: &ProbeDecl, config: &crate::config::Config) -> Result<(), DeclError> {
+    let at = |key: &str, message: String| DeclError {
+        page: decl.page.clone(),
+        line: find_key_line(&decl.source, key)
+            .map(|l| decl.line + l)
+            .unwrap_or(decl.line),
+        message,
+    };
+    if let Check::Command(p) = &decl.check
+        && !config.commands.contains_key(&p.name)
+    {
+        let known: Vec<&str> = config.commands.keys().map(String::as_str).collect();
+        return Err(at(
+            "name",
+            format!(
+                "probe `command`: no [commands.{}] in bisk-docs.toml ({})",
+                p.name,
+                if known.is_empty() {
+                    "none is declared".to_string()
+                } else {
+                    format!("declared: {}", known.join(", "))
+                }
+            ),
+        ));
+    }
+    if let Some(t) = &decl.target
+        && let Err(e) = config.target(Some(t))
+    {
+        return Err(at("target", format!("probe `{}`: {e}", decl.check_name())));
+    }
+    Ok(())
+}
+
 fn no_params(v: &toml::Value) -> Result<(), String> {
     match v.as_table().and_then(|t| t.keys().next()) {
         Some(k) => Err(format!("unknown parameter `{k}`: this check takes none")),
@@ -536,6 +593,39 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
         }
         Check::CacheKey(p) => {
             nonempty("key", &p.key)?;
+            if p.expect == Presence::Absent {
+                // Every other condition reads the value or its TTL, which an absent key
+                // does not have: the probe would pass while ignoring them.
+                let conditions: [(&'static str, bool); 5] = [
+                    ("equals", p.equals.is_some()),
+                    ("max_age", p.max_age.is_some()),
+                    ("min_ttl", p.min_ttl.is_some()),
+                    ("max_ttl", p.max_ttl.is_some()),
+                    ("persistent", p.persistent.is_some()),
+                ];
+                if let Some((key, _)) = conditions.iter().find(|(_, set)| *set) {
+                    return Err((
+                        *key,
+                        format!(
+                            "`expect = \"absent\"` contradicts `{key}`: an absent key has no value or TTL to compare"
+                        ),
+                    ));
+                }
+            }
+            if let Some(Literal::Float(x)) = p.equals
+                && !x.is_finite()
+            {
+                return Err((
+                    "equals",
+                    format!("`equals = {x}` can never hold: compare with a finite number"),
+                ));
+            }
+            if p.max_ttl == Some(0) {
+                return Err((
+                    "max_ttl",
+                    "`max_ttl = 0` cannot hold: a key with a TTL has at least 1 s left; use `persistent = false` or a positive bound".into(),
+                ));
+            }
             if let (Some(lo), Some(hi)) = (p.min_ttl, p.max_ttl)
                 && lo > hi
             {
@@ -561,6 +651,27 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
             nonempty("pattern", &p.pattern)?;
             if p.limit == 0 || p.limit > 1000 {
                 return Err(("limit", "`limit` must be between 1 and 1000".into()));
+            }
+            if p.databases == 0 {
+                return Err(("databases", "`databases` must be at least 1".into()));
+            }
+            if let Some(db) = p.db
+                && db >= p.databases
+            {
+                return Err((
+                    "db",
+                    if p.databases == DEFAULT_DATABASES {
+                        format!(
+                            "`db = {db}` does not exist: Redis has 16 databases (0–15) unless `databases` is raised in redis.conf; if this server has more, say so with `databases = N`"
+                        )
+                    } else {
+                        format!(
+                            "`db = {db}` does not exist: `databases = {}` allows 0–{}",
+                            p.databases,
+                            p.databases - 1
+                        )
+                    },
+                ));
             }
         }
         Check::RedisInfo(p) => {
@@ -591,8 +702,18 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
             if let Err(e) = crate::probe::catalogue::net::HttpUrl::parse(&p.url) {
                 return Err(("url", e));
             }
-            if !(100..=599).contains(&p.status) {
-                return Err(("status", "`status` must be an HTTP status (100–599)".into()));
+            // 1xx answers are interim (the probe reads past them), so never the verdict.
+            if !(200..=599).contains(&p.status) {
+                return Err((
+                    "status",
+                    "`status` must be a final HTTP status (200–599)".into(),
+                ));
+            }
+            if p.contains.as_deref() == Some("") {
+                return Err((
+                    "contains",
+                    "`contains = \"\"` matches every body; give the text the page must show".into(),
+                ));
             }
         }
         Check::Command(p) => nonempty("name", &p.name)?,
@@ -747,6 +868,59 @@ mod tests {
         );
         assert_eq!(derive_id(Path::new("README.md"), 1), "readme-1");
         assert_eq!(derive_id(Path::new("__.md"), 2), "probe-2");
+    }
+
+    #[test]
+    fn config_names_must_exist() {
+        let config = crate::config::Config::parse(
+            "[commands.mainpid]\nargv = [\"true\"]\n[targets.prod]\nurl = \"redis://h/1\"\n",
+            Path::new("bisk-docs.toml"),
+        )
+        .unwrap();
+        let ok = p("check = \"command\"\nname = \"mainpid\"\ntarget = \"prod\"\n").unwrap();
+        assert_eq!(check_config(&ok, &config), Ok(()));
+        let typo = p("check = \"command\"\n\nname = \"mainpdi\"\n").unwrap();
+        let e = check_config(&typo, &config).unwrap_err();
+        assert_eq!(e.line, 13, "{e}");
+        assert!(e.message.contains("declared: mainpid"), "{e}");
+        let target = p("check = \"redis.ping\"\ntarget = \"qa\"\n").unwrap();
+        assert_eq!(check_config(&target, &config).unwrap_err().line, 12);
+    }
+
+    #[test]
+    fn impossible_combinations() {
+        for (body, line) in [
+            (
+                "check = \"cache.key\"\nkey = \"k\"\nexpect = \"absent\"\npersistent = false\n",
+                14,
+            ),
+            (
+                "check = \"cache.key\"\nkey = \"k\"\nexpect = \"absent\"\nmin_ttl = 5\n",
+                14,
+            ),
+            (
+                "check = \"cache.key\"\nkey = \"k\"\nmax_age = \"0ms\"\n",
+                13,
+            ),
+            (
+                "check = \"enforcer.breadcrumbs\"\nfail_after = \"0s\"\n",
+                12,
+            ),
+            ("check = \"redis.scan\"\npattern = \"*\"\ndb = 16\n", 13),
+            (
+                "check = \"redis.scan\"\npattern = \"*\"\ndatabases = 0\n",
+                13,
+            ),
+            ("check = \"cache.key\"\nkey = \"k\"\nequals = nan\n", 13),
+        ] {
+            let e = p(body).unwrap_err();
+            assert_eq!(e.line, line, "{body:?}: {e}");
+        }
+        let d = p("check = \"redis.scan\"\npattern = \"*\"\ndatabases = 64\ndb = 63\n").unwrap();
+        let Check::RedisScan(s) = d.check else {
+            panic!()
+        };
+        assert_eq!((s.db, s.databases), (Some(63), 64));
     }
 
     #[test]

@@ -136,6 +136,16 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
     Ok(all)
 }
 
+/// Declaration errors only the config can reveal (an unknown `[commands.NAME]` or
+/// `[targets.NAME]`), one per probe, at the line of the offending key.
+pub fn config_errors(decls: &[ProbeDecl], config: &crate::config::Config) -> Vec<Diagnostic> {
+    decls
+        .iter()
+        .filter_map(|d| decl::check_config(d, config).err())
+        .map(|e| e.to_diagnostic())
+        .collect()
+}
+
 /// One error per repeated id, at the later declaration, naming the first.
 pub fn duplicate_ids(decls: &[ProbeDecl]) -> Vec<Diagnostic> {
     let mut seen: HashMap<&str, &ProbeDecl> = HashMap::new();

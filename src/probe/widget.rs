@@ -173,8 +173,8 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
             code("CONFIG GET")
         ),
         Check::SystemdUnit(p) => format!(
-            "Runs {} and expects {}. Skipped on hosts without systemd.",
-            code(&format!("systemctl is-active {}", p.unit)),
+            "Runs {} and expects the unit loaded and {}. Skipped on hosts without systemd.",
+            code(&format!("systemctl show {}", p.unit)),
             code("active")
         ),
         Check::TcpConnect(p) => format!("Opens a TCP connection to {}.", code(&p.address)),

@@ -83,8 +83,20 @@ impl Workspace {
         })
     }
 
+    /// The guide at `page`; its probes must name commands and targets the config has.
     pub fn guide(&self, page: &Path) -> Result<Guide, RunbookError> {
-        Guide::load(&self.docs_dir, page)
+        let guide = Guide::load(&self.docs_dir, page)?;
+        if let Some(d) = crate::probe::discover::config_errors(&guide.probes, &self.config)
+            .into_iter()
+            .next()
+        {
+            return Err(RunbookError::Guide {
+                path: d.file,
+                line: d.line,
+                message: d.message,
+            });
+        }
+        Ok(guide)
     }
 
     /// Every run in the runs folder, newest first. Unreadable logs are skipped.

@@ -22,6 +22,7 @@ pub fn hook<'a>(
 ) -> impl FnMut(&ProbeFence) -> Result<String, String> + 'a {
     move |fence: &ProbeFence| {
         let parsed = decl::parse(fence.body, page, fence.line, fence.index + 1)
+            .and_then(|d| decl::check_config(&d, config).map(|()| d))
             .map_err(|e| e.to_string())?;
         let html = match snapshot.and_then(|s| s.get(&parsed.id)) {
             Some(result) => widget::render_snapshot_in(&parsed, result, config),

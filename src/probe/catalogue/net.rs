@@ -108,21 +108,18 @@ pub async fn tcp(p: &TcpParams, ctx: &Ctx<'_>) -> Outcome {
     }
 }
 
+/// `http.get`; the verdict table is in the README (`### http.get`), [`judge_http`] is its
+/// pure half.
 pub async fn http(p: &HttpParams, ctx: &Ctx<'_>) -> Outcome {
     let url = match HttpUrl::parse(&p.url) {
         Ok(u) => u,
         Err(e) => return Outcome::new(Status::Error, e),
     };
+    let target = &ctx.session.named.target;
     let t = Instant::now();
-    let (mut stream, _) = match connect(
-        &url.host,
-        url.port,
-        ctx.session.named.target.connect_timeout,
-    )
-    .await
-    {
+    let (mut stream, _) = match connect(&url.host, url.port, target.connect_timeout).await {
         Ok(s) => s,
-        Err(o) => return o,
+        Err(o) => return o.expected(format!("status {}", p.status)),
     };
     let host_header = if url.port == 80 {
         url.host.clone()
@@ -133,67 +130,231 @@ pub async fn http(p: &HttpParams, ctx: &Ctx<'_>) -> Outcome {
         "GET {} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: bisk-docs-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n",
         url.path
     );
-    if let Err(e) = stream.write_all(request.as_bytes()).await {
-        return Outcome::new(Status::Fail, format!("cannot send the request: {e}"));
-    }
-    let mut buf = Vec::new();
-    if let Err(e) = (&mut stream)
-        .take(MAX_RESPONSE as u64)
-        .read_to_end(&mut buf)
-        .await
-    {
-        return Outcome::new(Status::Fail, format!("reading the response failed: {e}"));
-    }
-    let took = ms_since(t);
-    let Some((status, body)) = parse_response(&buf) else {
-        return Outcome::new(Status::Fail, "the answer is not an HTTP response");
+    // The answer must come within the target's deadline; the runner's own cut (connect
+    // timeout + deadline, from the start) would only say "no result", so stop a little
+    // before it and say what was missing.
+    let budget = (target.connect_timeout + target.deadline)
+        .saturating_sub(t.elapsed())
+        .saturating_sub(Duration::from_millis(100))
+        .max(Duration::from_millis(50));
+    let exchange = async {
+        stream.write_all(request.as_bytes()).await?;
+        read_response(&mut stream).await
     };
-    let mut problems = Vec::new();
-    if status != p.status {
-        problems.push(format!("status {status}, expected {}", p.status));
+    let read = tokio::time::timeout(budget, exchange).await;
+    let took = ms_since(t);
+    let got = match read {
+        Ok(Ok(buf)) => Got::Bytes(buf),
+        Ok(Err(e)) => Got::IoError(e.to_string()),
+        Err(_) => Got::Timeout(budget),
+    };
+    judge_http(p, got).evidence("time", took)
+}
+
+/// What came back on the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Got {
+    /// Everything read until the server closed, the body was complete, or the size bound.
+    Bytes(Vec<u8>),
+    /// Sending or reading failed (reset, broken pipe).
+    IoError(String),
+    /// No complete answer within the budget.
+    Timeout(Duration),
+}
+
+/// Reads until the server closes, the response is complete (by Content-Length or the last
+/// chunk), or [`MAX_RESPONSE`] bytes: a server that ignores `Connection: close` does not
+/// hold the probe until the deadline.
+async fn read_response(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() >= MAX_RESPONSE {
+            buf.truncate(MAX_RESPONSE);
+            return Ok(buf);
+        }
+        if response_complete(&buf) {
+            return Ok(buf);
+        }
     }
+}
+
+/// Whether `buf` holds a whole final response (interim 1xx responses skipped).
+fn response_complete(buf: &[u8]) -> bool {
+    let Some(head) = final_head(buf) else {
+        return false;
+    };
+    let body = &buf[head.body_start..];
+    if head.chunked {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    head.content_length.is_some_and(|n| body.len() >= n)
+}
+
+/// The status line and headers of the final (non-1xx) response in `buf`.
+#[derive(Debug)]
+struct Head {
+    status: u16,
+    chunked: bool,
+    content_length: Option<usize>,
+    location: Option<String>,
+    body_start: usize,
+}
+
+fn final_head(buf: &[u8]) -> Option<Head> {
+    let mut at = 0;
+    // A server may send interim responses (100 Continue, 103 Early Hints) before the
+    // real one; their status says nothing about the page. Bounded: each needs its own
+    // header block, and the buffer is bounded.
+    loop {
+        let rest = &buf[at..];
+        let head_end = rest.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = std::str::from_utf8(&rest[..head_end]).ok()?;
+        let mut lines = head.split("\r\n");
+        let mut parts = lines.next()?.split_whitespace();
+        if !parts.next()?.starts_with("HTTP/1.") {
+            return None;
+        }
+        let status: u16 = parts.next()?.parse().ok()?;
+        if !(100..=599).contains(&status) {
+            return None;
+        }
+        let body_start = at + head_end + 4;
+        if (100..200).contains(&status) && status != 101 {
+            at = body_start;
+            continue;
+        }
+        let mut out = Head {
+            status,
+            chunked: false,
+            content_length: None,
+            location: None,
+            body_start,
+        };
+        for l in lines {
+            let Some((k, v)) = l.split_once(':') else {
+                continue;
+            };
+            let (k, v) = (k.trim(), v.trim());
+            if k.eq_ignore_ascii_case("transfer-encoding") {
+                out.chunked = v.to_ascii_lowercase().contains("chunked");
+            } else if k.eq_ignore_ascii_case("content-length") {
+                out.content_length = v.parse().ok();
+            } else if k.eq_ignore_ascii_case("location") {
+                out.location = Some(v.to_string());
+            }
+        }
+        return Some(out);
+    }
+}
+
+/// The verdict on what a GET brought back (see the README's `### http.get` table).
+pub fn judge_http(p: &HttpParams, got: Got) -> Outcome {
     let mut expected = format!("status {}", p.status);
     if let Some(needle) = &p.contains {
         expected.push_str(&format!(", body contains {needle:?}"));
-        if !String::from_utf8_lossy(&body).contains(needle.as_str()) {
-            problems.push(format!("body does not contain {needle:?}"));
+    }
+    let app_hint = || hint::plain("Open the page in a browser and check the app's log.");
+    let buf = match got {
+        Got::Bytes(b) => b,
+        Got::IoError(e) => {
+            return Outcome::new(
+                Status::Fail,
+                format!("{}: the connection broke before a full answer: {e}", p.url),
+            )
+            .expected(expected)
+            .hint(app_hint());
         }
+        Got::Timeout(after) => {
+            return Outcome::new(
+                Status::Fail,
+                format!(
+                    "{}: accepted the connection but sent no complete answer within {} ms",
+                    p.url,
+                    after.as_millis()
+                ),
+            )
+            .expected(expected)
+            .hint(hint::plain(
+                "The app is hung or overloaded: check its workers and its log.",
+            ));
+        }
+    };
+    let Some((status, body, location)) = parse_response(&buf) else {
+        let start = String::from_utf8_lossy(&buf[..buf.len().min(80)])
+            .escape_debug()
+            .to_string();
+        return Outcome::new(
+            Status::Fail,
+            if buf.is_empty() {
+                format!(
+                    "{}: the server closed the connection without answering",
+                    p.url
+                )
+            } else {
+                format!("{}: the answer is not an HTTP response", p.url)
+            },
+        )
+        .expected(expected)
+        .observed(bound(&start, 80))
+        .hint(hint::plain(
+            "Is the service on that port the web app (and does it speak plain HTTP)?",
+        ));
+    };
+    let mut problems = Vec::new();
+    if status != p.status {
+        let mut why = format!("status {status}, expected {}", p.status);
+        if let Some(loc) = location.filter(|_| (300..400).contains(&status)) {
+            why.push_str(&format!(
+                " (redirects to {})",
+                bound(&loc.escape_debug().to_string(), 120)
+            ));
+        }
+        problems.push(why);
+    }
+    if let Some(needle) = &p.contains
+        && !String::from_utf8_lossy(&body).contains(needle.as_str())
+    {
+        problems.push(if buf.len() >= MAX_RESPONSE {
+            format!(
+                "the first {} KiB of the body do not contain {needle:?}",
+                MAX_RESPONSE / 1024
+            )
+        } else {
+            format!("body does not contain {needle:?}")
+        });
     }
     let out = if problems.is_empty() {
-        Outcome::pass(format!("{} answered {status} in {took}", p.url))
+        Outcome::pass(format!("{} answered {status}", p.url))
     } else {
-        Outcome::new(Status::Fail, format!("{}: {}", p.url, problems.join("; "))).hint(hint::plain(
-            "Open the page in a browser and check the app's log.",
-        ))
+        Outcome::new(Status::Fail, format!("{}: {}", p.url, problems.join("; "))).hint(app_hint())
     };
     out.expected(expected)
         .observed(format!("status {status}, {} body bytes", body.len()))
-        .evidence("time", took)
         .evidence(
             "body start",
             bound(&String::from_utf8_lossy(&body[..body.len().min(300)]), 300),
         )
 }
 
-/// Status code and (de-chunked) body of a raw HTTP/1.x response.
-fn parse_response(buf: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&buf[..head_end]).ok()?;
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next()?;
-    let mut parts = status_line.split_whitespace();
-    if !parts.next()?.starts_with("HTTP/1.") {
-        return None;
-    }
-    let status: u16 = parts.next()?.parse().ok()?;
-    let chunked = lines.any(|l| {
-        l.split_once(':').is_some_and(|(k, v)| {
-            k.trim().eq_ignore_ascii_case("transfer-encoding")
-                && v.to_ascii_lowercase().contains("chunked")
-        })
-    });
-    let raw = &buf[head_end + 4..];
-    Some((status, if chunked { dechunk(raw) } else { raw.to_vec() }))
+/// Status code, (de-chunked) body and `Location` of the final response in `buf`.
+fn parse_response(buf: &[u8]) -> Option<(u16, Vec<u8>, Option<String>)> {
+    let head = final_head(buf)?;
+    let raw = &buf[head.body_start..];
+    let body = if head.chunked {
+        dechunk(raw)
+    } else {
+        match head.content_length {
+            Some(n) => raw[..n.min(raw.len())].to_vec(),
+            None => raw.to_vec(),
+        }
+    };
+    Some((head.status, body, head.location))
 }
 
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
@@ -234,9 +395,9 @@ mod tests {
 
     #[test]
     fn responses() {
-        let (s, b) = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nPID").unwrap();
+        let (s, b, _) = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nPID").unwrap();
         assert_eq!((s, b.as_slice()), (200, &b"PID"[..]));
-        let (_, b) = parse_response(
+        let (_, b, _) = parse_response(
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nPI\r\n1\r\nD\r\n0\r\n\r\n",
         )
         .unwrap();
