@@ -10,7 +10,7 @@ use crate::django::PyValue;
 use crate::probe::connect::{Endpoint, ProbeError};
 use crate::probe::decl::{KeyParams, Literal, Presence, RoundtripParams};
 use crate::probe::hint;
-use crate::probe::pyval;
+use crate::probe::pyval::{self, Freshness};
 use crate::probe::result::{Outcome, Status};
 use crate::probe::runner::Ctx;
 
@@ -171,39 +171,90 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
                 .hint(hint::pickled("Django stores pickles (or ASCII ints); a raw value written by hand breaks cache.get().")));
         }
     };
-    let shown = pyval::display(&value);
     if p.expect == Presence::Absent {
         return Ok(
             base(Status::Fail, format!("{key} exists but should be absent"))
                 .expected("absent")
-                .observed(shown)
+                .observed(pyval::display(&value))
                 .hint(hint::keys_missing()),
         );
     }
+    let j = judge_value(p, &value, ttl, ctx.now);
+    let out = if j.problems.is_empty() {
+        base(
+            Status::Pass,
+            format!("{key} = {}", bounded_inline(&j.observed)),
+        )
+    } else {
+        base(Status::Fail, format!("{key}: {}", j.problems.join("; "))).hint(j.hint.or_else(|| {
+            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
+        }))
+    };
+    Ok(out
+        .expected(j.expected.join(", "))
+        .observed(j.observed)
+        .evidence("stored bytes", hex_preview(&raw, 48)))
+}
+
+/// What `cache.key` concludes about a present, readable value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyJudgement {
+    /// Each condition that does not hold, in declaration order; empty → pass.
+    pub problems: Vec<String>,
+    pub expected: Vec<String>,
+    pub observed: String,
+    pub hint: Option<crate::probe::result::Hint>,
+}
+
+/// The verdict table of `cache.key` for a present value, as code (no I/O): `equals`,
+/// `max_age` (old, or ahead of this host's clock beyond the skew allowance), TTL bounds.
+pub fn judge_value(
+    p: &KeyParams,
+    value: &PyValue,
+    ttl: i64,
+    now: jiff::Timestamp,
+) -> KeyJudgement {
+    let shown = pyval::display(value);
     let mut problems: Vec<String> = Vec::new();
     let mut expected: Vec<String> = vec!["present".into()];
     let mut hint_for = None;
     if let Some(lit) = &p.equals {
         expected.push(format!("equal to {lit}"));
-        if !literal_matches(lit, &value) {
+        if !literal_matches(lit, value) {
             problems.push(format!("value is {shown}, expected {lit}"));
         }
     }
     let mut observed = shown.clone();
     if let Some(max_age) = p.max_age {
         let limit = humantime::format_duration(max_age).to_string();
-        expected.push(format!("newer than {limit}"));
-        match pyval::instant_of(&value, ctx.now) {
+        expected.push(format!(
+            "newer than {limit}, at most {} min ahead",
+            pyval::CLOCK_SKEW.as_secs() / 60
+        ));
+        match pyval::instant_of(value, now) {
             Some(inst) => {
                 observed = inst.shown.clone();
-                let age = ctx.now.duration_since(inst.at);
-                if age.as_secs() > max_age.as_secs() as i64 {
-                    problems.push(format!("{} — older than {limit}", inst.shown));
-                    hint_for = hint::enforcer_panel(
-                        "The writer stopped updating this key; check its service and logs.",
-                    );
+                match pyval::freshness(inst.at, now, max_age) {
+                    Freshness::Future => {
+                        problems.push(format!(
+                            "the time is {}",
+                            pyval::future_words(now.duration_since(inst.at))
+                        ));
+                        hint_for = hint::plain(if inst.naive {
+                            "A naive time is read as UTC: a writer with USE_TZ = False east of UTC looks ahead. Write timezone.now() with USE_TZ = True, and check NTP on both hosts."
+                        } else {
+                            "Check NTP (`timedatectl`) on the writer's host and on this one."
+                        });
+                    }
+                    Freshness::Old => {
+                        problems.push(format!("{} — older than {limit}", inst.shown));
+                        hint_for = hint::enforcer_panel(
+                            "The writer stopped updating this key; check its service and logs.",
+                        );
+                    }
+                    Freshness::Fresh => {}
                 }
-                if inst.naive {
+                if inst.naive && !observed.contains("read as UTC") {
                     observed.push_str(" (naive datetime: no time zone; read as UTC)");
                 }
             }
@@ -240,20 +291,12 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
             problems.push(format!("TTL {} exceeds {hi} s", ttl_words(ttl)));
         }
     }
-    let out = if problems.is_empty() {
-        base(
-            Status::Pass,
-            format!("{key} = {}", bounded_inline(&observed)),
-        )
-    } else {
-        base(Status::Fail, format!("{key}: {}", problems.join("; "))).hint(hint_for.or_else(|| {
-            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
-        }))
-    };
-    Ok(out
-        .expected(expected.join(", "))
-        .observed(observed)
-        .evidence("stored bytes", hex_preview(&raw, 48)))
+    KeyJudgement {
+        problems,
+        expected,
+        observed,
+        hint: hint_for,
+    }
 }
 
 fn bounded_inline(s: &str) -> String {
