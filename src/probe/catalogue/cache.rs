@@ -80,50 +80,83 @@ pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, Pr
     .evidence("stored bytes", hex_preview(&stored, 64))
     .evidence("TTL", ttl_words(ttl))
     .evidence("SET+GET+TTL round trip", rtt);
-    let Some(back) = back else {
-        return Ok(Outcome {
-            status: Status::Fail,
-            summary: format!("wrote {key} but reading it back found nothing (evicted at once?)"),
-            ..out
-        }
-        .observed("(nil)")
-        .hint(hint::ping_gotchas(
-            "Check maxmemory/eviction and that nothing deletes the key.",
-        )));
+    let decoded = back.as_deref().map(pyval::decode);
+    if let Some(d) = &decoded {
+        out = out.observed(match d {
+            Ok(v) => format!("{}, TTL {}", pyval::display(v), ttl_words(ttl)),
+            Err(e) => format!("undecodable: {e}"),
+        });
+    } else {
+        out = out.observed("(nil)");
+    }
+    let read = RoundtripRead {
+        back_equal: back.as_deref().map(|b| {
+            b == stored.as_slice() && decoded.as_ref().and_then(|d| d.as_ref().ok()) == Some(&value)
+        }),
+        ttl,
+        scan_found: found.keys.iter().any(|k| k == key.as_bytes()),
+        scan_complete: found.complete,
     };
-    let decoded = pyval::decode(&back);
-    out = out.observed(match &decoded {
-        Ok(v) => format!("{}, TTL {}", pyval::display(v), ttl_words(ttl)),
-        Err(e) => format!("undecodable: {e}"),
-    });
-    if back != stored || decoded.as_ref().ok() != Some(&value) {
-        out.status = Status::Fail;
-        out.summary = format!("{key} read back differently from what was written");
-        return Ok(out.hint(hint::pickled(
-            "Something else rewrites this key; Django reads pickles only.",
-        )));
+    match judge_roundtrip(&key, p.ttl, &read) {
+        None => Ok(out.evidence("SCAN", format!("found {key} (MATCH {})", glob_escape(&key)))),
+        Some((summary, hint)) => {
+            out.status = Status::Fail;
+            out.summary = summary;
+            Ok(out.hint(hint))
+        }
     }
-    if !(ttl > 0 && ttl <= p.ttl as i64) {
-        out.status = Status::Fail;
-        out.summary = format!(
-            "{key} has TTL {} instead of (0, {}] s",
-            ttl_words(ttl),
-            p.ttl
-        );
-        return Ok(out.hint(hint::ping_gotchas(
-            "Expiry does not work as Django expects.",
-        )));
+}
+
+/// What the round trip read back after writing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundtripRead {
+    /// `None`: GET found nothing; `Some(false)`: other bytes (or a value Django reads differently).
+    pub back_equal: Option<bool>,
+    pub ttl: i64,
+    pub scan_found: bool,
+    pub scan_complete: bool,
+}
+
+/// The verdict table of `cache.roundtrip` once written, as code (no I/O): `None` is a pass,
+/// else the failure's summary and hint, first failing condition first.
+pub fn judge_roundtrip(
+    key: &str,
+    ttl_param: u64,
+    r: &RoundtripRead,
+) -> Option<(String, Option<crate::probe::result::Hint>)> {
+    match r.back_equal {
+        None => {
+            return Some((
+                format!("wrote {key} but reading it back found nothing (evicted at once?)"),
+                hint::ping_gotchas("Check maxmemory/eviction and that nothing deletes the key."),
+            ));
+        }
+        Some(false) => {
+            return Some((
+                format!("{key} read back differently from what was written"),
+                hint::pickled("Something else rewrites this key; Django reads pickles only."),
+            ));
+        }
+        Some(true) => {}
     }
-    if !found.keys.iter().any(|k| k == key.as_bytes()) {
-        out.status = Status::Fail;
-        out.summary = if found.complete {
+    if !(r.ttl > 0 && r.ttl <= ttl_param as i64) {
+        return Some((
+            format!(
+                "{key} has TTL {} instead of (0, {ttl_param}] s",
+                ttl_words(r.ttl)
+            ),
+            hint::ping_gotchas("Expiry does not work as Django expects."),
+        ));
+    }
+    if !r.scan_found {
+        let text = if r.scan_complete {
             format!("SCAN for {key} did not find it although GET did")
         } else {
             format!("SCAN for {key} stopped after {SCAN_CALLS} calls without finding it")
         };
-        return Ok(out.hint(hint::keys_missing()));
+        return Some((text, hint::keys_missing()));
     }
-    Ok(out.evidence("SCAN", format!("found {key} (MATCH {})", glob_escape(&key))))
+    None
 }
 
 pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
