@@ -41,7 +41,10 @@ pub async fn of_target(target: &RedisTarget) -> Locality {
         Ok(_) => return Locality::Unknown("an address kind this probe does not know".into()),
         Err(_) => return Locality::Unknown("the target URL does not parse".into()),
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     if let Ok(ip) = host.parse::<IpAddr>() {
         return judge_addresses(&host, &[ip]);
     }
@@ -163,7 +166,11 @@ mod tests {
             "unix:///run/redis.sock?db=1",
             "redis+unix:///run/redis.sock",
         ] {
-            assert!(matches!(at(url), Locality::Local(_)), "{url}: {:?}", at(url));
+            assert!(
+                matches!(at(url), Locality::Local(_)),
+                "{url}: {:?}",
+                at(url)
+            );
         }
     }
 
@@ -172,7 +179,11 @@ mod tests {
         // Regression: a URL naming this host by its name was "another host" before.
         if let Some(name) = this_host_name() {
             let url = format!("redis://{name}:6379/1");
-            assert!(matches!(at(&url), Locality::Local(_)), "{url}: {:?}", at(&url));
+            assert!(
+                matches!(at(&url), Locality::Local(_)),
+                "{url}: {:?}",
+                at(&url)
+            );
         }
     }
 
@@ -193,13 +204,19 @@ mod tests {
             .unwrap();
         let remote = rt.block_on(of_target(&target("redis://127.0.0.1:6379/1", Some(false))));
         assert!(matches!(remote, Locality::Remote(_)));
-        let local = rt.block_on(of_target(&target("redis://198.51.100.7:6379/1", Some(true))));
+        let local = rt.block_on(of_target(&target(
+            "redis://198.51.100.7:6379/1",
+            Some(true),
+        )));
         assert!(matches!(local, Locality::Local(_)));
     }
 
     #[test]
     fn mixed_answers_are_unknown() {
-        let ips = ["127.0.0.1".parse().unwrap(), "198.51.100.7".parse().unwrap()];
+        let ips = [
+            "127.0.0.1".parse().unwrap(),
+            "198.51.100.7".parse().unwrap(),
+        ];
         assert!(matches!(
             judge_addresses("both", &ips),
             Locality::Unknown(_)

@@ -132,7 +132,11 @@ pub enum Freshness {
 }
 
 /// Classifies the age `now - at` against `limit` (ages exactly at the limit are fresh).
-pub fn freshness(at: jiff::Timestamp, now: jiff::Timestamp, limit: std::time::Duration) -> Freshness {
+pub fn freshness(
+    at: jiff::Timestamp,
+    now: jiff::Timestamp,
+    limit: std::time::Duration,
+) -> Freshness {
     let age = now.duration_since(at);
     if age < -CLOCK_SKEW {
         Freshness::Future

@@ -47,7 +47,10 @@ pub enum ErrorCrumb {
     /// Error text (a traceback): it carries no time of its own.
     Text(String),
     /// A time: when the last failure happened.
-    At { at: Timestamp, naive: bool },
+    At {
+        at: Timestamp,
+        naive: bool,
+    },
 }
 
 /// `running_pid`, with its liveness where it could be looked up.
@@ -60,7 +63,10 @@ pub enum Pid {
     Alive(i64),
     Dead(i64),
     /// Could not be looked up here; `why` says why and what to set.
-    Unverifiable { pid: i64, why: String },
+    Unverifiable {
+        pid: i64,
+        why: String,
+    },
     /// `check_pid = false`: the operator chose not to look.
     NotChecked(i64),
 }
@@ -194,18 +200,20 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
         Stamp::At { at, naive } => {
             let age = now.duration_since(*at);
             match tier(*at, now, p) {
-                Tier::Future => {
-                    add(
-                        Status::Fail,
-                        format!("last run is {}", future_words(age)),
-                        hint::plain(clock_advice(*naive)),
-                    )
-                }
+                Tier::Future => add(
+                    Status::Fail,
+                    format!("last run is {}", future_words(age)),
+                    hint::plain(clock_advice(*naive)),
+                ),
                 Tier::Stale => {
                     run_age_status = Some(Status::Fail);
                     add(
                         Status::Fail,
-                        format!("last run {} (older than {})", age_words(age), dur(p.fail_after)),
+                        format!(
+                            "last run {} (older than {})",
+                            age_words(age),
+                            dur(p.fail_after)
+                        ),
                         hint::enforcer_panel(
                             "The enforcer stopped running: check `systemctl status bisk-enforcer.service` and its journal.",
                         ),
@@ -215,7 +223,11 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
                     run_age_status = Some(Status::Warn);
                     add(
                         Status::Warn,
-                        format!("last run {} (older than {})", age_words(age), dur(p.max_age)),
+                        format!(
+                            "last run {} (older than {})",
+                            age_words(age),
+                            dur(p.max_age)
+                        ),
                         hint::enforcer_panel(
                             "The enforcer runs late or stopped: check its timer/service.",
                         ),
@@ -612,7 +624,9 @@ async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
         },
         Locality::Remote(why) => Pid::Unverifiable {
             pid,
-            why: format!("Redis is on another host ({why}); set local = true on the target if the enforcer runs here"),
+            why: format!(
+                "Redis is on another host ({why}); set local = true on the target if the enforcer runs here"
+            ),
         },
         Locality::Unknown(why) => Pid::Unverifiable {
             pid,

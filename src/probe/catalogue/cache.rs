@@ -241,12 +241,7 @@ pub struct KeyJudgement {
 
 /// The verdict table of `cache.key` for a present value, as code (no I/O): `equals`,
 /// `max_age` (old, or ahead of this host's clock beyond the skew allowance), TTL bounds.
-pub fn judge_value(
-    p: &KeyParams,
-    value: &PyValue,
-    ttl: i64,
-    now: jiff::Timestamp,
-) -> KeyJudgement {
+pub fn judge_value(p: &KeyParams, value: &PyValue, ttl: i64, now: jiff::Timestamp) -> KeyJudgement {
     let shown = pyval::display(value);
     let mut problems: Vec<String> = Vec::new();
     let mut expected: Vec<String> = vec!["present".into()];
