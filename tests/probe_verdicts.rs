@@ -277,372 +277,53 @@ const ALL_ABSENT: &[(&str, &str)] = &[
 const DEAD: &[(&str, &str)] = &[("running_pid", r#"{"dead_pid": true}"#)];
 const UNDECODABLE: &str = r#"{"raw_hex": "80059500deadbeef"}"#;
 
+#[rustfmt::skip]
 fn crumb_rows() -> Vec<CrumbRow> {
     vec![
-        CrumbRow {
-            input: "all four names",
-            state: "absent",
-            verdict: "FAIL",
-            words: "no breadcrumbs",
-            set: ALL_ABSENT,
-            ..BASE
-        },
-        CrumbRow {
-            input: "all four names",
-            state: "absent here, present in another DB",
-            verdict: "FAIL",
-            words: "exists in db 0",
-            alias: "wrongdb",
-            ..BASE
-        },
-        CrumbRow {
-            input: "all four names",
-            state: "absent here, written without KEY_PREFIX",
-            verdict: "FAIL",
-            words: "without KEY_PREFIX",
-            alias: "legacy",
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "fresh",
-            words: "last run 1 min ago",
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "up to 5 min ahead (clock skew)",
-            words: "last run in",
-            set: &[("last_run", r#"{"ago": -120}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "older than max_age",
-            verdict: "WARN",
-            words: "older than 15m",
-            set: &[
-                ("last_run", r#"{"ago": 1200}"#),
-                ("last_ok", r#"{"ago": 1200}"#),
-            ],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "older than fail_after",
-            verdict: "FAIL",
-            words: "older than 1h",
-            set: &[
-                ("last_run", r#"{"ago": 7200}"#),
-                ("last_ok", r#"{"ago": 7200}"#),
-            ],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "more than 5 min in the future",
-            verdict: "FAIL",
-            words: "in the future: check the clocks or the time zone",
-            set: &[("last_run", r#"{"ago": -3600}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "absent",
-            verdict: "FAIL",
-            words: "is missing",
-            set: &[("last_run", r#"{"delete": true}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "not a time",
-            verdict: "FAIL",
-            words: "not a datetime",
-            set: &[("last_run", r#"{"str": "yesterday"}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "undecodable",
-            verdict: "FAIL",
-            words: "not a value Django can read",
-            set: &[("last_run", UNDECODABLE)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "naive datetime",
-            words: "naive",
-            set: &[
-                ("last_run", r#"{"naive_ago": 60}"#),
-                ("last_ok", r#"{"naive_ago": 60}"#),
-            ],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "ISO-8601 string without offset",
-            words: "naive",
-            set: &[
-                ("last_run", r#"{"iso_ago": 60, "offset": false}"#),
-                ("last_ok", r#"{"iso_ago": 60, "offset": false}"#),
-            ],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_run",
-            state: "ISO-8601 string with offset",
-            words: "last run 1 min ago",
-            set: &[
-                ("last_run", r#"{"iso_ago": 60, "offset": true}"#),
-                ("last_ok", r#"{"iso_ago": 60, "offset": true}"#),
-            ],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "absent, last_run fresh",
-            verdict: "FAIL",
-            words: "has never succeeded",
-            set: &[("last_ok", r#"{"delete": true}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "None",
-            verdict: "FAIL",
-            words: "has never succeeded",
-            set: &[("last_ok", r#"{"none": true}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "older than max_age, last_run fresh",
-            verdict: "WARN",
-            words: "last success 20 min ago",
-            set: &[("last_ok", r#"{"ago": 1200}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "older than fail_after, last_run fresh, no error",
-            verdict: "FAIL",
-            words: "no success for 2 h",
-            set: &[("last_ok", r#"{"ago": 7200}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "3 days old, last_run fresh, no error",
-            verdict: "FAIL",
-            words: "no success for 3 days",
-            set: &[("last_ok", r#"{"ago": 259200}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "more than 5 min in the future",
-            verdict: "FAIL",
-            words: "in the future: check the clocks or the time zone",
-            set: &[("last_ok", r#"{"ago": -2592000}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "not a time",
-            verdict: "FAIL",
-            words: "not a datetime",
-            set: &[("last_ok", r#"{"int": 1}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_ok",
-            state: "undecodable",
-            verdict: "FAIL",
-            words: "not a value Django can read",
-            set: &[("last_ok", UNDECODABLE)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "absent",
-            words: "last run 1 min ago",
-            set: &[("last_error", r#"{"delete": true}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "None",
-            words: "last run 1 min ago",
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "text, last_ok older than last_run",
-            verdict: "FAIL",
-            words: "the last run failed: ValueError: boom",
-            set: &[
-                ("last_ok", r#"{"ago": 120}"#),
-                (
-                    "last_error",
-                    r#"{"str": "Traceback (most recent call last):\n  File \"enforcer.py\", line 1\nValueError: boom"}"#,
-                ),
-            ],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "text, last_ok not older than last_run",
-            words: "an older error is recorded",
-            set: &[("last_error", r#"{"str": "ValueError: boom"}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "a time newer than last_ok",
-            verdict: "FAIL",
-            words: "the last run failed",
-            set: &[
-                ("last_ok", r#"{"ago": 120}"#),
-                ("last_error", r#"{"ago": 60}"#),
-            ],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "a time older than last_ok",
-            words: "an older error is recorded",
-            set: &[("last_error", r#"{"ago": 600}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "more than 5 min in the future",
-            verdict: "FAIL",
-            words: "in the future: check the clocks or the time zone",
-            set: &[("last_error", r#"{"ago": -3600}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "last_error",
-            state: "undecodable",
-            verdict: "FAIL",
-            words: "not a value Django can read",
-            set: &[("last_error", UNDECODABLE)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "absent",
-            words: "not running now",
-            set: &[("running_pid", r#"{"delete": true}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "alive",
-            words: "alive",
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "dead, Redis at 127.0.0.1",
-            verdict: "FAIL",
-            words: "stale PID",
-            set: DEAD,
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "dead, Redis addressed by this host's name",
-            verdict: "FAIL",
-            words: "stale PID",
-            set: DEAD,
-            target: "name",
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "dead, Redis at this host's LAN address",
-            verdict: "FAIL",
-            words: "stale PID",
-            set: DEAD,
-            target: "lan",
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "dead, Redis on a unix socket",
-            verdict: "FAIL",
-            words: "stale PID",
-            set: DEAD,
-            target: "unix",
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "dead, Redis on another host (local = false)",
-            verdict: "WARN",
-            words: "not checked: Redis is on another host",
-            set: DEAD,
-            target: "remote",
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "any, check_pid = false",
-            words: "not checked: check_pid = false",
-            set: DEAD,
-            probe_extra: "check_pid = false\n",
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "a PID, no /proc on this host",
-            verdict: "WARN",
-            words: "not checked: this host has no /proc",
-            judge_only: true,
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "not an int",
-            verdict: "FAIL",
-            words: "not a PID",
-            set: &[("running_pid", r#"{"str": "1234"}"#)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "running_pid",
-            state: "undecodable",
-            verdict: "FAIL",
-            words: "not a value Django can read",
-            set: &[("running_pid", UNDECODABLE)],
-            ..BASE
-        },
-        CrumbRow {
-            input: "TTL",
-            state: "none (timeout=None)",
-            words: "last run 1 min ago",
-            ..BASE
-        },
-        CrumbRow {
-            input: "TTL",
-            state: "set (Django's default timeout)",
-            verdict: "WARN",
-            words: "breadcrumbs expire",
-            timeout: r#""default""#,
-            ..BASE
-        },
-        CrumbRow {
-            input: "legacy names",
-            state: "present next to fresh breadcrumbs",
-            verdict: "WARN",
-            words: "legacy keys",
-            legacy_too: true,
-            ..BASE
-        },
+        CrumbRow { input: "all four names", state: "absent", verdict: "FAIL", words: "no breadcrumbs", set: ALL_ABSENT, ..BASE },
+        CrumbRow { input: "all four names", state: "absent here, present in another DB", verdict: "FAIL", words: "exists in db 0", alias: "wrongdb", ..BASE },
+        CrumbRow { input: "all four names", state: "absent here, written without KEY_PREFIX", verdict: "FAIL", words: "without KEY_PREFIX", alias: "legacy", ..BASE },
+        CrumbRow { input: "last_run", state: "fresh", words: "last run 1 min ago", ..BASE },
+        CrumbRow { input: "last_run", state: "up to 5 min ahead (clock skew)", words: "last run in", set: &[("last_run", r#"{"ago": -120}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "older than max_age", verdict: "WARN", words: "older than 15m", set: &[("last_run", r#"{"ago": 1200}"#), ("last_ok", r#"{"ago": 1200}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "older than fail_after", verdict: "FAIL", words: "older than 1h", set: &[("last_run", r#"{"ago": 7200}"#), ("last_ok", r#"{"ago": 7200}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "more than 5 min in the future", verdict: "FAIL", words: "in the future: check the clocks or the time zone", set: &[("last_run", r#"{"ago": -3600}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "absent", verdict: "FAIL", words: "is missing", set: &[("last_run", r#"{"delete": true}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "not a time", verdict: "FAIL", words: "not a datetime", set: &[("last_run", r#"{"str": "yesterday"}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "undecodable", verdict: "FAIL", words: "not a value Django can read", set: &[("last_run", UNDECODABLE)], ..BASE },
+        CrumbRow { input: "last_run", state: "naive datetime", words: "naive", set: &[("last_run", r#"{"naive_ago": 60}"#), ("last_ok", r#"{"naive_ago": 60}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "ISO-8601 string without offset", words: "naive", set: &[("last_run", r#"{"iso_ago": 60, "offset": false}"#), ("last_ok", r#"{"iso_ago": 60, "offset": false}"#)], ..BASE },
+        CrumbRow { input: "last_run", state: "ISO-8601 string with offset", words: "last run 1 min ago", set: &[("last_run", r#"{"iso_ago": 60, "offset": true}"#), ("last_ok", r#"{"iso_ago": 60, "offset": true}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "absent, last_run fresh", verdict: "FAIL", words: "has never succeeded", set: &[("last_ok", r#"{"delete": true}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "None", verdict: "FAIL", words: "has never succeeded", set: &[("last_ok", r#"{"none": true}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "older than max_age, last_run fresh", verdict: "WARN", words: "last success 20 min ago", set: &[("last_ok", r#"{"ago": 1200}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "older than fail_after, last_run fresh, no error", verdict: "FAIL", words: "no success for 2 h", set: &[("last_ok", r#"{"ago": 7200}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "3 days old, last_run fresh, no error", verdict: "FAIL", words: "no success for 3 days", set: &[("last_ok", r#"{"ago": 259200}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "more than 5 min in the future", verdict: "FAIL", words: "in the future: check the clocks or the time zone", set: &[("last_ok", r#"{"ago": -2592000}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "not a time", verdict: "FAIL", words: "not a datetime", set: &[("last_ok", r#"{"int": 1}"#)], ..BASE },
+        CrumbRow { input: "last_ok", state: "undecodable", verdict: "FAIL", words: "not a value Django can read", set: &[("last_ok", UNDECODABLE)], ..BASE },
+        CrumbRow { input: "last_error", state: "absent", words: "last run 1 min ago", set: &[("last_error", r#"{"delete": true}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "None", words: "last run 1 min ago", ..BASE },
+        CrumbRow { input: "last_error", state: "text, last_ok older than last_run", verdict: "FAIL", words: "the last run failed: ValueError: boom", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"str": "Traceback (most recent call last):\n  File \"enforcer.py\", line 1\nValueError: boom"}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "text, last_ok not older than last_run", words: "an older error is recorded", set: &[("last_error", r#"{"str": "ValueError: boom"}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "a time newer than last_ok", verdict: "FAIL", words: "the last run failed", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"ago": 60}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "a time older than last_ok", words: "an older error is recorded", set: &[("last_error", r#"{"ago": 600}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "more than 5 min in the future", verdict: "FAIL", words: "in the future: check the clocks or the time zone", set: &[("last_error", r#"{"ago": -3600}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "undecodable", verdict: "FAIL", words: "not a value Django can read", set: &[("last_error", UNDECODABLE)], ..BASE },
+        CrumbRow { input: "running_pid", state: "absent", words: "not running now", set: &[("running_pid", r#"{"delete": true}"#)], ..BASE },
+        CrumbRow { input: "running_pid", state: "alive", words: "alive", ..BASE },
+        CrumbRow { input: "running_pid", state: "dead, Redis at 127.0.0.1", verdict: "FAIL", words: "stale PID", set: DEAD, ..BASE },
+        CrumbRow { input: "running_pid", state: "dead, Redis addressed by this host's name", verdict: "FAIL", words: "stale PID", set: DEAD, target: "name", ..BASE },
+        CrumbRow { input: "running_pid", state: "dead, Redis at this host's LAN address", verdict: "FAIL", words: "stale PID", set: DEAD, target: "lan", ..BASE },
+        CrumbRow { input: "running_pid", state: "dead, Redis on a unix socket", verdict: "FAIL", words: "stale PID", set: DEAD, target: "unix", ..BASE },
+        CrumbRow { input: "running_pid", state: "dead, Redis on another host (local = false)", verdict: "WARN", words: "not checked: Redis is on another host", set: DEAD, target: "remote", ..BASE },
+        CrumbRow { input: "running_pid", state: "any, check_pid = false", words: "not checked: check_pid = false", set: DEAD, probe_extra: "check_pid = false\n", ..BASE },
+        CrumbRow { input: "running_pid", state: "a PID, no /proc on this host", verdict: "WARN", words: "not checked: this host has no /proc", judge_only: true, ..BASE },
+        CrumbRow { input: "running_pid", state: "not an int", verdict: "FAIL", words: "not a PID", set: &[("running_pid", r#"{"str": "1234"}"#)], ..BASE },
+        CrumbRow { input: "running_pid", state: "undecodable", verdict: "FAIL", words: "not a value Django can read", set: &[("running_pid", UNDECODABLE)], ..BASE },
+        CrumbRow { input: "TTL", state: "none (timeout=None)", words: "last run 1 min ago", ..BASE },
+        CrumbRow { input: "TTL", state: "set (Django's default timeout)", verdict: "WARN", words: "breadcrumbs expire", timeout: r#""default""#, ..BASE },
+        CrumbRow { input: "legacy names", state: "present next to fresh breadcrumbs", verdict: "WARN", words: "legacy keys", legacy_too: true, ..BASE },
     ]
 }
 
@@ -851,202 +532,33 @@ const KBASE: KeyRow = KeyRow {
     params: "",
 };
 
+#[rustfmt::skip]
 fn key_rows() -> Vec<KeyRow> {
     vec![
-        KeyRow {
-            input: "key",
-            state: "present",
-            words: "= 'pong'",
-            ..KBASE
-        },
-        KeyRow {
-            input: "key",
-            state: "absent",
-            verdict: "FAIL",
-            words: "is absent in db 1",
-            value: None,
-            ..KBASE
-        },
-        KeyRow {
-            input: "key",
-            state: "absent, written without KEY_PREFIX",
-            verdict: "FAIL",
-            words: "written without KEY_PREFIX",
-            alias: "legacy",
-            ..KBASE
-        },
-        KeyRow {
-            input: "key",
-            state: "absent, present in another DB",
-            verdict: "FAIL",
-            words: "exists in db 0",
-            alias: "wrongdb",
-            ..KBASE
-        },
-        KeyRow {
-            input: "key",
-            state: "absent, present under another VERSION",
-            verdict: "FAIL",
-            words: "another cache VERSION",
-            version: 2,
-            ..KBASE
-        },
-        KeyRow {
-            input: "key",
-            state: "undecodable",
-            verdict: "FAIL",
-            words: "a value Django cannot read",
-            value: Some(UNDECODABLE),
-            ..KBASE
-        },
-        KeyRow {
-            input: "expect = \"absent\"",
-            state: "absent",
-            words: "is absent, as expected",
-            value: None,
-            params: "expect = \"absent\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "expect = \"absent\"",
-            state: "present",
-            verdict: "FAIL",
-            words: "should be absent",
-            params: "expect = \"absent\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "equals",
-            state: "same value",
-            words: "= 'pong'",
-            params: "equals = \"pong\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "equals",
-            state: "another value",
-            verdict: "FAIL",
-            words: "expected 'pong'",
-            value: Some(r#"{"str": "pang"}"#),
-            params: "equals = \"pong\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_age",
-            state: "fresh",
-            words: "1 min ago",
-            value: Some(r#"{"ago": 60}"#),
-            params: "max_age = \"15m\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_age",
-            state: "up to 5 min ahead (clock skew)",
-            words: "UTC, in",
-            value: Some(r#"{"ago": -120}"#),
-            params: "max_age = \"15m\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_age",
-            state: "older than max_age",
-            verdict: "FAIL",
-            words: "older than 15m",
-            value: Some(r#"{"ago": 1200}"#),
-            params: "max_age = \"15m\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_age",
-            state: "more than 5 min in the future",
-            verdict: "FAIL",
-            words: "in the future: check the clocks or the time zone",
-            value: Some(r#"{"ago": -2592000}"#),
-            params: "max_age = \"15m\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_age",
-            state: "not a time",
-            verdict: "FAIL",
-            words: "not a datetime",
-            params: "max_age = \"15m\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_age",
-            state: "naive datetime",
-            words: "naive",
-            value: Some(r#"{"naive_ago": 60}"#),
-            params: "max_age = \"15m\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_age",
-            state: "ISO-8601 string without offset",
-            words: "read as UTC",
-            value: Some(r#"{"iso_ago": 60, "offset": false}"#),
-            params: "max_age = \"15m\"\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "persistent = true",
-            state: "no TTL",
-            words: "= 'pong'",
-            params: "persistent = true\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "persistent = true",
-            state: "TTL set",
-            verdict: "FAIL",
-            words: "should not expire",
-            timeout: r#""default""#,
-            params: "persistent = true\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "persistent = false",
-            state: "no TTL",
-            verdict: "FAIL",
-            words: "never expires",
-            params: "persistent = false\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "min_ttl",
-            state: "TTL below",
-            verdict: "FAIL",
-            words: "is below",
-            timeout: "60",
-            params: "min_ttl = 120\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_ttl",
-            state: "TTL above",
-            verdict: "FAIL",
-            words: "exceeds",
-            timeout: "600",
-            params: "max_ttl = 300\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_ttl",
-            state: "no TTL",
-            verdict: "FAIL",
-            words: "exceeds",
-            params: "max_ttl = 300\n",
-            ..KBASE
-        },
-        KeyRow {
-            input: "max_ttl",
-            state: "TTL within",
-            words: "= 'pong'",
-            timeout: "60",
-            params: "max_ttl = 300\n",
-            ..KBASE
-        },
+        KeyRow { input: "key", state: "present", words: "= 'pong'", ..KBASE },
+        KeyRow { input: "key", state: "absent", verdict: "FAIL", words: "is absent in db 1", value: None, ..KBASE },
+        KeyRow { input: "key", state: "absent, written without KEY_PREFIX", verdict: "FAIL", words: "written without KEY_PREFIX", alias: "legacy", ..KBASE },
+        KeyRow { input: "key", state: "absent, present in another DB", verdict: "FAIL", words: "exists in db 0", alias: "wrongdb", ..KBASE },
+        KeyRow { input: "key", state: "absent, present under another VERSION", verdict: "FAIL", words: "another cache VERSION", version: 2, ..KBASE },
+        KeyRow { input: "key", state: "undecodable", verdict: "FAIL", words: "a value Django cannot read", value: Some(UNDECODABLE), ..KBASE },
+        KeyRow { input: "expect = \"absent\"", state: "absent", words: "is absent, as expected", value: None, params: "expect = \"absent\"\n", ..KBASE },
+        KeyRow { input: "expect = \"absent\"", state: "present", verdict: "FAIL", words: "should be absent", params: "expect = \"absent\"\n", ..KBASE },
+        KeyRow { input: "equals", state: "same value", words: "= 'pong'", params: "equals = \"pong\"\n", ..KBASE },
+        KeyRow { input: "equals", state: "another value", verdict: "FAIL", words: "expected 'pong'", value: Some(r#"{"str": "pang"}"#), params: "equals = \"pong\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "fresh", words: "1 min ago", value: Some(r#"{"ago": 60}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "up to 5 min ahead (clock skew)", words: "UTC, in", value: Some(r#"{"ago": -120}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "older than max_age", verdict: "FAIL", words: "older than 15m", value: Some(r#"{"ago": 1200}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "more than 5 min in the future", verdict: "FAIL", words: "in the future: check the clocks or the time zone", value: Some(r#"{"ago": -2592000}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "not a time", verdict: "FAIL", words: "not a datetime", params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "naive datetime", words: "naive", value: Some(r#"{"naive_ago": 60}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "ISO-8601 string without offset", words: "read as UTC", value: Some(r#"{"iso_ago": 60, "offset": false}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "persistent = true", state: "no TTL", words: "= 'pong'", params: "persistent = true\n", ..KBASE },
+        KeyRow { input: "persistent = true", state: "TTL set", verdict: "FAIL", words: "should not expire", timeout: r#""default""#, params: "persistent = true\n", ..KBASE },
+        KeyRow { input: "persistent = false", state: "no TTL", verdict: "FAIL", words: "never expires", params: "persistent = false\n", ..KBASE },
+        KeyRow { input: "min_ttl", state: "TTL below", verdict: "FAIL", words: "is below", timeout: "60", params: "min_ttl = 120\n", ..KBASE },
+        KeyRow { input: "max_ttl", state: "TTL above", verdict: "FAIL", words: "exceeds", timeout: "600", params: "max_ttl = 300\n", ..KBASE },
+        KeyRow { input: "max_ttl", state: "no TTL", verdict: "FAIL", words: "exceeds", params: "max_ttl = 300\n", ..KBASE },
+        KeyRow { input: "max_ttl", state: "TTL within", words: "= 'pong'", timeout: "60", params: "max_ttl = 300\n", ..KBASE },
     ]
 }
 

@@ -501,10 +501,6 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
             Ok(None) => "(nil)".to_string(),
             Err(_) => "(undecodable)".to_string(),
             Ok(Some(val)) => match pyval::instant_of(val, ctx.now) {
-                Some(inst) if inst.naive && !inst.shown.contains("read as UTC") => format!(
-                    "{} — naive datetime (no time zone), read as UTC",
-                    inst.shown
-                ),
                 Some(inst) => inst.shown,
                 None => pyval::display(val),
             },
