@@ -618,6 +618,14 @@ async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
                 why: "this host has no /proc to look it up".into(),
             },
         },
+        Locality::Remote(why) if ctx.session.named.target.local == Some(false) => {
+            Pid::Unverifiable {
+                pid,
+                why: format!(
+                    "Redis is on another host ({why}); check the process on the enforcer's host"
+                ),
+            }
+        }
         Locality::Remote(why) => Pid::Unverifiable {
             pid,
             why: format!(
