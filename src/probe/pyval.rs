@@ -66,7 +66,7 @@ pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
                 Some(Instant {
                     at,
                     shown: format!(
-                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} (naive, no time zone; read as UTC), {}",
+                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}, {} (naive, no time zone; read as UTC)",
                         dt.year,
                         dt.month,
                         dt.day,
@@ -100,15 +100,16 @@ fn iso_instant(s: &str, now: jiff::Timestamp) -> Option<Instant> {
             (jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()?, true)
         }
     };
-    let zone = if naive {
-        " (naive, no time zone; read as UTC)"
+    let how = if naive {
+        "ISO string without offset, read as UTC: "
     } else {
-        ""
+        "ISO string "
     };
+    // The age right after the time: a bounded summary keeps it.
     Some(Instant {
         at,
         shown: format!(
-            "{}{zone} (stored as the string '{s}'), {}",
+            "{}, {} ({how}'{s}')",
             at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             age_words(now.duration_since(at))
         ),
