@@ -1,4 +1,5 @@
-//! Random breadcrumb states against the README's verdict table for `enforcer.breadcrumbs`.
+//! Random states against the README's verdict tables: `enforcer.breadcrumbs` (every input)
+//! and the `max_age` rows of `cache.key`.
 //!
 //! The oracle below is written from the table (each input's rows give that input's verdict;
 //! the probe's verdict is the worst), not from the implementation. Above all: no state in
@@ -6,9 +7,12 @@
 
 use std::time::Duration;
 
+use bisk_docs::django::PyValue;
+use bisk_docs::django::value::PyDateTime;
 use bisk_docs::probe::Status;
 use bisk_docs::probe::catalogue::breadcrumbs::{CrumbState, ErrorCrumb, Pid, Stamp, judge};
-use bisk_docs::probe::decl::BreadcrumbParams;
+use bisk_docs::probe::catalogue::cache::judge_value;
+use bisk_docs::probe::decl::{BreadcrumbParams, KeyParams, Presence};
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
@@ -216,6 +220,43 @@ proptest! {
             prop_assert!(matches!(s.pid, Pid::Absent | Pid::Alive(_) | Pid::NotChecked(_)), "{:#?}", s);
             prop_assert!(s.ttls.iter().all(|t| *t <= -1) && s.legacy == 0, "{:#?}", s);
             prop_assert!(!matches!(s.last_error, ErrorCrumb::Undecodable(_)), "{:#?}", s);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// `cache.key max_age`: fresh passes; older than max_age or more than 5 min ahead fails,
+    /// whether the time is an aware datetime or an ISO string with or without offset.
+    #[test]
+    fn cache_key_max_age_follows_the_table(
+        max_age in 60i64..=86_400,
+        a in prop_oneof![-40 * 86_400i64..40 * 86_400, Just(-SKEW), Just(-SKEW - 1), Just(0)],
+        form in 0u8..3,
+    ) {
+        let at = now() - SignedDuration::from_secs(a);
+        let value = match form {
+            0 => PyValue::DateTime(PyDateTime::from_timestamp_utc(at)),
+            1 => PyValue::Str(at.to_string()),
+            _ => PyValue::Str(
+                jiff::tz::TimeZone::UTC.to_datetime(at).to_string(),
+            ),
+        };
+        let p = KeyParams {
+            key: "enforcer:last_ok".into(),
+            expect: Presence::Present,
+            equals: None,
+            max_age: Some(Duration::from_secs(max_age as u64)),
+            min_ttl: None,
+            max_ttl: None,
+            persistent: None,
+        };
+        let j = judge_value(&p, &value, -1, now());
+        let healthy = (-SKEW..=max_age).contains(&a);
+        prop_assert_eq!(j.problems.is_empty(), healthy, "age {} limit {}: {:?}", a, max_age, j);
+        if a < -SKEW {
+            prop_assert!(j.problems[0].contains("in the future: check the clocks or the time zone"), "{:?}", j);
         }
     }
 }
