@@ -99,6 +99,9 @@ pub struct RedisTarget {
     pub deadline: Duration,
     /// Whether probes that write (cache.roundtrip) may run against this target.
     pub allow_writes: bool,
+    /// Whether this Redis (and so the enforcer whose PID it holds) runs on this host;
+    /// unset: decided from the addresses the URL resolves to (see `probe::locality`).
+    pub local: Option<bool>,
 }
 
 impl Default for RedisTarget {
@@ -110,6 +113,7 @@ impl Default for RedisTarget {
             connect_timeout: Duration::from_secs(1),
             deadline: Duration::from_secs(2),
             allow_writes: true,
+            local: None,
         }
     }
 }
@@ -131,6 +135,7 @@ impl fmt::Debug for RedisTarget {
             .field("connect_timeout", &self.connect_timeout)
             .field("deadline", &self.deadline)
             .field("allow_writes", &self.allow_writes)
+            .field("local", &self.local)
             .finish()
     }
 }

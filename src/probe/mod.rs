@@ -10,6 +10,7 @@ pub mod connect;
 pub mod decl;
 pub mod discover;
 pub mod hint;
+pub mod locality;
 pub mod pyval;
 pub mod result;
 pub mod runner;

@@ -42,17 +42,7 @@ pub fn timestamp(dt: &PyDateTime) -> Option<jiff::Timestamp> {
 /// A naive datetime read as UTC wall time (Django with USE_TZ=False writes local time;
 /// the probe says so rather than guessing the zone).
 pub fn naive_as_utc(dt: &PyDateTime) -> Option<jiff::Timestamp> {
-    let civil = jiff::civil::DateTime::new(
-        i16::try_from(dt.year).ok()?,
-        i8::try_from(dt.month).ok()?,
-        i8::try_from(dt.day).ok()?,
-        i8::try_from(dt.hour).ok()?,
-        i8::try_from(dt.minute).ok()?,
-        i8::try_from(dt.second).ok()?,
-        i32::try_from(dt.microsecond).ok()?.checked_mul(1000)?,
-    )
-    .ok()?;
-    jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
+    jiff::tz::TimeZone::UTC.to_timestamp(dt.civil()?).ok()
 }
 
 /// "2025-01-02 03:04:05 UTC, 12 min ago" (and "naive" flagged) for datetimes.
@@ -76,7 +66,7 @@ pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
                 Some(Instant {
                     at,
                     shown: format!(
-                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} (naive, no time zone; read as UTC), {}",
+                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}, {} (naive, no time zone; read as UTC)",
                         dt.year,
                         dt.month,
                         dt.day,
@@ -95,21 +85,75 @@ pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
                 })
             }
         }
-        PyValue::Str(s) if s.len() <= 64 => {
-            let at: jiff::Timestamp = s.trim().parse().ok()?;
-            Some(Instant {
-                at,
-                shown: format!(
-                    "{} (stored as the string '{}'), {}",
-                    at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                    s,
-                    age_words(now.duration_since(at))
-                ),
-                naive: false,
-            })
-        }
+        PyValue::Str(s) if s.len() <= 64 => iso_instant(s.trim(), now),
         _ => None,
     }
+}
+
+/// An ISO-8601 string (`isoformat()` or `str()` of a datetime). One without an offset is
+/// read like a naive datetime: as UTC, and flagged, so both spellings of a time agree.
+fn iso_instant(s: &str, now: jiff::Timestamp) -> Option<Instant> {
+    let (at, naive) = match s.parse::<jiff::Timestamp>() {
+        Ok(at) => (at, false),
+        Err(_) => {
+            let civil: jiff::civil::DateTime = s.parse().ok()?;
+            (jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()?, true)
+        }
+    };
+    let how = if naive {
+        "ISO string without offset, read as UTC: "
+    } else {
+        "ISO string "
+    };
+    // The age right after the time: a bounded summary keeps it.
+    Some(Instant {
+        at,
+        shown: format!(
+            "{}, {} ({how}'{s}')",
+            at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            age_words(now.duration_since(at))
+        ),
+        naive,
+    })
+}
+
+/// How far ahead of this host's clock a time may be before it counts as "in the future":
+/// room for ordinary clock drift between the writer's host and this one.
+pub const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
+
+/// Where an instant stands against a freshness limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Freshness {
+    /// No older than the limit (and at most [`CLOCK_SKEW`] ahead).
+    Fresh,
+    /// Older than the limit.
+    Old,
+    /// More than [`CLOCK_SKEW`] ahead of this host's clock.
+    Future,
+}
+
+/// Classifies the age `now - at` against `limit` (ages exactly at the limit are fresh).
+pub fn freshness(
+    at: jiff::Timestamp,
+    now: jiff::Timestamp,
+    limit: std::time::Duration,
+) -> Freshness {
+    let age = now.duration_since(at);
+    if age < -CLOCK_SKEW {
+        Freshness::Future
+    } else if age.as_secs() > i64::try_from(limit.as_secs()).unwrap_or(i64::MAX) {
+        Freshness::Old
+    } else {
+        Freshness::Fresh
+    }
+}
+
+/// The words for a time beyond the skew allowance, shared by every check with `max_age`.
+pub fn future_words(age: jiff::SignedDuration) -> String {
+    format!(
+        "{} in the future: check the clocks or the time zone",
+        django::time::human_duration(-age.as_secs())
+    )
 }
 
 /// "12 min ago", "3 h 5 min ago", "in 2 min" (the decoder's wording, so ages read alike).
@@ -119,5 +163,43 @@ pub fn age_words(age: jiff::SignedDuration) -> String {
         format!("in {}", django::time::human_duration(-secs))
     } else {
         format!("{} ago", django::time::human_duration(secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> jiff::Timestamp {
+        "2026-01-02T03:04:05Z".parse().unwrap()
+    }
+
+    #[test]
+    fn iso_without_offset_reads_as_naive_utc() {
+        // Regression: before, only strings with an offset were times ("not a datetime").
+        for s in ["2026-01-02T02:04:05.000000", "2026-01-02 02:04:05"] {
+            let i = instant_of(&PyValue::Str(s.into()), now()).expect(s);
+            assert!(i.naive, "{s}");
+            assert_eq!(now().duration_since(i.at).as_secs(), 3600, "{s}");
+            assert!(i.shown.contains("read as UTC"), "{}", i.shown);
+        }
+        let aware = instant_of(&PyValue::Str("2026-01-02T04:04:05+02:00".into()), now()).unwrap();
+        assert!(!aware.naive);
+        assert_eq!(now().duration_since(aware.at).as_secs(), 3600);
+        assert!(instant_of(&PyValue::Str("yesterday".into()), now()).is_none());
+    }
+
+    #[test]
+    fn freshness_has_a_skew_allowance_and_a_limit() {
+        let limit = std::time::Duration::from_secs(900);
+        let at = |secs_ago: i64| now() - jiff::SignedDuration::from_secs(secs_ago);
+        assert_eq!(freshness(at(900), now(), limit), Freshness::Fresh);
+        assert_eq!(freshness(at(901), now(), limit), Freshness::Old);
+        assert_eq!(freshness(at(-300), now(), limit), Freshness::Fresh);
+        assert_eq!(freshness(at(-301), now(), limit), Freshness::Future);
+        assert_eq!(
+            future_words(jiff::SignedDuration::from_secs(-30 * 86_400)),
+            "30 days in the future: check the clocks or the time zone"
+        );
     }
 }

@@ -137,7 +137,7 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
             )
         }
         Check::Breadcrumbs(p) => format!(
-            "Reads {}, {}, {} and {} in db {db} in one round trip. Warns when the last run is older than {}, fails after {}, when an error is newer than the last success{}, when breadcrumbs expire (Django's 300 s default) and when leftover {} keys exist.",
+            "Reads {}, {}, {} and {} in db {db} in one round trip. Warns when the last run or the last success is older than {}, fails after {}, when either is more than 5 min in the future or missing, when an error is newer than the last success{}; warns when breadcrumbs expire (Django's 300 s default) and when leftover {} keys exist.",
             key(&format!("{}:last_run", p.namespace)),
             key(&format!("{}:last_ok", p.namespace)),
             key(&format!("{}:last_error", p.namespace)),
@@ -145,7 +145,7 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
             escape(&dur(p.max_age)),
             escape(&dur(p.fail_after)),
             if p.check_pid {
-                ", or when the recorded PID is not alive on this host"
+                ", or when the recorded PID is not alive (looked up when Redis runs on this host)"
             } else {
                 ""
             },

@@ -1,7 +1,14 @@
 //! `enforcer.breadcrumbs`: the enforcer's `last_run`, `last_ok`, `last_error` and
 //! `running_pid`, read with their TTLs and the legacy unprefixed names in one round trip.
+//!
+//! Two halves: [`run`] does the I/O (Redis, `/proc`, where Redis runs) and turns what it read
+//! into a [`CrumbState`]; [`judge`] turns that state into the verdict without any I/O. The
+//! README's verdict table (`### enforcer.breadcrumbs`) is the specification of `judge`; the
+//! tests replay every row with real Django and drive `judge` with random states.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
 
 use super::cache::{locate, miss_words};
 use super::{ms_since, pipe, ttl_words};
@@ -9,30 +16,450 @@ use crate::django::PyValue;
 use crate::probe::connect::ProbeError;
 use crate::probe::decl::BreadcrumbParams;
 use crate::probe::hint;
-use crate::probe::pyval::{self, age_words};
+use crate::probe::locality::{self, Locality};
+use crate::probe::pyval::{self, Freshness, age_words, future_words};
 use crate::probe::result::{Hint, Outcome, Status, bound};
 use crate::probe::runner::Ctx;
 
 const NAMES: [&str; 4] = ["last_run", "last_ok", "last_error", "running_pid"];
-/// A last_run this far in the future means clock trouble, not freshness.
-const FUTURE_SLACK_SECS: i64 = 300;
 /// Linux's pid_max ceiling.
 const PID_MAX: i64 = 4_194_304;
 
-struct Verdict {
-    issues: Vec<(Status, String, Option<Hint>)>,
+/// A timestamp breadcrumb (`last_run`, `last_ok`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stamp {
+    /// Missing, or `None` stored.
+    Absent,
+    /// Not a value Django can read (the decoder's words).
+    Undecodable(String),
+    /// A value that is no time, as a person reads it.
+    NotATime(String),
+    /// An instant; `naive` when it carried no time zone and was read as UTC.
+    At { at: Timestamp, naive: bool },
 }
 
-impl Verdict {
-    fn add(&mut self, status: Status, text: impl Into<String>, hint: Option<Hint>) {
-        self.issues.push((status, text.into(), hint));
+/// `last_error`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorCrumb {
+    /// Missing, `None` or blank: no error recorded.
+    Clear,
+    Undecodable(String),
+    /// Error text (a traceback): it carries no time of its own.
+    Text(String),
+    /// A time: when the last failure happened.
+    At {
+        at: Timestamp,
+        naive: bool,
+    },
+}
+
+/// `running_pid`, with its liveness where it could be looked up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pid {
+    /// Missing or `None`: no cycle runs now.
+    Absent,
+    Undecodable(String),
+    NotAnInt(String),
+    Alive(i64),
+    Dead(i64),
+    /// Could not be looked up here; `why` says why and what to set.
+    Unverifiable {
+        pid: i64,
+        why: String,
+    },
+    /// `check_pid = false`: the operator chose not to look.
+    NotChecked(i64),
+}
+
+/// Everything the verdict depends on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrumbState {
+    /// The four Redis key names (last_run, last_ok, last_error, running_pid), for messages.
+    pub keys: [String; 4],
+    pub last_run: Stamp,
+    pub last_ok: Stamp,
+    pub last_error: ErrorCrumb,
+    pub pid: Pid,
+    /// TTL replies of the four keys: -2 missing, -1 no expiry, else seconds left.
+    pub ttls: [i64; 4],
+    /// Legacy unprefixed names present (`:<version>:<ns>:*`).
+    pub legacy: i64,
+    pub legacy_pattern: String,
+    pub db: i64,
+}
+
+/// One thing wrong, with its weight and where the fix is explained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub status: Status,
+    pub text: String,
+    pub hint: Option<Hint>,
+}
+
+/// The verdict: worst finding first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub status: Status,
+    /// Findings joined worst first, or what is fine when nothing is wrong.
+    pub summary: String,
+    pub hint: Option<Hint>,
+    pub findings: Vec<Finding>,
+    /// What is fine, in a few words ("last run 1 min ago, last OK 1 min ago, PID 42 alive").
+    pub healthy_parts: Vec<String>,
+}
+
+/// How an age stands against the two thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    Fresh,
+    /// Older than `max_age`.
+    Late,
+    /// Older than `fail_after`.
+    Stale,
+    /// Beyond the clock-skew allowance ahead of this host.
+    Future,
+}
+
+fn tier(at: Timestamp, now: Timestamp, p: &BreadcrumbParams) -> Tier {
+    match (
+        pyval::freshness(at, now, p.max_age),
+        pyval::freshness(at, now, p.fail_after),
+    ) {
+        (Freshness::Future, _) => Tier::Future,
+        (_, Freshness::Old) => Tier::Stale,
+        (Freshness::Old, _) => Tier::Late,
+        _ => Tier::Fresh,
     }
-    fn worst(&self) -> Status {
-        self.issues
+}
+
+fn dur(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+/// The verdict table of `enforcer.breadcrumbs`, as code. Pure: states in, verdict out.
+pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
+    let mut found: Vec<Finding> = Vec::new();
+    let mut fine: Vec<String> = Vec::new();
+    let mut add = |status: Status, text: String, hint: Option<Hint>| {
+        found.push(Finding { status, text, hint })
+    };
+    let [k_run, k_ok, k_err, k_pid] = &s.keys;
+    let ns_pattern = k_run
+        .rsplit_once(':')
+        .map(|(head, _)| format!("{head}:*"))
+        .unwrap_or_default();
+
+    if s.ttls.iter().all(|t| *t == -2) {
+        let text = if s.legacy > 0 {
+            format!(
+                "no breadcrumbs under {ns_pattern}, but {} under {} — the enforcer writes without KEY_PREFIX",
+                s.legacy, s.legacy_pattern
+            )
+        } else {
+            format!("no breadcrumbs under {ns_pattern}")
+        };
+        let hint = if s.legacy > 0 {
+            hint::enforcer_panel(
+                "Give the enforcer the same CACHES block (KEY_PREFIX \"bisk\") as the web app and restart it.",
+            )
+        } else {
+            hint::enforcer_panel(
+                "Is the enforcer running, and does it use the same cache settings as the web app?",
+            )
+        };
+        add(Status::Fail, text, hint);
+        return finish(found, fine);
+    }
+
+    // last_run: when the enforcer last ran, successful or not.
+    let run_at = match &s.last_run {
+        Stamp::At { at, .. } => Some(*at),
+        _ => None,
+    };
+    let mut run_age_status = None;
+    match &s.last_run {
+        Stamp::Absent => add(
+            Status::Fail,
+            format!("{k_run} is missing: the enforcer has not recorded a run"),
+            hint::enforcer_panel(
+                "Check `systemctl status bisk-enforcer.service` and that it uses the web app's cache settings.",
+            ),
+        ),
+        Stamp::Undecodable(e) => add(
+            Status::Fail,
+            format!("{k_run} is not a value Django can read: {e}"),
+            hint::pickled(
+                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
+            ),
+        ),
+        Stamp::NotATime(v) => add(
+            Status::Fail,
+            format!("{k_run} holds {v} — not a datetime"),
+            hint::enforcer_panel("last_run must be timezone.now()."),
+        ),
+        Stamp::At { at, naive } => {
+            let age = now.duration_since(*at);
+            match tier(*at, now, p) {
+                Tier::Future => add(
+                    Status::Fail,
+                    format!("last run is {}", future_words(age)),
+                    hint::plain(clock_advice(*naive)),
+                ),
+                Tier::Stale => {
+                    run_age_status = Some(Status::Fail);
+                    add(
+                        Status::Fail,
+                        format!(
+                            "last run {} (older than {})",
+                            age_words(age),
+                            dur(p.fail_after)
+                        ),
+                        hint::enforcer_panel(
+                            "The enforcer stopped running: check `systemctl status bisk-enforcer.service` and its journal.",
+                        ),
+                    )
+                }
+                Tier::Late => {
+                    run_age_status = Some(Status::Warn);
+                    add(
+                        Status::Warn,
+                        format!(
+                            "last run {} (older than {})",
+                            age_words(age),
+                            dur(p.max_age)
+                        ),
+                        hint::enforcer_panel(
+                            "The enforcer runs late or stopped: check its timer/service.",
+                        ),
+                    )
+                }
+                Tier::Fresh => fine.push(format!("last run {}", age_words(age))),
+            }
+        }
+    }
+
+    let ok_at = match &s.last_ok {
+        Stamp::At { at, .. } => Some(*at),
+        _ => None,
+    };
+
+    // last_error: current when newer than the last success.
+    match &s.last_error {
+        ErrorCrumb::Clear => {}
+        ErrorCrumb::Undecodable(e) => add(
+            Status::Fail,
+            format!("{k_err} is not a value Django can read: {e}"),
+            hint::pickled(
+                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
+            ),
+        ),
+        ErrorCrumb::Text(text) => {
+            // Text carries no time: it is current unless a success followed the last run.
+            let current = match (ok_at, run_at) {
+                (None, _) => true,
+                (Some(ok), Some(run)) => ok < run,
+                (Some(_), None) => false,
+            };
+            if current {
+                add(
+                    Status::Fail,
+                    format!("the last run failed: {}", last_line_and_size(text)),
+                    hint::enforcer_panel(
+                        "Read the full error with `journalctl -u bisk-enforcer.service`.",
+                    ),
+                );
+            } else {
+                fine.push("an older error is recorded".into());
+            }
+        }
+        ErrorCrumb::At { at, naive } => {
+            let age = now.duration_since(*at);
+            if tier(*at, now, p) == Tier::Future {
+                add(
+                    Status::Fail,
+                    format!("last error is {}", future_words(age)),
+                    hint::plain(clock_advice(*naive)),
+                );
+            } else if ok_at.is_none_or(|ok| *at > ok) {
+                add(
+                    Status::Fail,
+                    format!(
+                        "the last run failed {} ({k_err}), after the last success",
+                        age_words(age)
+                    ),
+                    hint::enforcer_panel(
+                        "Read the error with `journalctl -u bisk-enforcer.service`.",
+                    ),
+                );
+            } else {
+                fine.push("an older error is recorded".into());
+            }
+        }
+    }
+
+    // last_ok: the enforcer must have succeeded, and recently.
+    match &s.last_ok {
+        Stamp::Absent => add(
+            Status::Fail,
+            format!("the enforcer has never succeeded: {k_ok} is missing"),
+            hint::enforcer_panel(
+                "Read why its runs fail with `journalctl -u bisk-enforcer.service`.",
+            ),
+        ),
+        Stamp::Undecodable(e) => add(
+            Status::Fail,
+            format!("{k_ok} is not a value Django can read: {e}"),
+            hint::pickled(
+                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
+            ),
+        ),
+        Stamp::NotATime(v) => add(
+            Status::Fail,
+            format!("{k_ok} holds {v} — not a datetime"),
+            hint::enforcer_panel("last_ok must be timezone.now()."),
+        ),
+        Stamp::At { at, naive } => {
+            let age = now.duration_since(*at);
+            let t = tier(*at, now, p);
+            let (status, text) = match t {
+                Tier::Future => (
+                    Status::Fail,
+                    format!("last success is {}", future_words(age)),
+                ),
+                Tier::Stale => (
+                    Status::Fail,
+                    format!(
+                        "no success for {} (last OK older than {})",
+                        crate::django::time::human_duration(age.as_secs()),
+                        dur(p.fail_after)
+                    ),
+                ),
+                Tier::Late => (
+                    Status::Warn,
+                    format!(
+                        "last success {} (older than {})",
+                        age_words(age),
+                        dur(p.max_age)
+                    ),
+                ),
+                Tier::Fresh => (Status::Pass, String::new()),
+            };
+            fine.push(format!("last OK {}", age_words(age)));
+            // A late last_run already says it (both stop together): say it once.
+            let implied = t != Tier::Future && run_age_status.is_some_and(|r| r >= status);
+            if status != Status::Pass && !implied {
+                let h = if t == Tier::Future {
+                    hint::plain(clock_advice(*naive))
+                } else {
+                    hint::enforcer_panel(
+                        "Runs do not succeed: read `journalctl -u bisk-enforcer.service`.",
+                    )
+                };
+                add(status, text, h);
+            }
+        }
+    }
+    if matches!(s.last_run, Stamp::At { naive: true, .. })
+        || matches!(s.last_ok, Stamp::At { naive: true, .. })
+    {
+        fine.push("naive datetimes (no time zone; read as UTC)".into());
+    }
+
+    // running_pid: a live process on the enforcer's host.
+    match &s.pid {
+        Pid::Absent => fine.push("not running now".into()),
+        Pid::Undecodable(e) => add(
+            Status::Fail,
+            format!("{k_pid} is not a value Django can read: {e}"),
+            hint::pickled(
+                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
+            ),
+        ),
+        Pid::NotAnInt(v) => add(
+            Status::Fail,
+            format!("{k_pid} holds {v} — not a PID"),
+            hint::enforcer_panel("running_pid must be os.getpid()."),
+        ),
+        Pid::Alive(pid) => fine.push(format!("PID {pid} alive")),
+        Pid::Dead(pid) => add(
+            Status::Fail,
+            format!("stale PID: {k_pid} is {pid}, but no such process runs on this host"),
+            hint::enforcer_panel(
+                "The enforcer died without clearing running_pid; restart it (`sudo systemctl restart bisk-enforcer.service`).",
+            ),
+        ),
+        Pid::Unverifiable { pid, why } => add(
+            Status::Warn,
+            format!("PID {pid} not checked: {why}"),
+            hint::plain(
+                "Run the check on the enforcer's host, or set `local = true` on the target when Redis and the enforcer run here; `check_pid = false` in the probe says you check it another way.",
+            ),
+        ),
+        Pid::NotChecked(pid) => fine.push(format!("PID {pid} (not checked: check_pid = false)")),
+    }
+
+    // TTLs: breadcrumbs must not expire.
+    let expiring: Vec<String> = s
+        .keys
+        .iter()
+        .zip(s.ttls)
+        .filter(|(_, t)| *t > 0)
+        .map(|(k, t)| format!("{k} ({t} s)"))
+        .collect();
+    if !expiring.is_empty() {
+        add(
+            Status::Warn,
+            format!(
+                "breadcrumbs expire: {} — written without timeout=None (Django's default is 300 s)",
+                expiring.join(", ")
+            ),
+            hint::default_timeout(),
+        );
+    }
+    if s.legacy > 0 {
+        add(
+            Status::Warn,
+            format!(
+                "{} legacy keys under {} (from before KEY_PREFIX)",
+                s.legacy, s.legacy_pattern
+            ),
+            hint::cleanup(s.db, &s.legacy_pattern),
+        );
+    }
+    finish(found, fine)
+}
+
+fn clock_advice(naive: bool) -> &'static str {
+    if naive {
+        "A naive datetime is read as UTC: a writer with USE_TZ = False east of UTC looks ahead. Use timezone.now() with USE_TZ = True, and check NTP on both hosts."
+    } else {
+        "Check NTP (`timedatectl`) on the enforcer's host and on this one."
+    }
+}
+
+fn finish(mut found: Vec<Finding>, fine: Vec<String>) -> Verdict {
+    // Stable: among equals, the order above (last_run, last_error, last_ok, PID, TTL, legacy).
+    found.sort_by_key(|f| std::cmp::Reverse(f.status));
+    let status = found.first().map(|f| f.status).unwrap_or(Status::Pass);
+    let summary = if found.is_empty() {
+        fine.join(", ")
+    } else {
+        found
             .iter()
-            .map(|i| i.0)
-            .max()
-            .unwrap_or(Status::Pass)
+            .map(|f| f.text.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let hint = found
+        .iter()
+        .filter(|f| f.status == status)
+        .find_map(|f| f.hint.clone());
+    Verdict {
+        status,
+        summary: bound(&summary, 400),
+        hint,
+        findings: found,
+        healthy_parts: fine,
     }
 }
 
@@ -59,259 +486,159 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
         pipe(ep, &mut conn, &pl).await?;
     let rtt = ms_since(t);
     let ttls = [t0, t1, t2, t3];
+    let legacy_pattern = format!(":{}:{}:*", target.version, p.namespace);
 
     let mut out = Outcome::pass("")
         .evidence("db", ep.db.to_string())
         .evidence("round trip (MGET + 4×TTL + EXISTS)", rtt);
-    let mut decoded: Vec<Option<PyValue>> = Vec::new();
-    let mut v = Verdict { issues: Vec::new() };
+    let mut decoded: Vec<Result<Option<PyValue>, String>> = Vec::new();
     for (i, raw) in values.iter().enumerate() {
-        let shown = match raw {
-            None => {
-                decoded.push(None);
-                "(nil)".to_string()
-            }
-            Some(bytes) => match pyval::decode(bytes) {
-                Ok(val) => {
-                    let s = match pyval::instant_of(&val, ctx.now) {
-                        Some(inst) if inst.naive => format!(
-                            "{} — naive datetime (no time zone), read as UTC",
-                            inst.shown
-                        ),
-                        Some(inst) => inst.shown,
-                        None => pyval::display(&val),
-                    };
-                    decoded.push(Some(val));
-                    s
-                }
-                Err(e) => {
-                    v.add(
-                        Status::Fail,
-                        format!("{} is not a value Django can read: {e}", keys[i]),
-                        hint::pickled("The enforcer must write through django.core.cache, not raw redis-cli SET."),
-                    );
-                    decoded.push(None);
-                    "(undecodable)".to_string()
-                }
+        let d = match raw {
+            None => Ok(None),
+            Some(bytes) => pyval::decode(bytes).map(Some),
+        };
+        let shown = match &d {
+            Ok(None) => "(nil)".to_string(),
+            Err(_) => "(undecodable)".to_string(),
+            Ok(Some(val)) => match pyval::instant_of(val, ctx.now) {
+                Some(inst) => inst.shown,
+                None => pyval::display(val),
             },
         };
         out = out.evidence(
             keys[i].clone(),
             format!("{} · TTL {}", bound(&shown, 300), ttl_words(ttls[i])),
         );
+        decoded.push(d);
     }
-    let present = values.iter().filter(|v| v.is_some()).count();
     if legacy_count > 0 {
         out = out.evidence(
-            format!(":{}:{}:* (legacy, no prefix)", target.version, p.namespace),
+            format!("{legacy_pattern} (legacy, no prefix)"),
             format!("{legacy_count} of the 4 names present"),
         );
     }
 
-    if present == 0 {
-        let (text, hint) = if legacy_count > 0 {
-            (
-                format!(
-                    "no breadcrumbs under {}, but {legacy_count} under :{}:{}:* — the enforcer writes without KEY_PREFIX",
-                    pyval::key(target, &format!("{}:*", p.namespace)),
-                    target.version,
-                    p.namespace
-                ),
-                hint::enforcer_panel(
-                    "Give the enforcer the same CACHES block (KEY_PREFIX \"bisk\") as the web app and restart it.",
-                ),
-            )
-        } else {
-            let found = locate(ep, &mut conn, target, &format!("{}:last_run", p.namespace)).await?;
-            let (text, _) = miss_words(&keys[0], ep.db, found.as_ref());
-            (
-                format!("no breadcrumbs: {text}"),
-                hint::enforcer_panel(
-                    "Is the enforcer running, and does it use the same cache settings as the web app?",
-                ),
-            )
-        };
-        let mut out = out;
-        out.status = Status::Fail;
-        out.summary = bound(&text, 400);
+    let pid = match &decoded[3] {
+        Ok(Some(PyValue::Int(pid))) if !p.check_pid => Pid::NotChecked(*pid),
+        Ok(Some(PyValue::Int(pid))) => liveness(*pid, ctx).await,
+        Ok(None | Some(PyValue::None)) => Pid::Absent,
+        Ok(Some(other)) => Pid::NotAnInt(pyval::display(other)),
+        Err(e) => Pid::Undecodable(e.clone()),
+    };
+    let state = CrumbState {
+        keys: [
+            keys[0].clone(),
+            keys[1].clone(),
+            keys[2].clone(),
+            keys[3].clone(),
+        ],
+        last_run: stamp_of(&decoded[0], ctx.now),
+        last_ok: stamp_of(&decoded[1], ctx.now),
+        last_error: error_of(&decoded[2], ctx.now),
+        pid,
+        ttls,
+        legacy: legacy_count,
+        legacy_pattern,
+        db: ep.db,
+    };
+    let verdict = judge(&state, p, ctx.now);
+
+    out.status = verdict.status;
+    out.summary = verdict.summary.clone();
+    out.hint = verdict.hint.clone();
+    if ttls.iter().all(|t| *t == -2) && legacy_count == 0 {
+        // Nothing here: say where the breadcrumbs went (another prefix, version or DB).
+        let found = locate(ep, &mut conn, target, &format!("{}:last_run", p.namespace)).await?;
+        let (text, _) = miss_words(&keys[0], ep.db, found.as_ref());
+        out.summary = bound(&format!("no breadcrumbs: {text}"), 400);
         return Ok(out
             .expected(format!("{} keys present", keys.len()))
-            .observed("none present")
-            .hint(hint));
+            .observed("none present"));
     }
-
-    // last_run: present, a datetime, fresh.
-    let last_run = decoded[0]
-        .as_ref()
-        .and_then(|v| pyval::instant_of(v, ctx.now));
-    let last_ok = decoded[1]
-        .as_ref()
-        .and_then(|v| pyval::instant_of(v, ctx.now));
-    let mut headline: Vec<String> = Vec::new();
-    match (&decoded[0], &last_run) {
-        (None, _) if values[0].is_none() => v.add(
-            Status::Fail,
-            format!("{} is missing", keys[0]),
-            hint::enforcer_panel("The enforcer has not recorded a run; check `systemctl status bisk-enforcer.service`."),
-        ),
-        (None, _) => {}
-        (Some(val), None) => v.add(
-            Status::Fail,
-            format!("{} holds {} — not a datetime", keys[0], pyval::display(val)),
-            hint::enforcer_panel("last_run must be timezone.now()."),
-        ),
-        (Some(_), Some(run)) => {
-            let age = ctx.now.duration_since(run.at);
-            headline.push(format!("last run {}", age_words(age)));
-            let secs = age.as_secs();
-            if secs < -FUTURE_SLACK_SECS {
-                v.add(
-                    Status::Warn,
-                    format!("last run is {} — clocks disagree", age_words(age)),
-                    hint::plain("Check NTP on the enforcer host and this host."),
-                );
-            } else if secs > p.fail_after.as_secs() as i64 {
-                v.add(
-                    Status::Fail,
-                    format!("last run {} (older than {})", age_words(age), humantime::format_duration(p.fail_after)),
-                    hint::enforcer_panel("The enforcer stopped running: check `systemctl status bisk-enforcer.service` and its journal."),
-                );
-            } else if secs > p.max_age.as_secs() as i64 {
-                v.add(
-                    Status::Warn,
-                    format!("last run {} (older than {})", age_words(age), humantime::format_duration(p.max_age)),
-                    hint::enforcer_panel("The enforcer runs late or stopped: check its timer/service."),
-                );
-            }
-            if run.naive {
-                headline.push("naive datetimes (no time zone; read as UTC)".into());
-            }
-        }
-    }
-    if let Some(ok) = &last_ok {
-        headline.push(format!(
-            "last OK {}",
-            age_words(ctx.now.duration_since(ok.at))
-        ));
-    }
-
-    // last_error: text (or a datetime) newer than the last success.
-    let error_text = match &decoded[2] {
-        None | Some(PyValue::None) => None,
-        Some(PyValue::Str(s)) if s.trim().is_empty() => None,
-        Some(val) => Some(val),
-    };
-    if let Some(err) = error_text {
-        let err_instant = pyval::instant_of(err, ctx.now);
-        let newer_than_ok = match (&err_instant, &last_ok, &last_run) {
-            (Some(e), Some(ok), _) => e.at > ok.at,
-            (Some(_), None, _) => true,
-            // Text carries no time: the error is current when the latest run did not end OK.
-            (None, Some(ok), Some(run)) => ok.at < run.at,
-            (None, None, _) => true,
-            (None, Some(_), None) => false,
-        };
-        let text = match err {
-            PyValue::Str(s) => last_line_and_size(s),
-            other => pyval::display(other),
-        };
-        if newer_than_ok {
-            v.add(
-                Status::Fail,
-                format!("the last run failed: {text}"),
-                hint::enforcer_panel(
-                    "Read the full error with `journalctl -u bisk-enforcer.service`.",
-                ),
-            );
-            out = out.observed(format!("last_error: {}", bound(&pyval::display(err), 1500)));
-        } else {
-            headline.push("an older error is recorded".into());
-        }
-    }
-
-    // running_pid: alive on this host.
-    match &decoded[3] {
-        None | Some(PyValue::None) => headline.push("not running now".into()),
-        Some(PyValue::Int(pid)) => {
-            if !p.check_pid {
-                headline.push(format!("PID {pid}"));
-            } else if !ep_is_local(&ctx.session.named.target.url) {
-                headline.push(format!("PID {pid} (not checked: Redis is on another host)"));
-            } else {
-                match pid_alive(*pid) {
-                    Some(true) => headline.push(format!("PID {pid} alive")),
-                    Some(false) => v.add(
-                        Status::Fail,
-                        format!("stale PID: {} is {pid}, but no such process runs on this host", keys[3]),
-                        hint::enforcer_panel("The enforcer died without clearing running_pid; restart it (`sudo systemctl restart bisk-enforcer.service`)."),
-                    ),
-                    None => headline.push(format!("PID {pid} (liveness not checkable here: no /proc)")),
-                }
-            }
-        }
-        Some(other) => v.add(
-            Status::Fail,
-            format!("{} holds {} — not a PID", keys[3], pyval::display(other)),
-            hint::enforcer_panel("running_pid must be os.getpid()."),
-        ),
-    }
-
-    // TTLs: breadcrumbs must not expire.
-    let expiring: Vec<String> = keys
-        .iter()
-        .zip(ttls)
-        .filter(|(_, t)| *t > 0)
-        .map(|(k, t)| format!("{k} ({t} s)"))
-        .collect();
-    if !expiring.is_empty() {
-        v.add(
-            Status::Warn,
-            format!(
-                "breadcrumbs expire: {} — written without timeout=None, Django's default 300 s applies",
-                expiring.join(", ")
-            ),
-            hint::default_timeout(),
-        );
-    }
-    if legacy_count > 0 {
-        v.add(
-            Status::Warn,
-            format!(
-                "{legacy_count} legacy keys under :{}:{}:* (from before KEY_PREFIX)",
-                target.version, p.namespace
-            ),
-            hint::cleanup(ep.db, &format!(":{}:{}:*", target.version, p.namespace)),
-        );
-    }
-
-    let status = v.worst();
-    out.status = status;
-    out.summary = if v.issues.is_empty() {
-        headline.join(", ")
-    } else {
-        let mut by_weight: Vec<&(Status, String, Option<Hint>)> = v.issues.iter().collect();
-        by_weight.sort_by_key(|i| std::cmp::Reverse(i.0));
-        by_weight
-            .iter()
-            .map(|i| i.1.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    out.summary = bound(&out.summary, 400);
-    out.hint = v
-        .issues
-        .iter()
-        .filter(|i| i.0 == status)
-        .find_map(|i| i.2.clone());
     out.expected = Some(format!(
-        "last_run newer than {} (fail after {}), no error newer than last_ok, running_pid alive or unset, no TTL, no legacy keys",
-        humantime::format_duration(p.max_age),
-        humantime::format_duration(p.fail_after)
+        "last_run and last_ok newer than {} (fail after {}), none more than {} min ahead, no error newer than last_ok, running_pid alive or unset, no TTL, no legacy keys",
+        dur(p.max_age),
+        dur(p.fail_after),
+        pyval::CLOCK_SKEW.as_secs() / 60
     ));
-    if out.observed.is_none() {
-        out.observed = Some(headline.join(", "));
-    }
+    let current_error = verdict
+        .findings
+        .iter()
+        .any(|f| f.text.starts_with("the last run failed"));
+    out.observed = Some(match &decoded[2] {
+        Ok(Some(err)) if current_error => {
+            bound(&format!("last_error: {}", pyval::display(err)), 1500)
+        }
+        _ => verdict.healthy_parts.join(", "),
+    });
     Ok(out)
+}
+
+fn stamp_of(d: &Result<Option<PyValue>, String>, now: Timestamp) -> Stamp {
+    match d {
+        Ok(None | Some(PyValue::None)) => Stamp::Absent,
+        Ok(Some(v)) => match pyval::instant_of(v, now) {
+            Some(i) => Stamp::At {
+                at: i.at,
+                naive: i.naive,
+            },
+            None => Stamp::NotATime(pyval::display(v)),
+        },
+        Err(e) => Stamp::Undecodable(e.clone()),
+    }
+}
+
+fn error_of(d: &Result<Option<PyValue>, String>, now: Timestamp) -> ErrorCrumb {
+    match d {
+        Ok(None | Some(PyValue::None)) => ErrorCrumb::Clear,
+        Ok(Some(PyValue::Str(s))) if s.trim().is_empty() => ErrorCrumb::Clear,
+        Ok(Some(v)) => match pyval::instant_of(v, now) {
+            Some(i) => ErrorCrumb::At {
+                at: i.at,
+                naive: i.naive,
+            },
+            None => ErrorCrumb::Text(match v {
+                PyValue::Str(s) => s.clone(),
+                other => pyval::display(other),
+            }),
+        },
+        Err(e) => ErrorCrumb::Undecodable(e.clone()),
+    }
+}
+
+/// Looks the PID up where that means something: on the host Redis (and so the enforcer)
+/// runs on. Anywhere else the PID is left unverified, with the reason.
+async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
+    match locality::of_target(&ctx.session.named.target).await {
+        Locality::Local(_) => match pid_alive(pid) {
+            Some(true) => Pid::Alive(pid),
+            Some(false) => Pid::Dead(pid),
+            None => Pid::Unverifiable {
+                pid,
+                why: "this host has no /proc to look it up".into(),
+            },
+        },
+        Locality::Remote(why) if ctx.session.named.target.local == Some(false) => {
+            Pid::Unverifiable {
+                pid,
+                why: format!(
+                    "Redis is on another host ({why}); check the process on the enforcer's host"
+                ),
+            }
+        }
+        Locality::Remote(why) => Pid::Unverifiable {
+            pid,
+            why: format!(
+                "Redis is on another host ({why}); set local = true on the target if the enforcer runs here"
+            ),
+        },
+        Locality::Unknown(why) => Pid::Unverifiable {
+            pid,
+            why: format!(
+                "cannot tell whether Redis runs on this host ({why}); set local = true or false on the target"
+            ),
+        },
+    }
 }
 
 /// The last non-empty line of an error text (a traceback's exception line) plus its size.
@@ -341,37 +668,9 @@ fn pid_alive(pid: i64) -> Option<bool> {
     Some(std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
-/// PIDs only mean something when Redis (and so, presumably, the enforcer) is on this host.
-fn ep_is_local(url: &str) -> bool {
-    let u = url.trim();
-    if u.starts_with("unix:") || u.starts_with("redis+unix:") {
-        return true;
-    }
-    let rest = u.split_once("://").map(|(_, r)| r).unwrap_or(u);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority);
-    let host = if let Some(stripped) = host_port.strip_prefix('[') {
-        stripped.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    matches!(host, "127.0.0.1" | "localhost" | "::1" | "") || host.starts_with("127.")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_hosts() {
-        assert!(ep_is_local("redis://127.0.0.1:6379/1"));
-        assert!(ep_is_local("redis://:pw@localhost:6379/1"));
-        assert!(ep_is_local("unix:///run/redis.sock?db=1"));
-        assert!(!ep_is_local("redis://redis-host:6379/1"));
-    }
 
     #[test]
     fn pids() {

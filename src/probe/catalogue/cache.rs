@@ -10,7 +10,7 @@ use crate::django::PyValue;
 use crate::probe::connect::{Endpoint, ProbeError};
 use crate::probe::decl::{KeyParams, Literal, Presence, RoundtripParams};
 use crate::probe::hint;
-use crate::probe::pyval;
+use crate::probe::pyval::{self, Freshness};
 use crate::probe::result::{Outcome, Status};
 use crate::probe::runner::Ctx;
 
@@ -80,50 +80,83 @@ pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, Pr
     .evidence("stored bytes", hex_preview(&stored, 64))
     .evidence("TTL", ttl_words(ttl))
     .evidence("SET+GET+TTL round trip", rtt);
-    let Some(back) = back else {
-        return Ok(Outcome {
-            status: Status::Fail,
-            summary: format!("wrote {key} but reading it back found nothing (evicted at once?)"),
-            ..out
-        }
-        .observed("(nil)")
-        .hint(hint::ping_gotchas(
-            "Check maxmemory/eviction and that nothing deletes the key.",
-        )));
+    let decoded = back.as_deref().map(pyval::decode);
+    if let Some(d) = &decoded {
+        out = out.observed(match d {
+            Ok(v) => format!("{}, TTL {}", pyval::display(v), ttl_words(ttl)),
+            Err(e) => format!("undecodable: {e}"),
+        });
+    } else {
+        out = out.observed("(nil)");
+    }
+    let read = RoundtripRead {
+        back_equal: back.as_deref().map(|b| {
+            b == stored.as_slice() && decoded.as_ref().and_then(|d| d.as_ref().ok()) == Some(&value)
+        }),
+        ttl,
+        scan_found: found.keys.iter().any(|k| k == key.as_bytes()),
+        scan_complete: found.complete,
     };
-    let decoded = pyval::decode(&back);
-    out = out.observed(match &decoded {
-        Ok(v) => format!("{}, TTL {}", pyval::display(v), ttl_words(ttl)),
-        Err(e) => format!("undecodable: {e}"),
-    });
-    if back != stored || decoded.as_ref().ok() != Some(&value) {
-        out.status = Status::Fail;
-        out.summary = format!("{key} read back differently from what was written");
-        return Ok(out.hint(hint::pickled(
-            "Something else rewrites this key; Django reads pickles only.",
-        )));
+    match judge_roundtrip(&key, p.ttl, &read) {
+        None => Ok(out.evidence("SCAN", format!("found {key} (MATCH {})", glob_escape(&key)))),
+        Some((summary, hint)) => {
+            out.status = Status::Fail;
+            out.summary = summary;
+            Ok(out.hint(hint))
+        }
     }
-    if !(ttl > 0 && ttl <= p.ttl as i64) {
-        out.status = Status::Fail;
-        out.summary = format!(
-            "{key} has TTL {} instead of (0, {}] s",
-            ttl_words(ttl),
-            p.ttl
-        );
-        return Ok(out.hint(hint::ping_gotchas(
-            "Expiry does not work as Django expects.",
-        )));
+}
+
+/// What the round trip read back after writing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundtripRead {
+    /// `None`: GET found nothing; `Some(false)`: other bytes (or a value Django reads differently).
+    pub back_equal: Option<bool>,
+    pub ttl: i64,
+    pub scan_found: bool,
+    pub scan_complete: bool,
+}
+
+/// The verdict table of `cache.roundtrip` once written, as code (no I/O): `None` is a pass,
+/// else the failure's summary and hint, first failing condition first.
+pub fn judge_roundtrip(
+    key: &str,
+    ttl_param: u64,
+    r: &RoundtripRead,
+) -> Option<(String, Option<crate::probe::result::Hint>)> {
+    match r.back_equal {
+        None => {
+            return Some((
+                format!("wrote {key} but reading it back found nothing (evicted at once?)"),
+                hint::ping_gotchas("Check maxmemory/eviction and that nothing deletes the key."),
+            ));
+        }
+        Some(false) => {
+            return Some((
+                format!("{key} read back differently from what was written"),
+                hint::pickled("Something else rewrites this key; Django reads pickles only."),
+            ));
+        }
+        Some(true) => {}
     }
-    if !found.keys.iter().any(|k| k == key.as_bytes()) {
-        out.status = Status::Fail;
-        out.summary = if found.complete {
+    if !(r.ttl > 0 && r.ttl <= ttl_param as i64) {
+        return Some((
+            format!(
+                "{key} has TTL {} instead of (0, {ttl_param}] s",
+                ttl_words(r.ttl)
+            ),
+            hint::ping_gotchas("Expiry does not work as Django expects."),
+        ));
+    }
+    if !r.scan_found {
+        let text = if r.scan_complete {
             format!("SCAN for {key} did not find it although GET did")
         } else {
             format!("SCAN for {key} stopped after {SCAN_CALLS} calls without finding it")
         };
-        return Ok(out.hint(hint::keys_missing()));
+        return Some((text, hint::keys_missing()));
     }
-    Ok(out.evidence("SCAN", format!("found {key} (MATCH {})", glob_escape(&key))))
+    None
 }
 
 pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
@@ -171,39 +204,85 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
                 .hint(hint::pickled("Django stores pickles (or ASCII ints); a raw value written by hand breaks cache.get().")));
         }
     };
-    let shown = pyval::display(&value);
     if p.expect == Presence::Absent {
         return Ok(
             base(Status::Fail, format!("{key} exists but should be absent"))
                 .expected("absent")
-                .observed(shown)
+                .observed(pyval::display(&value))
                 .hint(hint::keys_missing()),
         );
     }
+    let j = judge_value(p, &value, ttl, ctx.now);
+    let out = if j.problems.is_empty() {
+        base(
+            Status::Pass,
+            format!("{key} = {}", bounded_inline(&j.observed)),
+        )
+    } else {
+        base(Status::Fail, format!("{key}: {}", j.problems.join("; "))).hint(j.hint.or_else(|| {
+            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
+        }))
+    };
+    Ok(out
+        .expected(j.expected.join(", "))
+        .observed(j.observed)
+        .evidence("stored bytes", hex_preview(&raw, 48)))
+}
+
+/// What `cache.key` concludes about a present, readable value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyJudgement {
+    /// Each condition that does not hold, in declaration order; empty → pass.
+    pub problems: Vec<String>,
+    pub expected: Vec<String>,
+    pub observed: String,
+    pub hint: Option<crate::probe::result::Hint>,
+}
+
+/// The verdict table of `cache.key` for a present value, as code (no I/O): `equals`,
+/// `max_age` (old, or ahead of this host's clock beyond the skew allowance), TTL bounds.
+pub fn judge_value(p: &KeyParams, value: &PyValue, ttl: i64, now: jiff::Timestamp) -> KeyJudgement {
+    let shown = pyval::display(value);
     let mut problems: Vec<String> = Vec::new();
     let mut expected: Vec<String> = vec!["present".into()];
     let mut hint_for = None;
     if let Some(lit) = &p.equals {
         expected.push(format!("equal to {lit}"));
-        if !literal_matches(lit, &value) {
+        if !literal_matches(lit, value) {
             problems.push(format!("value is {shown}, expected {lit}"));
         }
     }
     let mut observed = shown.clone();
     if let Some(max_age) = p.max_age {
         let limit = humantime::format_duration(max_age).to_string();
-        expected.push(format!("newer than {limit}"));
-        match pyval::instant_of(&value, ctx.now) {
+        expected.push(format!(
+            "newer than {limit}, at most {} min ahead",
+            pyval::CLOCK_SKEW.as_secs() / 60
+        ));
+        match pyval::instant_of(value, now) {
             Some(inst) => {
                 observed = inst.shown.clone();
-                let age = ctx.now.duration_since(inst.at);
-                if age.as_secs() > max_age.as_secs() as i64 {
-                    problems.push(format!("{} — older than {limit}", inst.shown));
-                    hint_for = hint::enforcer_panel(
-                        "The writer stopped updating this key; check its service and logs.",
-                    );
+                match pyval::freshness(inst.at, now, max_age) {
+                    Freshness::Future => {
+                        problems.push(format!(
+                            "the time is {}",
+                            pyval::future_words(now.duration_since(inst.at))
+                        ));
+                        hint_for = hint::plain(if inst.naive {
+                            "A naive time is read as UTC: a writer with USE_TZ = False east of UTC looks ahead. Write timezone.now() with USE_TZ = True, and check NTP on both hosts."
+                        } else {
+                            "Check NTP (`timedatectl`) on the writer's host and on this one."
+                        });
+                    }
+                    Freshness::Old => {
+                        problems.push(format!("{} — older than {limit}", inst.shown));
+                        hint_for = hint::enforcer_panel(
+                            "The writer stopped updating this key; check its service and logs.",
+                        );
+                    }
+                    Freshness::Fresh => {}
                 }
-                if inst.naive {
+                if inst.naive && !observed.contains("read as UTC") {
                     observed.push_str(" (naive datetime: no time zone; read as UTC)");
                 }
             }
@@ -240,20 +319,12 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
             problems.push(format!("TTL {} exceeds {hi} s", ttl_words(ttl)));
         }
     }
-    let out = if problems.is_empty() {
-        base(
-            Status::Pass,
-            format!("{key} = {}", bounded_inline(&observed)),
-        )
-    } else {
-        base(Status::Fail, format!("{key}: {}", problems.join("; "))).hint(hint_for.or_else(|| {
-            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
-        }))
-    };
-    Ok(out
-        .expected(expected.join(", "))
-        .observed(observed)
-        .evidence("stored bytes", hex_preview(&raw, 48)))
+    KeyJudgement {
+        problems,
+        expected,
+        observed,
+        hint: hint_for,
+    }
 }
 
 fn bounded_inline(s: &str) -> String {
