@@ -1,10 +1,14 @@
 //! Connecting to a Redis target: URL translation (Django's forms → the redis crate's),
 //! timeouts, and turning every failure into a clear, password-free [`ProbeError`].
 
+use std::future::Future;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, ConnectionInfo, IntoConnectionInfo, RedisError};
+use redis::{
+    AsyncConnectionConfig, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo,
+    RedisError,
+};
 
 use super::hint;
 use super::result::{Hint, Outcome, Status};
@@ -22,7 +26,43 @@ pub enum ErrorKind {
     Loading,
     Denied,
     Protocol,
+    /// The peer answers, but not in the Redis protocol (an HTTP server, anything else).
+    NotRedis,
+    /// A password was sent to a Redis that has none configured.
+    NoPasswordConfigured,
+    /// OOM: maxmemory reached and writes refused.
+    OutOfMemory,
+    /// READONLY: a replica.
+    ReadOnly,
     Other,
+}
+
+/// Where a connection or command was when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Opening the TCP connection or unix socket (bounded by `connect_timeout`).
+    Connect,
+    /// AUTH and SELECT on a fresh connection (bounded by `deadline`).
+    Handshake,
+    /// A probe's command (bounded by `deadline`).
+    Command,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Connect => "connect",
+            Stage::Handshake => "handshake",
+            Stage::Command => "command",
+        })
+    }
+}
+
+/// An open stream of the connect stage.
+enum Stream {
+    Tcp(tokio::net::TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
 }
 
 /// A probe that ended as `error`: message and hint are already free of secrets.
@@ -100,46 +140,143 @@ impl Endpoint {
     }
 
     /// A connection to `db` (default: the target's). Multiplexed, so probes of one run
-    /// share it; the response timeout is the probe deadline.
+    /// share it.
+    ///
+    /// Three stages, each with its own bound and its own message: the TCP (or unix
+    /// socket) connect under `connect_timeout`; the handshake (AUTH, SELECT) under the
+    /// probe's `deadline`, so a live but slow Redis is not mistaken for a dead port; each
+    /// command later under `deadline` (the connection's response timeout). The handshake
+    /// is sent by us rather than by the redis crate so the server's own reply to AUTH
+    /// (WRONGPASS, or "no password configured") reaches [`Endpoint::classify`].
     pub async fn connect(&self, db: Option<i64>) -> Result<MultiplexedConnection, ProbeError> {
-        let mut info = self.info.clone();
-        if let Some(db) = db {
-            let redis = info.redis_settings().clone().set_db(db);
-            info = info.set_redis_settings(redis);
-        }
-        let client = Client::open(info).map_err(|e| self.classify(&e))?;
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.connect_timeout))
-            .set_response_timeout(Some(self.deadline));
-        let connecting = client.get_multiplexed_async_connection_with_config(&config);
-        // The crate's own timeout covers the TCP connect; this one also covers a server
-        // that accepts and then never answers the handshake.
-        match tokio::time::timeout(self.connect_timeout + self.deadline, connecting).await {
-            Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(e)) => Err(self.classify(&e)),
-            Err(_) => Err(self.timeout_error()),
+        let settings = self.info.redis_settings();
+        let db = db.unwrap_or(settings.db());
+        let stream = self.open_stream().await?;
+        // Nothing for the crate to send on its own: no AUTH, no SELECT, no CLIENT SETINFO.
+        let bare = RedisConnectionInfo::default()
+            .set_protocol(settings.protocol())
+            .set_skip_set_lib_name();
+        let config = AsyncConnectionConfig::new().set_response_timeout(Some(self.deadline));
+        let handshake = async {
+            let (mut conn, driver) = match stream {
+                Stream::Tcp(s) => {
+                    let (c, d) = MultiplexedConnection::new_with_config(&bare, s, config)
+                        .await
+                        .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
+                    (c, Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)
+                }
+                #[cfg(unix)]
+                Stream::Unix(s) => {
+                    let (c, d) = MultiplexedConnection::new_with_config(&bare, s, config)
+                        .await
+                        .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
+                    (c, Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)
+                }
+            };
+            // The driver ends once every handle of the connection is dropped.
+            tokio::spawn(driver);
+            if let Some(password) = settings.password() {
+                let mut auth = redis::cmd("AUTH");
+                if let Some(user) = settings.username() {
+                    auth.arg(user);
+                }
+                auth.arg(password);
+                let () = auth
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
+            }
+            if db != 0 {
+                let () = redis::cmd("SELECT")
+                    .arg(db)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
+            }
+            Ok(conn)
+        };
+        match tokio::time::timeout(self.deadline, handshake).await {
+            Ok(r) => r,
+            Err(_) => Err(self.timeout_error(Stage::Handshake)),
         }
     }
 
-    pub fn timeout_error(&self) -> ProbeError {
-        ProbeError::new(
-            ErrorKind::Timeout,
-            format!(
-                "no answer from {} within {} ms: the port accepts connections but nothing answers like Redis",
-                self.display,
-                (self.connect_timeout + self.deadline).as_millis()
+    /// The connect stage: a TCP or unix-socket stream within `connect_timeout`.
+    async fn open_stream(&self) -> Result<Stream, ProbeError> {
+        let opening = async {
+            match self.info.addr() {
+                ConnectionAddr::Tcp(host, port) => {
+                    let s = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
+                    let _ = s.set_nodelay(true);
+                    Ok(Stream::Tcp(s))
+                }
+                #[cfg(unix)]
+                ConnectionAddr::Unix(path) => {
+                    Ok(Stream::Unix(tokio::net::UnixStream::connect(path).await?))
+                }
+                _ => Err(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "TLS (rediss://) is not supported by the probes",
+                )),
+            }
+        };
+        match tokio::time::timeout(self.connect_timeout, opening).await {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => Err(self.classify(&RedisError::from(e))),
+            Err(_) => Err(self.timeout_error(Stage::Connect)),
+        }
+    }
+
+    /// The stage that ran out of time, with the figure that bounded it.
+    pub fn timeout_error(&self, stage: Stage) -> ProbeError {
+        let at = &self.display;
+        let (message, hint) = match stage {
+            Stage::Connect => (
+                format!(
+                    "connect stage: no connection to {at} within {} ms (connect_timeout)",
+                    self.connect_timeout.as_millis()
+                ),
+                hint::connect_timeout(),
             ),
-            hint::server_down(),
-        )
+            Stage::Handshake => (
+                format!(
+                    "handshake stage: {at} accepted the connection but did not answer the handshake (AUTH/SELECT) within {} ms (deadline)",
+                    self.deadline.as_millis()
+                ),
+                hint::no_answer(),
+            ),
+            Stage::Command => (
+                format!(
+                    "command stage: {at} sent no reply within {} ms (deadline)",
+                    self.deadline.as_millis()
+                ),
+                hint::no_answer(),
+            ),
+        };
+        ProbeError::new(ErrorKind::Timeout, message, hint)
     }
 
-    /// Maps a redis crate error to a clear message and hint, scrubbing secrets.
+    /// Maps a redis crate error from a command to a clear message and hint, scrubbing
+    /// secrets.
     pub fn classify(&self, e: &RedisError) -> ProbeError {
+        self.classify_at(e, Stage::Command)
+    }
+
+    /// As [`Endpoint::classify`], for an error met in `stage`. Each cause gets its own
+    /// message and hint; "start Redis" only when nothing listens.
+    pub fn classify_at(&self, e: &RedisError, stage: Stage) -> ProbeError {
         let raw = self.scrub(&e.to_string());
-        let code = e.code().unwrap_or("");
+        let code = server_code(e);
+        let code = code.as_deref().unwrap_or("");
         let lower = raw.to_ascii_lowercase();
         let at = &self.display;
-        if e.is_connection_refusal() || lower.contains("connection refused") {
+        if lower.contains("no such file or directory") && at.starts_with("unix:") {
+            ProbeError::new(
+                ErrorKind::Refused,
+                format!("socket of {at} does not exist: Redis is not running or listens elsewhere"),
+                hint::server_down(),
+            )
+        } else if e.is_connection_refusal() || lower.contains("connection refused") {
             ProbeError::new(
                 ErrorKind::Refused,
                 format!("connection refused by {at}: nothing listens there"),
@@ -154,6 +291,16 @@ impl Endpoint {
                 ErrorKind::Dns,
                 format!("cannot resolve the host of {at} (DNS lookup failed)"),
                 hint::plain("Check the host name in the target URL, or use 127.0.0.1."),
+            )
+        } else if lower.contains("without any password configured") {
+            // Redis ≥ 6 answers AUTH this way when `requirepass` is not set; before the
+            // WRONGPASS test, which would give the opposite advice.
+            ProbeError::new(
+                ErrorKind::NoPasswordConfigured,
+                format!(
+                    "{at} has no password configured, but the target URL sends one (AUTH refused)"
+                ),
+                hint::no_password_configured(),
             )
         } else if code == "NOAUTH" || lower.contains("authentication required") {
             ProbeError::new(
@@ -172,52 +319,66 @@ impl Endpoint {
                 format!("{at} rejected the password (WRONGPASS)"),
                 hint::auth(),
             )
-        } else if lower.contains("without any password configured") {
-            ProbeError::new(
-                ErrorKind::WrongPassword,
-                format!("{at} has no password set, but the target URL sends one"),
-                hint::auth(),
-            )
         } else if code == "LOADING" {
             ProbeError::new(
                 ErrorKind::Loading,
                 format!(
                     "{at} is still loading its dataset into memory (LOADING); try again in a moment"
                 ),
-                hint::plain(
-                    "Redis answers normally once the RDB/AOF load finishes; large datasets take a while.",
-                ),
+                hint::loading(),
             )
         } else if code == "NOPERM" {
             ProbeError::new(
                 ErrorKind::Denied,
                 format!("{at}: the ACL user may not run this command (NOPERM)"),
-                hint::auth(),
+                hint::acl_denied(),
+            )
+        } else if code == "OOM" {
+            ProbeError::new(
+                ErrorKind::OutOfMemory,
+                format!(
+                    "{at} refuses writes: used memory is over maxmemory (OOM), so Django's cache.set fails too"
+                ),
+                hint::out_of_memory(),
+            )
+        } else if code == "READONLY" {
+            ProbeError::new(
+                ErrorKind::ReadOnly,
+                format!(
+                    "{at} is a read-only replica (READONLY): writes, Django's cache.set among them, fail there"
+                ),
+                hint::read_only_replica(),
             )
         } else if e.is_timeout() || lower.contains("timed out") {
-            self.timeout_error()
-        } else if lower.contains("no such file or directory") && at.starts_with("unix:") {
-            ProbeError::new(
-                ErrorKind::Refused,
-                format!("socket of {at} does not exist: Redis is not running or listens elsewhere"),
-                hint::server_down(),
-            )
+            self.timeout_error(stage)
         } else if lower.contains("db index is out of range") {
             ProbeError::new(
                 ErrorKind::Other,
                 format!("{at}: DB index out of range for this server"),
                 hint::keys_missing(),
             )
-        } else {
-            let kind = if e.is_io_error() {
-                ErrorKind::Other
-            } else {
-                ErrorKind::Protocol
-            };
+        } else if e.kind() == redis::ErrorKind::Parse || lower.contains("parse error") {
             ProbeError::new(
-                kind,
+                ErrorKind::NotRedis,
+                format!("{at} does not speak Redis: its answer is not a Redis reply"),
+                hint::not_redis(),
+            )
+        } else if e.is_io_error() || e.is_connection_dropped() || e.is_unrecoverable_error() {
+            ProbeError::new(
+                ErrorKind::Other,
+                format!(
+                    "{stage} stage: the connection to {at} broke: {}",
+                    super::result::bound(&raw, 300)
+                ),
+                hint::plain(
+                    "The peer closed the connection: if it is Redis, its log says why (maxclients, a client timeout, a crash); if the port belongs to another service, fix the target URL.",
+                ),
+            )
+        } else {
+            ProbeError::new(
+                ErrorKind::Protocol,
                 format!("Redis error from {at}: {}", super::result::bound(&raw, 300)),
-                hint::server_down(),
+                None,
             )
         }
     }
@@ -232,6 +393,17 @@ impl Endpoint {
         }
         out
     }
+}
+
+/// The server's error code (OOM, READONLY, …), also from inside a pipeline failure, where
+/// the crate keeps the codes it has no name for only per command.
+fn server_code(e: &RedisError) -> Option<String> {
+    if let Some(c) = e.code() {
+        return Some(c.to_string());
+    }
+    e.clone()
+        .into_server_errors()
+        .and_then(|items| items.first().map(|(_, err)| err.code().to_string()))
 }
 
 /// Django writes `unix:///sock?db=1&password=P`; the redis crate reads `pass=`.

@@ -76,6 +76,19 @@ pub fn judge(p: &InfoParams, f: &HashMap<String, String>) -> Outcome {
     if get("aof_enabled") == "1" && get("aof_last_write_status") == "err" {
         problems.push((Status::Fail, "AOF writes are failing".into()));
     }
+    // A replica refuses writes (READONLY): Django's cache.set and the enforcer's
+    // breadcrumbs fail there, whatever the memory figures say.
+    let replica = get("role") == "slave";
+    if replica {
+        problems.push((
+            Status::Warn,
+            format!(
+                "this server is a read-only replica of {}:{}: Django cannot write here",
+                get("master_host"),
+                get("master_port")
+            ),
+        ));
+    }
     if get("loading") == "1" {
         problems.push((Status::Warn, "still loading the dataset".into()));
     }
@@ -124,8 +137,12 @@ pub fn judge(p: &InfoParams, f: &HashMap<String, String>) -> Outcome {
         .evidence("persistence", persistence)
         .hint(if status == Status::Pass {
             None
+        } else if replica {
+            hint::read_only_replica()
         } else {
-            hint::security("Monitor memory and evictions; set a sensible maxmemory (see the production notes).")
+            hint::production(
+                "Watch memory and evictions; set `maxmemory` with a cache policy such as `allkeys-lru` (see the production notes).",
+            )
         })
 }
 
