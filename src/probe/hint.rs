@@ -53,7 +53,7 @@ pub fn auth() -> Option<Hint> {
     at(
         REDIS_GUIDE,
         "security",
-        "Put the password in the target URL (`redis://:PASSWORD@host:port/db`) exactly as in Django's LOCATION.",
+        "Put the password (the server's `requirepass`) in the target URL (`redis://:PASSWORD@host:port/db`) exactly as in Django's LOCATION.",
     )
 }
 
@@ -187,7 +187,7 @@ pub fn default_timeout() -> Option<Hint> {
     at(
         ENFORCER_GUIDE,
         "default-timeout",
-        "Write breadcrumbs with `cache.set(key, value, timeout=None)`; without it Django's default 300 s TTL applies.",
+        "Write breadcrumbs with `timeout=None` (`cache.set(key, value, timeout=None)`); without it Django's default 300 s TTL applies (the default-timeout trap).",
     )
 }
 
