@@ -45,7 +45,12 @@ fn sections(page: &str) -> HashMap<String, Section> {
         if let Some(c) = id.captures(l) {
             heads.push((i, c[1].len(), c[2].to_string(), Some(c[3].to_string())));
         } else if let Some(c) = plain_heading.captures(l) {
-            heads.push((i, c[1].len(), l.trim_start_matches('#').trim().to_string(), None));
+            heads.push((
+                i,
+                c[1].len(),
+                l.trim_start_matches('#').trim().to_string(),
+                None,
+            ));
         }
     }
     let mut out = HashMap::new();
@@ -154,7 +159,10 @@ fn fixed() -> Vec<(&'static str, Option<Hint>)> {
         ("wrong_db", hint::wrong_db(0, 1, "bisk:1:*")),
         ("cleanup", hint::cleanup(1, ":1:enforcer:*")),
         ("still_in_use", hint::still_in_use(1, ":1:enforcer:*")),
-        ("legacy_cleanup", hint::legacy_cleanup(1, ":1:enforcer:*", 7)),
+        (
+            "legacy_cleanup",
+            hint::legacy_cleanup(1, ":1:enforcer:*", 7),
+        ),
         ("default_timeout", hint::default_timeout()),
     ]
 }
@@ -197,9 +205,7 @@ fn fixed_hints_link_an_existing_section_they_refer_to() {
         let Some(link) = &h.link else { continue };
         let section = guides.target(link, name);
         // "F. Leftover keys without the prefix" → "leftover keys without the prefix".
-        let title = letter
-            .replace(&section.title, "")
-            .to_lowercase();
+        let title = letter.replace(&section.title, "").to_lowercase();
         let quotes_a_term = code
             .captures_iter(&h.text)
             .any(|c| section.body.contains(&c[1]));
@@ -231,14 +237,16 @@ fn free_text_hints_at_every_call_site_agree_with_their_link() {
             }
             let src = std::fs::read_to_string(&path).unwrap();
             for c in call.captures_iter(&src) {
-                let Some(make) = free_text(&c[1]) else { continue };
+                let Some(make) = free_text(&c[1]) else {
+                    continue;
+                };
                 let who = format!(
                     "{}: hint::{}",
                     path.strip_prefix(repo()).unwrap().display(),
                     &c[1]
                 );
-                let h = make(c[2].replace("\\\"", "\""))
-                    .unwrap_or_else(|| panic!("{who}: no hint"));
+                let h =
+                    make(c[2].replace("\\\"", "\"")).unwrap_or_else(|| panic!("{who}: no hint"));
                 if let Some(link) = &h.link {
                     guides.target(link, &who);
                 }
@@ -254,7 +262,10 @@ fn free_text_hints_at_every_call_site_agree_with_their_link() {
 fn the_audit_catches_a_text_naming_another_section() {
     // The defect of issue 9: "troubleshooting F" text behind a #ping-gotchas link.
     let bad = hint::ping_gotchas("delete leftovers as in troubleshooting F.").unwrap();
-    assert_eq!(named_sections(&bad.text), vec!["troubleshooting-f".to_string()]);
+    assert_eq!(
+        named_sections(&bad.text),
+        vec!["troubleshooting-f".to_string()]
+    );
     assert_ne!(anchor_of(bad.link.as_deref().unwrap()), "troubleshooting-f");
     let good = hint::leftovers("delete leftovers as in troubleshooting F.").unwrap();
     assert_names_only_its_section("leftovers", &good);

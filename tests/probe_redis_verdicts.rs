@@ -36,8 +36,12 @@ fn run_cfg(config: Config, body: &str) -> ProbeResult {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(runner::run_all(Arc::new(config), RunOptions::default(), &[d]))
-        .remove(0)
+    rt.block_on(runner::run_all(
+        Arc::new(config),
+        RunOptions::default(),
+        &[d],
+    ))
+    .remove(0)
 }
 
 fn run(url: &str, body: &str) -> ProbeResult {
@@ -141,7 +145,8 @@ impl SlowProxy {
                     Ok((client, _)) => {
                         client.set_nonblocking(false).unwrap();
                         let server = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
-                        let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                        let (mut c_in, mut s_out) =
+                            (client.try_clone().unwrap(), server.try_clone().unwrap());
                         std::thread::spawn(move || {
                             let _ = std::io::copy(&mut c_in, &mut s_out);
                         });
@@ -188,7 +193,11 @@ fn ping_passes_on_a_live_redis() {
 fn start_redis_only_when_nothing_listens() {
     let res = run(&format!("redis://127.0.0.1:{}/1", closed_port()), PING);
     assert_eq!(res.status, Status::Error, "{res:#?}");
-    assert!(res.summary.contains("connection refused"), "{}", res.summary);
+    assert!(
+        res.summary.contains("connection refused"),
+        "{}",
+        res.summary
+    );
     assert!(link(&res).ends_with("REDIS_CACHE.md#troubleshooting-b"));
     assert!(hint_text(&res).contains("start Redis"), "{res:#?}");
     let dir = tempfile::tempdir().unwrap();
@@ -275,7 +284,10 @@ fn a_full_redis_is_out_of_memory_not_down() {
     let blob = vec![b'x'; 16 * 1024];
     let mut refused = false;
     for i in 0..1000 {
-        let res: redis::RedisResult<()> = redis::cmd("SET").arg(format!("fill{i}")).arg(&blob).query(&mut c);
+        let res: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(format!("fill{i}"))
+            .arg(&blob)
+            .query(&mut c);
         if let Err(e) = res {
             assert_eq!(e.code(), Some("OOM"), "{e}");
             refused = true;
@@ -334,7 +346,11 @@ fn silent_peer_times_out_in_the_handshake_with_the_real_figure() {
     let res = run_cfg(config_with(&hole.url(1), 300, 700), PING);
     let took = started.elapsed();
     assert_eq!(res.status, Status::Error, "{res:#?}");
-    assert!(res.summary.starts_with("handshake stage"), "{}", res.summary);
+    assert!(
+        res.summary.starts_with("handshake stage"),
+        "{}",
+        res.summary
+    );
     let quoted = quoted_ms(&res.summary);
     assert_eq!(quoted, 700, "{}", res.summary);
     assert!(
@@ -353,7 +369,10 @@ fn silent_peer_without_handshake_times_out_in_the_command() {
     let took = started.elapsed();
     assert!(res.summary.starts_with("command stage"), "{res:#?}");
     assert_eq!(quoted_ms(&res.summary), 600, "{}", res.summary);
-    assert!(took >= Duration::from_millis(600) && took < Duration::from_millis(1000), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(600) && took < Duration::from_millis(1000),
+        "{took:?}"
+    );
     assert_not_start_redis(&res);
 }
 
@@ -416,7 +435,11 @@ fn config_unix_socket_only_is_not_exposed() {
         ..RedisOptions::default()
     });
     assert_eq!(res.status, Status::Pass, "{res:#?}");
-    assert!(res.summary.starts_with("unix socket only"), "{}", res.summary);
+    assert!(
+        res.summary.starts_with("unix socket only"),
+        "{}",
+        res.summary
+    );
     assert!(res.evidence.iter().any(|e| e.label == "unixsocket"));
 }
 
@@ -425,7 +448,11 @@ fn config_rows() {
     // Loopback, no password: pass.
     let (_r, res) = config_of(RedisOptions::default());
     assert_eq!(res.status, Status::Pass, "{res:#?}");
-    assert!(res.summary.starts_with("bound to loopback"), "{}", res.summary);
+    assert!(
+        res.summary.starts_with("bound to loopback"),
+        "{}",
+        res.summary
+    );
     // Every interface (protected-mode stays on), no password: fail, security hint.
     let (_r, res) = config_of(RedisOptions {
         extra: vec!["--bind".into(), "* -::*".into()],
@@ -441,7 +468,11 @@ fn config_rows() {
         ..RedisOptions::default()
     });
     assert_eq!(res.status, Status::Pass, "{res:#?}");
-    assert!(res.summary.starts_with("password/ACL protected"), "{}", res.summary);
+    assert!(
+        res.summary.starts_with("password/ACL protected"),
+        "{}",
+        res.summary
+    );
     assert!(!serde_json::to_string(&res).unwrap().contains("cfg-s3cret"));
     // maxmemory with an LRU policy: pass.
     let (_r, res) = config_of(RedisOptions {
@@ -481,18 +512,26 @@ fn info_rows() {
         .unwrap()
         .get_connection_with_timeout(Duration::from_secs(1))
         .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c));
-    assert!(refused.is_err(), "maxclients should refuse the second client");
+    assert!(
+        refused.is_err(),
+        "maxclients should refuse the second client"
+    );
     drop(_held);
     let res = run(&r.url(1), INFO);
     assert_eq!(res.status, Status::Warn, "{res:#?}");
-    assert!(res.summary.contains("connections rejected"), "{}", res.summary);
+    assert!(
+        res.summary.contains("connections rejected"),
+        "{}",
+        res.summary
+    );
     assert!(link(&res).ends_with("#production"), "{res:#?}");
 }
 
 // ---------------------------------------------------------------- redis.scan, with Django
 
 fn write_state(redis: &RedisServer, scenarios: &[&str], timeout: &str) {
-    let writer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer/write_state.py");
+    let writer =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer/write_state.py");
     let out = Command::new(support::django_python())
         .arg(&writer)
         .args(scenarios)
@@ -529,7 +568,8 @@ fn age_keys(r: &RedisServer, db: u32, pattern: &str, idle: u64) {
 
 const NO_DB0: &str = "check = \"redis.scan\"\npattern = \"bisk:1:*\"\ndb = 0\nexpect = \"none\"\n";
 const NO_LEGACY: &str = "check = \"redis.scan\"\npattern = \":1:enforcer:*\"\nexpect = \"none\"\n";
-const SOME_OURS: &str = "check = \"redis.scan\"\npattern = \"bisk:1:enforcer:*\"\nexpect = \"some\"\n";
+const SOME_OURS: &str =
+    "check = \"redis.scan\"\npattern = \"bisk:1:enforcer:*\"\nexpect = \"some\"\n";
 const MONTH: u64 = 30 * 24 * 3600;
 
 #[test]
@@ -552,12 +592,23 @@ fn scan_wrong_db_live_keys_are_a_misconfiguration_not_leftovers() {
     write_state(&r, &["healthy", "wrong-db"], "none");
     let res = run(&r.url(1), NO_DB0);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
-    assert!(res.summary.contains("a process still uses them"), "{}", res.summary);
-    assert!(res.summary.contains("db 0 instead of db 1"), "{}", res.summary);
+    assert!(
+        res.summary.contains("a process still uses them"),
+        "{}",
+        res.summary
+    );
+    assert!(
+        res.summary.contains("db 0 instead of db 1"),
+        "{}",
+        res.summary
+    );
     let text = hint_text(&res);
     assert!(link(&res).ends_with("#troubleshooting-c"), "{res:#?}");
     assert!(text.contains("LOCATION"), "{text}");
-    assert!(!text.contains(" del "), "no delete loop for live keys: {text}");
+    assert!(
+        !text.contains(" del "),
+        "no delete loop for live keys: {text}"
+    );
     assert!(!text.to_lowercase().contains("safe to delete"), "{text}");
     // The same keys, untouched for a month and without expiry: leftovers, cleanup offered.
     age_keys(&r, 0, "bisk:1:*", MONTH);
@@ -619,10 +670,17 @@ fn scan_cannot_prove_legacy_under_lfu_or_too_many_keys() {
     let r = RedisServer::start();
     let mut c = r.conn(1);
     for i in 0..250 {
-        let () = redis::cmd("SET").arg(format!(":1:old{i}")).arg("x").query(&mut c).unwrap();
+        let () = redis::cmd("SET")
+            .arg(format!(":1:old{i}"))
+            .arg("x")
+            .query(&mut c)
+            .unwrap();
     }
     age_keys(&r, 1, ":1:*", MONTH);
-    let res = run(&r.url(1), "check = \"redis.scan\"\npattern = \":1:*\"\nexpect = \"none\"\n");
+    let res = run(
+        &r.url(1),
+        "check = \"redis.scan\"\npattern = \":1:*\"\nexpect = \"none\"\n",
+    );
     assert_eq!(res.status, Status::Warn, "{res:#?}");
     assert!(res.summary.contains("not all inspected"), "{}", res.summary);
 }
@@ -632,15 +690,111 @@ fn scan_cannot_prove_legacy_under_lfu_or_too_many_keys() {
 #[test]
 fn tcp_connect_rows() {
     let r = RedisServer::start();
-    let res = run(&r.url(1), &format!("check = \"tcp.connect\"\naddress = \"127.0.0.1:{}\"\n", r.port));
+    let res = run(
+        &r.url(1),
+        &format!(
+            "check = \"tcp.connect\"\naddress = \"127.0.0.1:{}\"\n",
+            r.port
+        ),
+    );
     assert_eq!(res.status, Status::Pass, "{res:#?}");
     let res = run(
         &r.url(1),
-        &format!("check = \"tcp.connect\"\naddress = \"127.0.0.1:{}\"\n", closed_port()),
+        &format!(
+            "check = \"tcp.connect\"\naddress = \"127.0.0.1:{}\"\n",
+            closed_port()
+        ),
     );
     assert_eq!(res.status, Status::Fail, "{res:#?}");
-    assert!(res.summary.contains("connection refused"), "{}", res.summary);
-    let res = run(&r.url(1), "check = \"tcp.connect\"\naddress = \"no-such-host.invalid:80\"\n");
+    assert!(
+        res.summary.contains("connection refused"),
+        "{}",
+        res.summary
+    );
+    let res = run(
+        &r.url(1),
+        "check = \"tcp.connect\"\naddress = \"no-such-host.invalid:80\"\n",
+    );
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert!(res.summary.contains("DNS"), "{}", res.summary);
+}
+
+/// A listener whose accept queue is full (backlog 0, never accepting, two connections
+/// parked): Linux drops further SYNs, so a connect neither succeeds nor is refused.
+fn full_backlog() -> (std::net::TcpListener, Vec<TcpStream>, u16) {
+    let socket = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let s = tokio::net::TcpSocket::new_v4().unwrap();
+            s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            s.listen(0).unwrap().into_std().unwrap()
+        });
+    let port = socket.local_addr().unwrap().port();
+    let mut parked = Vec::new();
+    for _ in 0..3 {
+        if let Ok(s) = TcpStream::connect_timeout(
+            &format!("127.0.0.1:{port}").parse().unwrap(),
+            Duration::from_millis(200),
+        ) {
+            parked.push(s);
+        }
+    }
+    (socket, parked, port)
+}
+
+#[test]
+fn tcp_connect_times_out_with_the_connect_timeout_figure() {
+    let (_l, _parked, port) = full_backlog();
+    let started = Instant::now();
+    let res = run_cfg(
+        config_with("redis://127.0.0.1:1/1", 400, 1000),
+        &format!("check = \"tcp.connect\"\naddress = \"127.0.0.1:{port}\"\n"),
+    );
+    let took = started.elapsed();
+    assert_eq!(res.status, Status::Fail, "{res:#?}");
+    assert_eq!(quoted_ms(&res.summary), 400, "{}", res.summary);
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_millis(900),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn redis_connect_stage_times_out_with_the_connect_timeout_figure() {
+    let (_l, _parked, port) = full_backlog();
+    let res = run_cfg(
+        config_with(&format!("redis://127.0.0.1:{port}/1"), 400, 1000),
+        PING,
+    );
+    assert_eq!(res.status, Status::Error, "{res:#?}");
+    assert!(res.summary.starts_with("connect stage"), "{}", res.summary);
+    assert_eq!(quoted_ms(&res.summary), 400, "{}", res.summary);
+    assert_not_start_redis(&res);
+}
+
+#[test]
+fn info_counts_evictions() {
+    let r = RedisServer::start_with(RedisOptions {
+        extra: vec![
+            "--maxmemory".into(),
+            "2mb".into(),
+            "--maxmemory-policy".into(),
+            "allkeys-lru".into(),
+        ],
+        ..RedisOptions::default()
+    });
+    let mut c = r.conn(1);
+    let blob = vec![b'x'; 32 * 1024];
+    for i in 0..200 {
+        let () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg(&blob)
+            .query(&mut c)
+            .unwrap();
+    }
+    let res = run(&r.url(1), INFO);
+    assert_eq!(res.status, Status::Warn, "{res:#?}");
+    assert!(res.summary.contains("keys evicted"), "{}", res.summary);
 }

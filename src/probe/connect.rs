@@ -163,14 +163,20 @@ impl Endpoint {
                     let (c, d) = MultiplexedConnection::new_with_config(&bare, s, config)
                         .await
                         .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
-                    (c, Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)
+                    (
+                        c,
+                        Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+                    )
                 }
                 #[cfg(unix)]
                 Stream::Unix(s) => {
                     let (c, d) = MultiplexedConnection::new_with_config(&bare, s, config)
                         .await
                         .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
-                    (c, Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>)
+                    (
+                        c,
+                        Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+                    )
                 }
             };
             // The driver ends once every handle of the connection is dropped.

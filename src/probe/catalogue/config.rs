@@ -113,9 +113,10 @@ pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
         .evidence("bind", bind.to_string())
         .evidence("port", port.to_string());
     if !socket.is_empty() {
-        out = out
-            .evidence("unixsocket", socket.to_string())
-            .evidence("unixsocketperm", get("unixsocketperm").unwrap_or("?").to_string());
+        out = out.evidence("unixsocket", socket.to_string()).evidence(
+            "unixsocketperm",
+            get("unixsocketperm").unwrap_or("?").to_string(),
+        );
     }
     out.evidence("protected-mode", protected.to_string())
         .evidence("password", if password_set { "set" } else { "not set" })

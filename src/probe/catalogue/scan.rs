@@ -104,11 +104,8 @@ pub async fn run(p: &ScanParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
                         "{found_here}: leftovers (none expires, none used for {})",
                         words(*least_idle)
                     );
-                    out.hint = hint::legacy_cleanup(
-                        db,
-                        &p.pattern,
-                        LEGACY_IDLE.as_secs() / (24 * 3600),
-                    );
+                    out.hint =
+                        hint::legacy_cleanup(db, &p.pattern, LEGACY_IDLE.as_secs() / (24 * 3600));
                     out = out.evidence("least idle", words(*least_idle));
                 }
                 Usage::InUse {
@@ -118,7 +115,10 @@ pub async fn run(p: &ScanParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
                     out.status = Status::Fail;
                     let mut why = Vec::new();
                     if let Some(idle) = least_idle {
-                        why.push(format!("the most recently used was touched {} ago", words(*idle)));
+                        why.push(format!(
+                            "the most recently used was touched {} ago",
+                            words(*idle)
+                        ));
                     }
                     if *expiring > 0 {
                         why.push(format!("{expiring} expire (written with a timeout)"));
@@ -197,7 +197,9 @@ async fn inspect(
         .min();
     Ok(match least_idle {
         Some(idle) if expiring == 0 && idle >= LEGACY_IDLE => Usage::Legacy { least_idle: idle },
-        None if expiring == 0 => Usage::Unknown("every match vanished while it was inspected".into()),
+        None if expiring == 0 => {
+            Usage::Unknown("every match vanished while it was inspected".into())
+        }
         _ => Usage::InUse {
             least_idle,
             expiring,
