@@ -174,4 +174,35 @@ mod tests {
         );
         assert_eq!(o.status, Status::Warn);
     }
+
+    #[test]
+    fn socket_only_is_local_whatever_bind_says() {
+        let o = judge(
+            &pairs(&[
+                ("bind", "* -::*"),
+                ("port", "0"),
+                ("unixsocket", "/run/redis/redis.sock"),
+                ("protected-mode", "no"),
+                ("requirepass", ""),
+            ]),
+            false,
+        );
+        assert_eq!(o.status, Status::Pass, "{}", o.summary);
+        assert!(o.summary.starts_with("unix socket only"), "{}", o.summary);
+        let o = judge(
+            &pairs(&[
+                ("bind", "* -::*"),
+                ("port", "6379"),
+                ("protected-mode", "no"),
+                ("requirepass", ""),
+            ]),
+            false,
+        );
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.summary.contains("protected-mode is off"), "{}", o.summary);
+        assert!(
+            o.hint
+                .is_some_and(|h| h.link.unwrap().ends_with("#security"))
+        );
+    }
 }

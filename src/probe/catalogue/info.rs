@@ -168,4 +168,29 @@ mod tests {
         );
         assert_eq!(ok.status, Status::Pass);
     }
+
+    /// The README rows that cannot be staged portably on a real server.
+    #[test]
+    fn persistence_loading_and_role_rows() {
+        let o = judge(
+            &InfoParams::default(),
+            &parse_info("rdb_last_bgsave_status:err\r\n"),
+        );
+        assert_eq!(o.status, Status::Warn, "{}", o.summary);
+        assert!(o.summary.contains("RDB save failed"), "{}", o.summary);
+        let o = judge(
+            &InfoParams::default(),
+            &parse_info("aof_enabled:1\r\naof_last_write_status:err\r\n"),
+        );
+        assert_eq!(o.status, Status::Fail, "{}", o.summary);
+        let o = judge(&InfoParams::default(), &parse_info("loading:1\r\n"));
+        assert_eq!(o.status, Status::Warn, "{}", o.summary);
+        let o = judge(
+            &InfoParams::default(),
+            &parse_info("role:slave\r\nmaster_host:10.0.0.5\r\nmaster_port:6379\r\n"),
+        );
+        assert_eq!(o.status, Status::Warn, "{}", o.summary);
+        assert!(o.summary.contains("10.0.0.5:6379"), "{}", o.summary);
+        assert!(o.hint.is_some_and(|h| h.text.contains("primary")));
+    }
 }
