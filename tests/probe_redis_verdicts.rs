@@ -190,6 +190,20 @@ fn ping_passes_on_a_live_redis() {
 }
 
 #[test]
+fn ping_over_ipv6_loopback() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("no IPv6 loopback here: skipped");
+        return;
+    }
+    let r = RedisServer::start_with(RedisOptions {
+        extra: vec!["--bind".into(), "127.0.0.1 ::1".into()],
+        ..RedisOptions::default()
+    });
+    let res = run(&format!("redis://[::1]:{}/1", r.port), PING);
+    assert_eq!(res.status, Status::Pass, "{res:#?}");
+}
+
+#[test]
 fn start_redis_only_when_nothing_listens() {
     let res = run(&format!("redis://127.0.0.1:{}/1", closed_port()), PING);
     assert_eq!(res.status, Status::Error, "{res:#?}");
@@ -266,6 +280,17 @@ fn wrong_and_missing_passwords_keep_their_hints() {
     let res = run(&format!("redis://127.0.0.1:{}/1", r.port), PING);
     assert!(res.summary.contains("NOAUTH"), "{res:#?}");
     assert!(hint_text(&res).contains("Put the password"), "{res:#?}");
+    // The handshake bisk-docs sends itself still authenticates, on RESP2 and RESP3.
+    for q in ["", "?protocol=resp3"] {
+        let res = run(&format!("redis://:right@127.0.0.1:{}/1{q}", r.port), PING);
+        assert_eq!(res.status, Status::Pass, "{q}: {res:#?}");
+    }
+    let res = run(
+        &format!("redis://:wrong@127.0.0.1:{}/1?protocol=resp3", r.port),
+        PING,
+    );
+    assert_eq!(res.status, Status::Error, "{res:#?}");
+    assert!(res.summary.contains("WRONGPASS"), "{res:#?}");
 }
 
 #[test]

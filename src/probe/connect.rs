@@ -153,9 +153,18 @@ impl Endpoint {
         let db = db.unwrap_or(settings.db());
         let stream = self.open_stream().await?;
         // Nothing for the crate to send on its own: no AUTH, no SELECT, no CLIENT SETINFO.
-        let bare = RedisConnectionInfo::default()
+        // Except under RESP3, where the crate's HELLO must carry the credentials (Redis
+        // refuses HELLO before AUTH): then the crate authenticates, under the same bound.
+        let resp3 = settings.protocol() != redis::ProtocolVersion::RESP2;
+        let mut bare = RedisConnectionInfo::default()
             .set_protocol(settings.protocol())
             .set_skip_set_lib_name();
+        if resp3 && let Some(password) = settings.password() {
+            bare = bare.set_password(password);
+            if let Some(user) = settings.username() {
+                bare = bare.set_username(user);
+            }
+        }
         let config = AsyncConnectionConfig::new().set_response_timeout(Some(self.deadline));
         let handshake = async {
             let (mut conn, driver) = match stream {
@@ -181,7 +190,7 @@ impl Endpoint {
             };
             // The driver ends once every handle of the connection is dropped.
             tokio::spawn(driver);
-            if let Some(password) = settings.password() {
+            if let Some(password) = settings.password().filter(|_| !resp3) {
                 let mut auth = redis::cmd("AUTH");
                 if let Some(user) = settings.username() {
                     auth.arg(user);

@@ -214,10 +214,11 @@ impl Runner {
         Outcome::new(
             Status::Error,
             format!(
-                "{stage}: no result within {} ms (connect_timeout {} ms + deadline {} ms)",
+                "{stage}: no result within {} ms (connect_timeout {} ms + deadline {} ms + {} ms margin)",
                 limit.as_millis(),
                 t.connect_timeout.as_millis(),
-                t.deadline.as_millis()
+                t.deadline.as_millis(),
+                OVERRUN_SLACK.as_millis()
             ),
         )
         .hint(hint::no_answer())
