@@ -742,6 +742,7 @@ fn tcp_connect_rows() {
     );
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert!(res.summary.contains("DNS"), "{}", res.summary);
+    assert!(hint_text(&res).contains("host name"), "{res:#?}");
 }
 
 /// A listener whose accept queue is full (backlog 0, never accepting, two connections
