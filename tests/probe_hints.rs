@@ -148,6 +148,8 @@ fn fixed() -> Vec<(&'static str, Option<Hint>)> {
         ("server_down", hint::server_down()),
         ("not_redis", hint::not_redis()),
         ("loading", hint::loading()),
+        ("connection_lost", hint::connection_lost()),
+        ("too_many_clients", hint::too_many_clients()),
         ("auth", hint::auth()),
         ("no_password_configured", hint::no_password_configured()),
         ("acl_denied", hint::acl_denied()),

@@ -541,7 +541,30 @@ fn info_rows() {
         refused.is_err(),
         "maxclients should refuse the second client"
     );
+    // While the one slot is held, a probe is told so, not "start Redis". Redis writes its
+    // error and closes at once, so the probe either reads it or finds the connection broken
+    // (a race on the socket); the hint names maxclients in both cases.
+    let res = run(&r.url(1), PING);
+    assert_eq!(res.status, Status::Error, "{res:#?}");
+    assert!(
+        res.summary.contains("maxclients") || res.summary.contains("broke"),
+        "{}",
+        res.summary
+    );
+    assert!(hint_text(&res).contains("CLIENT LIST"), "{res:#?}");
+    assert_not_start_redis(&res);
     drop(_held);
+    // The server frees the slot a moment after the close.
+    let until = Instant::now() + Duration::from_secs(3);
+    while redis::Client::open(r.url(0))
+        .unwrap()
+        .get_connection_with_timeout(Duration::from_secs(1))
+        .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
+        .is_err()
+    {
+        assert!(Instant::now() < until, "the slot was never freed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let res = run(&r.url(1), INFO);
     assert_eq!(res.status, Status::Warn, "{res:#?}");
     assert!(

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     OutOfMemory,
     /// READONLY: a replica.
     ReadOnly,
+    /// maxclients reached.
+    TooManyClients,
     Other,
 }
 
@@ -378,6 +380,12 @@ impl Endpoint {
                 format!("{at} does not speak Redis: its answer is not a Redis reply"),
                 hint::not_redis(),
             )
+        } else if lower.contains("max number of clients reached") {
+            ProbeError::new(
+                ErrorKind::TooManyClients,
+                format!("{at} takes no new client: max number of clients reached (maxclients)"),
+                hint::too_many_clients(),
+            )
         } else if e.is_io_error() || e.is_connection_dropped() || e.is_unrecoverable_error() {
             ProbeError::new(
                 ErrorKind::Other,
@@ -385,9 +393,7 @@ impl Endpoint {
                     "{stage} stage: the connection to {at} broke: {}",
                     super::result::bound(&raw, 300)
                 ),
-                hint::plain(
-                    "The peer closed the connection: if it is Redis, its log says why (maxclients, a client timeout, a crash); if the port belongs to another service, fix the target URL.",
-                ),
+                hint::connection_lost(),
             )
         } else {
             ProbeError::new(

@@ -38,6 +38,22 @@ pub fn not_redis() -> Option<Hint> {
     )
 }
 
+/// B: the connection was open and broke (Redis stopped, restarted or crashed).
+pub fn connection_lost() -> Option<Hint> {
+    at(
+        REDIS_GUIDE,
+        "troubleshooting-b",
+        "The connection broke: Redis stopped, restarted or crashed (`systemctl is-active redis-server`; why: `journalctl -u redis-server`), or dropped the client (`maxclients` reached: `redis-cli CLIENT LIST`; a client `timeout`); if another service holds the port, fix the target URL.",
+    )
+}
+
+/// maxclients reached: Redis is up but takes no new client.
+pub fn too_many_clients() -> Option<Hint> {
+    plain(
+        "Redis is up but at `maxclients`: find the process that holds or leaks connections (`redis-cli CLIENT LIST`), or raise `maxclients` in redis.conf.",
+    )
+}
+
 /// B (its LOADING item): Redis just restarted and reads its snapshot.
 pub fn loading() -> Option<Hint> {
     at(
