@@ -379,7 +379,7 @@ fn silent_peer_times_out_in_the_handshake_with_the_real_figure() {
     let quoted = quoted_ms(&res.summary);
     assert_eq!(quoted, 700, "{}", res.summary);
     assert!(
-        took >= Duration::from_millis(quoted) && took < Duration::from_millis(quoted + 400),
+        took >= Duration::from_millis(quoted) && took < Duration::from_millis(quoted + 700),
         "quoted {quoted} ms, took {took:?}"
     );
     assert_not_start_redis(&res);
@@ -395,7 +395,7 @@ fn silent_peer_without_handshake_times_out_in_the_command() {
     assert!(res.summary.starts_with("command stage"), "{res:#?}");
     assert_eq!(quoted_ms(&res.summary), 600, "{}", res.summary);
     assert!(
-        took >= Duration::from_millis(600) && took < Duration::from_millis(1000),
+        took >= Duration::from_millis(600) && took < Duration::from_millis(1300),
         "{took:?}"
     );
     assert_not_start_redis(&res);
@@ -805,7 +805,7 @@ fn tcp_connect_times_out_with_the_connect_timeout_figure() {
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert_eq!(quoted_ms(&res.summary), 400, "{}", res.summary);
     assert!(
-        took >= Duration::from_millis(400) && took < Duration::from_millis(900),
+        took >= Duration::from_millis(400) && took < Duration::from_millis(1100),
         "{took:?}"
     );
 }
