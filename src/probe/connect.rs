@@ -1,7 +1,6 @@
 //! Connecting to a Redis target: URL translation (Django's forms → the redis crate's),
 //! timeouts, and turning every failure into a clear, password-free [`ProbeError`].
 
-use std::future::Future;
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
@@ -169,29 +168,12 @@ impl Endpoint {
         }
         let config = AsyncConnectionConfig::new().set_response_timeout(Some(self.deadline));
         let handshake = async {
-            let (mut conn, driver) = match stream {
-                Stream::Tcp(s) => {
-                    let (c, d) = MultiplexedConnection::new_with_config(&bare, s, config)
-                        .await
-                        .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
-                    (
-                        c,
-                        Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
-                    )
-                }
+            let mut conn = match stream {
+                Stream::Tcp(s) => Self::multiplex(&bare, s, config).await,
                 #[cfg(unix)]
-                Stream::Unix(s) => {
-                    let (c, d) = MultiplexedConnection::new_with_config(&bare, s, config)
-                        .await
-                        .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
-                    (
-                        c,
-                        Box::pin(d) as std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
-                    )
-                }
-            };
-            // The driver ends once every handle of the connection is dropped.
-            tokio::spawn(driver);
+                Stream::Unix(s) => Self::multiplex(&bare, s, config).await,
+            }
+            .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
             if let Some(password) = settings.password().filter(|_| !resp3) {
                 let mut auth = redis::cmd("AUTH");
                 if let Some(user) = settings.username() {
@@ -218,6 +200,21 @@ impl Endpoint {
         }
     }
 
+    /// Wraps an open stream in a multiplexed connection whose driver runs as a task (it
+    /// ends once every handle of the connection is dropped).
+    async fn multiplex<S>(
+        bare: &RedisConnectionInfo,
+        stream: S,
+        config: AsyncConnectionConfig,
+    ) -> Result<MultiplexedConnection, RedisError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (conn, driver) = MultiplexedConnection::new_with_config(bare, stream, config).await?;
+        tokio::spawn(driver);
+        Ok(conn)
+    }
+
     /// The connect stage: a TCP or unix-socket stream within `connect_timeout`.
     async fn open_stream(&self) -> Result<Stream, ProbeError> {
         let opening = async {
@@ -225,21 +222,26 @@ impl Endpoint {
                 ConnectionAddr::Tcp(host, port) => {
                     let s = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
                     let _ = s.set_nodelay(true);
-                    Ok(Stream::Tcp(s))
+                    Ok::<_, std::io::Error>(Some(Stream::Tcp(s)))
                 }
                 #[cfg(unix)]
-                ConnectionAddr::Unix(path) => {
-                    Ok(Stream::Unix(tokio::net::UnixStream::connect(path).await?))
-                }
-                _ => Err(std::io::Error::new(
-                    std::io::ErrorKind::Unsupported,
-                    "TLS (rediss://) is not supported by the probes",
-                )),
+                ConnectionAddr::Unix(path) => Ok(Some(Stream::Unix(
+                    tokio::net::UnixStream::connect(path).await?,
+                ))),
+                _ => Ok(None),
             }
         };
         match tokio::time::timeout(self.connect_timeout, opening).await {
-            Ok(Ok(s)) => Ok(s),
-            Ok(Err(e)) => Err(self.classify(&RedisError::from(e))),
+            Ok(Ok(Some(s))) => Ok(s),
+            Ok(Ok(None)) => Err(ProbeError::new(
+                ErrorKind::BadUrl,
+                format!(
+                    "{}: TLS (rediss://) is not supported by the probes",
+                    self.display
+                ),
+                hint::plain("Probe Redis over loopback TCP or its unix socket."),
+            )),
+            Ok(Err(e)) => Err(self.classify_at(&RedisError::from(e), Stage::Connect)),
             Err(_) => Err(self.timeout_error(Stage::Connect)),
         }
     }
