@@ -138,6 +138,18 @@ fn warnings_pass_unless_strict() {
     let r = RedisServer::start();
     healthy(&r);
     r.set(1, ":1:leftover", b"x", None);
+    // A leftover nobody touched for a month (a fresh one is a process still writing: fail).
+    let mut c = r.conn(1);
+    let dump: Vec<u8> = redis::cmd("DUMP").arg(":1:leftover").query(&mut c).unwrap();
+    let () = redis::cmd("RESTORE")
+        .arg(":1:leftover")
+        .arg(0)
+        .arg(dump)
+        .arg("REPLACE")
+        .arg("IDLETIME")
+        .arg(30 * 24 * 3600)
+        .query(&mut c)
+        .unwrap();
     let (code, out, _) = check(&r.url(1), &[]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("⚠ WARN"), "{out}");

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, ConnectionInfo, IntoConnectionInfo, RedisError};
+use redis::{
+    AsyncConnectionConfig, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo,
+    RedisError,
+};
 
 use super::hint;
 use super::result::{Hint, Outcome, Status};
@@ -22,7 +25,45 @@ pub enum ErrorKind {
     Loading,
     Denied,
     Protocol,
+    /// The peer answers, but not in the Redis protocol (an HTTP server, anything else).
+    NotRedis,
+    /// A password was sent to a Redis that has none configured.
+    NoPasswordConfigured,
+    /// OOM: maxmemory reached and writes refused.
+    OutOfMemory,
+    /// READONLY: a replica.
+    ReadOnly,
+    /// maxclients reached.
+    TooManyClients,
     Other,
+}
+
+/// Where a connection or command was when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Opening the TCP connection or unix socket (bounded by `connect_timeout`).
+    Connect,
+    /// AUTH and SELECT on a fresh connection (bounded by `deadline`).
+    Handshake,
+    /// A probe's command (bounded by `deadline`).
+    Command,
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stage::Connect => "connect",
+            Stage::Handshake => "handshake",
+            Stage::Command => "command",
+        })
+    }
+}
+
+/// An open stream of the connect stage.
+enum Stream {
+    Tcp(tokio::net::TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
 }
 
 /// A probe that ended as `error`: message and hint are already free of secrets.
@@ -100,46 +141,161 @@ impl Endpoint {
     }
 
     /// A connection to `db` (default: the target's). Multiplexed, so probes of one run
-    /// share it; the response timeout is the probe deadline.
+    /// share it.
+    ///
+    /// Three stages, each with its own bound and its own message: the TCP (or unix
+    /// socket) connect under `connect_timeout`; the handshake (AUTH, SELECT) under the
+    /// probe's `deadline`, so a live but slow Redis is not mistaken for a dead port; each
+    /// command later under `deadline` (the connection's response timeout). The handshake
+    /// is sent by us rather than by the redis crate so the server's own reply to AUTH
+    /// (WRONGPASS, or "no password configured") reaches [`Endpoint::classify`].
     pub async fn connect(&self, db: Option<i64>) -> Result<MultiplexedConnection, ProbeError> {
-        let mut info = self.info.clone();
-        if let Some(db) = db {
-            let redis = info.redis_settings().clone().set_db(db);
-            info = info.set_redis_settings(redis);
+        let settings = self.info.redis_settings();
+        let db = db.unwrap_or(settings.db());
+        let stream = self.open_stream().await?;
+        // Nothing for the crate to send on its own: no AUTH, no SELECT, no CLIENT SETINFO.
+        // Except under RESP3, where the crate's HELLO must carry the credentials (Redis
+        // refuses HELLO before AUTH): then the crate authenticates, under the same bound.
+        let resp3 = settings.protocol() != redis::ProtocolVersion::RESP2;
+        let mut bare = RedisConnectionInfo::default()
+            .set_protocol(settings.protocol())
+            .set_skip_set_lib_name();
+        if resp3 && let Some(password) = settings.password() {
+            bare = bare.set_password(password);
+            if let Some(user) = settings.username() {
+                bare = bare.set_username(user);
+            }
         }
-        let client = Client::open(info).map_err(|e| self.classify(&e))?;
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.connect_timeout))
-            .set_response_timeout(Some(self.deadline));
-        let connecting = client.get_multiplexed_async_connection_with_config(&config);
-        // The crate's own timeout covers the TCP connect; this one also covers a server
-        // that accepts and then never answers the handshake.
-        match tokio::time::timeout(self.connect_timeout + self.deadline, connecting).await {
-            Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(e)) => Err(self.classify(&e)),
-            Err(_) => Err(self.timeout_error()),
+        let config = AsyncConnectionConfig::new().set_response_timeout(Some(self.deadline));
+        let handshake = async {
+            let mut conn = match stream {
+                Stream::Tcp(s) => Self::multiplex(&bare, s, config).await,
+                #[cfg(unix)]
+                Stream::Unix(s) => Self::multiplex(&bare, s, config).await,
+            }
+            .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
+            if let Some(password) = settings.password().filter(|_| !resp3) {
+                let mut auth = redis::cmd("AUTH");
+                if let Some(user) = settings.username() {
+                    auth.arg(user);
+                }
+                auth.arg(password);
+                let () = auth
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
+            }
+            if db != 0 {
+                let () = redis::cmd("SELECT")
+                    .arg(db)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(|e| self.classify_at(&e, Stage::Handshake))?;
+            }
+            Ok(conn)
+        };
+        match tokio::time::timeout(self.deadline, handshake).await {
+            Ok(r) => r,
+            Err(_) => Err(self.timeout_error(Stage::Handshake)),
         }
     }
 
-    pub fn timeout_error(&self) -> ProbeError {
-        ProbeError::new(
-            ErrorKind::Timeout,
-            format!(
-                "no answer from {} within {} ms: the port accepts connections but nothing answers like Redis",
-                self.display,
-                (self.connect_timeout + self.deadline).as_millis()
+    /// Wraps an open stream in a multiplexed connection whose driver runs as a task (it
+    /// ends once every handle of the connection is dropped).
+    async fn multiplex<S>(
+        bare: &RedisConnectionInfo,
+        stream: S,
+        config: AsyncConnectionConfig,
+    ) -> Result<MultiplexedConnection, RedisError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (conn, driver) = MultiplexedConnection::new_with_config(bare, stream, config).await?;
+        tokio::spawn(driver);
+        Ok(conn)
+    }
+
+    /// The connect stage: a TCP or unix-socket stream within `connect_timeout`.
+    async fn open_stream(&self) -> Result<Stream, ProbeError> {
+        let opening = async {
+            match self.info.addr() {
+                ConnectionAddr::Tcp(host, port) => {
+                    let s = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
+                    let _ = s.set_nodelay(true);
+                    Ok::<_, std::io::Error>(Some(Stream::Tcp(s)))
+                }
+                #[cfg(unix)]
+                ConnectionAddr::Unix(path) => Ok(Some(Stream::Unix(
+                    tokio::net::UnixStream::connect(path).await?,
+                ))),
+                _ => Ok(None),
+            }
+        };
+        match tokio::time::timeout(self.connect_timeout, opening).await {
+            Ok(Ok(Some(s))) => Ok(s),
+            Ok(Ok(None)) => Err(ProbeError::new(
+                ErrorKind::BadUrl,
+                format!(
+                    "{}: TLS (rediss://) is not supported by the probes",
+                    self.display
+                ),
+                hint::plain("Probe Redis over loopback TCP or its unix socket."),
+            )),
+            Ok(Err(e)) => Err(self.classify_at(&RedisError::from(e), Stage::Connect)),
+            Err(_) => Err(self.timeout_error(Stage::Connect)),
+        }
+    }
+
+    /// The stage that ran out of time, with the figure that bounded it.
+    pub fn timeout_error(&self, stage: Stage) -> ProbeError {
+        let at = &self.display;
+        let (message, hint) = match stage {
+            Stage::Connect => (
+                format!(
+                    "connect stage: no connection to {at} within {} ms (connect_timeout)",
+                    self.connect_timeout.as_millis()
+                ),
+                hint::connect_timeout(),
             ),
-            hint::server_down(),
-        )
+            Stage::Handshake => (
+                format!(
+                    "handshake stage: {at} accepted the connection but did not answer the handshake (AUTH/SELECT) within {} ms (deadline)",
+                    self.deadline.as_millis()
+                ),
+                hint::no_answer(),
+            ),
+            Stage::Command => (
+                format!(
+                    "command stage: {at} sent no reply within {} ms (deadline)",
+                    self.deadline.as_millis()
+                ),
+                hint::no_answer(),
+            ),
+        };
+        ProbeError::new(ErrorKind::Timeout, message, hint)
     }
 
-    /// Maps a redis crate error to a clear message and hint, scrubbing secrets.
+    /// Maps a redis crate error from a command to a clear message and hint, scrubbing
+    /// secrets.
     pub fn classify(&self, e: &RedisError) -> ProbeError {
+        self.classify_at(e, Stage::Command)
+    }
+
+    /// As [`Endpoint::classify`], for an error met in `stage`. Each cause gets its own
+    /// message and hint; "start Redis" only when nothing listens.
+    pub fn classify_at(&self, e: &RedisError, stage: Stage) -> ProbeError {
         let raw = self.scrub(&e.to_string());
-        let code = e.code().unwrap_or("");
+        let code = server_code(e);
+        let code = code.as_deref().unwrap_or("");
         let lower = raw.to_ascii_lowercase();
         let at = &self.display;
-        if e.is_connection_refusal() || lower.contains("connection refused") {
+        if lower.contains("no such file or directory") && at.starts_with("unix:") {
+            ProbeError::new(
+                ErrorKind::Refused,
+                format!("socket of {at} does not exist: Redis is not running or listens elsewhere"),
+                hint::server_down(),
+            )
+        } else if e.is_connection_refusal() || lower.contains("connection refused") {
             ProbeError::new(
                 ErrorKind::Refused,
                 format!("connection refused by {at}: nothing listens there"),
@@ -154,6 +310,16 @@ impl Endpoint {
                 ErrorKind::Dns,
                 format!("cannot resolve the host of {at} (DNS lookup failed)"),
                 hint::plain("Check the host name in the target URL, or use 127.0.0.1."),
+            )
+        } else if lower.contains("without any password configured") {
+            // Redis ≥ 6 answers AUTH this way when `requirepass` is not set; before the
+            // WRONGPASS test, which would give the opposite advice.
+            ProbeError::new(
+                ErrorKind::NoPasswordConfigured,
+                format!(
+                    "{at} has no password configured, but the target URL sends one (AUTH refused)"
+                ),
+                hint::no_password_configured(),
             )
         } else if code == "NOAUTH" || lower.contains("authentication required") {
             ProbeError::new(
@@ -172,52 +338,70 @@ impl Endpoint {
                 format!("{at} rejected the password (WRONGPASS)"),
                 hint::auth(),
             )
-        } else if lower.contains("without any password configured") {
-            ProbeError::new(
-                ErrorKind::WrongPassword,
-                format!("{at} has no password set, but the target URL sends one"),
-                hint::auth(),
-            )
         } else if code == "LOADING" {
             ProbeError::new(
                 ErrorKind::Loading,
                 format!(
                     "{at} is still loading its dataset into memory (LOADING); try again in a moment"
                 ),
-                hint::plain(
-                    "Redis answers normally once the RDB/AOF load finishes; large datasets take a while.",
-                ),
+                hint::loading(),
             )
         } else if code == "NOPERM" {
             ProbeError::new(
                 ErrorKind::Denied,
                 format!("{at}: the ACL user may not run this command (NOPERM)"),
-                hint::auth(),
+                hint::acl_denied(),
+            )
+        } else if code == "OOM" {
+            ProbeError::new(
+                ErrorKind::OutOfMemory,
+                format!(
+                    "{at} refuses writes: used memory is over maxmemory (OOM), so Django's cache.set fails too"
+                ),
+                hint::out_of_memory(),
+            )
+        } else if code == "READONLY" {
+            ProbeError::new(
+                ErrorKind::ReadOnly,
+                format!(
+                    "{at} is a read-only replica (READONLY): writes, Django's cache.set among them, fail there"
+                ),
+                hint::read_only_replica(),
             )
         } else if e.is_timeout() || lower.contains("timed out") {
-            self.timeout_error()
-        } else if lower.contains("no such file or directory") && at.starts_with("unix:") {
-            ProbeError::new(
-                ErrorKind::Refused,
-                format!("socket of {at} does not exist: Redis is not running or listens elsewhere"),
-                hint::server_down(),
-            )
+            self.timeout_error(stage)
         } else if lower.contains("db index is out of range") {
             ProbeError::new(
                 ErrorKind::Other,
                 format!("{at}: DB index out of range for this server"),
                 hint::keys_missing(),
             )
-        } else {
-            let kind = if e.is_io_error() {
-                ErrorKind::Other
-            } else {
-                ErrorKind::Protocol
-            };
+        } else if e.kind() == redis::ErrorKind::Parse || lower.contains("parse error") {
             ProbeError::new(
-                kind,
+                ErrorKind::NotRedis,
+                format!("{at} does not speak Redis: its answer is not a Redis reply"),
+                hint::not_redis(),
+            )
+        } else if lower.contains("max number of clients reached") {
+            ProbeError::new(
+                ErrorKind::TooManyClients,
+                format!("{at} takes no new client: max number of clients reached (maxclients)"),
+                hint::too_many_clients(),
+            )
+        } else if e.is_io_error() || e.is_connection_dropped() || e.is_unrecoverable_error() {
+            ProbeError::new(
+                ErrorKind::Other,
+                format!(
+                    "{stage} stage: the connection to {at} broke: {}",
+                    super::result::bound(&raw, 300)
+                ),
+                hint::connection_lost(),
+            )
+        } else {
+            ProbeError::new(
+                ErrorKind::Protocol,
                 format!("Redis error from {at}: {}", super::result::bound(&raw, 300)),
-                hint::server_down(),
+                None,
             )
         }
     }
@@ -232,6 +416,17 @@ impl Endpoint {
         }
         out
     }
+}
+
+/// The server's error code (OOM, READONLY, …), also from inside a pipeline failure, where
+/// the crate keeps the codes it has no name for only per command.
+fn server_code(e: &RedisError) -> Option<String> {
+    if let Some(c) = e.code() {
+        return Some(c.to_string());
+    }
+    e.clone()
+        .into_server_errors()
+        .and_then(|items| items.first().map(|(_, err)| err.code().to_string()))
 }
 
 /// Django writes `unix:///sock?db=1&password=P`; the redis crate reads `pass=`.

@@ -18,6 +18,10 @@ use super::hint;
 use super::result::{Outcome, ProbeResult, Status, TargetRef};
 use crate::config::{Config, NamedTarget};
 
+/// Margin of the per-probe backstop over connect_timeout + deadline (see
+/// [`Runner::deadline`]).
+const OVERRUN_SLACK: Duration = Duration::from_millis(150);
+
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -52,6 +56,11 @@ impl TargetSession {
     pub async fn conn(&self) -> Result<MultiplexedConnection, ProbeError> {
         let ep = self.endpoint()?;
         self.conn.get_or_init(|| ep.connect(None)).await.clone()
+    }
+
+    /// Whether the shared connection finished its handshake (successfully or not).
+    pub fn connected(&self) -> bool {
+        self.conn.initialized()
     }
 
     pub fn target_ref(&self) -> TargetRef {
@@ -166,18 +175,7 @@ impl Runner {
         {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => e.into_outcome(),
-            Err(_) => {
-                let hint = if decl.check.uses_redis() {
-                    hint::server_down()
-                } else {
-                    None
-                };
-                Outcome::new(
-                    Status::Error,
-                    format!("no result within the {} ms deadline", deadline.as_millis()),
-                )
-                .hint(hint)
-            }
+            Err(_) => self.overrun(decl, &session, deadline),
         };
         self.finish(decl, Some(&session), outcome, started.elapsed())
     }
@@ -192,9 +190,38 @@ impl Runner {
                 .get(&p.name)
                 .map(|c| c.timeout + Duration::from_millis(500))
                 .unwrap_or(t.deadline),
-            // Connecting is part of the probe.
-            _ => t.connect_timeout + t.deadline,
+            // Connecting is part of the probe: connect stage (connect_timeout), then the
+            // handshake and each command under `deadline`. The slack lets those stage
+            // timeouts, which say which stage ran out, fire before this backstop.
+            _ => t.connect_timeout + t.deadline + OVERRUN_SLACK,
         }
+    }
+
+    /// The backstop fired: name the stage and the figures instead of "Start Redis".
+    fn overrun(&self, decl: &ProbeDecl, session: &TargetSession, limit: Duration) -> Outcome {
+        let t = &session.named.target;
+        if !decl.check.uses_redis() {
+            return Outcome::new(
+                Status::Error,
+                format!("no result within the {} ms deadline", limit.as_millis()),
+            );
+        }
+        let stage = if session.connected() {
+            "command stage"
+        } else {
+            "connect/handshake stage"
+        };
+        Outcome::new(
+            Status::Error,
+            format!(
+                "{stage}: no result within {} ms (connect_timeout {} ms + deadline {} ms + {} ms margin)",
+                limit.as_millis(),
+                t.connect_timeout.as_millis(),
+                t.deadline.as_millis(),
+                OVERRUN_SLACK.as_millis()
+            ),
+        )
+        .hint(hint::no_answer())
     }
 
     fn finish(

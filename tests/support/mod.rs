@@ -32,6 +32,9 @@ pub struct RedisOptions {
     pub unix_socket: bool,
     /// Extra `--name value` arguments.
     pub extra: Vec<String>,
+    /// No TCP listener at all (`--port 0`), only the unix socket: the hardened set-up.
+    /// Implies `unix_socket`; test connections then go through the socket.
+    pub socket_only: bool,
 }
 
 /// A private `redis-server` (`--save "" --appendonly no`), killed on drop.
@@ -58,7 +61,11 @@ impl RedisServer {
                 .arg("--dir")
                 .arg(dir.path())
                 .args(["--loglevel", "warning"]);
-            let socket = opts.unix_socket.then(|| dir.path().join("redis.sock"));
+            if opts.socket_only {
+                cmd.args(["--port", "0"]);
+            }
+            let socket =
+                (opts.unix_socket || opts.socket_only).then(|| dir.path().join("redis.sock"));
             if let Some(s) = &socket {
                 cmd.arg("--unixsocket")
                     .arg(s)
@@ -76,7 +83,7 @@ impl RedisServer {
                 .expect("redis-server must be installed (apt-get install redis-server)");
             let mut server = RedisServer {
                 child,
-                port,
+                port: if opts.socket_only { 0 } else { port },
                 password: opts.password.clone(),
                 socket,
                 dir,
@@ -123,6 +130,10 @@ impl RedisServer {
     }
 
     fn try_conn(&self, db: u32) -> redis::RedisResult<redis::Connection> {
+        if self.port == 0 {
+            let url = format!("unix://{}?db={db}", self.socket_path().display());
+            return redis::Client::open(url)?.get_connection_with_timeout(Duration::from_secs(2));
+        }
         redis::Client::open(self.url(db))?.get_connection_with_timeout(Duration::from_secs(2))
     }
 

@@ -433,7 +433,7 @@ pub(crate) fn miss_words(
                     "{key} is missing in db {db}, but {} exists: written without KEY_PREFIX (a leftover or a process with other settings)",
                     f.name
                 ),
-                hint::ping_gotchas(
+                hint::leftovers(
                     "Use the same CACHES block (KEY_PREFIX \"bisk\") in every process; delete leftovers as in troubleshooting F.",
                 ),
             ),

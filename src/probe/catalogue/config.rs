@@ -8,6 +8,9 @@ use crate::probe::runner::Ctx;
 
 const PARAMS: &[&str] = &[
     "bind",
+    "port",
+    "unixsocket",
+    "unixsocketperm",
     "protected-mode",
     "requirepass",
     "maxmemory",
@@ -42,20 +45,27 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
 }
 
 /// Judges the settings; `requirepass` only ever appears as set / not set.
+///
+/// Exposure comes first: `port 0` means no TCP listener at all (only the unix socket, the
+/// hardened set-up), so `bind` says nothing about who can reach Redis then.
 pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let bind = get("bind").unwrap_or("");
+    let port = get("port").unwrap_or("?");
+    let socket = get("unixsocket").unwrap_or("").trim();
+    let no_tcp = port.trim() == "0";
     let loopback_only = !bind.trim().is_empty()
         && bind.split_whitespace().all(|a| {
             let a = a.trim_start_matches('-');
             a.starts_with("127.") || a == "::1" || a == "localhost"
         });
+    let local_only = no_tcp || loopback_only;
     let password_set = get("requirepass").is_some_and(|v| !v.is_empty()) || url_has_password;
     let protected = get("protected-mode").unwrap_or("?");
     let maxmemory: u64 = get("maxmemory").and_then(|v| v.parse().ok()).unwrap_or(0);
     let policy = get("maxmemory-policy").unwrap_or("?");
     let mut problems: Vec<(Status, String)> = Vec::new();
-    if !loopback_only && !password_set {
+    if !local_only && !password_set {
         problems.push((
             Status::Fail,
             format!(
@@ -64,9 +74,10 @@ pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
             ),
         ));
     }
-    if !loopback_only && protected == "no" && !password_set {
+    if !local_only && protected == "no" && !password_set {
         problems.push((Status::Fail, "protected-mode is off".into()));
     }
+    let exposure_ok = problems.is_empty();
     if maxmemory > 0 && policy == "noeviction" {
         problems.push((
             Status::Warn,
@@ -77,7 +88,9 @@ pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
     let summary = if problems.is_empty() {
         format!(
             "{}; {}",
-            if loopback_only {
+            if no_tcp {
+                "unix socket only (port 0, no TCP listener)"
+            } else if loopback_only {
                 "bound to loopback"
             } else {
                 "password/ACL protected"
@@ -95,10 +108,17 @@ pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
             .collect::<Vec<_>>()
             .join("; ")
     };
-    Outcome::new(status, summary)
-        .expected("loopback bind or a password/ACL; protected-mode on; a cache-friendly eviction policy")
+    let mut out = Outcome::new(status, summary)
+        .expected("no TCP, a loopback bind, or a password/ACL; protected-mode on; a cache-friendly eviction policy")
         .evidence("bind", bind.to_string())
-        .evidence("protected-mode", protected.to_string())
+        .evidence("port", port.to_string());
+    if !socket.is_empty() {
+        out = out.evidence("unixsocket", socket.to_string()).evidence(
+            "unixsocketperm",
+            get("unixsocketperm").unwrap_or("?").to_string(),
+        );
+    }
+    out.evidence("protected-mode", protected.to_string())
         .evidence("password", if password_set { "set" } else { "not set" })
         .evidence("maxmemory", maxmemory.to_string())
         .evidence("maxmemory-policy", policy.to_string())
@@ -106,8 +126,14 @@ pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
         .evidence("appendonly (AOF)", get("appendonly").unwrap_or("?").to_string())
         .hint(if status == Status::Pass {
             None
+        } else if !exposure_ok {
+            hint::security(
+                "Keep Redis on 127.0.0.1 (`bind 127.0.0.1 -::1`) or a unix socket, or require a password and firewall it; keep `protected-mode yes`.",
+            )
         } else {
-            hint::security("Keep Redis on 127.0.0.1, or require a password and firewall it; set maxmemory with an LRU policy.")
+            hint::production(
+                "A cache must evict rather than refuse writes: set `maxmemory` with `allkeys-lru` (see the production notes).",
+            )
         })
 }
 
@@ -147,5 +173,36 @@ mod tests {
             false,
         );
         assert_eq!(o.status, Status::Warn);
+    }
+
+    #[test]
+    fn socket_only_is_local_whatever_bind_says() {
+        let o = judge(
+            &pairs(&[
+                ("bind", "* -::*"),
+                ("port", "0"),
+                ("unixsocket", "/run/redis/redis.sock"),
+                ("protected-mode", "no"),
+                ("requirepass", ""),
+            ]),
+            false,
+        );
+        assert_eq!(o.status, Status::Pass, "{}", o.summary);
+        assert!(o.summary.starts_with("unix socket only"), "{}", o.summary);
+        let o = judge(
+            &pairs(&[
+                ("bind", "* -::*"),
+                ("port", "6379"),
+                ("protected-mode", "no"),
+                ("requirepass", ""),
+            ]),
+            false,
+        );
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.summary.contains("protected-mode is off"), "{}", o.summary);
+        assert!(
+            o.hint
+                .is_some_and(|h| h.link.unwrap().ends_with("#security"))
+        );
     }
 }

@@ -76,6 +76,19 @@ pub fn judge(p: &InfoParams, f: &HashMap<String, String>) -> Outcome {
     if get("aof_enabled") == "1" && get("aof_last_write_status") == "err" {
         problems.push((Status::Fail, "AOF writes are failing".into()));
     }
+    // A replica refuses writes (READONLY): Django's cache.set and the enforcer's
+    // breadcrumbs fail there, whatever the memory figures say.
+    let replica = get("role") == "slave";
+    if replica {
+        problems.push((
+            Status::Warn,
+            format!(
+                "this server is a read-only replica of {}:{}: Django cannot write here",
+                get("master_host"),
+                get("master_port")
+            ),
+        ));
+    }
     if get("loading") == "1" {
         problems.push((Status::Warn, "still loading the dataset".into()));
     }
@@ -124,8 +137,12 @@ pub fn judge(p: &InfoParams, f: &HashMap<String, String>) -> Outcome {
         .evidence("persistence", persistence)
         .hint(if status == Status::Pass {
             None
+        } else if replica {
+            hint::read_only_replica()
         } else {
-            hint::security("Monitor memory and evictions; set a sensible maxmemory (see the production notes).")
+            hint::production(
+                "Watch memory and evictions; set `maxmemory` with a cache policy such as `allkeys-lru` (see the production notes).",
+            )
         })
 }
 
@@ -150,5 +167,30 @@ mod tests {
             &parse_info("used_memory:5\r\nmaxmemory:0\r\n"),
         );
         assert_eq!(ok.status, Status::Pass);
+    }
+
+    /// The README rows that cannot be staged portably on a real server.
+    #[test]
+    fn persistence_loading_and_role_rows() {
+        let o = judge(
+            &InfoParams::default(),
+            &parse_info("rdb_last_bgsave_status:err\r\n"),
+        );
+        assert_eq!(o.status, Status::Warn, "{}", o.summary);
+        assert!(o.summary.contains("RDB save failed"), "{}", o.summary);
+        let o = judge(
+            &InfoParams::default(),
+            &parse_info("aof_enabled:1\r\naof_last_write_status:err\r\n"),
+        );
+        assert_eq!(o.status, Status::Fail, "{}", o.summary);
+        let o = judge(&InfoParams::default(), &parse_info("loading:1\r\n"));
+        assert_eq!(o.status, Status::Warn, "{}", o.summary);
+        let o = judge(
+            &InfoParams::default(),
+            &parse_info("role:slave\r\nmaster_host:10.0.0.5\r\nmaster_port:6379\r\n"),
+        );
+        assert_eq!(o.status, Status::Warn, "{}", o.summary);
+        assert!(o.summary.contains("10.0.0.5:6379"), "{}", o.summary);
+        assert!(o.hint.is_some_and(|h| h.text.contains("primary")));
     }
 }

@@ -68,18 +68,20 @@ async fn connect(host: &str, port: u16, timeout: Duration) -> Result<(TcpStream,
     match tokio::time::timeout(timeout, TcpStream::connect((host, port))).await {
         Ok(Ok(s)) => Ok((s, ms_since(t))),
         Ok(Err(e)) => {
+            let dns = e.to_string().contains("lookup");
             let what = match e.kind() {
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
-                _ if e.to_string().contains("lookup") => {
-                    "cannot resolve the host (DNS)".to_string()
-                }
+                _ if dns => "cannot resolve the host (DNS)".to_string(),
                 _ => e.to_string(),
             };
-            Err(
-                Outcome::new(Status::Fail, format!("{host}:{port}: {what}")).hint(hint::plain(
-                    "Is the service running and listening on that address?",
-                )),
-            )
+            // A name that does not resolve is not a service that is down.
+            let hint = if dns {
+                "Check the host name (or use its IP address)."
+            } else {
+                "Is the service running and listening on that address?"
+            };
+            Err(Outcome::new(Status::Fail, format!("{host}:{port}: {what}"))
+                .hint(hint::plain(hint)))
         }
         Err(_) => Err(Outcome::new(
             Status::Fail,

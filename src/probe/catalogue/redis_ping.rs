@@ -20,16 +20,16 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     let out = if ok {
         Outcome::pass(format!("PONG in {rtt}"))
     } else {
-        Outcome::new(Status::Fail, "the server did not answer PONG").hint(hint::server_down())
+        Outcome::new(Status::Fail, "the server did not answer PONG").hint(hint::not_redis())
     };
     if !ok && !matches!(reply, redis::Value::SimpleString(_)) {
         return Err(ProbeError::new(
-            ErrorKind::Protocol,
+            ErrorKind::NotRedis,
             format!(
-                "{} answered PING with something other than PONG",
+                "{} answered PING with something other than PONG: not Redis",
                 ep.display
             ),
-            hint::server_down(),
+            hint::not_redis(),
         ));
     }
     Ok(out
