@@ -152,6 +152,7 @@ fn table_redis() -> RedisServer {
         password: Some(PASSWORD.into()),
         unix_socket: true,
         extra: vec!["--bind".into(), "127.0.0.1".into(), lan_address()],
+        ..RedisOptions::default()
     })
 }
 
