@@ -60,8 +60,19 @@ fn code(s: &str) -> String {
     format!("<code>{}</code>", escape(s))
 }
 
+/// The db a target URL selects, for descriptions. Read from the redacted URL, and only a
+/// number is shown: in a mistyped URL the "db" may well be part of the password.
 fn db_of(url: &str) -> String {
-    let url = url.trim();
+    let redacted = crate::redact::redact_url(url);
+    let db = db_of_redacted(&redacted);
+    if !db.is_empty() && db.bytes().all(|b| b.is_ascii_digit()) {
+        db
+    } else {
+        "(unknown: the target URL does not parse)".into()
+    }
+}
+
+fn db_of_redacted(url: &str) -> String {
     if let Some((_, q)) = url.split_once('?') {
         for pair in q.split('&') {
             if let Some(("db", v)) = pair.split_once('=') {

@@ -56,7 +56,7 @@ mod escape;
 mod fences;
 mod highlight;
 mod lexers;
-mod links;
+pub(crate) mod links;
 mod pipeline;
 mod search_text;
 pub mod slug;
