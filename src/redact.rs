@@ -175,7 +175,10 @@ fn host_port_ok(hostport: &str) -> bool {
         let Some((v6, after)) = inner.split_once(']') else {
             return false;
         };
-        if v6.is_empty() || !v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        if v6.is_empty()
+            || !v6
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         {
             return false;
         }
@@ -388,7 +391,10 @@ mod tests {
     #[test]
     fn malformed_urls_never_show_the_secret() {
         for (url, shown) in [
-            ("redis//:SECRET@127.0.0.1:6379/1", "redis//***@127.0.0.1:6379/1"),
+            (
+                "redis//:SECRET@127.0.0.1:6379/1",
+                "redis//***@127.0.0.1:6379/1",
+            ),
             ("redis:/:SECRET@h/1", "redis:/***@h/1"),
             ("redis:SECRET@h", "redis:***@h"),
             (":SECRET@h:6379", ":***@h:6379"),
@@ -407,7 +413,10 @@ mod tests {
             ("SECRET", "***"),
             ("SECRET@h:6379", "***@h:6379"),
             ("127.0.0.1:6379", "***"),
-            ("redis://h:6379/1?password=SECRET#x", "redis://h:6379/1?password=***"),
+            (
+                "redis://h:6379/1?password=SECRET#x",
+                "redis://h:6379/1?password=***",
+            ),
             ("http://:SECRET@h/1", "http://***@h/1"),
             ("redis://:SECRET@h/1\nX", "redis://***@h/1***"),
             ("redis://:SECRET@h/1?a=b c", "redis://***@h/1?***"),

@@ -1,7 +1,7 @@
 //! Hostile and malformed values: each is refused with a typed error or kept as an opaque
 //! `Unsupported`, never executed, never a panic, never an unbounded allocation.
 
-use bisk_docs::django::{DecodeError, PyValue, decode};
+use bisk_docs::django::{DecodeError, Limits, PyValue, decode};
 
 const P5: &[u8] = b"\x80\x05";
 
@@ -32,7 +32,7 @@ fn unsupported_class(raw: &[u8]) -> String {
 #[test]
 fn empty_and_oversized_inputs_are_refused_up_front() {
     assert_eq!(err(b""), DecodeError::Empty);
-    let big = vec![b'N'; 4 * 1024 * 1024 + 1];
+    let big = vec![b'N'; Limits::default().max_input_bytes + 1];
     assert!(matches!(err(&big), DecodeError::TooLarge { .. }));
 }
 
@@ -87,7 +87,7 @@ fn deep_nesting_is_bounded() {
     body.push(b'.');
     assert!(matches!(
         err(&pickle(&body)),
-        DecodeError::TooDeep { limit: 100 }
+        DecodeError::TooDeep { limit: 1000 }
     ));
     // MARK-built tuples nest the same way.
     let mut body = vec![b'('; 3000];
@@ -112,29 +112,30 @@ fn memo_bombs_are_bounded() {
 
     // Unbounded memo growth.
     let mut body = vec![b'N'];
-    body.extend(vec![0x94; 100_001]);
+    let memo = Limits::default().max_memo;
+    body.extend(vec![0x94; memo + 1]);
     body.push(b'.');
     assert_eq!(
         err(&pickle(&body)),
-        DecodeError::MemoTooLarge { limit: 100_000 }
+        DecodeError::MemoTooLarge { limit: memo }
     );
 
     // Sparse memo indices count too.
     let mut body = vec![b'N'];
-    for i in 0..100_001u32 {
+    for i in 0..=memo as u32 {
         body.push(b'r');
         body.extend_from_slice(&(i * 7).to_le_bytes());
     }
     body.push(b'.');
     assert_eq!(
         err(&pickle(&body)),
-        DecodeError::MemoTooLarge { limit: 100_000 }
+        DecodeError::MemoTooLarge { limit: memo }
     );
 }
 
 #[test]
 fn object_count_is_bounded() {
-    let mut body = vec![b'N'; 500_001];
+    let mut body = vec![b'N'; Limits::default().max_objects + 1];
     body.push(b'.');
     assert!(matches!(
         err(&pickle(&body)),
@@ -261,7 +262,7 @@ fn errors_read_as_sentences() {
     );
     assert_eq!(
         DecodeError::MemoTooLarge { limit: 3 }.to_string(),
-        "the pickle memo would exceed 3 entries"
+        "too large to inspect: the pickle memo would exceed 3 entries"
     );
 }
 

@@ -84,6 +84,15 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
                     decoded.push(Some(val));
                     s
                 }
+                Err(e) if e.too_large => {
+                    v.add(
+                        Status::Error,
+                        format!("{} cannot be judged: the value is {e}", keys[i]),
+                        None,
+                    );
+                    decoded.push(None);
+                    "(too large to inspect)".to_string()
+                }
                 Err(e) => {
                     v.add(
                         Status::Fail,

@@ -163,15 +163,32 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         }
         return Ok(out);
     };
-    let value = match pyval::decode(&raw) {
-        Ok(v) => v,
+    // A value Django reads but the probe declines to decode (too large, too deep) is
+    // present: `expect = "present"` and the TTL checks still judge it; what needs the
+    // value itself (`equals`, `max_age`) cannot be judged and says so.
+    let (value, shown) = match pyval::decode(&raw) {
+        Ok(v) => {
+            let shown = pyval::display(&v);
+            (Some(v), shown)
+        }
+        Err(e) if e.too_large => {
+            let shown = format!("present, {} bytes ({e})", raw.len());
+            if p.expect != Presence::Absent && (p.equals.is_some() || p.max_age.is_some()) {
+                return Ok(base(
+                    Status::Error,
+                    format!("{key} cannot be judged: the value is {e}"),
+                )
+                .observed(shown)
+                .evidence("stored bytes", hex_preview(&raw, 48)));
+            }
+            (None, shown)
+        }
         Err(e) => {
             return Ok(base(Status::Fail, format!("{key} holds a value Django cannot read: {e}"))
                 .observed(format!("undecodable ({} bytes): {}", raw.len(), hex_preview(&raw, 32)))
                 .hint(hint::pickled("Django stores pickles (or ASCII ints); a raw value written by hand breaks cache.get().")));
         }
     };
-    let shown = pyval::display(&value);
     if p.expect == Presence::Absent {
         return Ok(
             base(Status::Fail, format!("{key} exists but should be absent"))
@@ -183,17 +200,17 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     let mut problems: Vec<String> = Vec::new();
     let mut expected: Vec<String> = vec!["present".into()];
     let mut hint_for = None;
-    if let Some(lit) = &p.equals {
+    if let (Some(lit), Some(value)) = (&p.equals, &value) {
         expected.push(format!("equal to {lit}"));
-        if !literal_matches(lit, &value) {
+        if !literal_matches(lit, value) {
             problems.push(format!("value is {shown}, expected {lit}"));
         }
     }
     let mut observed = shown.clone();
-    if let Some(max_age) = p.max_age {
+    if let (Some(max_age), Some(value)) = (p.max_age, &value) {
         let limit = humantime::format_duration(max_age).to_string();
         expected.push(format!("newer than {limit}"));
-        match pyval::instant_of(&value, ctx.now) {
+        match pyval::instant_of(value, ctx.now) {
             Some(inst) => {
                 observed = inst.shown.clone();
                 let age = ctx.now.duration_since(inst.at);
