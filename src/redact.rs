@@ -124,7 +124,7 @@ fn split_well_formed(url: &str) -> Option<Parts<'_>> {
         None => (rest, None),
     };
     if let Some(q) = query
-        && !q.split('&').all(|pair| query_pair_ok(pair))
+        && !q.split('&').all(query_pair_ok)
     {
         return None;
     }

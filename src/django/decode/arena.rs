@@ -129,7 +129,7 @@ impl Arena {
             bytes_left: limits.max_expanded_bytes,
             on_path: vec![false; self.nodes.len()],
         };
-        if self.deeper_than(root, SHALLOW) {
+        if self.could_nest_deeper_than(SHALLOW) {
             // The walk recurses once per level and a debug build spends kilobytes per
             // frame: a value as deep as Django writes (~1000 tuples) would overflow the
             // 2 MiB stack of a tokio worker. Deep values get a thread with room to spare.
@@ -138,6 +138,7 @@ impl Arena {
                     .name("decode-deep".into())
                     .stack_size(DEEP_STACK_BYTES)
                     .spawn_scoped(s, || walk.value(root, 0))
+                    // No thread to be had: refuse the deep walk rather than risk the stack.
                     .map_err(|_| DecodeError::TooDeep { limit: SHALLOW })?
                     .join()
                     .unwrap_or(Err(DecodeError::TooDeep {
@@ -148,9 +149,9 @@ impl Arena {
         walk.value(root, 0)
     }
 
-    /// Whether a walk from `root` could recurse more than `levels` deep: nesting (even
+    /// Whether the walk could recurse more than `levels` deep: nesting (even
     /// through a loop, which the walk stops at) never exceeds the number of containers.
-    fn deeper_than(&self, _root: Id, levels: usize) -> bool {
+    fn could_nest_deeper_than(&self, levels: usize) -> bool {
         self.nodes
             .iter()
             .filter(|n| {
