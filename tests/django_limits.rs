@@ -186,7 +186,7 @@ cache.set("deeper", v, None)
     assert!(huge.is_bound());
     assert!(
         huge.to_string()
-            .starts_with("too large to inspect (40.0 MB)"),
+            .starts_with("too large to inspect (38.1 MiB)"),
         "{huge}"
     );
     for (key, words) in [
@@ -258,7 +258,7 @@ cache.set("matrix", [row] * 1000, None)
     assert!(
         res.observed
             .as_deref()
-            .is_some_and(|o| o.contains("too large to inspect (40.0 MB)")),
+            .is_some_and(|o| o.contains("too large to inspect (38.1 MiB)")),
         "{res:#?}"
     );
     assert!(!res.summary.contains("cannot read"), "{res:#?}");

@@ -33,6 +33,27 @@ pub fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
     })
 }
 
+/// The most bytes of a stored value a probe fetches and decodes.
+pub fn max_value_bytes() -> usize {
+    django::Limits::default().max_input_bytes
+}
+
+/// [`decode`] for `bytes`, the first part of a stored value `total` bytes long (probes
+/// fetch at most [`max_value_bytes`]).
+pub fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
+    if total > bytes.len() {
+        let e = django::DecodeError::TooLarge {
+            size: total,
+            limit: max_value_bytes(),
+        };
+        return Err(Undecoded {
+            message: e.to_string(),
+            too_large: true,
+        });
+    }
+    decode(bytes)
+}
+
 /// Encodes a value as Django's RedisCache would store it.
 pub fn encode(value: &PyValue) -> Result<Vec<u8>, String> {
     django::encode::encode(value).map_err(|e| e.to_string())

@@ -90,12 +90,13 @@ impl DecodeError {
     }
 }
 
-/// `12.3 MB` (decimal megabytes, as people read sizes), or bytes below one megabyte.
+/// `12.3 MiB` (binary, as Redis' own `MEMORY USAGE` and the limits are counted), or bytes
+/// below one MiB.
 fn megabytes(bytes: usize) -> String {
-    if bytes < 1_000_000 {
+    if bytes < 1 << 20 {
         format!("{bytes} bytes")
     } else {
-        format!("{:.1} MB", bytes as f64 / 1e6)
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
     }
 }
 

@@ -132,12 +132,24 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     let mut conn = ctx.session.conn().await?;
     let key = pyval::key(target, &p.key);
     let t = Instant::now();
-    let (raw, ttl): (Option<Vec<u8>>, i64) = pipe(
+    // At most the bytes the decoder reads: a 512 MB value must not be pulled into memory
+    // (or past the deadline) just to be found too large. TTL -2 is how a miss shows.
+    let max = pyval::max_value_bytes();
+    let (len, head, ttl): (usize, Vec<u8>, i64) = pipe(
         ep,
         &mut conn,
-        redis::pipe().cmd("GET").arg(&key).cmd("TTL").arg(&key),
+        redis::pipe()
+            .cmd("STRLEN")
+            .arg(&key)
+            .cmd("GETRANGE")
+            .arg(&key)
+            .arg(0)
+            .arg(max - 1)
+            .cmd("TTL")
+            .arg(&key),
     )
     .await?;
+    let raw = (ttl != -2).then_some(head);
     let rtt = ms_since(t);
     let base = |status: Status, summary: String| {
         Outcome::new(status, summary)
@@ -166,13 +178,13 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     // A value Django reads but the probe declines to decode (too large, too deep) is
     // present: `expect = "present"` and the TTL checks still judge it; what needs the
     // value itself (`equals`, `max_age`) cannot be judged and says so.
-    let (value, shown) = match pyval::decode(&raw) {
+    let (value, shown) = match pyval::decode_prefix(&raw, len) {
         Ok(v) => {
             let shown = pyval::display(&v);
             (Some(v), shown)
         }
         Err(e) if e.too_large => {
-            let shown = format!("present, {} bytes ({e})", raw.len());
+            let shown = format!("present, {len} bytes ({e})");
             if p.expect != Presence::Absent && (p.equals.is_some() || p.max_age.is_some()) {
                 return Ok(base(
                     Status::Error,
