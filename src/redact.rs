@@ -55,6 +55,14 @@ pub fn secrets_of(url: &str) -> Vec<String> {
                 }
                 _ => raw.push(rest.to_string()),
             }
+            // A query secret on its own, wherever the broken URL put it.
+            for pair in rest.split(['?', '&', '#']) {
+                if let Some((k, v)) = pair.split_once('=')
+                    && is_secret_key(k)
+                {
+                    raw.push(v.to_string());
+                }
+            }
         }
     }
     let mut all = Vec::new();
@@ -441,6 +449,7 @@ mod tests {
         );
         assert!(secrets_of("redis//u:SECRET@h").contains(&"SECRET".to_string()));
         assert!(secrets_of("SECRET").contains(&"SECRET".to_string()));
+        assert!(secrets_of("redis://h:6379/1?password=SECRET#x").contains(&"SECRET".to_string()));
         assert!(secrets_of("redis://127.0.0.1:6379/1").is_empty());
     }
 }
