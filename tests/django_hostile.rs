@@ -226,6 +226,46 @@ fn unknown_opcodes_protocols_and_features_are_named() {
     }
 }
 
+/// A probe must not call a value broken that Django reads: only the decoder's own bounds
+/// and what it cannot show are "too large to inspect"; what `pickle.loads` refuses is not.
+#[test]
+fn bounds_are_told_apart_from_values_django_cannot_read() {
+    // Django reads these; the decoder declines them.
+    let mut deep = vec![b']'; 1500];
+    deep.extend(vec![b'a'; 1499]);
+    deep.push(b'.');
+    let mut self_ref = vec![b']', 0x94];
+    self_ref.extend_from_slice(b"h\x00a.");
+    for raw in [
+        pickle(&deep),
+        pickle(&self_ref),
+        pickle(b"S'x'\n."),
+        pickle(b"\x8b\x00\x10\x00\x00"),
+        vec![b'N'; Limits::default().max_input_bytes + 1],
+    ] {
+        let e = err(&raw);
+        assert!(e.is_bound(), "{e:?}");
+        assert!(
+            e.to_string().contains("inspect")
+                || e == DecodeError::Recursive
+                || matches!(e, DecodeError::UnsupportedFeature { .. }),
+            "{e}"
+        );
+    }
+    // Django's `cache.get` raises on these.
+    for raw in [
+        pickle(b"Q"),
+        pickle(b"\x97"),
+        pickle(b"\xff."),
+        b"pong".to_vec(),
+        b"1".repeat(4301),
+        b"\x80\x05N".to_vec(),
+    ] {
+        let e = err(&raw);
+        assert!(!e.is_bound(), "{e:?}");
+    }
+}
+
 #[test]
 fn impossible_datetimes_stay_opaque() {
     // datetime.datetime(b"...month 13...")
