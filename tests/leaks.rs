@@ -139,9 +139,13 @@ fn cli_outputs(url: &str, via: Via, site: &Site) {
             &err,
         );
     }
+    let plain = root.join("plain");
+    let (_, out, err) = bisk_docs(root, &["build", "--out", plain.to_str().unwrap()], &env);
+    assert_clean(&format!("build ({via:?})"), url, &(out + &err));
     let (_, out, err) = bisk_docs(root, &with_target(&["build", "--snapshot"], via), &env);
     assert_clean(&format!("build --snapshot ({via:?})"), url, &(out + &err));
     let mut files = Vec::new();
+    all_files(&plain, &mut files);
     all_files(&root.join("site"), &mut files);
     assert!(files.len() > 3, "the site was built: {files:?}");
     for (path, text) in &files {

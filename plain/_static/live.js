@@ -1,0 +1,284 @@
+/* Live probes and live reload for pages served by `bisk-docs serve`, or built with
+   `build --probe-api URL`. Everything that comes from the server (and so from Redis) is
+   put into the page with textContent / attributes only, never as HTML. */
+(function () {
+  "use strict";
+  var body = document.body;
+  if (!body) return;
+  var meta = function (name) {
+    var m = document.querySelector('meta[name="' + name + '"]');
+    return m ? m.getAttribute("content") : null;
+  };
+  var serving = body.hasAttribute("data-live-reload");
+  var api = serving ? "" : (meta("bisk-probe-api") || "").replace(/\/+$/, "");
+  if (!serving && !api) return;
+  var token = meta("bisk-token");
+  var root = body.getAttribute("data-root") || "";
+  var page = body.getAttribute("data-page") || "";
+  var widgets = {};
+  var results = {};
+  var reachable = true;
+
+  var WORDS = { pass: ["✔", "PASS"], warn: ["⚠", "WARN"], fail: ["✖", "FAIL"], error: ["⁉", "ERROR"],
+    skipped: ["–", "SKIPPED"], unchecked: ["○", "not checked"], unreachable: ["⊘", "UNREACHABLE"],
+    running: ["↻", "RUNNING"] };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = String(text);
+    return e;
+  }
+  function svg(tag, attrs) {
+    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+  function ago(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return "";
+    var s = Math.max(0, Math.round((Date.now() - t) / 1000));
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.round(s / 60) + " min ago";
+    return Math.round(s / 3600) + " h ago";
+  }
+  function ms(v) { return v == null ? "–" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms"; }
+  /* A docs-relative hint link (ops/REDIS_CACHE.md#x) as a URL of this site; anything that
+     does not look like one gets no link at all. */
+  function docHref(link) {
+    if (typeof link !== "string" || !/^[A-Za-z0-9_.\/-]+(#[A-Za-z0-9_.:-]*)?$/.test(link) || link.indexOf("..") >= 0) return null;
+    var parts = link.split("#"), path = parts[0];
+    if (/(^|\/)(README|index)\.md$/i.test(path)) path = path.replace(/(README|index)\.md$/i, "index.html");
+    else path = path.replace(/\.(md|markdown)$/i, ".html");
+    return (api && !serving ? api + "/" : root) + path + (parts[1] ? "#" + parts[1] : "");
+  }
+
+  function setChip(w, status) {
+    var chip = w.querySelector(".probe-chip");
+    if (!chip) return;
+    var word = WORDS[status] || WORDS.error;
+    chip.className = "probe-chip probe-chip-" + status;
+    var icon = chip.querySelector(".probe-icon"), text = chip.querySelector(".probe-word");
+    if (icon) icon.textContent = word[0];
+    if (text) text.textContent = word[1];
+  }
+
+  function sparkline(history) {
+    var n = history.length, width = 120, height = 22;
+    var s = svg("svg", { "class": "probe-spark", viewBox: "0 0 " + width + " " + height, width: width, height: height,
+      role: "img", "aria-label": "Last " + n + " results" });
+    if (!n) return s;
+    var max = 0;
+    history.forEach(function (p) { if (p.duration_ms > max) max = p.duration_ms; });
+    var bw = width / Math.max(n, 20);
+    history.forEach(function (p, i) {
+      var judged = p.status === "pass" || p.status === "warn";
+      var h = judged ? Math.max(4, (p.duration_ms / (max || 1)) * height) : height;
+      var r = svg("rect", { x: (i * bw).toFixed(2), y: (height - h).toFixed(2), width: Math.max(1, bw - 1).toFixed(2),
+        height: h.toFixed(2), "class": "spark-" + (WORDS[p.status] ? p.status : "error") });
+      var t = svg("title", {});
+      t.textContent = (WORDS[p.status] || WORDS.error)[1] + " · " + ms(p.duration_ms) + " · " + p.checked_at;
+      r.appendChild(t);
+      s.appendChild(r);
+    });
+    return s;
+  }
+
+  function render(w, v) {
+    results[v.id] = v;
+    w.setAttribute("data-status", v.status);
+    w.classList.remove("probe-unreachable");
+    setChip(w, WORDS[v.status] ? v.status : "error");
+    var box = w.querySelector(".probe-result");
+    if (!box) { box = el("div", "probe-result"); w.appendChild(box); }
+    box.hidden = false;
+    var kids = [];
+    var checked = el("p", "probe-checked");
+    checked.appendChild(document.createTextNode((WORDS[v.status] || WORDS.error)[1] + " — checked "));
+    var time = el("time", "probe-ago", ago(v.checked_at));
+    time.setAttribute("datetime", v.checked_at || "");
+    checked.appendChild(time);
+    if (v.target && v.target.name) checked.appendChild(document.createTextNode(" on " + v.target.name));
+    kids.push(checked);
+    kids.push(el("p", "probe-summary", v.summary));
+    if (v.expected != null || v.observed != null) {
+      var dl = el("dl", "probe-compare");
+      if (v.expected != null) { dl.appendChild(el("dt", null, "Expected")); dl.appendChild(el("dd", null, v.expected)); }
+      if (v.observed != null) {
+        dl.appendChild(el("dt", null, "Observed"));
+        var dd = el("dd"); dd.appendChild(el("pre", null, v.observed)); dl.appendChild(dd);
+      }
+      kids.push(dl);
+    }
+    if (v.evidence && v.evidence.length) {
+      var det = el("details", "probe-evidence-box");
+      det.appendChild(el("summary", null, "Evidence (" + v.evidence.length + ")"));
+      var ev = el("dl", "probe-evidence");
+      v.evidence.forEach(function (e) {
+        ev.appendChild(el("dt", null, e.label));
+        var d = el("dd"); d.appendChild(el("code", null, e.value)); ev.appendChild(d);
+      });
+      det.appendChild(ev);
+      kids.push(det);
+    }
+    if (v.hint && v.status !== "pass") {
+      var hint = el("p", "probe-hint", v.hint.text);
+      var href = docHref(v.hint.link);
+      if (href) {
+        hint.appendChild(document.createTextNode(" "));
+        var a = el("a", null, "How to fix");
+        a.setAttribute("href", href);
+        hint.appendChild(a);
+      }
+      kids.push(hint);
+    }
+    var foot = el("div", "probe-live");
+    foot.appendChild(sparkline(v.history || []));
+    var st = v.stats || {};
+    foot.appendChild(el("span", "probe-stats",
+      (st.uptime_pct != null ? "uptime " + st.uptime_pct.toFixed(1) + "%" : "uptime –") +
+      " · p50 " + ms(st.p50_ms) + " · p95 " + ms(st.p95_ms) + " · " + (st.runs || 0) + " run" + (st.runs === 1 ? "" : "s") +
+      " · this run " + ms(v.duration_ms)));
+    if (serving && token) {
+      var btn = el("button", "probe-rerun", "Re-run");
+      btn.type = "button";
+      btn.addEventListener("click", function () { rerun(w, v.id, btn); });
+      foot.appendChild(btn);
+    }
+    kids.push(foot);
+    box.replaceChildren.apply(box, kids);
+    // A response that was in flight when the server went away must not make the widget
+    // look live again.
+    if (!reachable) unreachable(w, "Server unreachable: showing the last result received.");
+  }
+
+  function unreachable(w, why) {
+    w.classList.add("probe-unreachable");
+    setChip(w, "unreachable");
+    var box = w.querySelector(".probe-result");
+    if (!box) return;
+    box.hidden = false;
+    var note = box.querySelector(".probe-offline") || el("p", "probe-offline");
+    note.textContent = why;
+    if (!note.parentNode) box.insertBefore(note, box.firstChild);
+  }
+
+  function fetchJson(url, opts) {
+    return fetch(url, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) throw new Error(j.error || ("HTTP " + r.status));
+        return j;
+      });
+    });
+  }
+
+  function load(id) {
+    var w = widgets[id];
+    fetchJson(api + "/api/probes/" + encodeURIComponent(id)).then(function (v) { render(w, v); }, function (e) {
+      unreachable(w, e instanceof TypeError ? "Server unreachable: no live result." : String(e.message));
+    });
+  }
+
+  function rerun(w, id, btn) {
+    btn.disabled = true;
+    btn.textContent = "Running…";
+    setChip(w, "running");
+    fetchJson(api + "/api/probes/" + encodeURIComponent(id) + "/run", {
+      method: "POST", headers: { "X-Bisk-Token": token || "" }
+    }).then(function (v) { render(w, v); }, function (e) {
+      btn.disabled = false;
+      btn.textContent = "Re-run";
+      unreachable(w, "Could not run: " + e.message);
+    });
+  }
+
+  /* Overlay with build problems, each with its file:line. */
+  function problems(list) {
+    var o = document.getElementById("bisk-overlay");
+    if (!list || !list.length) { if (o) o.remove(); return; }
+    if (!o) {
+      o = el("div"); o.id = "bisk-overlay"; o.setAttribute("role", "alert");
+      document.body.appendChild(o);
+    }
+    var head = el("div", "bisk-overlay-head");
+    head.appendChild(el("strong", null, list.length === 1 ? "1 problem — showing the last good version" :
+      list.length + " problems — showing the last good version"));
+    var close = el("button", "bisk-overlay-close", "Hide");
+    close.type = "button";
+    close.addEventListener("click", function () { o.hidden = true; });
+    head.appendChild(close);
+    var ul = el("ul");
+    list.forEach(function (d) {
+      var li = el("li", "bisk-problem bisk-problem-" + d.severity);
+      li.appendChild(el("code", null, d.file + (d.line ? ":" + d.line : "")));
+      li.appendChild(document.createTextNode(" " + d.message));
+      ul.appendChild(li);
+    });
+    o.hidden = false;
+    o.replaceChildren(head, ul);
+  }
+
+  function offline(on) {
+    var b = document.getElementById("bisk-offline");
+    if (!on) { if (b) b.remove(); return; }
+    if (!b) {
+      b = el("div", null, serving ? "Server unreachable — is bisk-docs serve still running? Live results and reload are paused; retrying…"
+        : "Probe server unreachable — live results paused; retrying…");
+      b.id = "bisk-offline"; b.setAttribute("role", "status");
+      document.body.appendChild(b);
+    }
+    Object.keys(widgets).forEach(function (id) { unreachable(widgets[id], "Server unreachable: showing the last result received."); });
+  }
+
+  function swapStyles(files) {
+    var links = document.querySelectorAll('link[rel="stylesheet"]');
+    files.forEach(function (f) {
+      for (var i = 0; i < links.length; i++) {
+        var href = links[i].getAttribute("href") || "";
+        if (href.split("?")[0].slice(-f.length) === f) links[i].setAttribute("href", href.split("?")[0] + "?v=" + Date.now());
+      }
+    });
+  }
+
+  var es = null, wasDown = false;
+  function connect() {
+    es = new EventSource(api + "/api/events?page=" + encodeURIComponent(page));
+    es.addEventListener("hello", function () {
+      if (wasDown && serving) { location.reload(); return; }
+      reachable = true;
+      offline(false);
+      if (wasDown) Object.keys(widgets).forEach(load);
+      wasDown = false;
+    });
+    es.addEventListener("reload", function () { if (serving) location.reload(); });
+    es.addEventListener("stylesheet", function (e) { try { swapStyles(JSON.parse(e.data).files || []); } catch (x) {} });
+    es.addEventListener("problems", function (e) { try { if (serving) problems(JSON.parse(e.data).problems); } catch (x) {} });
+    es.addEventListener("probe", function (e) {
+      try {
+        var m = JSON.parse(e.data), v = m.probe;
+        if (v && widgets[v.id]) render(widgets[v.id], v);
+      } catch (x) {}
+    });
+    es.onerror = function () {
+      if (es.readyState === EventSource.CONNECTING || es.readyState === EventSource.CLOSED) {
+        reachable = false;
+        wasDown = true;
+        offline(true);
+        if (es.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+      }
+    };
+  }
+
+  document.querySelectorAll(".probe[data-probe-id]").forEach(function (w) {
+    widgets[w.getAttribute("data-probe-id")] = w;
+  });
+  Object.keys(widgets).forEach(load);
+  connect();
+  setInterval(function () {
+    if (!reachable) return;
+    document.querySelectorAll(".probe .probe-ago").forEach(function (t) {
+      t.textContent = ago(t.getAttribute("datetime"));
+    });
+  }, 1000);
+  window.biskLive = { results: results };
+})();

@@ -1,0 +1,246 @@
+// bisk-docs: client-side search. The index (_static/search-index.js, built by
+// src/site/search.rs, which documents its format) is injected as a <script> the first time
+// search is used: browsers block data requests to file:// URLs, but a <script src> loads.
+(function () {
+  "use strict";
+  var doc = document;
+  var input = doc.getElementById("search-input");
+  var box = doc.getElementById("search-results");
+  if (!input || !box) return;
+  var base = doc.body.getAttribute("data-root") || "";
+  var MAX_RESULTS = 12, PER_PAGE = 3, MAX_EXPANSIONS = 40;
+  var idx = null, loading = false, failed = false, stop = {}, cache = {}, firstSec = [];
+  var results = [], active = -1, timer = 0;
+
+  function load() {
+    if (idx || loading) return;
+    loading = true;
+    var s = doc.createElement("script");
+    s.src = base + "_static/search-index.js";
+    s.onload = function () {
+      idx = window.BISK_SEARCH_INDEX;
+      loading = false;
+      if (!idx) { failed = true; return render(); }
+      idx.stop.forEach(function (w) { stop[w] = true; });
+      for (var p = 0, n = 0; p < idx.pages.length; p++) { firstSec.push(n); n += idx.pages[p][2]; }
+      if (input.value) run();
+    };
+    s.onerror = function () { loading = false; failed = true; render(); };
+    doc.head.appendChild(s);
+  }
+
+  // Same rules as `for_each_term` in src/site/search.rs.
+  var CJK_CLASS = "[\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3ffff}]";
+  var CJK = new RegExp(CJK_CLASS, "u");
+  var WORD = new RegExp(CJK_CLASS + "|(?:(?!" + CJK_CLASS + ")[\\p{Alphabetic}\\p{N}])+", "gu");
+  function tokens(text) {
+    return (text.toLowerCase().match(WORD) || []).filter(function (t) {
+      return CJK.test(t) || Array.from(t).length <= 32;
+    });
+  }
+
+  // Same as `ascii_slug` in src/site/search.rs (only used for ASCII headings).
+  function slug(heading) {
+    return heading.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  }
+
+  function lowerBound(term) {
+    var t = idx.terms, lo = 0, hi = t.length / 2;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (t[mid * 2] < term) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+  // Postings of one term: {pages: Set of page ids (title hits), secs: Map section → weight}.
+  function postings(i) {
+    if (cache[i]) return cache[i];
+    var parts = idx.terms[i * 2 + 1].split("|"), pages = {}, secs = {}, id = 0;
+    if (parts[0]) parts[0].split(",").forEach(function (d) { id += parseInt(d, 36); pages[id] = true; });
+    id = 0;
+    if (parts[1]) parts[1].split(",").forEach(function (d) {
+      var v = parseInt(d, 36);
+      id += Math.floor(v / 4);
+      secs[id] = v % 4;
+    });
+    return (cache[i] = { pages: pages, secs: secs });
+  }
+  // Per query word: title pages and section scores, merged over the terms it matches
+  // (one exact term, or up to MAX_EXPANSIONS terms starting with it when it is a prefix).
+  function lookup(word, prefix) {
+    var i = lowerBound(word), out = { pages: {}, secs: {}, any: false }, n = 0;
+    for (; i < idx.terms.length / 2 && n < MAX_EXPANSIONS; i++, n++) {
+      var term = idx.terms[i * 2];
+      var exact = term === word;
+      if (!exact && !(prefix && term.lastIndexOf(word, 0) === 0)) break;
+      var p = postings(i), damp = exact ? 1 : 0.7;
+      out.any = true;
+      for (var pg in p.pages) out.pages[pg] = Math.max(out.pages[pg] || 0, 10 * damp);
+      for (var s in p.secs) {
+        var w = p.secs[s], score = (w === 3 ? 6 : 1 + w) * damp;
+        if (!(out.secs[s] >= score)) out.secs[s] = score;
+      }
+    }
+    return out;
+  }
+  function pageOf(sec) {
+    var lo = 0, hi = firstSec.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (firstSec[mid] <= sec) lo = mid; else hi = mid - 1; }
+    return lo;
+  }
+
+  function search(query) {
+    var words = tokens(query), prefixLast = !/\s$/.test(query), lists = [];
+    words.forEach(function (w, i) {
+      var last = i === words.length - 1;
+      if (!last || !prefixLast) {
+        if (stop[w] || (Array.from(w).length < 2 && !CJK.test(w))) return;
+        lists.push(lookup(w, false));
+      } else {
+        var l = lookup(w, true);
+        if (l.any || !stop[w]) lists.push(l);
+      }
+    });
+    if (!lists.length) return [];
+    // A section matches when every word is in it or in its page's title.
+    var pagesHit = {}, scored = [];
+    lists.forEach(function (l) {
+      for (var pg in l.pages) pagesHit[pg] = true;
+      for (var s in l.secs) pagesHit[pageOf(+s)] = true;
+    });
+    for (var pg in pagesHit) {
+      var p = +pg, first = firstSec[p], count = idx.pages[p][2], titleScore = 0, allTitle = true;
+      lists.forEach(function (l) { if (l.pages[p]) titleScore += l.pages[p]; else allTitle = false; });
+      var found = [];
+      for (var s = first; s < first + count; s++) {
+        var score = titleScore, ok = true, own = 0;
+        for (var k = 0; k < lists.length; k++) {
+          var v = lists[k].secs[s];
+          if (v) { score += v; own += v; } else if (!lists[k].pages[p]) { ok = false; break; }
+        }
+        if (ok && own) found.push({ sec: s, score: score });
+      }
+      if (allTitle) found.push({ sec: first, score: titleScore + 5, top: true });
+      found.sort(function (a, b) { return b.score - a.score; });
+      found.slice(0, PER_PAGE).forEach(function (f) { scored.push(f); });
+    }
+    scored.sort(function (a, b) { return b.score - a.score || a.sec - b.sec; });
+    return scored.slice(0, MAX_RESULTS).map(function (f) {
+      var p = pageOf(f.sec), page = idx.pages[p], sec = idx.secs[f.sec];
+      var id = sec[0] === 0 ? slug(sec[1]) : sec[0];
+      var anchor = f.top || !id ? "" : "#" + id;
+      return { url: base + page[0] + anchor, title: page[1], heading: f.top ? "" : sec[1], text: sec[2] };
+    });
+  }
+
+  // Text with the query words marked, built as DOM nodes (index text is never parsed as HTML).
+  function marked(text, words) {
+    var frag = doc.createDocumentFragment();
+    if (!words.length) { frag.appendChild(doc.createTextNode(text)); return frag; }
+    var re = new RegExp("(" + words.map(function (w) { return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "giu");
+    var last = 0, m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) frag.appendChild(doc.createTextNode(text.slice(last, m.index)));
+      var mk = doc.createElement("mark");
+      mk.textContent = m[0];
+      frag.appendChild(mk);
+      last = m.index + m[0].length;
+      if (!m[0].length) re.lastIndex++;
+    }
+    frag.appendChild(doc.createTextNode(text.slice(last)));
+    return frag;
+  }
+
+  function message(text) {
+    var p = doc.createElement("p");
+    p.className = "r-empty";
+    p.textContent = text;
+    box.appendChild(p);
+  }
+  function render() {
+    box.textContent = "";
+    active = -1;
+    input.removeAttribute("aria-activedescendant");
+    var q = input.value.trim();
+    if (!q) return close();
+    box.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    if (failed) return message("The search index could not be loaded.");
+    if (!idx) return message("Loading the search index…");
+    if (!results.length) return message("No results for “" + q + "”.");
+    var words = tokens(q).filter(function (w) { return !stop[w]; });
+    results.forEach(function (r, i) {
+      var a = doc.createElement("a");
+      a.href = r.url;
+      a.id = "sr-" + i;
+      a.setAttribute("role", "option");
+      a.setAttribute("aria-selected", "false");
+      var t = doc.createElement("span");
+      t.className = "r-title";
+      t.appendChild(marked(r.title, words));
+      if (r.heading && r.heading !== r.title) {
+        var h = doc.createElement("span");
+        h.appendChild(doc.createTextNode(" › "));
+        h.appendChild(marked(r.heading, words));
+        t.appendChild(h);
+      }
+      a.appendChild(t);
+      if (r.text) {
+        var x = doc.createElement("span");
+        x.className = "r-text";
+        x.appendChild(marked(r.text, words));
+        a.appendChild(x);
+      }
+      a.addEventListener("mousemove", function () { select(i); });
+      box.appendChild(a);
+    });
+    select(0);
+  }
+  function select(i) {
+    var items = box.querySelectorAll("a");
+    if (!items.length) return;
+    active = (i + items.length) % items.length;
+    items.forEach(function (a, j) { a.setAttribute("aria-selected", j === active ? "true" : "false"); });
+    input.setAttribute("aria-activedescendant", items[active].id);
+    items[active].scrollIntoView({ block: "nearest" });
+  }
+  function close() {
+    box.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+  }
+  function run() {
+    results = idx && input.value.trim() ? search(input.value) : [];
+    render();
+  }
+
+  input.addEventListener("focus", function () { load(); if (input.value.trim()) run(); });
+  input.addEventListener("input", function () {
+    load();
+    clearTimeout(timer);
+    timer = setTimeout(run, 60);
+  });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      if (!box.hidden) { select(active + (ev.key === "ArrowDown" ? 1 : -1)); ev.preventDefault(); }
+    } else if (ev.key === "Enter") {
+      var items = box.querySelectorAll("a");
+      if (items.length) { ev.preventDefault(); window.location.href = items[Math.max(active, 0)].href; close(); }
+    } else if (ev.key === "Escape") {
+      if (!box.hidden) close(); else { input.value = ""; input.blur(); }
+      ev.preventDefault();
+    }
+  });
+  doc.addEventListener("keydown", function (ev) {
+    if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var t = ev.target;
+    if (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return;
+    ev.preventDefault();
+    load();
+    input.focus();
+    input.select();
+  });
+  doc.addEventListener("click", function (ev) {
+    if (!ev.target.closest(".search")) close();
+  });
+  box.addEventListener("click", function () { close(); });
+})();
