@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bisk_docs::redact::redact_url;
 use support::{RedisOptions, RedisServer, Site, bisk_docs, free_port};
 
 /// Every spelling of the secret a leak could take: the password is `SECRET` (some forms
@@ -133,6 +134,11 @@ fn cli_outputs(url: &str, via: Via, site: &Site) {
             &env,
         );
         assert_clean(&format!("check --format {format} ({via:?})"), url, &out);
+        if format == "json" {
+            // Not vacuous: the report does show the target, redacted.
+            let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+            assert_eq!(doc["target"]["url"], redact_url(url), "{out}");
+        }
         assert_clean(
             &format!("check --format {format} stderr ({via:?})"),
             url,
