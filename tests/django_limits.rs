@@ -275,3 +275,28 @@ cache.set("matrix", [row] * 1000, None)
     );
     assert_eq!(res.status, Status::Fail, "{res:#?}");
 }
+
+#[test]
+fn a_breadcrumb_too_large_to_inspect_cannot_be_judged() {
+    let r = RedisServer::start();
+    django(
+        &r.url(1),
+        r#"
+from django.utils import timezone
+cache.set("enforcer:last_run", timezone.now(), None)
+cache.set("enforcer:last_ok", b"\x01" * (40 * 1000 * 1000), None)
+cache.set("enforcer:last_error", None, None)
+"#,
+    );
+    let res = run_probe(
+        &r.url(1),
+        "check = \"enforcer.breadcrumbs\"\ncheck_pid = false\n",
+    );
+    assert_eq!(res.status, Status::Error, "{res:#?}");
+    let all = format!("{res:?}");
+    assert!(
+        all.contains("cannot be judged: too large to inspect"),
+        "{all}"
+    );
+    assert!(!all.contains("Django can"), "{all}");
+}

@@ -87,7 +87,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
                 Err(e) if e.too_large => {
                     v.add(
                         Status::Error,
-                        format!("{} cannot be judged: the value is {e}", keys[i]),
+                        format!("{} cannot be judged: {e}", keys[i]),
                         None,
                     );
                     decoded.push(None);

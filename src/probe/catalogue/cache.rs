@@ -186,12 +186,9 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         Err(e) if e.too_large => {
             let shown = format!("present, {len} bytes ({e})");
             if p.expect != Presence::Absent && (p.equals.is_some() || p.max_age.is_some()) {
-                return Ok(base(
-                    Status::Error,
-                    format!("{key} cannot be judged: the value is {e}"),
-                )
-                .observed(shown)
-                .evidence("stored bytes", hex_preview(&raw, 48)));
+                return Ok(base(Status::Error, format!("{key} cannot be judged: {e}"))
+                    .observed(shown)
+                    .evidence("stored bytes", hex_preview(&raw, 48)));
             }
             (None, shown)
         }
