@@ -404,6 +404,35 @@ mod tests {
         assert!(html.contains("not checked"));
     }
 
+    /// A mistyped URL's "db" may be its password: descriptions show only a number.
+    #[test]
+    fn descriptions_never_take_the_db_from_a_password() {
+        for url in [
+            "redis//:SECRET@127.0.0.1:6379/1",
+            "redis:/:SECRET@h/1",
+            "redis://:SE/CRET@h:6379/1",
+            "SECRET/1",
+        ] {
+            let target = RedisTarget {
+                url: url.into(),
+                ..RedisTarget::default()
+            };
+            for body in [
+                "check = \"cache.key\"\nkey = \"k\"\n",
+                "check = \"redis.scan\"\npattern = \"*\"\n",
+            ] {
+                let text = describe(&decl(body), &target);
+                assert!(!text.contains("CRET"), "{url}: {text}");
+            }
+        }
+        let target = RedisTarget {
+            url: "redis://:pw@h:6379/3".into(),
+            ..RedisTarget::default()
+        };
+        let text = describe(&decl("check = \"redis.scan\"\npattern = \"*\"\n"), &target);
+        assert!(text.contains("db 3"), "{text}");
+    }
+
     #[test]
     fn snapshot_shows_time_target_and_relative_hint() {
         let d = decl("check = \"redis.ping\"\n");
