@@ -4,7 +4,8 @@
 //! everything but the password. A URL that does not fit that grammar is the dangerous case:
 //! a missing `:`, a stray `/`, an unencoded `@` or `#` in the password moves the secret to
 //! a place a URL parser calls "host", "path" or "fragment". So a malformed URL shows only
-//! what can be positively identified as harmless: the scheme-like prefix, and the host part
+//! what can be positively identified as harmless: the scheme-like prefix (its word only when
+//! it is a scheme or a typo of one: `p4ss/word` has a prefix too), and the host part
 //! after the last `@` (the password cannot be there, whatever else went wrong). Everything
 //! from the prefix up to that host is `***`. A value with no scheme-like prefix and no `@`
 //! is hidden whole: `BISK_REDIS_URL=SECRET` (a password pasted into the wrong variable) must
@@ -48,6 +49,10 @@ pub fn secrets_of(url: &str) -> Vec<String> {
         None => {
             // Mirrors `malformed`: whatever it does not show is a possible secret.
             let (prefix, rest) = split_prefix(url);
+            let word = prefix.trim_end_matches([':', '/']);
+            if !word.is_empty() && !is_scheme_like(word) {
+                raw.push(word.to_string());
+            }
             match rest.rfind('@') {
                 Some(at) if !rest[..at].contains(['?', '#']) => raw.push(rest[..at].to_string()),
                 None if prefix.ends_with("//") => {
@@ -274,9 +279,51 @@ fn split_prefix(url: &str) -> (&str, &str) {
     url.split_at(end)
 }
 
+/// The prefix as shown: its word only when it is a scheme (or one typo away from one),
+/// since `p4ss/word` or `hunter2:x` also look like a word and a separator.
+fn shown_prefix(prefix: &str) -> String {
+    let word = prefix.trim_end_matches([':', '/']);
+    if word.is_empty() || is_scheme_like(word) {
+        prefix.to_string()
+    } else {
+        format!("{HIDDEN}{}", &prefix[word.len()..])
+    }
+}
+
+fn is_scheme_like(word: &str) -> bool {
+    let w = word.to_ascii_lowercase();
+    const SCHEMES: [&str; 9] = [
+        "redis",
+        "rediss",
+        "unix",
+        "redis+unix",
+        "valkey",
+        "valkeys",
+        "valkey+unix",
+        "http",
+        "https",
+    ];
+    SCHEMES.contains(&w.as_str()) || SCHEMES[..4].iter().any(|s| one_edit_apart(&w, s))
+}
+
+/// Whether `a` becomes `b` by one inserted, deleted, replaced or swapped character.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[common..], &b[common..]);
+    ra == &rb[rb.len().min(1)..]
+        || &ra[ra.len().min(1)..] == rb
+        || (!ra.is_empty() && !rb.is_empty() && ra[1..] == rb[1..])
+        || (ra.len() >= 2
+            && rb.len() >= 2
+            && ra[0] == rb[1]
+            && ra[1] == rb[0]
+            && ra[2..] == rb[2..])
+}
+
 fn malformed(url: &str) -> String {
     let (prefix, rest) = split_prefix(url);
-    let mut out = prefix.to_string();
+    let mut out = shown_prefix(prefix);
     match rest.rfind('@') {
         // After the last `@` only the host side remains; a `?` or `#` before it means the
         // `@` may sit inside a query or fragment, so the host cannot be told apart.
@@ -418,6 +465,11 @@ mod tests {
             ("redis://:SECRET", "redis://***"),
             ("redis://h:SECRET/1", "redis://h***"),
             ("redis:SECRET", "redis:***"),
+            ("rdis://:SECRET@h/1", "rdis://***@h/1"),
+            ("reids//:SECRET@h/1", "reids//***@h/1"),
+            ("SECRET://x@h/1", "***://***@h/1"),
+            ("SECRET/word", "***/***"),
+            ("SECRET:x", "***:***"),
             ("SECRET", "***"),
             ("SECRET@h:6379", "***@h:6379"),
             ("127.0.0.1:6379", "***"),
