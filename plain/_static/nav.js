@@ -1,1 +1,0 @@
-window.BISK_NAV = {"title":"t","url":"index.html","children":[{"title":"Ops","url":"ops/index.html","children":[{"title":"Deploy","url":"ops/DEPLOY.html","children":[]},{"title":"Redis","url":"ops/REDIS.html","children":[]}]}]};
