@@ -9,6 +9,7 @@ pub mod content;
 pub mod diag;
 pub mod django;
 pub mod probe;
+pub mod redact;
 pub mod render;
 pub mod runbook;
 pub mod serve;

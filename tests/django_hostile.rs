@@ -1,7 +1,7 @@
 //! Hostile and malformed values: each is refused with a typed error or kept as an opaque
 //! `Unsupported`, never executed, never a panic, never an unbounded allocation.
 
-use bisk_docs::django::{DecodeError, PyValue, decode};
+use bisk_docs::django::{DecodeError, Limits, PyValue, decode};
 
 const P5: &[u8] = b"\x80\x05";
 
@@ -32,7 +32,7 @@ fn unsupported_class(raw: &[u8]) -> String {
 #[test]
 fn empty_and_oversized_inputs_are_refused_up_front() {
     assert_eq!(err(b""), DecodeError::Empty);
-    let big = vec![b'N'; 4 * 1024 * 1024 + 1];
+    let big = vec![b'N'; Limits::default().max_input_bytes + 1];
     assert!(matches!(err(&big), DecodeError::TooLarge { .. }));
 }
 
@@ -87,7 +87,7 @@ fn deep_nesting_is_bounded() {
     body.push(b'.');
     assert!(matches!(
         err(&pickle(&body)),
-        DecodeError::TooDeep { limit: 100 }
+        DecodeError::TooDeep { limit: 1000 }
     ));
     // MARK-built tuples nest the same way.
     let mut body = vec![b'('; 3000];
@@ -112,29 +112,30 @@ fn memo_bombs_are_bounded() {
 
     // Unbounded memo growth.
     let mut body = vec![b'N'];
-    body.extend(vec![0x94; 100_001]);
+    let memo = Limits::default().max_memo;
+    body.extend(vec![0x94; memo + 1]);
     body.push(b'.');
     assert_eq!(
         err(&pickle(&body)),
-        DecodeError::MemoTooLarge { limit: 100_000 }
+        DecodeError::MemoTooLarge { limit: memo }
     );
 
     // Sparse memo indices count too.
     let mut body = vec![b'N'];
-    for i in 0..100_001u32 {
+    for i in 0..=memo as u32 {
         body.push(b'r');
         body.extend_from_slice(&(i * 7).to_le_bytes());
     }
     body.push(b'.');
     assert_eq!(
         err(&pickle(&body)),
-        DecodeError::MemoTooLarge { limit: 100_000 }
+        DecodeError::MemoTooLarge { limit: memo }
     );
 }
 
 #[test]
 fn object_count_is_bounded() {
-    let mut body = vec![b'N'; 500_001];
+    let mut body = vec![b'N'; Limits::default().max_objects + 1];
     body.push(b'.');
     assert!(matches!(
         err(&pickle(&body)),
@@ -225,6 +226,46 @@ fn unknown_opcodes_protocols_and_features_are_named() {
     }
 }
 
+/// A probe must not call a value broken that Django reads: only the decoder's own bounds
+/// and what it cannot show are "too large to inspect"; what `pickle.loads` refuses is not.
+#[test]
+fn bounds_are_told_apart_from_values_django_cannot_read() {
+    // Django reads these; the decoder declines them.
+    let mut deep = vec![b']'; 1500];
+    deep.extend(vec![b'a'; 1499]);
+    deep.push(b'.');
+    let mut self_ref = vec![b']', 0x94];
+    self_ref.extend_from_slice(b"h\x00a.");
+    for raw in [
+        pickle(&deep),
+        pickle(&self_ref),
+        pickle(b"S'x'\n."),
+        pickle(b"\x8b\x00\x10\x00\x00"),
+        vec![b'N'; Limits::default().max_input_bytes + 1],
+    ] {
+        let e = err(&raw);
+        assert!(e.is_bound(), "{e:?}");
+        assert!(
+            e.to_string().contains("inspect")
+                || e == DecodeError::Recursive
+                || matches!(e, DecodeError::UnsupportedFeature { .. }),
+            "{e}"
+        );
+    }
+    // Django's `cache.get` raises on these.
+    for raw in [
+        pickle(b"Q"),
+        pickle(b"\x97"),
+        pickle(b"\xff."),
+        b"pong".to_vec(),
+        b"1".repeat(4301),
+        b"\x80\x05N".to_vec(),
+    ] {
+        let e = err(&raw);
+        assert!(!e.is_bound(), "{e:?}");
+    }
+}
+
 #[test]
 fn impossible_datetimes_stay_opaque() {
     // datetime.datetime(b"...month 13...")
@@ -261,7 +302,7 @@ fn errors_read_as_sentences() {
     );
     assert_eq!(
         DecodeError::MemoTooLarge { limit: 3 }.to_string(),
-        "the pickle memo would exceed 3 entries"
+        "too large to inspect: the pickle memo would exceed 3 entries"
     );
 }
 

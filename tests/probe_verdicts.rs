@@ -292,6 +292,7 @@ fn crumb_rows() -> Vec<CrumbRow> {
         CrumbRow { input: "last_run", state: "absent", verdict: "FAIL", words: "is missing", set: &[("last_run", r#"{"delete": true}"#)], ..BASE },
         CrumbRow { input: "last_run", state: "not a time", verdict: "FAIL", words: "not a datetime", set: &[("last_run", r#"{"str": "yesterday"}"#)], ..BASE },
         CrumbRow { input: "last_run", state: "undecodable", verdict: "FAIL", words: "not a value Django can read", set: &[("last_run", UNDECODABLE)], ..BASE },
+        CrumbRow { input: "last_run", state: "beyond the decoder's bounds (over 32 MiB)", verdict: "ERROR", words: "cannot be judged", set: &[("last_run", r#"{"big_str": 34000000}"#)], ..BASE },
         CrumbRow { input: "last_run", state: "naive datetime", words: "naive", set: &[("last_run", r#"{"naive_ago": 60}"#), ("last_ok", r#"{"naive_ago": 60}"#)], ..BASE },
         CrumbRow { input: "last_run", state: "ISO-8601 string without offset", words: "naive", set: &[("last_run", r#"{"iso_ago": 60, "offset": false}"#), ("last_ok", r#"{"iso_ago": 60, "offset": false}"#)], ..BASE },
         CrumbRow { input: "last_run", state: "ISO-8601 string with offset", words: "last run 1 min ago", set: &[("last_run", r#"{"iso_ago": 60, "offset": true}"#), ("last_ok", r#"{"iso_ago": 60, "offset": true}"#)], ..BASE },

@@ -41,6 +41,7 @@ fn stamp(max_age: i64, fail_after: i64) -> impl Strategy<Value = Stamp> {
     prop_oneof![
         Just(Stamp::Absent),
         Just(Stamp::Undecodable("unpickling failed".into())),
+        Just(Stamp::TooLarge("beyond 32 MiB".into())),
         Just(Stamp::NotATime("'yesterday'".into())),
         (age(max_age, fail_after), any::<bool>()).prop_map(|(a, naive)| Stamp::At {
             at: now() - SignedDuration::from_secs(a),
@@ -53,6 +54,7 @@ fn error_crumb(max_age: i64, fail_after: i64) -> impl Strategy<Value = ErrorCrum
     prop_oneof![
         Just(ErrorCrumb::Clear),
         Just(ErrorCrumb::Undecodable("unpickling failed".into())),
+        Just(ErrorCrumb::TooLarge("beyond 32 MiB".into())),
         Just(ErrorCrumb::Text("Traceback\nValueError: boom".into())),
         (age(max_age, fail_after), any::<bool>()).prop_map(|(a, naive)| ErrorCrumb::At {
             at: now() - SignedDuration::from_secs(a),
@@ -65,6 +67,7 @@ fn pid() -> impl Strategy<Value = Pid> {
     prop_oneof![
         Just(Pid::Absent),
         Just(Pid::Undecodable("unpickling failed".into())),
+        Just(Pid::TooLarge("beyond 32 MiB".into())),
         Just(Pid::NotAnInt("'1234'".into())),
         Just(Pid::Alive(1234)),
         Just(Pid::Dead(1234)),
@@ -137,15 +140,18 @@ fn oracle(s: &CrumbState, p: &BreadcrumbParams) -> Status {
     };
     let run = match &s.last_run {
         Stamp::At { at, .. } => time_rows(*at, p),
-        _ => Status::Fail, // absent, not a time, undecodable
+        Stamp::TooLarge(_) => Status::Error, // cannot be judged
+        _ => Status::Fail,                   // absent, not a time, undecodable
     };
     let ok = match &s.last_ok {
         Stamp::At { at, .. } => time_rows(*at, p),
+        Stamp::TooLarge(_) => Status::Error,
         _ => Status::Fail, // absent / None ("has never succeeded"), not a time, undecodable
     };
     let err = match &s.last_error {
         ErrorCrumb::Clear => Status::Pass,
         ErrorCrumb::Undecodable(_) => Status::Fail,
+        ErrorCrumb::TooLarge(_) => Status::Error,
         // text: fails unless last_ok is not older than last_run
         ErrorCrumb::Text(_) => match (time(&s.last_ok), time(&s.last_run)) {
             (None, _) => Status::Fail,
@@ -167,6 +173,7 @@ fn oracle(s: &CrumbState, p: &BreadcrumbParams) -> Status {
         Pid::Absent | Pid::Alive(_) | Pid::NotChecked(_) => Status::Pass,
         Pid::Unverifiable { .. } => Status::Warn,
         Pid::Dead(_) | Pid::NotAnInt(_) | Pid::Undecodable(_) => Status::Fail,
+        Pid::TooLarge(_) => Status::Error,
     };
     let ttl = if s.ttls.iter().any(|t| *t > 0) {
         Status::Warn

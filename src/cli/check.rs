@@ -243,15 +243,9 @@ pub fn json_report(
     s
 }
 
+/// One escape for the whole report: values come from an untrusted cache.
 fn xml(s: &str) -> String {
-    // XML 1.0 forbids most control characters even escaped.
-    s.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect::<String>()
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::render::escape::escape_xml(s)
 }
 
 /// JUnit XML: one testsuite per page, one testcase per probe.

@@ -118,7 +118,7 @@ impl Endpoint {
     pub fn from_target(target: &RedisTarget) -> Result<Endpoint, ProbeError> {
         let display = target.display_url();
         let url = translate_url(target.url.trim());
-        let secrets = secrets_of(target.url.trim());
+        let secrets = crate::redact::secrets_of(&target.url);
         let info = url.as_str().into_connection_info().map_err(|_| {
             ProbeError::new(
                 ErrorKind::BadUrl,
@@ -445,66 +445,6 @@ fn translate_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
-}
-
-/// Every spelling of the URL's password (raw and percent-decoded) for scrubbing.
-fn secrets_of(url: &str) -> Vec<String> {
-    let mut raw = Vec::new();
-    if let Some(rest) = url.split_once("://").map(|(_, r)| r) {
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        if let Some((userinfo, _)) = authority.rsplit_once('@') {
-            raw.push(
-                userinfo
-                    .split_once(':')
-                    .map(|(_, p)| p)
-                    .unwrap_or(userinfo)
-                    .to_string(),
-            );
-        }
-    }
-    if let Some((_, query)) = url.split_once('?') {
-        for pair in query.split('&') {
-            if let Some((k, v)) = pair.split_once('=')
-                && (k == "password" || k == "pass")
-            {
-                raw.push(v.to_string());
-            }
-        }
-    }
-    let mut all = Vec::new();
-    for r in raw.into_iter().filter(|r| !r.is_empty()) {
-        let decoded = percent_decode(&r);
-        if decoded != r {
-            all.push(decoded);
-        }
-        all.push(r);
-    }
-    // Longest first so a password containing another is scrubbed whole.
-    all.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    all
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 #[cfg(test)]

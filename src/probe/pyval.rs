@@ -4,24 +4,54 @@
 use crate::config::RedisTarget;
 use crate::django::{self, PyValue, value::PyDateTime};
 
-/// Values larger than this are not decoded (Django breadcrumbs are tiny).
-pub const MAX_VALUE_BYTES: usize = 1 << 20;
-
 /// `<prefix>:<version>:<key>`, exactly as Django builds it.
 pub fn key(target: &RedisTarget, key: &str) -> String {
     django::key::make_key(&target.key_prefix, target.version, key)
 }
 
-/// Decodes a stored value; the error text is safe to show.
-pub fn decode(bytes: &[u8]) -> Result<PyValue, String> {
-    if bytes.len() > MAX_VALUE_BYTES {
-        return Err(format!(
-            "value of {} bytes is larger than the {} bytes a probe decodes",
-            bytes.len(),
-            MAX_VALUE_BYTES
-        ));
+/// Why a stored value was not decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecoded {
+    /// Safe to show: bounded, and says which bound when it is one.
+    pub message: String,
+    /// Django reads the value; only the probe's decoding bounds decline it (see
+    /// [`django::DecodeError::is_bound`]). The key is present and not broken.
+    pub too_large: bool,
+}
+
+impl std::fmt::Display for Undecoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
-    django::decode(bytes).map_err(|e| super::result::bound(&e.to_string(), 300))
+}
+
+/// Decodes a stored value within [`django::Limits::default`] (values up to tens of MB).
+pub fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
+    django::decode(bytes).map_err(|e| Undecoded {
+        message: super::result::bound(&e.to_string(), 300),
+        too_large: e.is_bound(),
+    })
+}
+
+/// The most bytes of a stored value a probe fetches and decodes.
+pub fn max_value_bytes() -> usize {
+    django::Limits::default().max_input_bytes
+}
+
+/// [`decode`] for `bytes`, the first part of a stored value `total` bytes long (probes
+/// fetch at most [`max_value_bytes`]).
+pub fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
+    if total > bytes.len() {
+        let e = django::DecodeError::TooLarge {
+            size: total,
+            limit: max_value_bytes(),
+        };
+        return Err(Undecoded {
+            message: e.to_string(),
+            too_large: true,
+        });
+    }
+    decode(bytes)
 }
 
 /// Encodes a value as Django's RedisCache would store it.

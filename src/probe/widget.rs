@@ -60,8 +60,19 @@ fn code(s: &str) -> String {
     format!("<code>{}</code>", escape(s))
 }
 
+/// The db a target URL selects, for descriptions. Read from the redacted URL, and only a
+/// number is shown: in a mistyped URL the "db" may well be part of the password.
 fn db_of(url: &str) -> String {
-    let url = url.trim();
+    let redacted = crate::redact::redact_url(url);
+    let db = db_of_redacted(&redacted);
+    if !db.is_empty() && db.bytes().all(|b| b.is_ascii_digit()) {
+        db
+    } else {
+        "(unknown: the target URL does not parse)".into()
+    }
+}
+
+fn db_of_redacted(url: &str) -> String {
     if let Some((_, q)) = url.split_once('?') {
         for pair in q.split('&') {
             if let Some(("db", v)) = pair.split_once('=') {
@@ -391,6 +402,35 @@ mod tests {
         );
         assert!(html.contains("newer than 15m"));
         assert!(html.contains("not checked"));
+    }
+
+    /// A mistyped URL's "db" may be its password: descriptions show only a number.
+    #[test]
+    fn descriptions_never_take_the_db_from_a_password() {
+        for url in [
+            "redis//:SECRET@127.0.0.1:6379/1",
+            "redis:/:SECRET@h/1",
+            "redis://:SE/CRET@h:6379/1",
+            "SECRET/1",
+        ] {
+            let target = RedisTarget {
+                url: url.into(),
+                ..RedisTarget::default()
+            };
+            for body in [
+                "check = \"cache.key\"\nkey = \"k\"\n",
+                "check = \"redis.scan\"\npattern = \"*\"\n",
+            ] {
+                let text = describe(&decl(body), &target);
+                assert!(!text.contains("CRET"), "{url}: {text}");
+            }
+        }
+        let target = RedisTarget {
+            url: "redis://:pw@h:6379/3".into(),
+            ..RedisTarget::default()
+        };
+        let text = describe(&decl("check = \"redis.scan\"\npattern = \"*\"\n"), &target);
+        assert!(text.contains("db 3"), "{text}");
     }
 
     #[test]

@@ -27,8 +27,34 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// Escaped copy of `text` for XML 1.0 text and attribute values (JUnit reports). Characters
+/// XML 1.0 forbids even as references (C0 controls but tab, newline and carriage return;
+/// U+FFFE, U+FFFF) become U+FFFD, so a value read from a cache cannot break the document.
+pub(crate) fn escape_xml(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect();
+    let mut out = String::with_capacity(clean.len() + 8);
+    escape_into(&mut out, &clean);
+    // A literal carriage return would be normalised away by the parser.
+    out.replace('\r', "&#13;")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn xml_escape_replaces_forbidden_characters() {
+        assert_eq!(
+            super::escape_xml("a\u{fffe}b\u{ffff}\u{1}\u{1b}<]]>\"'\n\u{85}\u{10000}"),
+            "a\u{fffd}b\u{fffd}\u{fffd}\u{fffd}&lt;]]&gt;&quot;&#39;\n\u{85}\u{10000}"
+        );
+    }
+
     #[test]
     fn escapes_markup_and_quotes() {
         assert_eq!(

@@ -52,11 +52,11 @@
 
 mod alerts;
 mod code;
-mod escape;
+pub(crate) mod escape;
 mod fences;
 mod highlight;
 mod lexers;
-mod links;
+pub(crate) mod links;
 mod pipeline;
 mod search_text;
 pub mod slug;

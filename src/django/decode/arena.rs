@@ -129,9 +129,50 @@ impl Arena {
             bytes_left: limits.max_expanded_bytes,
             on_path: vec![false; self.nodes.len()],
         };
+        if self.could_nest_deeper_than(SHALLOW) {
+            // The walk recurses once per level and a debug build spends kilobytes per
+            // frame: a value as deep as Django writes (~1000 tuples) would overflow the
+            // 2 MiB stack of a tokio worker. Deep values get a thread with room to spare.
+            return std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .name("decode-deep".into())
+                    .stack_size(DEEP_STACK_BYTES)
+                    .spawn_scoped(s, || walk.value(root, 0))
+                    // No thread to be had: refuse the deep walk rather than risk the stack.
+                    .map_err(|_| DecodeError::TooDeep { limit: SHALLOW })?
+                    .join()
+                    .unwrap_or(Err(DecodeError::TooDeep {
+                        limit: limits.max_depth,
+                    }))
+            });
+        }
         walk.value(root, 0)
     }
+
+    /// Whether the walk could recurse more than `levels` deep: nesting (even
+    /// through a loop, which the walk stops at) never exceeds the number of containers.
+    fn could_nest_deeper_than(&self, levels: usize) -> bool {
+        self.nodes
+            .iter()
+            .filter(|n| {
+                matches!(
+                    n,
+                    Node::List(_)
+                        | Node::Tuple(_)
+                        | Node::Dict(_)
+                        | Node::Set(_)
+                        | Node::FrozenSet(_)
+                )
+            })
+            .nth(levels)
+            .is_some()
+    }
 }
+
+/// Containers up to which the walk runs on the caller's stack.
+const SHALLOW: usize = 128;
+/// Stack for walking deeper values: far more than [`Limits::max_depth`] levels need.
+const DEEP_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 struct Walk<'a> {
     arena: &'a Arena,
@@ -150,12 +191,14 @@ impl Walk<'_> {
         if self.items_left == 0 {
             return Err(DecodeError::ExpandsTooMuch {
                 limit: self.limits.max_expanded_items,
+                unit: "items",
             });
         }
         self.items_left -= 1;
         if payload > self.bytes_left {
             return Err(DecodeError::ExpandsTooMuch {
                 limit: self.limits.max_expanded_bytes,
+                unit: "bytes of text",
             });
         }
         self.bytes_left -= payload;

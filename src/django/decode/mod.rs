@@ -18,7 +18,11 @@ use super::value::PyValue;
 pub enum DecodeError {
     #[error("the value is empty (0 bytes): neither an integer nor a pickle")]
     Empty,
-    #[error("the value is {size} bytes, over the {limit}-byte limit for decoding")]
+    #[error(
+        "too large to inspect ({}): bisk-docs decodes values up to {}",
+        megabytes(*size),
+        megabytes(*limit)
+    )]
     TooLarge { size: usize, limit: usize },
     #[error("pickle truncated at byte {offset}: {what} needs more bytes than remain")]
     Truncated { offset: usize, what: &'static str },
@@ -35,15 +39,20 @@ pub enum DecodeError {
         offset: usize,
         feature: &'static str,
     },
-    #[error("the value nests deeper than {limit} levels")]
+    #[error("too deeply nested to inspect: the value nests deeper than {limit} levels")]
     TooDeep { limit: usize },
-    #[error("the pickle memo would exceed {limit} entries")]
+    #[error("too large to inspect: the pickle memo would exceed {limit} entries")]
     MemoTooLarge { limit: usize },
-    #[error("the pickle builds more than {limit} objects")]
+    #[error("too large to inspect: the pickle builds more than {limit} objects")]
     TooManyObjects { limit: usize },
-    #[error("the decoded value would exceed {limit} items (shared references expanded)")]
-    ExpandsTooMuch { limit: usize },
-    #[error("an integer of {len} {unit} exceeds the limit of {limit}")]
+    #[error(
+        "too large to inspect: with shared references expanded the value would exceed {limit} {unit}"
+    )]
+    ExpandsTooMuch { limit: usize, unit: &'static str },
+    #[error(
+        "{}an integer of {len} {unit} exceeds the limit of {limit}",
+        if *unit == "bytes" { "too large to inspect: " } else { "" }
+    )]
     IntTooLarge {
         len: usize,
         limit: usize,
@@ -58,8 +67,44 @@ pub enum DecodeError {
     Recursive,
 }
 
-/// Resource bounds for [`decode_with`]. The defaults are generous for cache values (breadcrumbs
-/// are under 100 bytes) and small enough that a hostile value cannot exhaust memory.
+impl DecodeError {
+    /// Whether Django itself reads the value and only this decoder declines it: one of its
+    /// [`Limits`], a recursive container it cannot show, or a pickle feature it does not
+    /// model. A probe must not call such a value broken: it is "too large to inspect".
+    pub fn is_bound(&self) -> bool {
+        match self {
+            DecodeError::TooLarge { .. }
+            | DecodeError::TooDeep { .. }
+            | DecodeError::MemoTooLarge { .. }
+            | DecodeError::TooManyObjects { .. }
+            | DecodeError::ExpandsTooMuch { .. }
+            | DecodeError::Recursive => true,
+            // Binary ints have no size limit in Python; decimal text over 4300 digits is
+            // refused by CPython's own `int()` too, so Django cannot read that.
+            DecodeError::IntTooLarge { unit, .. } => *unit == "bytes",
+            // Protocol-0 STRING is plain Python; persistent IDs, extensions and out-of-band
+            // buffers make `pickle.loads` without extra arguments raise.
+            DecodeError::UnsupportedFeature { feature, .. } => feature.starts_with("protocol-0"),
+            _ => false,
+        }
+    }
+}
+
+/// `12.3 MiB` (binary, as Redis' own `MEMORY USAGE` and the limits are counted), or bytes
+/// below one MiB.
+fn megabytes(bytes: usize) -> String {
+    if bytes < 1 << 20 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+    }
+}
+
+/// Resource bounds for [`decode_with`]. The defaults read what Django writes in practice
+/// (values of tens of MB; nesting as deep as `pickle.dumps` goes under Python's default
+/// recursion limit, ~500 lists or dicts, ~1000 tuples; a row shared by a thousand lists) and
+/// keep a hostile value to a few hundred MB of memory at worst: the expansion bounds stop a
+/// memo "billion laughs", where each object refers to the previous one twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest input accepted at all.
@@ -85,12 +130,12 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_input_bytes: 4 * 1024 * 1024,
-            max_depth: 100,
-            max_memo: 100_000,
-            max_objects: 500_000,
-            max_expanded_items: 250_000,
-            max_expanded_bytes: 16 * 1024 * 1024,
+            max_input_bytes: 32 * 1024 * 1024,
+            max_depth: 1000,
+            max_memo: 2_000_000,
+            max_objects: 2_000_000,
+            max_expanded_items: 2_000_000,
+            max_expanded_bytes: 64 * 1024 * 1024,
             max_int_bytes: 2048,
             max_int_digits: 4300,
         }

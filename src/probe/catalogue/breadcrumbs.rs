@@ -22,6 +22,13 @@ use crate::probe::result::{Hint, Outcome, Status, bound};
 use crate::probe::runner::Ctx;
 
 const NAMES: [&str; 4] = ["last_run", "last_ok", "last_error", "running_pid"];
+/// A breadcrumb beyond the decoder's bounds cannot be judged; Django itself can still read it.
+fn too_large_hint() -> Option<Hint> {
+    hint::plain(
+        "Breadcrumbs are small values; read this one with Django (`manage.py shell`, `cache.get(...)`) to see what the enforcer wrote.",
+    )
+}
+
 /// Linux's pid_max ceiling.
 const PID_MAX: i64 = 4_194_304;
 
@@ -32,6 +39,8 @@ pub enum Stamp {
     Absent,
     /// Not a value Django can read (the decoder's words).
     Undecodable(String),
+    /// Django reads it, but it is beyond the probe's decoding bounds: cannot be judged.
+    TooLarge(String),
     /// A value that is no time, as a person reads it.
     NotATime(String),
     /// An instant; `naive` when it carried no time zone and was read as UTC.
@@ -44,6 +53,8 @@ pub enum ErrorCrumb {
     /// Missing, `None` or blank: no error recorded.
     Clear,
     Undecodable(String),
+    /// Django reads it, but it is beyond the probe's decoding bounds: cannot be judged.
+    TooLarge(String),
     /// Error text (a traceback): it carries no time of its own.
     Text(String),
     /// A time: when the last failure happened.
@@ -59,6 +70,8 @@ pub enum Pid {
     /// Missing or `None`: no cycle runs now.
     Absent,
     Undecodable(String),
+    /// Django reads it, but it is beyond the probe's decoding bounds: cannot be judged.
+    TooLarge(String),
     NotAnInt(String),
     Alive(i64),
     Dead(i64),
@@ -185,6 +198,11 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
                 "Check `systemctl status bisk-enforcer.service` and that it uses the web app's cache settings.",
             ),
         ),
+        Stamp::TooLarge(e) => add(
+            Status::Error,
+            format!("{k_run} cannot be judged: {e}"),
+            too_large_hint(),
+        ),
         Stamp::Undecodable(e) => add(
             Status::Fail,
             format!("{k_run} is not a value Django can read: {e}"),
@@ -246,6 +264,11 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
     // last_error: current when newer than the last success.
     match &s.last_error {
         ErrorCrumb::Clear => {}
+        ErrorCrumb::TooLarge(e) => add(
+            Status::Error,
+            format!("{k_err} cannot be judged: {e}"),
+            too_large_hint(),
+        ),
         ErrorCrumb::Undecodable(e) => add(
             Status::Fail,
             format!("{k_err} is not a value Django can read: {e}"),
@@ -305,6 +328,11 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
             hint::enforcer_panel(
                 "Read why its runs fail with `journalctl -u bisk-enforcer.service`.",
             ),
+        ),
+        Stamp::TooLarge(e) => add(
+            Status::Error,
+            format!("{k_ok} cannot be judged: {e}"),
+            too_large_hint(),
         ),
         Stamp::Undecodable(e) => add(
             Status::Fail,
@@ -368,6 +396,11 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
     // running_pid: a live process on the enforcer's host.
     match &s.pid {
         Pid::Absent => fine.push("not running now".into()),
+        Pid::TooLarge(e) => add(
+            Status::Error,
+            format!("{k_pid} cannot be judged: {e}"),
+            too_large_hint(),
+        ),
         Pid::Undecodable(e) => add(
             Status::Fail,
             format!("{k_pid} is not a value Django can read: {e}"),
@@ -491,7 +524,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
     let mut out = Outcome::pass("")
         .evidence("db", ep.db.to_string())
         .evidence("round trip (MGET + 4×TTL + EXISTS)", rtt);
-    let mut decoded: Vec<Result<Option<PyValue>, String>> = Vec::new();
+    let mut decoded: Vec<Result<Option<PyValue>, pyval::Undecoded>> = Vec::new();
     for (i, raw) in values.iter().enumerate() {
         let d = match raw {
             None => Ok(None),
@@ -499,6 +532,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
         };
         let shown = match &d {
             Ok(None) => "(nil)".to_string(),
+            Err(e) if e.too_large => "(too large to inspect)".to_string(),
             Err(_) => "(undecodable)".to_string(),
             Ok(Some(val)) => match pyval::instant_of(val, ctx.now) {
                 Some(inst) => inst.shown,
@@ -523,7 +557,8 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
         Ok(Some(PyValue::Int(pid))) => liveness(*pid, ctx).await,
         Ok(None | Some(PyValue::None)) => Pid::Absent,
         Ok(Some(other)) => Pid::NotAnInt(pyval::display(other)),
-        Err(e) => Pid::Undecodable(e.clone()),
+        Err(e) if e.too_large => Pid::TooLarge(e.message.clone()),
+        Err(e) => Pid::Undecodable(e.message.clone()),
     };
     let state = CrumbState {
         keys: [
@@ -574,7 +609,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
     Ok(out)
 }
 
-fn stamp_of(d: &Result<Option<PyValue>, String>, now: Timestamp) -> Stamp {
+fn stamp_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> Stamp {
     match d {
         Ok(None | Some(PyValue::None)) => Stamp::Absent,
         Ok(Some(v)) => match pyval::instant_of(v, now) {
@@ -584,11 +619,12 @@ fn stamp_of(d: &Result<Option<PyValue>, String>, now: Timestamp) -> Stamp {
             },
             None => Stamp::NotATime(pyval::display(v)),
         },
-        Err(e) => Stamp::Undecodable(e.clone()),
+        Err(e) if e.too_large => Stamp::TooLarge(e.message.clone()),
+        Err(e) => Stamp::Undecodable(e.message.clone()),
     }
 }
 
-fn error_of(d: &Result<Option<PyValue>, String>, now: Timestamp) -> ErrorCrumb {
+fn error_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> ErrorCrumb {
     match d {
         Ok(None | Some(PyValue::None)) => ErrorCrumb::Clear,
         Ok(Some(PyValue::Str(s))) if s.trim().is_empty() => ErrorCrumb::Clear,
@@ -602,7 +638,8 @@ fn error_of(d: &Result<Option<PyValue>, String>, now: Timestamp) -> ErrorCrumb {
                 other => pyval::display(other),
             }),
         },
-        Err(e) => ErrorCrumb::Undecodable(e.clone()),
+        Err(e) if e.too_large => ErrorCrumb::TooLarge(e.message.clone()),
+        Err(e) => ErrorCrumb::Undecodable(e.message.clone()),
     }
 }
 

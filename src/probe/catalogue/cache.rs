@@ -165,12 +165,24 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     let mut conn = ctx.session.conn().await?;
     let key = pyval::key(target, &p.key);
     let t = Instant::now();
-    let (raw, ttl): (Option<Vec<u8>>, i64) = pipe(
+    // At most the bytes the decoder reads: a 512 MB value must not be pulled into memory
+    // (or past the deadline) just to be found too large. TTL -2 is how a miss shows.
+    let max = pyval::max_value_bytes();
+    let (len, head, ttl): (usize, Vec<u8>, i64) = pipe(
         ep,
         &mut conn,
-        redis::pipe().cmd("GET").arg(&key).cmd("TTL").arg(&key),
+        redis::pipe()
+            .cmd("STRLEN")
+            .arg(&key)
+            .cmd("GETRANGE")
+            .arg(&key)
+            .arg(0)
+            .arg(max - 1)
+            .cmd("TTL")
+            .arg(&key),
     )
     .await?;
+    let raw = (ttl != -2).then_some(head);
     let rtt = ms_since(t);
     let base = |status: Status, summary: String| {
         Outcome::new(status, summary)
@@ -196,8 +208,23 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         }
         return Ok(out);
     };
-    let value = match pyval::decode(&raw) {
-        Ok(v) => v,
+    // A value Django reads but the probe declines to decode (too large, too deep) is
+    // present: `expect = "present"` and the TTL checks still judge it; what needs the
+    // value itself (`equals`, `max_age`) cannot be judged and says so.
+    let (value, shown) = match pyval::decode_prefix(&raw, len) {
+        Ok(v) => {
+            let shown = pyval::display(&v);
+            (Some(v), shown)
+        }
+        Err(e) if e.too_large => {
+            let shown = format!("present, {len} bytes ({e})");
+            if p.expect != Presence::Absent && (p.equals.is_some() || p.max_age.is_some()) {
+                return Ok(base(Status::Error, format!("{key} cannot be judged: {e}"))
+                    .observed(shown)
+                    .evidence("stored bytes", hex_preview(&raw, 48)));
+            }
+            (None, shown)
+        }
         Err(e) => {
             return Ok(base(Status::Fail, format!("{key} holds a value Django cannot read: {e}"))
                 .observed(format!("undecodable ({} bytes): {}", raw.len(), hex_preview(&raw, 32)))
@@ -208,11 +235,11 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         return Ok(
             base(Status::Fail, format!("{key} exists but should be absent"))
                 .expected("absent")
-                .observed(pyval::display(&value))
+                .observed(shown)
                 .hint(hint::keys_missing()),
         );
     }
-    let j = judge_value(p, &value, ttl, ctx.now);
+    let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now);
     let out = if j.problems.is_empty() {
         base(
             Status::Pass,
@@ -242,18 +269,30 @@ pub struct KeyJudgement {
 /// The verdict table of `cache.key` for a present value, as code (no I/O): `equals`,
 /// `max_age` (old, or ahead of this host's clock beyond the skew allowance), TTL bounds.
 pub fn judge_value(p: &KeyParams, value: &PyValue, ttl: i64, now: jiff::Timestamp) -> KeyJudgement {
-    let shown = pyval::display(value);
+    judge_present(p, Some(value), pyval::display(value), ttl, now)
+}
+
+/// [`judge_value`] for a present key whose value may be beyond the decoder's bounds (`None`):
+/// then only the presence and TTL conditions are judged (the caller has already refused
+/// `equals`/`max_age`, which need the value).
+fn judge_present(
+    p: &KeyParams,
+    value: Option<&PyValue>,
+    shown: String,
+    ttl: i64,
+    now: jiff::Timestamp,
+) -> KeyJudgement {
     let mut problems: Vec<String> = Vec::new();
     let mut expected: Vec<String> = vec!["present".into()];
     let mut hint_for = None;
-    if let Some(lit) = &p.equals {
+    if let (Some(lit), Some(value)) = (&p.equals, value) {
         expected.push(format!("equal to {lit}"));
         if !literal_matches(lit, value) {
             problems.push(format!("value is {shown}, expected {lit}"));
         }
     }
     let mut observed = shown.clone();
-    if let Some(max_age) = p.max_age {
+    if let (Some(max_age), Some(value)) = (p.max_age, value) {
         let limit = humantime::format_duration(max_age).to_string();
         expected.push(format!(
             "newer than {limit}, at most {} min ahead",
