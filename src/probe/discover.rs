@@ -78,21 +78,16 @@ pub fn page_probes(markdown: &str, page: &Path) -> (Vec<ProbeDecl>, Vec<Diagnost
 /// just those pages (paths relative to the docs folder, or as given on the command line)
 /// are read, but ids stay unique site-wide. Page paths in results are docs-relative.
 pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
-    let mut pages: Vec<PathBuf> = Vec::new();
-    for entry in walkdir::WalkDir::new(docs_dir).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
-                pages.push(e.into_path())
-            }
-            Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(
-                e.path().unwrap_or(docs_dir).to_path_buf(),
-                0,
-                format!("cannot read: {e}"),
-            )),
-        }
-    }
+    // The same walk as the site's: hidden files skipped, symlinks leaving the docs folder
+    // refused (an error naming the link), links inside it followed.
+    let root = crate::content::walk::docs_root(docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
+    let (found, mut diags) =
+        crate::content::walk::walk(docs_dir, &root, crate::content::load::is_hidden);
+    let mut pages: Vec<PathBuf> = found
+        .into_iter()
+        .filter(|f| !f.is_dir && f.rel.extension().is_some_and(|x| x == "md"))
+        .map(|f| docs_dir.join(f.rel))
+        .collect();
     pages.sort();
     let wanted: Vec<PathBuf> = only.iter().map(|p| normalise(docs_dir, p)).collect();
     // A wanted path is a page or a folder of pages (`docs/backend` checks all of them).

@@ -89,7 +89,7 @@ pub struct Site {
 
 impl Site {
     /// Loads and renders everything under `root`. Problems are collected in
-    /// `diagnostics`; `Err` only when the theme itself cannot be loaded.
+    /// `diagnostics`; `Err` only when the docs folder or the theme cannot be used at all.
     pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
         Site::load_opts(root, config, &LoadOptions::default())
     }
@@ -105,6 +105,7 @@ impl Site {
         let progress = opts.progress.unwrap_or(&default_progress);
         let snapshot = opts.snapshot;
         let docs_dir = root.join(&config.docs_dir);
+        content::walk::docs_root(&docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
         let theme = load_theme(root, &config)?;
         let (loaded, mut diagnostics) = content::load::load(&docs_dir);
         let pages = loaded.pages;
