@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::decl::{self, ProbeDecl};
-use crate::diag::{Diagnostic, line_of};
+use crate::diag::{Diagnostic, LineIndex};
 
 /// The Markdown options the site renderer uses, so both count the same probe fences (no
 /// metadata-block options: with them a `---` rule pair could swallow a fence here but not
@@ -37,12 +37,13 @@ pub struct Fence {
 pub fn fences(markdown: &str) -> Vec<Fence> {
     let mut out = Vec::new();
     let mut current: Option<Fence> = None;
+    let lines = LineIndex::new(markdown);
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if is_probe_info(&info) => {
                 current = Some(Fence {
                     body: String::new(),
-                    line: line_of(markdown, range.start),
+                    line: lines.line_of(range.start),
                 });
             }
             Event::Text(text) => {

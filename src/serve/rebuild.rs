@@ -452,6 +452,14 @@ impl Rebuilder {
             .all_probes()
             .map(|(i, d)| (d.clone(), self.site.pages[i].out_rel.clone()))
             .collect();
+        self.state.probes().set_pages(
+            self.site
+                .pages
+                .iter()
+                .filter(|p| !p.generated)
+                .map(|p| crate::content::paths::to_slash(&p.src_rel))
+                .collect(),
+        );
         self.state
             .probes()
             .set_probes(Arc::new(self.site.config.clone()), probes);

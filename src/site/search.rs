@@ -297,9 +297,11 @@ fn push_base36(out: &mut String, mut n: u64) {
 /// The distinct index terms of a short text (a title or heading), in first-seen order.
 fn unique_terms(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
+    let mut seen: TermMap<&str, ()> = TermMap::default();
     let mut out: Vec<String> = Vec::new();
     for_each_term(&lower, |t| {
-        if !out.iter().any(|o| o == t) {
+        // A set, not a scan of `out`: a title can be a whole paragraph long.
+        if seen.insert(t, ()).is_none() {
             out.push(t.to_string());
         }
     });
