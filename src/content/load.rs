@@ -73,10 +73,17 @@ pub struct Loaded {
 }
 
 /// Reads one Markdown file into a page, or a diagnostic naming the problem and its line.
+/// The file must still resolve inside the docs folder: `serve` re-reads edited pages one by
+/// one, and a page may have been replaced by a link since the docs folder was walked.
 pub fn read_page(docs_dir: &Path, src_rel: &Path) -> Result<Page, Diagnostic> {
+    super::walk::inside(docs_dir, src_rel)?;
+    read_walked_page(docs_dir, src_rel)
+}
+
+/// [`read_page`] for a path the walk has just checked (two `realpath`s per page less).
+fn read_walked_page(docs_dir: &Path, src_rel: &Path) -> Result<Page, Diagnostic> {
     let display = docs_display(docs_dir, src_rel);
-    let path = super::walk::inside(docs_dir, src_rel)?;
-    let bytes = std::fs::read(path)
+    let bytes = std::fs::read(docs_dir.join(src_rel))
         .map_err(|e| Diagnostic::error(&display, 0, format!("cannot read: {e}")))?;
     let source = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -180,7 +187,7 @@ pub fn load(docs_dir: &Path) -> (Loaded, Vec<Diagnostic>) {
 
     let results: Vec<Result<Page, Diagnostic>> = md_files
         .par_iter()
-        .map(|rel| read_page(docs_dir, rel))
+        .map(|rel| read_walked_page(docs_dir, rel))
         .collect();
     for r in results {
         match r {
