@@ -3,6 +3,7 @@
 //! this site has no such guide, and reported like any broken link when the guide lacks the
 //! anchor.
 
+mod servekit;
 mod support;
 
 use support::{Site, bisk_docs, closed_port};
@@ -88,6 +89,30 @@ fn a_hint_anchor_missing_from_the_guide_is_a_broken_link_at_the_probe() {
             && err.contains("broken link `ops/REDIS_CACHE.md#troubleshooting-b`"),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_sends_hint_links_only_to_guides_the_site_has() {
+    for with_guide in [false, true] {
+        let fx = servekit::Fixture::new(&dead_redis(), "");
+        if with_guide {
+            std::fs::write(
+                fx.path("docs/ops/REDIS_CACHE.md"),
+                "# Redis\n\n## B {#troubleshooting-b}\n\nStart it.\n",
+            )
+            .unwrap();
+        }
+        let server = fx.serve(true).await;
+        let view = servekit::get(server.addr, "/api/probes/ping").await.json();
+        assert_eq!(view["status"], "error", "{view}");
+        assert!(view["hint"]["text"].is_string(), "{view}");
+        let link = &view["hint"]["link"];
+        if with_guide {
+            assert_eq!(link, "ops/REDIS_CACHE.md#troubleshooting-b", "{view}");
+        } else {
+            assert!(link.is_null(), "{view}");
+        }
+    }
 }
 
 fn walkdir(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
