@@ -65,6 +65,30 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Line numbers of many offsets in one text: the newlines are found once, then each
+/// lookup is a binary search. Asking [`line_of`] for every link or fence of a page would
+/// rescan the page from the top each time, which is quadratic in its size.
+pub struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        LineIndex {
+            newlines: text
+                .bytes()
+                .enumerate()
+                .filter_map(|(i, b)| (b == b'\n').then_some(i))
+                .collect(),
+        }
+    }
+
+    /// 1-based line number of a byte offset, as [`line_of`] counts it.
+    pub fn line_of(&self, byte_offset: usize) -> usize {
+        self.newlines.partition_point(|&nl| nl < byte_offset) + 1
+    }
+}
+
 /// 1-based line number of a byte offset in `text`.
 pub fn line_of(text: &str, byte_offset: usize) -> usize {
     let end = byte_offset.min(text.len());
@@ -73,4 +97,23 @@ pub fn line_of(text: &str, byte_offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_agrees_with_line_of() {
+        let text = "a\nbc\n\nd\n";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                index.line_of(offset),
+                line_of(text, offset),
+                "offset {offset}"
+            );
+        }
+        assert_eq!(LineIndex::new("").line_of(5), 1);
+    }
 }

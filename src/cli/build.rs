@@ -63,6 +63,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         .clone()
         .unwrap_or_else(|| root.join(&config.out_dir));
     let docs = root.join(&config.docs_dir);
+    crate::content::walk::docs_root(&docs).map_err(|e| Failure::Reported(e.to_string()))?;
     check_out_dir(&out, &docs, root).map_err(|e| Failure::Reported(e.to_string()))?;
 
     let opts = OutputOptions {

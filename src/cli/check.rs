@@ -52,12 +52,7 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
         .target(args.target.as_deref())
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let docs_dir = root.join(&config.docs_dir);
-    if !docs_dir.is_dir() {
-        return Err(Failure::Usage(format!(
-            "docs folder {} does not exist",
-            docs_dir.display()
-        )));
-    }
+    crate::content::walk::docs_root(&docs_dir).map_err(|e| Failure::Reported(e.to_string()))?;
     let paths: Vec<PathBuf> = args
         .paths
         .iter()

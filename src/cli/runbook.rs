@@ -162,6 +162,7 @@ fn list_cmd(ws: &Workspace, args: &ListArgs) -> Result<(), Failure> {
 }
 
 fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
+    crate::content::walk::docs_root(&ws.docs_dir).map_err(|e| Failure::Reported(e.to_string()))?;
     let operator = args
         .operator
         .clone()

@@ -27,6 +27,9 @@ pub struct ServeArgs {
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
     let root = &args.common.root;
     let config = super::load_config(root)?;
+    // Before the server starts: a missing docs folder is one clear line, not a failed load.
+    crate::content::walk::docs_root(&root.join(&config.docs_dir))
+        .map_err(|e| Failure::Reported(e.to_string()))?;
     if let Some(t) = &args.target {
         config
             .target(Some(t))

@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use walkdir::WalkDir;
-
 use super::frontmatter::{self, FrontMatter};
 use super::paths::{is_index_name, output_path, to_slash};
 use crate::diag::Diagnostic;
@@ -75,7 +73,15 @@ pub struct Loaded {
 }
 
 /// Reads one Markdown file into a page, or a diagnostic naming the problem and its line.
+/// The file must still resolve inside the docs folder: `serve` re-reads edited pages one by
+/// one, and a page may have been replaced by a link since the docs folder was walked.
 pub fn read_page(docs_dir: &Path, src_rel: &Path) -> Result<Page, Diagnostic> {
+    super::walk::inside(docs_dir, src_rel)?;
+    read_walked_page(docs_dir, src_rel)
+}
+
+/// [`read_page`] for a path the walk has just checked (two `realpath`s per page less).
+fn read_walked_page(docs_dir: &Path, src_rel: &Path) -> Result<Page, Diagnostic> {
     let display = docs_display(docs_dir, src_rel);
     let bytes = std::fs::read(docs_dir.join(src_rel))
         .map_err(|e| Diagnostic::error(&display, 0, format!("cannot read: {e}")))?;
@@ -123,7 +129,8 @@ pub fn docs_display(docs_dir: &Path, src_rel: &Path) -> PathBuf {
     docs_dir.join(src_rel)
 }
 
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
+/// Hidden files, editor backups and lock files: never content.
+pub(crate) fn is_hidden(name: &std::ffi::OsStr) -> bool {
     let n = name.to_string_lossy();
     n.starts_with('.') || n.ends_with('~') || n.starts_with('#')
 }
@@ -133,50 +140,29 @@ fn is_markdown(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
 }
 
-/// Walks `docs_dir`, reading pages in parallel. Hidden files and editor backups are skipped.
-/// Files that cannot be read are left out and reported; the rest still loads, so `serve`
-/// can keep going while `build` refuses to write.
+/// Walks `docs_dir`, reading pages in parallel. Hidden files and editor backups are skipped;
+/// symlinks are followed only inside the docs folder ([`super::walk`]). Files that cannot
+/// be read are left out and reported; the rest still loads, so `serve` can keep going
+/// while `build` refuses to write. The root always gets an index page, so navigation can
+/// be built even from a folder that vanished mid-walk.
 pub fn load(docs_dir: &Path) -> (Loaded, Vec<Diagnostic>) {
     use rayon::prelude::*;
 
-    if !docs_dir.is_dir() {
-        let diag = Diagnostic::error(
-            docs_dir,
-            0,
-            "docs folder not found (set `docs_dir` in bisk-docs.toml or pass --root)",
-        );
-        return (Loaded::default(), vec![diag]);
-    }
-    let mut diags = Vec::new();
+    let root = match super::walk::docs_root(docs_dir) {
+        Ok(r) => r,
+        Err(e) => return (Loaded::default(), vec![e.to_diagnostic()]),
+    };
     let mut md_files = Vec::new();
     let mut loaded = Loaded::default();
-    let walker = WalkDir::new(docs_dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| docs_dir.into());
-                diags.push(Diagnostic::error(path, 0, format!("cannot read: {e}")));
-                continue;
-            }
-        };
-        let rel = match entry.path().strip_prefix(docs_dir) {
-            Ok(r) => r.to_path_buf(),
-            Err(_) => continue,
-        };
-        if entry.file_type().is_dir() {
+    let (found, mut diags) = super::walk::walk(docs_dir, &root, is_hidden);
+    for super::walk::Found { rel, is_dir } in found {
+        if is_dir {
             loaded.folders.push(rel);
             continue;
         }
-        if entry.depth() == 1 && RESERVED_OUTPUTS.iter().any(|r| rel == Path::new(r)) {
+        if rel.components().count() == 1 && RESERVED_OUTPUTS.iter().any(|r| rel == Path::new(r)) {
             diags.push(Diagnostic::error(
-                entry.path(),
+                docs_dir.join(&rel),
                 0,
                 "this name is reserved for files bisk-docs generates; rename it",
             ));
@@ -201,7 +187,7 @@ pub fn load(docs_dir: &Path) -> (Loaded, Vec<Diagnostic>) {
 
     let results: Vec<Result<Page, Diagnostic>> = md_files
         .par_iter()
-        .map(|rel| read_page(docs_dir, rel))
+        .map(|rel| read_walked_page(docs_dir, rel))
         .collect();
     for r in results {
         match r {
@@ -247,6 +233,9 @@ fn check_output_collisions(docs_dir: &Path, loaded: &Loaded, diags: &mut Vec<Dia
 
 /// Every folder gets an index page so breadcrumbs and folder links always land somewhere.
 fn add_generated_indexes(loaded: &mut Loaded) {
+    if !loaded.folders.iter().any(|f| f.as_os_str().is_empty()) {
+        loaded.folders.insert(0, PathBuf::new());
+    }
     for folder in &loaded.folders {
         // Folders holding only images or downloads are not sections.
         let has_pages = folder.as_os_str().is_empty()

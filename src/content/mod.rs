@@ -4,6 +4,7 @@ pub mod frontmatter;
 pub mod load;
 pub mod paths;
 pub mod tree;
+pub mod walk;
 
 pub use load::{Asset, Loaded, Page};
 pub use tree::NavTree;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::decl::{self, ProbeDecl};
-use crate::diag::{Diagnostic, line_of};
+use crate::diag::{Diagnostic, LineIndex};
 
 /// The Markdown options the site renderer uses, so both count the same probe fences (no
 /// metadata-block options: with them a `---` rule pair could swallow a fence here but not
@@ -37,12 +37,13 @@ pub struct Fence {
 pub fn fences(markdown: &str) -> Vec<Fence> {
     let mut out = Vec::new();
     let mut current: Option<Fence> = None;
+    let lines = LineIndex::new(markdown);
     for (event, range) in Parser::new_ext(markdown, markdown_options()).into_offset_iter() {
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if is_probe_info(&info) => {
                 current = Some(Fence {
                     body: String::new(),
-                    line: line_of(markdown, range.start),
+                    line: lines.line_of(range.start),
                 });
             }
             Event::Text(text) => {
@@ -78,21 +79,16 @@ pub fn page_probes(markdown: &str, page: &Path) -> (Vec<ProbeDecl>, Vec<Diagnost
 /// just those pages (paths relative to the docs folder, or as given on the command line)
 /// are read, but ids stay unique site-wide. Page paths in results are docs-relative.
 pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
-    let mut pages: Vec<PathBuf> = Vec::new();
-    for entry in walkdir::WalkDir::new(docs_dir).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
-                pages.push(e.into_path())
-            }
-            Ok(_) => {}
-            Err(e) => diags.push(Diagnostic::error(
-                e.path().unwrap_or(docs_dir).to_path_buf(),
-                0,
-                format!("cannot read: {e}"),
-            )),
-        }
-    }
+    // The same walk as the site's: hidden files skipped, symlinks leaving the docs folder
+    // refused (an error naming the link), links inside it followed.
+    let root = crate::content::walk::docs_root(docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
+    let (found, mut diags) =
+        crate::content::walk::walk(docs_dir, &root, crate::content::load::is_hidden);
+    let mut pages: Vec<PathBuf> = found
+        .into_iter()
+        .filter(|f| !f.is_dir && f.rel.extension().is_some_and(|x| x == "md"))
+        .map(|f| docs_dir.join(f.rel))
+        .collect();
     pages.sort();
     let wanted: Vec<PathBuf> = only.iter().map(|p| normalise(docs_dir, p)).collect();
     // A wanted path is a page or a folder of pages (`docs/backend` checks all of them).

@@ -29,6 +29,7 @@
 //!   <dl class="probe-evidence"><dt>key</dt><dd><code>…</code></dd>…</dl>
 //!   <p class="probe-hint">text <a href="../ops/REDIS_CACHE.html#troubleshooting-b"
 //!      data-doc-link="ops/REDIS_CACHE.md#troubleshooting-b">How to fix</a></p>
+//!   <!-- the link only when the site has that page: the site drops it otherwise -->
 //!   <p class="probe-duration">3.2 ms</p>
 //! </div>
 //! ```

@@ -13,7 +13,7 @@ use super::fences::{FenceKind, parse_info};
 use super::search_text::SectionBuilder;
 use super::slug::IdAllocator;
 use super::{Heading, LinkRef, ProbeFence, ProbeHook, RenderInput, Rendered, alerts, links};
-use crate::diag::{Diagnostic, line_of};
+use crate::diag::{Diagnostic, LineIndex};
 
 fn options() -> Options {
     // Metadata-block options stay off on purpose: front matter is stripped by the caller,
@@ -71,6 +71,7 @@ struct CodeBuf {
 
 struct Walk<'a, 'i, 'h, 'p> {
     input: &'i RenderInput<'a>,
+    lines: LineIndex,
     hook: &'h mut ProbeHook<'p>,
     out: Vec<Event<'a>>,
     heading: Option<HeadingBuf<'a>>,
@@ -95,6 +96,7 @@ pub(crate) fn render(input: &RenderInput, hook: &mut ProbeHook) -> Rendered {
 
     let mut walk = Walk {
         input,
+        lines: LineIndex::new(source),
         hook,
         out: Vec::with_capacity(events.len()),
         heading: None,
@@ -159,7 +161,7 @@ impl<'a> Walk<'a, '_, '_, '_> {
     }
 
     fn line(&self, offset: usize) -> usize {
-        line_of(self.input.source, offset) + self.input.line_offset
+        self.lines.line_of(offset) + self.input.line_offset
     }
 
     fn event(&mut self, event: Event<'a>, offset: usize) {

@@ -154,6 +154,9 @@ pub struct ProbeHub {
     executions: AtomicU64,
     /// Open event streams per page URL: those pages' probes are kept fresh.
     watchers: Mutex<HashMap<String, usize>>,
+    /// The site's Markdown pages (docs-relative, slash form): a hint linking to a guide
+    /// this site does not have is sent without its link.
+    pages: RwLock<Arc<std::collections::HashSet<String>>>,
 }
 
 impl ProbeHub {
@@ -167,6 +170,7 @@ impl ProbeHub {
             bus,
             executions: AtomicU64::new(0),
             watchers: Mutex::new(HashMap::new()),
+            pages: RwLock::default(),
         }
     }
 
@@ -182,6 +186,11 @@ impl ProbeHub {
     /// Probes run so far (every execution, not cache hits).
     pub fn executions(&self) -> u64 {
         self.executions.load(Ordering::Relaxed)
+    }
+
+    /// Records the site's pages (after a rebuild), for hint links.
+    pub fn set_pages(&self, pages: std::collections::HashSet<String>) {
+        *self.pages.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(pages);
     }
 
     /// Replaces the set of declared probes (after a rebuild). Results and history of probes
@@ -305,9 +314,22 @@ impl ProbeHub {
             std::slice::from_ref(&entry.decl),
         )
         .await;
-        let result = results
+        let mut result = results
             .pop()
             .unwrap_or_else(|| unreachable_result(&entry.decl));
+        if let Some(hint) = result.hint.as_mut()
+            && let Some(link) = &hint.link
+        {
+            let page = link.split('#').next().unwrap_or_default();
+            if !self
+                .pages
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(page)
+            {
+                hint.link = None;
+            }
+        }
         {
             let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
             st.history.push_back(Point {

@@ -388,7 +388,7 @@ impl Rebuilder {
             .map_err(|e| fail("404 page", &e))?;
         files.insert("404.html", not_found.into_bytes(), token);
         for a in &self.site.assets {
-            let src = self.site.docs_dir.join(&a.src_rel);
+            let src = crate::content::walk::inside(&self.site.docs_dir, &a.src_rel)?;
             let bytes = std::fs::read(&src).map_err(|e| fail(&src.to_string_lossy(), &e))?;
             files.insert(&a.out_rel, bytes, token);
         }
@@ -452,6 +452,14 @@ impl Rebuilder {
             .all_probes()
             .map(|(i, d)| (d.clone(), self.site.pages[i].out_rel.clone()))
             .collect();
+        self.state.probes().set_pages(
+            self.site
+                .pages
+                .iter()
+                .filter(|p| !p.generated)
+                .map(|p| crate::content::paths::to_slash(&p.src_rel))
+                .collect(),
+        );
         self.state
             .probes()
             .set_probes(Arc::new(self.site.config.clone()), probes);

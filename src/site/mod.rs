@@ -89,7 +89,7 @@ pub struct Site {
 
 impl Site {
     /// Loads and renders everything under `root`. Problems are collected in
-    /// `diagnostics`; `Err` only when the theme itself cannot be loaded.
+    /// `diagnostics`; `Err` only when the docs folder or the theme cannot be used at all.
     pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
         Site::load_opts(root, config, &LoadOptions::default())
     }
@@ -105,16 +105,32 @@ impl Site {
         let progress = opts.progress.unwrap_or(&default_progress);
         let snapshot = opts.snapshot;
         let docs_dir = root.join(&config.docs_dir);
+        content::walk::docs_root(&docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
         let theme = load_theme(root, &config)?;
         let (loaded, mut diagnostics) = content::load::load(&docs_dir);
         let pages = loaded.pages;
         progress.total.store(pages.len(), Relaxed);
 
         let mut pages = pages;
+        let page_paths: HashSet<String> = pages
+            .iter()
+            .filter(|p| !p.generated)
+            .map(|p| content::paths::to_slash(&p.src_rel))
+            .collect();
+        let snapshot = snapshot.map(|results| probes::SnapshotIn {
+            results,
+            pages: &page_paths,
+        });
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
             .par_iter_mut()
             .map(|page| {
-                let out = render_one(&docs_dir, page, &config, snapshot, !opts.plain_code);
+                let out = render_one(
+                    &docs_dir,
+                    page,
+                    &config,
+                    snapshot.as_ref(),
+                    !opts.plain_code,
+                );
                 if opts.release_sources {
                     page.source = String::new();
                     page.body_start = 0;
@@ -232,7 +248,7 @@ fn render_one(
     docs_dir: &Path,
     page: &Page,
     config: &Config,
-    snapshot: Option<&Snapshot>,
+    snapshot: Option<&probes::SnapshotIn>,
     highlight: bool,
 ) -> (Rendered, Vec<ProbeDecl>) {
     if page.generated {
@@ -246,10 +262,12 @@ fn render_one(
         highlight,
     };
     let mut decls = Vec::new();
+    let mut hint_links = Vec::new();
     let mut rendered = {
-        let mut hook = probes::hook(&page.src_rel, config, snapshot, &mut decls);
+        let mut hook = probes::hook(&page.src_rel, config, snapshot, &mut decls, &mut hint_links);
         render::render_markdown(&input, &mut hook)
     };
+    rendered.links.extend(hint_links);
     // The renderer knows docs-relative paths; messages should name the file as the user
     // sees it from the root.
     for d in &mut rendered.diagnostics {

@@ -95,15 +95,18 @@ pub fn write_all(
         .assets
         .par_iter()
         .filter_map(|a| {
-            sink.copy_from(&a.out_rel, &site.docs_dir.join(&a.src_rel))
-                .err()
-                .map(|e| {
-                    Diagnostic::error(
-                        site.docs_dir.join(&a.src_rel),
-                        0,
-                        format!("cannot copy: {e}"),
-                    )
-                })
+            // Checked again at copy time: the file may have become a link since the walk.
+            let src = match crate::content::walk::inside(&site.docs_dir, &a.src_rel) {
+                Ok(src) => src,
+                Err(d) => return Some(d),
+            };
+            sink.copy_from(&a.out_rel, &src).err().map(|e| {
+                Diagnostic::error(
+                    site.docs_dir.join(&a.src_rel),
+                    0,
+                    format!("cannot copy: {e}"),
+                )
+            })
         })
         .collect();
     if !asset_errors.is_empty() {

@@ -170,17 +170,20 @@ struct SectionTerms<'a> {
 }
 
 fn analyse<'a>(doc: &SearchDoc<'a>) -> PageTerms<'a> {
-    let mut sections: Vec<SectionTerms<'a>> = doc
-        .sections
-        .iter()
-        .filter(|s| !(s.heading.is_empty() && s.text.trim().is_empty()))
-        .map(|s| SectionTerms {
-            anchor: &s.anchor,
-            heading: &s.heading,
-            snippet: snippet(&s.text),
-            terms: section_terms(&s.heading, &s.text),
-        })
-        .collect();
+    let one = |s: &'a SearchSection| SectionTerms {
+        anchor: &s.anchor,
+        heading: &s.heading,
+        snippet: snippet(&s.text),
+        terms: section_terms(&s.heading, &s.text),
+    };
+    let wanted = |s: &&SearchSection| !(s.heading.is_empty() && s.text.trim().is_empty());
+    // Pages are analysed in parallel; a page with thousands of sections (one huge page
+    // makes a whole site) splits its own sections too. Order is kept either way.
+    let mut sections: Vec<SectionTerms<'a>> = if doc.sections.len() > 256 {
+        doc.sections.par_iter().filter(wanted).map(one).collect()
+    } else {
+        doc.sections.iter().filter(wanted).map(one).collect()
+    };
     if sections.is_empty() {
         // A page without text is still found by its title, which needs a section to
         // point at: its top.
@@ -226,7 +229,7 @@ fn section_terms(heading: &str, text: &str) -> Vec<(String, u8)> {
 fn encode(terms: TermMap<String, Postings>) -> Vec<String> {
     let mut terms: Vec<(String, Postings)> = terms.into_iter().collect();
     // UTF-16 order, which is how JavaScript compares strings in its binary search.
-    terms.sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    terms.par_sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
     let mut out = Vec::with_capacity(terms.len() * 2);
     for (term, postings) in terms {
         let mut enc = String::new();
@@ -297,9 +300,11 @@ fn push_base36(out: &mut String, mut n: u64) {
 /// The distinct index terms of a short text (a title or heading), in first-seen order.
 fn unique_terms(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
+    let mut seen: TermMap<&str, ()> = TermMap::default();
     let mut out: Vec<String> = Vec::new();
     for_each_term(&lower, |t| {
-        if !out.iter().any(|o| o == t) {
+        // A set, not a scan of `out`: a title can be a whole paragraph long.
+        if seen.insert(t, ()).is_none() {
             out.push(t.to_string());
         }
     });
