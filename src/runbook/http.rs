@@ -570,20 +570,7 @@ pub fn step_html(page: &str, markdown: &str, probe_ids: &[String]) -> String {
 /// `/runs/start?page=…` for a docs-relative page: where a guide page's "Start walkthrough"
 /// button points.
 pub fn start_url(page: &str) -> String {
-    format!("/runs/start?page={}", query_value(page))
-}
-
-/// Percent-encodes a query value, keeping `/` readable.
-fn query_value(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    format!("/runs/start?page={}", crate::percent::encode_query_value(page))
 }
 
 /// Where a link of the guide points on the served site.
