@@ -52,7 +52,7 @@
 
 mod alerts;
 mod code;
-pub(crate) mod escape;
+pub mod escape;
 mod fences;
 mod highlight;
 mod lexers;

@@ -36,7 +36,7 @@ use super::report::{self, Format};
 use super::session::{Session, SignOff, Workspace, clean_operator};
 use crate::content::paths::{output_path, resolve_relative};
 use crate::probe::discover;
-use crate::probe::widget::escape;
+use crate::render::escape::escape;
 
 /// What the runbook routes need from the server.
 #[derive(Clone)]
