@@ -72,7 +72,9 @@ mod tests {
         assert_eq!(decode_strict("/a%20b").as_deref(), Some("/a b"));
         assert_eq!(decode_strict("%c3%bc").as_deref(), Some("ü"));
         assert_eq!(decode_strict("%2e%2E").as_deref(), Some(".."));
-        for bad in ["%zz", "a%4", "%", "%4g", "%g4", "%C3", "%80", "%FF%FE", "x%"] {
+        for bad in [
+            "%zz", "a%4", "%", "%4g", "%g4", "%C3", "%80", "%FF%FE", "x%",
+        ] {
             assert_eq!(decode_strict(bad), None, "{bad}");
         }
         // Non-ASCII written as is (not escaped) is fine: the path is already UTF-8.

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::diff::{self, ProbeDiff, Verdict};
 use super::state::{RunState, StepStatus};
-use crate::render::escape::{escape, escape_into};
 use crate::probe::{ProbeResult, Status};
+use crate::render::escape::{escape, escape_into};
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

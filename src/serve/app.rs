@@ -276,7 +276,10 @@ mod tests {
         let a = new_token().expect("Linux has getrandom");
         let b = new_token().expect("Linux has getrandom");
         assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_ne!(a, b);
     }
 }
