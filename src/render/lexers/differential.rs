@@ -172,7 +172,7 @@ fn lexers_agree_with_syntect_on_the_corpus() {
         assert!(n > 500, "{lang}: only {n} characters in the corpus");
         let share = 100.0 * agree as f64 / n as f64;
         let mut worst: Vec<_> = diffs.into_iter().collect();
-        worst.sort_by(|a, b| b.1.cmp(&a.1));
+        worst.sort_by_key(|w| std::cmp::Reverse(w.1));
         let worst: Vec<String> = worst
             .iter()
             .take(3)
