@@ -5,7 +5,11 @@
 //! cargo run --release --example render_bench -- --sequential     # skip the parallel 2000-page runs
 //! cargo run --release --example render_bench -- --compare-sets   # grammar set speed per language
 //! cargo run --release --example render_bench -- --dump FILE.md   # print the HTML of one file
+//! cargo run --release --example render_bench -- --syntect        # syntect for every language
 //! ```
+//!
+//! `--syntect` (anywhere in the arguments) renders with `Highlighter::Syntect`, what
+//! `[render] highlighter = "syntect"` does in a site, to compare the two highlighters.
 //!
 //! Pages are 2–8 KB with 2–4 code blocks in bash/python/toml/yaml, block lengths varying
 //! per page, like the docs the site is built for. Reports medians over several rounds.
@@ -13,7 +17,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bisk_docs::render::{ProbeFence, RenderInput, Rendered, render_markdown};
+use bisk_docs::render::{Highlighter, ProbeFence, RenderInput, Rendered, render_markdown};
 use rayon::prelude::*;
 
 /// Small deterministic generator so every run renders the same pages.
@@ -111,9 +115,22 @@ fn render(src: &str) -> Rendered {
         line_offset: 0,
         src_path: Path::new("ops/runbook.md"),
         highlight: true,
+        highlighter: highlighter(),
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)
+}
+
+/// The highlighter under test: `--syntect` among the arguments picks syntect everywhere.
+fn highlighter() -> Highlighter {
+    static CHOICE: std::sync::OnceLock<Highlighter> = std::sync::OnceLock::new();
+    *CHOICE.get_or_init(|| {
+        if std::env::args().any(|a| a == "--syntect") {
+            Highlighter::Syntect
+        } else {
+            Highlighter::Fast
+        }
+    })
 }
 
 /// CPU time used by this process so far (user + system), from `/proc/self/stat`. On a

@@ -54,6 +54,7 @@ pub struct Config {
     pub probes: ProbeSettings,
     pub serve: ServeSettings,
     pub runbook: RunbookSettings,
+    pub render: RenderSettings,
 }
 
 impl Default for Config {
@@ -72,6 +73,7 @@ impl Default for Config {
             probes: ProbeSettings::default(),
             serve: ServeSettings::default(),
             runbook: RunbookSettings::default(),
+            render: RenderSettings::default(),
         }
     }
 }
@@ -285,6 +287,13 @@ impl Default for RunbookSettings {
     }
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RenderSettings {
+    /// `"fast"` (hand-written lexers for the common ops languages) or `"syntect"`.
+    pub highlighter: crate::render::Highlighter,
+}
+
 /// Accepts `"1s"`, `"500ms"`, `"15m"` or a bare number of seconds.
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     #[derive(Deserialize)]
@@ -448,6 +457,19 @@ mod tests {
     fn wrong_type_names_line() {
         let err = parse("title = 3\n").unwrap_err().to_string();
         assert!(err.starts_with("bisk-docs.toml:1:"), "{err}");
+    }
+
+    #[test]
+    fn highlighter_is_a_config_value() {
+        use crate::render::Highlighter;
+        assert_eq!(parse("").unwrap().render.highlighter, Highlighter::Fast);
+        let c = parse("[render]\nhighlighter = \"syntect\"\n").unwrap();
+        assert_eq!(c.render.highlighter, Highlighter::Syntect);
+        let err = parse("[render]\nhighlighter = \"slow\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:2:"), "{err}");
+        assert!(err.contains("fast") && err.contains("syntect"), "{err}");
     }
 
     #[test]

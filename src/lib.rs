@@ -8,6 +8,7 @@ pub mod config;
 pub mod content;
 pub mod diag;
 pub mod django;
+pub mod percent;
 pub mod probe;
 pub mod redact;
 pub mod render;

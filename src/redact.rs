@@ -11,7 +11,7 @@
 //! is hidden whole: `BISK_REDIS_URL=SECRET` (a password pasted into the wrong variable) must
 //! not be echoed. When unsure, hide more.
 
-use crate::render::links::percent_decode;
+use crate::percent::decode_lossy;
 
 const HIDDEN: &str = "***";
 
@@ -72,7 +72,7 @@ pub fn secrets_of(url: &str) -> Vec<String> {
     }
     let mut all = Vec::new();
     for r in raw.into_iter().filter(|r| !r.is_empty()) {
-        let decoded = percent_decode(&r);
+        let decoded = decode_lossy(&r).into_owned();
         if decoded != r && !decoded.is_empty() {
             all.push(decoded);
         }
@@ -238,7 +238,7 @@ fn query_pair_ok(pair: &str) -> bool {
 
 /// Query keys whose values are secrets (redis-py: `password`; the redis crate: `pass`).
 fn is_secret_key(key: &str) -> bool {
-    let k = percent_decode(key).to_ascii_lowercase();
+    let k = decode_lossy(key).to_ascii_lowercase();
     ["pass", "secret", "token", "auth", "key"]
         .iter()
         .any(|s| k.contains(s))

@@ -10,6 +10,7 @@ fn render(src: &str) -> Rendered {
         line_offset: 0,
         src_path: Path::new("ops/page.md"),
         highlight: true,
+        highlighter: Default::default(),
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)

@@ -10,6 +10,7 @@ fn render_at(src: &str, path: &str, line_offset: usize) -> Rendered {
         line_offset,
         src_path: Path::new(path),
         highlight: true,
+        highlighter: Default::default(),
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)

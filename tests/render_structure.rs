@@ -11,6 +11,7 @@ fn render(src: &str) -> Rendered {
         line_offset: 0,
         src_path: Path::new("ops/page.md"),
         highlight: true,
+        highlighter: Default::default(),
     };
     let mut hook =
         |f: &ProbeFence| Ok::<_, String>(format!("<div class=\"probe\">{}</div>", f.index));
@@ -137,6 +138,7 @@ fn probe_fences_call_the_hook_with_file_lines() {
         line_offset: 4,
         src_path: Path::new("ops/probes.md"),
         highlight: true,
+        highlighter: Default::default(),
     };
     let r = render_markdown(&input, &mut hook);
     assert_eq!(

@@ -40,22 +40,7 @@ use super::decl::{Check, Literal, Presence, ProbeDecl, ScanExpect};
 use super::result::{ProbeResult, Status};
 use crate::config::RedisTarget;
 use crate::content::paths::{output_path, relative_url};
-
-/// Escapes text for HTML element content and quoted attributes.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::render::escape::escape;
 
 fn code(s: &str) -> String {
     format!("<code>{}</code>", escape(s))

@@ -5,7 +5,7 @@
 //! copy only what the reader should type.
 
 use super::escape::{escape, escape_into};
-use super::highlight::{self, Grammar, LineHighlighter};
+use super::highlight::{self, Grammar, Highlighter, LineHighlighter};
 
 /// How a block's lines are turned into HTML.
 enum Body {
@@ -17,17 +17,17 @@ enum Body {
     Plain,
 }
 
-fn body_for(lang: &str, code: &str) -> Body {
+fn body_for(lang: &str, code: &str, hl: Highlighter) -> Body {
     match lang {
         "console" | "shell-session" | "sh-session" | "terminal" | "shellsession" => {
-            Body::Console(highlight::shell_grammar())
+            Body::Console(highlight::shell_grammar(hl))
         }
-        "pycon" | "python-console" | "pyrepl" => Body::Pycon(highlight::python_grammar()),
+        "pycon" | "python-console" | "pyrepl" => Body::Pycon(highlight::python_grammar(hl)),
         "python" | "py" | "python3" if looks_like_repl(code) => {
-            Body::Pycon(highlight::python_grammar())
+            Body::Pycon(highlight::python_grammar(hl))
         }
         "" | "text" | "plain" | "plaintext" | "txt" | "none" | "output" => Body::Plain,
-        other => highlight::grammar_for(other).map_or(Body::Plain, Body::Highlighted),
+        other => highlight::grammar_for(other, hl).map_or(Body::Plain, Body::Highlighted),
     }
 }
 
@@ -36,12 +36,12 @@ fn looks_like_repl(code: &str) -> bool {
 }
 
 /// Appends the HTML of one code block to `out`. `lang` is lowercased, possibly empty.
-/// Without `highlight` the code is escaped plain text (sessions still mark prompts).
+/// With `highlight` at `None` the code is escaped plain text (sessions still mark prompts).
 pub(crate) fn render_code_block(
     lang: &str,
     title: Option<&str>,
     code: &str,
-    highlight: bool,
+    highlight: Option<Highlighter>,
     out: &mut String,
 ) {
     out.reserve(code.len() * 3 + 256);
@@ -73,10 +73,10 @@ pub(crate) fn render_code_block(
         out.push('"');
     }
     out.push('>');
-    let body = match body_for(lang, code) {
-        Body::Highlighted(_) if !highlight => Body::Plain,
-        Body::Console(_) if !highlight => Body::Console(None),
-        Body::Pycon(_) if !highlight => Body::Pycon(None),
+    let body = match body_for(lang, code, highlight.unwrap_or_default()) {
+        Body::Highlighted(_) if highlight.is_none() => Body::Plain,
+        Body::Console(_) if highlight.is_none() => Body::Console(None),
+        Body::Pycon(_) if highlight.is_none() => Body::Pycon(None),
         body => body,
     };
     match body {

@@ -1,8 +1,9 @@
-//! HTML escaping for text the renderer emits itself (labels, attributes, code, messages).
+//! The one HTML (and XML) escape of the crate: the renderer, the theme's templates, probe
+//! widgets, the status page, runbook pages and reports, the sitemap and JUnit all use it.
 
 /// Appends `text` to `out`, escaped for use in HTML text and double- or single-quoted
 /// attribute values.
-pub(crate) fn escape_into(out: &mut String, text: &str) {
+pub fn escape_into(out: &mut String, text: &str) {
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
         let rep = match b {
@@ -21,7 +22,7 @@ pub(crate) fn escape_into(out: &mut String, text: &str) {
 }
 
 /// Escaped copy of `text`.
-pub(crate) fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     escape_into(&mut out, text);
     out
@@ -30,7 +31,7 @@ pub(crate) fn escape(text: &str) -> String {
 /// Escaped copy of `text` for XML 1.0 text and attribute values (JUnit reports). Characters
 /// XML 1.0 forbids even as references (C0 controls but tab, newline and carriage return;
 /// U+FFFE, U+FFFF) become U+FFFD, so a value read from a cache cannot break the document.
-pub(crate) fn escape_xml(text: &str) -> String {
+pub fn escape_xml(text: &str) -> String {
     let clean: String = text
         .chars()
         .map(|c| match c {

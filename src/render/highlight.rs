@@ -3,8 +3,9 @@
 //! # Two highlighters
 //! The languages ops guides are mostly written in (shell and `console`, Python and `pycon`,
 //! TOML, YAML, JSON, INI/systemd) go through the hand-written lexers in `lexers/`; every
-//! other language goes through syntect. `BISK_HIGHLIGHTER=syntect` sends everything through
-//! syntect, to compare the two or as a fallback.
+//! other language goes through syntect. `[render] highlighter = "syntect"` in the config sends
+//! everything through syntect, to compare the two or as a fallback; the choice is a value
+//! ([`Highlighter`]) handed down with each page, not process-wide state.
 //!
 //! Why: measured on the code blocks of a 2,000-page generated tree (`gen_tree`; release;
 //! 2 shared cores; CPU time per unique line, median of 5), syntect's regex-driven grammars
@@ -100,37 +101,43 @@ pub(crate) enum Grammar {
     Syntect(SyntectGrammar),
 }
 
-/// Which highlighter to use for the languages both can do: the lexers, unless the
-/// environment variable `BISK_HIGHLIGHTER=syntect` asks for syntect everywhere (to compare
-/// the two, or to fall back should a lexer misbehave).
-static USE_LEXERS: LazyLock<bool> = LazyLock::new(|| {
-    std::env::var("BISK_HIGHLIGHTER").map_or(true, |v| !v.eq_ignore_ascii_case("syntect"))
-});
+/// Which highlighter to use for the languages both can do (`[render] highlighter`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Highlighter {
+    /// The hand-written lexers for shell, Python, TOML, YAML, JSON and INI; syntect for the
+    /// rest.
+    #[default]
+    Fast,
+    /// syntect for every language: to compare the two, or to fall back should a lexer
+    /// misbehave (5–6 times the CPU of a build, see above).
+    Syntect,
+}
 
-fn lookup(token: &str) -> Option<Grammar> {
+fn lookup(token: &str, highlighter: Highlighter) -> Option<Grammar> {
     let token = canonical_token(token);
-    if let Some(lang) = Lang::for_token(token).filter(|_| *USE_LEXERS) {
+    if let Some(lang) = Lang::for_token(token).filter(|_| highlighter == Highlighter::Fast) {
         return Some(Grammar::Lexer(lang));
     }
     lookup_syntect(token).map(Grammar::Syntect)
 }
 
 /// The grammar for an info-string language (already lowercased), if any.
-pub(crate) fn grammar_for(lang: &str) -> Option<Grammar> {
+pub(crate) fn grammar_for(lang: &str, highlighter: Highlighter) -> Option<Grammar> {
     if lang.is_empty() {
         return None;
     }
-    lookup(lang)
+    lookup(lang, highlighter)
 }
 
 /// The shell grammar used for `console` sessions.
-pub(crate) fn shell_grammar() -> Option<Grammar> {
-    lookup("bash")
+pub(crate) fn shell_grammar(highlighter: Highlighter) -> Option<Grammar> {
+    lookup("bash", highlighter)
 }
 
 /// The Python grammar used for `pycon` sessions.
-pub(crate) fn python_grammar() -> Option<Grammar> {
-    lookup("python")
+pub(crate) fn python_grammar(highlighter: Highlighter) -> Option<Grammar> {
+    lookup("python", highlighter)
 }
 
 /// Highlights a stream of lines of one language, keeping state between lines.
@@ -622,13 +629,32 @@ mod tests {
             "dockerfile",
             "systemd",
         ] {
-            assert!(grammar_for(lang).is_some(), "no grammar for {lang}");
+            for hl in [Highlighter::Fast, Highlighter::Syntect] {
+                assert!(grammar_for(lang, hl).is_some(), "no grammar for {lang}");
+            }
             let token = canonical_token(lang);
             assert!(
                 lookup_syntect(token).is_some(),
                 "no syntect grammar for {lang}: the escape hatch needs one"
             );
         }
-        assert!(grammar_for("no-such-language").is_none());
+        assert!(grammar_for("no-such-language", Highlighter::Fast).is_none());
+    }
+
+    #[test]
+    fn the_config_value_picks_the_highlighter() {
+        assert!(matches!(
+            grammar_for("bash", Highlighter::Fast),
+            Some(Grammar::Lexer(_))
+        ));
+        assert!(matches!(
+            grammar_for("bash", Highlighter::Syntect),
+            Some(Grammar::Syntect(_))
+        ));
+        // Languages without a lexer go through syntect either way.
+        assert!(matches!(
+            grammar_for("rust", Highlighter::Fast),
+            Some(Grammar::Syntect(_))
+        ));
     }
 }

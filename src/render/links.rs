@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::LinkTarget;
 use crate::content::paths::{output_path, relative_url, resolve_relative, root_prefix, to_slash};
+use crate::percent::decode_lossy;
 
 /// What to do with one link destination.
 #[derive(Debug, PartialEq, Eq)]
@@ -41,7 +42,7 @@ pub(crate) fn resolve(dest: &str, src_path: &Path) -> Resolved {
         }
         return Resolved {
             target: Some(LinkTarget::SamePage {
-                anchor: percent_decode(anchor),
+                anchor: decode_lossy(anchor).into_owned(),
             }),
             url: None,
         };
@@ -51,12 +52,12 @@ pub(crate) fn resolve(dest: &str, src_path: &Path) -> Resolved {
     let (path_part, suffix) = dest.split_at(path_end);
     let fragment = suffix
         .find('#')
-        .map(|i| percent_decode(&suffix[i + 1..]))
+        .map(|i| decode_lossy(&suffix[i + 1..]).into_owned())
         .filter(|f| !f.is_empty());
     if path_part.is_empty() {
         return external; // `?query` on the same page
     }
-    let decoded = percent_decode(path_part);
+    let decoded = decode_lossy(path_part);
     let Some(resolved) = resolve_relative(src_path, &decoded) else {
         return Resolved {
             target: Some(LinkTarget::OutsideDocs {
@@ -101,29 +102,6 @@ pub(crate) fn resolve(dest: &str, src_path: &Path) -> Resolved {
         }),
         url,
     }
-}
-
-/// Decodes `%XX` escapes; malformed escapes are kept as written.
-pub(crate) fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Encodes what would change a path's meaning in a URL. Other characters (spaces,
@@ -214,8 +192,15 @@ mod tests {
     }
 
     #[test]
-    fn decoding() {
-        assert_eq!(percent_decode("a%20b%zz%4"), "a b%zz%4");
-        assert_eq!(percent_decode("%C3%BC"), "ü");
+    fn malformed_escapes_in_links_are_kept_as_written() {
+        let from = Path::new("ops/a.md");
+        let r = resolve("50%zz.md#a%4", from);
+        assert_eq!(
+            r.target,
+            Some(LinkTarget::Page {
+                path: PathBuf::from("ops/50%zz.md"),
+                anchor: Some("a%4".into()),
+            })
+        );
     }
 }

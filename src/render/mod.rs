@@ -52,7 +52,7 @@
 
 mod alerts;
 mod code;
-pub(crate) mod escape;
+pub mod escape;
 mod fences;
 mod highlight;
 mod lexers;
@@ -61,6 +61,7 @@ mod pipeline;
 mod search_text;
 pub mod slug;
 
+pub use highlight::Highlighter;
 pub use slug::slugify;
 
 use std::path::{Path, PathBuf};
@@ -77,6 +78,8 @@ pub struct RenderInput<'a> {
     /// Syntax-highlight code blocks. `serve` turns it off for a fast first pass (code is
     /// then escaped plain text; everything else, links and headings included, is the same).
     pub highlight: bool,
+    /// Which highlighter highlights (`[render] highlighter`).
+    pub highlighter: Highlighter,
 }
 
 /// A fenced block whose info string is `probe`, handed to the probe hook.

@@ -440,7 +440,7 @@ impl<'a> Walk<'a, '_, '_, '_> {
                     &lang,
                     title.as_deref(),
                     &code.text,
-                    self.input.highlight,
+                    self.input.highlight.then_some(self.input.highlighter),
                     &mut html,
                 );
                 self.sections.push_break();

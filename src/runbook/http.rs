@@ -11,9 +11,11 @@
 //! `/api/runs/{id}/steps/{n}/skip` `{operator, reason}`, `/api/runs/{id}/notes`
 //! `{operator, step?, text}`, `/api/runs/{id}/finish` `{operator, abandon?}`.
 //!
-//! Every POST needs the server's token in `x-bisk-token` (the pages carry it in
-//! `<meta name="bisk-token">`) and, when the browser sends them, an `Origin` equal to the
-//! `Host` and a same-origin `Sec-Fetch-Site`. A request only ever names a page (which must
+//! Every POST passes the server's one write guard ([`crate::serve::guard::write_refusal`]):
+//! the server's token in `x-bisk-token` (the pages carry it in `<meta name="bisk-token">`)
+//! and, when the browser sends them, an `Origin` equal to the `Host` and a same-origin
+//! `Sec-Fetch-Site`. The router applies that guard itself, so it is guarded wherever it is
+//! mounted; inside `serve` the server's own middleware runs the same check first. A request only ever names a page (which must
 //! be a Markdown file of the docs folder), a step number and free text: what runs is the
 //! step's declared probes, nothing else.
 
@@ -24,7 +26,8 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path as UrlPath, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd};
@@ -36,7 +39,8 @@ use super::report::{self, Format};
 use super::session::{Session, SignOff, Workspace, clean_operator};
 use crate::content::paths::{output_path, resolve_relative};
 use crate::probe::discover;
-use crate::probe::widget::escape;
+use crate::render::escape::escape;
+use crate::serve::guard;
 
 /// What the runbook routes need from the server.
 #[derive(Clone)]
@@ -48,9 +52,10 @@ pub struct RunbookHttp {
 
 /// The runbook routes (absolute paths: merge them into the server's router).
 pub fn router(ws: Arc<Workspace>, token: &str) -> Router {
+    let token: Arc<str> = Arc::from(token);
     let app = RunbookHttp {
         ws,
-        token: Arc::from(token),
+        token: token.clone(),
     };
     Router::new()
         .route("/runs/", get(runs_page))
@@ -66,6 +71,7 @@ pub fn router(ws: Arc<Workspace>, token: &str) -> Router {
         .route("/api/runs/{id}/steps/{n}/skip", post(step_skip))
         .route("/api/runs/{id}/notes", post(add_note))
         .route("/api/runs/{id}/finish", post(finish_run))
+        .layer(middleware::from_fn_with_state(token, guard::writes))
         .with_state(app)
 }
 
@@ -93,41 +99,6 @@ impl From<RunbookError> for ApiError {
         };
         ApiError(code, e.to_string())
     }
-}
-
-/// Compares in time independent of where the strings differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The POST guard: the token, and same-origin when the browser says where it comes from.
-fn guard(app: &RunbookHttp, headers: &HeaderMap) -> Result<(), ApiError> {
-    let forbidden = |m: &str| Err(ApiError(StatusCode::FORBIDDEN, m.to_string()));
-    let token = headers
-        .get("x-bisk-token")
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    if !same_secret(token, app.token.as_bytes()) {
-        return forbidden("missing or wrong x-bisk-token");
-    }
-    if let Some(site) = headers.get("sec-fetch-site")
-        && !matches!(site.as_bytes(), b"same-origin" | b"none")
-    {
-        return forbidden("cross-site request");
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let origin = origin.to_str().unwrap_or("");
-        let ok = !host.is_empty()
-            && (origin == format!("http://{host}") || origin == format!("https://{host}"));
-        if !ok {
-            return forbidden("cross-origin request");
-        }
-    }
-    Ok(())
 }
 
 fn actor(operator: Option<&str>) -> Actor {
@@ -173,10 +144,8 @@ struct StartBody {
 
 async fn start_run(
     State(app): State<RunbookHttp>,
-    headers: HeaderMap,
     Json(body): Json<StartBody>,
 ) -> Result<Response, ApiError> {
-    guard(&app, &headers)?;
     let guide = app.ws.guide(Path::new(&body.page))?;
     let s = Session::start(
         app.ws.clone(),
@@ -215,10 +184,8 @@ struct ActBody {
 async fn step_probes(
     State(app): State<RunbookHttp>,
     UrlPath((id, n)): UrlPath<(String, usize)>,
-    headers: HeaderMap,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
-    guard(&app, &headers)?;
     let s = session(&app, &id)?;
     let results = s
         .run_step_probes(n, &actor(body.operator.as_deref()))
@@ -229,10 +196,8 @@ async fn step_probes(
 async fn step_done(
     State(app): State<RunbookHttp>,
     UrlPath((id, n)): UrlPath<(String, usize)>,
-    headers: HeaderMap,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
-    guard(&app, &headers)?;
     let s = session(&app, &id)?;
     let out = s
         .sign_off(
@@ -260,10 +225,8 @@ async fn step_done(
 async fn step_skip(
     State(app): State<RunbookHttp>,
     UrlPath((id, n)): UrlPath<(String, usize)>,
-    headers: HeaderMap,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
-    guard(&app, &headers)?;
     let s = session(&app, &id)?;
     s.skip(
         n,
@@ -276,10 +239,8 @@ async fn step_skip(
 async fn add_note(
     State(app): State<RunbookHttp>,
     UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
-    guard(&app, &headers)?;
     let s = session(&app, &id)?;
     s.note(
         body.step,
@@ -292,10 +253,8 @@ async fn add_note(
 async fn finish_run(
     State(app): State<RunbookHttp>,
     UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
-    guard(&app, &headers)?;
     let s = session(&app, &id)?;
     let abandon = body
         .abandon
@@ -570,20 +529,10 @@ pub fn step_html(page: &str, markdown: &str, probe_ids: &[String]) -> String {
 /// `/runs/start?page=…` for a docs-relative page: where a guide page's "Start walkthrough"
 /// button points.
 pub fn start_url(page: &str) -> String {
-    format!("/runs/start?page={}", query_value(page))
-}
-
-/// Percent-encodes a query value, keeping `/` readable.
-fn query_value(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    format!(
+        "/runs/start?page={}",
+        crate::percent::encode_query_value(page)
+    )
 }
 
 /// Where a link of the guide points on the served site.

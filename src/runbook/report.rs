@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::diff::{self, ProbeDiff, Verdict};
 use super::state::{RunState, StepStatus};
-use crate::probe::widget::escape;
 use crate::probe::{ProbeResult, Status};
+use crate::render::escape::{escape, escape_into};
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,9 +91,7 @@ pub fn md(s: &str) -> String {
     for c in s.chars() {
         match c {
             '\n' | '\r' | '\t' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
+            '<' | '>' | '&' => escape_into(&mut out, c.encode_utf8(&mut [0; 4])),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
                 out.push('\\');
                 out.push(c);

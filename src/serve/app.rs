@@ -83,27 +83,16 @@ pub fn router(state: ServeState, extra: Option<Router>) -> Router {
     app.layer(middleware::from_fn_with_state(state, guard::guard))
 }
 
-/// A fresh random token (hex), from the OS.
-fn new_token() -> String {
+/// A fresh random token (128 bits, hex), from the OS's random source. There is no fallback:
+/// a guessable token would let any page on the network write through this server.
+fn new_token() -> Result<String, ServeError> {
     let mut bytes = [0u8; 16];
-    let from_os = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
-        .is_ok();
-    if !from_os {
-        // No /dev/urandom (not Linux): the std hasher is randomly keyed per process.
-        use std::hash::{BuildHasher, Hasher};
-        for chunk in bytes.chunks_mut(8) {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .elapsed()
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0),
-            );
-            chunk.copy_from_slice(&h.finish().to_le_bytes()[..chunk.len()]);
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    getrandom::fill(&mut bytes).map_err(|e| {
+        ServeError::Config(format!(
+            "cannot make the write token: the operating system gave no random bytes ({e})"
+        ))
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Whether `addr` only accepts connections from this machine.
@@ -138,7 +127,7 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
     };
     let hub_config = Arc::new(config.clone());
     let state = ServeState::new(
-        new_token(),
+        new_token()?,
         opts.read_only,
         config.serve.allowed_origins.clone(),
         move |bus| ProbeHub::new(hub_config, run_opts, bus),
@@ -275,5 +264,22 @@ impl Server {
     pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) {
         signal.await;
         self.shutdown().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_128_random_bits_in_hex() {
+        let a = new_token().expect("Linux has getrandom");
+        let b = new_token().expect("Linux has getrandom");
+        assert_eq!(a.len(), 32);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        assert_ne!(a, b);
     }
 }

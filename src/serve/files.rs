@@ -102,7 +102,7 @@ pub enum BadPath {
 /// The output path a request path names: percent-decoded, `index.html` for folders, and
 /// refused when it tries to leave the site.
 pub fn resolve(path: &str) -> Result<String, BadPath> {
-    let decoded = percent_decode(path).ok_or(BadPath::Encoding)?;
+    let decoded = crate::percent::decode_strict(path).ok_or(BadPath::Encoding)?;
     if decoded.contains('\0') || decoded.contains('\\') {
         return Err(BadPath::Traversal);
     }
@@ -123,23 +123,6 @@ pub fn resolve(path: &str) -> Result<String, BadPath> {
         rel.push_str("index.html");
     }
     Ok(rel)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Content type by extension.
@@ -234,6 +217,11 @@ mod tests {
         assert_eq!(resolve("/a%5c..%5cb"), Err(BadPath::Traversal));
         assert_eq!(resolve("/a%00"), Err(BadPath::Traversal));
         assert_eq!(resolve("/a%zz"), Err(BadPath::Encoding));
+        assert_eq!(resolve("/a%4"), Err(BadPath::Encoding));
+        assert_eq!(resolve("/a%ff.html"), Err(BadPath::Encoding));
+        // Escapes that decode to a guard's character are caught after decoding.
+        assert_eq!(resolve("/ops/%2E%2E/x"), Err(BadPath::Traversal));
+        assert_eq!(resolve("/a%2F..%2Fb"), Err(BadPath::Traversal));
     }
 
     #[test]

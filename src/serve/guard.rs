@@ -4,7 +4,8 @@
 //!   at 127.0.0.1 still sends `Host: evil.example`, so only `localhost`, IP literals and
 //!   this machine's own name are accepted.
 //! - **Writes** (any method but GET/HEAD/OPTIONS) need the per-server token in
-//!   `X-Bisk-Token` and, when the browser sends an `Origin`, our own origin.
+//!   `X-Bisk-Token` and, when the browser sends `Origin` or `Sec-Fetch-Site`, our own
+//!   origin ([`write_refusal`], the one rule for every POST route of the process).
 //! - **CORS** only for `[serve] allowed_origins`, only for reading `/api/`.
 //! - **Headers**: Content-Security-Policy, nosniff, no framing, no referrer.
 
@@ -13,6 +14,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use std::sync::Arc;
 
 use super::state::ServeState;
 
@@ -84,6 +87,59 @@ fn header_str(h: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// Whether `method` changes something (everything but GET and HEAD; OPTIONS is answered as
+/// a CORS preflight before this is asked).
+fn is_write(method: &Method) -> bool {
+    method != Method::GET && method != Method::HEAD
+}
+
+/// The one rule for every write (probe runs, runbook actions): `None` when the request may
+/// go ahead, else the refusal to send. When the browser says where the request comes from
+/// (`Origin`, `Sec-Fetch-Site`), that must be this server's own page; and the request must
+/// carry this server's token (compared in constant time).
+pub fn write_refusal(headers: &HeaderMap, token: &str) -> Option<Response> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = header_str(headers, header::HOST).unwrap_or("");
+        let own = !host.is_empty() && origin.as_bytes() == format!("http://{host}").as_bytes();
+        if !own {
+            return Some(refuse(
+                StatusCode::FORBIDDEN,
+                "cross-origin writes are not allowed (Origin does not match this server)",
+            ));
+        }
+    }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.as_bytes(), b"same-origin" | b"none")
+    {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            "cross-site writes are not allowed (Sec-Fetch-Site is not same-origin)",
+        ));
+    }
+    let sent = headers
+        .get(TOKEN_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !same_secret(sent, token.as_bytes()) {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            "missing or wrong X-Bisk-Token (reload the page to get the current one)",
+        ));
+    }
+    None
+}
+
+/// [`write_refusal`] as a middleware over a token, for routers that must stay guarded
+/// wherever they are mounted (the runbook walkthrough's actions).
+pub async fn writes(State(token): State<Arc<str>>, req: Request<Body>, next: Next) -> Response {
+    if is_write(req.method())
+        && let Some(refusal) = write_refusal(req.headers(), &token)
+    {
+        return refusal;
+    }
+    next.run(req).await
+}
+
 /// The middleware.
 pub async fn guard(State(state): State<ServeState>, req: Request<Body>, next: Next) -> Response {
     state
@@ -99,7 +155,6 @@ pub async fn guard(State(state): State<ServeState>, req: Request<Body>, next: Ne
         );
     }
     let origin = header_str(headers, header::ORIGIN).map(str::to_string);
-    let own_origin = format!("http://{host}");
     let is_api = req.uri().path().starts_with("/api/");
     let cors_origin = origin
         .as_ref()
@@ -123,22 +178,10 @@ pub async fn guard(State(state): State<ServeState>, req: Request<Body>, next: Ne
         );
         return resp;
     }
-    if method != Method::GET && method != Method::HEAD {
-        if let Some(o) = &origin
-            && *o != own_origin
-        {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "cross-origin writes are not allowed (Origin does not match this server)",
-            );
-        }
-        let sent = header_str(headers, TOKEN_HEADER).unwrap_or("");
-        if !same_secret(sent.as_bytes(), state.token().as_bytes()) {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "missing or wrong X-Bisk-Token (reload the page to get the current one)",
-            );
-        }
+    if is_write(&method)
+        && let Some(refusal) = write_refusal(headers, state.token())
+    {
+        return refusal;
     }
 
     let csp = state.files().csp();

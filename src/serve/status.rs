@@ -13,7 +13,7 @@ use axum::routing::get;
 use super::probes::{ProbeInfo, ProbeView};
 use super::state::ServeState;
 use crate::probe::Status;
-use crate::probe::widget::escape;
+use crate::render::escape::escape;
 
 pub fn routes() -> Router<ServeState> {
     Router::new()

@@ -260,6 +260,7 @@ fn render_one(
         line_offset: page.body_line_offset,
         src_path: &page.src_rel,
         highlight,
+        highlighter: config.render.highlighter,
     };
     let mut decls = Vec::new();
     let mut hint_links = Vec::new();

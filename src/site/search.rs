@@ -103,7 +103,7 @@ pub fn build_index(docs: &[SearchDoc]) -> String {
     })
     .expect("serialising plain data to JSON cannot fail");
     let mut out = String::from("window.BISK_SEARCH_INDEX=");
-    crate::theme::escape_for_script_into(&json, &mut out);
+    crate::theme::escape_json_for_script_into(&json, &mut out);
     drop(json);
     out.push_str(";\n");
     out

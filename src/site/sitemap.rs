@@ -11,24 +11,9 @@ pub fn sitemap(base_url: &str, pages: &[Page]) -> String {
     urls.sort_unstable();
     for url in urls {
         out.push_str("  <url><loc>");
-        out.push_str(&xml_escape(&format!("{base}/{url}")));
+        out.push_str(&crate::render::escape::escape_xml(&format!("{base}/{url}")));
         out.push_str("</loc></url>\n");
     }
     out.push_str("</urlset>\n");
-    out
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
     out
 }

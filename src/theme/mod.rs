@@ -16,7 +16,7 @@ use std::path::Path;
 pub use context::{NavLink, NotFoundContext, PageContext, TocEntry};
 pub use error::ThemeError;
 pub use nav::{NavNode, nav_js};
-pub use script::{escape_for_script, escape_for_script_into, script_safe_json};
+pub use script::{escape_json_for_script, escape_json_for_script_into, script_safe_json};
 
 use files::ThemeFiles;
 
@@ -40,7 +40,7 @@ impl Theme {
         let mut tera = tera::Tera::default();
         // Tera's default escaper also rewrites `/`, which bloats every URL in the output
         // for no safety gain in attribute values that are always quoted.
-        tera.set_escape_fn(escape_html);
+        tera.set_escape_fn(crate::render::escape::escape);
         tera.add_raw_templates(
             files
                 .templates
@@ -80,20 +80,4 @@ impl Theme {
             .render(template, &context)
             .map_err(|e| error::render_error(template, &e))
     }
-}
-
-/// HTML escaping for text and quoted attribute values.
-fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + 16);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -8,18 +8,18 @@ use serde::Serialize;
 /// inside strings, where the escapes mean the same characters.
 pub fn script_safe_json<T: Serialize + ?Sized>(value: &T) -> String {
     let json = serde_json::to_string(value).expect("serialising plain data to JSON cannot fail");
-    escape_for_script(&json)
+    escape_json_for_script(&json)
 }
 
 /// Applies the escapes of [`script_safe_json`] to an already serialised JSON text.
-pub fn escape_for_script(json: &str) -> String {
+pub fn escape_json_for_script(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + json.len() / 64);
-    escape_for_script_into(json, &mut out);
+    escape_json_for_script_into(json, &mut out);
     out
 }
 
-/// [`escape_for_script`] appending to `out`, so large payloads are not copied again.
-pub fn escape_for_script_into(json: &str, out: &mut String) {
+/// [`escape_json_for_script`] appending to `out`, so large payloads are not copied again.
+pub fn escape_json_for_script_into(json: &str, out: &mut String) {
     out.reserve(json.len() + json.len() / 64);
     for c in json.chars() {
         match c {

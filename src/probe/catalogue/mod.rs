@@ -4,6 +4,7 @@ pub mod breadcrumbs;
 pub mod cache;
 pub mod command;
 pub mod config;
+mod http1;
 pub mod info;
 pub mod net;
 pub mod redis_ping;

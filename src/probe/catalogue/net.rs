@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::http1::{parse_response, response_complete};
 use super::ms_since;
 use crate::probe::decl::{HttpParams, TcpParams};
 use crate::probe::hint;
@@ -186,75 +187,6 @@ async fn read_response(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
     }
 }
 
-/// Whether `buf` holds a whole final response (interim 1xx responses skipped).
-fn response_complete(buf: &[u8]) -> bool {
-    let Some(head) = final_head(buf) else {
-        return false;
-    };
-    let body = &buf[head.body_start..];
-    if head.chunked {
-        return body.ends_with(b"0\r\n\r\n");
-    }
-    head.content_length.is_some_and(|n| body.len() >= n)
-}
-
-/// The status line and headers of the final (non-1xx) response in `buf`.
-#[derive(Debug)]
-struct Head {
-    status: u16,
-    chunked: bool,
-    content_length: Option<usize>,
-    location: Option<String>,
-    body_start: usize,
-}
-
-fn final_head(buf: &[u8]) -> Option<Head> {
-    let mut at = 0;
-    // A server may send interim responses (100 Continue, 103 Early Hints) before the
-    // real one; their status says nothing about the page. Bounded: each needs its own
-    // header block, and the buffer is bounded.
-    loop {
-        let rest = &buf[at..];
-        let head_end = rest.windows(4).position(|w| w == b"\r\n\r\n")?;
-        let head = std::str::from_utf8(&rest[..head_end]).ok()?;
-        let mut lines = head.split("\r\n");
-        let mut parts = lines.next()?.split_whitespace();
-        if !parts.next()?.starts_with("HTTP/1.") {
-            return None;
-        }
-        let status: u16 = parts.next()?.parse().ok()?;
-        if !(100..=599).contains(&status) {
-            return None;
-        }
-        let body_start = at + head_end + 4;
-        if (100..200).contains(&status) && status != 101 {
-            at = body_start;
-            continue;
-        }
-        let mut out = Head {
-            status,
-            chunked: false,
-            content_length: None,
-            location: None,
-            body_start,
-        };
-        for l in lines {
-            let Some((k, v)) = l.split_once(':') else {
-                continue;
-            };
-            let (k, v) = (k.trim(), v.trim());
-            if k.eq_ignore_ascii_case("transfer-encoding") {
-                out.chunked = v.to_ascii_lowercase().contains("chunked");
-            } else if k.eq_ignore_ascii_case("content-length") {
-                out.content_length = v.parse().ok();
-            } else if k.eq_ignore_ascii_case("location") {
-                out.location = Some(v.to_string());
-            }
-        }
-        return Some(out);
-    }
-}
-
 /// The verdict on what a GET brought back (see the README's `### http.get` table).
 pub fn judge_http(p: &HttpParams, got: Got) -> Outcome {
     let mut expected = format!("status {}", p.status);
@@ -344,40 +276,6 @@ pub fn judge_http(p: &HttpParams, got: Got) -> Outcome {
         )
 }
 
-/// Status code, (de-chunked) body and `Location` of the final response in `buf`.
-fn parse_response(buf: &[u8]) -> Option<(u16, Vec<u8>, Option<String>)> {
-    let head = final_head(buf)?;
-    let raw = &buf[head.body_start..];
-    let body = if head.chunked {
-        dechunk(raw)
-    } else {
-        match head.content_length {
-            Some(n) => raw[..n.min(raw.len())].to_vec(),
-            None => raw.to_vec(),
-        }
-    };
-    Some((head.status, body, head.location))
-}
-
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
-        let size_text = String::from_utf8_lossy(&raw[..eol]);
-        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-        else {
-            break;
-        };
-        raw = &raw[eol + 2..];
-        if size == 0 || size > raw.len() {
-            out.extend_from_slice(&raw[..size.min(raw.len())]);
-            break;
-        }
-        out.extend_from_slice(&raw[..size]);
-        raw = raw.get(size + 2..).unwrap_or(&[]);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,17 +291,5 @@ mod tests {
         let u = HttpUrl::parse("http://127.0.0.1:8000/dash/system/").unwrap();
         assert_eq!((u.port, u.path.as_str()), (8000, "/dash/system/"));
         assert!(HttpUrl::parse("https://x/").is_err());
-    }
-
-    #[test]
-    fn responses() {
-        let (s, b, _) = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nPID").unwrap();
-        assert_eq!((s, b.as_slice()), (200, &b"PID"[..]));
-        let (_, b, _) = parse_response(
-            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nPI\r\n1\r\nD\r\n0\r\n\r\n",
-        )
-        .unwrap();
-        assert_eq!(b, b"PID");
-        assert!(parse_response(b"garbage").is_none());
     }
 }

@@ -226,4 +226,6 @@ impl Lexer {
 }
 
 #[cfg(test)]
+mod differential;
+#[cfg(test)]
 mod tests;
