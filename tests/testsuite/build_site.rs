@@ -1,8 +1,8 @@
 //! End-to-end: build fixture trees with the real binary and check the site it writes.
 
-mod sitekit;
+use crate::kit;
 
-use sitekit::{Tree, urls};
+use kit::tree::{Tree, urls};
 
 fn built() -> Tree {
     let t = Tree::fixture("ops-book");

@@ -1,16 +1,16 @@
 //! `build --snapshot` embeds build-time probe results; `--fail-on-probe` refuses to publish
 //! a site whose probes fail. Against a private redis-server.
 
-mod support;
+use crate::kit;
 
-use support::{RedisServer, Site, bisk_docs, closed_port};
+use kit::{RedisServer, Tree, bisk_docs, closed_port};
 
 const PAGE: &str = "# Checks\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n\n```probe\nid = \"roundtrip\"\ncheck = \"cache.roundtrip\"\n```\n";
 
 #[test]
 fn snapshot_embeds_results_with_time_and_target() {
     let redis = RedisServer::start();
-    let site = Site::new("", &[("ops/CHECKS.md", PAGE)]);
+    let site = Tree::site("", &[("ops/CHECKS.md", PAGE)]);
     let url = redis.url(1);
     let (code, _, err) = bisk_docs(
         site.root(),
@@ -37,7 +37,7 @@ fn snapshot_embeds_results_with_time_and_target() {
 
 #[test]
 fn fail_on_probe_keeps_the_previous_site() {
-    let site = Site::new("", &[("ops/CHECKS.md", PAGE)]);
+    let site = Tree::site("", &[("ops/CHECKS.md", PAGE)]);
     // A plain build first: the previous site.
     let (code, _, err) = bisk_docs(site.root(), &["build"], &[]);
     assert_eq!(code, 0, "{err}");

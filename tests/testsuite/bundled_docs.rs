@@ -6,19 +6,19 @@
 //! Host-side probes (systemd units, the journal, the web app's `/dash/system/`) are left out
 //! of the `check` runs: the test machine has neither systemd nor the BISK web process.
 
-mod support;
+use crate::kit;
 
 use std::path::Path;
 use std::process::Command;
 
-use support::RedisServer;
+use kit::RedisServer;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn python() -> std::path::PathBuf {
-    support::django_python()
+    kit::django::django_python()
 }
 
 /// Writes Django cache state through the real Django (the writer the team uses).

@@ -1,7 +1,7 @@
 //! `bisk-docs check` end to end: the built binary on a fixture docs tree against private
 //! redis-servers — exit codes, the table, JSON and JUnit shapes, secrets kept out.
 
-mod support;
+use crate::kit;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use bisk_docs::django::{
     PyValue, encode,
     value::{PyDateTime, PyTz},
 };
-use support::{RedisOptions, RedisServer, bisk_docs, closed_port};
+use kit::{RedisOptions, RedisServer, bisk_docs, closed_port};
 
 fn site() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check-site")

@@ -4,10 +4,9 @@
 //! a db beyond the server's databases, `expect = "absent"` with conditions on the value,
 //! zero durations, and the other impossible combinations.
 
-mod servekit;
-mod support;
+use crate::kit;
 
-use support::{Site, bisk_docs};
+use kit::{Tree, bisk_docs};
 
 const CONFIG: &str = "[redis]\nurl = \"redis://127.0.0.1:1/1\"\nconnect_timeout = \"200ms\"\ndeadline = \"300ms\"\n\n[commands.uptime]\nargv = [\"true\"]\n";
 
@@ -83,7 +82,7 @@ const CASES: &[(&str, usize, &str)] = &[
 #[test]
 fn probe_declaration_errors_stop_build_and_check_with_file_line() {
     for (body, line, words) in CASES {
-        let site = Site::new(CONFIG, &[("ops/T.md", &page(body))]);
+        let site = Tree::site(CONFIG, &[("ops/T.md", &page(body))]);
         let (code, out, err) = bisk_docs(site.root(), &["build"], &[]);
         assert_eq!(code, 1, "build must refuse {body:?}:\n{out}\n{err}");
         assert!(
@@ -103,7 +102,7 @@ fn probe_declaration_errors_stop_build_and_check_with_file_line() {
 
 #[test]
 fn a_runbook_walk_refuses_a_guide_naming_an_unknown_command() {
-    let site = Site::new(
+    let site = Tree::site(
         CONFIG,
         &[(
             "ops/T.md",
@@ -128,7 +127,7 @@ fn valid_neighbours_of_the_errors_are_accepted() {
         "check = \"cache.key\"\nkey = \"ping\"\nmax_age = \"1s\"\nmax_ttl = 1\n",
         "check = \"http.get\"\nurl = \"http://127.0.0.1:8000/\"\nstatus = 302\ncontains = \"x\"\n",
     ] {
-        let site = Site::new(CONFIG, &[("ops/T.md", &page(body))]);
+        let site = Tree::site(CONFIG, &[("ops/T.md", &page(body))]);
         let (code, out, err) = bisk_docs(site.root(), &["build"], &[]);
         assert_eq!(code, 0, "{body:?}:\n{out}\n{err}");
     }
@@ -157,7 +156,7 @@ const CONFIG_CASES: &[(&str, usize, &str)] = &[
 fn command_spec_errors_name_the_config_line() {
     for (extra, line, words) in CONFIG_CASES {
         let config = format!("{CONFIG}{extra}");
-        let site = Site::new(&config, &[("ops/T.md", "# T\n")]);
+        let site = Tree::site(&config, &[("ops/T.md", "# T\n")]);
         for (args, want) in [(&["build"][..], 1), (&["check"][..], 2)] {
             let (code, out, err) = bisk_docs(site.root(), args, &[]);
             assert_eq!(code, want, "{args:?} {extra:?}:\n{out}\n{err}");
@@ -171,8 +170,8 @@ fn command_spec_errors_name_the_config_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_lists_declaration_errors_as_problems() {
-    let site = servekit::Fixture::new(
-        &format!("redis://127.0.0.1:{}/1", support::closed_port()),
+    let site = kit::serve::site(
+        &format!("redis://127.0.0.1:{}/1", kit::closed_port()),
         "[serve]\nprobe_interval = \"1h\"\n[commands.uptime]\nargv = [\"true\"]\n",
     );
     let mut pages = String::from("# Bad probes\n\n");
@@ -185,7 +184,7 @@ async fn serve_lists_declaration_errors_as_problems() {
     }
     std::fs::write(site.path("docs/ops/BAD.md"), &pages).unwrap();
     let server = site.serve(true).await;
-    let api = servekit::get(server.addr, "/api/problems").await.json();
+    let api = kit::serve::get(server.addr, "/api/problems").await.json();
     let problems = api["problems"].as_array().cloned().unwrap_or_default();
     for (line, words) in want {
         assert!(
@@ -200,7 +199,7 @@ async fn serve_lists_declaration_errors_as_problems() {
         );
     }
     // The bad page still renders, with the error in place of the widget.
-    let page = servekit::get(server.addr, "/ops/BAD.html").await;
+    let page = kit::serve::get(server.addr, "/ops/BAD.html").await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Probe error"), "{}", page.body);
 }
@@ -208,8 +207,8 @@ async fn serve_lists_declaration_errors_as_problems() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_refuses_a_bad_command_spec_with_its_config_line() {
     for (extra, _, words) in CONFIG_CASES {
-        let site = servekit::Fixture::new(
-            &format!("redis://127.0.0.1:{}/1", support::closed_port()),
+        let site = kit::serve::site(
+            &format!("redis://127.0.0.1:{}/1", kit::closed_port()),
             extra,
         );
         let text = std::fs::read_to_string(site.path("bisk-docs.toml")).unwrap();

@@ -3,7 +3,7 @@
 //! bound, and a present key still passes `expect = "present"`. Real Django writes every
 //! value.
 
-mod support;
+use crate::kit;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +14,7 @@ use bisk_docs::config::{Config, RedisTarget};
 use bisk_docs::django::{DecodeError, PyValue, decode};
 use bisk_docs::probe::result::{ProbeResult, Status};
 use bisk_docs::probe::{RunOptions, decl, runner};
-use support::RedisServer;
+use kit::RedisServer;
 
 fn writer_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
@@ -22,7 +22,7 @@ fn writer_dir() -> PathBuf {
 
 /// Runs `code` with Django's cache configured against `url` (`cache` in scope).
 fn django(url: &str, code: &str) {
-    let out = Command::new(support::django_python())
+    let out = Command::new(kit::django::django_python())
         .current_dir(writer_dir())
         .env("PYTHONPATH", writer_dir())
         .env("DJANGO_SETTINGS_MODULE", "bisk_settings")

@@ -3,10 +3,10 @@
 //! private redis-server; values a real Django `cache.set` writes decode here.
 //!
 //! Needs `redis-server` on PATH and a Python with Django and redis-py, which
-//! `support::django_python` finds or bootstraps. When they are missing the tests fail and say
+//! `kit::django::django_python` finds or bootstraps. When they are missing the tests fail and say
 //! what to install: they never pass without having checked anything.
 
-mod support;
+use crate::kit;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -43,7 +43,7 @@ print(json.dumps(out))
 "#;
 
 fn python() -> PathBuf {
-    support::django_python()
+    kit::django::django_python()
 }
 
 fn settings_dir() -> PathBuf {

@@ -7,8 +7,7 @@
 //! directly over a socket with the same small HTTP client the other serve tests use.
 //! Set `BISK_SERVE_SCREENSHOT=/path/shot.png` to keep a screenshot of the live widgets.
 
-mod servekit;
-mod support;
+use crate::kit;
 
 use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
@@ -16,9 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use kit::RedisServer;
+use kit::serve::request;
 use serde_json::{Value, json};
-use servekit::request;
-use support::RedisServer;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -49,7 +48,7 @@ impl Driver {
                 "{bin} is missing: this test needs a real browser. Install it with: apt-get install -y chromium chromium-driver"
             );
         }
-        let port = support::free_port();
+        let port = kit::free_port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .process_group(0)

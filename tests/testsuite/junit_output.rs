@@ -2,13 +2,13 @@
 //! an untrusted cache (U+FFFE, U+FFFF, control characters, `]]>`, quotes), and titles and
 //! keys come from the docs. A real XML parser (Python's expat) judges the output.
 
-mod support;
+use crate::kit;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use support::{RedisServer, Site, bisk_docs};
+use kit::{RedisServer, Tree, bisk_docs};
 
 fn writer_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
@@ -63,7 +63,7 @@ fn the_parser_used_here_rejects_what_xml_forbids() {
 fn junit_is_well_formed_for_any_value() {
     let r = RedisServer::start();
     // Django writes the hostile values: a str, and a dict whose key and value hold them.
-    let out = Command::new(support::django_python())
+    let out = Command::new(kit::django::django_python())
         .current_dir(writer_dir())
         .env("PYTHONPATH", writer_dir())
         .env("DJANGO_SETTINGS_MODULE", "bisk_settings")
@@ -95,7 +95,7 @@ fn junit_is_well_formed_for_any_value() {
          ```probe\nid = \"missing\"\ncheck = \"cache.key\"\nkey = \"nope{toml_nasty}\"\n```\n\n\
          ```probe\nid = \"warn\"\ncheck = \"cache.key\"\nkey = \"odd\"\nmax_age = \"1h\"\n```\n"
     );
-    let site = Site::new(
+    let site = Tree::site(
         &format!("[redis]\nurl = \"{}\"\n", r.url(1)),
         &[("ops/O\u{fffe}DD \"q\".md", page.as_str())],
     );

@@ -4,7 +4,7 @@
 //! site), the runbook log and its reports, and `serve` (every endpoint, the event stream,
 //! its own log).
 
-mod support;
+use crate::kit;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bisk_docs::redact::redact_url;
-use support::{RedisOptions, RedisServer, Site, bisk_docs, free_port};
+use kit::{RedisOptions, RedisServer, Tree, bisk_docs, free_port};
 
 /// Every spelling of the secret a leak could take: the password is `SECRET` (some forms
 /// write it percent-encoded, some split by a character that breaks the URL).
@@ -77,7 +77,7 @@ const PAGE: &str = "# Redis\n\n## Checks\n\n```probe\nid = \"ping\"\ncheck = \"r
 
 const GUIDE: &str = "---\ntitle: Deploy\n---\n\n# Deploy\n\n## Check Redis\n\n```probe\nid = \"g-ping\"\ncheck = \"redis.ping\"\n```\n\n## Check the key\n\n```probe\nid = \"g-key\"\ncheck = \"cache.key\"\nkey = \"ping\"\n```\n";
 
-fn site(url: &str, via: Via) -> Site {
+fn site(url: &str, via: Via) -> Tree {
     let url_line =
         |u: &str| format!("url = '{u}'\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n");
     let config = match via {
@@ -87,11 +87,11 @@ fn site(url: &str, via: Via) -> Site {
         Via::Redis => format!("title = \"t\"\n[redis]\n{}", url_line(url)),
         Via::Target => format!(
             "title = \"t\"\n[redis]\nurl = \"redis://127.0.0.1:{}/1\"\n[targets.x]\n{}",
-            support::closed_port(),
+            kit::closed_port(),
             url_line(url)
         ),
     };
-    Site::new(&config, &[("ops/REDIS.md", PAGE), ("ops/DEPLOY.md", GUIDE)])
+    Tree::site(&config, &[("ops/REDIS.md", PAGE), ("ops/DEPLOY.md", GUIDE)])
 }
 
 fn env_of(url: &str, via: Via) -> Vec<(&str, &str)> {
@@ -124,7 +124,7 @@ fn all_files(dir: &Path, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn cli_outputs(url: &str, via: Via, site: &Site) {
+fn cli_outputs(url: &str, via: Via, site: &Tree) {
     let root = site.root();
     let env = env_of(url, via);
     for format in ["text", "json", "junit"] {
@@ -285,7 +285,7 @@ fn http(addr: &str, method: &str, path: &str, for_at_most: Duration) -> String {
     String::from_utf8_lossy(&raw).into_owned()
 }
 
-fn serve_outputs(url: &str, via: Via, site: &Site) {
+fn serve_outputs(url: &str, via: Via, site: &Tree) {
     let root = site.root();
     let (proc, addr) = serve(root, url, via);
     let quick = Duration::from_secs(5);

@@ -2,7 +2,7 @@
 //! programs: the systemd tools of this machine (which has them installed but was not booted
 //! with systemd), a missing binary, and commands that answer right or wrong.
 
-mod support;
+use crate::kit;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bisk_docs::config::{CommandSpec, Config, Requirement, StdoutPattern};
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
-use support::{Site, bisk_docs};
+use kit::{Tree, bisk_docs};
 
 fn systemd_here() -> bool {
     Path::new("/run/systemd/system").is_dir()
@@ -252,7 +252,7 @@ fn bundled_style_command_probes_do_not_keep_a_dev_machine_red() {
         ```probe\nid = \"mainpid\"\ncheck = \"command\"\nname = \"enforcer-mainpid\"\n```\n\n\
         ```probe\nid = \"mainpid2\"\ncheck = \"command\"\nname = \"mainpid-undeclared-requirement\"\n```\n\n\
         ```probe\nid = \"unit\"\ncheck = \"systemd.unit\"\nunit = \"bisk-enforcer.service\"\n```\n";
-    let site = Site::new(config, &[("ops/ENFORCER.md", page)]);
+    let site = Tree::site(config, &[("ops/ENFORCER.md", page)]);
     let (code, out, err) = bisk_docs(site.root(), &["check", "--format", "json"], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -5,7 +5,7 @@
 //! Without them these tests fail with that message: a silent pass would prove nothing.
 //! The Django side is tests/fixtures/django_writer (settings mirror the app's CACHES).
 
-mod support;
+use crate::kit;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,14 +14,14 @@ use std::time::Duration;
 
 use bisk_docs::config::{Config, RedisTarget};
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
-use support::RedisServer;
+use kit::RedisServer;
 
 fn writer_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
 }
 
 fn python() -> std::path::PathBuf {
-    support::django_python()
+    kit::django::django_python()
 }
 
 fn require_django() {

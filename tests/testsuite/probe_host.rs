@@ -1,7 +1,7 @@
 //! Host checks: systemd.unit (skipped without systemd), tcp.connect, http.get against a
 //! small local HTTP server, and `command` (declared argv only, killed on timeout).
 
-mod support;
+use crate::kit;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -70,7 +70,7 @@ fn tcp_connect_pass_and_fail() {
     assert_eq!(res.status, Status::Pass, "{res:#?}");
     let res = run(&format!(
         "check = \"tcp.connect\"\naddress = \"127.0.0.1:{}\"\n",
-        support::closed_port()
+        kit::closed_port()
     ));
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert!(res.summary.contains("refused"), "{}", res.summary);

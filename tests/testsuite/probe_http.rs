@@ -2,7 +2,7 @@
 //! on free loopback ports: a small std::net server that answers each connection the way a
 //! row needs (right, wrong, hung, not HTTP…), and Python's `http.server`.
 
-mod support;
+use crate::kit;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -223,7 +223,7 @@ fn a_large_body_is_read_only_up_to_the_bound() {
 
 #[test]
 fn nothing_listening_fails() {
-    let r = get(&url(support::closed_port()), "");
+    let r = get(&url(kit::closed_port()), "");
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert!(r.summary.contains("connection refused"), "{}", r.summary);
     assert!(r.hint.is_some());
@@ -289,7 +289,7 @@ fn python_http_server() {
         "<p>Enforcer PID: 4242</p>\n",
     )
     .unwrap();
-    let port = support::free_port();
+    let port = kit::free_port();
     let mut child = std::process::Command::new("python3")
         .args(["-m", "http.server", "--bind", "127.0.0.1"])
         .arg(port.to_string())

@@ -1,7 +1,7 @@
 //! Probes against real private redis-servers: every check's verdicts on the states the
 //! guide describes, written with the Django encoder (or real Django bytes from fixtures).
 
-mod support;
+use crate::kit;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use bisk_docs::django::{
     value::{PyDateTime, PyTz},
 };
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
-use support::{BlackHole, RedisOptions, RedisServer, closed_port};
+use kit::{BlackHole, RedisOptions, RedisServer, closed_port};
 
 fn config(url: &str) -> Config {
     Config {

@@ -4,7 +4,7 @@
 //! password, slow, silent; plus real non-Redis peers (an HTTP server, a garbage talker).
 //! Where values matter (scan), real Django writes them (tests/fixtures/django_writer).
 
-mod support;
+use crate::kit;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use bisk_docs::config::{Config, RedisTarget};
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
-use support::{BlackHole, RedisOptions, RedisServer, closed_port};
+use kit::{BlackHole, RedisOptions, RedisServer, closed_port};
 
 fn config_with(url: &str, connect: u64, deadline: u64) -> Config {
     Config {
@@ -580,7 +580,7 @@ fn info_rows() {
 fn write_state(redis: &RedisServer, scenarios: &[&str], timeout: &str) {
     let writer =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer/write_state.py");
-    let out = Command::new(support::django_python())
+    let out = Command::new(kit::django::django_python())
         .arg(&writer)
         .args(scenarios)
         .args(["--redis-url", &redis.url(1), "--timeout", timeout])

@@ -6,7 +6,7 @@
 //! key namespace per row, one Python run per table) and runs the real probes through the runner;
 //! *judge* rows drive the check's pure judgement function.
 
-mod support;
+use crate::kit;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,8 +19,8 @@ use bisk_docs::probe::catalogue::breadcrumbs::{self, CrumbState, ErrorCrumb, Pid
 use bisk_docs::probe::catalogue::cache::{RoundtripRead, judge_roundtrip};
 use bisk_docs::probe::decl::{BreadcrumbParams, Check};
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
+use kit::{RedisOptions, RedisServer};
 use serde_json::{Value, json};
-use support::{RedisOptions, RedisServer};
 
 const PASSWORD: &str = "verdict-table-pw";
 
@@ -103,7 +103,7 @@ fn writer_dir() -> std::path::PathBuf {
 
 /// Writes `writes` through the real Django cache; returns the writer's report.
 fn django_write(url: &str, writes: &[Value]) -> Value {
-    let mut child = Command::new(support::django_python())
+    let mut child = Command::new(kit::django::django_python())
         .current_dir(writer_dir())
         .arg("write_values.py")
         .arg("--redis-url")
@@ -706,7 +706,7 @@ fn roundtrip_table_rows() {
     // PASS, and Django's own cache.get reads what the probe wrote.
     let res = roundtrip_on(&r, |_| {}, RunOptions::default());
     check_row(&rows[0], &res);
-    let out = Command::new(support::django_python())
+    let out = Command::new(kit::django::django_python())
         .current_dir(writer_dir())
         .env("PYTHONPATH", writer_dir())
         .env("DJANGO_SETTINGS_MODULE", "bisk_settings")
@@ -736,7 +736,7 @@ fn roundtrip_table_rows() {
         extra: vec![
             "--replicaof".into(),
             "127.0.0.1".into(),
-            support::closed_port().to_string(),
+            kit::closed_port().to_string(),
         ],
         ..RedisOptions::default()
     });

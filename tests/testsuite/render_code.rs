@@ -38,7 +38,7 @@ fn blocks(html: &str) -> Vec<(String, String)> {
 
 #[test]
 fn every_listed_language_is_highlighted() {
-    let r = render(include_str!("fixtures/render/languages.md"));
+    let r = render(include_str!("../fixtures/render/languages.md"));
     let blocks = blocks(&r.html);
     let langs: Vec<&str> = blocks.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(
@@ -196,7 +196,7 @@ fn text_without(html: &str, classes: &[&str]) -> String {
 
 #[test]
 fn console_sessions_split_prompts_commands_and_output() {
-    let r = render(include_str!("fixtures/render/sessions.md"));
+    let r = render(include_str!("../fixtures/render/sessions.md"));
     let blocks = blocks(&r.html);
     let (lang, console) = &blocks[0];
     assert_eq!(lang, "console");
@@ -223,7 +223,7 @@ fn console_sessions_split_prompts_commands_and_output() {
 
 #[test]
 fn python_sessions_split_prompts_and_output() {
-    let r = render(include_str!("fixtures/render/sessions.md"));
+    let r = render(include_str!("../fixtures/render/sessions.md"));
     let blocks = blocks(&r.html);
     let (lang, pycon) = &blocks[1];
     assert_eq!(lang, "pycon");
@@ -250,8 +250,8 @@ fn python_sessions_split_prompts_and_output() {
 fn highlight_spans_are_balanced() {
     let r = render(
         &[
-            include_str!("fixtures/render/languages.md"),
-            include_str!("fixtures/render/sessions.md"),
+            include_str!("../fixtures/render/languages.md"),
+            include_str!("../fixtures/render/sessions.md"),
             "```python\ns = \"\"\"multi\nline\"\"\"\n```\n",
         ]
         .join("\n"),
@@ -303,7 +303,7 @@ fn highlighted_code_keeps_every_byte_and_escapes_markup() {
         assert_eq!(text_without(code, &[]), hostile, "{lang}");
     }
     // The languages fixture, block by block, comes back exactly as written.
-    let src = include_str!("fixtures/render/languages.md");
+    let src = include_str!("../fixtures/render/languages.md");
     let r = render(src);
     let expected: Vec<&str> = src
         .split("```")

@@ -26,7 +26,7 @@ fn page(path: &str, anchor: Option<&str>) -> LinkTarget {
 fn links_are_rewritten_and_reported_with_file_lines() {
     // Three lines of front matter precede the body in the file.
     let r = render_at(
-        include_str!("fixtures/render/links.md"),
+        include_str!("../fixtures/render/links.md"),
         "ops/runbook.md",
         3,
     );

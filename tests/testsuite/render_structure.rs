@@ -27,7 +27,7 @@ fn h(level: u8, id: &str, text: &str) -> Heading {
 
 #[test]
 fn heading_ids_are_unique_and_stable() {
-    let r = render(include_str!("fixtures/render/headings.md"));
+    let r = render(include_str!("../fixtures/render/headings.md"));
     assert_eq!(
         r.headings,
         [
@@ -91,7 +91,7 @@ fn footnotes_have_prefixed_ids_and_backrefs() {
 
 #[test]
 fn every_alert_kind_becomes_a_titled_callout() {
-    let r = render(include_str!("fixtures/render/alerts.md"));
+    let r = render(include_str!("../fixtures/render/alerts.md"));
     for (class, title) in [
         ("note", "Note"),
         ("tip", "Tip"),
@@ -122,7 +122,7 @@ fn every_alert_kind_becomes_a_titled_callout() {
 
 #[test]
 fn probe_fences_call_the_hook_with_file_lines() {
-    let src = include_str!("fixtures/render/probes.md");
+    let src = include_str!("../fixtures/render/probes.md");
     let mut seen = Vec::new();
     let mut hook = |f: &ProbeFence| {
         seen.push((f.body.to_string(), f.line, f.index));
@@ -170,7 +170,7 @@ fn probe_fences_call_the_hook_with_file_lines() {
 
 #[test]
 fn search_sections_split_at_headings() {
-    let r = render(include_str!("fixtures/render/headings.md"));
+    let r = render(include_str!("../fixtures/render/headings.md"));
     let s = &r.sections;
     assert_eq!(s[0].anchor, "runbook-redis-cache");
     assert_eq!(s[0].text, "Intro text before the first section.");
@@ -194,7 +194,7 @@ fn search_sections_split_at_headings() {
 
 #[test]
 fn hostile_text_is_escaped_where_the_renderer_writes_it() {
-    let r = render(include_str!("fixtures/render/hostile.md"));
+    let r = render(include_str!("../fixtures/render/hostile.md"));
     let html = &r.html;
     // Raw inline HTML in Markdown is trusted and passes; everything else must not.
     assert!(

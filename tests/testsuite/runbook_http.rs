@@ -2,8 +2,7 @@
 //! both see and settle the same steps; POSTs need the token and the same origin; requests
 //! can name steps and give text, never shape what runs.
 
-mod runbook_kit;
-mod support;
+use crate::kit;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -13,8 +12,9 @@ use std::time::Duration;
 
 use bisk_docs::config::Config;
 use bisk_docs::runbook::{Workspace, http};
-use runbook_kit::{Walk, crumbs, run_ids, site};
-use support::RedisServer;
+use kit::RedisServer;
+use kit::django::crumbs;
+use kit::runbook::{Walk, run_ids, site};
 
 const TOKEN: &str = "test-token-5d1c";
 

@@ -2,13 +2,13 @@
 //! start, breadcrumbs going stale mid-run, an override with its reason, a kill mid-run and
 //! a resume (also over a torn last line), `--yes`, and the reports.
 
-mod runbook_kit;
-mod support;
+use crate::kit;
 
 use std::io::Write as _;
 
-use runbook_kit::{Walk, crumbs, events, kinds, log_path, run_ids, site, site_with};
-use support::{RedisOptions, RedisServer, bisk_docs};
+use kit::django::crumbs;
+use kit::runbook::{Walk, events, kinds, log_path, run_ids, site, site_with};
+use kit::{RedisOptions, RedisServer, bisk_docs};
 
 #[test]
 fn healthy_start_then_stale_breadcrumbs_need_an_override_and_show_in_the_report() {

@@ -1,14 +1,14 @@
 //! The `serve` command as users run it: start-up line, the network warning, and a clean
 //! exit on Ctrl-C (SIGINT) with a browser's event stream still open.
 
-mod servekit;
-mod support;
+use crate::kit;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use servekit::{EventStream, Fixture};
+use kit::Tree;
+use kit::serve::EventStream;
 
 /// The serve process, killed on drop if a test fails before it exits.
 struct Proc(std::process::Child);
@@ -20,7 +20,7 @@ impl Drop for Proc {
     }
 }
 
-fn start(site: &Fixture, bind: &str) -> (Proc, String, Vec<String>) {
+fn start(site: &Tree, bind: &str) -> (Proc, String, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bisk-docs"))
         .args(["serve", "--root"])
         .arg(site.root())
@@ -53,8 +53,8 @@ fn start(site: &Fixture, bind: &str) -> (Proc, String, Vec<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_cleanly_with_browsers_connected() {
-    let redis = support::RedisServer::start();
-    let site = Fixture::new(&redis.url(1), "");
+    let redis = kit::RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "");
     let (mut child, url, lines) = start(&site, "127.0.0.1:0");
     assert!(
         lines.iter().any(|l| l.contains("serving 4 pages at")),
@@ -100,8 +100,8 @@ async fn ctrl_c_stops_cleanly_with_browsers_connected() {
 
 #[test]
 fn binding_beyond_loopback_warns() {
-    let redis = support::RedisServer::start();
-    let site = Fixture::new(&redis.url(1), "");
+    let redis = kit::RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "");
     let (child, url, lines) = start(&site, "0.0.0.0:0");
     drop(child);
     assert!(
@@ -115,15 +115,15 @@ fn binding_beyond_loopback_warns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guides_with_probes_offer_a_walkthrough_served_by_the_same_server() {
-    let redis = support::RedisServer::start();
-    let site = Fixture::new(&redis.url(1), "");
+    let redis = kit::RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "");
     let (_child, url, _) = start(&site, "127.0.0.1:0");
     let addr = url
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .parse()
         .unwrap();
-    let page = servekit::get(addr, "/ops/REDIS.html").await;
+    let page = kit::serve::get(addr, "/ops/REDIS.html").await;
     assert_eq!(page.status, 200);
     let at = page
         .body
@@ -131,9 +131,9 @@ async fn guides_with_probes_offer_a_walkthrough_served_by_the_same_server() {
         .expect("the guide links to its walkthrough");
     let href: String = page.body[at..].chars().take_while(|c| *c != '"').collect();
     assert_eq!(href, "/runs/start?page=ops%2FREDIS.md");
-    let start = servekit::get(addr, &href).await;
+    let start = kit::serve::get(addr, &href).await;
     assert_eq!(start.status, 200, "{}", start.body);
     assert!(start.body.contains("REDIS"), "{}", start.body);
-    let runs = servekit::get(addr, "/runs/").await;
+    let runs = kit::serve::get(addr, "/runs/").await;
     assert_eq!(runs.status, 200);
 }

@@ -1,18 +1,18 @@
 //! `serve` over a real socket: the probe API, the token and Host checks, path traversal,
 //! CORS, read-only mode, single flight, security headers and secrets.
 
-mod servekit;
-mod support;
+use crate::kit;
 
 use std::time::Duration;
 
-use servekit::{Fixture, get, request};
-use support::{RedisOptions, RedisServer};
+use kit::Tree;
+use kit::serve::{get, request};
+use kit::{RedisOptions, RedisServer};
 
 const ORIGIN_OK: &str = "http://docs.example";
 
-fn fixture(redis: &RedisServer) -> Fixture {
-    Fixture::new(
+fn fixture(redis: &RedisServer) -> Tree {
+    kit::serve::site(
         &redis.url(1),
         &format!("[serve]\nprobe_interval = \"30s\"\nallowed_origins = [\"{ORIGIN_OK}\"]\n"),
     )
@@ -443,7 +443,7 @@ async fn the_redis_password_never_appears_in_responses() {
     let addr = server.addr;
     let ping = get(addr, "/api/probes/ping").await;
     assert_eq!(ping.json()["status"], "pass", "{}", ping.body);
-    let mut events = servekit::EventStream::open(addr, "ops/REDIS.html").await;
+    let mut events = kit::serve::EventStream::open(addr, "ops/REDIS.html").await;
     let token = server.state.token().to_string();
     request(
         addr,
@@ -510,7 +510,7 @@ async fn merged_routes_of_other_features_share_the_guards() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn watched_pages_refresh_once_per_interval_however_many_browsers() {
     let redis = RedisServer::start();
-    let site = Fixture::new(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
+    let site = kit::serve::site(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
     let server = site.serve(false).await;
     let addr = server.addr;
 
@@ -520,7 +520,7 @@ async fn watched_pages_refresh_once_per_interval_however_many_browsers() {
 
     let mut streams = Vec::new();
     for _ in 0..30 {
-        streams.push(servekit::EventStream::open(addr, "ops/REDIS.html").await);
+        streams.push(kit::serve::EventStream::open(addr, "ops/REDIS.html").await);
     }
     // Settle on the first round, then count over 4 intervals.
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -62,7 +62,7 @@ fn static_pages_point_their_widgets_at_the_probe_api() {
 /// Results come from Redis: live.js must only ever set text and attributes.
 #[test]
 fn live_script_never_parses_server_data_as_html() {
-    let js = include_str!("../themes/default/static/live.js");
+    let js = include_str!("../../themes/default/static/live.js");
     for bad in [
         "innerHTML",
         "outerHTML",

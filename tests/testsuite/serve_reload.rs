@@ -1,24 +1,24 @@
 //! Live reload: real files edited on disk, real watcher, events read from `/api/events`
 //! over a socket.
 
-mod servekit;
-mod support;
+use crate::kit;
 
 use std::time::{Duration, Instant};
 
-use servekit::{EventStream, Fixture, get};
-use support::RedisServer;
+use kit::RedisServer;
+use kit::Tree;
+use kit::serve::{EventStream, get};
 
 const WAIT: Duration = Duration::from_secs(15);
 
-fn fixture(redis: &RedisServer, extra: &str) -> Fixture {
-    Fixture::new(
+fn fixture(redis: &RedisServer, extra: &str) -> Tree {
+    kit::serve::site(
         &redis.url(1),
         &format!("[serve]\nprobe_interval = \"1h\"\n{extra}"),
     )
 }
 
-fn pages_of(ev: &servekit::SseEvent) -> Option<Vec<String>> {
+fn pages_of(ev: &kit::serve::SseEvent) -> Option<Vec<String>> {
     ev.json()["pages"].as_array().map(|a| {
         a.iter()
             .map(|p| p.as_str().unwrap_or("").to_string())
@@ -197,7 +197,7 @@ async fn theme_changes_swap_css_and_rerender_templates() {
     assert!(get(addr, "/_static/style.css").await.body.contains("blue"));
 
     // A template override re-renders every page.
-    let default_page = include_str!("../themes/default/templates/page.html");
+    let default_page = include_str!("../../themes/default/templates/page.html");
     std::fs::write(
         site.path("mytheme/templates/page.html"),
         default_page.replacen(

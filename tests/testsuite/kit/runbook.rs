@@ -1,20 +1,14 @@
-//! Helpers for the runbook tests: a small deploy guide against a private redis-server,
-//! enforcer breadcrumbs written exactly as Django writes them, and a driver for an
+//! `runbook` for the tests: a small deploy guide against a private redis-server (write its
+//! breadcrumbs with [`super::django::crumbs`]), and a driver for an
 //! interactive `bisk-docs runbook` process over its stdin/stdout.
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bisk_docs::django::{
-    PyValue, encode,
-    value::{PyDateTime, PyTz},
-};
-
-use super::support::{RedisServer, Site};
+use super::Tree;
 
 /// The guide the tests walk: three steps, a command that must never run, probes.
 /// `crumb_params`: extra TOML lines for the breadcrumbs probe (e.g. a short `max_age`).
@@ -61,53 +55,16 @@ title = "Breadcrumbs are fresh"
 }
 
 /// A site whose `[redis]` is the private server `url`.
-pub fn site(url: &str, marker: &Path) -> Site {
+pub fn site(url: &str, marker: &Path) -> Tree {
     site_with(url, marker, "")
 }
 
 /// [`site`] with extra parameters for the breadcrumbs probe.
-pub fn site_with(url: &str, marker: &Path, crumb_params: &str) -> Site {
+pub fn site_with(url: &str, marker: &Path, crumb_params: &str) -> Tree {
     let config = format!(
         "title = \"t\"\n[redis]\nurl = \"{url}\"\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n"
     );
-    Site::new(&config, &[("ops/DEPLOY.md", &guide(marker, crumb_params))])
-}
-
-/// An aware UTC datetime `secs_ago` seconds before now, as Django's timezone.now() makes.
-pub fn utc_ago(secs_ago: i64) -> PyValue {
-    let t = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs_ago);
-    let dt = jiff::tz::TimeZone::UTC.to_datetime(t);
-    PyValue::DateTime(PyDateTime {
-        year: dt.year() as i32,
-        month: dt.month() as u8,
-        day: dt.day() as u8,
-        hour: dt.hour() as u8,
-        minute: dt.minute() as u8,
-        second: dt.second() as u8,
-        microsecond: (dt.subsec_nanosecond() / 1000) as u32,
-        fold: false,
-        tz: Some(PyTz::Fixed {
-            offset_seconds: 0,
-            name: None,
-        }),
-    })
-}
-
-fn put(r: &RedisServer, key: &str, v: &PyValue) {
-    r.set(1, key, &encode(v).expect("encode"), None);
-}
-
-/// Breadcrumbs of an enforcer whose last cycle ended `ago` seconds ago, with a live PID
-/// (this test process) and no error.
-pub fn crumbs(r: &RedisServer, ago: i64) {
-    put(r, "bisk:1:enforcer:last_run", &utc_ago(ago));
-    put(r, "bisk:1:enforcer:last_ok", &utc_ago(ago));
-    put(r, "bisk:1:enforcer:last_error", &PyValue::None);
-    put(
-        r,
-        "bisk:1:enforcer:running_pid",
-        &PyValue::Int(std::process::id().into()),
-    );
+    Tree::site(&config, &[("ops/DEPLOY.md", &guide(marker, crumb_params))])
 }
 
 /// The run logs in a site's runs folder.
@@ -150,12 +107,7 @@ pub struct Walk {
 
 impl Walk {
     pub fn start(root: &Path, args: &[&str]) -> Walk {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bisk-docs"))
-            .args(args)
-            .arg("--root")
-            .arg(root)
-            .env_remove("BISK_REDIS_URL")
-            .env("NO_COLOR", "1")
+        let mut child = super::tree::command(root, args)
             .env("COLUMNS", "80")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -1,67 +1,39 @@
-//! Helpers for `serve` tests: a fixture site, an in-process server, and a small HTTP/1.1
+//! `serve` for the tests: a fixture site, the server in process, and a small HTTP/1.1
 //! and server-sent-events client over a real socket (so tests see exactly the bytes a
 //! browser would, headers included).
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bisk_docs::serve::{ServeOptions, Server, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::Tree;
+
 /// A site in a temp dir: config pointing probes at `redis_url`, a home page and a Redis
 /// page with a PING probe (id `ping`) and a writing probe (id `roundtrip`).
-pub struct Fixture {
-    pub dir: tempfile::TempDir,
+pub fn site(redis_url: &str, extra_config: &str) -> Tree {
+    Tree::site(
+        &format!(
+            "title = \"Serve test\"\n[redis]\nurl = \"{redis_url}\"\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n{extra_config}"
+        ),
+        &[
+            (
+                "README.md",
+                "# Home\n\nRead [the Redis page](ops/REDIS.md#checks).\n",
+            ),
+            (
+                "ops/REDIS.md",
+                "# Redis\n\nFirst version of the text.\n\n## Checks\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\ntitle = \"Redis answers PONG\"\n```\n\n```probe\nid = \"roundtrip\"\ncheck = \"cache.roundtrip\"\ntitle = \"Round trip\"\n```\n",
+            ),
+            ("ops/OTHER.md", "# Other\n\nNothing live.\n"),
+        ],
+    )
 }
 
-impl Fixture {
-    pub fn new(redis_url: &str, extra_config: &str) -> Fixture {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("docs/ops")).unwrap();
-        std::fs::write(
-            root.join("bisk-docs.toml"),
-            format!(
-                "title = \"Serve test\"\n[redis]\nurl = \"{redis_url}\"\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n{extra_config}"
-            ),
-        )
-        .unwrap();
-        std::fs::write(
-            root.join("docs/README.md"),
-            "# Home\n\nRead [the Redis page](ops/REDIS.md#checks).\n",
-        )
-        .unwrap();
-        std::fs::write(
-            root.join("docs/ops/REDIS.md"),
-            "# Redis\n\nFirst version of the text.\n\n## Checks\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\ntitle = \"Redis answers PONG\"\n```\n\n```probe\nid = \"roundtrip\"\ncheck = \"cache.roundtrip\"\ntitle = \"Round trip\"\n```\n",
-        )
-        .unwrap();
-        std::fs::write(root.join("docs/ops/OTHER.md"), "# Other\n\nNothing live.\n").unwrap();
-        Fixture { dir }
-    }
-
-    pub fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    pub fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    /// Writes a file the way editors do: to a temp file, then renamed over the target.
-    pub fn save_atomically(&self, rel: &str, text: &str) {
-        let target = self.path(rel);
-        let tmp = target.with_file_name(format!(
-            ".{}.tmp",
-            target.file_name().unwrap().to_string_lossy()
-        ));
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, &target).unwrap();
-    }
-
+impl Tree {
+    /// `serve` on this tree, in process, on a free loopback port.
     pub async fn serve(&self, read_only: bool) -> Server {
         start(ServeOptions {
             root: self.root().to_path_buf(),

@@ -1,14 +1,31 @@
-//! A small fluent harness for end-to-end site tests: lay out a docs tree in a temporary
-//! folder, run the real `bisk-docs` binary on it, and assert on the files it wrote.
-#![allow(dead_code)]
+//! Write a tree, run the real `bisk-docs` binary on it, assert on what it did: a docs tree
+//! with its `bisk-docs.toml` in a temp folder ([`Tree`]), one way to run the binary
+//! ([`command`], [`Tree::run`], [`bisk_docs`]), and a [`Run`] whose assertions print the
+//! run's stdout and stderr when they fail.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub struct Tree {
-    pub dir: tempfile::TempDir,
+/// The `bisk-docs` binary cargo built for these tests.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_bisk-docs")
 }
 
+/// `bisk-docs <args> --root <root>` with colour off and `BISK_REDIS_URL` unset (the tests
+/// pass it explicitly where they want it): the one way every test starts the binary.
+pub fn command(root: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin());
+    // `--root` after the subcommand: it is a subcommand option.
+    cmd.args(args)
+        .arg("--root")
+        .arg(root)
+        .env_remove("BISK_REDIS_URL")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// What a finished run of the binary left.
+#[derive(Debug)]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -16,7 +33,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Run {
+    pub fn from(out: Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -24,16 +41,13 @@ impl Run {
         }
     }
 
+    /// Exits 0.
     #[track_caller]
     pub fn ok(self) -> Run {
-        assert_eq!(
-            self.code, 0,
-            "expected success\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
+        self.fails_with(0)
     }
 
+    /// Exits with `code`.
     #[track_caller]
     pub fn fails_with(self, code: i32) -> Run {
         assert_eq!(
@@ -43,64 +57,163 @@ impl Run {
         );
         self
     }
+
+    /// Stdout parsed as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e})\nstdout:\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// Stdout holds `text`.
+    #[track_caller]
+    pub fn stdout_has(self, text: &str) -> Run {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Stderr holds `text`.
+    #[track_caller]
+    pub fn stderr_has(self, text: &str) -> Run {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// (exit code, stdout, stderr), for tests that match on all three.
+    pub fn parts(self) -> (i32, String, String) {
+        (self.code, self.stdout, self.stderr)
+    }
 }
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_bisk-docs")
+/// Runs the binary on `root` (`args` start with the subcommand) with extra `env`; returns
+/// (exit code, stdout, stderr).
+pub fn bisk_docs(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    run_in(root, args, env).parts()
+}
+
+/// Runs the binary on `root` with extra `env`.
+pub fn run_in(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = command(root, args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Run::from(cmd.output().expect("run bisk-docs"))
+}
+
+/// A site's folder in a temp dir: `bisk-docs.toml`, `docs/`, and whatever a test adds.
+pub struct Tree {
+    pub dir: tempfile::TempDir,
 }
 
 impl Tree {
+    /// An empty folder.
     pub fn new() -> Tree {
         Tree {
             dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 
+    /// `config` is the bisk-docs.toml text; `pages` (docs-relative path, Markdown).
+    pub fn site(config: &str, pages: &[(&str, &str)]) -> Tree {
+        let tree = Tree::new().file("bisk-docs.toml", config);
+        for (path, text) in pages {
+            tree.write(&format!("docs/{path}"), text.as_bytes());
+        }
+        tree
+    }
+
     /// A copy of a fixture tree from tests/fixtures/sites/NAME.
     pub fn fixture(name: &str) -> Tree {
         let tree = Tree::new();
-        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/sites")
-            .join(name);
-        copy_dir(&src, tree.root());
+        super::copy_dir(&super::fixture_path("sites").join(name), tree.root());
         tree
+    }
+
+    /// A copy of the repository's own docs and config, with `[redis]` pointed at
+    /// `redis_url` and `extra_config` appended, so a test can edit the bundled guides.
+    pub fn bundled(redis_url: &str, extra_config: &str) -> Tree {
+        let tree = Tree::new();
+        super::copy_dir(&super::repo().join("docs"), &tree.path("docs"));
+        let config = std::fs::read_to_string(super::repo().join("bisk-docs.toml")).unwrap();
+        let config = config.replace("redis://127.0.0.1:6379/1", redis_url);
+        assert!(config.contains(redis_url), "the config's [redis] url moved");
+        tree.file("bisk-docs.toml", &format!("{config}\n{extra_config}"))
     }
 
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
 
+    /// `rel` inside the tree.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root().join(rel)
+    }
+
+    /// Writes `rel` (folders created); chainable.
     pub fn file(self, rel: &str, text: &str) -> Tree {
         self.write(rel, text.as_bytes());
         self
     }
 
+    /// Writes `rel` (folders created).
     pub fn write(&self, rel: &str, bytes: &[u8]) {
-        let p = self.root().join(rel);
+        let p = self.path(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
     }
 
+    /// Reads `rel` of the tree.
+    #[track_caller]
+    pub fn read(&self, rel: &str) -> String {
+        let p = self.path(rel);
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    /// Writes a file the way editors do: to a temp file, then renamed over the target.
+    pub fn save_atomically(&self, rel: &str, text: &str) {
+        let target = self.path(rel);
+        let tmp = target.with_file_name(format!(
+            ".{}.tmp",
+            target.file_name().unwrap().to_string_lossy()
+        ));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, &target).unwrap();
+    }
+
+    /// Runs `bisk-docs <args> --root <tree>`.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(bin())
-            .args(args)
-            .arg("--root")
-            .arg(self.root())
-            .env("NO_COLOR", "1")
-            .env_remove("BISK_REDIS_URL")
-            .output()
-            .expect("run bisk-docs");
-        Run::from(out)
+        run_in(self.root(), args, &[])
+    }
+
+    /// [`Tree::run`] with extra environment for the child (never for this process).
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        run_in(self.root(), args, env)
     }
 
     pub fn build(&self) -> Run {
         self.run(&["build"])
     }
 
+    /// The built site's folder.
     pub fn out(&self) -> PathBuf {
-        self.root().join("site")
+        self.path("site")
     }
 
+    /// A file of the built site.
     #[track_caller]
     pub fn page(&self, rel: &str) -> String {
         let p = self.out().join(rel);
@@ -123,19 +236,6 @@ impl Tree {
             .collect();
         v.sort();
         v
-    }
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    for e in walkdir::WalkDir::new(src) {
-        let e = e.unwrap();
-        let rel = e.path().strip_prefix(src).unwrap();
-        let to = dst.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(e.path(), &to).unwrap();
-        }
     }
 }
 

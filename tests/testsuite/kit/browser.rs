@@ -1,0 +1,1 @@
+//! Browser helpers (filled below).
