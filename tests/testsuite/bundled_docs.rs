@@ -8,63 +8,38 @@
 
 use crate::kit;
 
-use std::path::Path;
-use std::process::Command;
+use kit::{RedisServer, repo};
 
-use kit::RedisServer;
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn python() -> std::path::PathBuf {
-    kit::django::django_python()
-}
-
-/// Writes Django cache state through the real Django (the writer the team uses).
+/// Writes Django cache state through the real Django (the writer the team uses), with
+/// this process as the enforcer's live PID.
 fn write_state(redis: &RedisServer, scenarios: &[&str]) {
-    let writer = repo().join("tests/fixtures/django_writer/write_state.py");
-    let out = Command::new(python())
-        .arg(&writer)
-        .args(scenarios)
-        .arg("--redis-url")
-        .arg(redis.url(1))
-        .arg("--pid")
-        .arg(std::process::id().to_string())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python().display()));
-    assert!(
-        out.status.success(),
-        "write_state.py {scenarios:?} failed (needs python3 with Django and redis-py: \
-         pip install 'django>=5.2,<6' 'redis>=5,<6'):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let pid = std::process::id().to_string();
+    let mut args = scenarios.to_vec();
+    args.extend(["--pid", &pid]);
+    kit::django::write_state(&redis.url(1), &args);
 }
 
 /// Runs `check --format json` on the Redis-side guides; returns (exit code, results).
 fn check(redis: &RedisServer) -> (i32, Vec<serde_json::Value>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_bisk-docs"))
-        .args(["check", "--format", "json", "--root"])
-        .arg(repo())
-        .args(["docs/ops/REDIS_CACHE.md", "docs/backend"])
-        .env("BISK_REDIS_URL", redis.url(1))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run bisk-docs check");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "check did not print JSON ({e}):\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let run = kit::tree::run_in(
+        repo(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "docs/ops/REDIS_CACHE.md",
+            "docs/backend",
+        ],
+        &[("BISK_REDIS_URL", &redis.url(1))],
+    );
+    let doc = run.json();
     let results = doc["results"].as_array().cloned().unwrap_or_default();
     assert!(
         results.len() >= 10,
         "expected the guides' probes, got {}",
         results.len()
     );
-    (out.status.code().unwrap_or(-1), results)
+    (run.code, results)
 }
 
 fn by_id<'a>(results: &'a [serde_json::Value], id: &str) -> &'a serde_json::Value {
@@ -85,19 +60,11 @@ fn summary(results: &[serde_json::Value]) -> String {
 #[test]
 fn bundled_docs_build_without_warnings() {
     let out_dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_bisk-docs"))
-        .args(["build", "--root"])
-        .arg(repo())
-        .arg("--out")
-        .arg(out_dir.path().join("site"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let site = out_dir.path().join("site");
+    let run = kit::tree::run_in(repo(), &["build", "--out", site.to_str().unwrap()], &[]).ok();
+    let stderr = run.stderr;
     assert!(!stderr.contains("warning"), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
-    let site = out_dir.path().join("site");
     for page in [
         "index.html",
         "ops/REDIS_CACHE.html",

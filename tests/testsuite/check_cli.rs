@@ -6,48 +6,15 @@ use crate::kit;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bisk_docs::django::{
-    PyValue, encode,
-    value::{PyDateTime, PyTz},
-};
 use kit::{RedisOptions, RedisServer, bisk_docs, closed_port};
 
 fn site() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check-site")
 }
 
-fn now_utc() -> PyValue {
-    let dt = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now());
-    PyValue::DateTime(PyDateTime {
-        year: dt.year() as i32,
-        month: dt.month() as u8,
-        day: dt.day() as u8,
-        hour: dt.hour() as u8,
-        minute: dt.minute() as u8,
-        second: dt.second() as u8,
-        microsecond: 0,
-        fold: false,
-        tz: Some(PyTz::Fixed {
-            offset_seconds: 0,
-            name: None,
-        }),
-    })
-}
-
+/// Fresh breadcrumbs of a live enforcer (this process).
 fn healthy(r: &RedisServer) {
-    for (k, v) in [
-        ("last_run", now_utc()),
-        ("last_ok", now_utc()),
-        ("last_error", PyValue::None),
-        ("running_pid", PyValue::Int(std::process::id() as i64)),
-    ] {
-        r.set(
-            1,
-            &format!("bisk:1:enforcer:{k}"),
-            &encode(&v).unwrap(),
-            None,
-        );
-    }
+    kit::django::crumbs(r, 0);
 }
 
 fn check(url: &str, args: &[&str]) -> (i32, String, String) {

@@ -5,8 +5,7 @@
 
 use crate::kit;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,28 +15,9 @@ use bisk_docs::probe::result::{ProbeResult, Status};
 use bisk_docs::probe::{RunOptions, decl, runner};
 use kit::RedisServer;
 
-fn writer_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
-}
-
 /// Runs `code` with Django's cache configured against `url` (`cache` in scope).
 fn django(url: &str, code: &str) {
-    let out = Command::new(kit::django::django_python())
-        .current_dir(writer_dir())
-        .env("PYTHONPATH", writer_dir())
-        .env("DJANGO_SETTINGS_MODULE", "bisk_settings")
-        .env("BISK_REDIS_URL", url)
-        .args([
-            "-c",
-            &format!("import django; django.setup()\nfrom django.core.cache import cache\n{code}"),
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    kit::django::django(url, code);
 }
 
 /// Decodes on a thread with the 2 MiB stack tokio gives its workers (where `serve` runs

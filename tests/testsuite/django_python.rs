@@ -10,7 +10,6 @@ use crate::kit;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,31 +41,18 @@ elif req["mode"] == "set":
 print(json.dumps(out))
 "#;
 
-fn python() -> PathBuf {
-    kit::django::django_python()
-}
-
-fn settings_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
-}
-
 /// Run the helper in `mode`; panics with installation advice when Python/Django is missing.
 fn run_python(request: Json, redis_url: Option<&str>) -> Json {
-    let mut cmd = Command::new(python());
+    let mut cmd = kit::django::command(redis_url.unwrap_or("redis://127.0.0.1:1/1"));
     cmd.arg("-c")
         .arg(HELPER)
-        .env("PYTHONPATH", settings_dir())
-        .env(
-            "BISK_REDIS_URL",
-            redis_url.unwrap_or("redis://127.0.0.1:1/1"),
-        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap_or_else(|e| {
         panic!(
             "cannot run `{}` ({e}): this test needs Python 3 with Django and redis-py",
-            python().display()
+            kit::django::django_python().display()
         )
     });
     child
@@ -80,7 +66,7 @@ fn run_python(request: Json, redis_url: Option<&str>) -> Json {
     if stderr.contains("ModuleNotFoundError") {
         panic!(
             "`{}` lacks a module this test needs\n{stderr}",
-            python().display()
+            kit::django::django_python().display()
         );
     }
     assert!(output.status.success(), "python helper failed:\n{stderr}");

@@ -5,14 +5,9 @@
 use crate::kit;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use kit::{RedisServer, Tree, bisk_docs};
-
-fn writer_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
-}
 
 /// Parses `xml` with Python's expat (xml.dom.minidom); returns the parser's complaint.
 fn parse_error(xml: &str) -> Option<String> {
@@ -63,26 +58,13 @@ fn the_parser_used_here_rejects_what_xml_forbids() {
 fn junit_is_well_formed_for_any_value() {
     let r = RedisServer::start();
     // Django writes the hostile values: a str, and a dict whose key and value hold them.
-    let out = Command::new(kit::django::django_python())
-        .current_dir(writer_dir())
-        .env("PYTHONPATH", writer_dir())
-        .env("DJANGO_SETTINGS_MODULE", "bisk_settings")
-        .env("BISK_REDIS_URL", r.url(1))
-        .args([
-            "-c",
-            &format!(
-                "import django; django.setup()\nfrom django.core.cache import cache\n\
-                 s = {}\ncache.set('odd', s, None)\ncache.set('odd-dict', {{s: [s]}}, None)\n\
-                 cache.set('k\\ufffe', s, None)\n",
-                python_literal(NASTY)
-            ),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    kit::django::django(
+        &r.url(1),
+        &format!(
+            "s = {}\ncache.set('odd', s, None)\ncache.set('odd-dict', {{s: [s]}}, None)\n\
+             cache.set('k\\ufffe', s, None)\n",
+            python_literal(NASTY)
+        ),
     );
     // TOML escapes put the same characters into titles, keys and `equals` (docs are text
     // too, and may be pasted from anywhere).

@@ -6,13 +6,13 @@
 
 use crate::kit;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use bisk_docs::redact::redact_url;
+use kit::serve::ServeProcess;
 use kit::{RedisOptions, RedisServer, Tree, bisk_docs, free_port};
 
 /// Every spelling of the secret a leak could take: the password is `SECRET` (some forms
@@ -197,66 +197,10 @@ fn run_id(root: &Path) -> String {
         .into_owned()
 }
 
-/// The serve process, killed on drop; its stderr is collected.
-struct Serve {
-    child: Child,
-    log: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(root: &Path, url: &str, via: Via) -> (Serve, String) {
+fn serve(root: &Path, url: &str, via: Via) -> (ServeProcess, String) {
     let bind = format!("127.0.0.1:{}", free_port());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bisk-docs"));
-    cmd.args(with_target(&["serve", "--bind", &bind], via))
-        .arg("--root")
-        .arg(root)
-        .env_remove("BISK_REDIS_URL")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env_of(url, via) {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("run bisk-docs serve");
-    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(
-            Instant::now() < until,
-            "serve did not start: {}",
-            log.lock().unwrap()
-        );
-        let mut line = String::new();
-        if err.read_line(&mut line).unwrap() == 0 {
-            panic!("serve exited: {}", log.lock().unwrap());
-        }
-        log.lock().unwrap().push_str(&line);
-        if line.contains("http://") {
-            break;
-        }
-    }
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in err.lines().map_while(Result::ok) {
-            sink.lock().unwrap().push_str(&line);
-            sink.lock().unwrap().push('\n');
-        }
-    });
-    let mut out = child.stdout.take().unwrap();
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        sink.lock().unwrap().push_str(&s);
-    });
-    (Serve { child, log }, bind)
+    let args = with_target(&["--bind", &bind], via);
+    (ServeProcess::start(root, &args, &env_of(url, via)), bind)
 }
 
 /// A plain HTTP/1.1 GET (or POST); the whole response, head included. Reads for at most
@@ -332,7 +276,7 @@ fn serve_outputs(url: &str, via: Via, site: &Tree) {
         assert!(r.starts_with("HTTP/1.1 "), "{p}: {r}");
         assert_clean(&format!("GET {p} ({via:?})"), url, &r);
     }
-    let log = proc.log.lock().unwrap().clone();
+    let log = proc.log();
     assert_clean(&format!("serve's log ({via:?})"), url, &log);
 }
 

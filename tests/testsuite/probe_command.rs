@@ -6,11 +6,11 @@ use crate::kit;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bisk_docs::config::{CommandSpec, Config, Requirement, StdoutPattern};
-use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
+use bisk_docs::probe::{ProbeResult, Status};
+use kit::probe::run_probe;
 use kit::{Tree, bisk_docs};
 
 fn systemd_here() -> bool {
@@ -37,23 +37,7 @@ fn run(spec: CommandSpec) -> ProbeResult {
         commands,
         ..Config::default()
     };
-    let d = decl::parse(
-        "check = \"command\"\nname = \"c\"\n",
-        Path::new("ops/T.md"),
-        1,
-        1,
-    )
-    .unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(runner::run_all(
-        Arc::new(config),
-        RunOptions::default(),
-        &[d],
-    ))
-    .remove(0)
+    run_probe(config, "check = \"command\"\nname = \"c\"\n")
 }
 
 fn evidence<'a>(r: &'a ProbeResult, label: &str) -> Option<&'a str> {

@@ -7,25 +7,15 @@
 
 use crate::kit;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::time::Duration;
 
-use bisk_docs::config::{Config, RedisTarget};
-use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
+use bisk_docs::probe::{ProbeResult, Status};
 use kit::RedisServer;
-
-fn writer_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
-}
-
-fn python() -> std::path::PathBuf {
-    kit::django::django_python()
-}
+use kit::django::{django, django_python};
+use kit::probe::{redis_config, run_probe};
 
 fn require_django() {
-    let out = Command::new(python())
+    let out = Command::new(django_python())
         .args(["-c", "import django, redis; print(django.get_version())"])
         .output();
     match out {
@@ -41,64 +31,12 @@ fn require_django() {
     }
 }
 
-/// Runs Python code with Django set up against `url`; returns stdout.
-fn django(url: &str, code: &str) -> String {
-    let out = Command::new(python())
-        .current_dir(writer_dir())
-        .env("PYTHONPATH", writer_dir())
-        .env("DJANGO_SETTINGS_MODULE", "bisk_settings")
-        .env("BISK_REDIS_URL", url)
-        .args([
-            "-c",
-            &format!("import django; django.setup()\nfrom django.core.cache import cache\n{code}"),
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 fn write_state(url: &str, args: &[&str]) {
-    let out = Command::new(python())
-        .current_dir(writer_dir())
-        .env("PYTHONPATH", writer_dir())
-        .arg("write_state.py")
-        .arg("--redis-url")
-        .arg(url)
-        .args(args)
-        .output()
-        .expect("run write_state.py");
-    assert!(
-        out.status.success(),
-        "write_state failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    kit::django::write_state(url, args)
 }
 
 fn run(url: &str, body: &str) -> ProbeResult {
-    let config = Config {
-        redis: RedisTarget {
-            url: url.into(),
-            deadline: Duration::from_secs(2),
-            ..RedisTarget::default()
-        },
-        ..Config::default()
-    };
-    let d = decl::parse(body, Path::new("ops/T.md"), 1, 1).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(runner::run_all(
-        Arc::new(config),
-        RunOptions::default(),
-        &[d],
-    ))
-    .remove(0)
+    run_probe(redis_config(url, 1000, 2000), body)
 }
 
 #[test]

@@ -7,28 +7,14 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bisk_docs::config::{CommandSpec, Config, StdoutPattern};
-use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
-
-fn run_in(config: Config, body: &str) -> ProbeResult {
-    let d = decl::parse(body, Path::new("ops/T.md"), 1, 1).expect("valid probe");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(runner::run_all(
-        Arc::new(config),
-        RunOptions::default(),
-        &[d],
-    ))
-    .remove(0)
-}
+use bisk_docs::probe::{ProbeResult, Status};
+use kit::probe::run_probe;
 
 fn run(body: &str) -> ProbeResult {
-    run_in(Config::default(), body)
+    run_probe(Config::default(), body)
 }
 
 /// Serves `responses` (one per connection) on a free port.
@@ -115,15 +101,15 @@ fn commands_run_only_declared_argv_and_are_killed_on_timeout() {
         commands,
         ..Config::default()
     };
-    let res = run_in(config.clone(), "check = \"command\"\nname = \"echo\"\n");
+    let res = run_probe(config.clone(), "check = \"command\"\nname = \"echo\"\n");
     assert_eq!(res.status, Status::Pass, "{res:#?}");
     assert_eq!(res.summary, "`echo state=active` succeeded");
     let started = Instant::now();
-    let res = run_in(config.clone(), "check = \"command\"\nname = \"sleepy\"\n");
+    let res = run_probe(config.clone(), "check = \"command\"\nname = \"sleepy\"\n");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert!(res.summary.contains("killed"), "{}", res.summary);
-    let res = run_in(config, "check = \"command\"\nname = \"rm -rf /\"\n");
+    let res = run_probe(config, "check = \"command\"\nname = \"rm -rf /\"\n");
     assert_eq!(res.status, Status::Error);
     assert!(
         res.summary.contains("no [commands.rm -rf /]"),

@@ -4,64 +4,21 @@
 use crate::kit;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bisk_docs::config::{Config, RedisTarget};
-use bisk_docs::django::{
-    PyValue, encode,
-    value::{PyDateTime, PyTz},
-};
-use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
+use bisk_docs::config::Config;
+use bisk_docs::django::{PyValue, encode};
+use bisk_docs::probe::{ProbeResult, RunOptions, Status};
+use kit::django::utc_ago;
+use kit::probe::{redis_config, run_probe, run_probes};
 use kit::{BlackHole, RedisOptions, RedisServer, closed_port};
 
 fn config(url: &str) -> Config {
-    Config {
-        redis: RedisTarget {
-            url: url.into(),
-            connect_timeout: Duration::from_millis(500),
-            deadline: Duration::from_millis(800),
-            ..RedisTarget::default()
-        },
-        ..Config::default()
-    }
-}
-
-fn run_with(config: Config, opts: RunOptions, bodies: &[&str]) -> Vec<ProbeResult> {
-    let decls: Vec<_> = bodies
-        .iter()
-        .enumerate()
-        .map(|(i, b)| decl::parse(b, Path::new("ops/T.md"), 1, i + 1).expect("valid probe"))
-        .collect();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(runner::run_all(Arc::new(config), opts, &decls))
+    redis_config(url, 500, 800)
 }
 
 fn run(url: &str, body: &str) -> ProbeResult {
-    run_with(config(url), RunOptions::default(), &[body]).remove(0)
-}
-
-/// An aware UTC datetime `secs_ago` seconds before now, as Django's timezone.now() makes.
-fn utc_ago(secs_ago: i64) -> PyValue {
-    let t = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs_ago);
-    let dt = jiff::tz::TimeZone::UTC.to_datetime(t);
-    PyValue::DateTime(PyDateTime {
-        year: dt.year() as i32,
-        month: dt.month() as u8,
-        day: dt.day() as u8,
-        hour: dt.hour() as u8,
-        minute: dt.minute() as u8,
-        second: dt.second() as u8,
-        microsecond: (dt.subsec_nanosecond() / 1000) as u32,
-        fold: false,
-        tz: Some(PyTz::Fixed {
-            offset_seconds: 0,
-            name: None,
-        }),
-    })
+    run_probe(config(url), body)
 }
 
 fn put(r: &RedisServer, db: u32, key: &str, v: &PyValue, ex: Option<u64>) {
@@ -401,14 +358,14 @@ fn roundtrip_is_skipped_without_writes() {
     let r = RedisServer::start();
     let mut c = config(&r.url(1));
     c.redis.allow_writes = false;
-    let res = run_with(c, RunOptions::default(), &["check = \"cache.roundtrip\"\n"]).remove(0);
+    let res = run_probes(c, RunOptions::default(), &["check = \"cache.roundtrip\"\n"]).remove(0);
     assert_eq!(res.status, Status::Skipped);
     assert!(
         res.summary.contains("allow_writes = false"),
         "{}",
         res.summary
     );
-    let res = run_with(
+    let res = run_probes(
         config(&r.url(1)),
         RunOptions {
             read_only: true,
@@ -562,7 +519,7 @@ fn password_right_wrong_and_missing_never_leak() {
     assert!(res.summary.contains("NOAUTH"), "{}", res.summary);
     assert_hint(&res, "#security");
     for url in [&good, &bad] {
-        let all = run_with(
+        let all = run_probes(
             config(url),
             RunOptions::default(),
             &[
@@ -614,7 +571,7 @@ fn dns_failure_is_its_own_message() {
 fn black_hole_ends_as_error_within_the_deadline() {
     let hole = BlackHole::start();
     let started = Instant::now();
-    let results = run_with(
+    let results = run_probes(
         config(&hole.url(1)),
         RunOptions::default(),
         &[
@@ -667,7 +624,7 @@ fn twenty_probes_share_one_connection() {
         .arg("stats")
         .query(&mut r.conn(0))
         .unwrap();
-    let results = run_with(config(&r.url(1)), RunOptions::default(), &bodies);
+    let results = run_probes(config(&r.url(1)), RunOptions::default(), &bodies);
     assert!(
         results.iter().all(|x| x.status == Status::Pass),
         "{results:#?}"

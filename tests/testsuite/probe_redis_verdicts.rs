@@ -8,44 +8,16 @@ use crate::kit;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bisk_docs::config::{Config, RedisTarget};
-use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
+use bisk_docs::probe::{ProbeResult, Status};
+use kit::probe::{redis_config, run_probe};
 use kit::{BlackHole, RedisOptions, RedisServer, closed_port};
 
-fn config_with(url: &str, connect: u64, deadline: u64) -> Config {
-    Config {
-        redis: RedisTarget {
-            url: url.into(),
-            connect_timeout: Duration::from_millis(connect),
-            deadline: Duration::from_millis(deadline),
-            ..RedisTarget::default()
-        },
-        ..Config::default()
-    }
-}
-
-fn run_cfg(config: Config, body: &str) -> ProbeResult {
-    let d = decl::parse(body, Path::new("ops/T.md"), 1, 1).expect("valid probe");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(runner::run_all(
-        Arc::new(config),
-        RunOptions::default(),
-        &[d],
-    ))
-    .remove(0)
-}
-
 fn run(url: &str, body: &str) -> ProbeResult {
-    run_cfg(config_with(url, 500, 1500), body)
+    run_probe(redis_config(url, 500, 1500), body)
 }
 
 const PING: &str = "check = \"redis.ping\"\n";
@@ -368,7 +340,7 @@ fn a_replica_is_read_only_not_down() {
 fn silent_peer_times_out_in_the_handshake_with_the_real_figure() {
     let hole = BlackHole::start();
     let started = Instant::now();
-    let res = run_cfg(config_with(&hole.url(1), 300, 700), PING);
+    let res = run_probe(redis_config(&hole.url(1), 300, 700), PING);
     let took = started.elapsed();
     assert_eq!(res.status, Status::Error, "{res:#?}");
     assert!(
@@ -390,7 +362,7 @@ fn silent_peer_without_handshake_times_out_in_the_command() {
     // db 0 and no password: nothing to send before PING.
     let hole = BlackHole::start();
     let started = Instant::now();
-    let res = run_cfg(config_with(&hole.url(0), 300, 600), PING);
+    let res = run_probe(redis_config(&hole.url(0), 300, 600), PING);
     let took = started.elapsed();
     assert!(res.summary.starts_with("command stage"), "{res:#?}");
     assert_eq!(quoted_ms(&res.summary), 600, "{}", res.summary);
@@ -412,7 +384,7 @@ fn a_busy_redis_times_out_in_the_command_stage() {
         let _: redis::RedisResult<()> = redis::cmd("DEBUG").arg("SLEEP").arg(1.5).query(&mut c);
     });
     std::thread::sleep(Duration::from_millis(100));
-    let res = run_cfg(config_with(&r.url(0), 300, 500), PING);
+    let res = run_probe(redis_config(&r.url(0), 300, 500), PING);
     sleeper.join().unwrap();
     assert_eq!(res.status, Status::Error, "{res:#?}");
     assert!(res.summary.starts_with("command stage"), "{}", res.summary);
@@ -424,14 +396,14 @@ fn a_slow_but_live_redis_passes_when_the_deadline_allows() {
     let r = RedisServer::start();
     let proxy = SlowProxy::start(r.port, Duration::from_millis(350));
     // The handshake (SELECT 1) takes 350 ms: longer than connect_timeout, within deadline.
-    let res = run_cfg(
-        config_with(&format!("redis://127.0.0.1:{}/1", proxy.port), 200, 1500),
+    let res = run_probe(
+        redis_config(&format!("redis://127.0.0.1:{}/1", proxy.port), 200, 1500),
         PING,
     );
     assert_eq!(res.status, Status::Pass, "{res:#?}");
     // The same peer with a deadline it cannot meet: the handshake stage, its figure.
-    let res = run_cfg(
-        config_with(&format!("redis://127.0.0.1:{}/1", proxy.port), 200, 250),
+    let res = run_probe(
+        redis_config(&format!("redis://127.0.0.1:{}/1", proxy.port), 200, 250),
         PING,
     );
     assert!(res.summary.starts_with("handshake stage"), "{res:#?}");
@@ -578,19 +550,9 @@ fn info_rows() {
 // ---------------------------------------------------------------- redis.scan, with Django
 
 fn write_state(redis: &RedisServer, scenarios: &[&str], timeout: &str) {
-    let writer =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer/write_state.py");
-    let out = Command::new(kit::django::django_python())
-        .arg(&writer)
-        .args(scenarios)
-        .args(["--redis-url", &redis.url(1), "--timeout", timeout])
-        .output()
-        .expect("run write_state.py");
-    assert!(
-        out.status.success(),
-        "write_state.py {scenarios:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut args = scenarios.to_vec();
+    args.extend(["--timeout", timeout]);
+    kit::django::write_state(&redis.url(1), &args);
 }
 
 /// Makes every key matching `pattern` in `db` look untouched for `idle` seconds, as keys
@@ -797,8 +759,8 @@ fn full_backlog() -> (std::net::TcpListener, Vec<TcpStream>, u16) {
 fn tcp_connect_times_out_with_the_connect_timeout_figure() {
     let (_l, _parked, port) = full_backlog();
     let started = Instant::now();
-    let res = run_cfg(
-        config_with("redis://127.0.0.1:1/1", 400, 1000),
+    let res = run_probe(
+        redis_config("redis://127.0.0.1:1/1", 400, 1000),
         &format!("check = \"tcp.connect\"\naddress = \"127.0.0.1:{port}\"\n"),
     );
     let took = started.elapsed();
@@ -813,8 +775,8 @@ fn tcp_connect_times_out_with_the_connect_timeout_figure() {
 #[test]
 fn redis_connect_stage_times_out_with_the_connect_timeout_figure() {
     let (_l, _parked, port) = full_backlog();
-    let res = run_cfg(
-        config_with(&format!("redis://127.0.0.1:{port}/1"), 400, 1000),
+    let res = run_probe(
+        redis_config(&format!("redis://127.0.0.1:{port}/1"), 400, 1000),
         PING,
     );
     assert_eq!(res.status, Status::Error, "{res:#?}");

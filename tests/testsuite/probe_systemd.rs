@@ -3,12 +3,13 @@
 //! [`systemd::judge`] on `systemctl show` output kept in tests/fixtures/systemctl-show; the
 //! "no systemd" row runs for real.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use crate::kit;
+
+use std::path::PathBuf;
 
 use bisk_docs::config::Config;
+use bisk_docs::probe::Status;
 use bisk_docs::probe::catalogue::systemd;
-use bisk_docs::probe::{RunOptions, Status, decl, runner};
 
 fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -148,24 +149,10 @@ fn hostile_unit_output_is_bounded() {
 /// The one row this machine can show for real.
 #[test]
 fn no_systemd_here_is_skipped() {
-    let d = decl::parse(
+    let r = kit::probe::run_probe(
+        Config::default(),
         "check = \"systemd.unit\"\nunit = \"bisk-enforcer.service\"\n",
-        Path::new("ops/T.md"),
-        1,
-        1,
-    )
-    .unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let r = rt
-        .block_on(runner::run_all(
-            Arc::new(Config::default()),
-            RunOptions::default(),
-            &[d],
-        ))
-        .remove(0);
+    );
     if systemd::systemd_present() {
         // On a systemd host the unit is judged: any verdict but skipped/error is honest.
         assert!(

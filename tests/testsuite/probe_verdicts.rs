@@ -10,7 +10,7 @@ use crate::kit;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,14 +97,9 @@ fn status_word(s: Status) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Django and the runner
 
-fn writer_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/django_writer")
-}
-
 /// Writes `writes` through the real Django cache; returns the writer's report.
 fn django_write(url: &str, writes: &[Value]) -> Value {
-    let mut child = Command::new(kit::django::django_python())
-        .current_dir(writer_dir())
+    let mut child = kit::django::command(url)
         .arg("write_values.py")
         .arg("--redis-url")
         .arg(url)
@@ -706,19 +701,9 @@ fn roundtrip_table_rows() {
     // PASS, and Django's own cache.get reads what the probe wrote.
     let res = roundtrip_on(&r, |_| {}, RunOptions::default());
     check_row(&rows[0], &res);
-    let out = Command::new(kit::django::django_python())
-        .current_dir(writer_dir())
-        .env("PYTHONPATH", writer_dir())
-        .env("DJANGO_SETTINGS_MODULE", "bisk_settings")
-        .env("BISK_REDIS_URL", r.url(1))
-        .args(["-c", "import django; django.setup()\nfrom django.core.cache import cache\nprint(repr(cache.get('ping')))"])
-        .output()
-        .unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "'pong'",
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        kit::django::django(&r.url(1), "print(repr(cache.get('ping')))"),
+        "'pong'"
     );
     let res = roundtrip_on(&r, |c| c.redis.allow_writes = false, RunOptions::default());
     check_row(&rows[1], &res);

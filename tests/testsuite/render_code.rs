@@ -1,19 +1,9 @@
 //! Code blocks: highlighting per language, sessions, plain and unknown languages.
 
-use std::path::Path;
+use crate::kit;
+use kit::render::render;
 
-use bisk_docs::render::{ProbeFence, RenderInput, Rendered, highlight_css, render_markdown};
-
-fn render(src: &str) -> Rendered {
-    let input = RenderInput {
-        source: src,
-        line_offset: 0,
-        src_path: Path::new("ops/page.md"),
-        highlight: true,
-    };
-    let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
-    render_markdown(&input, &mut hook)
-}
+use bisk_docs::render::highlight_css;
 
 /// The HTML of each code block, in document order, keyed by `data-lang`.
 fn blocks(html: &str) -> Vec<(String, String)> {

@@ -1,21 +1,12 @@
 //! Headings, alerts, footnotes, probe fences, search sections and escaping.
 
+use crate::kit;
+use kit::render::render;
+
 use std::path::{Path, PathBuf};
 
 use bisk_docs::diag::Severity;
-use bisk_docs::render::{Heading, ProbeFence, RenderInput, Rendered, render_markdown};
-
-fn render(src: &str) -> Rendered {
-    let input = RenderInput {
-        source: src,
-        line_offset: 0,
-        src_path: Path::new("ops/page.md"),
-        highlight: true,
-    };
-    let mut hook =
-        |f: &ProbeFence| Ok::<_, String>(format!("<div class=\"probe\">{}</div>", f.index));
-    render_markdown(&input, &mut hook)
-}
+use bisk_docs::render::{Heading, ProbeFence, RenderInput, render_markdown};
 
 fn h(level: u8, id: &str, text: &str) -> Heading {
     Heading {

@@ -3,52 +3,17 @@
 
 use crate::kit;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use kit::Tree;
-use kit::serve::EventStream;
+use kit::serve::{EventStream, ServeProcess};
 
 /// The serve process, killed on drop if a test fails before it exits.
-struct Proc(std::process::Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(site: &Tree, bind: &str) -> (Proc, String, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bisk-docs"))
-        .args(["serve", "--root"])
-        .arg(site.root())
-        .args(["--bind", bind])
-        .env_remove("BISK_REDIS_URL")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run bisk-docs serve");
-    // The start-up lines go to stderr; read until the "serving" line.
-    let mut lines = Vec::new();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let until = Instant::now() + Duration::from_secs(60);
-    let url = loop {
-        assert!(Instant::now() < until, "no start-up line: {lines:?}");
-        let mut line = String::new();
-        if err.read_line(&mut line).unwrap() == 0 {
-            panic!("serve exited: {lines:?}");
-        }
-        lines.push(line.clone());
-        if let Some(at) = line.find("http://") {
-            let url: String = line[at..].split_whitespace().next().unwrap().to_string();
-            break url;
-        }
-    };
-    std::thread::spawn(move || for _ in err.lines() {});
-    (Proc(child), url, lines)
+fn start(site: &Tree, bind: &str) -> (ServeProcess, String, Vec<String>) {
+    let serve = ServeProcess::start(site.root(), &["--bind", bind], &[]);
+    let (url, lines) = (serve.url.clone(), serve.startup.clone());
+    (serve, url, lines)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,12 +45,12 @@ async fn ctrl_c_stops_cleanly_with_browsers_connected() {
 
     let t = Instant::now();
     let status = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
+        .args(["-INT", &child.pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let code = loop {
-        if let Some(s) = child.0.try_wait().unwrap() {
+        if let Some(s) = child.try_wait() {
             break s;
         }
         assert!(

@@ -1,6 +1,6 @@
 //! `build --probe-api URL`: a static site whose widgets fetch live results from a serve.
 
-use std::process::Command;
+use crate::kit::tree::run_in;
 
 #[test]
 fn static_pages_point_their_widgets_at_the_probe_api() {
@@ -13,18 +13,12 @@ fn static_pages_point_their_widgets_at_the_probe_api() {
         "# Redis\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n",
     )
     .unwrap();
-    let bin = env!("CARGO_BIN_EXE_bisk-docs");
-    let out = Command::new(bin)
-        .args(["build", "--root"])
-        .arg(root)
-        .args(["--probe-api", "http://probes.internal:3000"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_in(
+        root,
+        &["build", "--probe-api", "http://probes.internal:3000"],
+        &[],
+    )
+    .ok();
     let page = std::fs::read_to_string(root.join("site/ops/REDIS.html")).unwrap();
     assert!(
         page.contains("<meta name=\"bisk-probe-api\" content=\"http://probes.internal:3000\">")
@@ -41,22 +35,11 @@ fn static_pages_point_their_widgets_at_the_probe_api() {
     assert!(root.join("site/_static/live.js").exists());
 
     // Without the flag the static site has no live code at all.
-    let out = Command::new(bin)
-        .args(["build", "--root"])
-        .arg(root)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    run_in(root, &["build"], &[]).ok();
     let page = std::fs::read_to_string(root.join("site/ops/REDIS.html")).unwrap();
     assert!(!page.contains("live.js"));
 
-    let bad = Command::new(bin)
-        .args(["build", "--root"])
-        .arg(root)
-        .args(["--probe-api", "javascript:alert(1)"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
+    run_in(root, &["build", "--probe-api", "javascript:alert(1)"], &[]).fails_with(2);
 }
 
 /// Results come from Redis: live.js must only ever set text and attributes.

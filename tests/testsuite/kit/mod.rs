@@ -15,6 +15,7 @@ pub mod browser;
 pub mod django;
 pub mod probe;
 pub mod redis;
+pub mod render;
 pub mod runbook;
 pub mod serve;
 pub mod snap;

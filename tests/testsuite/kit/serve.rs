@@ -3,6 +3,7 @@
 //! browser would, headers included).
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bisk_docs::serve::{ServeOptions, Server, start};
@@ -316,5 +317,100 @@ impl EventStream {
                 return Instant::now() < until;
             }
         }
+    }
+}
+
+/// A `bisk-docs serve` process (the real binary, for start-up lines, signals and logs),
+/// killed on drop; its stderr and stdout are collected into [`ServeProcess::log`].
+pub struct ServeProcess {
+    child: std::process::Child,
+    /// The URL of the "serving … at" line, e.g. `http://127.0.0.1:41234/`.
+    pub url: String,
+    /// The start-up lines, up to and including the one with the URL.
+    pub startup: Vec<String>,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl ServeProcess {
+    /// `bisk-docs serve <args> --root <root>` with extra `env` for the child; waits (60 s at
+    /// most) for the line that names its URL.
+    pub fn start(root: &Path, args: &[&str], env: &[(&str, &str)]) -> ServeProcess {
+        use std::io::{BufRead, BufReader, Read};
+        use std::process::Stdio;
+        let mut all = vec!["serve"];
+        all.extend_from_slice(args);
+        let mut cmd = super::tree::command(root, &all);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run bisk-docs serve");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        // The start-up lines go to stderr; read until the one with the URL.
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut startup = Vec::new();
+        let until = Instant::now() + Duration::from_secs(60);
+        let url = loop {
+            assert!(Instant::now() < until, "serve did not start: {startup:?}");
+            let mut line = String::new();
+            if err.read_line(&mut line).unwrap() == 0 {
+                panic!("serve exited: {startup:?}");
+            }
+            log.lock().unwrap().push_str(&line);
+            startup.push(line.clone());
+            if let Some(at) = line.find("http://") {
+                break line[at..].split_whitespace().next().unwrap().to_string();
+            }
+        };
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in err.lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut out = child.stdout.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            sink.lock().unwrap().push_str(&s);
+        });
+        ServeProcess {
+            child,
+            url,
+            startup,
+            log,
+        }
+    }
+
+    /// `host:port` of [`ServeProcess::url`].
+    pub fn addr(&self) -> String {
+        self.url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// Everything it printed so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its exit status, if it has exited.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
