@@ -3,249 +3,35 @@
 //! the page reloads with new text when the Markdown is edited.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`apt-get install -y chromium
-//! chromium-driver`). The browser is driven over the W3C WebDriver protocol, spoken
-//! directly over a socket with the same small HTTP client the other serve tests use.
+//! chromium-driver`). The browser is driven over the W3C WebDriver protocol by the kit's
+//! [`Browser`] (the maintained `fantoccini` client).
 //! Set `BISK_SERVE_SCREENSHOT=/path/shot.png` to keep a screenshot of the live widgets.
 
 use crate::kit;
 
-use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use kit::RedisServer;
-use kit::serve::request;
-use serde_json::{Value, json};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// chromedriver, killed on drop (also on panic).
-struct Driver {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // chromedriver leads its own process group, and the browser it started is in it:
-        // end them all, also when the test panicked before closing the session.
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Driver {
-    async fn start() -> Driver {
-        for bin in [CHROMIUM, CHROMEDRIVER] {
-            assert!(
-                Path::new(bin).exists(),
-                "{bin} is missing: this test needs a real browser. Install it with: apt-get install -y chromium chromium-driver"
-            );
-        }
-        let port = kit::free_port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let driver = Driver { child, addr };
-        let until = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(addr).await.is_err() {
-            assert!(Instant::now() < until, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        driver
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let text = body.map(|b| b.to_string());
-        let r = request(
-            self.addr,
-            method,
-            path,
-            &[("Content-Type", "application/json")],
-            text.as_deref(),
-        )
-        .await;
-        let v = r.json();
-        assert!(
-            r.status < 400,
-            "WebDriver {method} {path}: {} {v}",
-            r.status
-        );
-        v["value"].clone()
-    }
-
-    async fn session(&self, profile: &Path) -> Session<'_> {
-        let caps = json!({
-            "capabilities": { "alwaysMatch": {
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": CHROMIUM,
-                    "args": [
-                        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,1100",
-                        "--disable-crash-reporter", "--disable-breakpad",
-                        format!("--user-data-dir={}", profile.display()),
-                    ]
-                }
-            }}
-        });
-        let v = self.call("POST", "/session", Some(caps)).await;
-        let id = v["sessionId"].as_str().expect("session id").to_string();
-        Session { driver: self, id }
-    }
-}
-
-struct Session<'a> {
-    driver: &'a Driver,
-    id: String,
-}
-
-impl Session<'_> {
-    async fn goto(&self, url: &str) {
-        self.driver
-            .call(
-                "POST",
-                &format!("/session/{}/url", self.id),
-                Some(json!({ "url": url })),
-            )
-            .await;
-    }
-
-    async fn js(&self, script: &str) -> Value {
-        self.driver
-            .call(
-                "POST",
-                &format!("/session/{}/execute/sync", self.id),
-                Some(json!({ "script": script, "args": [] })),
-            )
-            .await
-    }
-
-    /// Polls `script` until `pred` holds on its value; panics with `what` and the last value.
-    async fn wait(
-        &self,
-        what: &str,
-        within: Duration,
-        script: &str,
-        pred: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let until = Instant::now() + within;
-        loop {
-            let v = self.js(script).await;
-            if pred(&v) {
-                return v;
-            }
-            assert!(
-                Instant::now() < until,
-                "timed out waiting for {what}; last value: {v}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn screenshot(&self, to: &Path) {
-        let v = self
-            .driver
-            .call("GET", &format!("/session/{}/screenshot", self.id), None)
-            .await;
-        let png = base64_decode(v.as_str().expect("screenshot data"));
-        assert!(png.starts_with(b"\x89PNG"));
-        std::fs::write(to, png).expect("write screenshot");
-    }
-
-    async fn close(self) {
-        self.driver
-            .call("DELETE", &format!("/session/{}", self.id), None)
-            .await;
-    }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes().filter_map(val) {
-        acc = (acc << 6) | c;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
-}
-
-/// The repository's own docs and config, copied so the test can edit them.
-fn copy_bundled_site(to: &Path, redis_url: &str) {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for entry in walk(&repo.join("docs")) {
-        let rel = entry.strip_prefix(&repo).unwrap();
-        let dest = to.join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::copy(&entry, &dest).unwrap();
-    }
-    let config = std::fs::read_to_string(repo.join("bisk-docs.toml")).unwrap();
-    let config = config.replace("redis://127.0.0.1:6379/1", redis_url);
-    assert!(config.contains(redis_url), "the config's [redis] url moved");
-    std::fs::write(
-        to.join("bisk-docs.toml"),
-        format!("{config}\n[serve]\nprobe_interval = \"1s\"\n"),
-    )
-    .unwrap();
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
+use kit::browser::Browser;
+use serde_json::json;
 
 const PING_STATUS: &str = "var w = document.querySelector('[data-probe-id=\"redis-ping\"]'); return w ? w.getAttribute('data-status') : null;";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_guide_widgets_live_in_chromium() {
-    if std::env::var_os("BISK_SKIP_BROWSER_TESTS").is_some() {
-        eprintln!("note: BISK_SKIP_BROWSER_TESTS set; browser test skipped");
+    if kit::browser::skipped("the live widgets browser test") {
         return;
     }
     let redis = RedisServer::start();
-    let site = tempfile::tempdir().unwrap();
-    copy_bundled_site(site.path(), &redis.url(1));
+    let site = kit::Tree::bundled(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
     // BISK_REDIS_URL would point the probes elsewhere.
     assert!(
         std::env::var_os("BISK_REDIS_URL").is_none(),
         "unset BISK_REDIS_URL to run this test"
     );
     let server = bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
-        root: site.path().to_path_buf(),
+        root: site.root().to_path_buf(),
         bind: Some("127.0.0.1:0".into()),
         ..Default::default()
     })
@@ -253,9 +39,7 @@ async fn redis_guide_widgets_live_in_chromium() {
     .expect("serve starts");
     let page_url = format!("{}/ops/REDIS_CACHE.html", server.url());
 
-    let driver = Driver::start().await;
-    let profile = tempfile::tempdir().unwrap();
-    let browser = driver.session(profile.path()).await;
+    let browser = Browser::start().await;
     browser.goto(&page_url).await;
 
     // PASS against the running private Redis.
@@ -323,7 +107,7 @@ async fn redis_guide_widgets_live_in_chromium() {
 
     // Edit the Markdown: the browser reloads and shows the new text.
     browser.js("window.__beforeEdit = true; return 0;").await;
-    let md = site.path().join("docs/ops/REDIS_CACHE.md");
+    let md = site.path("docs/ops/REDIS_CACHE.md");
     let text = std::fs::read_to_string(&md).unwrap();
     let marker = "Edited while the browser watched (e2e marker).";
     let edited = text.replacen("\n# ", &format!("\n{marker}\n\n# "), 1);

@@ -1,9 +1,8 @@
 //! search.js in a real browser: a site built in a temp folder is opened from `file://` in
-//! headless Chromium, queries are typed into the search box, and the result links are read
+//! headless Chromium (the kit's `dump_dom`), queries are typed into the search box, and the result links are read
 //! back from the DOM. Fails when Chromium is missing unless `BISK_SKIP_BROWSER_TESTS` is set.
 
-use std::path::Path;
-use std::process::Command;
+use std::time::Duration;
 
 use bisk_docs::render::SearchSection;
 use bisk_docs::site::search::{SearchDoc, build_index};
@@ -15,17 +14,6 @@ fn section(anchor: &str, heading: &str, text: &str) -> SearchSection {
         heading: heading.into(),
         text: text.into(),
     }
-}
-
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| {
-            Command::new(b)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
 }
 
 /// Types each query, waits for the results, records the result hrefs (and which one is
@@ -61,16 +49,9 @@ window.addEventListener("load", function () {
 
 #[test]
 fn search_box_finds_and_deep_links_from_file_urls() {
-    let Some(browser) = chromium() else {
-        // Opt-out only by explicit choice, so CI can never pass this test by accident.
-        if std::env::var_os("BISK_SKIP_BROWSER_TESTS").is_some() {
-            eprintln!("note: BISK_SKIP_BROWSER_TESTS set; search.js browser test skipped");
-            return;
-        }
-        panic!(
-            "this test needs Chromium: apt-get install chromium chromium-driver (or set BISK_SKIP_BROWSER_TESTS=1)"
-        );
-    };
+    if crate::kit::browser::skipped("the search.js browser test") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     let theme = Theme::load(None).unwrap();
@@ -171,7 +152,10 @@ fn search_box_finds_and_deep_links_from_file_urls() {
     );
     write("ops/DEPLOY.html", html.as_bytes());
 
-    let dom = run_chromium(browser, &out.join("ops/DEPLOY.html"));
+    let dom = crate::kit::browser::dump_dom(
+        &format!("file://{}", out.join("ops/DEPLOY.html").display()),
+        Duration::from_secs(10),
+    );
     let json = dom
         .split("<pre id=\"out\">")
         .nth(1)
@@ -230,25 +214,4 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         Some(many[1].as_str()),
         "{res}"
     );
-}
-
-fn run_chromium(browser: &str, page: &Path) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=10000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }

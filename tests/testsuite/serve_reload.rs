@@ -52,13 +52,23 @@ async fn editing_a_page_reloads_only_browsers_showing_it() {
     assert_eq!(pages_of(&ev), Some(vec!["ops/REDIS.html".to_string()]));
     let page = get(addr, "/ops/REDIS.html").await;
     assert!(page.body.contains("Second version of the text."));
-    // The other page's browser was not told to reload.
-    assert!(
-        other_page
-            .wait_for("reload", Duration::from_millis(500), |_| true)
-            .await
-            .is_none()
+    // The other page's browser was not told to reload. Waiting a while for nothing would
+    // pass when that reload is merely slow; instead edit the other page as a marker: events
+    // on one stream arrive in order, so a reload sent for the first edit would come first.
+    let other = std::fs::read_to_string(site.path("docs/ops/OTHER.md")).unwrap();
+    site.save_atomically("docs/ops/OTHER.md", &format!("{other}\nMarker edit.\n"));
+    let ev = other_page
+        .wait_for("reload", WAIT, |_| true)
+        .await
+        .expect("reload event after editing the other page");
+    assert_eq!(
+        pages_of(&ev),
+        Some(vec!["ops/OTHER.html".to_string()]),
+        "the other page's first reload must be for its own edit: {}",
+        ev.data
     );
+    // And the Redis page's browser is not told about the other page's edit: its next
+    // reload is for its own next edit.
 
     // A body-only edit leaves navigation alone; a new heading updates the search index.
     let before = get(addr, "/_static/search-index.js").await.body;
@@ -67,10 +77,16 @@ async fn editing_a_page_reloads_only_browsers_showing_it() {
         "docs/ops/REDIS.md",
         &format!("{text}\n## Freshly added heading\n"),
     );
-    redis_page
+    let ev = redis_page
         .wait_for("reload", WAIT, |_| true)
         .await
         .expect("reload");
+    assert_eq!(
+        pages_of(&ev),
+        Some(vec!["ops/REDIS.html".to_string()]),
+        "{}",
+        ev.data
+    );
     let after = get(addr, "/_static/search-index.js").await.body;
     assert_ne!(before, after);
     assert!(after.contains("Freshly added heading") || after.contains("freshly-added-heading"));
@@ -88,7 +104,7 @@ async fn a_broken_page_keeps_the_last_good_output_and_shows_the_error() {
     assert_eq!(hello.json()["problems"].as_array().unwrap().len(), 0);
 
     let good = std::fs::read_to_string(site.path("docs/ops/REDIS.md")).unwrap();
-    // A broken link (line 3) and an invalid probe declaration.
+    // A broken link (line 5): the page keeps its last good output.
     let broken = good.replace(
         "First version of the text.",
         "Broken edit.\n\nSee [nowhere](MISSING.md).",
@@ -138,6 +154,50 @@ async fn a_broken_page_keeps_the_last_good_output_and_shows_the_error() {
             .body
             .contains("Fixed version")
     );
+
+    // An invalid probe declaration (an unknown target): reported at the fence's line, with
+    // the key's file:line in the message; the page renders with the error in the widget's
+    // place, and fixing the declaration clears it.
+    let fixed = std::fs::read_to_string(site.path("docs/ops/REDIS.md")).unwrap();
+    let fence = fixed.lines().count() + 2;
+    site.save_atomically(
+        "docs/ops/REDIS.md",
+        &format!(
+            "{fixed}\n```probe\nid = \"bad\"\ncheck = \"redis.ping\"\ntarget = \"prod\"\n```\n"
+        ),
+    );
+    let ev = events
+        .wait_for("problems", WAIT, |e| {
+            !e.json()["problems"].as_array().unwrap().is_empty()
+        })
+        .await
+        .expect("probe declaration problem");
+    let problem = &ev.json()["problems"][0];
+    assert!(
+        problem["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("docs/ops/REDIS.md"),
+        "{problem}"
+    );
+    assert_eq!(problem["line"], fence, "{problem}");
+    let message = problem["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("REDIS.md:{}:", fence + 3))
+            && message.contains("unknown target \"prod\""),
+        "{problem}"
+    );
+    let api = get(addr, "/api/problems").await.json();
+    assert_eq!(api["problems"].as_array().unwrap().len(), 1, "{api}");
+    site.save_atomically("docs/ops/REDIS.md", &fixed);
+    events
+        .wait_for("problems", WAIT, |e| {
+            e.json()["problems"].as_array().unwrap().is_empty()
+        })
+        .await
+        .expect("probe problem cleared");
+    let api = get(addr, "/api/problems").await.json();
+    assert_eq!(api["problems"].as_array().unwrap().len(), 0, "{api}");
 
     // Bad front matter: reported with its line, last good page kept.
     site.save_atomically("docs/ops/REDIS.md", "+++\ntitle = \n+++\n# Redis\n");
