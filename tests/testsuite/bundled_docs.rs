@@ -140,7 +140,13 @@ fn wrong_db_is_diagnosed_as_such() {
         key["summary"].as_str().unwrap_or("").contains("db 0"),
         "the miss names the DB where the key is: {key}"
     );
-    assert_ne!(by_id(&results, "no-bisk-keys-in-db0")["status"], "pass");
+    // The keys sit in db 0, where they must not be: that probe fails too.
+    assert_eq!(
+        by_id(&results, "no-bisk-keys-in-db0")["status"],
+        "fail",
+        "{}",
+        summary(&results)
+    );
 }
 
 #[test]
@@ -149,7 +155,15 @@ fn legacy_unprefixed_keys_are_flagged_with_the_cleanup() {
     write_state(&redis, &["healthy", "ping", "legacy-unprefixed"]);
     let (code, results) = check(&redis);
     let legacy = by_id(&results, "no-legacy-enforcer-keys");
-    assert_ne!(legacy["status"], "pass", "{}", summary(&results));
+    // Keys a process still touches: FAIL (the table's row for recently used legacy keys),
+    // and the guides' breadcrumb probes warn about them.
+    assert_eq!(legacy["status"], "fail", "{}", summary(&results));
+    assert_eq!(
+        by_id(&results, "cache-shared-breadcrumbs")["status"],
+        "warn",
+        "{}",
+        summary(&results)
+    );
     assert!(legacy.to_string().contains(":1:enforcer:"), "{legacy}");
     assert!(
         legacy["hint"]["link"]
@@ -157,5 +171,6 @@ fn legacy_unprefixed_keys_are_flagged_with_the_cleanup() {
             .is_some_and(|l| l.contains("troubleshooting-f")),
         "{legacy}"
     );
-    let _ = code;
+    // A failing probe fails the run: `check` exits 1.
+    assert_eq!(code, 1, "{}", summary(&results));
 }
