@@ -43,6 +43,7 @@ mod serve_cli;
 mod serve_http;
 mod serve_probe_api_build;
 mod serve_reload;
+mod snapshots;
 mod theme_links;
 mod theme_overrides;
 mod theme_render;
