@@ -191,7 +191,7 @@ fn every_constructor_is_audited() {
         let name = &c[1];
         assert!(
             fixed.contains(&name) || free_text(name).is_some(),
-            "hint::{name} is not audited in tests/probe_hints.rs"
+            "hint::{name} is not audited in tests/testsuite/probe_hints.rs"
         );
     }
 }

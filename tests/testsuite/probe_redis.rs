@@ -457,7 +457,7 @@ fn scan_for_leftovers_warns_with_cleanup() {
     for i in 0..30 {
         r.set(1, &format!(":1:old{i}"), b"x", None);
     }
-    // Just written: a process still uses them, so no delete loop (tests/probe_redis_verdicts.rs
+    // Just written: a process still uses them, so no delete loop (tests/testsuite/probe_redis_verdicts.rs
     // has the aged-leftovers rows that get the cleanup).
     let res = run(&r.url(1), body);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
