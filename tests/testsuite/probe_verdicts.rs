@@ -7,18 +7,18 @@
 //! *judge* rows drive the check's pure judgement function.
 
 use crate::kit;
+use crate::kit::probe::run_probes;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bisk_docs::config::{Config, RedisTarget};
 use bisk_docs::probe::catalogue::breadcrumbs::{self, CrumbState, ErrorCrumb, Pid, Stamp};
 use bisk_docs::probe::catalogue::cache::{RoundtripRead, judge_roundtrip};
 use bisk_docs::probe::decl::{BreadcrumbParams, Check};
-use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
+use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl};
 use kit::{RedisOptions, RedisServer};
 use serde_json::{Value, json};
 
@@ -190,19 +190,6 @@ fn config_for(r: &RedisServer) -> Config {
         targets,
         ..Config::default()
     }
-}
-
-fn run_probes(config: Config, opts: RunOptions, bodies: &[String]) -> Vec<ProbeResult> {
-    let decls: Vec<_> = bodies
-        .iter()
-        .enumerate()
-        .map(|(i, b)| decl::parse(b, Path::new("ops/T.md"), 1, i + 1).expect("valid probe"))
-        .collect();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(runner::run_all(Arc::new(config), opts, &decls))
 }
 
 fn check_row(row: &TableRow, res: &ProbeResult) {

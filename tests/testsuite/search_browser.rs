@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bisk_docs::render::SearchSection;
 use bisk_docs::site::search::{SearchDoc, build_index};
-use bisk_docs::theme::{NavNode, PageContext, Theme, nav_js};
+use bisk_docs::theme::{NavNode, PageContext, nav_js};
 
 fn section(anchor: &str, heading: &str, text: &str) -> SearchSection {
     SearchSection {
@@ -54,15 +54,8 @@ fn search_box_finds_and_deep_links_from_file_urls() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    let theme = Theme::load(None).unwrap();
-    let write = |rel: &str, bytes: &[u8]| {
-        let p = out.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    };
-    for (rel, bytes) in theme.static_files() {
-        write(&format!("_static/{rel}"), &bytes);
-    }
+    let theme = crate::kit::render::write_theme_static(out);
+    let write = |rel: &str, bytes: &[u8]| crate::kit::render::write_file(out, rel, bytes);
     let nav = NavNode {
         title: "Docs".into(),
         url: Some("index.html".into()),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use bisk_docs::render::SearchSection;
-use bisk_docs::site::search::{SearchDoc, ascii_slug, build_index};
+use bisk_docs::site::search::ascii_slug;
 use serde_json::Value;
 
 fn section(anchor: &str, heading: &str, text: &str) -> SearchSection {
@@ -123,15 +123,7 @@ impl Decoded {
 }
 
 fn index(docs: &[(&str, &str, Vec<SearchSection>)]) -> (String, Decoded) {
-    let docs: Vec<SearchDoc> = docs
-        .iter()
-        .map(|(url, title, sections)| SearchDoc {
-            url,
-            title,
-            sections,
-        })
-        .collect();
-    let js = build_index(&docs);
+    let js = crate::kit::render::search_index(docs);
     let decoded = Decoded::new(&js);
     (js, decoded)
 }

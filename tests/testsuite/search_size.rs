@@ -5,7 +5,6 @@
 //! (set `BISK_SEARCH_INDEX_OUT` to keep the generated index file).
 
 use bisk_docs::render::SearchSection;
-use bisk_docs::site::search::{SearchDoc, build_index};
 
 /// Small deterministic generator (xorshift), so the figures are reproducible.
 struct Rng(u64);
@@ -211,16 +210,8 @@ fn measure(n: usize) {
                     .sum::<usize>()
         })
         .sum();
-    let docs: Vec<SearchDoc> = pages
-        .iter()
-        .map(|(url, title, sections)| SearchDoc {
-            url,
-            title,
-            sections,
-        })
-        .collect();
     let start = std::time::Instant::now();
-    let js = build_index(&docs);
+    let js = crate::kit::render::search_index(&pages);
     let took = start.elapsed();
     let sections: usize = pages.iter().map(|p| p.2.len()).sum();
     println!(

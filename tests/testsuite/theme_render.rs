@@ -279,15 +279,8 @@ fn preview_site() {
     let out = std::env::var_os("BISK_THEME_PREVIEW_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| tmp.path().to_path_buf());
-    let theme = Theme::load(None).unwrap();
-    let write = |rel: &str, bytes: &[u8]| {
-        let p = out.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    };
-    for (rel, bytes) in theme.static_files() {
-        write(&format!("_static/{rel}"), &bytes);
-    }
+    let theme = crate::kit::render::write_theme_static(&out);
+    let write = |rel: &str, bytes: &[u8]| crate::kit::render::write_file(&out, rel, bytes);
     write("_static/nav.js", nav_js(&nav_tree()).as_bytes());
     write(
         "_static/highlight-light.css",

@@ -22,11 +22,17 @@ pub fn redis_config(url: &str, connect_ms: u64, deadline_ms: u64) -> Config {
 }
 
 /// Runs the probe bodies (TOML, as between the fences) as one page's probes, in order.
-pub fn run_probes(config: Config, opts: RunOptions, bodies: &[&str]) -> Vec<ProbeResult> {
+pub fn run_probes(
+    config: Config,
+    opts: RunOptions,
+    bodies: &[impl AsRef<str>],
+) -> Vec<ProbeResult> {
     let decls: Vec<_> = bodies
         .iter()
         .enumerate()
-        .map(|(i, b)| decl::parse(b, Path::new("ops/T.md"), 1, i + 1).expect("valid probe"))
+        .map(|(i, b)| {
+            decl::parse(b.as_ref(), Path::new("ops/T.md"), 1, i + 1).expect("valid probe")
+        })
         .collect();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
