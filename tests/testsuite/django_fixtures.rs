@@ -1,6 +1,7 @@
 //! Every value Django wrote into tests/fixtures/django-cache decodes to what Python read, and
 //! everything the encoder covers is written byte-for-byte as Django wrote it.
 
+use crate::kit::django::hex;
 use std::path::{Path, PathBuf};
 
 use bisk_docs::django::{PyDateTime, PyTz, PyValue, decode, encode};
@@ -45,10 +46,6 @@ fn fixtures() -> Vec<Fixture> {
         out.len()
     );
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Vec<u8> {

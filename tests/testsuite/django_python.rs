@@ -7,6 +7,7 @@
 //! what to install: they never pass without having checked anything.
 
 use crate::kit;
+use crate::kit::django::hex;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -71,10 +72,6 @@ fn run_python(request: Json, redis_url: Option<&str>) -> Json {
     }
     assert!(output.status.success(), "python helper failed:\n{stderr}");
     serde_json::from_slice(&output.stdout).unwrap()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn utc_dt() -> PyDateTime {

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use bisk_docs::probe::{ProbeResult, Status};
 use kit::RedisServer;
-use kit::django::{django, django_python};
+use kit::django::{django, django_python, write_state};
 use kit::probe::{redis_config, run_probe};
 
 fn require_django() {
@@ -29,10 +29,6 @@ fn require_django() {
             "these tests need python3 with Django and redis-py (`pip install django redis`): {e}"
         ),
     }
-}
-
-fn write_state(url: &str, args: &[&str]) {
-    kit::django::write_state(url, args)
 }
 
 fn run(url: &str, body: &str) -> ProbeResult {

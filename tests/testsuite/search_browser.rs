@@ -2,19 +2,11 @@
 //! headless Chromium (the kit's `dump_dom`), queries are typed into the search box, and the result links are read
 //! back from the DOM. Fails when Chromium is missing unless `BISK_SKIP_BROWSER_TESTS` is set.
 
+use crate::kit::render::section;
 use std::time::Duration;
 
-use bisk_docs::render::SearchSection;
 use bisk_docs::site::search::{SearchDoc, build_index};
 use bisk_docs::theme::{NavNode, PageContext, nav_js};
-
-fn section(anchor: &str, heading: &str, text: &str) -> SearchSection {
-    SearchSection {
-        anchor: anchor.into(),
-        heading: heading.into(),
-        text: text.into(),
-    }
-}
 
 /// Types each query, waits for the results, records the result hrefs (and which one is
 /// selected after one ArrowDown), then prints everything as JSON into `<pre id="out">`.

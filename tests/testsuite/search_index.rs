@@ -1,19 +1,12 @@
 //! Content of the search index: what is indexed, how words are normalised, where a hit
 //! links to, and that no text can break out of the JavaScript file.
 
+use crate::kit::render::section;
 use std::collections::BTreeMap;
 
 use bisk_docs::render::SearchSection;
 use bisk_docs::site::search::ascii_slug;
 use serde_json::Value;
-
-fn section(anchor: &str, heading: &str, text: &str) -> SearchSection {
-    SearchSection {
-        anchor: anchor.into(),
-        heading: heading.into(),
-        text: text.into(),
-    }
-}
 
 /// A term's postings: title page ids, and (section id, weight) pairs.
 type Postings = (Vec<usize>, Vec<(usize, u32)>);

@@ -111,9 +111,7 @@ async fn a_broken_page_keeps_the_last_good_output_and_shows_the_error() {
     );
     site.save_atomically("docs/ops/REDIS.md", &broken);
     let ev = events
-        .wait_for("problems", WAIT, |e| {
-            !e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, true)
         .await
         .expect("problems event");
     let problem = &ev.json()["problems"][0];
@@ -139,9 +137,7 @@ async fn a_broken_page_keeps_the_last_good_output_and_shows_the_error() {
         &good.replace("First version", "Fixed version"),
     );
     events
-        .wait_for("problems", WAIT, |e| {
-            e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, false)
         .await
         .expect("problems cleared");
     events
@@ -167,9 +163,7 @@ async fn a_broken_page_keeps_the_last_good_output_and_shows_the_error() {
         ),
     );
     let ev = events
-        .wait_for("problems", WAIT, |e| {
-            !e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, true)
         .await
         .expect("probe declaration problem");
     let problem = &ev.json()["problems"][0];
@@ -191,9 +185,7 @@ async fn a_broken_page_keeps_the_last_good_output_and_shows_the_error() {
     assert_eq!(api["problems"].as_array().unwrap().len(), 1, "{api}");
     site.save_atomically("docs/ops/REDIS.md", &fixed);
     events
-        .wait_for("problems", WAIT, |e| {
-            e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, false)
         .await
         .expect("probe problem cleared");
     let api = get(addr, "/api/problems").await.json();
@@ -202,9 +194,7 @@ async fn a_broken_page_keeps_the_last_good_output_and_shows_the_error() {
     // Bad front matter: reported with its line, last good page kept.
     site.save_atomically("docs/ops/REDIS.md", "+++\ntitle = \n+++\n# Redis\n");
     let ev = events
-        .wait_for("problems", WAIT, |e| {
-            !e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, true)
         .await
         .expect("front matter problem");
     assert!(
@@ -286,9 +276,7 @@ async fn theme_changes_swap_css_and_rerender_templates() {
     )
     .unwrap();
     let ev = events
-        .wait_for("problems", WAIT, |e| {
-            !e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, true)
         .await
         .expect("template problem");
     assert!(ev.data.contains("page.html"), "{}", ev.data);
@@ -392,9 +380,7 @@ async fn config_changes_rebuild_everything_and_bad_config_is_reported() {
 
     site.save_atomically("bisk-docs.toml", "title = \"x\"\nno_such_key = 1\n");
     let ev = events
-        .wait_for("problems", WAIT, |e| {
-            !e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, true)
         .await
         .expect("config problem");
     assert!(ev.data.contains("no_such_key"), "{}", ev.data);
@@ -407,9 +393,7 @@ async fn config_changes_rebuild_everything_and_bad_config_is_reported() {
 
     site.save_atomically("bisk-docs.toml", &config);
     events
-        .wait_for("problems", WAIT, |e| {
-            e.json()["problems"].as_array().unwrap().is_empty()
-        })
+        .wait_for_problems(WAIT, false)
         .await
         .expect("config problem cleared");
     server.shutdown().await;

@@ -215,3 +215,8 @@ fn find_or_bootstrap_python() -> Result<PathBuf, String> {
         ))
     }
 }
+
+/// Lower-case hex of `bytes` (how fixtures and the Python side show pickles).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

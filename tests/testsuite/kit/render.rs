@@ -51,3 +51,12 @@ pub fn search_index<U: AsRef<str>, T: AsRef<str>>(
         .collect();
     bisk_docs::site::search::build_index(&docs)
 }
+
+/// A search section (anchor, heading, text).
+pub fn section(anchor: &str, heading: &str, text: &str) -> bisk_docs::render::SearchSection {
+    bisk_docs::render::SearchSection {
+        anchor: anchor.into(),
+        heading: heading.into(),
+        text: text.into(),
+    }
+}

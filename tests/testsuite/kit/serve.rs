@@ -306,6 +306,16 @@ impl EventStream {
         }
     }
 
+    /// Waits for a `problems` event whose list is non-empty (`any`) or empty (`!any`).
+    pub async fn wait_for_problems(&mut self, within: Duration, any: bool) -> Option<SseEvent> {
+        self.wait_for("problems", within, |e| {
+            e.json()["problems"]
+                .as_array()
+                .is_some_and(|p| p.is_empty() != any)
+        })
+        .await
+    }
+
     /// Whether the server closed the stream within `within`.
     pub async fn closed_within(&mut self, within: Duration) -> bool {
         let until = Instant::now() + within;
