@@ -26,6 +26,19 @@ fn pages_of(ev: &kit::serve::SseEvent) -> Option<Vec<String>> {
     })
 }
 
+/// The pages of the next `reload` event on `stream` (None: every page).
+async fn next_reload(stream: &mut EventStream, after: &str) -> Option<Vec<String>> {
+    let ev = stream
+        .wait_for("reload", WAIT, |_| true)
+        .await
+        .unwrap_or_else(|| panic!("no reload event after {after}"));
+    pages_of(&ev)
+}
+
+fn only(page: &str) -> Option<Vec<String>> {
+    Some(vec![page.to_string()])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn editing_a_page_reloads_only_browsers_showing_it() {
     let redis = RedisServer::start();
@@ -44,12 +57,9 @@ async fn editing_a_page_reloads_only_browsers_showing_it() {
         "docs/ops/REDIS.md",
         &text.replace("First version of the text.", "Second version of the text."),
     );
-    let ev = redis_page
-        .wait_for("reload", WAIT, |_| true)
-        .await
-        .expect("reload event after saving the page");
+    let pages = next_reload(&mut redis_page, "saving the page").await;
     eprintln!("save → reload event: {:?}", saved.elapsed());
-    assert_eq!(pages_of(&ev), Some(vec!["ops/REDIS.html".to_string()]));
+    assert_eq!(pages, only("ops/REDIS.html"));
     let page = get(addr, "/ops/REDIS.html").await;
     assert!(page.body.contains("Second version of the text."));
     // The other page's browser was not told to reload. Waiting a while for nothing would
@@ -57,15 +67,10 @@ async fn editing_a_page_reloads_only_browsers_showing_it() {
     // on one stream arrive in order, so a reload sent for the first edit would come first.
     let other = std::fs::read_to_string(site.path("docs/ops/OTHER.md")).unwrap();
     site.save_atomically("docs/ops/OTHER.md", &format!("{other}\nMarker edit.\n"));
-    let ev = other_page
-        .wait_for("reload", WAIT, |_| true)
-        .await
-        .expect("reload event after editing the other page");
     assert_eq!(
-        pages_of(&ev),
-        Some(vec!["ops/OTHER.html".to_string()]),
-        "the other page's first reload must be for its own edit: {}",
-        ev.data
+        next_reload(&mut other_page, "editing the other page").await,
+        only("ops/OTHER.html"),
+        "the other page's first reload must be for its own edit"
     );
     // And the Redis page's browser is not told about the other page's edit: its next
     // reload is for its own next edit.
@@ -77,15 +82,9 @@ async fn editing_a_page_reloads_only_browsers_showing_it() {
         "docs/ops/REDIS.md",
         &format!("{text}\n## Freshly added heading\n"),
     );
-    let ev = redis_page
-        .wait_for("reload", WAIT, |_| true)
-        .await
-        .expect("reload");
     assert_eq!(
-        pages_of(&ev),
-        Some(vec!["ops/REDIS.html".to_string()]),
-        "{}",
-        ev.data
+        next_reload(&mut redis_page, "adding a heading").await,
+        only("ops/REDIS.html")
     );
     let after = get(addr, "/_static/search-index.js").await.body;
     assert_ne!(before, after);
