@@ -7,8 +7,9 @@
 //! - overhead = probe median − raw median;
 //! - a 20-probe run (`Runner::run`, concurrency from config) wall time.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+#[path = "../tests/testsuite/kit/redis.rs"]
+#[allow(dead_code)]
+mod redis_server;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,7 +31,7 @@ fn us(d: Duration) -> String {
 }
 
 fn main() {
-    let server = support::RedisServer::start();
+    let server = redis_server::RedisServer::start();
     let url = server.url(1);
     let now = PyValue::DateTime(PyDateTime::from_timestamp_utc(jiff::Timestamp::now()));
     for (k, v) in [

@@ -1,0 +1,199 @@
+//! `bisk-docs check` end to end: the built binary on a fixture docs tree against private
+//! redis-servers — exit codes, the table, JSON and JUnit shapes, secrets kept out.
+
+use crate::kit;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kit::{RedisOptions, RedisServer, bisk_docs, closed_port};
+
+fn site() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check-site")
+}
+
+/// Fresh breadcrumbs of a live enforcer (this process).
+fn healthy(r: &RedisServer) {
+    kit::django::crumbs(r, 0);
+}
+
+fn check(url: &str, args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    bisk_docs(&site(), &all, &[("BISK_REDIS_URL", url)])
+}
+
+#[test]
+fn healthy_site_passes_with_a_table() {
+    let r = RedisServer::start();
+    healthy(&r);
+    let (code, out, err) = check(&r.url(1), &[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("✔ PASS") && out.contains("Redis answers PONG"),
+        "{out}"
+    );
+    assert!(
+        out.contains("6 probes: 6 pass, 0 warn, 0 fail, 0 error, 0 skipped"),
+        "{out}"
+    );
+    assert!(!out.contains('\x1b'), "no colour when not a TTY");
+}
+
+#[test]
+fn json_document_shape() {
+    let r = RedisServer::start();
+    healthy(&r);
+    let (code, out, err) = check(&r.url(1), &["--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("one JSON document");
+    assert_eq!(doc["summary"]["total"], 6);
+    let results = doc["results"].as_array().unwrap();
+    for r in results {
+        for field in [
+            "id",
+            "page",
+            "check",
+            "status",
+            "summary",
+            "expected",
+            "observed",
+            "evidence",
+            "hint",
+            "duration_ms",
+            "checked_at",
+            "target",
+        ] {
+            assert!(r.get(field).is_some(), "missing {field} in {r}");
+        }
+        assert!(
+            ["pass", "warn", "fail", "error", "skipped"].contains(&r["status"].as_str().unwrap())
+        );
+        assert!(r["checked_at"].as_str().unwrap().ends_with('Z'));
+    }
+    let key = results
+        .iter()
+        .find(|r| r["id"] == "ops-redis-cache-3")
+        .expect("derived id");
+    assert_eq!(key["observed"], "'pong'");
+    assert_eq!(key["page"], "ops/REDIS_CACHE.md");
+    assert_eq!(
+        results[0]["page"], "backend/COMMANDS.md",
+        "pages in sorted order"
+    );
+}
+
+#[test]
+fn failures_exit_1_and_junit_reports_them() {
+    let r = RedisServer::start();
+    // No breadcrumbs: the breadcrumbs probe fails.
+    let (code, out, _) = check(&r.url(1), &["--format", "junit"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("<?xml"), "{out}");
+    assert!(
+        out.contains(
+            "<testsuites name=\"bisk-docs check\" tests=\"6\" failures=\"1\" errors=\"0\""
+        ),
+        "{out}"
+    );
+    assert!(out.contains("<failure message=\"no breadcrumbs"), "{out}");
+    assert_eq!(out.matches("<testcase ").count(), 6);
+}
+
+#[test]
+fn warnings_pass_unless_strict() {
+    let r = RedisServer::start();
+    healthy(&r);
+    r.set(1, ":1:leftover", b"x", None);
+    // A leftover nobody touched for a month (a fresh one is a process still writing: fail).
+    let mut c = r.conn(1);
+    let dump: Vec<u8> = redis::cmd("DUMP").arg(":1:leftover").query(&mut c).unwrap();
+    let () = redis::cmd("RESTORE")
+        .arg(":1:leftover")
+        .arg(0)
+        .arg(dump)
+        .arg("REPLACE")
+        .arg("IDLETIME")
+        .arg(30 * 24 * 3600)
+        .query(&mut c)
+        .unwrap();
+    let (code, out, _) = check(&r.url(1), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("⚠ WARN"), "{out}");
+    assert!(
+        out.contains("ops/REDIS_CACHE.md#troubleshooting-f"),
+        "hint under the row: {out}"
+    );
+    let (code, _, _) = check(&r.url(1), &["--strict"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn only_paths_and_read_only_select_probes() {
+    let r = RedisServer::start();
+    let (code, out, _) = check(&r.url(1), &["--only", "ping", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["results"].as_array().unwrap().len(), 1);
+    let (code, out, _) = check(&r.url(1), &["backend/COMMANDS.md", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["results"][0]["id"], "cmd-true");
+    let (code, out, _) = check(&r.url(1), &["--only", "roundtrip", "--read-only"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("SKIPPED") && out.contains("read-only"),
+        "{out}"
+    );
+    assert!(r.get(1, "bisk:1:ping").is_none());
+    let (code, out, _) = check(&r.url(1), &["--only", "roundtrip", "--target", "readonly"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("allow_writes = false"), "{out}");
+}
+
+#[test]
+fn usage_and_declaration_errors_exit_2() {
+    let r = RedisServer::start();
+    let (code, _, err) = check(&r.url(1), &["--target", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown target \"nope\""), "{err}");
+    let (code, _, err) = check(&r.url(1), &["--only", "missing-id"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("missing-id"), "{err}");
+    let bad = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check-bad");
+    let (code, _, err) = bisk_docs(&bad, &["check"], &[("BISK_REDIS_URL", &r.url(1))]);
+    assert_eq!(code, 2);
+    assert!(err.contains("BAD.md:6:"), "file:line of the bad key: {err}");
+    let (code, _, _) = check(&r.url(1), &["--format", "yaml"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn unreachable_redis_is_error_exit_1_fast() {
+    let port = closed_port();
+    let started = std::time::Instant::now();
+    let (code, out, _) = check(&format!("redis://127.0.0.1:{port}/1"), &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("connection refused"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn password_never_printed() {
+    let r = RedisServer::start_with(RedisOptions {
+        password: Some("hunter2-secret".into()),
+        ..RedisOptions::default()
+    });
+    for pw in ["hunter2-secret", "wrong-hunter2"] {
+        let url = format!("redis://:{pw}@127.0.0.1:{}/1", r.port);
+        for format in ["text", "json", "junit"] {
+            let (code, out, err) = check(&url, &["--format", format]);
+            assert!(code == 0 || code == 1, "{err}");
+            assert!(out.contains("ping"), "{out}");
+            assert!(
+                !out.contains("hunter2") && !err.contains("hunter2"),
+                "leak in {format}: {out}{err}"
+            );
+        }
+    }
+}
