@@ -154,12 +154,9 @@ impl Site {
             .par_iter()
             .flat_map_iter(|&i| {
                 let mut out = self.rendered[i].diagnostics.clone();
-                out.extend(index.check(
-                    i,
-                    &self.rendered[i].links,
-                    &self.display_path(i),
-                    as_error,
-                ));
+                let display = self.display_path(i);
+                out.extend(index.check(i, &self.rendered[i].links, &display, as_error));
+                out.extend(index.check_hint_targets(i, &display));
                 out
             })
             .collect();

@@ -194,7 +194,10 @@ impl Site {
         (0..self.pages.len())
             .into_par_iter()
             .flat_map_iter(|i| {
-                index.check(i, &self.rendered[i].links, &self.display_path(i), as_error)
+                let display = self.display_path(i);
+                let mut out = index.check(i, &self.rendered[i].links, &display, as_error);
+                out.extend(index.check_hint_targets(i, &display));
+                out
             })
             .collect()
     }

@@ -128,3 +128,34 @@ fn walkdir(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A guide the hints link to must keep the ids they name, also in a plain build where no
+/// hint is rendered yet (`serve`'s live widgets link there): a warning at the guide.
+#[test]
+fn a_guide_that_lost_a_hinted_id_is_reported() {
+    let tree = Tree::bundled(&dead_redis(), "");
+    let guide = tree.read("docs/ops/REDIS_CACHE.md");
+    assert!(guide.contains("{#ping-gotchas}"), "the guide's id moved");
+    // Renamed with the docs' own links to it, as a writer would: only the hints lag.
+    let overview = tree.read("docs/backend/SCHEDULER_OVERVIEW.md");
+    for (page, text) in [
+        ("docs/ops/REDIS_CACHE.md", &guide),
+        ("docs/backend/SCHEDULER_OVERVIEW.md", &overview),
+    ] {
+        tree.write(page, text.replace("ping-gotchas", "nil-gotchas").as_bytes());
+    }
+    let (_, _, err) = tree.build().ok().parts();
+    assert!(
+        err.contains("warning")
+            && err.contains("REDIS_CACHE.md:1:")
+            && err.contains("ops/REDIS_CACHE.md#ping-gotchas")
+            && err.contains("{#ping-gotchas}"),
+        "{err}"
+    );
+    assert!(!err.contains("#troubleshooting-c"), "only the lost id: {err}");
+    // Put back, the bundled docs build clean again.
+    tree.write("docs/ops/REDIS_CACHE.md", guide.as_bytes());
+    tree.write("docs/backend/SCHEDULER_OVERVIEW.md", overview.as_bytes());
+    let (_, _, err) = tree.build().ok().parts();
+    assert!(!err.contains("warning"), "{err}");
+}

@@ -26,7 +26,9 @@ pub fn redacted<R>(f: impl FnOnce() -> R) -> R {
             r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?( \(?UTC\)?)?",
             "[TIME]",
         ),
-        (r"\b\d+(\.\d+)? ?(ms|µs)\b", "[DURATION]"),
+        // The padding before a duration goes too: `check` right-aligns the column, so its
+        // width follows the figure's digits.
+        (r" *\b\d+(\.\d+)? ?(ms|µs)\b", " [DURATION]"),
         (r"\b(\d+ ?s ago|just now)", "[AGE]"),
         (r"\bup \d+[smhd]\b", "up [UPTIME]"),
         (r"\bmemory \d+(\.\d+)?[KMGB]?", "memory [MEMORY]"),
