@@ -66,7 +66,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
     crate::content::walk::docs_root(&docs).map_err(|e| Failure::Reported(e.to_string()))?;
     check_out_dir(&out, &docs, root).map_err(|e| Failure::Reported(e.to_string()))?;
 
-    let opts = OutputOptions {
+    let mut opts = OutputOptions {
         base_url: config.base_url.clone(),
         probe_api: args.probe_api.clone(),
         ..OutputOptions::default()
@@ -123,6 +123,9 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
     }
 
     phase(&args.common, "loaded and rendered", started);
+    if let Some(results) = &snapshot {
+        opts.health = snapshot_health(&site, results);
+    }
 
     let staged = StagedDir::create(&out).map_err(|e| Failure::Reported(e.to_string()))?;
     staged
@@ -196,4 +199,23 @@ fn phase(common: &super::Common, what: &str, started: Instant) {
         "  {what}: {:.2} s, peak memory {peak}",
         started.elapsed().as_secs_f64()
     ));
+}
+
+/// Each guide's health from the snapshot (output path → worst status), for the sidebar.
+fn snapshot_health(
+    site: &Site,
+    results: &Snapshot,
+) -> std::collections::BTreeMap<String, crate::probe::health::PageHealth> {
+    site.probes
+        .iter()
+        .zip(&site.pages)
+        .filter_map(|(decls, page)| {
+            let statuses: Vec<Status> = decls
+                .iter()
+                .filter_map(|d| results.get(&d.id).map(|r| r.status))
+                .collect();
+            crate::probe::health::PageHealth::of(decls.len(), &statuses)
+                .map(|h| (page.out_rel.clone(), h))
+        })
+        .collect()
 }

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod connect;
 pub mod decl;
 pub mod discover;
+pub mod health;
 pub mod hint;
 pub mod locality;
 pub mod pyval;

@@ -145,6 +145,7 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         base_url: None,
         live_reload: true,
         probe_api: None,
+        ..OutputOptions::default()
     };
     let load_state = state.clone();
     let load_root = root.clone();

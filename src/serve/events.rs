@@ -2,9 +2,10 @@
 //! swaps, build problems for the overlay, and probe results, as server-sent events.
 //!
 //! A browser says which page it shows; it gets only reloads and probe results for that
-//! page (plus site-wide events). Streams end when the server shuts down, so a graceful
+//! page (plus site-wide events, such as every page's health for the sidebar). Streams end when the server shuts down, so a graceful
 //! shutdown is not held up by open tabs.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::probes::ProbeView;
+use crate::probe::health::PageHealth;
 use super::state::ServeState;
 use crate::diag::Diagnostic;
 
@@ -30,6 +32,11 @@ pub enum Event {
     Problems { problems: Vec<Diagnostic> },
     /// A probe produced a result.
     Probe { page: String, probe: Box<ProbeView> },
+    /// Pages whose health (worst probe status) changed, for every sidebar: sent to every
+    /// browser, only on change (`None`: the page has no result any more).
+    Status {
+        pages: BTreeMap<String, Option<PageHealth>>,
+    },
 }
 
 impl Event {
@@ -40,6 +47,7 @@ impl Event {
             Event::Stylesheet { .. } => "stylesheet",
             Event::Problems { .. } => "problems",
             Event::Probe { .. } => "probe",
+            Event::Status { .. } => "status",
         }
     }
 
@@ -82,7 +90,16 @@ pub async fn stream(
     let problems = Event::Problems {
         problems: state.problems(),
     };
-    let first = stream::iter([Ok(hello), Ok(problems.to_sse())]);
+    // And with every page's health, so the sidebar's dots show before the next change.
+    let health = Event::Status {
+        pages: state
+            .probes()
+            .health()
+            .into_iter()
+            .map(|(page, h)| (page, Some(h)))
+            .collect(),
+    };
+    let first = stream::iter([Ok(hello), Ok(problems.to_sse()), Ok(health.to_sse())]);
 
     let rx = state.subscribe();
     let filter_page = page.clone();

@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 
 use super::events::Event;
 use crate::config::Config;
+use crate::probe::health::PageHealth;
 use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status};
 
 /// Results kept per probe.
@@ -157,6 +158,10 @@ pub struct ProbeHub {
     /// The site's Markdown pages (docs-relative, slash form): a hint linking to a guide
     /// this site does not have is sent without its link.
     pages: RwLock<Arc<std::collections::HashSet<String>>>,
+    /// Each page's health as last announced (pages with at least one result): a `status`
+    /// event goes to every browser only when a page's entry changes, so the sidebars stay
+    /// current without a stream of every result.
+    health: Mutex<BTreeMap<String, PageHealth>>,
 }
 
 impl ProbeHub {
@@ -171,6 +176,7 @@ impl ProbeHub {
             executions: AtomicU64::new(0),
             watchers: Mutex::new(HashMap::new()),
             pages: RwLock::default(),
+            health: Mutex::default(),
         }
     }
 
@@ -220,6 +226,63 @@ impl ProbeHub {
             next.insert(decl.id.clone(), entry);
         }
         *entries = next;
+        drop(entries);
+        // Probes that went away or lost their results change their pages' dots.
+        let mut pages: Vec<String> = self
+            .health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect();
+        pages.extend(self.list().into_iter().map(|i| i.page_url));
+        pages.sort();
+        pages.dedup();
+        self.announce_health(&pages);
+    }
+
+    /// The current health of every page with a result, for a newly connected browser.
+    pub fn health(&self) -> BTreeMap<String, PageHealth> {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Recomputes these pages' health from their probes' latest results and sends one
+    /// `status` event with the pages whose health changed (`None`: no result any more).
+    fn announce_health(&self, pages: &[String]) {
+        let mut fresh: BTreeMap<&str, (usize, Vec<Status>)> =
+            pages.iter().map(|p| (p.as_str(), (0, Vec::new()))).collect();
+        for e in self
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            if let Some((declared, statuses)) = fresh.get_mut(e.page_url.as_str()) {
+                *declared += 1;
+                let st = e.state.lock().unwrap_or_else(|p| p.into_inner());
+                statuses.extend(st.latest.as_ref().map(|(_, r)| r.status));
+            }
+        }
+        let mut changed = BTreeMap::new();
+        {
+            let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+            for (page, (declared, statuses)) in fresh {
+                let now = PageHealth::of(declared, &statuses);
+                if health.get(page) != now.as_ref() {
+                    match &now {
+                        Some(h) => health.insert(page.to_string(), h.clone()),
+                        None => health.remove(page),
+                    };
+                    changed.insert(page.to_string(), now);
+                }
+            }
+        }
+        if !changed.is_empty() {
+            let _ = self.bus.send(Event::Status { pages: changed });
+        }
     }
 
     fn entry(&self, id: &str) -> Option<Arc<Entry>> {
@@ -347,6 +410,7 @@ impl ProbeHub {
             page: entry.page_url.clone(),
             probe: Box::new(view.clone()),
         });
+        self.announce_health(std::slice::from_ref(&entry.page_url));
         view
     }
 

@@ -45,13 +45,7 @@ async fn all_results(state: &ServeState) -> Vec<(ProbeInfo, Option<ProbeView>)> 
 /// A page's probes with their results, and its worst status.
 type Group = (String, Vec<(ProbeInfo, Option<ProbeView>)>, Status);
 
-/// The worst judged status (skipped says nothing about the system).
-fn verdict(statuses: impl Iterator<Item = Status>) -> Status {
-    statuses
-        .filter(|s| *s != Status::Skipped)
-        .max()
-        .unwrap_or(Status::Skipped)
-}
+use crate::probe::health::worst as verdict;
 
 async fn status_page(State(state): State<ServeState>) -> Response {
     state.ready().await;

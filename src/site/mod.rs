@@ -37,6 +37,9 @@ pub struct OutputOptions {
     pub live_reload: bool,
     /// URL of a running `serve` whose probe API the widgets should call.
     pub probe_api: Option<String>,
+    /// Each guide's health from a `build --snapshot` (output path → worst status), for the
+    /// sidebar's dots; empty otherwise (`serve` sends it over the event stream).
+    pub health: std::collections::BTreeMap<String, crate::probe::health::PageHealth>,
 }
 
 /// Pages rendered so far, for progress display; shared with whoever draws it.

@@ -64,7 +64,10 @@ pub fn write_all(
         sink.write(&format!("_static/{name}"), css.as_bytes())
             .map_err(|e| fail(name, &e))?;
     }
-    let nav = crate::theme::nav_js(&nav_node(site, &site.tree.root));
+    let mut nav = crate::theme::nav_js(&nav_node(site, &site.tree.root));
+    if !opts.health.is_empty() {
+        nav.push_str(&crate::theme::health_js(&opts.health));
+    }
     sink.write("_static/nav.js", nav.as_bytes())
         .map_err(|e| fail("nav.js", &e))?;
 
@@ -207,6 +210,8 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         edit_path: to_slash(&site.config.docs_dir.join(&page.src_rel)),
         generator: GENERATOR.to_string(),
         live_reload: opts.live_reload,
+        // Live reload is on exactly when `serve` renders the page.
+        serve: opts.live_reload,
         probe_api: opts.probe_api.clone(),
         walkthrough_url: (opts.live_reload && !site.probes[i].is_empty()).then(|| {
             format!(

@@ -44,6 +44,8 @@ pub struct PageContext {
     pub edit_path: String,
     pub generator: String,
     pub live_reload: bool,
+    /// Served by `serve` (not a static build): the header links to Status and Runs.
+    pub serve: bool,
     /// Base URL of the probe API, emitted as `<meta name="bisk-probe-api">` when set.
     pub probe_api: Option<String>,
     /// Under `serve`, where this guide's browser walkthrough starts (pages with probes).

@@ -15,7 +15,7 @@ use std::path::Path;
 
 pub use context::{NavLink, NotFoundContext, PageContext, TocEntry};
 pub use error::ThemeError;
-pub use nav::{NavNode, nav_js};
+pub use nav::{NavNode, health_js, nav_js};
 pub use script::{escape_json_for_script, escape_json_for_script_into, script_safe_json};
 
 use files::ThemeFiles;

@@ -18,3 +18,9 @@ pub struct NavNode {
 pub fn nav_js(tree: &NavNode) -> String {
     format!("window.BISK_NAV = {};\n", script_safe_json(tree))
 }
+
+/// The line `nav.js` gets in a `build --snapshot` site: each guide's health at build time,
+/// which the sidebar marks with a dot (`_static/health.js`).
+pub fn health_js(health: &std::collections::BTreeMap<String, crate::probe::health::PageHealth>) -> String {
+    format!("window.BISK_HEALTH = {};\n", script_safe_json(health))
+}

@@ -253,6 +253,10 @@
     es.addEventListener("reload", function () { if (serving) location.reload(); });
     es.addEventListener("stylesheet", function (e) { try { swapStyles(JSON.parse(e.data).files || []); } catch (x) {} });
     es.addEventListener("problems", function (e) { try { if (serving) problems(JSON.parse(e.data).problems); } catch (x) {} });
+    // Every page's health (worst probe status) for the sidebar's dots: health.js draws them.
+    es.addEventListener("status", function (e) {
+      try { document.dispatchEvent(new CustomEvent("bisk:health", { detail: JSON.parse(e.data).pages })); } catch (x) {}
+    });
     es.addEventListener("probe", function (e) {
       try {
         var m = JSON.parse(e.data), v = m.probe;
