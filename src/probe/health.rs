@@ -45,7 +45,14 @@ impl PageHealth {
             parts.push(format!("{unchecked} not checked yet"));
         }
         if parts.is_empty() {
-            parts.push(if declared == 1 { "passing" } else { "all passing" }.to_string());
+            parts.push(
+                if declared == 1 {
+                    "passing"
+                } else {
+                    "all passing"
+                }
+                .to_string(),
+            );
         }
         let noun = if declared == 1 { "probe" } else { "probes" };
         Some(PageHealth {
@@ -72,7 +79,10 @@ mod tests {
             h.label,
             "4 probes: 1 could not be judged, 1 skipped, 1 not checked yet"
         );
-        assert_eq!(PageHealth::of(2, &[Status::Skipped]).unwrap().worst, Status::Skipped);
+        assert_eq!(
+            PageHealth::of(2, &[Status::Skipped]).unwrap().worst,
+            Status::Skipped
+        );
         assert_eq!(PageHealth::of(2, &[]), None);
     }
 }

@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::probes::ProbeView;
-use crate::probe::health::PageHealth;
 use super::state::ServeState;
 use crate::diag::Diagnostic;
+use crate::probe::health::PageHealth;
 
 /// Something connected browsers should know.
 #[derive(Debug, Clone, Serialize)]

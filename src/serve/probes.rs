@@ -252,8 +252,10 @@ impl ProbeHub {
     /// Recomputes these pages' health from their probes' latest results and sends one
     /// `status` event with the pages whose health changed (`None`: no result any more).
     fn announce_health(&self, pages: &[String]) {
-        let mut fresh: BTreeMap<&str, (usize, Vec<Status>)> =
-            pages.iter().map(|p| (p.as_str(), (0, Vec::new()))).collect();
+        let mut fresh: BTreeMap<&str, (usize, Vec<Status>)> = pages
+            .iter()
+            .map(|p| (p.as_str(), (0, Vec::new())))
+            .collect();
         for e in self
             .entries
             .read()

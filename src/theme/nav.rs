@@ -21,6 +21,8 @@ pub fn nav_js(tree: &NavNode) -> String {
 
 /// The line `nav.js` gets in a `build --snapshot` site: each guide's health at build time,
 /// which the sidebar marks with a dot (`_static/health.js`).
-pub fn health_js(health: &std::collections::BTreeMap<String, crate::probe::health::PageHealth>) -> String {
+pub fn health_js(
+    health: &std::collections::BTreeMap<String, crate::probe::health::PageHealth>,
+) -> String {
     format!("window.BISK_HEALTH = {};\n", script_safe_json(health))
 }

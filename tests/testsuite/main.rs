@@ -45,6 +45,7 @@ mod search_browser;
 mod search_index;
 mod search_size;
 mod serve_cli;
+mod serve_health;
 mod serve_http;
 mod serve_probe_api_build;
 mod serve_reload;

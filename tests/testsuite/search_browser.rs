@@ -128,6 +128,7 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         edit_path: "ops/DEPLOY.md".into(),
         generator: "bisk-docs 0.1.0".into(),
         live_reload: false,
+        serve: false,
         probe_api: None,
         walkthrough_url: None,
     };

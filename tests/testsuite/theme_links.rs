@@ -76,6 +76,7 @@ fn every_template_url_is_relative() {
             edit_path: "x/y/page.md".into(),
             generator: "bisk-docs 0.1.0".into(),
             live_reload: false,
+            serve: false,
             probe_api: None,
             walkthrough_url: None,
         };

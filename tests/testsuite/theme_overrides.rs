@@ -24,6 +24,7 @@ fn ctx() -> PageContext {
         edit_path: "a/page.md".into(),
         generator: "bisk-docs 0.1.0".into(),
         live_reload: false,
+        serve: false,
         probe_api: None,
         walkthrough_url: None,
     }

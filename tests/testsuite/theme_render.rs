@@ -110,6 +110,7 @@ fn page_context() -> PageContext {
         edit_path: "ops/REDIS_CACHE.md".into(),
         generator: "bisk-docs 0.1.0".into(),
         live_reload: false,
+        serve: false,
         probe_api: Some("http://127.0.0.1:8000/_probe".into()),
         walkthrough_url: Some("/runs/start?page=ops%2FA.md".into()),
     }

@@ -171,6 +171,14 @@ impl Browser {
         }
     }
 
+    /// Resizes the window (headless: the viewport), e.g. to a phone's 390 px.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("resize to {width}x{height}: {e}"));
+    }
+
     /// Saves a PNG of the viewport.
     pub async fn screenshot(&self, to: &Path) {
         let png = self.client.screenshot().await.expect("screenshot");
