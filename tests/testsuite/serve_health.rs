@@ -129,6 +129,10 @@ async fn sidebar_dot_turns_from_pass_to_fail_without_a_reload() {
         dot[1], " (2 probes: all passing)",
         "text alternative: {dot}"
     );
+    // `BISK_HEALTH_SCREENSHOT=/path/shot.png` keeps a picture of the header and the dot.
+    if let Some(to) = std::env::var_os("BISK_HEALTH_SCREENSHOT") {
+        browser.screenshot(std::path::Path::new(&to)).await;
+    }
 
     drop(redis);
     let dot = browser
@@ -200,6 +204,21 @@ async fn status_page_fits_a_phone() {
         sizes[1],
         sizes[2]
     );
+    // The header's Status and Runs links fit on a page too, beside a usable search box.
+    browser
+        .goto(&format!("http://{}/index.html", server.addr))
+        .await;
+    let fit = browser
+        .js("var d = document.documentElement, l = document.querySelector('.serve-links'); var s = document.querySelector('.search input').getBoundingClientRect(), r = l.getBoundingClientRect(); return [d.scrollWidth <= d.clientWidth, r.right <= d.clientWidth, s.right <= r.left && s.width >= 60, l.textContent];")
+        .await;
+    assert_eq!(
+        fit,
+        serde_json::json!([true, true, true, "StatusRuns"]),
+        "{fit}"
+    );
+    if let Some(to) = std::env::var_os("BISK_HEALTH_SCREENSHOT") {
+        browser.screenshot(std::path::Path::new(&to)).await;
+    }
     browser.close().await;
     server.shutdown().await;
 }
