@@ -13,6 +13,7 @@ use axum::routing::get;
 use super::probes::{ProbeInfo, ProbeView};
 use super::state::ServeState;
 use crate::probe::Status;
+use crate::probe::health::worst as verdict;
 use crate::render::escape::escape;
 
 pub fn routes() -> Router<ServeState> {
@@ -44,8 +45,6 @@ async fn all_results(state: &ServeState) -> Vec<(ProbeInfo, Option<ProbeView>)> 
 
 /// A page's probes with their results, and its worst status.
 type Group = (String, Vec<(ProbeInfo, Option<ProbeView>)>, Status);
-
-use crate::probe::health::worst as verdict;
 
 async fn status_page(State(state): State<ServeState>) -> Response {
     state.ready().await;
