@@ -16,7 +16,7 @@ use crate::content;
 use crate::diag::Diagnostic;
 
 /// Marks the diagnostics [`Site::check_probe_ids`] produces, so they can be recomputed.
-const DUPLICATE_PROBE: &str = "duplicate probe id";
+const DUPLICATE_PROBE: &str = crate::probe::discover::DUPLICATE_ID;
 
 /// What re-rendering one page changed.
 #[derive(Debug, Clone, PartialEq, Eq)]

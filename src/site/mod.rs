@@ -200,26 +200,9 @@ impl Site {
     }
 
     fn check_probe_ids(&self) -> Vec<Diagnostic> {
-        let mut seen: std::collections::HashMap<&str, (usize, usize)> = Default::default();
-        let mut out = Vec::new();
-        for (page, decls) in self.probes.iter().enumerate() {
-            for decl in decls {
-                if let Some((first_page, first_line)) = seen.get(decl.id.as_str()) {
-                    out.push(Diagnostic::error(
-                        self.display_path(page),
-                        decl.line,
-                        format!(
-                            "duplicate probe id `{}` (first declared at {}:{first_line})",
-                            decl.id,
-                            self.display_path(*first_page).display()
-                        ),
-                    ));
-                } else {
-                    seen.insert(&decl.id, (page, decl.line));
-                }
-            }
-        }
-        out
+        crate::probe::discover::duplicate_ids(self.all_probes().map(|(_, d)| d), |page| {
+            content::load::docs_display(&self.docs_dir, page)
+        })
     }
 
     /// Every declared probe, with the page that declares it.

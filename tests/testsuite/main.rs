@@ -48,6 +48,7 @@ mod serve_cli;
 mod serve_http;
 mod serve_probe_api_build;
 mod serve_reload;
+mod site_agreement;
 mod snapshots;
 mod theme_links;
 mod theme_overrides;
