@@ -31,6 +31,12 @@ pub struct Page {
     pub generated: bool,
 }
 
+impl AsRef<Page> for Page {
+    fn as_ref(&self) -> &Page {
+        self
+    }
+}
+
 impl Page {
     pub fn body(&self) -> &str {
         &self.source[self.body_start..]

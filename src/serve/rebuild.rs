@@ -285,7 +285,7 @@ impl Rebuilder {
         let written = collector.into_files();
         let urls: Vec<String> = changed
             .iter()
-            .map(|&i| self.site.pages[i].out_rel.clone())
+            .map(|&i| self.site.pages[i].page.out_rel.clone())
             .filter(|url| written.map.contains_key(url))
             .collect();
         self.state.update_files(|files| files.merge(written));
@@ -393,14 +393,14 @@ impl Rebuilder {
         let probes = self
             .site
             .all_probes()
-            .map(|(i, d)| (d.clone(), self.site.pages[i].out_rel.clone()))
+            .map(|(i, d)| (d.clone(), self.site.pages[i].page.out_rel.clone()))
             .collect();
         self.state.probes().set_pages(
             self.site
                 .pages
                 .iter()
-                .filter(|p| !p.generated)
-                .map(|p| crate::content::paths::to_slash(&p.src_rel))
+                .filter(|p| !p.page.generated)
+                .map(|p| crate::content::paths::to_slash(&p.page.src_rel))
                 .collect(),
         );
         self.state

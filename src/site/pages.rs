@@ -51,7 +51,7 @@ pub fn write_pages(
                 Ok(html) => html,
                 Err(d) => return Some(d),
             };
-            sink.write(&site.pages[i].out_rel, html.as_bytes())
+            sink.write(&site.pages[i].page.out_rel, html.as_bytes())
                 .err()
                 .map(|e| {
                     Diagnostic::error(site.display_path(i), 0, format!("cannot write output: {e}"))
@@ -167,12 +167,11 @@ fn search_index(site: &Site) -> String {
     let docs: Vec<search::SearchDoc> = site
         .pages
         .iter()
-        .enumerate()
-        .filter(|(_, p)| !p.generated)
-        .map(|(i, p)| search::SearchDoc {
-            url: &p.out_rel,
-            title: &site.titles[i],
-            sections: &site.rendered[i].sections,
+        .filter(|p| !p.page.generated)
+        .map(|p| search::SearchDoc {
+            url: &p.page.out_rel,
+            title: &p.title,
+            sections: &p.rendered.sections,
         })
         .collect();
     search::build_index(&docs)
@@ -184,7 +183,7 @@ pub fn output_dirs(site: &Site) -> BTreeSet<String> {
     let all = site
         .pages
         .iter()
-        .map(|p| p.out_rel.as_str())
+        .map(|p| p.page.out_rel.as_str())
         .chain(site.assets.iter().map(|a| a.out_rel.as_str()));
     for rel in all {
         if let Some((dir, _)) = rel.rsplit_once('/') {
@@ -201,15 +200,15 @@ pub fn output_dirs(site: &Site) -> BTreeSet<String> {
 
 fn link(site: &Site, from: usize, to: usize) -> NavLink {
     NavLink {
-        title: site.titles[to].clone(),
-        url: relative_url(&site.pages[from].out_rel, &site.pages[to].out_rel),
+        title: site.pages[to].title.clone(),
+        url: relative_url(&site.pages[from].page.out_rel, &site.pages[to].page.out_rel),
     }
 }
 
 /// The full HTML of page `i`.
 pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String, Diagnostic> {
-    let page = &site.pages[i];
-    let rendered = &site.rendered[i];
+    let entry = &site.pages[i];
+    let (page, rendered) = (&entry.page, &entry.rendered);
     let tree = &site.tree;
     let toc = rendered
         .headings
@@ -237,7 +236,7 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         .map(|c| c.as_os_str().to_string_lossy().into_owned());
     let ctx = PageContext {
         site_title: site.config.title.clone(),
-        title: site.titles[i].clone(),
+        title: entry.title.clone(),
         description: page.front.description.clone(),
         content: rendered.html.clone(),
         toc,
@@ -256,7 +255,7 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         generator: GENERATOR.to_string(),
         live_reload: opts.live_reload,
         probe_api: opts.probe_api.clone(),
-        walkthrough_url: (opts.live_reload && !site.probes[i].is_empty()).then(|| {
+        walkthrough_url: (opts.live_reload && !entry.probes.is_empty()).then(|| {
             format!(
                 "/runs/start?page={}",
                 query_escape(&to_slash(&page.src_rel))
@@ -270,15 +269,15 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
 
 fn nav_node(site: &Site, folder: &FolderNode) -> NavNode {
     NavNode {
-        title: site.titles[folder.index].clone(),
-        url: Some(site.pages[folder.index].out_rel.clone()),
+        title: site.pages[folder.index].title.clone(),
+        url: Some(site.pages[folder.index].page.out_rel.clone()),
         children: folder
             .items
             .iter()
             .map(|item| match item {
                 NavItem::Page(p) => NavNode {
-                    title: site.titles[*p].clone(),
-                    url: Some(site.pages[*p].out_rel.clone()),
+                    title: site.pages[*p].title.clone(),
+                    url: Some(site.pages[*p].page.out_rel.clone()),
                     children: Vec::new(),
                 },
                 NavItem::Folder(sub) => nav_node(site, sub),
