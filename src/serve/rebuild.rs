@@ -324,7 +324,8 @@ impl Rebuilder {
 
     fn render_into_files(&self, indexes: &[usize]) {
         let collector = Collector::new(self.state.token());
-        // A page that fails here failed (and was reported) when the site was loaded.
+        // A page that cannot be rendered keeps serving its previous file (or the 404);
+        // template errors are reported by the full writes that follow a theme change.
         let _ = pages::write_pages(&self.site, &collector, &self.opts, indexes);
         let written = collector.into_files();
         self.state.update_files(|files| files.merge(written));
