@@ -206,16 +206,16 @@ fn snapshot_health(
     site: &Site,
     results: &Snapshot,
 ) -> std::collections::BTreeMap<String, crate::probe::health::PageHealth> {
-    site.probes
+    site.pages
         .iter()
-        .zip(&site.pages)
-        .filter_map(|(decls, page)| {
-            let statuses: Vec<Status> = decls
+        .filter_map(|sp| {
+            let statuses: Vec<Status> = sp
+                .probes
                 .iter()
                 .filter_map(|d| results.get(&d.id).map(|r| r.status))
                 .collect();
-            crate::probe::health::PageHealth::of(decls.len(), &statuses)
-                .map(|h| (page.out_rel.clone(), h))
+            crate::probe::health::PageHealth::of(sp.probes.len(), &statuses)
+                .map(|h| (sp.page.out_rel.clone(), h))
         })
         .collect()
 }

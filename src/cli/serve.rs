@@ -38,6 +38,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     // Browser walkthroughs share the server (its token, Host check and CSP) and the same
     // run logs as `bisk-docs runbook` in a terminal.
     let mut workspace = crate::runbook::Workspace::new(root, config.clone());
+    // The server takes this same config: the file is read once per command.
     workspace.read_only = args.read_only;
     let workspace = std::sync::Arc::new(workspace);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -47,6 +48,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     runtime.block_on(async {
         let server = start(ServeOptions {
             root: root.clone(),
+            config: Some(config),
             bind: args.bind.clone(),
             target: args.target.clone(),
             read_only: args.read_only,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::frontmatter::{self, FrontMatter};
-use super::paths::{is_index_name, output_path, to_slash};
+use super::paths::{is_index_name, is_markdown, output_path, to_slash};
 use crate::diag::Diagnostic;
 
 /// Output paths the site itself writes; a docs file there would be silently replaced.
@@ -29,6 +29,12 @@ pub struct Page {
     pub is_index: bool,
     /// A folder index bisk-docs made because the folder has none.
     pub generated: bool,
+}
+
+impl AsRef<Page> for Page {
+    fn as_ref(&self) -> &Page {
+        self
+    }
 }
 
 impl Page {
@@ -130,14 +136,38 @@ pub fn docs_display(docs_dir: &Path, src_rel: &Path) -> PathBuf {
 }
 
 /// Hidden files, editor backups and lock files: never content.
-pub(crate) fn is_hidden(name: &std::ffi::OsStr) -> bool {
+pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
     let n = name.to_string_lossy();
     n.starts_with('.') || n.ends_with('~') || n.starts_with('#')
 }
 
-fn is_markdown(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+/// Whether the docs-relative `rel` may be content at all: no hidden file or folder on
+/// its way (`.drafts/wip.md` is not, however it is reached).
+pub fn is_content(rel: &Path) -> bool {
+    !rel.as_os_str().is_empty() && !rel.components().any(|c| is_hidden(c.as_os_str()))
+}
+
+/// The one rule for which docs-relative paths are pages: content with a page extension
+/// ([`super::paths::PAGE_EXTENSIONS`]). `build`, `serve`, `check`, `build --snapshot`,
+/// runbooks and `serve`'s change classification all ask this (or [`page_files`]).
+pub fn is_page(rel: &Path) -> bool {
+    is_content(rel) && is_markdown(rel)
+}
+
+/// The docs-relative paths of every page file, in path order, from the same walk as the
+/// site's (hidden files skipped, links leaving the docs folder refused). For readers that
+/// need only the pages' Markdown (`check`, runbooks), not a rendered site. `Err` when the
+/// docs folder itself cannot be used.
+pub fn page_files(docs_dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Diagnostic> {
+    let root = super::walk::docs_root(docs_dir).map_err(|e| e.to_diagnostic())?;
+    let (found, diags) = super::walk::walk(docs_dir, &root, is_hidden);
+    let mut pages: Vec<PathBuf> = found
+        .into_iter()
+        .filter(|f| !f.is_dir && is_page(&f.rel))
+        .map(|f| f.rel)
+        .collect();
+    pages.sort();
+    Ok((pages, diags))
 }
 
 /// Walks `docs_dir`, reading pages in parallel. Hidden files and editor backups are skipped;
@@ -168,7 +198,7 @@ pub fn load(docs_dir: &Path) -> (Loaded, Vec<Diagnostic>) {
             ));
             continue;
         }
-        if is_markdown(&rel) {
+        if is_page(&rel) {
             md_files.push(rel);
         } else {
             loaded.assets.push(Asset {

@@ -6,14 +6,34 @@
 
 use std::path::{Component, Path, PathBuf};
 
-/// True for the file names that make a folder's index page.
+/// The extensions of Markdown pages, everywhere (site, `check`, runbooks, `serve`).
+pub const PAGE_EXTENSIONS: &[&str] = &["md", "markdown"];
+
+/// Whether a file name ends in a page extension (`x.md`, `x.markdown`, any case).
+pub fn is_markdown_name(file_name: &str) -> bool {
+    file_name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| PAGE_EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e)))
+}
+
+/// [`is_markdown_name`] for a path's last component.
+pub fn is_markdown(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| is_markdown_name(&n.to_string_lossy()))
+}
+
+/// True for the file names that make a folder's index page (`README.md`, `index.markdown`).
 pub fn is_index_name(file_name: &str) -> bool {
-    file_name.eq_ignore_ascii_case("README.md") || file_name.eq_ignore_ascii_case("index.md")
+    is_markdown_name(file_name)
+        && file_name.rsplit_once('.').is_some_and(|(stem, _)| {
+            stem.eq_ignore_ascii_case("README") || stem.eq_ignore_ascii_case("index")
+        })
 }
 
 /// Docs-relative Markdown path → docs-relative output path, with `/` separators.
 /// `README.md` → `index.html`, `ops/README.md` → `ops/index.html`,
-/// `ops/REDIS_CACHE.md` → `ops/REDIS_CACHE.html`.
+/// `ops/REDIS_CACHE.md` → `ops/REDIS_CACHE.html`, `ops/extra.markdown` → `ops/extra.html`.
+/// Other files keep their name.
 pub fn output_path(src_rel: &Path) -> String {
     let parent = src_rel.parent().map(to_slash).unwrap_or_default();
     let name = src_rel
@@ -24,7 +44,7 @@ pub fn output_path(src_rel: &Path) -> String {
         "index.html".to_string()
     } else {
         match name.rsplit_once('.') {
-            Some((stem, ext)) if ext.eq_ignore_ascii_case("md") => format!("{stem}.html"),
+            Some((stem, _)) if is_markdown_name(&name) => format!("{stem}.html"),
             _ => name,
         }
     };
@@ -114,6 +134,17 @@ mod tests {
             "ops/REDIS_CACHE.html"
         );
         assert_eq!(output_path(Path::new("img/a.png")), "img/a.png");
+        // One rule for every page extension: a `.markdown` page is HTML too.
+        assert_eq!(
+            output_path(Path::new("ops/extra.markdown")),
+            "ops/extra.html"
+        );
+        assert_eq!(output_path(Path::new("ops/X.MD")), "ops/X.html");
+        assert_eq!(
+            output_path(Path::new("ops/README.markdown")),
+            "ops/index.html"
+        );
+        assert!(!is_index_name("README.txt"));
     }
 
     #[test]

@@ -39,10 +39,10 @@ pub struct NavTree {
 type SortKey = (usize, i64, String);
 
 /// Builds the tree. `section_order` lists top-level folder names to put first.
-pub fn build(pages: &[Page], section_order: &[String]) -> NavTree {
+pub fn build<P: AsRef<Page> + Sync>(pages: &[P], section_order: &[String]) -> NavTree {
     let mut index_of_folder: HashMap<PathBuf, usize> = HashMap::new();
     let mut members: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-    for (i, p) in pages.iter().enumerate() {
+    for (i, p) in pages.iter().map(AsRef::as_ref).enumerate() {
         if p.is_index {
             index_of_folder.insert(p.folder(), i);
         } else {
@@ -80,24 +80,24 @@ pub fn build(pages: &[Page], section_order: &[String]) -> NavTree {
     tree
 }
 
-struct Builder<'a> {
-    pages: &'a [Page],
+struct Builder<'a, P> {
+    pages: &'a [P],
     index_of_folder: &'a HashMap<PathBuf, usize>,
     members: &'a HashMap<PathBuf, Vec<usize>>,
     subfolders: &'a HashMap<PathBuf, Vec<PathBuf>>,
     section_order: &'a [String],
 }
 
-impl Builder<'_> {
+impl<P: AsRef<Page>> Builder<'_, P> {
     fn folder(&self, path: &Path) -> FolderNode {
         let mut keyed: Vec<(SortKey, NavItem)> = Vec::new();
         for &i in self.members.get(path).into_iter().flatten() {
-            let p = &self.pages[i];
+            let p = self.pages[i].as_ref();
             keyed.push((self.key(path, p.front.weight, &p.stem()), NavItem::Page(i)));
         }
         for sub in self.subfolders.get(path).into_iter().flatten() {
             let node = self.folder(sub);
-            let weight = self.pages[node.index].front.weight;
+            let weight = self.pages[node.index].as_ref().front.weight;
             let name = sub
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

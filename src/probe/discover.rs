@@ -75,21 +75,15 @@ pub fn page_probes(markdown: &str, page: &Path) -> (Vec<ProbeDecl>, Vec<Diagnost
     (decls, diags)
 }
 
-/// Walks `docs_dir` (`*.md`, sorted by path) and parses every probe. With `only` non-empty,
-/// just those pages (paths relative to the docs folder, or as given on the command line)
-/// are read, but ids stay unique site-wide. Page paths in results are docs-relative.
+/// Reads every page of `docs_dir` (the site loader's pages: [`crate::content::load::page_files`],
+/// sorted by path) and parses every probe. With `only` non-empty, just those pages (paths
+/// relative to the docs folder, or as given on the command line) are checked, but ids stay
+/// unique site-wide. Page paths in results are docs-relative.
 pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
-    // The same walk as the site's: hidden files skipped, symlinks leaving the docs folder
-    // refused (an error naming the link), links inside it followed.
-    let root = crate::content::walk::docs_root(docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
-    let (found, mut diags) =
-        crate::content::walk::walk(docs_dir, &root, crate::content::load::is_hidden);
-    let mut pages: Vec<PathBuf> = found
-        .into_iter()
-        .filter(|f| !f.is_dir && f.rel.extension().is_some_and(|x| x == "md"))
-        .map(|f| docs_dir.join(f.rel))
-        .collect();
-    pages.sort();
+    // The same pages as the site's: hidden files skipped, every page extension, symlinks
+    // leaving the docs folder refused (an error naming the link), links inside followed.
+    let (pages, mut diags) = crate::content::load::page_files(docs_dir).map_err(|d| vec![d])?;
+    let pages: Vec<PathBuf> = pages.into_iter().map(|rel| docs_dir.join(rel)).collect();
     let wanted: Vec<PathBuf> = only.iter().map(|p| normalise(docs_dir, p)).collect();
     // A wanted path is a page or a folder of pages (`docs/backend` checks all of them).
     let is_wanted = |page: &Path| wanted.iter().any(|w| page == w || page.starts_with(w));
@@ -122,7 +116,7 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
         }
         all.extend(decls);
     }
-    diags.extend(duplicate_ids(&all));
+    diags.extend(duplicate_ids(&all, Path::to_path_buf));
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
@@ -142,19 +136,24 @@ pub fn config_errors(decls: &[ProbeDecl], config: &crate::config::Config) -> Vec
         .collect()
 }
 
-/// One error per repeated id, at the later declaration, naming the first.
-pub fn duplicate_ids(decls: &[ProbeDecl]) -> Vec<Diagnostic> {
+/// One error per repeated id, at the later declaration, naming the first. `display` turns
+/// a declaration's docs-relative page into the path shown (the site prefixes the docs
+/// folder). The one duplicate-id rule: the site and `check` both call it.
+pub fn duplicate_ids<'a>(
+    decls: impl IntoIterator<Item = &'a ProbeDecl>,
+    display: impl Fn(&Path) -> PathBuf,
+) -> Vec<Diagnostic> {
     let mut seen: HashMap<&str, &ProbeDecl> = HashMap::new();
     let mut out = Vec::new();
     for d in decls {
         if let Some(first) = seen.get(d.id.as_str()) {
             out.push(Diagnostic::error(
-                &d.page,
+                display(&d.page),
                 d.line,
                 format!(
-                    "duplicate probe id {:?} (first declared at {}:{})",
+                    "{DUPLICATE_ID} `{}` (first declared at {}:{})",
                     d.id,
-                    first.page.display(),
+                    display(&first.page).display(),
                     first.line
                 ),
             ));
@@ -164,6 +163,9 @@ pub fn duplicate_ids(decls: &[ProbeDecl]) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// How every duplicate-id message starts (the site recomputes those on a page edit).
+pub const DUPLICATE_ID: &str = "duplicate probe id";
 
 fn rel(docs_dir: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(docs_dir).unwrap_or(path).to_path_buf()

@@ -68,10 +68,7 @@ pub(crate) fn resolve(dest: &str, src_path: &Path) -> Resolved {
     };
     let last = decoded.rsplit('/').next().unwrap_or("");
     let is_folder = decoded.ends_with('/') || last == "." || last == "..";
-    let is_markdown = !is_folder
-        && last
-            .rsplit_once('.')
-            .is_some_and(|(_, ext)| ext.eq_ignore_ascii_case("md"));
+    let is_markdown = !is_folder && crate::content::paths::is_markdown_name(last);
 
     if is_folder || is_markdown {
         let page = if is_folder {

@@ -109,8 +109,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// `page` as a path relative to `docs_dir`, refusing anything that is not a `.md` file
-/// inside it (a page name from a browser must not reach other files).
+/// `page` as a path relative to `docs_dir`, refusing anything that is not a page of the
+/// site inside it (the loader's rule: a page extension, nothing hidden), so a page name
+/// from a browser never reaches other files.
 pub fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookError> {
     let not_a_page = |why: &str| RunbookError::NoSuchGuide {
         page: page.display().to_string(),
@@ -126,9 +127,19 @@ pub fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookErr
     ];
     for c in candidates {
         if let Ok(abs) = c.canonicalize()
-            && let Ok(rel) = abs.strip_prefix(&docs)
+            && let Ok(target) = abs.strip_prefix(&docs)
         {
-            if abs.is_file() && rel.extension().is_some_and(|e| e == "md") {
+            // A page reached through a link inside the docs folder keeps the path the
+            // site gives it (`ops/shared/p.md`), not its target's.
+            let rel = c
+                .strip_prefix(docs_dir)
+                .ok()
+                .filter(|r| {
+                    r.components()
+                        .all(|x| matches!(x, std::path::Component::Normal(_)))
+                })
+                .unwrap_or(target);
+            if abs.is_file() && crate::content::load::is_page(rel) {
                 return Ok(rel.to_path_buf());
             }
             return Err(not_a_page("not a Markdown page"));

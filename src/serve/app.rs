@@ -24,6 +24,9 @@ use crate::site::OutputOptions;
 #[derive(Default)]
 pub struct ServeOptions {
     pub root: PathBuf,
+    /// The config the caller has already read (the CLI reads it once per command);
+    /// `None` reads it from `root`.
+    pub config: Option<Config>,
     /// Overrides `[serve] bind`; `127.0.0.1:0` picks a free port.
     pub bind: Option<String>,
     /// Target for probes that name none.
@@ -105,7 +108,10 @@ pub fn is_loopback(addr: &SocketAddr) -> bool {
 pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
     let started = Instant::now();
     let root = opts.root.clone();
-    let config = Config::load(&root).map_err(|e| ServeError::Config(e.to_string()))?;
+    let config = match opts.config {
+        Some(c) => c,
+        None => Config::load(&root).map_err(|e| ServeError::Config(e.to_string()))?,
+    };
     let bind = opts
         .bind
         .clone()

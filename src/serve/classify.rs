@@ -47,21 +47,19 @@ impl Plan {
 
 /// Editor backups, swap files and hidden files: never content.
 pub fn is_noise(path: &Path) -> bool {
-    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+    let Some(name) = path.file_name() else {
         return true;
     };
-    name.starts_with('.')
-        || name.starts_with('#')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || name == "4913" // vim's write test file
+    crate::content::load::is_hidden(name) || is_editor_scratch(path)
 }
 
-fn is_markdown(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+/// Files an editor makes for an instant while saving. They are assets to the loader if
+/// they survive, but reacting to each one would reload the whole site on every save.
+fn is_editor_scratch(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    name.ends_with(".swp") || name.ends_with(".swx") || name.ends_with(".tmp") || name == "4913" // vim's write test file
 }
 
 /// Builds the plan for `paths`. `is_page` says whether a docs-relative path is a page the
@@ -94,18 +92,16 @@ pub fn classify(layout: &Layout, paths: &[PathBuf], is_page: impl Fn(&Path) -> b
         let Ok(rel) = path.strip_prefix(&layout.docs_dir) else {
             continue;
         };
-        // A hidden folder anywhere above means not content either.
-        if rel.components().any(|c| is_noise(Path::new(c.as_os_str()))) {
-            continue;
-        }
-        if rel.as_os_str().is_empty() {
+        // What is content, and which content is a page, is the loader's decision (a
+        // hidden folder anywhere above means not content either).
+        if !crate::content::load::is_content(rel) || is_editor_scratch(rel) {
             continue;
         }
         let exists = path.exists();
         if path.is_dir() {
             // A folder appeared or was renamed: its files are new to the site.
             plan.structure = true;
-        } else if is_markdown(rel) {
+        } else if crate::content::load::is_page(rel) {
             match (exists, is_page(rel)) {
                 (true, true) => {
                     plan.pages.insert(rel.to_path_buf());
@@ -158,5 +154,13 @@ mod tests {
         let css = classify(&layout, &[theme.join("static/style.css")], known);
         assert!(css.stylesheets.contains("_static/style.css") && !css.templates);
         assert!(classify(&layout, &[root.join("site/index.html")], known).is_empty());
+        // The loader's rule: nothing under a hidden folder is content; `.markdown` is a page.
+        std::fs::create_dir_all(docs.join(".drafts")).unwrap();
+        std::fs::write(docs.join(".drafts/wip.md"), "# W").unwrap();
+        assert!(classify(&layout, &[docs.join(".drafts/wip.md")], known).is_empty());
+        std::fs::write(docs.join("ops/x.markdown"), "# X").unwrap();
+        let known_x = |p: &Path| p == Path::new("ops/x.markdown");
+        let plan = classify(&layout, &[docs.join("ops/x.markdown")], known_x);
+        assert!(plan.pages.contains(Path::new("ops/x.markdown")) && !plan.full());
     }
 }

@@ -27,8 +27,9 @@ pub struct SiteFiles {
 }
 
 impl SiteFiles {
-    /// Adds or replaces one file (pages get the token injected).
-    pub fn insert(&mut self, rel: &str, bytes: Vec<u8>, token: &str) {
+    /// Adds or replaces one file (pages get the token injected). Only the [`Collector`]
+    /// calls this: everything served is written through the site's [`Sink`].
+    fn insert(&mut self, rel: &str, bytes: Vec<u8>, token: &str) {
         let bytes = if rel.ends_with(".html") {
             let html = String::from_utf8(bytes)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
@@ -38,6 +39,12 @@ impl SiteFiles {
             bytes
         };
         self.map.insert(rel.to_string(), Bytes::from(bytes));
+    }
+
+    /// Takes in the files a [`Collector`] wrote (replacing those of the same path).
+    pub fn merge(&mut self, written: SiteFiles) {
+        self.script_hashes.extend(written.script_hashes);
+        self.map.extend(written.map);
     }
 
     /// The Content-Security-Policy for these files.
@@ -56,16 +63,17 @@ fn inject_token(mut html: String, token: &str) -> String {
     html
 }
 
-/// A [`Sink`] collecting a build into [`SiteFiles`].
+/// `serve`'s [`Sink`]: collects what the site writes into [`SiteFiles`] (pages get the
+/// server's token), to be swapped or merged into the served files.
 pub struct Collector<'a> {
     files: Mutex<SiteFiles>,
     token: &'a str,
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(base: SiteFiles, token: &'a str) -> Self {
+    pub fn new(token: &'a str) -> Self {
         Collector {
-            files: Mutex::new(base),
+            files: Mutex::new(SiteFiles::default()),
             token,
         }
     }
@@ -80,9 +88,10 @@ impl Sink for Collector<'_> {
         // Token injection and hashing happen outside the lock; only the insert is shared.
         let mut one = SiteFiles::default();
         one.insert(rel, bytes.to_vec(), self.token);
-        let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
-        files.script_hashes.extend(one.script_hashes);
-        files.map.extend(one.map);
+        self.files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .merge(one);
         Ok(())
     }
 

@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use super::classify::{Layout, Plan};
 use super::events::Event;
 use super::files::{Collector, SiteFiles};
@@ -75,7 +73,7 @@ impl Rebuilder {
             unrendered: BTreeSet::new(),
         };
         me.note_unhighlighted();
-        let (files, rest) = me.write_shell().map_err(|d| vec![d])?;
+        let (files, rest) = me.first_files()?;
         me.unrendered = rest;
         if me.unrendered.is_empty() {
             me.state.set_files(files);
@@ -215,16 +213,16 @@ impl Rebuilder {
             self.state.set_problems(THEME, diags);
             return Done::KeptLastGood;
         }
-        let statics = self.site.theme.static_files();
-        let token = self.state.token().to_string();
-        self.state.update_files(|files| {
-            for name in &names {
-                let rel = name.trim_start_matches("_static/");
-                if let Some((_, bytes)) = statics.iter().find(|(p, _)| p == rel) {
-                    files.insert(name, bytes.to_vec(), &token);
-                }
-            }
-        });
+        let collector = Collector::new(self.state.token());
+        let wanted: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        if let Err(diags) =
+            pages::write_theme_static(&self.site, &collector, |out| wanted.contains(out))
+        {
+            self.state.set_problems(THEME, diags);
+            return Done::KeptLastGood;
+        }
+        let written = collector.into_files();
+        self.state.update_files(|files| files.merge(written));
         self.state.set_problems(THEME, Vec::new());
         self.state.publish(Event::Stylesheet {
             files: names.clone(),
@@ -277,33 +275,20 @@ impl Rebuilder {
         if chrome {
             return self.theme(false);
         }
-        let rendered: Vec<Result<(usize, String), Diagnostic>> = changed
-            .par_iter()
-            .map(|&i| pages::render_page(&self.site, i, &self.opts).map(|h| (i, h)))
-            .collect();
-        let mut ok = Vec::new();
-        for r in rendered {
-            match r {
-                Ok(x) => ok.push(x),
-                Err(d) => {
-                    self.state.set_problems(THEME, vec![d]);
-                }
-            }
+        let collector = Collector::new(self.state.token());
+        if let Err(diags) = pages::write_pages(&self.site, &collector, &self.opts, &changed) {
+            self.state.set_problems(THEME, diags);
         }
-        let search = headings.then(|| pages::search_script(&self.site));
-        let token = self.state.token().to_string();
-        let urls: Vec<String> = ok
+        if headings && let Err(diags) = pages::write_search_index(&self.site, &collector) {
+            self.state.set_problems(THEME, diags);
+        }
+        let written = collector.into_files();
+        let urls: Vec<String> = changed
             .iter()
-            .map(|(i, _)| self.site.pages[*i].out_rel.clone())
+            .map(|&i| self.site.pages[i].page.out_rel.clone())
+            .filter(|url| written.map.contains_key(url))
             .collect();
-        self.state.update_files(|files| {
-            for (i, html) in ok {
-                files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
-            }
-            if let Some(s) = search {
-                files.insert("_static/search-index.js", s.into_bytes(), &token);
-            }
-        });
+        self.state.update_files(|files| files.merge(written));
         self.state.publish(Event::Reload {
             pages: Some(urls.clone()),
         });
@@ -338,66 +323,25 @@ impl Rebuilder {
     }
 
     fn render_into_files(&self, indexes: &[usize]) {
-        let rendered: Vec<(usize, String)> = indexes
-            .par_iter()
-            .filter_map(|&i| {
-                pages::render_page(&self.site, i, &self.opts)
-                    .ok()
-                    .map(|h| (i, h))
-            })
-            .collect();
-        let token = self.state.token().to_string();
-        self.state.update_files(|files| {
-            for (i, html) in rendered {
-                files.insert(&self.site.pages[i].out_rel, html.into_bytes(), &token);
-            }
-        });
+        let collector = Collector::new(self.state.token());
+        // A page that cannot be rendered keeps serving its previous file (or the 404);
+        // template errors are reported by the full writes that follow a theme change.
+        let _ = pages::write_pages(&self.site, &collector, &self.opts, indexes);
+        let written = collector.into_files();
+        self.state.update_files(|files| files.merge(written));
     }
 
-    /// The shared files (theme, highlighting CSS, navigation, search index, 404, assets)
-    /// and the home page, plus the indexes of the pages still to render.
-    fn write_shell(&self) -> Result<(SiteFiles, BTreeSet<usize>), Diagnostic> {
-        let token = self.state.token();
-        let mut files = SiteFiles::default();
-        let fail = |what: &str, e: &dyn std::fmt::Display| {
-            Diagnostic::error(self.site.root.clone(), 0, format!("{what}: {e}"))
-        };
-        for (rel, bytes) in self.site.theme.static_files() {
-            files.insert(&format!("_static/{rel}"), bytes.to_vec(), token);
-        }
-        let (light, dark) = crate::render::highlight_css();
-        files.insert("_static/highlight-light.css", light.into_bytes(), token);
-        files.insert("_static/highlight-dark.css", dark.into_bytes(), token);
-        files.insert(
-            "_static/nav.js",
-            pages::nav_script(&self.site).into_bytes(),
-            token,
-        );
-        files.insert(
-            "_static/search-index.js",
-            pages::search_script(&self.site).into_bytes(),
-            token,
-        );
-        let not_found = self
-            .site
-            .theme
-            .render_404(&crate::theme::NotFoundContext {
-                site_title: self.site.config.title.clone(),
-                root: String::new(),
-            })
-            .map_err(|e| fail("404 page", &e))?;
-        files.insert("404.html", not_found.into_bytes(), token);
-        for a in &self.site.assets {
-            let src = crate::content::walk::inside(&self.site.docs_dir, &a.src_rel)?;
-            let bytes = std::fs::read(&src).map_err(|e| fail(&src.to_string_lossy(), &e))?;
-            files.insert(&a.out_rel, bytes, token);
-        }
+    /// The first files served: the shared ones and the home page, written by the same
+    /// functions as a build's; plus the indexes of the pages still to render.
+    fn first_files(&self) -> Result<(SiteFiles, BTreeSet<usize>), Vec<Diagnostic>> {
+        let collector = Collector::new(self.state.token());
+        pages::write_shared(&self.site, &collector, &self.opts)?;
         let mut rest: BTreeSet<usize> = (0..self.site.pages.len()).collect();
         if let Some(home) = self.site.page_by_output("index.html") {
-            let html = pages::render_page(&self.site, home, &self.opts)?;
-            files.insert("index.html", html.into_bytes(), token);
+            pages::write_pages(&self.site, &collector, &self.opts, &[home])?;
             rest.remove(&home);
         }
+        let mut files = collector.into_files();
         files.generation = self.state.generation() + 1;
         Ok((files, rest))
     }
@@ -424,7 +368,7 @@ impl Rebuilder {
 
     /// Every file of the site, rendered now.
     fn write_all(&self) -> Result<SiteFiles, Diagnostic> {
-        let collector = Collector::new(SiteFiles::default(), self.state.token());
+        let collector = Collector::new(self.state.token());
         self.site.write(&collector, &self.opts).map_err(|diags| {
             diags.into_iter().next().unwrap_or_else(|| {
                 Diagnostic::error(self.site.root.clone(), 0, "cannot write the site")
@@ -450,14 +394,14 @@ impl Rebuilder {
         let probes = self
             .site
             .all_probes()
-            .map(|(i, d)| (d.clone(), self.site.pages[i].out_rel.clone()))
+            .map(|(i, d)| (d.clone(), self.site.pages[i].page.out_rel.clone()))
             .collect();
         self.state.probes().set_pages(
             self.site
                 .pages
                 .iter()
-                .filter(|p| !p.generated)
-                .map(|p| crate::content::paths::to_slash(&p.src_rel))
+                .filter(|p| !p.page.generated)
+                .map(|p| crate::content::paths::to_slash(&p.page.src_rel))
                 .collect(),
         );
         self.state

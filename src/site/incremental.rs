@@ -16,7 +16,7 @@ use crate::content;
 use crate::diag::Diagnostic;
 
 /// Marks the diagnostics [`Site::check_probe_ids`] produces, so they can be recomputed.
-const DUPLICATE_PROBE: &str = "duplicate probe id";
+const DUPLICATE_PROBE: &str = crate::probe::discover::DUPLICATE_ID;
 
 /// What re-rendering one page changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +58,12 @@ impl Site {
     pub fn page_by_src(&self, src_rel: &Path) -> Option<usize> {
         self.pages
             .iter()
-            .position(|p| !p.generated && p.src_rel == src_rel)
+            .position(|p| !p.page.generated && p.page.src_rel == src_rel)
     }
 
     /// The page served at output path `out_rel` (`ops/REDIS_CACHE.html`).
     pub fn page_by_output(&self, out_rel: &str) -> Option<usize> {
-        self.pages.iter().position(|p| p.out_rel == out_rel)
+        self.pages.iter().position(|p| p.page.out_rel == out_rel)
     }
 
     /// Re-reads page `src_rel` from disk and re-renders its Markdown. On `Err` (unreadable
@@ -80,16 +80,18 @@ impl Site {
         let (rendered, decls) = render_one(&self.docs_dir, &page, &self.config, None, true);
         let title = resolve_title(&page, &rendered, &self.config);
 
-        let old = &self.rendered[index];
-        let title_changed = title != self.titles[index];
-        let headings_changed = old.headings != rendered.headings;
-        let order_changed = page.front.weight != self.pages[index].front.weight;
-        let probes_changed = decls != self.probes[index];
+        let old = &self.pages[index];
+        let title_changed = title != old.title;
+        let headings_changed = old.rendered.headings != rendered.headings;
+        let order_changed = page.front.weight != old.page.front.weight;
+        let probes_changed = decls != old.probes;
 
-        self.pages[index] = page;
-        self.rendered[index] = rendered;
-        self.probes[index] = decls;
-        self.titles[index] = title;
+        self.pages[index] = super::SitePage {
+            page,
+            rendered,
+            probes: decls,
+            title,
+        };
         if order_changed {
             self.tree = content::tree::build(&self.pages, &self.config.sections);
         }
@@ -123,18 +125,19 @@ impl Site {
     pub fn highlight_pages(&mut self, pages: &[usize]) {
         let fresh: Vec<(usize, String)> = pages
             .par_iter()
-            .filter(|&&i| !self.pages[i].generated)
+            .filter(|&&i| !self.pages[i].page.generated)
             .map(|&i| {
+                let page = &self.pages[i].page;
                 (
                     i,
-                    render_one(&self.docs_dir, &self.pages[i], &self.config, None, true)
+                    render_one(&self.docs_dir, page, &self.config, None, true)
                         .0
                         .html,
                 )
             })
             .collect();
         for (i, html) in fresh {
-            self.rendered[i].html = html;
+            self.pages[i].rendered.html = html;
         }
     }
 
@@ -153,9 +156,9 @@ impl Site {
         let fresh: Vec<Diagnostic> = pages
             .par_iter()
             .flat_map_iter(|&i| {
-                let mut out = self.rendered[i].diagnostics.clone();
+                let mut out = self.pages[i].rendered.diagnostics.clone();
                 let display = self.display_path(i);
-                out.extend(index.check(i, &self.rendered[i].links, &display, as_error));
+                out.extend(index.check(i, &self.pages[i].rendered.links, &display, as_error));
                 out.extend(index.check_hint_targets(i, &display));
                 out
             })
@@ -180,12 +183,6 @@ impl Site {
     }
 
     fn link_index(&self) -> links::LinkIndex {
-        let anchors: Vec<HashSet<String>> = self
-            .rendered
-            .iter()
-            .map(|r| r.headings.iter().map(|h| h.id.clone()).collect())
-            .collect();
-        let asset_paths: Vec<PathBuf> = self.assets.iter().map(|a| a.src_rel.clone()).collect();
-        links::LinkIndex::new(&self.pages, &asset_paths, anchors)
+        links::LinkIndex::new(&self.pages, &self.assets)
     }
 }

@@ -2,9 +2,10 @@
 //! file or heading of this site. External links are the reader's business.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::content::Page;
+use super::SitePage;
+use crate::content::Asset;
 use crate::content::paths::to_slash;
 use crate::diag::Diagnostic;
 use crate::render::{LinkRef, LinkTarget};
@@ -21,10 +22,15 @@ pub struct LinkIndex {
 }
 
 impl LinkIndex {
-    pub fn new(pages: &[Page], asset_paths: &[PathBuf], anchors: Vec<HashSet<String>>) -> Self {
+    /// The index of a site's pages (their headings are the anchors) and assets.
+    pub fn new(pages: &[SitePage], assets: &[Asset]) -> Self {
         let mut by_src = HashMap::new();
         let mut by_folder = HashMap::new();
-        for (i, p) in pages.iter().enumerate() {
+        let anchors = pages
+            .iter()
+            .map(|p| p.rendered.headings.iter().map(|h| h.id.clone()).collect())
+            .collect();
+        for (i, p) in pages.iter().map(|p| &p.page).enumerate() {
             if p.generated {
                 by_folder.insert(to_slash(&p.src_rel), i);
             } else {
@@ -37,7 +43,7 @@ impl LinkIndex {
         LinkIndex {
             by_src,
             by_folder,
-            assets: asset_paths.iter().map(|p| to_slash(p)).collect(),
+            assets: assets.iter().map(|a| to_slash(&a.src_rel)).collect(),
             anchors,
         }
     }

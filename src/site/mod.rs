@@ -72,19 +72,33 @@ pub struct LoadOptions<'a> {
     pub release_sources: bool,
 }
 
+/// One page of the site: where it comes from and where it goes ([`Page::src_rel`],
+/// [`Page::out_rel`], front matter), and everything rendered from it.
+#[derive(Debug, Clone)]
+pub struct SitePage {
+    pub page: Page,
+    pub rendered: Rendered,
+    /// The probes it declares, in document order.
+    pub probes: Vec<ProbeDecl>,
+    /// The resolved title.
+    pub title: String,
+}
+
+impl AsRef<Page> for SitePage {
+    fn as_ref(&self) -> &Page {
+        &self.page
+    }
+}
+
 /// A loaded and rendered site, ready to be written.
 pub struct Site {
     pub root: PathBuf,
     pub config: Config,
     pub docs_dir: PathBuf,
     pub theme: Theme,
-    pub pages: Vec<Page>,
+    /// One entry per page; indexes are the page numbers [`NavTree`] uses.
+    pub pages: Vec<SitePage>,
     pub assets: Vec<Asset>,
-    pub rendered: Vec<Rendered>,
-    /// Per page: the probes it declares, in document order.
-    pub probes: Vec<Vec<ProbeDecl>>,
-    /// Per page: the resolved title.
-    pub titles: Vec<String>,
     pub tree: NavTree,
     /// Everything found wrong, errors and warnings, with file:line.
     pub diagnostics: Vec<Diagnostic>,
@@ -142,12 +156,15 @@ impl Site {
                 out
             })
             .collect();
-        let (rendered, probes): (Vec<_>, Vec<_>) = outputs.into_iter().unzip();
-
-        let titles: Vec<String> = pages
-            .iter()
-            .zip(&rendered)
-            .map(|(p, r)| resolve_title(p, r, &config))
+        let pages: Vec<SitePage> = pages
+            .into_iter()
+            .zip(outputs)
+            .map(|(page, (rendered, probes))| SitePage {
+                title: resolve_title(&page, &rendered, &config),
+                page,
+                rendered,
+                probes,
+            })
             .collect();
         let tree = content::tree::build(&pages, &config.sections);
 
@@ -158,14 +175,11 @@ impl Site {
             theme,
             pages,
             assets: loaded.assets,
-            rendered,
-            probes,
-            titles,
             tree,
             diagnostics: Vec::new(),
         };
-        for r in &site.rendered {
-            diagnostics.extend(r.diagnostics.iter().cloned());
+        for p in &site.pages {
+            diagnostics.extend(p.rendered.diagnostics.iter().cloned());
         }
         diagnostics.extend(site.check_links());
         diagnostics.extend(site.check_probe_ids());
@@ -182,23 +196,17 @@ impl Site {
 
     /// Path of a page's file as shown in messages.
     pub fn display_path(&self, page: usize) -> PathBuf {
-        content::load::docs_display(&self.docs_dir, &self.pages[page].src_rel)
+        content::load::docs_display(&self.docs_dir, &self.pages[page].page.src_rel)
     }
 
     fn check_links(&self) -> Vec<Diagnostic> {
-        let anchors: Vec<HashSet<String>> = self
-            .rendered
-            .iter()
-            .map(|r| r.headings.iter().map(|h| h.id.clone()).collect())
-            .collect();
-        let asset_paths: Vec<PathBuf> = self.assets.iter().map(|a| a.src_rel.clone()).collect();
-        let index = links::LinkIndex::new(&self.pages, &asset_paths, anchors);
+        let index = links::LinkIndex::new(&self.pages, &self.assets);
         let as_error = self.config.broken_links == LinkPolicy::Error;
         (0..self.pages.len())
             .into_par_iter()
             .flat_map_iter(|i| {
                 let display = self.display_path(i);
-                let mut out = index.check(i, &self.rendered[i].links, &display, as_error);
+                let mut out = index.check(i, &self.pages[i].rendered.links, &display, as_error);
                 out.extend(index.check_hint_targets(i, &display));
                 out
             })
@@ -206,34 +214,17 @@ impl Site {
     }
 
     fn check_probe_ids(&self) -> Vec<Diagnostic> {
-        let mut seen: std::collections::HashMap<&str, (usize, usize)> = Default::default();
-        let mut out = Vec::new();
-        for (page, decls) in self.probes.iter().enumerate() {
-            for decl in decls {
-                if let Some((first_page, first_line)) = seen.get(decl.id.as_str()) {
-                    out.push(Diagnostic::error(
-                        self.display_path(page),
-                        decl.line,
-                        format!(
-                            "duplicate probe id `{}` (first declared at {}:{first_line})",
-                            decl.id,
-                            self.display_path(*first_page).display()
-                        ),
-                    ));
-                } else {
-                    seen.insert(&decl.id, (page, decl.line));
-                }
-            }
-        }
-        out
+        crate::probe::discover::duplicate_ids(self.all_probes().map(|(_, d)| d), |page| {
+            content::load::docs_display(&self.docs_dir, page)
+        })
     }
 
     /// Every declared probe, with the page that declares it.
     pub fn all_probes(&self) -> impl Iterator<Item = (usize, &ProbeDecl)> {
-        self.probes
+        self.pages
             .iter()
             .enumerate()
-            .flat_map(|(i, decls)| decls.iter().map(move |d| (i, d)))
+            .flat_map(|(i, p)| p.probes.iter().map(move |d| (i, d)))
     }
 
     /// Writes the whole site. Returns the number of pages written.

@@ -1,11 +1,10 @@
 //! Where built files go. `build` writes into a fresh sibling folder and swaps it in at the
 //! end, so a failed build never leaves a half-written site or destroys the previous one;
-//! `serve` keeps the files in memory instead.
+//! `serve` keeps the files in memory instead (its [`Sink`] is `serve::files::Collector`).
+//! Every file of a site is written through a [`Sink`], by `site::pages`.
 
-use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
 
 /// Marker file that identifies a folder as bisk-docs output, so `build` and `clean` only
 /// ever replace or delete folders they made.
@@ -195,27 +194,6 @@ impl Sink for StagedDir {
 
     fn copy_from(&self, rel: &str, src: &Path) -> io::Result<()> {
         std::fs::copy(src, self.staging.join(rel)).map(|_| ())
-    }
-}
-
-/// The site held in memory, keyed by output path (`ops/REDIS_CACHE.html`).
-#[derive(Default)]
-pub struct MemorySink {
-    pub files: RwLock<HashMap<String, Vec<u8>>>,
-}
-
-impl Sink for MemorySink {
-    fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
-        self.files
-            .write()
-            .map_err(|_| io::Error::other("output map poisoned"))?
-            .insert(rel.to_string(), bytes.to_vec());
-        Ok(())
-    }
-
-    fn copy_from(&self, rel: &str, src: &Path) -> io::Result<()> {
-        let bytes = std::fs::read(src)?;
-        self.write(rel, &bytes)
     }
 }
 

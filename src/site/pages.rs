@@ -14,62 +14,79 @@ use crate::theme::{NavLink, NavNode, NotFoundContext, PageContext, TocEntry};
 
 const GENERATOR: &str = concat!("bisk-docs ", env!("CARGO_PKG_VERSION"));
 
+/// Every file of the site: the pages and the shared files. `build` writes a whole site
+/// this way; `serve` writes the same parts through the same functions, a part at a time.
 pub fn write_all(
     site: &Site,
     sink: &dyn Sink,
     opts: &OutputOptions,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        vec![Diagnostic::error(
-            site.root.join(&site.config.out_dir),
-            0,
-            format!("{what}: {e}"),
-        )]
-    };
-
+    let all: Vec<usize> = (0..site.pages.len()).collect();
     // The search index is the largest single piece of work after the pages themselves;
-    // build it while the pages render.
-    let (page_results, index) = rayon::join(
-        || {
-            (0..site.pages.len())
-                .into_par_iter()
-                .map(|i| {
-                    let html = render_page(site, i, opts)?;
-                    sink.write(&site.pages[i].out_rel, html.as_bytes())
-                        .map_err(|e| {
-                            Diagnostic::error(
-                                site.display_path(i),
-                                0,
-                                format!("cannot write output: {e}"),
-                            )
-                        })
-                })
-                .collect::<Vec<Result<(), Diagnostic>>>()
-        },
-        || search_index(site),
+    // the shared files are written while the pages render.
+    let (pages, shared) = rayon::join(
+        || write_pages(site, sink, opts, &all),
+        || write_shared(site, sink, opts),
     );
-    let errors: Vec<Diagnostic> = page_results.into_iter().filter_map(Result::err).collect();
+    let mut errors = pages.err().unwrap_or_default();
+    errors.extend(shared.err().unwrap_or_default());
     if !errors.is_empty() {
         return Err(errors);
     }
-    sink.write("_static/search-index.js", index.as_bytes())
-        .map_err(|e| fail("search index", &e))?;
+    Ok(site.pages.len())
+}
 
-    for (rel, bytes) in site.theme.static_files() {
-        sink.write(&format!("_static/{rel}"), &bytes)
-            .map_err(|e| fail(&format!("writing _static/{rel}"), &e))?;
+/// Writes the pages `indexes` (in parallel). Every page that can be written is; the
+/// errors name the others.
+pub fn write_pages(
+    site: &Site,
+    sink: &dyn Sink,
+    opts: &OutputOptions,
+    indexes: &[usize],
+) -> Result<(), Vec<Diagnostic>> {
+    let errors: Vec<Diagnostic> = indexes
+        .par_iter()
+        .filter_map(|&i| {
+            let html = match render_page(site, i, opts) {
+                Ok(html) => html,
+                Err(d) => return Some(d),
+            };
+            sink.write(&site.pages[i].page.out_rel, html.as_bytes())
+                .err()
+                .map(|e| {
+                    Diagnostic::error(site.display_path(i), 0, format!("cannot write output: {e}"))
+                })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
     }
+}
+
+/// The files every page refers to, generated or copied: the search index, the theme's
+/// static files, the highlighting stylesheets, the navigation script, the 404 page, the
+/// sitemap (with a base URL) and the docs folder's assets. A new shared file of the site
+/// is added here, and only here.
+pub fn write_shared(
+    site: &Site,
+    sink: &dyn Sink,
+    opts: &OutputOptions,
+) -> Result<(), Vec<Diagnostic>> {
+    write_search_index(site, sink)?;
+    write_theme_static(site, sink, |_| true)?;
     let (light, dark) = crate::render::highlight_css();
     for (name, css) in [("highlight-light.css", light), ("highlight-dark.css", dark)] {
         sink.write(&format!("_static/{name}"), css.as_bytes())
-            .map_err(|e| fail(name, &e))?;
+            .map_err(|e| fail(site, name, &e))?;
     }
     let mut nav = crate::theme::nav_js(&nav_node(site, &site.tree.root));
     if !opts.health.is_empty() {
         nav.push_str(&crate::theme::health_js(&opts.health));
     }
     sink.write("_static/nav.js", nav.as_bytes())
-        .map_err(|e| fail("nav.js", &e))?;
+        .map_err(|e| fail(site, "nav.js", &e))?;
 
     let not_found_root = opts
         .base_url
@@ -82,16 +99,16 @@ pub fn write_all(
             site_title: site.config.title.clone(),
             root: not_found_root,
         })
-        .map_err(|e| fail("404 page", &e))?;
+        .map_err(|e| fail(site, "404 page", &e))?;
     sink.write("404.html", not_found.as_bytes())
-        .map_err(|e| fail("404.html", &e))?;
+        .map_err(|e| fail(site, "404.html", &e))?;
 
     if let Some(base) = &opts.base_url {
         sink.write(
             "sitemap.xml",
             sitemap::sitemap(base, &site.pages).as_bytes(),
         )
-        .map_err(|e| fail("sitemap.xml", &e))?;
+        .map_err(|e| fail(site, "sitemap.xml", &e))?;
     }
 
     let asset_errors: Vec<Diagnostic> = site
@@ -115,19 +132,49 @@ pub fn write_all(
     if !asset_errors.is_empty() {
         return Err(asset_errors);
     }
-    Ok(site.pages.len())
+    Ok(())
+}
+
+/// `_static/search-index.js` for the site as it is now (after a page's headings moved).
+pub fn write_search_index(site: &Site, sink: &dyn Sink) -> Result<(), Vec<Diagnostic>> {
+    sink.write("_static/search-index.js", search_index(site).as_bytes())
+        .map_err(|e| fail(site, "search index", &e))
+}
+
+/// The theme's static files whose output path (`_static/…`) `wanted` accepts (`serve`
+/// swaps edited stylesheets alone).
+pub fn write_theme_static(
+    site: &Site,
+    sink: &dyn Sink,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<(), Vec<Diagnostic>> {
+    for (rel, bytes) in site.theme.static_files() {
+        let out = format!("_static/{rel}");
+        if wanted(&out) {
+            sink.write(&out, &bytes)
+                .map_err(|e| fail(site, &format!("writing {out}"), &e))?;
+        }
+    }
+    Ok(())
+}
+
+fn fail(site: &Site, what: &str, e: &dyn std::fmt::Display) -> Vec<Diagnostic> {
+    vec![Diagnostic::error(
+        site.root.join(&site.config.out_dir),
+        0,
+        format!("{what}: {e}"),
+    )]
 }
 
 fn search_index(site: &Site) -> String {
     let docs: Vec<search::SearchDoc> = site
         .pages
         .iter()
-        .enumerate()
-        .filter(|(_, p)| !p.generated)
-        .map(|(i, p)| search::SearchDoc {
-            url: &p.out_rel,
-            title: &site.titles[i],
-            sections: &site.rendered[i].sections,
+        .filter(|p| !p.page.generated)
+        .map(|p| search::SearchDoc {
+            url: &p.page.out_rel,
+            title: &p.title,
+            sections: &p.rendered.sections,
         })
         .collect();
     search::build_index(&docs)
@@ -139,7 +186,7 @@ pub fn output_dirs(site: &Site) -> BTreeSet<String> {
     let all = site
         .pages
         .iter()
-        .map(|p| p.out_rel.as_str())
+        .map(|p| p.page.out_rel.as_str())
         .chain(site.assets.iter().map(|a| a.out_rel.as_str()));
     for rel in all {
         if let Some((dir, _)) = rel.rsplit_once('/') {
@@ -156,15 +203,15 @@ pub fn output_dirs(site: &Site) -> BTreeSet<String> {
 
 fn link(site: &Site, from: usize, to: usize) -> NavLink {
     NavLink {
-        title: site.titles[to].clone(),
-        url: relative_url(&site.pages[from].out_rel, &site.pages[to].out_rel),
+        title: site.pages[to].title.clone(),
+        url: relative_url(&site.pages[from].page.out_rel, &site.pages[to].page.out_rel),
     }
 }
 
 /// The full HTML of page `i`.
 pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String, Diagnostic> {
-    let page = &site.pages[i];
-    let rendered = &site.rendered[i];
+    let entry = &site.pages[i];
+    let (page, rendered) = (&entry.page, &entry.rendered);
     let tree = &site.tree;
     let toc = rendered
         .headings
@@ -192,7 +239,7 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         .map(|c| c.as_os_str().to_string_lossy().into_owned());
     let ctx = PageContext {
         site_title: site.config.title.clone(),
-        title: site.titles[i].clone(),
+        title: entry.title.clone(),
         description: page.front.description.clone(),
         content: rendered.html.clone(),
         toc,
@@ -213,7 +260,7 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         // Live reload is on exactly when `serve` renders the page.
         serve: opts.live_reload,
         probe_api: opts.probe_api.clone(),
-        walkthrough_url: (opts.live_reload && !site.probes[i].is_empty()).then(|| {
+        walkthrough_url: (opts.live_reload && !entry.probes.is_empty()).then(|| {
             format!(
                 "/runs/start?page={}",
                 query_escape(&to_slash(&page.src_rel))
@@ -227,42 +274,21 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
 
 fn nav_node(site: &Site, folder: &FolderNode) -> NavNode {
     NavNode {
-        title: site.titles[folder.index].clone(),
-        url: Some(site.pages[folder.index].out_rel.clone()),
+        title: site.pages[folder.index].title.clone(),
+        url: Some(site.pages[folder.index].page.out_rel.clone()),
         children: folder
             .items
             .iter()
             .map(|item| match item {
                 NavItem::Page(p) => NavNode {
-                    title: site.titles[*p].clone(),
-                    url: Some(site.pages[*p].out_rel.clone()),
+                    title: site.pages[*p].title.clone(),
+                    url: Some(site.pages[*p].page.out_rel.clone()),
                     children: Vec::new(),
                 },
                 NavItem::Folder(sub) => nav_node(site, sub),
             })
             .collect(),
     }
-}
-
-/// The shared navigation script (`_static/nav.js`) for the site as it is now.
-pub fn nav_script(site: &Site) -> String {
-    crate::theme::nav_js(&nav_node(site, &site.tree.root))
-}
-
-/// The search index script (`_static/search-index.js`) for the site as it is now.
-pub fn search_script(site: &Site) -> String {
-    let docs: Vec<search::SearchDoc> = site
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !p.generated)
-        .map(|(i, p)| search::SearchDoc {
-            url: &p.out_rel,
-            title: &site.titles[i],
-            sections: &site.rendered[i].sections,
-        })
-        .collect();
-    search::build_index(&docs)
 }
 
 /// Percent-encodes a query value (a docs-relative path) for a URL.

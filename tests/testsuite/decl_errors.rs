@@ -220,6 +220,7 @@ async fn serve_refuses_a_bad_command_spec_with_its_config_line() {
             + 1;
         let err = match bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
             root: site.root().to_path_buf(),
+            config: None,
             bind: Some("127.0.0.1:0".into()),
             target: None,
             read_only: true,

@@ -32,6 +32,7 @@ async fn redis_guide_widgets_live_in_chromium() {
     );
     let server = bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
         root: site.root().to_path_buf(),
+        config: None,
         bind: Some("127.0.0.1:0".into()),
         ..Default::default()
     })

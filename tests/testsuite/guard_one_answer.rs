@@ -28,6 +28,7 @@ async fn runbook_and_probe_posts_get_the_same_refusal() {
     let ws = Arc::new(Workspace::new(&root, config));
     let server = start(ServeOptions {
         root: root.clone(),
+        config: None,
         bind: Some("127.0.0.1:0".into()),
         target: None,
         read_only: false,

@@ -49,6 +49,7 @@ mod serve_health;
 mod serve_http;
 mod serve_probe_api_build;
 mod serve_reload;
+mod site_agreement;
 mod snapshots;
 mod theme_links;
 mod theme_overrides;

@@ -477,6 +477,7 @@ async fn merged_routes_of_other_features_share_the_guards() {
     let site = fixture(&redis);
     let server = bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
         root: site.root().to_path_buf(),
+        config: None,
         bind: Some("127.0.0.1:0".into()),
         extra: Some(Box::new(|state: &bisk_docs::serve::ServeState| {
             let token = state.token().to_string();

@@ -38,6 +38,7 @@ impl Tree {
     pub async fn serve(&self, read_only: bool) -> Server {
         start(ServeOptions {
             root: self.root().to_path_buf(),
+            config: None,
             bind: Some("127.0.0.1:0".into()),
             target: None,
             read_only,
