@@ -152,7 +152,10 @@ fn a_guide_that_lost_a_hinted_id_is_reported() {
             && err.contains("{#ping-gotchas}"),
         "{err}"
     );
-    assert!(!err.contains("#troubleshooting-c"), "only the lost id: {err}");
+    assert!(
+        !err.contains("#troubleshooting-c"),
+        "only the lost id: {err}"
+    );
     // Put back, the bundled docs build clean again.
     tree.write("docs/ops/REDIS_CACHE.md", guide.as_bytes());
     tree.write("docs/backend/SCHEDULER_OVERVIEW.md", overview.as_bytes());

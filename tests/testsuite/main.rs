@@ -40,6 +40,7 @@ mod render_pathological;
 mod render_structure;
 mod runbook_guide;
 mod runbook_http;
+mod runbook_report;
 mod runbook_terminal;
 mod search_browser;
 mod search_index;
