@@ -359,7 +359,11 @@ mod tests {
             &[("bisk:1:enforcer:running_pid", "100 · TTL none")],
         );
         let a = b.clone();
-        let d = &compare(&[b.clone()], &[a.clone()], Some(RESTART))[0];
+        let d = &compare(
+            std::slice::from_ref(&b),
+            std::slice::from_ref(&a),
+            Some(RESTART),
+        )[0];
         assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
         assert_eq!(d.changes[0].verdict, Verdict::Unexpected);
         assert!(
@@ -367,7 +371,7 @@ mod tests {
             "{}",
             d.changes[0].note
         );
-        let d = &compare(&[b.clone()], &[a], None)[0];
+        let d = &compare(std::slice::from_ref(&b), &[a], None)[0];
         assert!(!d.is_notable(), "{d:?}");
         // A new PID nobody asked for is reported, without the "expected" stamp.
         let mut a = b.clone();
