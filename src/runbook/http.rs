@@ -584,6 +584,8 @@ nav{margin-bottom:1rem}table{border-collapse:collapse}td,th{border:1px solid #cc
 .rb-result{margin:.25rem 0;padding:.25rem .5rem;border-left:4px solid #888}.rb-result.pass{border-color:#116329}.rb-result.warn{border-color:#9a6700}
 .rb-result.fail,.rb-result.error{border-color:#b3261e}.rb-result .word{font-weight:700}pre{background:#f2f3f5;padding:.5rem;overflow:auto}
 .rb-probe:empty::before{content:'probe: not run yet';color:#555}.rb-actions input{width:14rem}
+.codeblock-head{display:flex;gap:.5rem;align-items:center;justify-content:flex-end;font-size:.8rem;color:#555}.codeblock pre{margin-top:0}
+.codeblock .prompt{user-select:none}.codeblock .output{opacity:.8}
 @media (prefers-color-scheme:dark){body{background:#111418;color:#e6e8eb}.rb-step.settled{background:#1a1f26}pre{background:#1a1f26}}";
 
 const SCRIPT: &str = r#"(function () {
