@@ -117,7 +117,13 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
 
     let mut stdout = std::io::stdout().lock();
     let text = match args.format {
-        Format::Text => text_report(&results, wall, args.common.quiet),
+        Format::Text => text_report(
+            &results,
+            wall,
+            args.common.quiet,
+            &format!("{} → {}", named.name, named.target.display_url()),
+            output::width(),
+        ),
         Format::Json => json_report(&results, &named.name, &named.target.display_url(), wall),
         Format::Junit => junit_report(&results, wall, args.strict),
     };
@@ -162,49 +168,157 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
-/// The table: status, title, summary, duration; hints under non-passing rows.
-pub fn text_report(results: &[ProbeResult], wall: std::time::Duration, quiet: bool) -> String {
+/// Where the status word ends and the text under a row starts.
+const INDENT: usize = 11;
+
+/// `text` cut to `room` characters, ending in "…" when cut.
+fn cut(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(room.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// `text` word-wrapped to `width` columns, every line indented by `indent` spaces; a word
+/// longer than a line (a URL, a key name) is split so that no line overflows.
+fn wrapped(out: &mut String, text: &str, indent: usize, width: usize) {
+    let room = width.saturating_sub(indent).max(10);
+    for line in crate::runbook::termtext::wrap(&one_line(text), room) {
+        let chars: Vec<char> = line.chars().collect();
+        for piece in chars.chunks(room) {
+            let piece: String = piece.iter().collect();
+            out.push_str(&format!("{:indent$}{}\n", "", piece.trim_end()));
+        }
+    }
+}
+
+fn hint_text(r: &ProbeResult) -> Option<String> {
+    r.hint.as_ref().map(|h| {
+        let link = h
+            .link
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        format!("hint: {}{link}", one_line(&h.text))
+    })
+}
+
+/// "1 probe", "5 probes".
+fn probes(n: usize) -> String {
+    if n == 1 {
+        "1 probe".into()
+    } else {
+        format!("{n} probes")
+    }
+}
+
+/// The text report, `width` columns wide: the target first; then, once, each cause that
+/// made several probes error alike (Redis down: one line with the count, the ids, the hint);
+/// then the other results grouped by page, each row with its status, id (what `--only`
+/// takes), title (cut with "…") and duration, the summary and hint wrapped under it.
+pub fn text_report(
+    results: &[ProbeResult],
+    wall: std::time::Duration,
+    quiet: bool,
+    target: &str,
+    width: usize,
+) -> String {
     let mut out = String::new();
-    let width = results
+    wrapped(&mut out, target, 0, width);
+    // Errors that share their summary and hint have one cause: report it once.
+    let mut causes: Vec<(&str, Option<String>, Vec<&ProbeResult>)> = Vec::new();
+    for r in results.iter().filter(|r| r.status == Status::Error) {
+        let hint = hint_text(r);
+        match causes
+            .iter_mut()
+            .find(|(s, h, _)| *s == r.summary && *h == hint)
+        {
+            Some((_, _, rs)) => rs.push(r),
+            None => causes.push((&r.summary, hint, vec![r])),
+        }
+    }
+    causes.retain(|(_, _, rs)| rs.len() > 1);
+    let collapsed = |r: &ProbeResult| {
+        causes
+            .iter()
+            .any(|(_, _, rs)| rs.iter().any(|x| std::ptr::eq(*x, r)))
+    };
+    for (summary, hint, rs) in &causes {
+        out.push('\n');
+        let head = format!("{} probes, one cause:", rs.len());
+        out.push_str(&format!(
+            "{}  {}\n",
+            status_cell(Status::Error),
+            cut(&head, width.saturating_sub(INDENT))
+        ));
+        wrapped(&mut out, summary, INDENT, width);
+        let ids: Vec<&str> = rs.iter().map(|r| r.id.as_str()).collect();
+        wrapped(&mut out, &format!("ids: {}", ids.join(", ")), INDENT, width);
+        if let Some(h) = hint {
+            wrapped(&mut out, h, INDENT, width);
+        }
+    }
+    let shown: Vec<&ProbeResult> = results
         .iter()
-        .map(|r| r.title.chars().count())
+        .filter(|r| !collapsed(r))
+        .filter(|r| !(quiet && matches!(r.status, Status::Pass | Status::Skipped)))
+        .collect();
+    // Columns: status (9) · id · title · duration (11), two spaces apart. The id column is
+    // as wide as the longest id (an id is what `--only` takes: cut only when fewer than 4
+    // columns would be left for the title); the title gets the rest, cut with "…".
+    let fixed = 9 + 2 + 2 + 2 + 11;
+    let free = width.saturating_sub(fixed);
+    let id_width = shown
+        .iter()
+        .map(|r| r.id.chars().count())
         .max()
-        .unwrap_or(5)
-        .clamp(5, 48);
-    for r in results {
-        if quiet && matches!(r.status, Status::Pass | Status::Skipped) {
+        .unwrap_or(0)
+        .min(free.saturating_sub(4));
+    let title_room = free - id_width;
+    let mut pages: Vec<&str> = shown.iter().map(|r| r.page.as_str()).collect();
+    pages.dedup();
+    let mut seen: Vec<&str> = Vec::new();
+    for page in pages {
+        if seen.contains(&page) {
             continue;
         }
-        let title: String = one_line(&r.title).chars().take(width).collect();
-        out.push_str(&format!(
-            "{}  {:<width$}  {:>8.1} ms  {}\n",
-            status_cell(r.status),
-            title,
-            r.duration_ms,
-            one_line(&r.summary),
-        ));
-        if r.status != Status::Pass
-            && let Some(h) = &r.hint
-        {
-            let link = h
-                .link
-                .as_deref()
-                .map(|l| format!(" ({l})"))
-                .unwrap_or_default();
-            out.push_str(&format!("{:11}{}{}\n", "", one_line(&h.text), link));
+        seen.push(page);
+        out.push('\n');
+        out.push_str(&cut(&one_line(page), width));
+        out.push('\n');
+        for r in shown.iter().filter(|r| r.page == page) {
+            let id = cut(&one_line(&r.id), id_width);
+            let title = cut(&one_line(&r.title), title_room);
+            out.push_str(&format!(
+                "{}  {:<id_width$}  {:<title_room$}  {:>8.1} ms\n",
+                status_cell(r.status),
+                id,
+                title,
+                r.duration_ms,
+            ));
+            wrapped(&mut out, &r.summary, INDENT, width);
+            if r.status != Status::Pass
+                && let Some(h) = hint_text(r)
+            {
+                wrapped(&mut out, &h, INDENT, width);
+            }
         }
     }
     let t = Tally::of(results);
-    out.push_str(&format!(
-        "\n{} probes: {} pass, {} warn, {} fail, {} error, {} skipped in {:.0} ms\n",
-        t.total,
+    let summary = format!(
+        "{}: {} pass, {} warn, {} fail, {} error, {} skipped in {:.0} ms",
+        probes(t.total),
         t.pass,
         t.warn,
         t.fail,
         t.error,
         t.skipped,
         wall.as_secs_f64() * 1000.0
-    ));
+    );
+    out.push('\n');
+    wrapped(&mut out, &summary, 0, width);
     out
 }
 

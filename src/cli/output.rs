@@ -34,3 +34,14 @@ pub fn diagnostic(d: &crate::diag::Diagnostic) {
 pub fn status(msg: &str) {
     eprintln!("{msg}");
 }
+
+/// The width of terminal text: `COLUMNS` when set to a number (at least 40), else 80. No
+/// terminal query: `COLUMNS` is what shells and CI set, and 80 keeps piped output and logs
+/// readable.
+pub fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .unwrap_or(80)
+        .max(40)
+}

@@ -180,9 +180,17 @@ fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
         .and_then(|c| c.parse::<usize>().ok())
         .unwrap_or(80)
         .clamp(40, 100);
+    let link_base = ws
+        .config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", ws.config.serve.bind));
+    let hyperlinks = color && std::env::var("TERM").is_ok_and(|t| t != "dumb");
     let opts = TermOptions {
         style: Style { width, color },
         verbose: args.common.verbose,
+        link_base,
+        hyperlinks,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -73,6 +73,11 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         if !problems.is_empty() && !args.common.quiet {
             super::print_diagnostics(&problems, &args.common);
         }
+        tokio::spawn(echo_problems(
+            server.state.subscribe(),
+            problems,
+            args.common.quiet,
+        ));
         let url = if server.addr.ip().is_unspecified() {
             format!("http://localhost:{}/", server.addr.port())
         } else {
@@ -102,4 +107,32 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         }
         Ok(())
     })
+}
+
+/// Prints each build problem that appears after a save, with its `file:line`, as the overlay
+/// shows it: whoever edits in a terminal sees it there too. A problem is printed once while
+/// it lasts (again if it comes back after a fix); "build problems fixed" when none are left.
+async fn echo_problems(
+    mut events: tokio::sync::broadcast::Receiver<crate::serve::events::Event>,
+    shown: Vec<crate::diag::Diagnostic>,
+    quiet: bool,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut shown: Vec<String> = shown.iter().map(ToString::to_string).collect();
+    loop {
+        let problems = match events.recv().await {
+            Ok(crate::serve::events::Event::Problems { problems }) => problems,
+            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => break,
+        };
+        for d in &problems {
+            if !shown.contains(&d.to_string()) && (d.is_error() || !quiet) {
+                output::diagnostic(d);
+            }
+        }
+        if problems.is_empty() && !shown.is_empty() && !quiet {
+            output::status("build problems fixed");
+        }
+        shown = problems.iter().map(ToString::to_string).collect();
+    }
 }

@@ -64,6 +64,19 @@ pub mod slug;
 pub use highlight::Highlighter;
 pub use slug::slugify;
 
+/// One code block as the guides render it (header with the language and a Copy button,
+/// highlighting, session prompts and output marked for the copy), for pages built outside
+/// the pipeline (runbook walkthrough steps). `info` is the fence's info string.
+pub fn code_block_html(info: &str, code: &str, highlighter: Highlighter) -> String {
+    let (lang, title) = match fences::parse_info(info) {
+        fences::FenceKind::Code { lang, title } => (lang, title),
+        fences::FenceKind::Probe => (String::new(), None),
+    };
+    let mut out = String::new();
+    code::render_code_block(&lang, title.as_deref(), code, Some(highlighter), &mut out);
+    out
+}
+
 use std::path::{Path, PathBuf};
 
 /// What the renderer needs to know about the page it renders.

@@ -4,6 +4,12 @@
 //! restart is expected; a `last_ok` or `last_run` breadcrumb that did not advance means the
 //! enforcer has not completed a cycle since, which is worth a look. Relative ages ("12 min
 //! ago") and latencies are left out of the comparison: they always change.
+//!
+//! Whether a PID should have changed depends on the run: [`Restart`] says which step of the
+//! run restarted the process (the report finds it, see `report::restart_step`). A PID that
+//! stayed the same across such a step is UNEXPECTED (the restart did not happen or did not
+//! take); without one, an unchanged PID is simply unchanged and a new one is a restart nobody
+//! asked for.
 
 use std::sync::LazyLock;
 
@@ -43,6 +49,16 @@ pub struct ProbeDiff {
     pub before: Option<Status>,
     pub after: Option<Status>,
     pub changes: Vec<Change>,
+    /// Failing (fail or error) at the start and still failing at the end: nothing "changed",
+    /// but the deploy did not fix it either.
+    pub still_failing: bool,
+}
+
+/// The step of a run that restarted the process whose PID the probes watch.
+#[derive(Debug, Clone, Copy)]
+pub struct Restart<'a> {
+    pub step: usize,
+    pub title: &'a str,
 }
 
 impl ProbeDiff {
@@ -58,6 +74,12 @@ impl ProbeDiff {
             });
         }
         worst
+    }
+
+    /// Whether the report lists this probe: something changed (a relative age alone is not a
+    /// change) or it is still failing.
+    pub fn is_notable(&self) -> bool {
+        !self.changes.is_empty() || self.still_failing
     }
 }
 
@@ -112,7 +134,11 @@ fn absent(v: &str) -> bool {
 }
 
 /// Compares every probe present in either snapshot, in the order of `before`.
-pub fn compare(before: &[ProbeResult], after: &[ProbeResult]) -> Vec<ProbeDiff> {
+pub fn compare(
+    before: &[ProbeResult],
+    after: &[ProbeResult],
+    restart: Option<Restart<'_>>,
+) -> Vec<ProbeDiff> {
     let mut ids: Vec<&str> = before.iter().map(|r| r.id.as_str()).collect();
     for r in after {
         if !ids.contains(&r.id.as_str()) {
@@ -123,12 +149,17 @@ pub fn compare(before: &[ProbeResult], after: &[ProbeResult]) -> Vec<ProbeDiff> 
         .map(|id| {
             let b = before.iter().find(|r| r.id == id);
             let a = after.iter().find(|r| r.id == id);
-            diff_one(id, b, a)
+            diff_one(id, b, a, restart)
         })
         .collect()
 }
 
-fn diff_one(id: &str, b: Option<&ProbeResult>, a: Option<&ProbeResult>) -> ProbeDiff {
+fn diff_one(
+    id: &str,
+    b: Option<&ProbeResult>,
+    a: Option<&ProbeResult>,
+    restart: Option<Restart<'_>>,
+) -> ProbeDiff {
     let title = a.or(b).map(|r| r.title.clone()).unwrap_or_default();
     let mut changes = Vec::new();
     if let (Some(b), Some(a)) = (b, a) {
@@ -190,10 +221,17 @@ fn diff_one(id: &str, b: Option<&ProbeResult>, a: Option<&ProbeResult>) -> Probe
             let (nb, na) = (without_age(&before), without_age(&after));
             if nb != na {
                 let (verdict, note) = if is_pid(&pid_ctx) && !absent(&na) && !absent(&nb) {
-                    (
-                        Verdict::Expected,
-                        "new PID: the process was restarted".into(),
-                    )
+                    match restart {
+                        Some(r) => (
+                            Verdict::Expected,
+                            format!("new PID: restarted by step {} ({})", r.step, r.title),
+                        ),
+                        None => (
+                            Verdict::Changed,
+                            "new PID: the process restarted although no step of the run restarted it"
+                                .into(),
+                        ),
+                    }
                 } else if is_progress_crumb(&ctx) && !absent(&na) {
                     // Same-format times compare in text order.
                     match (instant(&before), instant(&after)) {
@@ -228,18 +266,36 @@ fn diff_one(id: &str, b: Option<&ProbeResult>, a: Option<&ProbeResult>) -> Probe
                     verdict: Verdict::Unexpected,
                     note: "did not advance: no completed cycle since the run started".into(),
                 });
-            } else if what != "observed" && is_pid(&what) && !absent(&na) {
-                changes.push(Change {
-                    what,
-                    before,
-                    after,
-                    verdict: Verdict::Changed,
-                    note: "same PID: the process was not restarted".into(),
-                });
+            } else if let Some(r) = restart {
+                // The same PID after a restart step: the restart did not happen (or did not
+                // take). The observed value counts when the probe is about a PID (a "main
+                // PID" command); evidence only by its own label, so an unchanged argv of
+                // that command is not a PID.
+                let about_pid = if what == "observed" {
+                    is_pid(&context)
+                } else {
+                    is_pid(&what)
+                };
+                if about_pid && !absent(&na) {
+                    changes.push(Change {
+                        what,
+                        before,
+                        after,
+                        verdict: Verdict::Unexpected,
+                        note: format!(
+                            "same PID although step {} ({}) restarted the process",
+                            r.step, r.title
+                        ),
+                    });
+                }
             }
         }
     }
+    let failing = |r: Option<&ProbeResult>| {
+        r.is_some_and(|r| matches!(r.status, Status::Fail | Status::Error))
+    };
     ProbeDiff {
+        still_failing: failing(b) && failing(a),
         id: id.to_string(),
         title,
         before: b.map(|r| r.status),
@@ -290,6 +346,58 @@ mod tests {
         }
     }
 
+    const RESTART: Restart<'static> = Restart {
+        step: 2,
+        title: "Restart the enforcer",
+    };
+
+    #[test]
+    fn the_same_pid_across_a_restart_step_is_unexpected_and_unchanged_without_one() {
+        let b = result(
+            "crumbs",
+            Status::Pass,
+            &[("bisk:1:enforcer:running_pid", "100 · TTL none")],
+        );
+        let a = b.clone();
+        let d = &compare(
+            std::slice::from_ref(&b),
+            std::slice::from_ref(&a),
+            Some(RESTART),
+        )[0];
+        assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+        assert_eq!(d.changes[0].verdict, Verdict::Unexpected);
+        assert!(
+            d.changes[0].note.contains("step 2"),
+            "{}",
+            d.changes[0].note
+        );
+        let d = &compare(std::slice::from_ref(&b), &[a], None)[0];
+        assert!(!d.is_notable(), "{d:?}");
+        // A new PID nobody asked for is reported, without the "expected" stamp.
+        let mut a = b.clone();
+        a.evidence[0].value = "200 · TTL none".into();
+        let d = &compare(&[b], &[a], None)[0];
+        assert_eq!(d.changes[0].verdict, Verdict::Changed);
+    }
+
+    #[test]
+    fn failing_before_and_after_is_still_failing_and_ages_alone_are_not_listed() {
+        let b = result("p", Status::Fail, &[("age", "last seen 3 min ago")]);
+        let mut a = b.clone();
+        a.evidence[0].value = "last seen 10 min ago".into();
+        a.observed = Some("x".into());
+        let mut b2 = b.clone();
+        b2.observed = Some("x".into());
+        let d = &compare(&[b2], &[a], None)[0];
+        assert!(d.changes.is_empty(), "{:?}", d.changes);
+        assert!(d.still_failing);
+        let ok = result("q", Status::Pass, &[("age", "3 min ago")]);
+        let mut later = ok.clone();
+        later.evidence[0].value = "10 min ago".into();
+        let d = &compare(&[ok], &[later], None)[0];
+        assert!(!d.is_notable(), "{d:?}");
+    }
+
     #[test]
     fn ages_are_ignored_pids_expected_and_stuck_breadcrumbs_flagged() {
         assert_eq!(
@@ -329,7 +437,7 @@ mod tests {
                 ("round trip (MGET + 4×TTL + EXISTS)", "0.5 ms"),
             ],
         );
-        let d = &compare(&[b], &[a])[0];
+        let d = &compare(&[b], &[a], Some(RESTART))[0];
         let find = |w: &str| d.changes.iter().find(|c| c.what.ends_with(w)).unwrap();
         assert_eq!(find("status").verdict, Verdict::Unexpected);
         assert_eq!(find("last_ok").verdict, Verdict::Unexpected);
@@ -355,7 +463,7 @@ mod tests {
         let mut a = b.clone();
         a.evidence[1].value = "200".into();
         a.evidence[2].value = "2.2 ms".into();
-        let d = &compare(&[b], &[a])[0];
+        let d = &compare(&[b], &[a], Some(RESTART))[0];
         assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
         assert_eq!(d.changes[0].what, "stdout");
         assert_eq!(d.changes[0].verdict, Verdict::Expected);

@@ -314,6 +314,7 @@ fn page(title: &str, token: &str, body_attrs: &str, body: &str) -> Response {
 <meta name=\"bisk-token\" content=\"{}\"><title>{}</title>\
 <link rel=\"stylesheet\" href=\"/runs/runbook.css\"></head>\
 <body{body_attrs}>\n<nav><a href=\"/\">Guides</a> · <a href=\"/runs/\">Runs</a></nav>\n{body}\
+<script src=\"/_static/site.js\" defer></script>\
 <script src=\"/runs/runbook.js\" defer></script></body></html>\n",
         escape(token),
         escape(title)
@@ -484,6 +485,8 @@ async fn run_page(
 pub fn step_html(page: &str, markdown: &str, probe_ids: &[String]) -> String {
     let mut probe_no = 0;
     let mut in_probe = false;
+    // The code block being read: its info string and text.
+    let mut code: Option<(String, String)> = None;
     let mut events: Vec<Event> = Vec::new();
     for event in Parser::new_ext(markdown, discover::markdown_options()) {
         match event {
@@ -500,11 +503,30 @@ pub fn step_html(page: &str, markdown: &str, probe_ids: &[String]) -> String {
             }
             Event::End(TagEnd::CodeBlock) if in_probe => in_probe = false,
             _ if in_probe => {}
+            // Commands are rendered as on the guide page (prompts and output marked), so the
+            // theme's Copy button copies the commands only.
+            Event::Start(Tag::CodeBlock(kind)) => {
+                code = Some((
+                    match kind {
+                        CodeBlockKind::Fenced(info) => info.to_string(),
+                        CodeBlockKind::Indented => String::new(),
+                    },
+                    String::new(),
+                ));
+            }
+            Event::Text(t) if code.is_some() => {
+                if let Some((_, text)) = code.as_mut() {
+                    text.push_str(&t);
+                }
+            }
             Event::End(TagEnd::CodeBlock) => {
-                events.push(Event::End(TagEnd::CodeBlock));
-                events.push(Event::Html(CowStr::from(
-                    "<button class=\"rb-copy\" type=\"button\">Copy</button>",
-                )));
+                if let Some((info, text)) = code.take() {
+                    events.push(Event::Html(CowStr::from(crate::render::code_block_html(
+                        &info,
+                        &text,
+                        crate::render::Highlighter::default(),
+                    ))));
+                }
             }
             Event::Html(h) | Event::InlineHtml(h) => events.push(Event::Text(h)),
             Event::Start(Tag::Link {
@@ -562,6 +584,8 @@ nav{margin-bottom:1rem}table{border-collapse:collapse}td,th{border:1px solid #cc
 .rb-result{margin:.25rem 0;padding:.25rem .5rem;border-left:4px solid #888}.rb-result.pass{border-color:#116329}.rb-result.warn{border-color:#9a6700}
 .rb-result.fail,.rb-result.error{border-color:#b3261e}.rb-result .word{font-weight:700}pre{background:#f2f3f5;padding:.5rem;overflow:auto}
 .rb-probe:empty::before{content:'probe: not run yet';color:#555}.rb-actions input{width:14rem}
+.codeblock-head{display:flex;gap:.5rem;align-items:center;justify-content:flex-end;font-size:.8rem;color:#555}.codeblock pre{margin-top:0}
+.codeblock .prompt{user-select:none}.codeblock .output{opacity:.8}
 @media (prefers-color-scheme:dark){body{background:#111418;color:#e6e8eb}.rb-step.settled{background:#1a1f26}pre{background:#1a1f26}}";
 
 const SCRIPT: &str = r#"(function () {
@@ -601,12 +625,6 @@ const SCRIPT: &str = r#"(function () {
     });
   }
 
-  document.querySelectorAll('.rb-copy').forEach(function (b) {
-    b.addEventListener('click', function () {
-      var pre = b.previousElementSibling;
-      if (pre && navigator.clipboard) navigator.clipboard.writeText(pre.textContent);
-    });
-  });
 
   var runId = document.body.dataset.run;
   if (!runId) return;

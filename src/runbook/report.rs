@@ -25,16 +25,42 @@ pub enum Format {
 #[derive(Serialize)]
 pub struct JsonReport<'a> {
     pub run: &'a RunState,
+    /// The probes with something to say (a change or still failing); the others are counted
+    /// in `unchanged`.
     pub before_after: Vec<ProbeDiff>,
+    pub unchanged: usize,
     pub unexpected: usize,
+    pub still_failing: Vec<String>,
+}
+
+/// The step of the run that restarted the process: the first step signed off (done or done
+/// with override) whose title says "restart". The run knows its steps only by their titles
+/// (the guide may have changed since), and the guides name the step that restarts a service
+/// after what it does ("Restart the enforcer").
+pub fn restart_step(state: &RunState) -> Option<diff::Restart<'_>> {
+    state
+        .steps
+        .iter()
+        .find(|s| {
+            matches!(s.status, StepStatus::Done | StepStatus::Overridden)
+                && s.title.to_lowercase().contains("restart")
+        })
+        .map(|s| diff::Restart {
+            step: s.number,
+            title: &s.title,
+        })
 }
 
 /// The before/after comparison of a run (empty until both snapshots exist).
 pub fn before_after(state: &RunState) -> Vec<ProbeDiff> {
     match (&state.before, &state.after) {
-        (Some(b), Some(a)) => diff::compare(b, a),
+        (Some(b), Some(a)) => diff::compare(b, a, restart_step(state)),
         _ => Vec::new(),
     }
+}
+
+fn still_failing(diffs: &[ProbeDiff]) -> Vec<&ProbeDiff> {
+    diffs.iter().filter(|d| d.still_failing).collect()
 }
 
 /// Renders the report of `state`.
@@ -56,10 +82,13 @@ fn unexpected_count(diffs: &[ProbeDiff]) -> usize {
 
 pub fn json(state: &RunState) -> String {
     let diffs = before_after(state);
+    let unchanged = diffs.iter().filter(|d| !d.is_notable()).count();
     let doc = JsonReport {
         run: state,
         unexpected: unexpected_count(&diffs),
-        before_after: diffs,
+        still_failing: still_failing(&diffs).iter().map(|d| d.id.clone()).collect(),
+        unchanged,
+        before_after: diffs.into_iter().filter(|d| d.is_notable()).collect(),
     };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
     s.push('\n');
@@ -225,7 +254,12 @@ pub fn markdown(state: &RunState) -> String {
         })
         .collect();
     let unexpected = unexpected_count(&diffs);
-    if !overrides.is_empty() || unexpected > 0 || !state.log_problems.is_empty() {
+    let failing = still_failing(&diffs);
+    if !overrides.is_empty()
+        || unexpected > 0
+        || !failing.is_empty()
+        || !state.log_problems.is_empty()
+    {
         out.push_str("## Attention\n\n");
         for s in &overrides {
             let _ = writeln!(
@@ -242,6 +276,16 @@ pub fn markdown(state: &RunState) -> String {
             let _ = writeln!(
                 out,
                 "- {unexpected} unexpected change(s) between the start and the end (see *Before and after*)."
+            );
+        }
+        for d in &failing {
+            let _ = writeln!(
+                out,
+                "- *{}* (`{}`) still failing: {} at the start, {} at the end.",
+                md(&d.title),
+                md(&d.id).replace('`', ""),
+                d.before.map(status_md).unwrap_or_default(),
+                d.after.map(status_md).unwrap_or_default()
             );
         }
         for p in &state.log_problems {
@@ -309,10 +353,13 @@ pub fn markdown(state: &RunState) -> String {
             "No probes.\n"
         });
     } else {
-        out.push_str("| Probe | Before | After | Changes |\n|---|---|---|---|\n");
-        for d in &diffs {
+        let notable: Vec<_> = diffs.iter().filter(|d| d.is_notable()).collect();
+        if !notable.is_empty() {
+            out.push_str("| Probe | Before | After | Changes |\n|---|---|---|---|\n");
+        }
+        for d in &notable {
             let changes = if d.changes.is_empty() {
-                "unchanged".to_string()
+                "still failing".to_string()
             } else {
                 d.changes
                     .iter()
@@ -340,6 +387,15 @@ pub fn markdown(state: &RunState) -> String {
                 d.before.map(status_md).unwrap_or("—".into()),
                 d.after.map(status_md).unwrap_or("—".into()),
                 changes
+            );
+        }
+        let unchanged = diffs.len() - notable.len();
+        if unchanged > 0 {
+            let _ = writeln!(
+                out,
+                "{}{} unchanged (relative ages aside).",
+                if notable.is_empty() { "" } else { "\n" },
+                probes_word(unchanged)
             );
         }
     }
@@ -464,6 +520,7 @@ pub fn html_body(state: &RunState, diffs: &[ProbeDiff]) -> String {
     }
     out.push_str("</table>\n");
     let unexpected = unexpected_count(diffs);
+    let failing = still_failing(diffs);
     let flagged: Vec<_> = state
         .steps
         .iter()
@@ -474,7 +531,11 @@ pub fn html_body(state: &RunState, diffs: &[ProbeDiff]) -> String {
             )
         })
         .collect();
-    if !flagged.is_empty() || unexpected > 0 || !state.log_problems.is_empty() {
+    if !flagged.is_empty()
+        || unexpected > 0
+        || !failing.is_empty()
+        || !state.log_problems.is_empty()
+    {
         out.push_str("<section class=\"attention\"><h2>Attention</h2><ul>\n");
         for s in flagged {
             let _ = writeln!(
@@ -491,6 +552,16 @@ pub fn html_body(state: &RunState, diffs: &[ProbeDiff]) -> String {
             let _ = writeln!(
                 out,
                 "<li>{unexpected} unexpected change(s) between the start and the end.</li>"
+            );
+        }
+        for d in &failing {
+            let _ = writeln!(
+                out,
+                "<li><em>{}</em> (<code>{}</code>) still failing: {} at the start, {} at the end.</li>",
+                escape(&d.title),
+                escape(&d.id),
+                d.before.map(status_html).unwrap_or_default(),
+                d.after.map(status_html).unwrap_or_default()
             );
         }
         for p in &state.log_problems {
@@ -555,9 +626,9 @@ pub fn html_body(state: &RunState, diffs: &[ProbeDiff]) -> String {
         out.push_str(
             "<table><tr><th>Probe</th><th>Before</th><th>After</th><th>Changes</th></tr>\n",
         );
-        for d in diffs {
+        for d in diffs.iter().filter(|d| d.is_notable()) {
             let changes = if d.changes.is_empty() {
-                "unchanged".to_string()
+                "still failing".to_string()
             } else {
                 d.changes
                     .iter()
@@ -588,8 +659,25 @@ pub fn html_body(state: &RunState, diffs: &[ProbeDiff]) -> String {
             );
         }
         out.push_str("</table>\n");
+        let unchanged = diffs.iter().filter(|d| !d.is_notable()).count();
+        if unchanged > 0 {
+            let _ = writeln!(
+                out,
+                "<p>{} unchanged (relative ages aside).</p>",
+                probes_word(unchanged)
+            );
+        }
     }
     out
+}
+
+/// "1 probe", "3 probes".
+fn probes_word(n: usize) -> String {
+    if n == 1 {
+        "1 probe".into()
+    } else {
+        format!("{n} probes")
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,40 @@ pub struct TermOptions {
     pub style: Style,
     /// Show every probe's evidence, not only for failures.
     pub verbose: bool,
+    /// Where hint links point: `base_url`, else the site under `serve` (`http://` + bind).
+    pub link_base: String,
+    /// Hint links as OSC 8 hyperlinks (stdout is a terminal that takes them).
+    pub hyperlinks: bool,
+}
+
+/// A hint's docs-relative link (`ops/REDIS.md#anchor`) as a full URL under `base`.
+pub fn hint_url(base: &str, link: &str) -> String {
+    if link.contains("://") {
+        return link.to_string();
+    }
+    let (page, anchor) = match link.split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (link, None),
+    };
+    let mut url = format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        crate::content::paths::output_path(std::path::Path::new(page))
+    );
+    if let Some(a) = anchor {
+        url.push('#');
+        url.push_str(a);
+    }
+    url
+}
+
+/// `url` shown as itself, and clickable (OSC 8) where the terminal supports it.
+fn link_text(url: &str, hyperlinks: bool) -> String {
+    if hyperlinks {
+        format!("\x1b]8;;{url}\x1b\\{url}\x1b]8;;\x1b\\")
+    } else {
+        url.to_string()
+    }
 }
 
 const HELP: &str = "  d, done             sign the step off (its probes run again as evidence)
@@ -58,7 +92,8 @@ fn io(e: std::io::Error) -> RunbookError {
 }
 
 /// Lines describing probe results: status, title, summary; details for non-passing ones.
-pub fn result_lines(results: &[ProbeResult], verbose: bool) -> Vec<String> {
+pub fn result_lines(results: &[ProbeResult], opts: &TermOptions) -> Vec<String> {
+    let verbose = opts.verbose;
     let mut out = Vec::new();
     if results.is_empty() {
         out.push("  (no probes in this step: check it by eye)".to_string());
@@ -89,15 +124,29 @@ pub fn result_lines(results: &[ProbeResult], verbose: bool) -> Vec<String> {
             ));
         }
         if let Some(h) = &r.hint {
-            let link = h
-                .link
-                .as_deref()
-                .map(|l| format!(" ({})", plain(l)))
-                .unwrap_or_default();
-            out.push(format!("            hint: {}{link}", plain(&h.text)));
+            out.push(format!("            hint: {}", plain(&h.text)));
+            if let Some(l) = h.link.as_deref() {
+                let url = hint_url(&opts.link_base, &plain(l));
+                out.push(format!("            {}", link_text(&url, opts.hyperlinks)));
+            }
         }
     }
     out
+}
+
+/// "Before: 2 probes: 1 pass, … — not passing: t-crumbs (Breadcrumbs are fresh)".
+fn before_line(results: &[ProbeResult]) -> String {
+    let mut line = tally_line("Before", results);
+    let failing: Vec<String> = results
+        .iter()
+        .filter(|r| !matches!(r.status, Status::Pass | Status::Skipped))
+        .map(|r| format!("{} ({})", plain(&r.id), plain(&r.title)))
+        .collect();
+    if !failing.is_empty() {
+        line.push_str(" — not passing: ");
+        line.push_str(&failing.join(", "));
+    }
+    line
 }
 
 fn tally_line(label: &str, results: &[ProbeResult]) -> String {
@@ -172,7 +221,34 @@ pub async fn walk<R: BufRead, W: Write>(
     let state = session.state()?;
     write_lines(out, &header(session, &state))?;
     if let Some(before) = &state.before {
-        write_lines(out, &[tally_line("Before", before)])?;
+        write_lines(out, &[before_line(before)])?;
+    }
+    // Resumed: what is already settled, so the operator knows where the run stands.
+    let settled: Vec<_> = state
+        .steps
+        .iter()
+        .filter(|s| s.status.is_settled())
+        .collect();
+    if !settled.is_empty() {
+        let mut lines = vec![format!(
+            "Already settled ({} of {} steps):",
+            settled.len(),
+            state.steps.len()
+        )];
+        for s in settled {
+            lines.push(format!(
+                "  {}. {} — {} by {}{}",
+                s.number,
+                plain(&s.title),
+                s.status.word(),
+                plain(s.settled_by.as_deref().unwrap_or("?")),
+                s.reason
+                    .as_deref()
+                    .map(|r| format!(" ({})", plain(r)))
+                    .unwrap_or_default()
+            ));
+        }
+        write_lines(out, &lines)?;
     }
     let mut shown: Option<usize> = None;
     let mut settled_here = false;
@@ -229,7 +305,7 @@ pub async fn walk<R: BufRead, W: Write>(
             write_lines(out, &step_lines(session, &state, current, &opts.style))?;
             write_lines(out, &[String::new(), "Probes:".into()])?;
             match session.run_step_probes(current, actor).await {
-                Ok(results) => write_lines(out, &result_lines(&results, opts.verbose))?,
+                Ok(results) => write_lines(out, &result_lines(&results, opts))?,
                 Err(RunbookError::Refused(m)) => write_lines(out, &[format!("  {m}")])?,
                 Err(e) => return Err(e),
             }
@@ -261,7 +337,7 @@ pub async fn walk<R: BufRead, W: Write>(
                 }
             }
             "r" | "rerun" | "re-run" => match session.run_step_probes(current, actor).await {
-                Ok(results) => write_lines(out, &result_lines(&results, opts.verbose)),
+                Ok(results) => write_lines(out, &result_lines(&results, opts)),
                 Err(e) => Err(e),
             },
             "n" | "note" => note(session, Some(current), arg, &mut input, out, actor),
@@ -311,7 +387,7 @@ async fn sign<W: Write>(
             write_lines(out, &[format!("  ✔ Step {step} {word}.")])
         }
         SignOff::Blocked(results) => {
-            let mut lines = result_lines(&results, opts.verbose);
+            let mut lines = result_lines(&results, opts);
             let failed: Vec<String> = super::state::blocking(&results)
                 .iter()
                 .map(|r| plain(&r.title))
@@ -435,6 +511,9 @@ pub async fn walk_yes<W: Write>(
 ) -> Result<RunState, RunbookError> {
     let state = session.state()?;
     write_lines(out, &header(session, &state))?;
+    if let Some(before) = &state.before {
+        write_lines(out, &[before_line(before)])?;
+    }
     for s in state
         .steps
         .iter()
@@ -464,7 +543,7 @@ pub async fn walk_yes<W: Write>(
                 r
             }
         };
-        write_lines(out, &result_lines(&results, opts.verbose))?;
+        write_lines(out, &result_lines(&results, opts))?;
     }
     let state = session.finish(None, actor).await?;
     write_lines(out, &summary_lines(&state))?;
@@ -479,4 +558,27 @@ pub fn run_failed(state: &RunState) -> bool {
             .after
             .as_ref()
             .is_some_and(|a| !super::state::blocking(a).is_empty())
+}
+
+#[cfg(test)]
+mod link_tests {
+    #[test]
+    fn hint_links_are_full_urls_and_osc8_only_when_asked() {
+        assert_eq!(
+            super::hint_url(
+                "https://docs.example/",
+                "ops/REDIS_CACHE.md#troubleshooting-b"
+            ),
+            "https://docs.example/ops/REDIS_CACHE.html#troubleshooting-b"
+        );
+        assert_eq!(
+            super::hint_url("http://127.0.0.1:3000", "ops/README.md"),
+            "http://127.0.0.1:3000/ops/index.html"
+        );
+        assert_eq!(super::link_text("http://h/x", false), "http://h/x");
+        assert_eq!(
+            super::link_text("http://h/x", true),
+            "\x1b]8;;http://h/x\x1b\\http://h/x\x1b]8;;\x1b\\"
+        );
+    }
 }

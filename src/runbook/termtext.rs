@@ -205,16 +205,18 @@ pub fn render(markdown: &str, style: &Style, probe_line: &dyn Fn(usize) -> Strin
                         probes_seen += 1;
                         out.push_line(&line);
                     } else {
+                        // No glyph on a command line: a mouse selection of the lines
+                        // copies the commands only (an indent is harmless in a shell).
                         let label = if lang.is_empty() {
-                            "┌─ copy".to_string()
+                            "── copy ──".to_string()
                         } else {
-                            format!("┌─ {lang} · copy")
+                            format!("── {lang} · copy ──")
                         };
                         out.push_line(&label);
                         for l in body.trim_end().lines() {
-                            out.push_line(&format!("│ {l}"));
+                            out.push_line(&format!("    {l}"));
                         }
-                        out.push_line("└─");
+                        out.push_line("──");
                     }
                 }
             }
@@ -298,7 +300,7 @@ mod tests {
         assert!(text.contains("`/dash/system/`"), "{text}");
         assert!(text.contains("<http://h/>"), "{text}");
         assert!(
-            text.contains("┌─ bash · copy\n│ sudo systemctl restart web\n└─"),
+            text.contains("── bash · copy ──\n    sudo systemctl restart web\n──"),
             "{text}"
         );
         assert!(text.contains("◆ probe #0"), "{text}");

@@ -197,3 +197,86 @@ fn password_never_printed() {
         }
     }
 }
+
+/// Every line of `text` fits `width` columns (characters, not bytes: the glyphs are UTF-8).
+fn assert_fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "{} columns: {line:?}\n{text}",
+            line.chars().count()
+        );
+    }
+}
+
+#[test]
+fn text_fits_the_width_names_the_target_and_groups_by_page_with_ids() {
+    let r = RedisServer::start_with(RedisOptions {
+        password: Some("pw-not-shown".into()),
+        ..RedisOptions::default()
+    });
+    // No breadcrumbs: the failing row carries a long summary and a hint to wrap.
+    for cols in ["80", "50"] {
+        let (code, out, err) = bisk_docs(
+            &site(),
+            &["check"],
+            &[("BISK_REDIS_URL", &r.url(1)), ("COLUMNS", cols)],
+        );
+        assert_eq!(code, 1, "{out}{err}");
+        assert_fits(&out, cols.parse().unwrap());
+        let first = out.lines().next().unwrap();
+        assert_eq!(
+            first,
+            format!("default → redis://:***@127.0.0.1:{}/1", r.port),
+            "{out}"
+        );
+        assert!(!out.contains("pw-not-shown"), "{out}");
+        // Grouped by page, each row with the id `--only` takes.
+        let ops = out.find("\nops/REDIS_CACHE.md\n").expect("a page heading");
+        let backend = out.find("\nbackend/COMMANDS.md\n").expect("a page heading");
+        let ping = out.find("✔ PASS     ping ").expect("the id on the row");
+        assert!(ops < ping && (backend < ops || ping < backend), "{out}");
+        assert!(out.contains(" cmd-true "), "{out}");
+        assert!(
+            out.contains("           hint: "),
+            "the hint indented: {out}"
+        );
+    }
+    // A title cut to the room left ends in "…".
+    let (_, out, _) = bisk_docs(
+        &site(),
+        &["check", "--only", "roundtrip"],
+        &[("BISK_REDIS_URL", &r.url(1)), ("COLUMNS", "40")],
+    );
+    assert_fits(&out, 40);
+    assert!(out.contains("…"), "{out}");
+    assert!(out.contains("1 probe: 1 pass"), "singular: {out}");
+}
+
+#[test]
+fn redis_down_is_one_cause_line_with_the_count_and_the_hint_once() {
+    let port = closed_port();
+    let (code, out, _) = bisk_docs(
+        &site(),
+        &["check"],
+        &[
+            ("BISK_REDIS_URL", &format!("redis://127.0.0.1:{port}/1")),
+            ("COLUMNS", "80"),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_fits(&out, 80);
+    assert_eq!(out.matches("5 probes, one cause:").count(), 1, "{out}");
+    assert_eq!(out.matches("connection refused").count(), 1, "{out}");
+    assert_eq!(out.matches("hint: ").count(), 1, "{out}");
+    assert!(
+        out.contains("ids: ping, roundtrip, ops-redis-cache-3, crumbs, leftovers"),
+        "{out}"
+    );
+    // The probe that does not need Redis is still its own row.
+    assert!(out.contains("✔ PASS     cmd-true"), "{out}");
+    assert!(
+        out.contains("6 probes: 1 pass, 0 warn, 0 fail, 5 error"),
+        "{out}"
+    );
+}

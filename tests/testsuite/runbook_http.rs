@@ -240,7 +240,12 @@ fn browser_and_terminal_walk_the_same_run() {
     assert_eq!(run["steps"][2]["status"], "skipped");
     assert_eq!(run["steps"][2]["reason"], "checked /dash/system/ instead");
     assert_eq!(run["notes"][0]["step"], 2);
-    assert!(doc["before_after"].as_array().unwrap().len() == 2);
+    // Both probes compared: the ones with something to say listed, the others counted.
+    assert_eq!(
+        doc["before_after"].as_array().unwrap().len() as u64 + doc["unchanged"].as_u64().unwrap(),
+        2,
+        "{doc}"
+    );
 
     // Pages: the list, the run page (token, step text, probe slots, commands to copy).
     let (code, page) = request(port, "GET", "/runs/", &[], None);
@@ -259,10 +264,12 @@ fn browser_and_terminal_walk_the_same_run() {
         "{page}"
     );
     assert!(
-        page.contains(&format!("touch {}", marker.display())),
+        page.contains(&format!("touch</span> {}", marker.display())),
         "{page}"
     );
-    assert!(page.contains("class=\"rb-copy\""), "{page}");
+    // Commands as on the guide pages: the theme's code block and Copy button (site.js).
+    assert!(page.contains("<button class=\"copy\""), "{page}");
+    assert!(page.contains("/_static/site.js"), "{page}");
     assert!(
         !page.contains("<script>"),
         "scripts only from /runs/runbook.js"

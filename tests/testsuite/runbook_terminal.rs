@@ -34,11 +34,18 @@ fn healthy_start_then_stale_breadcrumbs_need_an_override_and_show_in_the_report(
     walk.wait_for("Step 2 of 3");
     let out = walk.output();
     // The command is shown to be copied…
-    assert!(out.contains("┌─ bash · copy"), "{out}");
-    assert!(
-        out.contains(&format!("│ touch {}", marker.display())),
+    // …with no box glyph on the command line: a mouse selection copies the command only.
+    assert!(out.contains("── bash · copy ──"), "{out}");
+    let command = out
+        .lines()
+        .find(|l| l.contains(&format!("touch {}", marker.display())))
+        .expect("the command line");
+    assert_eq!(
+        command.trim(),
+        format!("touch {}", marker.display()),
         "{out}"
     );
+    assert!(!command.contains(['│', '┌', '└']), "{command:?}");
     // The enforcer died when the operator restarted it: no cycle since; the breadcrumbs
     // go stale while the operator is on this step.
     walk.wait_for_n("[q]uit [?] > ", 2);
@@ -118,7 +125,9 @@ fn healthy_start_then_stale_breadcrumbs_need_an_override_and_show_in_the_report(
     let before_after = &md[md.find("## Before and after").unwrap()..];
     assert!(!before_after.contains("round trip (MGET"), "{md}");
     assert!(!before_after.contains("connection (shared"), "{md}");
-    assert!(before_after.contains("| Redis answers PONG | ✔ PASS | ✔ PASS | unchanged |"));
+    // A probe with nothing that changed is counted, not listed.
+    assert!(!before_after.contains("| Redis answers PONG |"), "{md}");
+    assert!(before_after.contains("1 probe unchanged"), "{md}");
     assert!(md.contains("| Operators | alice |"), "{md}");
 
     // JSON report: the run's state and the comparison.
@@ -130,7 +139,9 @@ fn healthy_start_then_stale_breadcrumbs_need_an_override_and_show_in_the_report(
     assert_eq!(doc["run"]["before"][1]["status"], "pass");
     assert_eq!(doc["run"]["after"][1]["status"], "fail");
     assert!(doc["unexpected"].as_u64().unwrap() >= 2, "{json}");
-    let crumbs_diff = &doc["before_after"][1];
+    // Ping did not change: only the breadcrumbs are listed.
+    assert_eq!(doc["unchanged"], 1, "{json}");
+    let crumbs_diff = &doc["before_after"][0];
     assert_eq!(crumbs_diff["id"], "t-crumbs");
     assert!(
         crumbs_diff["changes"]
@@ -218,7 +229,9 @@ fn a_killed_walkthrough_keeps_everything_and_resumes_over_a_torn_line() {
         ],
     );
     walk.wait_for("line 6: torn (");
-    // It continues where the run stood: step 2, not step 1.
+    // It recaps what is settled, then continues where the run stood: step 2, not step 1.
+    walk.wait_for("Already settled (1 of 3 steps):");
+    walk.wait_for("  1. Check Redis — ");
     walk.wait_for("Step 2 of 3");
     assert!(!walk.output().contains("Step 1 of 3"));
     walk.wait_for("[q]uit [?] > ");
@@ -293,6 +306,14 @@ fn yes_runs_every_probe_and_exits_1_when_one_fails() {
     );
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("✖ Step 3"), "{out}");
+    // The Before line names what does not pass; hint links are full URLs (plain text here,
+    // stdout is not a terminal), under the site `serve` would show.
+    assert!(
+        out.contains("— not passing: t-crumbs (Breadcrumbs are fresh)"),
+        "{out}"
+    );
+    assert!(out.contains("            http://127.0.0.1:3000/"), "{out}");
+    assert!(!out.contains('\x1b'), "{out}");
     let id = run_ids(root)
         .into_iter()
         .find(|id| !first.contains(id))

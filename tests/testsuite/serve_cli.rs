@@ -102,3 +102,45 @@ async fn guides_with_probes_offer_a_walkthrough_served_by_the_same_server() {
     let runs = kit::serve::get(addr, "/runs/").await;
     assert_eq!(runs.status, 200);
 }
+
+#[test]
+fn a_build_problem_after_a_save_is_printed_with_its_file_and_line() {
+    let redis = kit::RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "");
+    let (child, _url, _) = start(&site, "127.0.0.1:0");
+    // Line 5 links to a page that does not exist.
+    std::fs::write(
+        site.root().join("docs/ops/OTHER.md"),
+        "# Other\n\nNothing live.\n\nSee [the missing page](GONE.md).\n",
+    )
+    .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while !child.log().contains("OTHER.md:5:") {
+        assert!(
+            Instant::now() < until,
+            "no file:line on stderr:\n{}",
+            child.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = child.log();
+    let line = log.lines().find(|l| l.contains("OTHER.md:5:")).unwrap();
+    assert!(line.contains("GONE.md"), "{line}");
+    // Fixed: said once, and the problem is not printed again.
+    std::fs::write(
+        site.root().join("docs/ops/OTHER.md"),
+        "# Other\n\nNothing live.\n",
+    )
+    .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while !child.log().contains("build problems fixed") {
+        assert!(Instant::now() < until, "{}", child.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        child.log().matches("OTHER.md:5:").count(),
+        1,
+        "{}",
+        child.log()
+    );
+}

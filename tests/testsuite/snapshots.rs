@@ -80,6 +80,15 @@ fn check_table_failing() {
 }
 
 #[test]
+fn check_table_redis_down() {
+    // Every Redis probe errors with the same connect error: one cause block, the hint once.
+    let url = format!("redis://127.0.0.1:{}/1", kit::closed_port());
+    let run =
+        kit::tree::run_in(&check_site(), &["check"], &[("BISK_REDIS_URL", &url)]).fails_with(1);
+    redacted(|| assert_snapshot!("check_table_redis_down", run.stdout));
+}
+
+#[test]
 fn check_json_healthy() {
     let r = RedisServer::start();
     crumbs(&r, 0);

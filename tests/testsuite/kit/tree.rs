@@ -20,6 +20,8 @@ pub fn command(root: &Path, args: &[&str]) -> Command {
         .arg("--root")
         .arg(root)
         .env_remove("BISK_REDIS_URL")
+        // Terminal text is as wide as COLUMNS says: the same everywhere the tests run.
+        .env("COLUMNS", "80")
         .env("NO_COLOR", "1");
     cmd
 }

@@ -144,7 +144,9 @@
   doc.addEventListener("click", function (ev) {
     var btn = ev.target.closest(".codeblock .copy");
     if (!btn) return;
-    var code = btn.parentNode.querySelector("pre code") || btn.parentNode.querySelector("pre");
+    // The button sits in the block's header; the code is the header's sibling.
+    var block = btn.closest(".codeblock");
+    var code = block.querySelector("pre code") || block.querySelector("pre");
     if (!code) return;
     var text = codeText(code);
     var done = function () { flash(btn, "Copied"); };
