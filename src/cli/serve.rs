@@ -78,6 +78,11 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             problems,
             args.common.quiet,
         ));
+        // Install the Ctrl-C handler before saying "serving": `tokio::signal::ctrl_c()` only
+        // installs it when first polled, and a SIGINT that arrives before that (a script that
+        // stops serve as soon as it answers) would kill the process instead of stopping it.
+        let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(|e| Failure::Other(anyhow::anyhow!("cannot install the Ctrl-C handler: {e}")))?;
         let url = if server.addr.ip().is_unspecified() {
             format!("http://localhost:{}/", server.addr.port())
         } else {
@@ -98,8 +103,8 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                 .spawn();
         }
         server
-            .run_until(async {
-                let _ = tokio::signal::ctrl_c().await;
+            .run_until(async move {
+                interrupt.recv().await;
             })
             .await;
         if !args.common.quiet {
