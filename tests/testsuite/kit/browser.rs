@@ -2,9 +2,10 @@
 //! to drive it: a WebDriver session through chromedriver and the maintained `fantoccini`
 //! client ([`Browser`]), and a one-shot `--dump-dom` of a page ([`dump_dom`]).
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`scripts/test` installs them). A test
-//! that needs them fails when they are missing, unless `BISK_SKIP_BROWSER_TESTS` is set: an
-//! opt-out only by explicit choice, so CI can never pass a browser test by accident.
+//! Needs Debian's `chromium` and `chromium-driver`, installed on first use where the tests
+//! run as root ([`super::system`]). A test that needs them fails when they cannot be had,
+//! unless `BISK_SKIP_BROWSER_TESTS` is set: an opt-out only by explicit choice, so CI can
+//! never pass a browser test by accident.
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -34,26 +35,29 @@ const FLAGS: &[&str] = &[
 ];
 
 /// True (with a note) when the caller should skip: `BISK_SKIP_BROWSER_TESTS` is set.
-/// Otherwise panics with how to install what is missing.
+/// Otherwise installs what is missing, or panics with how to.
 pub fn skipped(what: &str) -> bool {
     if std::env::var_os("BISK_SKIP_BROWSER_TESTS").is_some() {
         eprintln!("note: BISK_SKIP_BROWSER_TESTS set; {what} skipped");
         return true;
     }
-    for bin in [CHROMIUM, CHROMEDRIVER] {
-        assert!(
-            Path::new(bin).exists(),
-            "{bin} is missing: {what} needs a real browser. Install it with \
-             `apt-get install -y chromium chromium-driver` (scripts/test does), or set \
-             BISK_SKIP_BROWSER_TESTS=1"
-        );
-    }
+    require(what);
     false
+}
+
+/// Installs Chromium and its driver where missing (first use), or panics saying how.
+fn require(what: &str) {
+    if let Err(e) =
+        super::system::ensure_debian(&[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")])
+    {
+        panic!("{what} needs a real browser: {e} (or set BISK_SKIP_BROWSER_TESTS=1)");
+    }
 }
 
 /// Loads `url` in a fresh headless Chromium, lets its timers run for `budget` of virtual
 /// time, and returns the DOM as it then is.
 pub fn dump_dom(url: &str, budget: Duration) -> String {
+    require("a browser test");
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new(CHROMIUM)
         .args(FLAGS)
@@ -94,6 +98,7 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a session.
     pub async fn start() -> Browser {
+        require("a browser test");
         let port = super::free_port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))

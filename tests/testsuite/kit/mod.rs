@@ -19,6 +19,7 @@ pub mod render;
 pub mod runbook;
 pub mod serve;
 pub mod snap;
+pub mod system;
 pub mod tree;
 
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! are reviewed like code. Volatile parts of an output are redacted by [`redacted`] before
 //! comparing, so a snapshot changes only when what a reader sees changes.
 //!
-//! CI and `scripts/test` set `INSTA_UPDATE=no`: a missing or changed snapshot fails the
+//! CI sets `INSTA_UPDATE=no` (and insta writes nothing under `CI` anyway): a missing or changed snapshot fails the
 //! test and nothing is written. To accept a change on purpose: `INSTA_UPDATE=always cargo
 //! test --test testsuite <filter>` (or `cargo insta review`), then read the diff.
 
