@@ -23,6 +23,19 @@ use crate::probe::runner::Ctx;
 
 const NAMES: [&str; 4] = ["last_run", "last_ok", "last_error", "running_pid"];
 /// A breadcrumb beyond the decoder's bounds cannot be judged; Django itself can still read it.
+fn cannot_judge(key: &str, e: &str) -> String {
+    format!("{key} cannot be judged: {e}")
+}
+
+/// A breadcrumb that is no pickle Django reads (written around the cache API).
+fn not_django(key: &str, e: &str) -> String {
+    format!("{key} is not a value Django can read: {e}")
+}
+
+fn pickled_hint() -> Option<Hint> {
+    hint::pickled("The enforcer must write through django.core.cache, not raw redis-cli SET.")
+}
+
 fn too_large_hint() -> Option<Hint> {
     hint::plain(
         "Breadcrumbs are small values; read this one with Django (`manage.py shell`, `cache.get(...)`) to see what the enforcer wrote.",
@@ -198,18 +211,8 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
                 "Check `systemctl status bisk-enforcer.service` and that it uses the web app's cache settings.",
             ),
         ),
-        Stamp::TooLarge(e) => add(
-            Status::Error,
-            format!("{k_run} cannot be judged: {e}"),
-            too_large_hint(),
-        ),
-        Stamp::Undecodable(e) => add(
-            Status::Fail,
-            format!("{k_run} is not a value Django can read: {e}"),
-            hint::pickled(
-                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
-            ),
-        ),
+        Stamp::TooLarge(e) => add(Status::Error, cannot_judge(k_run, e), too_large_hint()),
+        Stamp::Undecodable(e) => add(Status::Fail, not_django(k_run, e), pickled_hint()),
         Stamp::NotATime(v) => add(
             Status::Fail,
             format!("{k_run} holds {v} — not a datetime"),
@@ -264,18 +267,8 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
     // last_error: current when newer than the last success.
     match &s.last_error {
         ErrorCrumb::Clear => {}
-        ErrorCrumb::TooLarge(e) => add(
-            Status::Error,
-            format!("{k_err} cannot be judged: {e}"),
-            too_large_hint(),
-        ),
-        ErrorCrumb::Undecodable(e) => add(
-            Status::Fail,
-            format!("{k_err} is not a value Django can read: {e}"),
-            hint::pickled(
-                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
-            ),
-        ),
+        ErrorCrumb::TooLarge(e) => add(Status::Error, cannot_judge(k_err, e), too_large_hint()),
+        ErrorCrumb::Undecodable(e) => add(Status::Fail, not_django(k_err, e), pickled_hint()),
         ErrorCrumb::Text(text) => {
             // Text carries no time: it is current unless a success followed the last run.
             let current = match (ok_at, run_at) {
@@ -329,18 +322,8 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
                 "Read why its runs fail with `journalctl -u bisk-enforcer.service`.",
             ),
         ),
-        Stamp::TooLarge(e) => add(
-            Status::Error,
-            format!("{k_ok} cannot be judged: {e}"),
-            too_large_hint(),
-        ),
-        Stamp::Undecodable(e) => add(
-            Status::Fail,
-            format!("{k_ok} is not a value Django can read: {e}"),
-            hint::pickled(
-                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
-            ),
-        ),
+        Stamp::TooLarge(e) => add(Status::Error, cannot_judge(k_ok, e), too_large_hint()),
+        Stamp::Undecodable(e) => add(Status::Fail, not_django(k_ok, e), pickled_hint()),
         Stamp::NotATime(v) => add(
             Status::Fail,
             format!("{k_ok} holds {v} — not a datetime"),
@@ -396,18 +379,8 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
     // running_pid: a live process on the enforcer's host.
     match &s.pid {
         Pid::Absent => fine.push("not running now".into()),
-        Pid::TooLarge(e) => add(
-            Status::Error,
-            format!("{k_pid} cannot be judged: {e}"),
-            too_large_hint(),
-        ),
-        Pid::Undecodable(e) => add(
-            Status::Fail,
-            format!("{k_pid} is not a value Django can read: {e}"),
-            hint::pickled(
-                "The enforcer must write through django.core.cache, not raw redis-cli SET.",
-            ),
-        ),
+        Pid::TooLarge(e) => add(Status::Error, cannot_judge(k_pid, e), too_large_hint()),
+        Pid::Undecodable(e) => add(Status::Fail, not_django(k_pid, e), pickled_hint()),
         Pid::NotAnInt(v) => add(
             Status::Fail,
             format!("{k_pid} holds {v} — not a PID"),

@@ -6,10 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use bisk_docs::django::{
-    PyValue, encode,
-    value::{PyDateTime, PyTz},
-};
+use bisk_docs::django::{PyValue, encode, value::PyDateTime};
 
 use super::RedisServer;
 
@@ -69,21 +66,7 @@ pub fn write_state(url: &str, args: &[&str]) {
 /// An aware UTC datetime `secs_ago` seconds before now, as Django's timezone.now() makes.
 pub fn utc_ago(secs_ago: i64) -> PyValue {
     let t = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs_ago);
-    let dt = jiff::tz::TimeZone::UTC.to_datetime(t);
-    PyValue::DateTime(PyDateTime {
-        year: dt.year() as i32,
-        month: dt.month() as u8,
-        day: dt.day() as u8,
-        hour: dt.hour() as u8,
-        minute: dt.minute() as u8,
-        second: dt.second() as u8,
-        microsecond: (dt.subsec_nanosecond() / 1000) as u32,
-        fold: false,
-        tz: Some(PyTz::Fixed {
-            offset_seconds: 0,
-            name: None,
-        }),
-    })
+    PyValue::DateTime(PyDateTime::from_timestamp_utc(t))
 }
 
 /// Now, as Django's timezone.now() makes it.
