@@ -116,6 +116,7 @@ fn render(src: &str) -> Rendered {
         src_path: Path::new("ops/runbook.md"),
         highlight: true,
         highlighter: highlighter(),
+        link_base: None,
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)

@@ -53,7 +53,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             target: args.target.clone(),
             read_only: args.read_only,
             extra: Some(Box::new(move |s: &crate::serve::ServeState| {
-                crate::runbook::http::router(workspace, s.token())
+                crate::runbook::http::for_server(workspace, s)
             })),
             log: !args.common.quiet,
         })

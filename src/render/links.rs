@@ -101,6 +101,26 @@ pub(crate) fn resolve(dest: &str, src_path: &Path) -> Resolved {
     }
 }
 
+/// A URL as written for the page `src_path` (already rewritten by [`resolve`]), made to
+/// work from another page whose way to `src_path`'s folder is `base` (`../../ops/`):
+/// page-relative URLs get the prefix, same-page anchors name the page, absolute and
+/// external URLs stay.
+pub(crate) fn rebase<'a>(
+    url: pulldown_cmark::CowStr<'a>,
+    base: &str,
+    src_path: &Path,
+) -> pulldown_cmark::CowStr<'a> {
+    if url.is_empty() || url.starts_with('/') || url.starts_with('?') || has_scheme(&url) {
+        return url;
+    }
+    if url.starts_with('#') {
+        let page = output_path(src_path);
+        let file = page.rsplit('/').next().unwrap_or(&page);
+        return format!("{base}{}{url}", encode_path(file)).into();
+    }
+    format!("{base}{url}").into()
+}
+
 /// Encodes what would change a path's meaning in a URL. Other characters (spaces,
 /// non-ASCII) are encoded by pulldown-cmark's `href` escaping when the link is written.
 fn encode_path(path: &str) -> String {
@@ -186,6 +206,22 @@ mod tests {
         assert_eq!(r.url, None);
         let r = resolve("/img/logo.png", from);
         assert_eq!(r.url.as_deref(), Some("../img/logo.png"));
+    }
+
+    #[test]
+    fn rebased_links_work_from_another_page() {
+        let from = Path::new("ops/DEPLOY.md");
+        let r = |u: &str| rebase(u.into(), "../../ops/", from).to_string();
+        assert_eq!(r("REDIS_CACHE.html#a"), "../../ops/REDIS_CACHE.html#a");
+        assert_eq!(
+            r("../backend/index.html"),
+            "../../ops/../backend/index.html"
+        );
+        assert_eq!(r("#step-2"), "../../ops/DEPLOY.html#step-2");
+        assert_eq!(r("https://example.com/x"), "https://example.com/x");
+        assert_eq!(r("mailto:ops@example.com"), "mailto:ops@example.com");
+        assert_eq!(r("//cdn.example.com/x"), "//cdn.example.com/x");
+        assert_eq!(r("/abs"), "/abs");
     }
 
     #[test]

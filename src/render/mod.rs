@@ -93,6 +93,12 @@ pub struct RenderInput<'a> {
     pub highlight: bool,
     /// Which highlighter highlights (`[render] highlighter`).
     pub highlighter: Highlighter,
+    /// Renders the Markdown for another page than its own (a runbook step shown on a
+    /// walkthrough at `/runs/ID/`): the URL from that page to the source page's folder,
+    /// e.g. `../../ops/`. Page-relative links and images get it as a prefix and same-page
+    /// anchors point at the source page, so every link still reaches what the guide means.
+    /// `None` for the page's own output.
+    pub link_base: Option<&'a str>,
 }
 
 /// A fenced block whose info string is `probe`, handed to the probe hook.

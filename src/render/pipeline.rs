@@ -304,9 +304,13 @@ impl<'a> Walk<'a, '_, '_, '_> {
                 raw: dest.to_string(),
             });
         }
-        match resolved.url {
+        let url = match resolved.url {
             Some(url) => url.into(),
             None => dest,
+        };
+        match self.input.link_base {
+            Some(base) => links::rebase(url, base, self.input.src_path),
+            None => url,
         }
     }
 

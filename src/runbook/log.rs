@@ -112,6 +112,20 @@ pub enum Event {
         step: Option<usize>,
         text: String,
     },
+    /// A task-list item of a step was ticked (`done`) or unticked. `task` is its 1-based
+    /// position in the step; `text` is the item as the guide said it at that moment.
+    TaskTicked {
+        step: usize,
+        task: usize,
+        text: String,
+        done: bool,
+    },
+    /// A settled step was opened again; it is pending until settled anew. The log keeps
+    /// the earlier sign-off: nothing is rewritten.
+    StepReopened {
+        step: usize,
+        reason: String,
+    },
     /// Someone picked the run up again (`--resume`, or a browser joining).
     Resumed {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -420,6 +420,94 @@ impl Session {
             .map(|_| ())
     }
 
+    /// Ticks (`done`) or unticks task `task` (1-based) of step `step`. The item's text is
+    /// taken from the guide, so the record says what was ticked; a step whose text changed
+    /// since the run started is refused rather than ticked against the wrong item.
+    pub fn tick(
+        &self,
+        step: usize,
+        task: usize,
+        done: bool,
+        actor: &Actor,
+    ) -> Result<(), RunbookError> {
+        let text = self.task_text(step, task)?;
+        self.log
+            .append_with(actor, move |r| {
+                let state = open_run(r)?;
+                if state.step(step).is_none() {
+                    return Err(RunbookError::Refused(format!("no step {step}")));
+                }
+                Ok((
+                    Event::TaskTicked {
+                        step,
+                        task,
+                        text,
+                        done,
+                    },
+                    (),
+                ))
+            })
+            .map(|_| ())
+    }
+
+    fn task_text(&self, step: usize, task: usize) -> Result<String, RunbookError> {
+        let state = self.state()?;
+        let run_step = state.step(step).ok_or_else(|| {
+            RunbookError::Refused(format!(
+                "no step {step} (the run has {} steps)",
+                state.steps.len()
+            ))
+        })?;
+        let guide_step = self
+            .guide
+            .step(step)
+            .filter(|g| g.id == run_step.id)
+            .ok_or_else(|| {
+                RunbookError::Refused(format!(
+                    "step {step} ({}) changed in the guide since the run started: its tasks cannot be ticked",
+                    run_step.title
+                ))
+            })?;
+        task.checked_sub(1)
+            .and_then(|i| guide_step.tasks.get(i))
+            .cloned()
+            .ok_or_else(|| {
+                RunbookError::Refused(format!(
+                    "step {step} has {} task{}, not a task {task}",
+                    guide_step.tasks.len(),
+                    if guide_step.tasks.len() == 1 { "" } else { "s" }
+                ))
+            })
+    }
+
+    /// Opens settled step `step` again, for a reason; it is pending until settled anew.
+    pub fn reopen(&self, step: usize, reason: &str, actor: &Actor) -> Result<(), RunbookError> {
+        let reason = clean_text(reason, MAX_TEXT);
+        if reason.is_empty() {
+            return Err(RunbookError::Refused(
+                "reopening a step needs a reason".into(),
+            ));
+        }
+        self.log
+            .append_with(actor, move |r| {
+                let state = open_run(r)?;
+                let s = state.step(step).ok_or_else(|| {
+                    RunbookError::Refused(format!(
+                        "no step {step} (the run has {} steps)",
+                        state.steps.len()
+                    ))
+                })?;
+                if !s.status.is_settled() {
+                    return Err(RunbookError::Refused(format!(
+                        "step {step} ({}) is not settled: there is nothing to reopen",
+                        s.title
+                    )));
+                }
+                Ok((Event::StepReopened { step, reason }, ()))
+            })
+            .map(|_| ())
+    }
+
     /// Adds a note to the run, or to one of its steps.
     pub fn note(&self, step: Option<usize>, text: &str, actor: &Actor) -> Result<(), RunbookError> {
         let text = clean_text(text, MAX_TEXT);

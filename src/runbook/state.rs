@@ -55,6 +55,31 @@ pub struct StepState {
     pub results: Vec<ProbeResult>,
     /// How many times its probes ran.
     pub probe_runs: usize,
+    /// The step's task-list items that were ticked or unticked, latest state of each.
+    pub tasks: Vec<TaskState>,
+    /// Every time the step was opened again after being settled, oldest first.
+    pub reopened: Vec<Reopening>,
+}
+
+/// A task-list item as the run's log last left it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskState {
+    /// 1-based position in the step.
+    pub task: usize,
+    pub text: String,
+    pub done: bool,
+    pub at: String,
+    pub by: Option<String>,
+}
+
+/// A settled step opened again.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reopening {
+    pub at: String,
+    pub by: Option<String>,
+    pub reason: String,
+    /// What the step was before (`done`, `skipped`, …).
+    pub was: StepStatus,
 }
 
 /// A note on the run or one step.
@@ -224,6 +249,51 @@ impl RunState {
                 at: r.at.clone(),
                 by: r.operator.clone(),
             }),
+            Event::TaskTicked {
+                step,
+                task,
+                text,
+                done,
+            } => {
+                if let Some(s) = self.step_mut(*step, r.seq) {
+                    let tick = TaskState {
+                        task: *task,
+                        text: text.clone(),
+                        done: *done,
+                        at: r.at.clone(),
+                        by: r.operator.clone(),
+                    };
+                    match s.tasks.iter_mut().find(|t| t.task == *task) {
+                        Some(t) => *t = tick,
+                        None => {
+                            s.tasks.push(tick);
+                            s.tasks.sort_by_key(|t| t.task);
+                        }
+                    }
+                }
+            }
+            Event::StepReopened { step, reason } => {
+                if let Some(s) = self.step_mut(*step, r.seq) {
+                    if s.status.is_settled() {
+                        s.reopened.push(Reopening {
+                            at: r.at.clone(),
+                            by: r.operator.clone(),
+                            reason: reason.clone(),
+                            was: s.status,
+                        });
+                        s.status = StepStatus::Pending;
+                        s.settled_at = None;
+                        s.settled_by = None;
+                        s.settled_via = None;
+                        s.reason = None;
+                    } else {
+                        self.anomalies.push(format!(
+                            "event {}: step {step} reopened while not settled, ignored",
+                            r.seq
+                        ));
+                    }
+                }
+            }
             Event::Resumed { .. } => {}
             Event::RunFinished { outcome } => {
                 self.outcome = Some(*outcome);
@@ -305,6 +375,8 @@ fn step_state(info: &StepInfo) -> StepState {
         reason: None,
         results: Vec::new(),
         probe_runs: 0,
+        tasks: Vec::new(),
+        reopened: Vec::new(),
     }
 }
 

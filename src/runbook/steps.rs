@@ -39,6 +39,9 @@ pub struct Step {
     pub first_line: usize,
     pub last_line: usize,
     pub code: Vec<CodeBlock>,
+    /// The text of the step's task-list items (`- [ ] …`), in document order: what a tick
+    /// in the walkthrough records.
+    pub tasks: Vec<String>,
     /// Ids of the probes declared inside the step, in order.
     pub probes: Vec<String>,
 }
@@ -196,6 +199,7 @@ pub fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, Ru
         let last_line = line_of(text, span.range.end.saturating_sub(1).max(span.range.start));
         let markdown = text[span.range.clone()].trim_end().to_string();
         let code = code_blocks(&markdown);
+        let tasks = task_items(&markdown);
         let ids = probes
             .iter()
             .filter(|d| d.line >= first_line && d.line <= last_line)
@@ -209,6 +213,7 @@ pub fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, Ru
             first_line,
             last_line,
             code,
+            tasks,
             probes: ids,
         });
     }
@@ -372,6 +377,55 @@ fn heading_spans(outline: &Outline, level: usize, end: usize) -> Vec<Span> {
         .collect()
 }
 
+/// The plain text of each task-list item, in the order the renderer emits their checkboxes
+/// (which is how the walkthrough numbers them). Text stops at a nested list.
+fn task_items(markdown: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    // The item being read, and how deep inside it nested lists go.
+    let mut reading: Option<(String, usize)> = None;
+    for event in Parser::new_ext(markdown, discover::markdown_options()) {
+        match event {
+            Event::TaskListMarker(_) => {
+                if let Some((text, _)) = reading.take() {
+                    out.push(text.trim().to_string());
+                }
+                reading = Some((String::new(), 0));
+            }
+            Event::Start(Tag::List(_)) => {
+                if let Some((_, depth)) = reading.as_mut() {
+                    *depth += 1;
+                }
+            }
+            Event::End(TagEnd::List(_)) => {
+                if let Some((_, depth)) = reading.as_mut() {
+                    *depth = depth.saturating_sub(1);
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((text, 0)) = reading.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some((text, 0)) = reading.as_mut() {
+                    text.push(' ');
+                }
+            }
+            Event::End(TagEnd::Item) => {
+                if let Some((text, 0)) = reading.as_ref() {
+                    out.push(text.trim().to_string());
+                    reading = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some((text, _)) = reading {
+        out.push(text.trim().to_string());
+    }
+    out
+}
+
 /// The step's command blocks: every fenced or indented code block but probe declarations.
 fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
     let mut out = Vec::new();
@@ -453,6 +507,16 @@ mod tests {
         assert_eq!(g.steps[0].code[0].code, "systemctl stop web");
         assert_eq!(g.steps[1].probes.len(), 1);
         assert_eq!(g.steps[1].id, "step-2");
+    }
+
+    #[test]
+    fn task_items_are_read_in_order_without_their_sublists() {
+        let md = "## Prepare\n\n- [ ] Announce the deploy in `#ops`\n- [x] Take a\n  backup\n  - [ ] nested one\n- plain item\n";
+        assert_eq!(
+            task_items(md),
+            ["Announce the deploy in #ops", "Take a backup", "nested one"]
+        );
+        assert!(task_items("## Step\n\n- plain\n").is_empty());
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub struct ServeOptions {
 }
 
 /// Builds extra routes once the state (token, event bus, probes) exists:
-/// `Box::new(move |s| runbook::http::router(ws, s.token()))`.
+/// `Box::new(move |s| runbook::http::for_server(ws, s))`.
 pub type ExtraRoutes = Box<dyn FnOnce(&ServeState) -> Router + Send>;
 
 /// Why a server could not start.

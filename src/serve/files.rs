@@ -54,7 +54,7 @@ impl SiteFiles {
 }
 
 /// Puts the per-server token where live.js finds it. Tokens are hex: nothing to escape.
-fn inject_token(mut html: String, token: &str) -> String {
+pub(crate) fn inject_token(mut html: String, token: &str) -> String {
     let meta = format!("<meta name=\"bisk-token\" content=\"{token}\">\n");
     match html.find("</head>") {
         Some(at) => html.insert_str(at, &meta),

@@ -33,7 +33,7 @@
 //!
 //! ```ignore
 //! ServeOptions {
-//!     extra: Some(Box::new(move |s: &ServeState| runbook::http::router(ws, s.token()))),
+//!     extra: Some(Box::new(move |s: &ServeState| runbook::http::for_server(ws, s))),
 //!     ..ServeOptions::default()
 //! }
 //! ```

@@ -73,6 +73,7 @@ impl Rebuilder {
             unrendered: BTreeSet::new(),
         };
         me.note_unhighlighted();
+        me.state.set_look(me.site.look(true));
         let (files, rest) = me.first_files()?;
         me.unrendered = rest;
         if me.unrendered.is_empty() {
@@ -168,6 +169,7 @@ impl Rebuilder {
                 self.unhighlighted = (0..self.site.pages.len()).collect();
                 self.note_unhighlighted();
                 self.layout = layout_of(&self.site.root, &self.site.config);
+                self.state.set_look(self.site.look(true));
                 self.state.set_files(files);
                 self.sync_problems();
                 self.sync_probes();
@@ -193,6 +195,7 @@ impl Rebuilder {
         match self.write_all() {
             Ok(files) => {
                 self.unrendered.clear();
+                self.state.set_look(self.site.look(true));
                 self.state.set_files(files);
                 self.state.set_problems(THEME, Vec::new());
                 self.state.publish(Event::Reload { pages: None });

@@ -24,6 +24,8 @@ struct Inner {
     read_only: bool,
     allowed_origins: Vec<String>,
     files: RwLock<Arc<SiteFiles>>,
+    /// The theme and config of the last good load, for pages rendered on request.
+    look: RwLock<Option<crate::site::SiteLook>>,
     ready: watch::Sender<bool>,
     /// False while the first pass is still rendering pages after the home page.
     complete: watch::Sender<bool>,
@@ -85,6 +87,7 @@ impl ServeState {
                 read_only,
                 allowed_origins,
                 files: RwLock::new(Arc::new(SiteFiles::default())),
+                look: RwLock::new(None),
                 ready,
                 complete,
                 bus,
@@ -146,6 +149,19 @@ impl ServeState {
     }
 
     /// Swaps in a new, complete set of served files and marks the site ready.
+    /// The site's look, once the site has loaded (handlers wait for [`Self::ready`]).
+    pub fn look(&self) -> Option<crate::site::SiteLook> {
+        self.inner
+            .look
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_look(&self, look: crate::site::SiteLook) {
+        *self.inner.look.write().unwrap_or_else(|e| e.into_inner()) = Some(look);
+    }
+
     pub(crate) fn set_files(&self, files: SiteFiles) {
         *self.inner.files.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(files);
         self.inner.complete.send_replace(true);

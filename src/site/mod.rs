@@ -6,6 +6,7 @@
 
 pub mod incremental;
 pub mod links;
+pub mod look;
 pub mod output;
 pub mod pages;
 pub mod probes;
@@ -24,6 +25,7 @@ use crate::probe::decl::ProbeDecl;
 use crate::render::{self, Rendered};
 use crate::theme::Theme;
 
+pub use look::SiteLook;
 pub use output::Sink;
 pub use pages::output_dirs;
 pub use probes::Snapshot;
@@ -95,7 +97,7 @@ pub struct Site {
     pub root: PathBuf,
     pub config: Config,
     pub docs_dir: PathBuf,
-    pub theme: Theme,
+    pub theme: std::sync::Arc<Theme>,
     /// One entry per page; indexes are the page numbers [`NavTree`] uses.
     pub pages: Vec<SitePage>,
     pub assets: Vec<Asset>,
@@ -105,6 +107,15 @@ pub struct Site {
 }
 
 impl Site {
+    /// The look the server's own pages share with the guides (see [`SiteLook`]).
+    pub fn look(&self, serve: bool) -> SiteLook {
+        SiteLook {
+            theme: self.theme.clone(),
+            config: std::sync::Arc::new(self.config.clone()),
+            serve,
+        }
+    }
+
     /// Loads and renders everything under `root`. Problems are collected in
     /// `diagnostics`; `Err` only when the docs folder or the theme cannot be used at all.
     pub fn load(root: &Path, config: Config) -> Result<Site, Vec<Diagnostic>> {
@@ -233,12 +244,14 @@ impl Site {
     }
 }
 
-fn load_theme(root: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
+fn load_theme(root: &Path, config: &Config) -> Result<std::sync::Arc<Theme>, Vec<Diagnostic>> {
     let dir = config.theme.as_ref().map(|t| root.join(t));
-    Theme::load(dir.as_deref()).map_err(|e| {
-        let file = dir.unwrap_or_else(|| PathBuf::from("themes/default"));
-        vec![Diagnostic::error(file, 0, e.to_string())]
-    })
+    Theme::load(dir.as_deref())
+        .map(std::sync::Arc::new)
+        .map_err(|e| {
+            let file = dir.unwrap_or_else(|| PathBuf::from("themes/default"));
+            vec![Diagnostic::error(file, 0, e.to_string())]
+        })
 }
 
 fn render_one(
@@ -258,6 +271,7 @@ fn render_one(
         src_path: &page.src_rel,
         highlight,
         highlighter: config.render.highlighter,
+        link_base: None,
     };
     let mut decls = Vec::new();
     let mut hint_links = Vec::new();

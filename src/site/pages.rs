@@ -12,7 +12,7 @@ use crate::content::tree::{FolderNode, NavItem};
 use crate::diag::Diagnostic;
 use crate::theme::{NavLink, NavNode, NotFoundContext, PageContext, TocEntry};
 
-const GENERATOR: &str = concat!("bisk-docs ", env!("CARGO_PKG_VERSION"));
+use super::look::GENERATOR;
 
 /// Every file of the site: the pages and the shared files. `build` writes a whole site
 /// this way; `serve` writes the same parts through the same functions, a part at a time.

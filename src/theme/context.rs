@@ -61,3 +61,22 @@ pub struct NotFoundContext {
     /// is self-contained and finds its way home with a script.
     pub root: String,
 }
+
+/// What `base.html` needs around any page that is not a guide (the server's status, runs
+/// and walkthrough pages, the run report): flattened into each of those pages' contexts,
+/// so every template sees the same variable names as `page.html` does.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chrome {
+    pub site_title: String,
+    /// The page's title (the `<title>` and its `<h1>`).
+    pub title: String,
+    pub description: Option<String>,
+    /// Relative prefix from this page to the site root, e.g. `../../` for `/runs/ID/`.
+    pub root: String,
+    /// Root-relative URL the sidebar marks as current (a walkthrough marks its guide).
+    pub page_url: String,
+    pub generator: String,
+    pub live_reload: bool,
+    pub serve: bool,
+    pub probe_api: Option<String>,
+}

@@ -9,14 +9,16 @@ mod error;
 mod files;
 mod nav;
 mod script;
+mod when;
 
 use std::borrow::Cow;
 use std::path::Path;
 
-pub use context::{NavLink, NotFoundContext, PageContext, TocEntry};
+pub use context::{Chrome, NavLink, NotFoundContext, PageContext, TocEntry};
 pub use error::ThemeError;
 pub use nav::{NavNode, health_js, nav_js};
 pub use script::{escape_json_for_script, escape_json_for_script_into, script_safe_json};
+pub use when::{When, ago};
 
 use files::ThemeFiles;
 
@@ -57,6 +59,17 @@ impl Theme {
     /// Renders one documentation page.
     pub fn render_page(&self, ctx: &PageContext) -> Result<String, ThemeError> {
         self.render(PAGE_TEMPLATE, ctx)
+    }
+
+    /// Renders one of the theme's other pages (`status.html`, `runs.html`,
+    /// `walkthrough.html`, …) with its context; every HTML page of the site, the server's
+    /// own included, goes through a template so a theme reaches it.
+    pub fn render_template<T: serde::Serialize>(
+        &self,
+        template: &str,
+        ctx: &T,
+    ) -> Result<String, ThemeError> {
+        self.render(template, ctx)
     }
 
     /// Renders the not-found page.

@@ -74,7 +74,7 @@ async fn copy_puts_the_commands_without_prompts_or_output_on_guides_and_walkthro
         target: None,
         read_only: false,
         extra: Some(Box::new(move |s: &ServeState| {
-            bisk_docs::runbook::http::router(ws, s.token())
+            bisk_docs::runbook::http::for_server(ws, s)
         })),
         log: false,
         config: None,

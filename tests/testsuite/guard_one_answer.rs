@@ -33,7 +33,7 @@ async fn runbook_and_probe_posts_get_the_same_refusal() {
         target: None,
         read_only: false,
         extra: Some(Box::new(move |s: &ServeState| {
-            bisk_docs::runbook::http::router(ws, s.token())
+            bisk_docs::runbook::http::for_server(ws, s)
         })),
         log: false,
     })
@@ -73,7 +73,7 @@ async fn runbook_and_probe_posts_get_the_same_refusal() {
 
     // The runbook router alone (as tests and other embedders mount it) refuses the same way.
     let ws = Arc::new(Workspace::new(&root, Config::load(&root).unwrap()));
-    let alone = bisk_docs::runbook::http::router(ws, &token);
+    let alone = kit::runbook::router_alone(&root, ws, &token);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let alone_addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, alone).await });

@@ -11,6 +11,7 @@ fn render_at(src: &str, path: &str, line_offset: usize) -> Rendered {
         src_path: Path::new(path),
         highlight: true,
         highlighter: Default::default(),
+        link_base: None,
     };
     let mut hook = |_: &ProbeFence| Ok::<_, String>(String::new());
     render_markdown(&input, &mut hook)

@@ -13,6 +13,7 @@ fn render(source: &str) -> (bisk_docs::render::Rendered, Duration) {
         src_path: Path::new("page.md"),
         highlight: false,
         highlighter: Default::default(),
+        link_base: None,
     };
     let mut hook = |_: &ProbeFence| Ok(String::new());
     let started = Instant::now();

@@ -129,6 +129,7 @@ fn probe_fences_call_the_hook_with_file_lines() {
         src_path: Path::new("ops/probes.md"),
         highlight: true,
         highlighter: Default::default(),
+        link_base: None,
     };
     let r = render_markdown(&input, &mut hook);
     assert_eq!(

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bisk_docs::config::Config;
-use bisk_docs::runbook::{Workspace, http};
+use bisk_docs::runbook::Workspace;
 use kit::RedisServer;
 use kit::django::crumbs;
 use kit::runbook::{Walk, run_ids, site};
@@ -36,7 +36,7 @@ fn serve(root: &Path) -> Server {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let port = listener.local_addr().unwrap().port();
-    let app = http::router(ws, TOKEN);
+    let app = kit::runbook::router_alone(root, ws, TOKEN);
     rt.spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
@@ -247,18 +247,23 @@ fn browser_and_terminal_walk_the_same_run() {
         "{doc}"
     );
 
-    // Pages: the list, the run page (token, step text, probe slots, commands to copy).
+    // Pages, through the site's theme: the list (guides by title), the run page (token,
+    // step text, probe widgets, commands to copy).
     let (code, page) = request(port, "GET", "/runs/", &[], None);
     assert_eq!(code, 200);
     assert!(page.contains(&id) && page.contains("completed"), "{page}");
     assert!(
-        page.contains("<a href=\"/runs/start?page=ops/DEPLOY.md\">ops/DEPLOY.md</a>"),
+        page.contains("<a href=\"../runs/start?page=ops/DEPLOY.md\">Test deploy</a>"),
         "{page}"
+    );
+    assert!(
+        page.contains("<header class=\"topbar\">"),
+        "the theme's header: {page}"
     );
     let (code, page) = request(port, "GET", &format!("/runs/{id}/"), &[], None);
     assert_eq!(code, 200);
     assert!(page.contains(&format!("<meta name=\"bisk-token\" content=\"{TOKEN}\">")));
-    assert!(page.contains("data-probe=\"t-ping\""), "{page}");
+    assert!(page.contains("data-probe-id=\"t-ping\""), "{page}");
     assert!(
         page.contains("Redis answers before anything is touched."),
         "{page}"
@@ -269,14 +274,20 @@ fn browser_and_terminal_walk_the_same_run() {
     );
     // Commands as on the guide pages: the theme's code block and Copy button (site.js).
     assert!(page.contains("<button class=\"copy\""), "{page}");
-    assert!(page.contains("/_static/site.js"), "{page}");
-    assert!(
-        !page.contains("<script>"),
-        "scripts only from /runs/runbook.js"
+    assert!(page.contains("../../_static/site.js"), "{page}");
+    assert!(page.contains("../../_static/runbook.js"), "{page}");
+    assert_eq!(
+        page.matches("<script>").count(),
+        1,
+        "one inline script, the theme's light/dark prelude; the rest from _static: {page}"
     );
-    let (code, js) = request(port, "GET", "/runs/runbook.js", &[], None);
-    assert_eq!(code, 200);
-    assert!(js.contains("x-bisk-token"));
+    let theme = bisk_docs::theme::Theme::load(None).unwrap();
+    let js = theme
+        .static_files()
+        .into_iter()
+        .find(|(p, _)| p == "runbook.js")
+        .expect("the theme ships runbook.js");
+    assert!(String::from_utf8_lossy(&js.1).contains("x-bisk-token"));
     let (code, html) = request(
         port,
         "GET",

@@ -14,6 +14,7 @@ pub fn render(src: &str) -> Rendered {
         src_path: Path::new("ops/page.md"),
         highlight: true,
         highlighter: Default::default(),
+        link_base: None,
     };
     let mut hook =
         |f: &ProbeFence| Ok::<_, String>(format!("<div class=\"probe\">{}</div>", f.index));

@@ -209,3 +209,15 @@ pub fn kinds(events: &[serde_json::Value]) -> Vec<String> {
         .map(|e| e["event"].as_str().unwrap_or("?").to_string())
         .collect()
 }
+
+/// The runbook routes mounted on their own (as an embedder without `serve` would), with the
+/// look of the site at `root`.
+pub fn router_alone(
+    root: &Path,
+    ws: std::sync::Arc<bisk_docs::runbook::Workspace>,
+    token: &str,
+) -> axum::Router {
+    let config = bisk_docs::config::Config::load(root).expect("config");
+    let look = bisk_docs::site::SiteLook::load(root, config, true).expect("the theme loads");
+    bisk_docs::runbook::http::router(ws, token, std::sync::Arc::new(move || Some(look.clone())))
+}

@@ -15,6 +15,7 @@
   var token = meta("bisk-token");
   var root = body.getAttribute("data-root") || "";
   var page = body.getAttribute("data-page") || "";
+  var runMode = !!document.querySelector(".rb[data-api]");
   var widgets = {};
   var results = {};
   var reachable = true;
@@ -84,7 +85,10 @@
     return s;
   }
 
-  function render(w, v) {
+  /* opts (walkthroughs, which show a run's recorded results): rerun false drops the Re-run
+     button (the step has its own), note is said after the time ("at the run's start"). */
+  function render(w, v, opts) {
+    opts = opts || {};
     results[v.id] = v;
     w.setAttribute("data-status", v.status);
     w.classList.remove("probe-unreachable");
@@ -99,6 +103,7 @@
     time.setAttribute("datetime", v.checked_at || "");
     checked.appendChild(time);
     if (v.target && v.target.name) checked.appendChild(document.createTextNode(" on " + v.target.name));
+    if (opts.note) checked.appendChild(document.createTextNode(", " + opts.note));
     kids.push(checked);
     kids.push(el("p", "probe-summary", v.summary));
     if (v.expected != null || v.observed != null) {
@@ -132,6 +137,13 @@
       }
       kids.push(hint);
     }
+    var history = v.history || [];
+    if (runMode && !history.length) {
+      // A run's recorded result: no live history to draw.
+      if (v.duration_ms != null) kids.push(el("p", "probe-duration", ms(v.duration_ms)));
+      box.replaceChildren.apply(box, kids);
+      return;
+    }
     var foot = el("div", "probe-live");
     foot.appendChild(sparkline(v.history || []));
     var st = v.stats || {};
@@ -139,7 +151,7 @@
       (st.uptime_pct != null ? "uptime " + st.uptime_pct.toFixed(1) + "%" : "uptime –") +
       " · p50 " + ms(st.p50_ms) + " · p95 " + ms(st.p95_ms) + " · " + (st.runs || 0) + " run" + (st.runs === 1 ? "" : "s") +
       " · this run " + ms(v.duration_ms)));
-    if (serving && token) {
+    if (serving && token && opts.rerun !== false) {
       var btn = el("button", "probe-rerun", "Re-run");
       btn.type = "button";
       btn.addEventListener("click", function () { rerun(w, v.id, btn); });
@@ -273,7 +285,8 @@
     };
   }
 
-  document.querySelectorAll(".probe[data-probe-id]").forEach(function (w) {
+  // A walkthrough shows the run's recorded results (runbook.js), not the live ones.
+  if (!runMode) document.querySelectorAll(".probe[data-probe-id]").forEach(function (w) {
     widgets[w.getAttribute("data-probe-id")] = w;
   });
   Object.keys(widgets).forEach(load);
@@ -284,5 +297,5 @@
       t.textContent = ago(t.getAttribute("datetime"));
     });
   }, 1000);
-  window.biskLive = { results: results };
+  window.biskLive = { results: results, render: render };
 })();

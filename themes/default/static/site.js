@@ -155,6 +155,28 @@
     else fallback();
   });
 
+  // ---- Human times: <time class="ago" datetime="ISO" title="exact"> reads "12 min ago"
+  // (the same wording as the server's, src/theme/when.rs) and stays true while the page is open.
+  function ago(iso) {
+    var t = Date.parse(iso);
+    if (isNaN(t)) return null;
+    var s = Math.round((Date.now() - t) / 1000), future = s < 0, n = Math.abs(s), text;
+    if (n < 5) return "just now";
+    if (n < 60) text = n + " s";
+    else if (n < 3600) text = Math.floor(n / 60) + " min";
+    else if (n < 48 * 3600) text = Math.floor(n / 3600) + " h";
+    else text = Math.floor(n / 86400) + " days";
+    return future ? "in " + text : text + " ago";
+  }
+  window.biskAgo = ago;
+  function freshen() {
+    doc.querySelectorAll("time.ago[datetime]").forEach(function (t) {
+      var text = ago(t.getAttribute("datetime"));
+      if (text && t.textContent !== text) t.textContent = text;
+    });
+  }
+  setInterval(freshen, 15000);
+
   // ---- Table of contents: highlight the section being read.
   var tocLinks = doc.querySelectorAll(".toc a");
   if (tocLinks.length) {

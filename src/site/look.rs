@@ -1,0 +1,115 @@
+//! What the pages that are not guides (the server's `/status/`, `/runs/`, walkthroughs and
+//! run reports) need of the site to look and behave like its guides: the theme that renders
+//! them, the site's title and the renderer's settings. `serve` publishes a new one whenever
+//! the theme or the config is reloaded, so a theme override reaches these pages too.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::probe::decl::ProbeDecl;
+use crate::probe::widget;
+use crate::render::{self, ProbeFence, RenderInput};
+use crate::theme::{Chrome, Theme, ThemeError};
+
+/// The generator line every page carries.
+pub const GENERATOR: &str = concat!("bisk-docs ", env!("CARGO_PKG_VERSION"));
+
+/// A page rendered for a template: its context under `page`, the chrome flattened beside it.
+#[derive(Serialize)]
+struct Framed<'a, T: Serialize> {
+    #[serde(flatten)]
+    chrome: &'a Chrome,
+    #[serde(flatten)]
+    page: &'a T,
+}
+
+/// The site's look, shared by the handlers that render pages on request.
+#[derive(Clone)]
+pub struct SiteLook {
+    pub theme: Arc<Theme>,
+    pub config: Arc<Config>,
+    /// Pages are rendered by `serve` (header links to Status and Runs, live reload).
+    pub serve: bool,
+}
+
+impl SiteLook {
+    /// The look of the site at `root` with `config` (its theme folder, if any), for pages
+    /// rendered without a loaded site (the runbook routes mounted on their own).
+    pub fn load(
+        root: &Path,
+        config: Config,
+        serve: bool,
+    ) -> Result<SiteLook, Vec<crate::diag::Diagnostic>> {
+        Ok(SiteLook {
+            theme: super::load_theme(root, &config)?,
+            config: Arc::new(config),
+            serve,
+        })
+    }
+
+    /// The chrome of a page titled `title` at `depth` folders below the root (`/runs/ID/`
+    /// is 2), marking `current` (a root-relative output URL) in the sidebar.
+    pub fn chrome(&self, title: &str, depth: usize, current: &str) -> Chrome {
+        Chrome {
+            site_title: self.config.title.clone(),
+            title: title.to_string(),
+            description: None,
+            root: "../".repeat(depth),
+            page_url: current.to_string(),
+            generator: GENERATOR.to_string(),
+            live_reload: self.serve,
+            serve: self.serve,
+            probe_api: None,
+        }
+    }
+
+    /// Renders `template` with the chrome and the page's own context side by side (the
+    /// page's fields must not reuse the chrome's names).
+    pub fn render<T: Serialize>(
+        &self,
+        template: &str,
+        chrome: &Chrome,
+        page: &T,
+    ) -> Result<String, ThemeError> {
+        self.theme
+            .render_template(template, &Framed { chrome, page })
+    }
+
+    /// A guide's Markdown fragment (a runbook step) rendered by the guides' pipeline for a
+    /// page elsewhere: `link_base` leads from that page to the guide's folder. Probe fences
+    /// become the guide page's widgets: the `n`th fence of the fragment is `probe_ids[n]`,
+    /// declared in `decls`. Problems are the guide page's to report, so they are dropped.
+    pub fn render_fragment(
+        &self,
+        guide: &Path,
+        markdown: &str,
+        line_offset: usize,
+        link_base: &str,
+        probe_ids: &[String],
+        decls: &[ProbeDecl],
+    ) -> String {
+        let input = RenderInput {
+            source: markdown,
+            line_offset,
+            src_path: guide,
+            highlight: true,
+            highlighter: self.config.render.highlighter,
+            link_base: Some(link_base),
+        };
+        let config = &self.config;
+        let mut hook = |fence: &ProbeFence| -> Result<String, String> {
+            let id = probe_ids
+                .get(fence.index)
+                .ok_or_else(|| "this probe is not part of the run".to_string())?;
+            let decl = decls
+                .iter()
+                .find(|d| &d.id == id)
+                .ok_or_else(|| format!("probe {id:?} is not declared in the guide any more"))?;
+            Ok(widget::render_static_in(decl, config))
+        };
+        render::render_markdown(&input, &mut hook).html
+    }
+}
