@@ -464,7 +464,7 @@ fn walkable_guides(app: &RunbookHttp, depth: usize) -> Vec<GuideLink> {
             })
         })
         .collect();
-    guides.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    guides.sort_by_key(|g| g.title.to_lowercase());
     guides
 }
 
