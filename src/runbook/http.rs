@@ -343,15 +343,6 @@ async fn step_reopen(
     Ok(Json(serde_json::json!({ "reopened": true })).into_response())
 }
 
-/// `/runs/start?page=…` for a docs-relative page: where a guide page's "Start walkthrough"
-/// button points.
-pub fn start_url(page: &str) -> String {
-    format!(
-        "/runs/start?page={}",
-        crate::percent::encode_query_value(page)
-    )
-}
-
 // ---- Pages: rendered on request by the site's theme, like the guides. ----
 
 /// A theme page as the response, with the server's token for the page's POSTs.
