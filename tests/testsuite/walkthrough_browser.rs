@@ -358,7 +358,7 @@ async fn a_theme_folder_overrides_the_walkthrough_template() {
     let root = site.root().to_path_buf();
     site.write(
         "bisk-docs.toml",
-        &format!(
+        format!(
             "title = \"Ops\"\ntheme = \"mytheme\"\n[redis]\nurl = \"{}\"\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n",
             redis.url(1)
         )
