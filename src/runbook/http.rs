@@ -347,15 +347,6 @@ async fn step_reopen(
     Ok(Json(serde_json::json!({ "reopened": true })).into_response())
 }
 
-/// `/runs/start?page=…` for a docs-relative page: where a guide page's "Start walkthrough"
-/// button points.
-pub fn start_url(page: &str) -> String {
-    format!(
-        "/runs/start?page={}",
-        crate::percent::encode_query_value(page)
-    )
-}
-
 // ---- Pages: rendered on request by the site's theme, like the guides. ----
 
 /// A theme page as the response, with the server's token for the page's POSTs.
@@ -380,6 +371,35 @@ fn themed<T: Serialize>(
         crate::serve::files::inject_token(html, &app.token),
     )
         .into_response())
+}
+
+/// A page that names a run or guide that does not exist gets the theme's not-found page
+/// (with what was not found in the title), not a JSON error.
+fn page_error(app: &RunbookHttp, depth: usize, e: RunbookError) -> Response {
+    let missing = matches!(
+        e,
+        RunbookError::UnknownRun(_) | RunbookError::NoSuchGuide { .. }
+    );
+    let api = ApiError::from(e);
+    if !missing {
+        return api.into_response();
+    }
+    let Ok(look) = look(app) else {
+        return api.into_response();
+    };
+    let ctx = crate::theme::NotFoundContext {
+        site_title: look.config.title.clone(),
+        root: "../".repeat(depth),
+    };
+    match look.theme.render_404(&ctx) {
+        Ok(html) => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(_) => api.into_response(),
+    }
 }
 
 fn look(app: &RunbookHttp) -> Result<SiteLook, ApiError> {
@@ -521,7 +541,10 @@ async fn start_page(
     Query(q): Query<StartQuery>,
 ) -> Result<Response, ApiError> {
     let look = look(&app)?;
-    let guide = app.ws.guide(Path::new(&q.page))?;
+    let guide = match app.ws.guide(Path::new(&q.page)) {
+        Ok(g) => g,
+        Err(e) => return Ok(page_error(&app, 1, e)),
+    };
     let mut targets: Vec<String> = vec!["default".into()];
     targets.extend(app.ws.config.targets.keys().cloned());
     let page = StartPage {
@@ -593,7 +616,10 @@ async fn run_page(
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
     let look = look(&app)?;
-    let state = app.ws.load(&id)?;
+    let state = match app.ws.load(&id) {
+        Ok(s) => s,
+        Err(e) => return Ok(page_error(&app, 2, e)),
+    };
     let now = jiff::Timestamp::now();
     // The run page shows the guide as it is now; the steps are the run's.
     let guide = app.ws.guide(Path::new(&state.guide)).ok();

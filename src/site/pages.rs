@@ -260,10 +260,12 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         // Live reload is on exactly when `serve` renders the page.
         serve: opts.live_reload,
         probe_api: opts.probe_api.clone(),
+        // Relative, like every other link, so the site works under a proxy's sub-path.
         walkthrough_url: (opts.live_reload && !entry.probes.is_empty()).then(|| {
             format!(
-                "/runs/start?page={}",
-                query_escape(&to_slash(&page.src_rel))
+                "{}runs/start?page={}",
+                root_prefix(&page.out_rel),
+                crate::percent::encode_query_value(&to_slash(&page.src_rel))
             )
         }),
     };
@@ -289,17 +291,4 @@ fn nav_node(site: &Site, folder: &FolderNode) -> NavNode {
             })
             .collect(),
     }
-}
-
-/// Percent-encodes a query value (a docs-relative path) for a URL.
-fn query_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }

@@ -58,3 +58,4 @@ mod theme_links;
 mod theme_overrides;
 mod theme_render;
 mod verdicts_proptest;
+mod walkthrough_browser;

@@ -92,11 +92,11 @@ async fn guides_with_probes_offer_a_walkthrough_served_by_the_same_server() {
     assert_eq!(page.status, 200);
     let at = page
         .body
-        .find("/runs/start?page=")
-        .expect("the guide links to its walkthrough");
+        .find("../runs/start?page=")
+        .expect("the guide links to its walkthrough, relative to the page");
     let href: String = page.body[at..].chars().take_while(|c| *c != '"').collect();
-    assert_eq!(href, "/runs/start?page=ops%2FREDIS.md");
-    let start = kit::serve::get(addr, &href).await;
+    assert_eq!(href, "../runs/start?page=ops/REDIS.md");
+    let start = kit::serve::get(addr, "/runs/start?page=ops/REDIS.md").await;
     assert_eq!(start.status, 200, "{}", start.body);
     assert!(start.body.contains("REDIS"), "{}", start.body);
     let runs = kit::serve::get(addr, "/runs/").await;
