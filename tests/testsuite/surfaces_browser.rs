@@ -358,15 +358,53 @@ async fn server_pages_share_the_guides_look_and_their_links_read_in_dark_mode() 
 }
 
 /// `runbook report --format html`: one file for a ticket, in the theme, that needs nothing
-/// else: the stylesheet inline, no scripts, no links into a server.
+/// else: the stylesheet inline, no scripts, no links into a server. The Markdown and JSON
+/// reports list the ticks and reopenings too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_report_file_is_one_themed_page_without_scripts() {
+async fn the_report_file_is_one_themed_page_and_every_form_lists_ticks_and_reopenings() {
     if kit::browser::skipped("the standalone report browser test") {
         return;
     }
     let s = Surfaces::start();
     let browser = Browser::start().await;
     let id = walk_a_run(&browser, &s).await;
+    let (code, md, err) = kit::bisk_docs(
+        s.site.root(),
+        &["runbook", "report", &id, "--format", "md"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let step1 =
+        &md[md.find("### 1. Check Redis").expect("step 1")..md.find("### 2.").expect("step 2")];
+    assert!(
+        step1.contains("> Reopened by bob at ")
+            && step1.contains(" (was done): the dashboard was not open yet"),
+        "{step1}"
+    );
+    assert!(
+        step1.contains("Tasks:\n\n- [x] Tell the team in \\#deploys (ticked by alice at ")
+            && step1.contains("- [x] Open the dashboard (ticked by bob at "),
+        "{step1}"
+    );
+    let (code, json, err) = kit::bisk_docs(
+        s.site.root(),
+        &["runbook", "report", &id, "--format", "json"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let first = &doc["run"]["steps"][0];
+    assert_eq!(
+        first["tasks"][0]["text"], "Tell the team in #deploys",
+        "{first}"
+    );
+    assert_eq!(first["tasks"][1]["by"], "bob", "{first}");
+    assert_eq!(first["reopened"][0]["was"], "done", "{first}");
+    assert_eq!(
+        first["reopened"][0]["reason"], "the dashboard was not open yet",
+        "{first}"
+    );
+
     let (code, html, err) = kit::bisk_docs(
         s.site.root(),
         &["runbook", "report", &id, "--format", "html"],
