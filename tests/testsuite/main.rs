@@ -53,7 +53,7 @@ mod serve_probe_api_build;
 mod serve_reload;
 mod site_agreement;
 mod snapshots;
-mod surfaces_browser;
+mod surfaces;
 mod theme_links;
 mod theme_overrides;
 mod theme_render;

@@ -7,7 +7,7 @@
 //!
 //! `BISK_SURFACES_SHOTS=DIR` keeps a screenshot of each page the contrast test measured.
 //! `readme_screenshots` (ignored) retakes the README's pictures of the walkthrough and
-//! `/status/`: `cargo test --test testsuite surfaces_browser::readme_screenshots -- --ignored`.
+//! `/status/`: `cargo test --test testsuite surfaces::readme_screenshots -- --ignored`.
 
 use crate::kit;
 
@@ -496,4 +496,55 @@ async fn readme_screenshots() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     browser.screenshot(&assets.join("status.png")).await;
     browser.close().await;
+}
+
+/// `/status/` names each guide by its title and escapes what it shows: titles from the
+/// docs, summaries from Redis.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_names_guides_by_title_and_escapes_what_it_shows() {
+    let redis = RedisServer::start();
+    let site = Tree::site(
+        &format!("title = \"S\"\n[redis]\nurl = \"{}\"\n", redis.url(1)),
+        &[
+            ("README.md", "# Home\n"),
+            (
+                "ops/HOSTILE_PAGE.md",
+                "---\ntitle: \"<script>alert('page')</script> Cache\"\n---\n\n```probe\nid = \"hostile\"\ncheck = \"redis.ping\"\ntitle = \"<img src=x onerror=alert(1)> answers\"\n```\n",
+            ),
+            (
+                "ops/second.md",
+                "# Second guide\n\n```probe\nid = \"second\"\ncheck = \"redis.ping\"\n```\n",
+            ),
+        ],
+    );
+    let server = site.serve(true).await;
+    let page = kit::serve::get(server.addr, "/status/").await;
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    assert!(
+        body.contains("&lt;script&gt;alert(&#39;page&#39;)&lt;/script&gt; Cache"),
+        "{body}"
+    );
+    assert!(
+        body.contains("&lt;img src=x onerror=alert(1)&gt; answers"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("<img") && !body.contains("<script>alert"),
+        "{body}"
+    );
+    // Guides by title (not by file path), each linking to its page; the verdict first.
+    assert!(
+        body.contains("<a href=\"../ops/second.html\">Second guide</a>"),
+        "{body}"
+    );
+    assert!(
+        body.find("status-verdict").unwrap() < body.find("status-group").unwrap(),
+        "{body}"
+    );
+    assert!(body.contains("All judged probes pass"), "{body}");
+    // The guides' look: the theme's stylesheet and header.
+    assert!(body.contains("<link rel=\"stylesheet\" href=\"../_static/style.css\">"));
+    assert!(body.contains("<a href=\"../status/\">Status</a>"));
+    server.shutdown().await;
 }
