@@ -73,7 +73,7 @@ impl Surfaces {
     fn start() -> Surfaces {
         let redis = RedisServer::start();
         let config = format!(
-            "title = \"Ops guides\"\n[redis]\nurl = \"{}\"\nconnect_timeout = \"300ms\"\ndeadline = \"1s\"\n[targets.replica]\nurl = \"redis://127.0.0.1:{}/1\"\n",
+            "title = \"Ops guides\"\nbase_url = \"https://docs.example.test/\"\n[redis]\nurl = \"{}\"\nconnect_timeout = \"300ms\"\ndeadline = \"1s\"\n[targets.replica]\nurl = \"redis://127.0.0.1:{}/1\"\n",
             redis.url(1),
             closed_port()
         );
@@ -440,9 +440,27 @@ async fn the_report_file_is_one_themed_page_and_every_form_lists_ticks_and_reope
         serde_json::json!([true, "sticky", "✔ done", 2, false, true]),
         "[theme font, header, step state, tasks, no sidebar, no horizontal scroll]"
     );
+    // Hint links from a file lead to the published docs (`base_url`).
+    let hint = browser
+        .js("var a = document.querySelector('.report-evidence .probe-hint a'); return a && a.href;")
+        .await;
+    assert_eq!(
+        hint, "https://docs.example.test/ops/REDIS_CACHE.html#troubleshooting-b",
+        "{hint}"
+    );
     let light = browser.js(LINK_CONTRAST).await;
+    assert!(light["links"].as_u64().unwrap() >= 2, "{light}");
     assert_eq!(light["low"], serde_json::json!([]), "{light}");
     assert_eq!(light["unjudged"], serde_json::json!([]), "{light}");
+    // The file follows the reader's system setting; the dark palette it then uses is the
+    // one `data-theme="dark"` selects (the same variables), so measure that too.
+    browser
+        .js("document.documentElement.dataset.theme = 'dark'; return 0;")
+        .await;
+    let dark = browser.js(LINK_CONTRAST).await;
+    assert_eq!(dark["dark"], true);
+    assert_eq!(dark["low"], serde_json::json!([]), "{dark}");
+    assert_eq!(dark["unjudged"], serde_json::json!([]), "{dark}");
     browser.close().await;
 }
 
