@@ -114,7 +114,10 @@ fn report_cmd(ws: &Workspace, args: &ReportArgs) -> Result<(), Failure> {
                 Failure::Reported(
                     diags
                         .iter()
-                        .map(|d| format!("{}: {}", d.file.display(), d.message))
+                        .map(|d| match d.line {
+                            0 => format!("{}: {}", d.file.display(), d.message),
+                            n => format!("{}:{n}: {}", d.file.display(), d.message),
+                        })
                         .collect::<Vec<_>>()
                         .join("\n"),
                 )

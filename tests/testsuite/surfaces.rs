@@ -566,3 +566,62 @@ async fn status_names_guides_by_title_and_escapes_what_it_shows() {
     assert!(body.contains("<a href=\"../status/\">Status</a>"));
     server.shutdown().await;
 }
+
+/// A theme folder's `status.html` and `report.html` replace the built-in ones, under
+/// `serve` and in the report file alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_theme_folder_overrides_the_status_and_report_templates() {
+    let redis = RedisServer::start();
+    let site = Tree::site(
+        &format!(
+            "title = \"S\"\ntheme = \"mytheme\"\n[redis]\nurl = \"{}\"\n",
+            redis.url(1)
+        ),
+        &[
+            ("README.md", "# Home\n"),
+            (
+                "ops/PING.md",
+                "# Ping guide\n\n## Ping\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n",
+            ),
+        ],
+    );
+    site.write(
+        "mytheme/templates/status.html",
+        b"{% extends \"base.html\" %}{% block main %}<p class=\"house-status\">{{ verdict }}: {% for g in groups %}[{{ g.title }} {{ g.worst.word }}]{% endfor %}</p>{% endblock main %}",
+    );
+    site.write(
+        "mytheme/templates/report.html",
+        b"{% extends \"base.html\" %}{% block main %}<p class=\"house-report\">{{ run.guide_title }} {{ run.outcome }}{% if standalone %} (file){% endif %}</p>{% endblock main %}",
+    );
+    let server = site.serve(true).await;
+    let page = kit::serve::get(server.addr, "/status/").await;
+    assert!(
+        page.body
+            .contains("<p class=\"house-status\">All judged probes pass: [Ping guide PASS]</p>"),
+        "{}",
+        page.body
+    );
+    server.shutdown().await;
+
+    let (code, _, err) = kit::bisk_docs(
+        site.root(),
+        &["runbook", "ops/PING.md", "--yes", "--operator", "ci"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let id = kit::runbook::run_ids(site.root()).pop().expect("a run");
+    let (code, html, err) = kit::bisk_docs(
+        site.root(),
+        &["runbook", "report", &id, "--format", "html"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        html.contains("<p class=\"house-report\">Ping guide completed (file)</p>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<style>") && !html.contains("<script"),
+        "{html}"
+    );
+}
