@@ -625,3 +625,42 @@ async fn a_theme_folder_overrides_the_status_and_report_templates() {
         "{html}"
     );
 }
+
+/// `/status/` keeps itself current in an open browser: its content is fetched again and
+/// swapped in, without a reload (the search box, the sidebar and the scroll position stay).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn status_refreshes_in_place_when_a_probe_starts_failing() {
+    if kit::browser::skipped("the /status/ refresh browser test") {
+        return;
+    }
+    let redis = RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
+    let server = site.serve(true).await;
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("http://{}/status/", server.addr))
+        .await;
+    let verdict = "var v = document.querySelector('.status-overall'); return v && v.getAttribute('data-status');";
+    let first = browser.js(verdict).await;
+    assert_eq!(first, "pass", "{first}");
+    browser.js("window.__sameDocument = true; return 0;").await;
+    drop(redis);
+    browser
+        .wait(
+            "the verdict to turn",
+            Duration::from_secs(20),
+            verdict,
+            |v| v == "fail" || v == "error",
+        )
+        .await;
+    let same = browser
+        .js("return [window.__sameDocument === true, document.querySelectorAll('.status-row[data-status=\"pass\"]').length];")
+        .await;
+    assert_eq!(
+        same,
+        serde_json::json!([true, 0]),
+        "no reload, no stale row: {same}"
+    );
+    browser.close().await;
+    server.shutdown().await;
+}
