@@ -564,6 +564,19 @@ async fn status_names_guides_by_title_and_escapes_what_it_shows() {
     // The guides' look: the theme's stylesheet and header.
     assert!(body.contains("<link rel=\"stylesheet\" href=\"../_static/style.css\">"));
     assert!(body.contains("<a href=\"../status/\">Status</a>"));
+    // The probe listing names the page the same way.
+    let list = kit::serve::get(server.addr, "/api/probes").await.json();
+    let second = list["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "second")
+        .cloned();
+    assert_eq!(
+        second.map(|p| p["page_title"].clone()),
+        Some(serde_json::json!("Second guide")),
+        "{list}"
+    );
     server.shutdown().await;
 }
 
