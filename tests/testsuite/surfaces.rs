@@ -677,3 +677,31 @@ async fn status_refreshes_in_place_when_a_probe_starts_failing() {
     browser.close().await;
     server.shutdown().await;
 }
+
+/// A guide renamed while `serve` runs is renamed on `/status/` too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_follows_a_renamed_guide() {
+    let redis = RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "");
+    let server = site.serve(true).await;
+    let page = kit::serve::get(server.addr, "/status/").await;
+    assert!(page.body.contains(">Redis</a></h2>"), "{}", page.body);
+    let text = site
+        .read("docs/ops/REDIS.md")
+        .replace("# Redis\n", "# Redis, renamed\n");
+    site.write("docs/ops/REDIS.md", text.as_bytes());
+    let until = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let page = kit::serve::get(server.addr, "/status/").await;
+        if page.body.contains(">Redis, renamed</a></h2>") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "still the old title: {}",
+            page.body
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.shutdown().await;
+}
