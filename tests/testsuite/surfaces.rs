@@ -245,6 +245,15 @@ async fn server_pages_share_the_guides_look_and_their_links_read_in_dark_mode() 
     let s = Surfaces::start();
     let browser = Browser::start().await;
     let id = walk_a_run(&browser, &s).await;
+    // A second run left open mid-way: its walkthrough still has its controls and a failing
+    // step's probe (with its hint link) in view.
+    let open = api(
+        &browser,
+        "/api/runs",
+        r#"{"page":"ops/DEPLOY.md","operator":"carol"}"#,
+    )
+    .await;
+    let open = open[1]["run_id"].as_str().unwrap().to_string();
     browser
         .js("localStorage.setItem('bisk-theme', 'dark'); return 0;")
         .await;
@@ -252,6 +261,7 @@ async fn server_pages_share_the_guides_look_and_their_links_read_in_dark_mode() 
     let pages = [
         ("/runs/".to_string(), ".runs-table"),
         (format!("/runs/{id}/"), ".rb-step"),
+        (format!("/runs/{open}/"), ".rb-step.current"),
         ("/status/".to_string(), ".status-table"),
         (format!("/runs/{id}/report?format=html"), ".report-step"),
     ];
@@ -275,7 +285,7 @@ async fn server_pages_share_the_guides_look_and_their_links_read_in_dark_mode() 
         );
         // `BISK_SURFACES_SHOTS=DIR` keeps a picture of each page, as measured.
         if let Some(dir) = std::env::var_os("BISK_SURFACES_SHOTS") {
-            let name = marker.trim_start_matches('.');
+            let name = marker.trim_start_matches('.').replace('.', "-");
             browser
                 .screenshot(&Path::new(&dir).join(format!("{name}.png")))
                 .await;
