@@ -61,7 +61,7 @@ impl Access {
             return true;
         }
         let name = super::guard::strip_port(host).to_ascii_lowercase();
-        self.allowed_hosts.iter().any(|h| *h == name)
+        self.allowed_hosts.contains(&name)
     }
 
     /// Whether `peer` is one of the trusted proxies.
