@@ -633,4 +633,52 @@ mod tests {
         let err = c.target(Some("qa")).unwrap_err().to_string();
         assert!(err.contains("prod"), "{err}");
     }
+
+    #[test]
+    fn proxy_settings_are_checked_with_their_line() {
+        let c = parse(
+            "[serve]\npublic_url = \"https://Docs.Example/ops-docs\"\ntrusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\"]\noperator_header = \"X-Forwarded-User\"\n",
+        )
+        .unwrap();
+        let p = c.serve.public_url.unwrap();
+        assert_eq!(
+            (p.origin.as_str(), p.host.as_str(), p.prefix.as_str()),
+            ("https://docs.example", "docs.example", "/ops-docs/")
+        );
+        assert_eq!(c.serve.trusted_proxies.len(), 2);
+        for (text, line, says) in [
+            (
+                "title = \"x\"\n[serve]\noperator_header = \"X-Forwarded-User\"\n",
+                3,
+                "trusted_proxies",
+            ),
+            (
+                "[serve]\ntrusted_proxies = [\"10.0.0.1\"]\noperator_header = \"bad header\"\n",
+                3,
+                "not a header name",
+            ),
+            ("[serve]\npublic_url = \"docs/ops\"\n", 2, "not a URL"),
+            (
+                "[serve]\npublic_url = \"ftp://docs.example/\"\n",
+                2,
+                "http(s)",
+            ),
+            (
+                "[serve]\npublic_url = \"https://docs.example/?x=1\"\n",
+                2,
+                "no query",
+            ),
+            (
+                "[serve]\ntrusted_proxies = [\"10.0.0.300\"]\n",
+                2,
+                "not an IP address",
+            ),
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("bisk-docs.toml:{line}:")) && e.contains(says),
+                "{text:?} → {e}"
+            );
+        }
+    }
 }
