@@ -49,6 +49,7 @@ pub mod events;
 pub mod files;
 pub mod guard;
 pub mod probes;
+pub mod proxy;
 pub mod rebuild;
 pub mod state;
 pub mod status;

@@ -50,6 +50,7 @@ mod serve_cli;
 mod serve_health;
 mod serve_http;
 mod serve_probe_api_build;
+mod serve_proxy;
 mod serve_reload;
 mod site_agreement;
 mod snapshots;

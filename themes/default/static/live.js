@@ -12,8 +12,11 @@
   var serving = body.hasAttribute("data-live-reload");
   var api = serving ? "" : (meta("bisk-probe-api") || "").replace(/\/+$/, "");
   if (!serving && !api) return;
-  var token = meta("bisk-token");
   var root = body.getAttribute("data-root") || "";
+  /* Where the API is: under serve, relative to this page (so a reverse proxy's sub-path
+     keeps working); for a static site, the --probe-api server. */
+  var base = serving ? root : api + "/";
+  var token = meta("bisk-token");
   var page = body.getAttribute("data-page") || "";
   var runMode = !!document.querySelector(".rb[data-api]");
   var widgets = {};
@@ -186,7 +189,7 @@
 
   function load(id) {
     var w = widgets[id];
-    fetchJson(api + "/api/probes/" + encodeURIComponent(id)).then(function (v) { render(w, v); }, function (e) {
+    fetchJson(base + "api/probes/" + encodeURIComponent(id)).then(function (v) { render(w, v); }, function (e) {
       unreachable(w, e instanceof TypeError ? "Server unreachable: no live result." : String(e.message));
     });
   }
@@ -195,7 +198,7 @@
     btn.disabled = true;
     btn.textContent = "Running…";
     setChip(w, "running");
-    fetchJson(api + "/api/probes/" + encodeURIComponent(id) + "/run", {
+    fetchJson(base + "api/probes/" + encodeURIComponent(id) + "/run", {
       method: "POST", headers: { "X-Bisk-Token": token || "" }
     }).then(function (v) { render(w, v); }, function (e) {
       btn.disabled = false;
@@ -254,7 +257,7 @@
 
   var es = null, wasDown = false;
   function connect() {
-    es = new EventSource(api + "/api/events?page=" + encodeURIComponent(page));
+    es = new EventSource(base + "api/events?page=" + encodeURIComponent(page));
     es.addEventListener("hello", function () {
       if (wasDown && serving) { location.reload(); return; }
       reachable = true;

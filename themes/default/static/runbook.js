@@ -76,8 +76,9 @@
   if (!rb) return;
   var api = rb.getAttribute("data-api");
   var opInput = doc.getElementById("rb-operator");
-  if (opInput) {
-    // This browser's operator if it has one, else the run's own.
+  if (opInput && !opInput.hasAttribute("data-signed-in")) {
+    // This browser's operator if it has one, else the run's own. (Behind a proxy that
+    // signs people in, the field holds the signed-in user and the server uses it anyway.)
     opInput.value = remembered() || rb.getAttribute("data-operator") || "";
     opInput.addEventListener("change", function () { remember(opInput.value.trim()); });
   }
@@ -88,7 +89,7 @@
       if (opInput) opInput.focus();
       return null;
     }
-    remember(v);
+    if (!opInput.hasAttribute("data-signed-in")) remember(v);
     return v;
   }
 
