@@ -141,13 +141,16 @@
       kids.push(hint);
     }
     var history = v.history || [];
-    if (runMode && !history.length) {
-      // A run's recorded result: no live history to draw.
-      if (v.duration_ms != null) kids.push(el("p", "probe-duration", ms(v.duration_ms)));
+    var foot = el("div", "probe-live");
+    if (runMode) {
+      // A run's recorded result: its history is this run's checks of the probe.
+      foot.appendChild(sparkline(history));
+      foot.appendChild(el("span", "probe-stats", history.length + " check" + (history.length === 1 ? "" : "s") +
+        " in this run · this one " + ms(v.duration_ms)));
+      kids.push(foot);
       box.replaceChildren.apply(box, kids);
       return;
     }
-    var foot = el("div", "probe-live");
     foot.appendChild(sparkline(v.history || []));
     var st = v.stats || {};
     foot.appendChild(el("span", "probe-stats",

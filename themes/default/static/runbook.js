@@ -136,7 +136,8 @@
       var id = w.getAttribute("data-probe-id");
       var r = res.list.filter(function (x) { return x.id === id; })[0];
       if (r && window.biskLive && window.biskLive.render) {
-        window.biskLive.render(w, r, { rerun: false, note: res.fromStart ? "at the run's start" : null });
+        var shown = Object.assign({}, r, { history: (run.probe_history || {})[id] || [] });
+        window.biskLive.render(w, shown, { rerun: false, note: res.fromStart ? "at the run's start" : null });
       }
     });
     var boxes = sec.querySelectorAll(".rb-text input[type=checkbox][data-task]");
