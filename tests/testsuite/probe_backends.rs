@@ -183,12 +183,18 @@ fn judged_as_on_redis(f: &Fixture) {
     let pid = std::process::id().to_string();
     let cases: &[(&[&str], Status)] = &[
         (&["healthy", "--pid", &pid], Status::Pass),
-        (&["healthy", "--pid", &pid, "--timeout", "default"], Status::Warn),
+        (
+            &["healthy", "--pid", &pid, "--timeout", "default"],
+            Status::Warn,
+        ),
         (&["stale"], Status::Fail),
         (&["failing", "--pid", &pid], Status::Fail),
         (&["dead-pid"], Status::Fail),
         (&["naive-datetime", "--pid", &pid], Status::Pass),
-        (&["healthy", "legacy-unprefixed", "--pid", &pid], Status::Warn),
+        (
+            &["healthy", "legacy-unprefixed", "--pid", &pid],
+            Status::Warn,
+        ),
     ];
     let redis_config = kit::probe::redis_config(&redis.url(1), 1000, 3000);
     for (args, want) in cases {
@@ -200,7 +206,11 @@ fn judged_as_on_redis(f: &Fixture) {
         let r = run_probe(redis_config.clone(), CRUMBS);
         let b = f.run(CRUMBS);
         assert_eq!(r.status, *want, "redis {args:?}: {r:#?}");
-        assert_eq!(b.status, r.status, "{} {args:?}: {b:#?}\nredis: {r:#?}", f.name);
+        assert_eq!(
+            b.status, r.status,
+            "{} {args:?}: {b:#?}\nredis: {r:#?}",
+            f.name
+        );
         assert_eq!(
             summary_shape(&b.summary),
             summary_shape(&r.summary),
@@ -213,7 +223,10 @@ fn judged_as_on_redis(f: &Fixture) {
             if args.contains(&"legacy-unprefixed") {
                 // The cleanup names this backend's files or rows, never redis-cli.
                 assert!(!h.text.contains("redis-cli"), "{h:?}");
-                assert!(h.text.contains(":1:enforcer:last_run") || h.text.contains(".djcache"), "{h:?}");
+                assert!(
+                    h.text.contains(":1:enforcer:last_run") || h.text.contains(".djcache"),
+                    "{h:?}"
+                );
             } else {
                 assert_eq!(Some(h), r.hint.as_ref(), "{args:?}");
             }
@@ -222,7 +235,10 @@ fn judged_as_on_redis(f: &Fixture) {
     // The naive scenario says so, as on Redis.
     f.write_state(&["naive-datetime", "--pid", &pid]);
     let b = f.run(CRUMBS);
-    assert!(b.observed.as_deref().unwrap_or("").contains("naive"), "{b:#?}");
+    assert!(
+        b.observed.as_deref().unwrap_or("").contains("naive"),
+        "{b:#?}"
+    );
 }
 
 /// What `cache.roundtrip` writes, Django's `cache.get` reads as 'pong'; and a key Django
@@ -253,7 +269,9 @@ fn roundtrip_read_by_django(f: &Fixture) {
     };
     assert!(left > 0.0 && left <= 30.0, "{left}");
     f.django("cache.set('enforcer:last_run', 'x', None)");
-    let res = f.run("check = \"cache.key\"\nkey = \"enforcer:last_run\"\nequals = \"x\"\npersistent = true\n");
+    let res = f.run(
+        "check = \"cache.key\"\nkey = \"enforcer:last_run\"\nequals = \"x\"\npersistent = true\n",
+    );
     assert_eq!(res.status, Status::Pass, "{}: {res:#?}", f.name);
 }
 
@@ -275,7 +293,10 @@ fn shared_diagnoses(f: &Fixture) {
     assert!(res.summary.contains("cache.get returns None"), "{res:#?}");
     assert_eq!(res.observed.as_deref(), Some("(nil): expired"));
     // ... and Django agrees it is gone.
-    assert_eq!(f.django("print(repr(cache.get('enforcer:last_run')))"), "None");
+    assert_eq!(
+        f.django("print(repr(cache.get('enforcer:last_run')))"),
+        "None"
+    );
     let crumbs = f.run(CRUMBS);
     assert_eq!(crumbs.status, Status::Fail);
     assert!(crumbs.summary.starts_with("no breadcrumbs:"), "{crumbs:#?}");
@@ -286,7 +307,14 @@ fn shared_diagnoses(f: &Fixture) {
     assert_eq!(crumbs.status, Status::Fail, "{crumbs:#?}");
     assert!(crumbs.summary.contains("expired"), "{crumbs:#?}");
     assert!(
-        crumbs.hint.as_ref().unwrap().link.as_deref().unwrap().ends_with("#default-timeout"),
+        crumbs
+            .hint
+            .as_ref()
+            .unwrap()
+            .link
+            .as_deref()
+            .unwrap()
+            .ends_with("#default-timeout"),
         "{crumbs:#?}"
     );
 
@@ -295,14 +323,22 @@ fn shared_diagnoses(f: &Fixture) {
     f.write_state(&["legacy-unprefixed", "--pid", &pid]);
     let res = f.run(LAST_RUN);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
-    assert!(res.summary.contains(":1:enforcer:last_run exists"), "{}: {res:#?}", f.name);
+    assert!(
+        res.summary.contains(":1:enforcer:last_run exists"),
+        "{}: {res:#?}",
+        f.name
+    );
     assert!(res.summary.contains("without KEY_PREFIX"), "{res:#?}");
 
     // Another VERSION.
     f.write_state(&["other-version", "--pid", &pid]);
     let res = f.run(LAST_RUN);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
-    assert!(res.summary.contains("bisk:2:enforcer:last_run exists"), "{}: {res:#?}", f.name);
+    assert!(
+        res.summary.contains("bisk:2:enforcer:last_run exists"),
+        "{}: {res:#?}",
+        f.name
+    );
     assert!(res.summary.contains("VERSION 2"), "{res:#?}");
     let crumbs = f.run(CRUMBS);
     assert!(crumbs.summary.contains("VERSION 2"), "{crumbs:#?}");
@@ -323,7 +359,11 @@ fn shared_diagnoses(f: &Fixture) {
     };
     let res = culled.run(LAST_RUN);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
-    assert!(res.summary.contains("most likely culled"), "{}: {res:#?}", f.name);
+    assert!(
+        res.summary.contains("most likely culled"),
+        "{}: {res:#?}",
+        f.name
+    );
     assert!(res.summary.contains("against MAX_ENTRIES 30"), "{res:#?}");
     assert!(res.hint.as_ref().unwrap().text.contains("MAX_ENTRIES"));
     // With the default 300 the same cache is not full: plain absent.
@@ -338,7 +378,15 @@ fn bad_input_is_words(f: &Fixture, corrupt: impl Fn(&Fixture)) {
     let res = f.run(LAST_RUN);
     assert_eq!(res.status, Status::Fail, "{}: {res:#?}", f.name);
     assert!(res.summary.contains("Django cannot read"), "{res:#?}");
-    assert!(res.hint.as_ref().unwrap().link.as_deref().unwrap().ends_with("#troubleshooting-e"));
+    assert!(
+        res.hint
+            .as_ref()
+            .unwrap()
+            .link
+            .as_deref()
+            .unwrap()
+            .ends_with("#troubleshooting-e")
+    );
     // Django itself fails on it too (the verdict is not stricter than the app).
     let out = f
         .cache
@@ -382,7 +430,11 @@ fn postgres_roundtrip_read_by_django() {
     let res = f.run("check = \"cache.roundtrip\"\n");
     let json = serde_json::to_string(&res).unwrap();
     assert!(!json.contains(PASSWORD), "{json}");
-    assert!(res.target.url.contains("bisk:***@127.0.0.1"), "{:?}", res.target);
+    assert!(
+        res.target.url.contains("bisk:***@127.0.0.1"),
+        "{:?}",
+        res.target
+    );
 }
 
 #[test]
@@ -403,7 +455,10 @@ fn postgres_nil_diagnoses() {
     let pid = std::process::id().to_string();
     f.write_state(&["other-prefix", "--pid", &pid]);
     let res = f.run(LAST_RUN);
-    assert!(res.summary.contains("other:1:enforcer:last_run exists"), "{res:#?}");
+    assert!(
+        res.summary.contains("other:1:enforcer:last_run exists"),
+        "{res:#?}"
+    );
     assert!(res.summary.contains("KEY_PREFIX \"other\""), "{res:#?}");
 }
 
@@ -412,8 +467,14 @@ fn file_missing_directory_and_private_tmp() {
     let f = Fixture::file();
     let res = f.run(LAST_RUN);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
-    assert!(res.summary.contains("does not exist on this host"), "{res:#?}");
-    assert!(res.hint.as_ref().unwrap().text.contains("install -d"), "{res:#?}");
+    assert!(
+        res.summary.contains("does not exist on this host"),
+        "{res:#?}"
+    );
+    assert!(
+        res.hint.as_ref().unwrap().text.contains("install -d"),
+        "{res:#?}"
+    );
     // The round trip does not create it (an owner other than the app's would lock it out).
     let res = f.run("check = \"cache.roundtrip\"\n");
     assert_eq!(res.status, Status::Error, "{res:#?}");
@@ -438,9 +499,23 @@ fn file_missing_directory_and_private_tmp() {
     let res = tmp.run(CRUMBS);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert!(res.summary.contains("PrivateTmp"), "{res:#?}");
-    assert!(res.summary.contains(&copy.display().to_string()), "{res:#?}");
-    assert!(res.hint.as_ref().unwrap().text.contains("out of /tmp"), "{res:#?}");
-    assert!(res.hint.as_ref().unwrap().link.as_deref().unwrap().ends_with("#file-cache"));
+    assert!(
+        res.summary.contains(&copy.display().to_string()),
+        "{res:#?}"
+    );
+    assert!(
+        res.hint.as_ref().unwrap().text.contains("out of /tmp"),
+        "{res:#?}"
+    );
+    assert!(
+        res.hint
+            .as_ref()
+            .unwrap()
+            .link
+            .as_deref()
+            .unwrap()
+            .ends_with("#file-cache")
+    );
     // The directory exists in the shared /tmp too, but holds nothing: still the trap.
     let shared = Path::new("/tmp").join(&name).join("bisk_cache");
     std::fs::create_dir_all(&shared).unwrap();
@@ -462,7 +537,10 @@ fn file_unreadable_directory_names_owner_and_mode() {
             "[redis]\nbackend = \"file\"\nlocation = \"{}\"\n",
             dir.display()
         ),
-        &[("ops/P.md", &format!("# P\n\n```probe\nid = \"k\"\n{LAST_RUN}```\n"))],
+        &[(
+            "ops/P.md",
+            &format!("# P\n\n```probe\nid = \"k\"\n{LAST_RUN}```\n"),
+        )],
     );
     let mut cmd = if root {
         // Root reads everything: look as `nobody`, who may not enter a 0700 root directory.
@@ -496,17 +574,23 @@ fn file_unreadable_directory_names_owner_and_mode() {
     assert!(summary.contains(&dir.display().to_string()), "{summary}");
     assert!(summary.contains("mode 0"), "{summary}");
     assert!(summary.contains("owner "), "{summary}");
-    assert!(r["hint"]["text"].as_str().unwrap().contains("sudo -u"), "{json:#}");
+    assert!(
+        r["hint"]["text"].as_str().unwrap().contains("sudo -u"),
+        "{json:#}"
+    );
 }
 
 #[test]
 fn file_bad_input_is_words() {
     let f = Fixture::file();
     let path = |f: &Fixture| {
-        f.cache_dir()
-            .join(bisk_docs::probe::store::file::file_name("bisk:1:enforcer:last_run"))
+        f.cache_dir().join(bisk_docs::probe::store::file::file_name(
+            "bisk:1:enforcer:last_run",
+        ))
     };
-    bad_input_is_words(&f, |f| std::fs::write(path(f), b"garbage, not a pickle").unwrap());
+    bad_input_is_words(&f, |f| {
+        std::fs::write(path(f), b"garbage, not a pickle").unwrap()
+    });
     bad_input_is_words(&f, |f| {
         let bytes = std::fs::read(path(f)).unwrap();
         std::fs::write(path(f), &bytes[..bytes.len() - 3]).unwrap();
@@ -598,14 +682,29 @@ fn db_table_problems(f: &Fixture) {
     assert_eq!(res.status, Status::Fail, "{}: {res:#?}", f.name);
     assert!(res.summary.contains("does not exist"), "{res:#?}");
     assert!(
-        res.hint.as_ref().unwrap().text.contains("manage.py createcachetable bisk_cache"),
+        res.hint
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("manage.py createcachetable bisk_cache"),
         "{res:#?}"
     );
-    assert!(res.hint.as_ref().unwrap().link.as_deref().unwrap().ends_with("#database-cache"));
+    assert!(
+        res.hint
+            .as_ref()
+            .unwrap()
+            .link
+            .as_deref()
+            .unwrap()
+            .ends_with("#database-cache")
+    );
     f.sql("CREATE TABLE bisk_cache (cache_key varchar(255) PRIMARY KEY, payload text);");
     for body in [LAST_RUN, CRUMBS, "check = \"cache.roundtrip\"\n"] {
         let res = f.run(body);
         assert_eq!(res.status, Status::Fail, "{}: {res:#?}", f.name);
-        assert!(res.summary.contains("is not a DatabaseCache table"), "{res:#?}");
+        assert!(
+            res.summary.contains("is not a DatabaseCache table"),
+            "{res:#?}"
+        );
     }
 }

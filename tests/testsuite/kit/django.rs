@@ -71,7 +71,10 @@ pub enum Cache {
     /// FileBasedCache in this directory.
     File(PathBuf),
     /// DatabaseCache: `database` is `sqlite:////abs` or `postgres://…`; `table` its table.
-    Db { database: String, table: String },
+    Db {
+        database: String,
+        table: String,
+    },
 }
 
 impl Cache {

@@ -69,12 +69,14 @@ impl PostgresServer {
                 run_as,
             };
             if server.wait_ready(Duration::from_secs(20)) {
-                server.psql(
-                    "postgres",
-                    &format!(
-                        "CREATE USER bisk PASSWORD '{PASSWORD}'; CREATE DATABASE bisk OWNER bisk; CREATE DATABASE other OWNER bisk;"
-                    ),
-                );
+                // One statement per call: CREATE DATABASE refuses a transaction block.
+                for sql in [
+                    format!("CREATE USER bisk PASSWORD '{PASSWORD}'"),
+                    "CREATE DATABASE bisk OWNER bisk".to_string(),
+                    "CREATE DATABASE other OWNER bisk".to_string(),
+                ] {
+                    server.psql("postgres", &sql);
+                }
                 return server;
             }
         }
@@ -101,18 +103,33 @@ impl PostgresServer {
 
     /// `postgres://bisk:PASSWORD@127.0.0.1:PORT/<db>`.
     pub fn url(&self, db: &str) -> String {
-        format!(
-            "postgres://bisk:{PASSWORD}@127.0.0.1:{}/{db}",
-            self.port
-        )
+        format!("postgres://bisk:{PASSWORD}@127.0.0.1:{}/{db}", self.port)
     }
 
     /// Runs SQL as the superuser in `db`; returns psql's unaligned output.
     #[track_caller]
     pub fn psql(&self, db: &str, sql: &str) -> String {
         let out = Command::new(self.bin.join("psql"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres"])
-            .args(["-d", db, "-v", "ON_ERROR_STOP=1", "-X", "-q", "-A", "-t", "-c", sql])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args([
+                "-d",
+                db,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-c",
+                sql,
+            ])
             .output()
             .expect("run psql");
         assert!(
@@ -176,7 +193,9 @@ fn run_as() -> Option<(u32, u32)> {
                 .flatten()
         })
     };
-    find("postgres").or_else(|| find("nobody")).or(Some((65534, 65534)))
+    find("postgres")
+        .or_else(|| find("nobody"))
+        .or(Some((65534, 65534)))
 }
 
 /// The server binaries: Debian's /usr/lib/postgresql/<version>/bin (the newest), installed
