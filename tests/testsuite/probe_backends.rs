@@ -619,6 +619,10 @@ fn sqlite_bad_input_and_missing_table() {
     bad_input_is_words(&f, |f| {
         f.sql("UPDATE bisk_cache SET value = '!!!!' WHERE cache_key = 'bisk:1:enforcer:last_run';")
     });
+    // Not base64 at all (Python: "Incorrect padding").
+    bad_input_is_words(&f, |f| {
+        f.sql("UPDATE bisk_cache SET value = 'not base64' WHERE cache_key = 'bisk:1:enforcer:last_run';")
+    });
     db_table_problems(&f);
     // A wrong database: a file without Django's tables.
     let other = Fixture::sqlite_bare();
@@ -642,6 +646,9 @@ fn postgres_bad_input_and_missing_table() {
     let f = Fixture::postgres();
     bad_input_is_words(&f, |f| {
         f.sql("UPDATE bisk_cache SET value = '!!!!' WHERE cache_key = 'bisk:1:enforcer:last_run';")
+    });
+    bad_input_is_words(&f, |f| {
+        f.sql("UPDATE bisk_cache SET value = 'not base64' WHERE cache_key = 'bisk:1:enforcer:last_run';")
     });
     db_table_problems(&f);
     let pg = f.pg.as_ref().unwrap();

@@ -714,6 +714,14 @@ mod tests {
         assert_eq!(lenient_b64("").unwrap(), Vec::<u8>::new());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_decodes_or_says_why(text in ".{0,80}") {
+            let _ = lenient_b64(&text);
+            let _ = parse_datetime_text(&text);
+        }
+    }
+
     #[test]
     fn expires_texts() {
         assert_eq!(parse_datetime_text("1970-01-01 00:01:00").unwrap(), 60.0);

@@ -590,4 +590,15 @@ mod tests {
             Read::Broken(_)
         ));
     }
+
+    proptest::proptest! {
+        /// Any bytes are an answer (missing, expired, present, broken), never a panic.
+        #[test]
+        fn any_file_parses_or_is_broken(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = parse(&bytes, 10.0);
+            let mut framed = b"\x80\x05N.x\x9c".to_vec();
+            framed.extend_from_slice(&bytes);
+            let _ = parse(&framed, 10.0);
+        }
+    }
 }
