@@ -179,10 +179,14 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
             key(&format!("{}:running_pid", p.namespace)),
             escape(&dur(p.max_age)),
             escape(&dur(p.fail_after)),
-            if p.check_pid {
-                ", or when the recorded PID is not alive (looked up when Redis runs on this host)"
-            } else {
-                ""
+            match (p.check_pid, target.backend) {
+                (false, _) => "",
+                (true, Backend::Redis) => {
+                    ", or when the recorded PID is not alive (looked up when Redis runs on this host)"
+                }
+                (true, _) => {
+                    ", or when the recorded PID is not alive (looked up when the cache is on this host)"
+                }
             },
             code(&format!(":{}:{}:*", target.version, p.namespace)),
         ),
@@ -409,6 +413,33 @@ mod tests {
 
     fn decl(body: &str) -> ProbeDecl {
         parse(body, Path::new("ops/REDIS_CACHE.md"), 1, 1).unwrap()
+    }
+
+    #[test]
+    fn file_and_db_targets_are_described_in_their_terms() {
+        let file = RedisTarget {
+            backend: Backend::File,
+            location: Some("/var/cache/bisk_cache".into()),
+            ..RedisTarget::default()
+        };
+        let db = RedisTarget {
+            backend: Backend::Db,
+            location: Some("bisk_cache".into()),
+            database: Some("postgres://bisk:hunter2@db:5432/bisk".into()),
+            ..RedisTarget::default()
+        };
+        for body in [
+            "check = \"cache.key\"\nkey = \"ping\"\n",
+            "check = \"cache.roundtrip\"\n",
+            "check = \"enforcer.breadcrumbs\"\n",
+        ] {
+            let f = describe(&decl(body), &file);
+            assert!(f.contains("/var/cache/bisk_cache"), "{f}");
+            assert!(!f.contains("db 1") && !f.contains("SCAN"), "{f}");
+            let d = describe(&decl(body), &db);
+            assert!(d.contains("<code>bisk_cache</code>"), "{d}");
+            assert!(d.contains("bisk:***@db") && !d.contains("hunter2"), "{d}");
+        }
     }
 
     #[test]
