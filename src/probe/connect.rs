@@ -35,6 +35,15 @@ pub enum ErrorKind {
     ReadOnly,
     /// maxclients reached.
     TooManyClients,
+    /// DatabaseCache: the cache table is missing (settled by the store into one of the two
+    /// kinds below or an error about the database).
+    MissingTable,
+    /// The cache is there but Django's own `cache.get` fails on it (a missing table in the
+    /// app's database, a table with other columns): judged, so the probe fails.
+    CacheBroken,
+    /// The backend's place does not exist on this host (no cache directory, no SQLite
+    /// file): nothing here uses it, so the probe is skipped with the cause.
+    NotHere,
     Other,
 }
 
@@ -85,7 +94,12 @@ impl ProbeError {
     }
 
     pub fn into_outcome(self) -> Outcome {
-        Outcome::new(Status::Error, self.message).hint(self.hint)
+        let status = match self.kind {
+            ErrorKind::CacheBroken => Status::Fail,
+            ErrorKind::NotHere => Status::Skipped,
+            _ => Status::Error,
+        };
+        Outcome::new(status, self.message).hint(self.hint)
     }
 }
 

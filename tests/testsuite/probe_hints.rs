@@ -178,6 +178,8 @@ fn free_text(name: &str) -> Option<fn(String) -> Option<Hint>> {
         "leftovers" => |t| hint::leftovers(t),
         "security" => |t| hint::security(t),
         "production" => |t| hint::production(t),
+        "file_cache" => |t| hint::file_cache(t),
+        "database_cache" => |t| hint::database_cache(t),
         "plain" => |t| hint::plain(t),
         _ => return None,
     })

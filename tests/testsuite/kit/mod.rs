@@ -14,6 +14,7 @@
 pub mod browser;
 pub mod django;
 pub mod nginx;
+pub mod postgres;
 pub mod probe;
 pub mod redis;
 pub mod render;
