@@ -1,0 +1,579 @@
+//! Django's own cache settings, asked of the project's Django (`[django]` in bisk-docs.toml).
+//!
+//! bisk-docs learns prefix, version and location from a hand-written config; when it
+//! disagrees with Django's `CACHES`, every probe checks the wrong place. So Django is asked:
+//! the operator's interpreter runs a script embedded in this binary (`caches.py`: argv, no
+//! shell, under `[django] timeout`, killed after it) that imports the settings module and
+//! prints `CACHES['default']` as JSON. Nothing a request or a page sends shapes that
+//! command: it is built from `[django]` alone.
+//!
+//! [`ask`] runs it at most once per [`FRESH_FOR`] for the same `[django]` (one `check` asks
+//! once; `serve`, which runs probes every few seconds, does not start Python each time).
+//! [`resolve_target`] turns the answer into the probe target `django`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tokio::io::AsyncReadExt;
+
+use crate::config::{Config, DJANGO_TARGET, DjangoSection, NamedTarget, RedisTarget, UnknownTarget};
+
+/// The script run with the project's interpreter.
+pub const SCRIPT: &str = include_str!("caches.py");
+
+/// How long an answer is reused for the same `[django]`.
+pub const FRESH_FOR: Duration = Duration::from_secs(10);
+
+/// Most bytes read from the script's stdout and stderr each (its answer is a few hundred).
+const MAX_OUTPUT: u64 = 256 * 1024;
+
+/// Which of Django's cache backends `CACHES['default']` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// `django.core.cache.backends.redis.RedisCache`.
+    Redis,
+    /// `django.core.cache.backends.filebased.FileBasedCache`.
+    File,
+    /// `django.core.cache.backends.db.DatabaseCache`.
+    Db,
+    /// `django.core.cache.backends.locmem.LocMemCache`: each process has its own.
+    LocMem,
+    /// `django.core.cache.backends.dummy.DummyCache`: stores nothing.
+    Dummy,
+    /// Anything else (memcached, django-redis, a custom class), as written.
+    Other(String),
+}
+
+impl Backend {
+    pub fn of(path: &str) -> Backend {
+        match path.trim() {
+            "django.core.cache.backends.redis.RedisCache" => Backend::Redis,
+            "django.core.cache.backends.filebased.FileBasedCache" => Backend::File,
+            "django.core.cache.backends.db.DatabaseCache" => Backend::Db,
+            "django.core.cache.backends.locmem.LocMemCache" => Backend::LocMem,
+            "django.core.cache.backends.dummy.DummyCache" => Backend::Dummy,
+            other => Backend::Other(other.to_string()),
+        }
+    }
+
+    /// The class name, as people say it ("RedisCache").
+    pub fn class_name(&self) -> &str {
+        match self {
+            Backend::Redis => "RedisCache",
+            Backend::File => "FileBasedCache",
+            Backend::Db => "DatabaseCache",
+            Backend::LocMem => "LocMemCache",
+            Backend::Dummy => "DummyCache",
+            Backend::Other(p) => p.rsplit('.').next().unwrap_or(p),
+        }
+    }
+}
+
+/// `LOCATION`: a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RawLocation {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A number Django accepts (`TIMEOUT = 300`, `VERSION = 2`), or what was written instead.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Num {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+/// `CACHES['default']`, with Django's defaults applied.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CacheConf {
+    pub backend: String,
+    pub location: RawLocation,
+    /// Absolute `LOCATION` of a FileBasedCache, as Django computes it.
+    pub location_abs: Option<String>,
+    pub key_prefix: String,
+    pub version: Option<Num>,
+    /// Whether `TIMEOUT` is written in the settings (else Django's default 300 s).
+    pub timeout_set: bool,
+    /// `None`: `TIMEOUT = None`, no expiry.
+    pub timeout: Option<Num>,
+    pub key_function: Option<String>,
+    pub max_entries: Option<Num>,
+    pub cull_frequency: Option<Num>,
+}
+
+impl CacheConf {
+    pub fn kind(&self) -> Backend {
+        Backend::of(&self.backend)
+    }
+
+    /// The servers of `LOCATION`: RedisCache splits a string on `,` and `;`, and writes go
+    /// to the first.
+    pub fn servers(&self) -> Vec<String> {
+        let all: Vec<String> = match &self.location {
+            RawLocation::One(s) if self.kind() == Backend::Redis => {
+                s.split([',', ';']).map(|p| p.trim().to_string()).collect()
+            }
+            RawLocation::One(s) => vec![s.trim().to_string()],
+            RawLocation::Many(v) => v.iter().map(|p| p.trim().to_string()).collect(),
+        };
+        all.into_iter().filter(|s| !s.is_empty()).collect()
+    }
+
+    /// `VERSION` as an integer, when it is one.
+    pub fn version_int(&self) -> Option<i64> {
+        match &self.version {
+            Some(Num::Int(v)) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// `TIMEOUT` in seconds: `Some(None)` for no expiry, `None` when it is not a number.
+    pub fn timeout_secs(&self) -> Option<Option<f64>> {
+        match &self.timeout {
+            None => Some(None),
+            Some(Num::Int(v)) => Some(Some(*v as f64)),
+            Some(Num::Float(v)) => Some(Some(*v)),
+            Some(Num::Text(_)) => None,
+        }
+    }
+
+    /// `TIMEOUT` as the evidence shows it.
+    pub fn timeout_words(&self) -> String {
+        let set = if self.timeout_set {
+            ""
+        } else {
+            " (not set: Django's default)"
+        };
+        match &self.timeout {
+            None => "None (no expiry)".to_string(),
+            Some(Num::Int(v)) => format!("{v} s{set}"),
+            Some(Num::Float(v)) => format!("{v} s{set}"),
+            Some(Num::Text(t)) => format!("{t:?}"),
+        }
+    }
+}
+
+/// A failure inside the script, as Python named it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PyError {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for PyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RedisClient {
+    pub version: Option<String>,
+    pub error: Option<PyError>,
+}
+
+/// The database a DatabaseCache uses (`DATABASES[router.db_for_write(...)]`, no password).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CacheDatabase {
+    pub alias: Option<String>,
+    #[serde(default)]
+    pub engine: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub port: String,
+    #[serde(default)]
+    pub user: String,
+    pub error: Option<PyError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Failed {
+    stage: String,
+    error: PyError,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Answer {
+    python: String,
+    python_version: String,
+    django_version: Option<String>,
+    failed: Option<Failed>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    default: Option<CacheConf>,
+    redis_client: Option<RedisClient>,
+    cache_database: Option<CacheDatabase>,
+}
+
+/// What Django said about its caches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DjangoCaches {
+    /// `sys.executable` of the interpreter that answered.
+    pub python: String,
+    pub python_version: String,
+    pub django_version: String,
+    /// Every alias of `CACHES`.
+    pub aliases: Vec<String>,
+    /// `CACHES['default']`; `None` when there is no such alias.
+    pub default: Option<CacheConf>,
+    /// For a Redis backend: whether `import redis` works in that interpreter.
+    pub redis_client: Option<RedisClient>,
+    /// For a DatabaseCache: the database it uses.
+    pub cache_database: Option<CacheDatabase>,
+}
+
+/// Why Django could not be asked; each names its cause.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AskError {
+    #[error("no [django] section in bisk-docs.toml: bisk-docs does not know where the project's Django is")]
+    NotConfigured,
+    #[error("the interpreter {0} does not exist on this host")]
+    NoPython(String),
+    #[error("the project folder {0} does not exist on this host")]
+    NoProjectDir(String),
+    #[error("cannot start {python}: {message}")]
+    Spawn { python: String, message: String },
+    #[error("Django did not answer within {} and was killed (importing {settings} hangs or is slow; raise [django] timeout if it is only slow)", humantime::format_duration(*.timeout))]
+    Timeout { settings: String, timeout: Duration },
+    #[error("Django is not importable with {python}: {error}")]
+    NoDjango { python: String, error: String },
+    #[error("Django cannot load the settings module {settings}: {error}")]
+    Settings { settings: String, error: String },
+    #[error("{python} ended without an answer ({status}){}", if stderr.is_empty() { String::new() } else { format!(": {stderr}") })]
+    NoAnswer {
+        python: String,
+        status: String,
+        stderr: String,
+    },
+}
+
+impl AskError {
+    /// Whether the cause is that the project is not on this host at all (nothing to judge
+    /// here), as opposed to a project that is there and broken.
+    pub fn project_absent(&self) -> bool {
+        matches!(
+            self,
+            AskError::NotConfigured | AskError::NoPython(_) | AskError::NoProjectDir(_)
+        )
+    }
+}
+
+type Asked = Arc<Result<DjangoCaches, AskError>>;
+
+struct Slot {
+    started: Instant,
+    cell: Arc<tokio::sync::OnceCell<Asked>>,
+}
+
+static ASKED: LazyLock<Mutex<HashMap<DjangoSection, Slot>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// Django's answer for `section`: asked now, or reused when asked less than
+/// [`FRESH_FOR`] ago. Concurrent callers share one run of Python.
+pub async fn ask(section: &DjangoSection) -> Asked {
+    let cell = {
+        let mut asked = ASKED.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = asked
+            .get(section)
+            .is_some_and(|s| s.started.elapsed() < FRESH_FOR);
+        if !fresh {
+            asked.insert(
+                section.clone(),
+                Slot {
+                    started: Instant::now(),
+                    cell: Arc::new(tokio::sync::OnceCell::new()),
+                },
+            );
+        }
+        asked[section].cell.clone()
+    };
+    cell.get_or_init(|| async { Arc::new(ask_now(section).await) })
+        .await
+        .clone()
+}
+
+/// Runs the script once, without the reuse of [`ask`].
+pub async fn ask_now(section: &DjangoSection) -> Result<DjangoCaches, AskError> {
+    let python = section.python.display().to_string();
+    if section.python.is_absolute() && !section.python.exists() {
+        return Err(AskError::NoPython(python));
+    }
+    if let Some(dir) = &section.project_dir
+        && !dir.is_dir()
+    {
+        return Err(AskError::NoProjectDir(dir.display().to_string()));
+    }
+    let project_dir = section
+        .project_dir
+        .as_deref()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let mut cmd = tokio::process::Command::new(&section.python);
+    cmd.arg("-c")
+        .arg(SCRIPT)
+        .arg(&project_dir)
+        .arg(&section.settings)
+        .env("DJANGO_SETTINGS_MODULE", &section.settings)
+        // No .pyc files written into the operator's checkout on our behalf.
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(dir) = &section.project_dir {
+        cmd.current_dir(dir);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(AskError::NoPython(python));
+        }
+        Err(e) => {
+            return Err(AskError::Spawn {
+                python,
+                message: e.to_string(),
+            });
+        }
+    };
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(AskError::Spawn {
+            python,
+            message: "no pipes to the child".into(),
+        });
+    };
+    let run = async {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let mut stdout = stdout.take(MAX_OUTPUT);
+        let mut stderr = stderr.take(MAX_OUTPUT);
+        let (a, b, status) = tokio::join!(
+            stdout.read_to_end(&mut out),
+            stderr.read_to_end(&mut err),
+            child.wait()
+        );
+        a.and(b)?;
+        Ok::<_, std::io::Error>((status?, out, err))
+    };
+    // On timeout the future is dropped with the child, and kill_on_drop kills it.
+    let (status, out, err) = match tokio::time::timeout(section.timeout, run).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => {
+            return Err(AskError::Spawn {
+                python,
+                message: e.to_string(),
+            });
+        }
+        Err(_) => {
+            return Err(AskError::Timeout {
+                settings: section.settings.clone(),
+                timeout: section.timeout,
+            });
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out);
+    let answer = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .and_then(|l| serde_json::from_str::<Answer>(l).ok());
+    let Some(answer) = answer else {
+        return Err(AskError::NoAnswer {
+            python,
+            status: match status.code() {
+                Some(c) => format!("exit code {c}"),
+                None => "killed by a signal".into(),
+            },
+            stderr: scrub(last_line(&String::from_utf8_lossy(&err))),
+        });
+    };
+    from_answer(answer, section)
+}
+
+fn from_answer(answer: Answer, section: &DjangoSection) -> Result<DjangoCaches, AskError> {
+    if let Some(failed) = answer.failed {
+        let error = scrub(&failed.error.to_string());
+        return Err(if failed.stage == "django" {
+            AskError::NoDjango {
+                python: answer.python,
+                error,
+            }
+        } else {
+            AskError::Settings {
+                settings: section.settings.clone(),
+                error,
+            }
+        });
+    }
+    Ok(DjangoCaches {
+        python: answer.python,
+        python_version: answer.python_version,
+        django_version: answer.django_version.unwrap_or_default(),
+        aliases: answer.aliases,
+        default: answer.default,
+        redis_client: answer.redis_client,
+        cache_database: answer.cache_database,
+    })
+}
+
+fn last_line(text: &str) -> &str {
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+}
+
+/// Text from Python (an exception message, a traceback line) for messages: every word
+/// that looks like a URL is redacted (a settings module may quote its LOCATION or a
+/// database URL), control characters are escaped, and the whole is bounded.
+pub fn scrub(text: &str) -> String {
+    let words: Vec<String> = text
+        .split(' ')
+        .map(|w| {
+            if w.contains("://") || w.contains('@') {
+                let trimmed = w.trim_matches(|c: char| matches!(c, '\'' | '"' | '(' | ')' | ',' | '[' | ']'));
+                w.replace(trimmed, &crate::redact::redact_url(trimmed))
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    let joined = words.join(" ");
+    let escaped: String = joined
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_debug().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    crate::probe::result::bound(&escaped, 300)
+}
+
+/// Why the `django` target cannot be probed.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error(transparent)]
+    Unknown(#[from] UnknownTarget),
+    #[error("target django: cannot read Django's CACHES: {0}")]
+    Ask(AskError),
+    #[error("target django: {0}")]
+    Unusable(String),
+}
+
+/// The named target, with `django` filled in from Django's `CACHES['default']`: its
+/// backend, location (the first server of a list), `KEY_PREFIX` and `VERSION`. The
+/// connect timeout, deadline, `allow_writes` and `local` come from `[redis]`.
+/// `BISK_REDIS_URL` does not apply to it: Django is the authority on where its cache is.
+pub async fn resolve_target(config: &Config, name: Option<&str>) -> Result<NamedTarget, TargetError> {
+    let named = config.target(name)?;
+    if named.name != DJANGO_TARGET {
+        return Ok(named);
+    }
+    let Some(section) = &config.django else {
+        return Err(TargetError::Ask(AskError::NotConfigured));
+    };
+    let asked = ask(section).await;
+    let caches = match asked.as_ref() {
+        Ok(c) => c,
+        Err(e) => return Err(TargetError::Ask(e.clone())),
+    };
+    let target = target_from(caches, &config.redis).map_err(TargetError::Unusable)?;
+    Ok(NamedTarget {
+        name: DJANGO_TARGET.to_string(),
+        target,
+    })
+}
+
+/// The probe target Django's `CACHES['default']` describes, on `base`'s timeouts.
+pub fn target_from(caches: &DjangoCaches, base: &RedisTarget) -> Result<RedisTarget, String> {
+    let Some(conf) = &caches.default else {
+        return Err("Django's CACHES has no 'default' alias".into());
+    };
+    let version = conf.version_int().ok_or_else(|| {
+        format!(
+            "Django's CACHES['default'] VERSION is {:?}, not an integer",
+            conf.version
+        )
+    })?;
+    match conf.kind() {
+        Backend::Redis => {
+            let servers = conf.servers();
+            let Some(first) = servers.first() else {
+                return Err("Django's CACHES['default'] has no LOCATION".into());
+            };
+            Ok(RedisTarget {
+                url: first.clone(),
+                key_prefix: conf.key_prefix.clone(),
+                version,
+                ..base.clone()
+            })
+        }
+        Backend::LocMem | Backend::Dummy => Err(format!(
+            "Django's cache is {}: not shared across processes, nothing outside the process can read it",
+            conf.kind().class_name()
+        )),
+        other => Err(format!(
+            "Django's cache is {} ({}), which the probes cannot read",
+            other.class_name(),
+            conf.backend
+        )),
+    }
+}
+
+/// `project_dir` as shown in messages.
+pub fn shown_project_dir(section: &DjangoSection) -> String {
+    section
+        .project_dir
+        .as_deref()
+        .map(Path::display)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "(none)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_redacts_urls_and_bounds() {
+        let s = scrub("ConnectionError: cannot reach 'redis://:hunter2@h:6379/1'\n(retry)");
+        assert!(!s.contains("hunter2"), "{s}");
+        assert!(s.contains("redis://:***@h:6379/1"), "{s}");
+        assert!(s.contains("\\n"), "{s}");
+        assert!(scrub(&"x".repeat(5000)).chars().count() <= 301);
+    }
+
+    #[test]
+    fn servers_split_like_redis_cache() {
+        let conf = CacheConf {
+            backend: "django.core.cache.backends.redis.RedisCache".into(),
+            location: RawLocation::One("redis://a:1/1, redis://b:2/1;redis://c:3/1".into()),
+            location_abs: None,
+            key_prefix: "".into(),
+            version: Some(Num::Int(1)),
+            timeout_set: false,
+            timeout: Some(Num::Int(300)),
+            key_function: None,
+            max_entries: None,
+            cull_frequency: None,
+        };
+        assert_eq!(
+            conf.servers(),
+            vec!["redis://a:1/1", "redis://b:2/1", "redis://c:3/1"]
+        );
+    }
+}

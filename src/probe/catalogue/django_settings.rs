@@ -1,0 +1,393 @@
+//! `django.settings`: Django's own `CACHES['default']` against the targets of
+//! bisk-docs.toml.
+//!
+//! Every other probe looks where bisk-docs.toml says; this one asks Django (`[django]`,
+//! see `django::settings`) where the app looks, and fails when the two differ, naming the
+//! field. It also fails on a cache that is not shared across processes (LocMemCache,
+//! DummyCache), reports troubleshooting A (`redis` not importable in the project's
+//! virtualenv) and warns when entries expire after a finite `TIMEOUT` while the enforcer's
+//! breadcrumbs must persist. When Django cannot be asked, it says why and never passes.
+//! The verdict table is in the README (`### django.settings`); [`judge`] is its pure half.
+
+use crate::config::{NamedTarget, RedisTarget};
+use crate::django::settings::{self, AskError, Backend, CacheConf, DjangoCaches};
+use crate::probe::catalogue::command::quote;
+use crate::probe::connect::Endpoint;
+use crate::probe::decl::DjangoSettingsParams;
+use crate::probe::hint;
+use crate::probe::result::{Hint, Outcome, Status};
+use crate::probe::runner::Ctx;
+
+pub async fn run(p: &DjangoSettingsParams, ctx: &Ctx<'_>) -> Outcome {
+    let Some(section) = &ctx.config.django else {
+        return Outcome::skipped(format!("not judged: {}", AskError::NotConfigured)).hint(
+            hint::plain(
+                "Add a [django] section to bisk-docs.toml: python = the project's virtualenv interpreter, settings = its settings module, project_dir = the checkout.",
+            ),
+        );
+    };
+    let names: Vec<String> = match &p.targets {
+        Some(t) => t.clone(),
+        None => std::iter::once("default".to_string())
+            .chain(ctx.config.targets.keys().cloned())
+            .collect(),
+    };
+    let mut targets = Vec::new();
+    for name in &names {
+        match ctx.config.target(Some(name)) {
+            Ok(t) => targets.push(t),
+            // Refused when the pages are read; this covers a config reloaded under serve.
+            Err(e) => return Outcome::new(Status::Error, e.to_string()),
+        }
+    }
+    let asked = settings::ask(section).await;
+    let shown = format!(
+        "{} in {} with {}",
+        section.settings,
+        settings::shown_project_dir(section),
+        section.python.display()
+    );
+    let out = match asked.as_ref() {
+        Ok(caches) => judge(caches, &targets, p),
+        Err(e) => not_asked(e),
+    };
+    out.evidence("[django]", shown)
+}
+
+/// The verdict when Django could not be asked.
+pub fn not_asked(e: &AskError) -> Outcome {
+    let fix_section = hint::plain(
+        "Fix [django] in bisk-docs.toml: python = the project's virtualenv interpreter (its `bin/python`), settings = the module in DJANGO_SETTINGS_MODULE, project_dir = the checkout that holds it.",
+    );
+    match e {
+        AskError::NotConfigured | AskError::NoPython(_) | AskError::NoProjectDir(_) => {
+            Outcome::skipped(format!("not judged here: {e}")).hint(fix_section)
+        }
+        AskError::NoDjango { .. } => Outcome::new(Status::Error, e.to_string()).hint(fix_section),
+        AskError::Settings { settings, .. } => Outcome::new(Status::Error, e.to_string()).hint(
+            hint::plain(format!(
+                "The app cannot start with these settings either: run `DJANGO_SETTINGS_MODULE={settings} python -c \"from django.conf import settings; settings.CACHES\"` in the project's virtualenv to see the traceback."
+            )),
+        ),
+        AskError::Timeout { .. } => Outcome::new(Status::Error, e.to_string()).hint(hint::plain(
+            "Importing the settings should take well under a second: look for network calls or blocking code at import time in the settings module.",
+        )),
+        AskError::Spawn { .. } | AskError::NoAnswer { .. } => {
+            Outcome::new(Status::Error, e.to_string()).hint(fix_section)
+        }
+    }
+}
+
+/// One finding: its verdict, its words and where the fix is.
+struct Finding {
+    status: Status,
+    text: String,
+    hint: Option<Hint>,
+}
+
+/// The verdict on Django's answer (see the README's `### django.settings` table).
+pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsParams) -> Outcome {
+    let versions = format!(
+        "{} (Python {}, Django {})",
+        caches.python, caches.python_version, caches.django_version
+    );
+    let Some(conf) = &caches.default else {
+        return Outcome::new(
+            Status::Fail,
+            format!(
+                "Django's CACHES has no 'default' alias (it has: {}): the app cannot use its cache",
+                if caches.aliases.is_empty() {
+                    "none".to_string()
+                } else {
+                    caches
+                        .aliases
+                        .iter()
+                        .map(|a| quote(a))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        )
+        .hint(hint::django_config(
+            "Name the shared cache `default` in CACHES: it is the one `cache.get` and `cache.set` use.",
+        ))
+        .evidence("python", versions);
+    };
+    let kind = conf.kind();
+    let observed = describe(conf);
+    let with_evidence = |o: Outcome| {
+        let mut o = o
+            .observed(observed.clone())
+            .evidence("python", versions.clone())
+            .evidence("BACKEND", quote(&conf.backend))
+            .evidence("LOCATION", shown_location(conf))
+            .evidence("KEY_PREFIX", quote(&conf.key_prefix))
+            .evidence(
+                "VERSION",
+                conf.version
+                    .as_ref()
+                    .map(num_words)
+                    .unwrap_or_else(|| "None".into()),
+            )
+            .evidence("TIMEOUT", conf.timeout_words());
+        if let Some(f) = &conf.key_function {
+            o = o.evidence("KEY_FUNCTION", quote(f));
+        }
+        if let Some(client) = &caches.redis_client {
+            o = o.evidence(
+                "redis client",
+                match (&client.version, &client.error) {
+                    (_, Some(e)) => settings::scrub(&e.to_string()),
+                    (Some(v), None) => format!("redis-py {}", quote(v)),
+                    (None, None) => "importable".into(),
+                },
+            );
+        }
+        for t in targets {
+            o = o.evidence(format!("target {}", t.name), describe_target(&t.target));
+        }
+        o
+    };
+    match &kind {
+        Backend::LocMem | Backend::Dummy => {
+            return with_evidence(
+                Outcome::new(
+                    Status::Fail,
+                    format!(
+                        "Django's cache is {}: not shared across processes, so the enforcer's breadcrumbs never reach the web process",
+                        kind.class_name()
+                    ),
+                )
+                .hint(hint::other_backends()),
+            );
+        }
+        Backend::Other(path) => {
+            return with_evidence(
+                Outcome::new(
+                    Status::Error,
+                    format!(
+                        "cannot be judged: Django's cache is {} ({}), and bisk-docs reads RedisCache only",
+                        kind.class_name(),
+                        quote(path)
+                    ),
+                )
+                .hint(hint::plain(
+                    "bisk-docs reads Django's RedisCache; compare this backend's settings by hand.",
+                )),
+            );
+        }
+        Backend::Redis | Backend::File | Backend::Db => {}
+    }
+    let mut findings: Vec<Finding> = Vec::new();
+    if kind == Backend::Redis
+        && let Some(e) = caches.redis_client.as_ref().and_then(|c| c.error.as_ref())
+    {
+        findings.push(Finding {
+            status: Status::Fail,
+            text: format!(
+                "`import redis` fails with the project's Python ({}): Django's RedisCache breaks on the first cache access",
+                settings::scrub(&e.to_string())
+            ),
+            hint: hint::redis_client_missing(),
+        });
+    }
+    match conf.version_int() {
+        None => findings.push(Finding {
+            status: Status::Error,
+            text: format!(
+                "cannot compare: Django's VERSION is {}, not an integer",
+                conf.version
+                    .as_ref()
+                    .map(num_words)
+                    .unwrap_or_else(|| "None".into())
+            ),
+            hint: hint::django_config("Set VERSION to an integer (Django's default is 1)."),
+        }),
+        Some(version) => {
+            let drifts: Vec<String> = targets
+                .iter()
+                .filter_map(|t| {
+                    let fields = drift(conf, version, &t.target);
+                    (!fields.is_empty())
+                        .then(|| format!("target {} differs from Django: {}", t.name, fields.join("; ")))
+                })
+                .collect();
+            if !drifts.is_empty() {
+                findings.push(Finding {
+                    status: Status::Fail,
+                    text: drifts.join("; "),
+                    hint: hint::django_config(
+                        "Probes on that target look at another place than the app: make it match Django's `CACHES` (or use `--target django`, which reads them); if Django is the one that is wrong, fix its settings and restart the web process and the enforcer.",
+                    ),
+                });
+            }
+        }
+    }
+    if p.breadcrumbs_persist
+        && let Some(Some(secs)) = conf.timeout_secs()
+    {
+        findings.push(Finding {
+            status: Status::Warn,
+            text: if conf.timeout_set {
+                format!(
+                    "TIMEOUT = {} s: breadcrumbs written without timeout=None expire",
+                    trim_float(secs)
+                )
+            } else {
+                format!(
+                    "TIMEOUT not set: Django's default {} s expires breadcrumbs written without timeout=None",
+                    trim_float(secs)
+                )
+            },
+            hint: hint::default_timeout(),
+        });
+    }
+    if let Some(f) = &conf.key_function {
+        findings.push(Finding {
+            status: Status::Warn,
+            text: format!(
+                "KEY_FUNCTION {} is set: the probes assume Django's own key names (prefix:version:key)",
+                quote(f)
+            ),
+            hint: hint::django_config(
+                "The probes build key names as Django's default KEY_FUNCTION does; with a custom one they look for other names.",
+            ),
+        });
+    }
+    let compared = targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let expected = format!(
+        "a cache shared across processes, at the place, prefix and version of target{} {compared}",
+        if targets.len() == 1 { "" } else { "s" }
+    );
+    findings.sort_by_key(|f| std::cmp::Reverse(f.status));
+    let out = match findings.first() {
+        None => Outcome::pass(format!("Django's CACHES['default'] ({observed}) matches target{} {compared}", if targets.len() == 1 { "" } else { "s" })),
+        Some(worst) => Outcome::new(
+            worst.status,
+            findings
+                .iter()
+                .map(|f| f.text.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .hint(worst.hint.clone()),
+    };
+    with_evidence(out.expected(expected))
+}
+
+/// The fields in which `target` differs from Django's `conf`, each naming both values.
+fn drift(conf: &CacheConf, version: i64, target: &RedisTarget) -> Vec<String> {
+    let mut out = Vec::new();
+    match conf.kind() {
+        Backend::Redis => {
+            let first = conf.servers().into_iter().next().unwrap_or_default();
+            let django = Endpoint::from_target(&RedisTarget {
+                url: first,
+                ..target.clone()
+            });
+            match (Endpoint::from_target(target), django) {
+                (Ok(ours), Ok(theirs)) => {
+                    if ours.address() != theirs.address() {
+                        out.push(format!(
+                            "location {} here, {} in Django",
+                            ours.display, theirs.display
+                        ));
+                    }
+                    if ours.db != theirs.db {
+                        out.push(format!(
+                            "database db {} here, db {} in Django",
+                            ours.db, theirs.db
+                        ));
+                    }
+                }
+                (Err(_), _) => out.push(format!(
+                    "location {} here is not a Redis URL",
+                    target.display_url()
+                )),
+                (_, Err(_)) => out.push(format!(
+                    "location {} in Django is not a Redis URL",
+                    shown_location(conf)
+                )),
+            }
+        }
+        other => out.push(format!(
+            "backend Redis here, {} in Django",
+            other.class_name()
+        )),
+    }
+    if target.key_prefix != conf.key_prefix {
+        out.push(format!(
+            "prefix {} here, KEY_PREFIX {} in Django",
+            quote(&target.key_prefix),
+            quote(&conf.key_prefix)
+        ));
+    }
+    if target.version != version {
+        out.push(format!(
+            "version {} here, VERSION {version} in Django",
+            target.version
+        ));
+    }
+    out
+}
+
+/// `RedisCache at redis://…/1, prefix "bisk", version 1`.
+fn describe(conf: &CacheConf) -> String {
+    format!(
+        "{} at {}, prefix {}, version {}",
+        conf.kind().class_name(),
+        shown_location(conf),
+        quote(&conf.key_prefix),
+        conf.version
+            .as_ref()
+            .map(num_words)
+            .unwrap_or_else(|| "None".into())
+    )
+}
+
+fn describe_target(t: &RedisTarget) -> String {
+    format!(
+        "RedisCache at {}, prefix {}, version {}",
+        t.display_url(),
+        quote(&t.key_prefix),
+        t.version
+    )
+}
+
+/// `LOCATION` as it may be shown: Redis URLs redacted (they may carry a password).
+fn shown_location(conf: &CacheConf) -> String {
+    let servers = conf.servers();
+    if servers.is_empty() {
+        return "(empty)".into();
+    }
+    servers
+        .iter()
+        .map(|s| match conf.kind() {
+            Backend::Redis | Backend::Other(_) | Backend::LocMem | Backend::Dummy => {
+                crate::redact::redact_url(s)
+            }
+            Backend::File | Backend::Db => quote(s),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn num_words(n: &settings::Num) -> String {
+    match n {
+        settings::Num::Int(i) => i.to_string(),
+        settings::Num::Float(f) => trim_float(*f),
+        settings::Num::Text(t) => quote(t),
+    }
+}
+
+fn trim_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
