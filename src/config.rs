@@ -88,13 +88,53 @@ pub enum LinkPolicy {
     Warn,
 }
 
-/// Where probes look: one Redis plus the Django cache dialect spoken there.
+/// Which of Django's shared cache backends a target is, mirroring `CACHES['BACKEND']`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// `django.core.cache.backends.redis.RedisCache` (or django-redis): `url`.
+    #[default]
+    Redis,
+    /// `django.core.cache.backends.filebased.FileBasedCache`: `location` is the directory.
+    File,
+    /// `django.core.cache.backends.db.DatabaseCache`: `location` is the table, `database`
+    /// the database holding it.
+    Db,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Redis => "redis",
+            Backend::File => "file",
+            Backend::Db => "db",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where probes look: one cache (Redis, a FileBasedCache directory or a DatabaseCache
+/// table) plus the Django cache dialect spoken there. The name stays `RedisTarget` because
+/// Redis is the default and most code paths speak of it; `backend` says which it is.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedisTarget {
+    /// `redis` (the default), `file` or `db`.
+    pub backend: Backend,
     /// `redis://[:PASSWORD@]host:port/db` or `unix:///path.sock?db=N`. May hold a secret:
-    /// never print it; use [`RedisTarget::display_url`].
+    /// never print it; use [`RedisTarget::display_url`]. Redis only.
     pub url: String,
+    /// Django's `LOCATION` for the other backends: the cache directory (`file`, absolute)
+    /// or the table name (`db`).
+    pub location: Option<String>,
+    /// `db` only: `sqlite:////abs/path.sqlite3` or `postgres://user:PASSWORD@host:5432/name`.
+    /// May hold a secret: never print it; use [`RedisTarget::display_database`].
+    pub database: Option<String>,
     pub key_prefix: String,
     pub version: i64,
     #[serde(deserialize_with = "de_duration")]
@@ -112,7 +152,10 @@ pub struct RedisTarget {
 impl Default for RedisTarget {
     fn default() -> Self {
         RedisTarget {
+            backend: Backend::Redis,
             url: "redis://127.0.0.1:6379/1".into(),
+            location: None,
+            database: None,
             key_prefix: "bisk".into(),
             version: 1,
             connect_timeout: Duration::from_secs(1),
@@ -128,13 +171,35 @@ impl RedisTarget {
     pub fn display_url(&self) -> String {
         redact_url(&self.url)
     }
+
+    /// The `database` URL with any password replaced by `***`.
+    pub fn display_database(&self) -> Option<String> {
+        self.database.as_deref().map(redact_url)
+    }
+
+    /// Where this target's cache lives, safe to show: the Redis URL, the cache directory,
+    /// or `table bisk_cache in postgres://u:***@host/db`.
+    pub fn display_place(&self) -> String {
+        match self.backend {
+            Backend::Redis => self.display_url(),
+            Backend::File => self.location.clone().unwrap_or_default(),
+            Backend::Db => format!(
+                "table {} in {}",
+                self.location.as_deref().unwrap_or(""),
+                self.display_database().unwrap_or_default()
+            ),
+        }
+    }
 }
 
 // Debug must not leak the password either: configs end up in panic messages and logs.
 impl fmt::Debug for RedisTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisTarget")
+            .field("backend", &self.backend)
             .field("url", &self.display_url())
+            .field("location", &self.location)
+            .field("database", &self.display_database())
             .field("key_prefix", &self.key_prefix)
             .field("version", &self.version)
             .field("connect_timeout", &self.connect_timeout)
@@ -462,6 +527,32 @@ impl Config {
                 format!("`base_url` must be an absolute http(s) URL, got {url:?}"),
             ));
         }
+        // Which keys each target table spells out (a defaulted `url` is not "set"); the
+        // typed parse above succeeded, so this one does too.
+        let raw: toml::Table = text.parse().unwrap_or_default();
+        let written = |table: &[&str], key: &str| -> bool {
+            let mut t = &raw;
+            for part in table {
+                match t.get(*part).and_then(|v| v.as_table()) {
+                    Some(inner) => t = inner,
+                    None => return false,
+                }
+            }
+            t.contains_key(key)
+        };
+        let mut all: Vec<(Vec<&str>, &RedisTarget)> = vec![(vec!["redis"], &self.redis)];
+        for (name, t) in &self.targets {
+            all.push((vec!["targets", name.as_str()], t));
+        }
+        for (table, target) in all {
+            let header = table.join(".");
+            let at = |key: &str, message: String| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: find_key_line_in_table(text, &table, key),
+                message: format!("[{header}] {message}"),
+            };
+            check_target(target, |key| written(&table, key)).map_err(|(key, m)| at(key, m))?;
+        }
         Ok(())
     }
 
@@ -505,10 +596,24 @@ impl Config {
                 }
             },
         };
-        if let Ok(url) = std::env::var("BISK_REDIS_URL")
-            && !url.trim().is_empty()
-        {
-            target.url = url.trim().to_string();
+        // The secret belongs in the environment, not in the file: BISK_REDIS_URL for a
+        // Redis target, BISK_DATABASE_URL for a database one.
+        match target.backend {
+            Backend::Redis => {
+                if let Ok(url) = std::env::var("BISK_REDIS_URL")
+                    && !url.trim().is_empty()
+                {
+                    target.url = url.trim().to_string();
+                }
+            }
+            Backend::Db => {
+                if let Ok(url) = std::env::var("BISK_DATABASE_URL")
+                    && !url.trim().is_empty()
+                {
+                    target.database = Some(url.trim().to_string());
+                }
+            }
+            Backend::File => {}
         }
         Ok(NamedTarget { name, target })
     }
@@ -525,6 +630,187 @@ pub struct NamedTarget {
 pub struct UnknownTarget {
     pub name: String,
     pub known: Vec<String>,
+}
+
+/// The rules between `backend` and the keys that only some backends have. `written` says
+/// whether the table spells a key out; errors name the key they are about.
+fn check_target(
+    t: &RedisTarget,
+    written: impl Fn(&str) -> bool,
+) -> Result<(), (&'static str, String)> {
+    let backend = t.backend;
+    let not_here = |key: &'static str, why: &str| {
+        Err((
+            key,
+            format!("`{key}` does not apply to backend = \"{backend}\": {why}"),
+        ))
+    };
+    match backend {
+        Backend::Redis => {
+            if written("location") {
+                return not_here(
+                    "location",
+                    "a Redis target's place is `url` (set backend = \"file\" or \"db\" for Django's FileBasedCache or DatabaseCache)",
+                );
+            }
+            if written("database") {
+                return not_here("database", "it names the database of backend = \"db\"");
+            }
+        }
+        Backend::File | Backend::Db => {
+            if written("url") {
+                return not_here(
+                    "url",
+                    "it is the Redis URL; this backend's place is `location`",
+                );
+            }
+        }
+    }
+    match backend {
+        Backend::Redis => {}
+        Backend::File => {
+            if written("database") {
+                return not_here("database", "it names the database of backend = \"db\"");
+            }
+            let Some(dir) = t.location.as_deref() else {
+                return Err((
+                    "backend",
+                    "backend = \"file\" needs `location`: the cache directory, as in Django's CACHES LOCATION (e.g. \"/var/cache/bisk_cache\")".into(),
+                ));
+            };
+            if !Path::new(dir).is_absolute() {
+                return Err((
+                    "location",
+                    format!(
+                        "`location` must be an absolute directory, got {dir:?}: a relative one would be read from where bisk-docs runs, not where the app runs"
+                    ),
+                ));
+            }
+        }
+        Backend::Db => {
+            let Some(table) = t.location.as_deref() else {
+                return Err((
+                    "backend",
+                    "backend = \"db\" needs `location`: the cache table, as in Django's CACHES LOCATION (e.g. \"bisk_cache\")".into(),
+                ));
+            };
+            if !valid_table_name(table) {
+                return Err((
+                    "location",
+                    format!(
+                        "`location` must be a table name (letters, digits, `_`, `$`, not starting with a digit, at most 63 characters), got {table:?}"
+                    ),
+                ));
+            }
+            let Some(db) = t.database.as_deref() else {
+                return Err((
+                    "backend",
+                    "backend = \"db\" needs `database`: \"sqlite:////absolute/path.sqlite3\" or \"postgres://user@host:5432/name\" (the password may come from BISK_DATABASE_URL)".into(),
+                ));
+            };
+            if let Err(why) = DatabaseUrl::parse(db) {
+                return Err(("database", why));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A DatabaseCache table name bisk-docs will quote into its queries: conservative, since
+/// it is spliced into SQL (as an identifier, in double quotes).
+pub fn valid_table_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$')
+}
+
+/// A `database` URL, split into what each driver needs.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite:////absolute/path.sqlite3` (three slashes, then the absolute path).
+    Sqlite(PathBuf),
+    /// `postgres://` or `postgresql://`, handed to the driver as written.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Checks the form; the error says what was expected (never quoting the URL, which may
+    /// hold a password).
+    pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("sqlite:///") {
+            if path.starts_with('/') && path.len() > 1 {
+                return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+            }
+            return Err(format!(
+                "`database` {:?} must name an absolute file: \"sqlite:////absolute/path.sqlite3\" (four slashes)",
+                redact_url(url)
+            ));
+        }
+        let lower = url.to_ascii_lowercase();
+        if let Some(rest) = lower
+            .strip_prefix("postgres://")
+            .or_else(|| lower.strip_prefix("postgresql://"))
+        {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            if host.is_empty() || host.starts_with('/') {
+                return Err(format!(
+                    "`database` {:?} must name a host: \"postgres://user@host:5432/name\"",
+                    redact_url(url)
+                ));
+            }
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        Err(format!(
+            "`database` {:?} must start with sqlite:/// or postgres://",
+            redact_url(url)
+        ))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+            DatabaseUrl::Postgres(u) => f.debug_tuple("Postgres").field(&redact_url(u)).finish(),
+        }
+    }
+}
+
+/// Line of `key =` inside the table `[a.b]` (its header line when the key is not written
+/// there), for errors about one target among several.
+fn find_key_line_in_table(text: &str, table: &[&str], key: &str) -> usize {
+    let mut inside = false;
+    let mut header_line = 0;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            let name: String = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .split('.')
+                .map(|p| p.trim().trim_matches('"'))
+                .collect::<Vec<_>>()
+                .join(".");
+            inside = name == table.join(".");
+            if inside {
+                header_line = i + 1;
+            }
+            continue;
+        }
+        if inside
+            && t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return i + 1;
+        }
+    }
+    header_line
 }
 
 /// Best-effort line of the first `key =` in a TOML text, for errors found after parsing.
@@ -639,6 +925,87 @@ mod tests {
         assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
         assert!(parse("[redis]\ndeadline = 0\n").is_err());
         assert!(parse("[serve]\nprobe_interval = \"0s\"\n").is_err());
+    }
+
+    #[test]
+    fn backends_and_their_keys() {
+        let c = parse(
+            "[targets.files]\nbackend = \"file\"\nlocation = \"/var/cache/bisk_cache\"\n\n[targets.db]\nbackend = \"db\"\nlocation = \"bisk_cache\"\ndatabase = \"postgres://bisk:hunter2@db:5432/bisk\"\nallow_writes = false\n\n[targets.lite]\nbackend = \"db\"\nlocation = \"bisk_cache\"\ndatabase = \"sqlite:////srv/bisk/db.sqlite3\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.redis.backend, Backend::Redis);
+        let files = &c.targets["files"];
+        assert_eq!(files.backend, Backend::File);
+        assert_eq!(files.location.as_deref(), Some("/var/cache/bisk_cache"));
+        assert_eq!(files.key_prefix, "bisk");
+        let db = &c.targets["db"];
+        assert_eq!(db.backend, Backend::Db);
+        assert!(!db.allow_writes);
+        assert_eq!(
+            db.display_place(),
+            "table bisk_cache in postgres://bisk:***@db:5432/bisk"
+        );
+        assert!(!format!("{db:?}").contains("hunter2"));
+        assert_eq!(
+            DatabaseUrl::parse(c.targets["lite"].database.as_deref().unwrap()).unwrap(),
+            DatabaseUrl::Sqlite("/srv/bisk/db.sqlite3".into())
+        );
+    }
+
+    #[test]
+    fn backend_key_mistakes_name_the_line() {
+        for (text, line, needle) in [
+            // A file target without its directory: the line of `backend`.
+            (
+                "[targets.a]\nurl = \"redis://h/1\"\n\n[targets.b]\nbackend = \"file\"\n",
+                5,
+                "needs `location`",
+            ),
+            (
+                "[targets.b]\nbackend = \"file\"\nlocation = \"tmp/bisk\"\n",
+                3,
+                "absolute",
+            ),
+            (
+                "[targets.b]\nbackend = \"file\"\nurl = \"redis://h/1\"\nlocation = \"/tmp/b\"\n",
+                3,
+                "`url` does not apply",
+            ),
+            (
+                "[targets.b]\nbackend = \"db\"\nlocation = \"bisk_cache\"\n",
+                2,
+                "needs `database`",
+            ),
+            (
+                "[targets.b]\nbackend = \"db\"\nlocation = \"bisk cache; drop\"\ndatabase = \"sqlite:////x.db\"\n",
+                3,
+                "table name",
+            ),
+            (
+                "[targets.b]\nbackend = \"db\"\nlocation = \"c\"\ndatabase = \"sqlite:///rel.db\"\n",
+                4,
+                "four slashes",
+            ),
+            (
+                "[targets.b]\nbackend = \"db\"\nlocation = \"c\"\ndatabase = \"mysql://u:pw@h/x\"\n",
+                4,
+                "sqlite:/// or postgres://",
+            ),
+            (
+                "[redis]\nurl = \"redis://h/1\"\nlocation = \"/tmp/x\"\n",
+                3,
+                "`location` does not apply",
+            ),
+            ("[redis]\nbackend = \"memcached\"\n", 2, "redis"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("bisk-docs.toml:{line}:")),
+                "{text}: {err}"
+            );
+            assert!(err.contains(needle), "{text}: {err}");
+            assert!(!err.contains("pw@"), "{err}");
+        }
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub fn secrets_of(url: &str) -> Vec<String> {
     let mut raw: Vec<String> = Vec::new();
     match split_well_formed(url) {
         Some(parts) => {
-            if let Some(userinfo) = parts.userinfo {
+            if let Some(userinfo) = parts.userinfo
+                && (userinfo.contains(':') || !is_postgres(parts.scheme))
+            {
                 raw.push(
                     userinfo
                         .split_once(':')
@@ -108,6 +110,8 @@ fn well_formed(url: &str) -> Option<String> {
                 out.push(':');
                 out.push_str(HIDDEN);
             }
+            // Redis reads a lone userinfo as the password; PostgreSQL as the user name.
+            None if is_postgres(p.scheme) => out.push_str(userinfo),
             None => out.push_str(HIDDEN),
         }
         out.push('@');
@@ -120,11 +124,24 @@ fn well_formed(url: &str) -> Option<String> {
     Some(out)
 }
 
+fn is_postgres(scheme: &str) -> bool {
+    scheme.to_ascii_lowercase().starts_with("postgres")
+}
+
 fn split_well_formed(url: &str) -> Option<Parts<'_>> {
     let (scheme, rest) = url.split_once("://")?;
     if !matches!(
         scheme.to_ascii_lowercase().as_str(),
-        "redis" | "rediss" | "valkey" | "valkeys" | "unix" | "redis+unix" | "valkey+unix"
+        "redis"
+            | "rediss"
+            | "valkey"
+            | "valkeys"
+            | "unix"
+            | "redis+unix"
+            | "valkey+unix"
+            | "postgres"
+            | "postgresql"
+            | "sqlite"
     ) {
         return None;
     }
@@ -141,7 +158,10 @@ fn split_well_formed(url: &str) -> Option<Parts<'_>> {
     {
         return None;
     }
-    let unix = scheme.to_ascii_lowercase().ends_with("unix");
+    let lower = scheme.to_ascii_lowercase();
+    // sqlite:////abs/path has no authority either: the path follows the third slash.
+    let unix = lower.ends_with("unix") || lower == "sqlite";
+    let postgres = is_postgres(scheme);
     if unix {
         // unix:///path/to.sock — no authority, and nothing that could be a userinfo.
         let path = before_query;
@@ -172,7 +192,14 @@ fn split_well_formed(url: &str) -> Option<Parts<'_>> {
         return None;
     }
     let db = path.strip_prefix('/').unwrap_or(path);
-    if !db.bytes().all(|b| b.is_ascii_digit()) {
+    // Redis databases are numbers; PostgreSQL's are names.
+    let db_ok = if postgres {
+        db.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    } else {
+        db.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !db_ok {
         return None;
     }
     Some(Parts {
@@ -292,7 +319,7 @@ fn shown_prefix(prefix: &str) -> String {
 
 fn is_scheme_like(word: &str) -> bool {
     let w = word.to_ascii_lowercase();
-    const SCHEMES: [&str; 9] = [
+    const SCHEMES: [&str; 12] = [
         "redis",
         "rediss",
         "unix",
@@ -302,6 +329,9 @@ fn is_scheme_like(word: &str) -> bool {
         "valkey+unix",
         "http",
         "https",
+        "postgres",
+        "postgresql",
+        "sqlite",
     ];
     SCHEMES.contains(&w.as_str()) || SCHEMES[..4].iter().any(|s| one_edit_apart(&w, s))
 }
@@ -437,6 +467,22 @@ mod tests {
             ),
             ("redis://h:6379/0?Pass=x", "redis://h:6379/0?Pass=***"),
             ("  redis://h:6379/4 ", "redis://h:6379/4"),
+            (
+                "postgres://bisk:s3cret@db.internal:5432/bisk",
+                "postgres://bisk:***@db.internal:5432/bisk",
+            ),
+            (
+                "postgresql://bisk@127.0.0.1/bisk_prod?sslmode=require",
+                "postgresql://bisk@127.0.0.1/bisk_prod?sslmode=require",
+            ),
+            (
+                "postgres://h/bisk?password=x",
+                "postgres://h/bisk?password=***",
+            ),
+            (
+                "sqlite:////srv/bisk/db.sqlite3",
+                "sqlite:////srv/bisk/db.sqlite3",
+            ),
         ] {
             assert_eq!(redact_url(url), shown, "{url}");
         }
@@ -478,6 +524,8 @@ mod tests {
                 "redis://h:6379/1?password=***",
             ),
             ("http://:SECRET@h/1", "http://***@h/1"),
+            ("postgres://u:SE@CRET@h:5432/db", "postgres://***@h:5432/db"),
+            ("postgres://u:SECRET@h/my db", "postgres://***@h/my***"),
             ("redis://:SECRET@h/1\nX", "redis://***@h/1***"),
             ("redis://:SECRET@h/1?a=b c", "redis://***@h/1?***"),
         ] {
