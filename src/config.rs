@@ -357,7 +357,9 @@ fn de_module<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let m = String::deserialize(d)?;
     let ok = !m.is_empty()
         && m.split('.').all(|part| {
-            part.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            part.chars()
+                .next()
+                .is_some_and(|c| c == '_' || c.is_alphabetic())
                 && part.chars().all(|c| c == '_' || c.is_alphanumeric())
         });
     if ok {

@@ -5,8 +5,9 @@
 # on stdout. It reads settings only: no django.setup(), no app import, no connection.
 #
 # Secrets: LOCATION is printed as Django holds it, because `target = "django"` connects
-# there; bisk-docs redacts it wherever it shows it. Nothing else that may hold a secret is
-# printed: no database PASSWORD, no OPTIONS but the two cull numbers.
+# there, and so is the cache database's PASSWORD (a DatabaseCache target connects there);
+# bisk-docs redacts both wherever it shows them. Nothing else that may hold a secret is
+# printed: no OPTIONS but the two cull numbers, no other database.
 import io
 import json
 import os
@@ -84,6 +85,8 @@ def database_of(conf):
         "host": text(conf.get("HOST", "") or ""),
         "port": text(conf.get("PORT", "") or ""),
         "user": text(conf.get("USER", "") or ""),
+        # Only so that `target = "django"` can connect; bisk-docs never shows it.
+        "password": text(conf.get("PASSWORD", "") or ""),
     }
 
 

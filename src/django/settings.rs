@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 
-use crate::config::{Config, DJANGO_TARGET, DjangoSection, NamedTarget, RedisTarget, UnknownTarget};
+use crate::config::{
+    self, Config, DJANGO_TARGET, DjangoSection, NamedTarget, RedisTarget, UnknownTarget,
+};
 
 /// The script run with the project's interpreter.
 pub const SCRIPT: &str = include_str!("caches.py");
@@ -33,7 +35,7 @@ const MAX_OUTPUT: u64 = 256 * 1024;
 
 /// Which of Django's cache backends `CACHES['default']` names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backend {
+pub enum DjangoBackend {
     /// `django.core.cache.backends.redis.RedisCache`.
     Redis,
     /// `django.core.cache.backends.filebased.FileBasedCache`.
@@ -48,27 +50,27 @@ pub enum Backend {
     Other(String),
 }
 
-impl Backend {
-    pub fn of(path: &str) -> Backend {
+impl DjangoBackend {
+    pub fn of(path: &str) -> DjangoBackend {
         match path.trim() {
-            "django.core.cache.backends.redis.RedisCache" => Backend::Redis,
-            "django.core.cache.backends.filebased.FileBasedCache" => Backend::File,
-            "django.core.cache.backends.db.DatabaseCache" => Backend::Db,
-            "django.core.cache.backends.locmem.LocMemCache" => Backend::LocMem,
-            "django.core.cache.backends.dummy.DummyCache" => Backend::Dummy,
-            other => Backend::Other(other.to_string()),
+            "django.core.cache.backends.redis.RedisCache" => DjangoBackend::Redis,
+            "django.core.cache.backends.filebased.FileBasedCache" => DjangoBackend::File,
+            "django.core.cache.backends.db.DatabaseCache" => DjangoBackend::Db,
+            "django.core.cache.backends.locmem.LocMemCache" => DjangoBackend::LocMem,
+            "django.core.cache.backends.dummy.DummyCache" => DjangoBackend::Dummy,
+            other => DjangoBackend::Other(other.to_string()),
         }
     }
 
     /// The class name, as people say it ("RedisCache").
     pub fn class_name(&self) -> &str {
         match self {
-            Backend::Redis => "RedisCache",
-            Backend::File => "FileBasedCache",
-            Backend::Db => "DatabaseCache",
-            Backend::LocMem => "LocMemCache",
-            Backend::Dummy => "DummyCache",
-            Backend::Other(p) => p.rsplit('.').next().unwrap_or(p),
+            DjangoBackend::Redis => "RedisCache",
+            DjangoBackend::File => "FileBasedCache",
+            DjangoBackend::Db => "DatabaseCache",
+            DjangoBackend::LocMem => "LocMemCache",
+            DjangoBackend::Dummy => "DummyCache",
+            DjangoBackend::Other(p) => p.rsplit('.').next().unwrap_or(p),
         }
     }
 }
@@ -90,8 +92,9 @@ pub enum Num {
     Text(String),
 }
 
-/// `CACHES['default']`, with Django's defaults applied.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// `CACHES['default']`, with Django's defaults applied. `location` may hold a password
+/// (Redis URLs): Debug redacts it.
+#[derive(Clone, PartialEq, Deserialize)]
 pub struct CacheConf {
     pub backend: String,
     pub location: RawLocation,
@@ -108,16 +111,33 @@ pub struct CacheConf {
     pub cull_frequency: Option<Num>,
 }
 
+impl std::fmt::Debug for CacheConf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let servers: Vec<String> = self
+            .servers()
+            .iter()
+            .map(|s| crate::redact::redact_url(s))
+            .collect();
+        f.debug_struct("CacheConf")
+            .field("backend", &self.backend)
+            .field("location", &servers)
+            .field("key_prefix", &self.key_prefix)
+            .field("version", &self.version)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 impl CacheConf {
-    pub fn kind(&self) -> Backend {
-        Backend::of(&self.backend)
+    pub fn kind(&self) -> DjangoBackend {
+        DjangoBackend::of(&self.backend)
     }
 
     /// The servers of `LOCATION`: RedisCache splits a string on `,` and `;`, and writes go
     /// to the first.
     pub fn servers(&self) -> Vec<String> {
         let all: Vec<String> = match &self.location {
-            RawLocation::One(s) if self.kind() == Backend::Redis => {
+            RawLocation::One(s) if self.kind() == DjangoBackend::Redis => {
                 s.split([',', ';']).map(|p| p.trim().to_string()).collect()
             }
             RawLocation::One(s) => vec![s.trim().to_string()],
@@ -180,8 +200,9 @@ pub struct RedisClient {
     pub error: Option<PyError>,
 }
 
-/// The database a DatabaseCache uses (`DATABASES[router.db_for_write(...)]`, no password).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The database a DatabaseCache uses (`DATABASES[router.db_for_write(...)]`). Debug
+/// leaves the password out.
+#[derive(Clone, PartialEq, Deserialize)]
 pub struct CacheDatabase {
     pub alias: Option<String>,
     #[serde(default)]
@@ -194,7 +215,75 @@ pub struct CacheDatabase {
     pub port: String,
     #[serde(default)]
     pub user: String,
+    /// Needed to connect (`target = "django"`); never shown.
+    #[serde(default)]
+    pub password: String,
     pub error: Option<PyError>,
+}
+
+impl std::fmt::Debug for CacheDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheDatabase")
+            .field("alias", &self.alias)
+            .field("engine", &self.engine)
+            .field("name", &self.name)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CacheDatabase {
+    /// The database as a bisk-docs `database` URL (`sqlite:////abs/path`,
+    /// `postgres://user:password@host:port/name`), or why it has none.
+    pub fn url(&self) -> Result<String, String> {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        if let Some(e) = &self.error {
+            return Err(format!(
+                "Django cannot say which database the cache table is in: {}",
+                scrub(&e.to_string())
+            ));
+        }
+        let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+        if self.engine.ends_with("sqlite3") {
+            if self.name.starts_with('/') {
+                return Ok(format!("sqlite:///{}", self.name));
+            }
+            return Err(format!(
+                "the SQLite database NAME {:?} is not a file bisk-docs can open",
+                self.name
+            ));
+        }
+        if self.engine.contains("postgresql") {
+            let auth = match (self.user.is_empty(), self.password.is_empty()) {
+                (true, _) => String::new(),
+                (false, true) => format!("{}@", enc(&self.user)),
+                (false, false) => format!("{}:{}@", enc(&self.user), enc(&self.password)),
+            };
+            // An empty HOST is libpq's default; a HOST starting with / is a socket folder.
+            let (host, query) = match self.host.as_str() {
+                "" => ("localhost".to_string(), String::new()),
+                h if h.starts_with('/') => ("localhost".to_string(), format!("?host={}", enc(h))),
+                h if h.contains(':') => (format!("[{h}]"), String::new()),
+                h => (h.to_string(), String::new()),
+            };
+            let port = if self.port.is_empty() {
+                "5432"
+            } else {
+                &self.port
+            };
+            return Ok(format!(
+                "postgres://{auth}{host}:{port}/{}{query}",
+                enc(&self.name)
+            ));
+        }
+        Err(format!(
+            "the cache table is in a {} database, which the probes cannot read (SQLite and PostgreSQL only)",
+            self.engine.rsplit('.').next().unwrap_or(&self.engine)
+        ))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -236,7 +325,9 @@ pub struct DjangoCaches {
 /// Why Django could not be asked; each names its cause.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AskError {
-    #[error("no [django] section in bisk-docs.toml: bisk-docs does not know where the project's Django is")]
+    #[error(
+        "no [django] section in bisk-docs.toml: bisk-docs does not know where the project's Django is"
+    )]
     NotConfigured,
     #[error("the interpreter {0} does not exist on this host")]
     NoPython(String),
@@ -442,7 +533,8 @@ pub fn scrub(text: &str) -> String {
         .split(' ')
         .map(|w| {
             if w.contains("://") || w.contains('@') {
-                let trimmed = w.trim_matches(|c: char| matches!(c, '\'' | '"' | '(' | ')' | ',' | '[' | ']'));
+                let trimmed =
+                    w.trim_matches(|c: char| matches!(c, '\'' | '"' | '(' | ')' | ',' | '[' | ']'));
                 w.replace(trimmed, &crate::redact::redact_url(trimmed))
             } else {
                 w.to_string()
@@ -478,7 +570,10 @@ pub enum TargetError {
 /// backend, location (the first server of a list), `KEY_PREFIX` and `VERSION`. The
 /// connect timeout, deadline, `allow_writes` and `local` come from `[redis]`.
 /// `BISK_REDIS_URL` does not apply to it: Django is the authority on where its cache is.
-pub async fn resolve_target(config: &Config, name: Option<&str>) -> Result<NamedTarget, TargetError> {
+pub async fn resolve_target(
+    config: &Config,
+    name: Option<&str>,
+) -> Result<NamedTarget, TargetError> {
     let named = config.target(name)?;
     if named.name != DJANGO_TARGET {
         return Ok(named);
@@ -510,19 +605,65 @@ pub fn target_from(caches: &DjangoCaches, base: &RedisTarget) -> Result<RedisTar
         )
     })?;
     match conf.kind() {
-        Backend::Redis => {
+        DjangoBackend::Redis => {
             let servers = conf.servers();
             let Some(first) = servers.first() else {
                 return Err("Django's CACHES['default'] has no LOCATION".into());
             };
             Ok(RedisTarget {
+                backend: config::Backend::Redis,
                 url: first.clone(),
+                location: None,
+                database: None,
                 key_prefix: conf.key_prefix.clone(),
                 version,
                 ..base.clone()
             })
         }
-        Backend::LocMem | Backend::Dummy => Err(format!(
+        DjangoBackend::File => {
+            let dir = conf
+                .location_abs
+                .clone()
+                .or_else(|| conf.servers().into_iter().next())
+                .filter(|d| !d.is_empty())
+                .ok_or("Django's CACHES['default'] has no LOCATION")?;
+            Ok(RedisTarget {
+                backend: config::Backend::File,
+                url: String::new(),
+                location: Some(dir),
+                database: None,
+                key_prefix: conf.key_prefix.clone(),
+                version,
+                ..base.clone()
+            })
+        }
+        DjangoBackend::Db => {
+            let table = conf
+                .servers()
+                .into_iter()
+                .next()
+                .ok_or("Django's CACHES['default'] has no LOCATION (the cache table)")?;
+            if !config::valid_table_name(&table) {
+                return Err(format!(
+                    "Django's cache table {table:?} is not a name bisk-docs will query"
+                ));
+            }
+            let database = caches
+                .cache_database
+                .as_ref()
+                .ok_or("Django did not say which database holds the cache table")?
+                .url()?;
+            Ok(RedisTarget {
+                backend: config::Backend::Db,
+                url: String::new(),
+                location: Some(table),
+                database: Some(database),
+                key_prefix: conf.key_prefix.clone(),
+                version,
+                ..base.clone()
+            })
+        }
+        DjangoBackend::LocMem | DjangoBackend::Dummy => Err(format!(
             "Django's cache is {}: not shared across processes, nothing outside the process can read it",
             conf.kind().class_name()
         )),

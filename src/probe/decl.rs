@@ -747,7 +747,8 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
                 if targets.is_empty() {
                     return Err((
                         "targets",
-                        "`targets = []` compares nothing; name targets or leave it out for all".into(),
+                        "`targets = []` compares nothing; name targets or leave it out for all"
+                            .into(),
                     ));
                 }
                 for t in targets {

@@ -137,8 +137,9 @@ impl Runner {
                     ));
                 }
                 Err(e @ TargetError::Unusable(_)) => {
-                    return Err(Outcome::new(Status::Error, e.to_string())
-                        .hint(hint::other_backends()));
+                    return Err(
+                        Outcome::new(Status::Error, e.to_string()).hint(hint::other_backends())
+                    );
                 }
             }
         };

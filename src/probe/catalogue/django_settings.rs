@@ -9,8 +9,9 @@
 //! breadcrumbs must persist. When Django cannot be asked, it says why and never passes.
 //! The verdict table is in the README (`### django.settings`); [`judge`] is its pure half.
 
+use crate::config::{self, DatabaseUrl};
 use crate::config::{NamedTarget, RedisTarget};
-use crate::django::settings::{self, AskError, Backend, CacheConf, DjangoCaches};
+use crate::django::settings::{self, AskError, CacheConf, DjangoBackend, DjangoCaches};
 use crate::probe::catalogue::command::quote;
 use crate::probe::connect::Endpoint;
 use crate::probe::decl::DjangoSettingsParams;
@@ -133,6 +134,19 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
         if let Some(f) = &conf.key_function {
             o = o.evidence("KEY_FUNCTION", quote(f));
         }
+        if let Some(db) = &caches.cache_database {
+            o = o.evidence(
+                "database",
+                match db.url() {
+                    Ok(url) => format!(
+                        "{} ({})",
+                        crate::redact::redact_url(&url),
+                        db.alias.as_deref().unwrap_or("default")
+                    ),
+                    Err(why) => why,
+                },
+            );
+        }
         if let Some(client) = &caches.redis_client {
             o = o.evidence(
                 "redis client",
@@ -149,7 +163,7 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
         o
     };
     match &kind {
-        Backend::LocMem | Backend::Dummy => {
+        DjangoBackend::LocMem | DjangoBackend::Dummy => {
             return with_evidence(
                 Outcome::new(
                     Status::Fail,
@@ -161,25 +175,25 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
                 .hint(hint::other_backends()),
             );
         }
-        Backend::Other(path) => {
+        DjangoBackend::Other(path) => {
             return with_evidence(
                 Outcome::new(
                     Status::Error,
                     format!(
-                        "cannot be judged: Django's cache is {} ({}), and bisk-docs reads RedisCache only",
+                        "cannot be judged: Django's cache is {} ({}); bisk-docs reads RedisCache, FileBasedCache and DatabaseCache",
                         kind.class_name(),
                         quote(path)
                     ),
                 )
                 .hint(hint::plain(
-                    "bisk-docs reads Django's RedisCache; compare this backend's settings by hand.",
+                    "bisk-docs reads Django's RedisCache, FileBasedCache and DatabaseCache; compare this backend's settings by hand.",
                 )),
             );
         }
-        Backend::Redis | Backend::File | Backend::Db => {}
+        DjangoBackend::Redis | DjangoBackend::File | DjangoBackend::Db => {}
     }
     let mut findings: Vec<Finding> = Vec::new();
-    if kind == Backend::Redis
+    if kind == DjangoBackend::Redis
         && let Some(e) = caches.redis_client.as_ref().and_then(|c| c.error.as_ref())
     {
         findings.push(Finding {
@@ -207,9 +221,14 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
             let drifts: Vec<String> = targets
                 .iter()
                 .filter_map(|t| {
-                    let fields = drift(conf, version, &t.target);
-                    (!fields.is_empty())
-                        .then(|| format!("target {} differs from Django: {}", t.name, fields.join("; ")))
+                    let fields = drift(conf, caches, version, &t.target);
+                    (!fields.is_empty()).then(|| {
+                        format!(
+                            "target {} differs from Django: {}",
+                            t.name,
+                            fields.join("; ")
+                        )
+                    })
                 })
                 .collect();
             if !drifts.is_empty() {
@@ -265,7 +284,10 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
     );
     findings.sort_by_key(|f| std::cmp::Reverse(f.status));
     let out = match findings.first() {
-        None => Outcome::pass(format!("Django's CACHES['default'] ({observed}) matches target{} {compared}", if targets.len() == 1 { "" } else { "s" })),
+        None => Outcome::pass(format!(
+            "Django's CACHES['default'] ({observed}) matches target{} {compared}",
+            if targets.len() == 1 { "" } else { "s" }
+        )),
         Some(worst) => Outcome::new(
             worst.status,
             findings
@@ -280,10 +302,15 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
 }
 
 /// The fields in which `target` differs from Django's `conf`, each naming both values.
-fn drift(conf: &CacheConf, version: i64, target: &RedisTarget) -> Vec<String> {
+fn drift(
+    conf: &CacheConf,
+    caches: &DjangoCaches,
+    version: i64,
+    target: &RedisTarget,
+) -> Vec<String> {
     let mut out = Vec::new();
-    match conf.kind() {
-        Backend::Redis => {
+    match (target.backend, conf.kind()) {
+        (config::Backend::Redis, DjangoBackend::Redis) => {
             let first = conf.servers().into_iter().next().unwrap_or_default();
             let django = Endpoint::from_target(&RedisTarget {
                 url: first,
@@ -314,9 +341,49 @@ fn drift(conf: &CacheConf, version: i64, target: &RedisTarget) -> Vec<String> {
                 )),
             }
         }
-        other => out.push(format!(
-            "backend Redis here, {} in Django",
-            other.class_name()
+        (config::Backend::File, DjangoBackend::File) => {
+            let theirs = conf
+                .location_abs
+                .clone()
+                .or_else(|| conf.servers().into_iter().next())
+                .unwrap_or_default();
+            let ours = target.location.clone().unwrap_or_default();
+            if !same_dir(&ours, &theirs) {
+                out.push(format!(
+                    "location {} here, {} in Django",
+                    quote(&ours),
+                    quote(&theirs)
+                ));
+            }
+        }
+        (config::Backend::Db, DjangoBackend::Db) => {
+            let theirs = conf.servers().into_iter().next().unwrap_or_default();
+            let ours = target.location.clone().unwrap_or_default();
+            if ours != theirs {
+                out.push(format!(
+                    "location (table) {} here, {} in Django",
+                    quote(&ours),
+                    quote(&theirs)
+                ));
+            }
+            let ours = target.database.as_deref().unwrap_or_default();
+            match caches.cache_database.as_ref().map(|d| d.url()) {
+                None => out.push("database: Django did not say which one holds the table".into()),
+                Some(Err(why)) => out.push(format!("database: {why}")),
+                Some(Ok(theirs)) => {
+                    if !same_database(ours, &theirs) {
+                        out.push(format!(
+                            "database {} here, {} in Django",
+                            crate::redact::redact_url(ours),
+                            crate::redact::redact_url(&theirs)
+                        ));
+                    }
+                }
+            }
+        }
+        (ours, theirs) => out.push(format!(
+            "backend {ours} here, {} in Django",
+            theirs.class_name()
         )),
     }
     if target.key_prefix != conf.key_prefix {
@@ -335,6 +402,64 @@ fn drift(conf: &CacheConf, version: i64, target: &RedisTarget) -> Vec<String> {
     out
 }
 
+/// Two cache directories are the same when they name the same folder (symlinks and a
+/// trailing `/` resolved where the folder exists).
+fn same_dir(a: &str, b: &str) -> bool {
+    let norm = |p: &str| {
+        let p = std::path::Path::new(p);
+        std::fs::canonicalize(p).unwrap_or_else(|_| p.components().collect())
+    };
+    norm(a) == norm(b)
+}
+
+/// Two `database` URLs name the same database: the same SQLite file, or the same
+/// PostgreSQL host (loopback names alike), port and database name. Users and passwords
+/// are not compared: a wrong one shows as an access error of the probes.
+fn same_database(a: &str, b: &str) -> bool {
+    match (DatabaseUrl::parse(a), DatabaseUrl::parse(b)) {
+        (Ok(DatabaseUrl::Sqlite(x)), Ok(DatabaseUrl::Sqlite(y))) => {
+            same_dir(&x.to_string_lossy(), &y.to_string_lossy())
+        }
+        (Ok(DatabaseUrl::Postgres(x)), Ok(DatabaseUrl::Postgres(y))) => {
+            postgres_place(&x) == postgres_place(&y)
+        }
+        _ => false,
+    }
+}
+
+/// (host, port, database name) of a `postgres://` URL; a `host=` query parameter (a
+/// socket folder) wins over the authority, as in libpq.
+fn postgres_place(url: &str) -> (String, String, String) {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(':') && !p.contains(']') => (h, p),
+        _ => (hostport, ""),
+    };
+    let mut host = crate::percent::decode_lossy(host.trim_matches(['[', ']'])).to_ascii_lowercase();
+    for pair in query.split('&') {
+        if let Some(("host", v)) = pair.split_once('=') {
+            host = crate::percent::decode_lossy(v).into_owned();
+        }
+    }
+    let loopback = host.is_empty()
+        || host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let host = if loopback {
+        "loopback".to_string()
+    } else {
+        host
+    };
+    let port = if port.is_empty() { "5432" } else { port };
+    let name = crate::percent::decode_lossy(path.trim_start_matches('/')).into_owned();
+    (host, port.to_string(), name)
+}
+
 /// `RedisCache at redis://…/1, prefix "bisk", version 1`.
 fn describe(conf: &CacheConf) -> String {
     format!(
@@ -351,8 +476,13 @@ fn describe(conf: &CacheConf) -> String {
 
 fn describe_target(t: &RedisTarget) -> String {
     format!(
-        "RedisCache at {}, prefix {}, version {}",
-        t.display_url(),
+        "{} at {}, prefix {}, version {}",
+        match t.backend {
+            config::Backend::Redis => "RedisCache",
+            config::Backend::File => "FileBasedCache",
+            config::Backend::Db => "DatabaseCache",
+        },
+        t.display_place(),
         quote(&t.key_prefix),
         t.version
     )
@@ -367,10 +497,11 @@ fn shown_location(conf: &CacheConf) -> String {
     servers
         .iter()
         .map(|s| match conf.kind() {
-            Backend::Redis | Backend::Other(_) | Backend::LocMem | Backend::Dummy => {
-                crate::redact::redact_url(s)
-            }
-            Backend::File | Backend::Db => quote(s),
+            DjangoBackend::Redis
+            | DjangoBackend::Other(_)
+            | DjangoBackend::LocMem
+            | DjangoBackend::Dummy => crate::redact::redact_url(s),
+            DjangoBackend::File | DjangoBackend::Db => quote(s),
         })
         .collect::<Vec<_>>()
         .join(", ")
