@@ -708,3 +708,68 @@ fn declaration_mistakes_name_their_line() {
         assert!(run.stderr.contains(needle), "{body:?}: {}", run.stderr);
     }
 }
+
+/// The shipped bisk-docs.toml has a working `[django]` for the production layout
+/// (`/srv/bisk`). On a machine without that checkout, the Redis guide's `django.settings`
+/// probe is skipped with the cause (never a pass, never a usage error), and
+/// `--target django` is an error per probe that names the missing interpreter.
+#[test]
+fn the_shipped_config_without_the_project_skips_with_the_cause() {
+    if Path::new("/srv/bisk/.venv/bin/python").exists() {
+        eprintln!("this machine has /srv/bisk/.venv/bin/python: nothing to show here");
+        return;
+    }
+    let redis = RedisServer::start();
+    let tree = Tree::bundled(&redis.url(1), "");
+    let run = tree
+        .run(&[
+            "check",
+            "--format",
+            "json",
+            "ops/REDIS_CACHE.md",
+            "--only",
+            "django-settings",
+        ])
+        .ok();
+    let doc = run.json();
+    let r = &doc["results"][0];
+    assert_eq!(r["status"], "skipped", "{doc:#}");
+    assert!(
+        r["summary"]
+            .as_str()
+            .unwrap()
+            .contains("/srv/bisk/.venv/bin/python does not exist on this host"),
+        "{doc:#}"
+    );
+    let run = tree
+        .run(&[
+            "check",
+            "--target",
+            "django",
+            "ops/REDIS_CACHE.md",
+            "--only",
+            "redis-ping",
+        ])
+        .fails_with(1);
+    assert!(
+        run.stdout
+            .contains("django → (Django's CACHES could not be read)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("target django: cannot read Django's CACHES"),
+        "{}",
+        run.stdout
+    );
+    // A static build with snapshots judges it the same way.
+    let out = tempfile::tempdir().unwrap();
+    tree.run(&[
+        "build",
+        "--snapshot",
+        "--out",
+        out.path().join("site").to_str().unwrap(),
+    ])
+    .ok();
+}
