@@ -64,9 +64,19 @@ impl TargetSession {
     }
 
     pub fn target_ref(&self) -> TargetRef {
+        let t = &self.named.target;
+        // The django target of a check that did not ask Django (it never touches the
+        // cache) has no place to show: empty rather than a redacted nothing.
+        let unresolved = self.named.name == DJANGO_TARGET
+            && t.backend == crate::config::Backend::Redis
+            && t.url.is_empty();
         TargetRef {
             name: self.named.name.clone(),
-            url: self.named.target.display_url(),
+            url: if unresolved {
+                String::new()
+            } else {
+                t.display_place()
+            },
         }
     }
 }

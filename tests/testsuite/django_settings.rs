@@ -553,6 +553,23 @@ fn target_django_probes_where_django_looks() {
         p.django("staging", "print(repr(cache.get('ping')))"),
         "'pong'"
     );
+    // A check that never touches the cache runs without asking where it is: django.settings
+    // itself compares Django with [redis] (which points elsewhere here).
+    let c = config(&nowhere(), Some(p.section("staging")));
+    let r = run_probes(
+        c,
+        RunOptions {
+            target: Some("django".into()),
+            read_only: false,
+        },
+        &[CHECK],
+    )
+    .remove(0);
+    assert_status(&r, Status::Fail, "target default differs from Django");
+    assert_eq!(
+        (r.target.name.as_str(), r.target.url.as_str()),
+        ("django", "")
+    );
     // A declaration may name the target too, whatever the run's target.
     let c = config(&nowhere(), Some(p.section("staging")));
     p.django("staging", "cache.set('enforcer:last_run', 'x', None)");

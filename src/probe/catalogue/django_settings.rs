@@ -522,3 +522,53 @@ fn trim_float(f: f64) -> String {
         format!("{f}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::django::settings::CacheDatabase;
+
+    fn pg(host: &str, port: &str, password: &str) -> CacheDatabase {
+        CacheDatabase {
+            alias: Some("default".into()),
+            engine: "django.db.backends.postgresql".into(),
+            name: "bisk".into(),
+            host: host.into(),
+            port: port.into(),
+            user: "bisk".into(),
+            password: password.into(),
+            error: None,
+        }
+    }
+
+    /// What Django's DATABASES say, turned into a `database` URL, names the same server as
+    /// the URL an operator writes for it; passwords are carried (to connect) but not compared.
+    #[test]
+    fn postgres_places_compare_by_host_port_and_name() {
+        let url = pg("", "", "p@ss:w/rd").url().unwrap();
+        assert_eq!(url, "postgres://bisk:p%40ss%3Aw%2Frd@localhost:5432/bisk");
+        assert!(!format!("{:?}", pg("", "", "p@ss:w/rd")).contains("p@ss"));
+        assert!(same_database(&url, "postgres://bisk@127.0.0.1/bisk"));
+        assert!(same_database(
+            &pg("db.internal", "5433", "").url().unwrap(),
+            "postgresql://other:x@DB.internal:5433/bisk"
+        ));
+        assert!(!same_database(&url, "postgres://bisk@127.0.0.1:5433/bisk"));
+        assert!(!same_database(
+            &url,
+            "postgres://bisk@127.0.0.1:5432/bisk_test"
+        ));
+        assert!(!same_database(&url, "postgres://bisk@10.0.0.5:5432/bisk"));
+        assert!(!same_database(&url, "sqlite:////srv/bisk/db.sqlite3"));
+        // A socket folder as HOST.
+        let socket = pg("/var/run/postgresql", "", "").url().unwrap();
+        assert_eq!(postgres_place(&socket).0, "/var/run/postgresql", "{socket}");
+        assert!(!same_database(&socket, "postgres://bisk@localhost/bisk"));
+        // Engines the probes cannot read say so.
+        let mysql = CacheDatabase {
+            engine: "django.db.backends.mysql".into(),
+            ..pg("", "", "")
+        };
+        assert!(mysql.url().unwrap_err().contains("mysql"));
+    }
+}
