@@ -135,6 +135,9 @@ pub struct RedisTarget {
     /// `db` only: `sqlite:////abs/path.sqlite3` or `postgres://user:PASSWORD@host:5432/name`.
     /// May hold a secret: never print it; use [`RedisTarget::display_database`].
     pub database: Option<String>,
+    /// Django's `OPTIONS["MAX_ENTRIES"]` for file and db targets (Django's default 300):
+    /// the culling diagnosis compares the entry count with it.
+    pub max_entries: u64,
     pub key_prefix: String,
     pub version: i64,
     #[serde(deserialize_with = "de_duration")]
@@ -156,6 +159,7 @@ impl Default for RedisTarget {
             url: "redis://127.0.0.1:6379/1".into(),
             location: None,
             database: None,
+            max_entries: 300,
             key_prefix: "bisk".into(),
             version: 1,
             connect_timeout: Duration::from_secs(1),
@@ -168,8 +172,13 @@ impl Default for RedisTarget {
 
 impl RedisTarget {
     /// The URL with any password replaced by `***`, safe for pages, logs and JSON.
+    /// For file and db targets, where the cache lives ([`RedisTarget::display_place`]): what
+    /// every report shows as the target.
     pub fn display_url(&self) -> String {
-        redact_url(&self.url)
+        match self.backend {
+            Backend::Redis => redact_url(&self.url),
+            _ => self.display_place(),
+        }
     }
 
     /// The `database` URL with any password replaced by `***`.
@@ -177,12 +186,12 @@ impl RedisTarget {
         self.database.as_deref().map(redact_url)
     }
 
-    /// Where this target's cache lives, safe to show: the Redis URL, the cache directory,
-    /// or `table bisk_cache in postgres://u:***@host/db`.
+    /// Where this target's cache lives, safe to show: the Redis URL, `files in /dir`, or
+    /// `table bisk_cache in postgres://u:***@host/db`.
     pub fn display_place(&self) -> String {
         match self.backend {
-            Backend::Redis => self.display_url(),
-            Backend::File => self.location.clone().unwrap_or_default(),
+            Backend::Redis => redact_url(&self.url),
+            Backend::File => format!("files in {}", self.location.as_deref().unwrap_or("")),
             Backend::Db => format!(
                 "table {} in {}",
                 self.location.as_deref().unwrap_or(""),
@@ -197,9 +206,10 @@ impl fmt::Debug for RedisTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisTarget")
             .field("backend", &self.backend)
-            .field("url", &self.display_url())
+            .field("url", &redact_url(&self.url))
             .field("location", &self.location)
             .field("database", &self.display_database())
+            .field("max_entries", &self.max_entries)
             .field("key_prefix", &self.key_prefix)
             .field("version", &self.version)
             .field("connect_timeout", &self.connect_timeout)
@@ -658,8 +668,20 @@ fn check_target(
             if written("database") {
                 return not_here("database", "it names the database of backend = \"db\"");
             }
+            if written("max_entries") {
+                return not_here(
+                    "max_entries",
+                    "it is the MAX_ENTRIES of FileBasedCache and DatabaseCache",
+                );
+            }
         }
         Backend::File | Backend::Db => {
+            if t.max_entries == 0 {
+                return Err((
+                    "max_entries",
+                    "`max_entries` must be at least 1 (Django's MAX_ENTRIES; default 300)".into(),
+                ));
+            }
             if written("url") {
                 return not_here(
                     "url",

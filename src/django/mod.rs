@@ -22,6 +22,6 @@ pub mod settings;
 pub mod time;
 pub mod value;
 
-pub use decode::{DecodeError, Limits, decode, decode_with};
+pub use decode::{DecodeError, Limits, decode, decode_pickle, decode_pickle_prefix, decode_with};
 pub use encode::{EncodeError, encode};
 pub use value::{PyDateTime, PyTz, PyValue};

@@ -35,6 +35,12 @@ pub enum ErrorKind {
     ReadOnly,
     /// maxclients reached.
     TooManyClients,
+    /// DatabaseCache: the cache table is missing (settled by the store into one of the two
+    /// kinds below or an error about the database).
+    MissingTable,
+    /// The cache is there but Django's own `cache.get` fails on it (a missing table in the
+    /// app's database, a table with other columns): judged, so the probe fails.
+    CacheBroken,
     Other,
 }
 
@@ -85,7 +91,12 @@ impl ProbeError {
     }
 
     pub fn into_outcome(self) -> Outcome {
-        Outcome::new(Status::Error, self.message).hint(self.hint)
+        let status = if self.kind == ErrorKind::CacheBroken {
+            Status::Fail
+        } else {
+            Status::Error
+        };
+        Outcome::new(status, self.message).hint(self.hint)
     }
 }
 

@@ -28,6 +28,8 @@ pub const LINKED: &[(&str, &str)] = &[
     (REDIS_GUIDE, "security"),
     (REDIS_GUIDE, "production"),
     (ENFORCER_GUIDE, "default-timeout"),
+    (REDIS_GUIDE, "file-cache"),
+    (REDIS_GUIDE, "database-cache"),
 ];
 
 fn at(page: &str, anchor: &str, text: impl Into<String>) -> Option<Hint> {
@@ -227,6 +229,16 @@ pub fn default_timeout() -> Option<Hint> {
         "default-timeout",
         "Write breadcrumbs with `timeout=None` (`cache.set(key, value, timeout=None)`); without it Django's default 300 s TTL applies (the default-timeout trap).",
     )
+}
+
+/// FileBasedCache: the directory, its owner and mode, PrivateTmp, culling.
+pub fn file_cache(text: impl Into<String>) -> Option<Hint> {
+    at(REDIS_GUIDE, "file-cache", text)
+}
+
+/// DatabaseCache: the table, the database, culling.
+pub fn database_cache(text: impl Into<String>) -> Option<Hint> {
+    at(REDIS_GUIDE, "database-cache", text)
 }
 
 /// Security notes (bind, password, protected mode).

@@ -29,6 +29,28 @@ pub async fn of_target(target: &RedisTarget) -> Locality {
         Some(false) => return Locality::Remote("local = false on the target".into()),
         None => {}
     }
+    match target.backend {
+        crate::config::Backend::Redis => {}
+        crate::config::Backend::File => {
+            return Locality::Local("a FileBasedCache directory on this host".into());
+        }
+        crate::config::Backend::Db => {
+            return match target
+                .database
+                .as_deref()
+                .map(crate::config::DatabaseUrl::parse)
+            {
+                Some(Ok(crate::config::DatabaseUrl::Sqlite(_))) => {
+                    Locality::Local("an SQLite file on this host".into())
+                }
+                Some(Ok(crate::config::DatabaseUrl::Postgres(url))) => match pg_host(&url) {
+                    Some((host, port)) => of_host(&host, port).await,
+                    None => Locality::Unknown("the database URL names no host".into()),
+                },
+                _ => Locality::Unknown("the database URL does not parse".into()),
+            };
+        }
+    }
     let url = target.url.trim();
     if url.starts_with("unix:") || url.starts_with("redis+unix:") {
         return Locality::Local("a unix socket".into());
@@ -41,6 +63,33 @@ pub async fn of_target(target: &RedisTarget) -> Locality {
         Ok(_) => return Locality::Unknown("an address kind this probe does not know".into()),
         Err(_) => return Locality::Unknown("the target URL does not parse".into()),
     };
+    of_host(&host, port).await
+}
+
+/// Host and port of a `postgres://[user[:pw]@]host[:port]/db` URL.
+fn pg_host(url: &str) -> Option<(String, u16)> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if hostport.is_empty() {
+        return None;
+    }
+    if let Some(v6) = hostport.strip_prefix('[') {
+        let (h, after) = v6.split_once(']')?;
+        let port = after
+            .strip_prefix(':')
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5432);
+        return Some((h.to_string(), port));
+    }
+    match hostport.rsplit_once(':') {
+        Some((h, p)) => Some((h.to_string(), p.parse().ok()?)),
+        None => Some((hostport.to_string(), 5432)),
+    }
+}
+
+/// Decides from what `host` resolves to.
+async fn of_host(host: &str, port: u16) -> Locality {
     let host = host
         .trim_start_matches('[')
         .trim_end_matches(']')

@@ -15,6 +15,7 @@ pub mod locality;
 pub mod pyval;
 pub mod result;
 pub mod runner;
+pub mod store;
 pub mod widget;
 
 pub use decl::{Check, DeclError, ProbeDecl};

@@ -33,6 +33,46 @@ pub fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
     })
 }
 
+/// Decodes a value the way FileBasedCache and DatabaseCache read it: `pickle.loads` only
+/// (those backends never store an int as text).
+pub fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
+    let limits = django::Limits::default();
+    django::decode_pickle(bytes, &limits).map_err(|e| {
+        // A value that does not even start like a pickle was written around the cache API:
+        // say so plainly rather than with an opcode-level error.
+        let e = match (bytes.first(), e.is_bound()) {
+            (Some(0x80), _) | (_, true) => e,
+            _ => django::DecodeError::NotDjangoValue {
+                preview: PyValue::Bytes(bytes[..bytes.len().min(24)].to_vec()).to_display(),
+            },
+        };
+        Undecoded {
+            message: super::result::bound(&e.to_string(), 300),
+            too_large: e.is_bound(),
+        }
+    })
+}
+
+/// [`decode_pickle`] for the first part of a value `total` bytes long.
+pub fn decode_pickle_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
+    if total > bytes.len() {
+        let e = django::DecodeError::TooLarge {
+            size: total,
+            limit: max_value_bytes(),
+        };
+        return Err(Undecoded {
+            message: e.to_string(),
+            too_large: true,
+        });
+    }
+    decode_pickle(bytes)
+}
+
+/// `pickle.dumps(value, 5)`, as FileBasedCache and DatabaseCache store every value.
+pub fn pickle(value: &PyValue) -> Result<Vec<u8>, String> {
+    django::encode::pickle(value).map_err(|e| e.to_string())
+}
+
 /// The most bytes of a stored value a probe fetches and decodes.
 pub fn max_value_bytes() -> usize {
     django::Limits::default().max_input_bytes

@@ -12,11 +12,12 @@ use redis::aio::MultiplexedConnection;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::catalogue;
-use super::connect::{Endpoint, ProbeError};
+use super::connect::{Endpoint, ErrorKind, ProbeError};
 use super::decl::{Check, ProbeDecl};
 use super::hint;
 use super::result::{Outcome, ProbeResult, Status, TargetRef};
-use crate::config::{Config, DJANGO_TARGET, NamedTarget};
+use super::store::Store;
+use crate::config::{Backend, Config, DJANGO_TARGET, NamedTarget};
 
 /// Margin of the per-probe backstop over connect_timeout + deadline (see
 /// [`Runner::deadline`]).
@@ -36,16 +37,44 @@ pub struct TargetSession {
     pub named: NamedTarget,
     endpoint: Result<Endpoint, ProbeError>,
     conn: OnceCell<Result<MultiplexedConnection, ProbeError>>,
+    /// FileBasedCache and DatabaseCache targets: the directory or the database connection,
+    /// opened by the first probe that needs it.
+    store: OnceCell<Result<Arc<Store>, ProbeError>>,
 }
 
 impl TargetSession {
     pub fn new(named: NamedTarget) -> Self {
-        let endpoint = Endpoint::from_target(&named.target);
+        let endpoint = match named.target.backend {
+            Backend::Redis => Endpoint::from_target(&named.target),
+            other => Err(ProbeError::new(
+                ErrorKind::Other,
+                format!(
+                    "target {} is a {} cache ({}), not Redis",
+                    named.name,
+                    other,
+                    named.target.display_place()
+                ),
+                None,
+            )),
+        };
         TargetSession {
             named,
             endpoint,
             conn: OnceCell::new(),
+            store: OnceCell::new(),
         }
+    }
+
+    /// The file or database store of a file or db target; the first caller opens it.
+    pub async fn store(&self) -> Result<Arc<Store>, ProbeError> {
+        self.store
+            .get_or_init(|| async { Store::open(&self.named.target).await.map(Arc::new) })
+            .await
+            .clone()
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.named.target.backend
     }
 
     pub fn endpoint(&self) -> Result<&Endpoint, ProbeError> {
@@ -68,7 +97,7 @@ impl TargetSession {
         // The django target of a check that did not ask Django (it never touches the
         // cache) has no place to show: empty rather than a redacted nothing.
         let unresolved = self.named.name == DJANGO_TARGET
-            && t.backend == crate::config::Backend::Redis
+            && t.backend == Backend::Redis
             && t.url.is_empty();
         TargetRef {
             name: self.named.name.clone(),

@@ -12,6 +12,15 @@ use crate::django::value::PyValue;
 
 /// Unpickle `input` into an owned value.
 pub(super) fn unpickle(input: &[u8], limits: &Limits) -> Result<PyValue, DecodeError> {
+    unpickle_prefix(input, limits).map(|(v, _)| v)
+}
+
+/// Unpickle the first pickle of `input` (up to its STOP opcode), as `pickle.load` does on a
+/// stream; also returns how many bytes it took.
+pub(super) fn unpickle_prefix(
+    input: &[u8],
+    limits: &Limits,
+) -> Result<(PyValue, usize), DecodeError> {
     let mut vm = Machine {
         input,
         pos: 0,
@@ -23,7 +32,8 @@ pub(super) fn unpickle(input: &[u8], limits: &Limits) -> Result<PyValue, DecodeE
         memo: HashMap::new(),
     };
     let root = vm.run()?;
-    vm.arena.materialize(root, input, limits)
+    let used = vm.pos;
+    Ok((vm.arena.materialize(root, input, limits)?, used))
 }
 
 struct Machine<'a> {

@@ -154,6 +154,28 @@ pub fn decode(raw: &[u8]) -> Result<PyValue, DecodeError> {
     decode_with(raw, &Limits::default())
 }
 
+/// The first pickle of a stream and the bytes it took, as Python's `pickle.load(file)`
+/// reads it: how Django's FileBasedCache reads the expiry that heads each file. No integer
+/// shortcut (that is RedisCache's), so only a pickle is accepted.
+pub fn decode_pickle_prefix(raw: &[u8], limits: &Limits) -> Result<(PyValue, usize), DecodeError> {
+    if raw.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    machine::unpickle_prefix(raw, limits)
+}
+
+/// `pickle.loads(raw)` alone, as FileBasedCache and DatabaseCache read values (they never
+/// store an int as text): bytes after the STOP opcode are ignored, as Python ignores them.
+pub fn decode_pickle(raw: &[u8], limits: &Limits) -> Result<PyValue, DecodeError> {
+    if raw.len() > limits.max_input_bytes {
+        return Err(DecodeError::TooLarge {
+            size: raw.len(),
+            limit: limits.max_input_bytes,
+        });
+    }
+    decode_pickle_prefix(raw, limits).map(|(v, _)| v)
+}
+
 /// [`decode`] with explicit resource bounds.
 pub fn decode_with(raw: &[u8], limits: &Limits) -> Result<PyValue, DecodeError> {
     if raw.is_empty() {

@@ -21,7 +21,7 @@ use crate::probe::pyval::{self, Freshness, age_words, future_words};
 use crate::probe::result::{Hint, Outcome, Status, bound};
 use crate::probe::runner::Ctx;
 
-const NAMES: [&str; 4] = ["last_run", "last_ok", "last_error", "running_pid"];
+pub(crate) const NAMES: [&str; 4] = ["last_run", "last_ok", "last_error", "running_pid"];
 /// A breadcrumb beyond the decoder's bounds cannot be judged; Django itself can still read it.
 fn cannot_judge(key: &str, e: &str) -> String {
     format!("{key} cannot be judged: {e}")
@@ -158,7 +158,7 @@ fn tier(at: Timestamp, now: Timestamp, p: &BreadcrumbParams) -> Tier {
     }
 }
 
-fn dur(d: Duration) -> String {
+pub(crate) fn dur(d: Duration) -> String {
     humantime::format_duration(d).to_string()
 }
 
@@ -582,7 +582,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
     Ok(out)
 }
 
-fn stamp_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> Stamp {
+pub(crate) fn stamp_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> Stamp {
     match d {
         Ok(None | Some(PyValue::None)) => Stamp::Absent,
         Ok(Some(v)) => match pyval::instant_of(v, now) {
@@ -597,7 +597,10 @@ fn stamp_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> St
     }
 }
 
-fn error_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> ErrorCrumb {
+pub(crate) fn error_of(
+    d: &Result<Option<PyValue>, pyval::Undecoded>,
+    now: Timestamp,
+) -> ErrorCrumb {
     match d {
         Ok(None | Some(PyValue::None)) => ErrorCrumb::Clear,
         Ok(Some(PyValue::Str(s))) if s.trim().is_empty() => ErrorCrumb::Clear,
@@ -618,7 +621,7 @@ fn error_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> Er
 
 /// Looks the PID up where that means something: on the host Redis (and so the enforcer)
 /// runs on. Anywhere else the PID is left unverified, with the reason.
-async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
+pub(crate) async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
     match locality::of_target(&ctx.session.named.target).await {
         Locality::Local(_) => match pid_alive(pid) {
             Some(true) => Pid::Alive(pid),

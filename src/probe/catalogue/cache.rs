@@ -275,7 +275,7 @@ pub fn judge_value(p: &KeyParams, value: &PyValue, ttl: i64, now: jiff::Timestam
 /// [`judge_value`] for a present key whose value may be beyond the decoder's bounds (`None`):
 /// then only the presence and TTL conditions are judged (the caller has already refused
 /// `equals`/`max_age`, which need the value).
-fn judge_present(
+pub(crate) fn judge_present(
     p: &KeyParams,
     value: Option<&PyValue>,
     shown: String,
@@ -366,7 +366,7 @@ fn judge_present(
     }
 }
 
-fn bounded_inline(s: &str) -> String {
+pub(crate) fn bounded_inline(s: &str) -> String {
     crate::probe::result::bound(&s.replace('\n', "⏎"), 120)
 }
 

@@ -10,6 +10,7 @@ pub mod info;
 pub mod net;
 pub mod redis_ping;
 pub mod scan;
+pub mod stored;
 pub mod systemd;
 
 use std::time::Instant;
@@ -23,6 +24,24 @@ use super::runner::Ctx;
 
 /// Runs one check.
 pub async fn run(check: &Check, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    if stored::uses_store(ctx) {
+        match check {
+            Check::CacheRoundtrip(p) => return stored::roundtrip(p, ctx).await,
+            Check::CacheKey(p) => return stored::key(p, ctx).await,
+            Check::Breadcrumbs(p) => return stored::breadcrumbs(p, ctx).await,
+            Check::RedisPing | Check::RedisScan(_) | Check::RedisInfo(_) | Check::RedisConfig => {
+                let t = &ctx.session.named;
+                return Ok(Outcome::skipped(format!(
+                    "{} asks Redis; target {} is a {} cache ({})",
+                    check.name(),
+                    t.name,
+                    t.target.backend,
+                    t.target.display_place()
+                )));
+            }
+            _ => {}
+        }
+    }
     match check {
         Check::RedisPing => redis_ping::run(ctx).await,
         Check::CacheRoundtrip(p) => cache::roundtrip(p, ctx).await,

@@ -1,0 +1,431 @@
+//! `cache.roundtrip`, `cache.key` and `enforcer.breadcrumbs` on FileBasedCache and
+//! DatabaseCache targets (`probe::store`). Same result shape and same judgement as on Redis:
+//! the verdicts come from the same pure judges (`cache::judge_roundtrip`,
+//! `cache::judge_present`, `breadcrumbs::judge`); only the reading and the `(nil)`
+//! diagnosis (`store::diagnose`) are the backend's.
+
+use std::time::Instant;
+
+use super::breadcrumbs::{self, CrumbState, NAMES, Pid, dur, error_of, stamp_of};
+use super::cache::{RoundtripRead, bounded_inline, hex_preview, judge_present, judge_roundtrip};
+use super::{ms_since, ttl_words};
+use crate::config::Backend;
+use crate::django::PyValue;
+use crate::probe::connect::{ErrorKind, ProbeError};
+use crate::probe::decl::{BreadcrumbParams, KeyParams, Presence, RoundtripParams};
+use crate::probe::hint;
+use crate::probe::pyval::{self, Undecoded};
+use crate::probe::result::{Hint, Outcome, Status, bound};
+use crate::probe::runner::Ctx;
+use crate::probe::store::{Read, Store, diagnose, now_secs};
+
+/// The evidence label of the one read a probe makes.
+fn read_label(store: &Store) -> &'static str {
+    match store {
+        Store::File(_) => "file read",
+        Store::Db(_) => "SELECT round trip",
+    }
+}
+
+fn pickled_hint(store: &Store) -> Option<Hint> {
+    hint::pickled(match store {
+        Store::File(_) => {
+            "Django reads a pickled expiry then a zlib-compressed pickle; a file written by hand (or cut short) breaks cache.get()."
+        }
+        Store::Db(_) => {
+            "Django reads value as base64 of a pickle; a row written by hand breaks cache.get()."
+        }
+    })
+}
+
+pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    let target = &ctx.session.named;
+    if ctx.read_only {
+        return Ok(Outcome::skipped(
+            "this run is read-only; the round-trip writes a key",
+        ));
+    }
+    if !target.target.allow_writes {
+        return Ok(Outcome::skipped(format!(
+            "writes are off for target {} (allow_writes = false); the round-trip writes a key",
+            target.name
+        )));
+    }
+    let store = ctx.session.store().await?;
+    let key = pyval::key(&target.target, &p.key);
+    let value = PyValue::Str(p.value.clone());
+    let stored = pyval::pickle(&value).map_err(|e| {
+        ProbeError::new(
+            ErrorKind::Other,
+            format!("cannot encode the value as Django would: {e}"),
+            None,
+        )
+    })?;
+    let t = Instant::now();
+    let command = store.write(&key, &stored, p.ttl).await?;
+    let back = store.read_many(std::slice::from_ref(&key)).await?;
+    let rtt = ms_since(t);
+    let now = now_secs();
+    let read = back.into_iter().next().unwrap_or(Read::Missing);
+    let ttl = read.ttl(now);
+    let expected = pyval::display(&value);
+    let mut out = Outcome::pass(format!(
+        "wrote and read back {expected} at {key}, TTL {ttl} s"
+    ))
+    .expected(format!("{expected}, TTL in (0, {}] s", p.ttl))
+    .evidence("key", key.clone())
+    .evidence("where", store.where_is(&key))
+    .evidence("command", command)
+    .evidence("stored bytes", hex_preview(&stored, 64))
+    .evidence("TTL", ttl_words(ttl))
+    .evidence("write+read round trip", rtt);
+    let back_equal = match &read {
+        Read::Present(s) => {
+            let decoded = diagnose::decode(s);
+            out = out.observed(match &decoded {
+                Ok(v) => format!("{}, TTL {}", pyval::display(v), ttl_words(ttl)),
+                Err(e) => format!("undecodable: {e}"),
+            });
+            Some(s.raw == stored && decoded.ok().as_ref() == Some(&value))
+        }
+        Read::Broken(why) => {
+            out = out.observed(format!("undecodable: {why}"));
+            Some(false)
+        }
+        Read::Missing | Read::Expired { .. } => {
+            out = out.observed("(nil)");
+            None
+        }
+    };
+    let r = RoundtripRead {
+        back_equal,
+        ttl,
+        // Files and rows have no SCAN: the read above looked the key up by its exact name.
+        scan_found: true,
+        scan_complete: true,
+    };
+    match judge_roundtrip(&key, p.ttl, &r) {
+        None => Ok(out),
+        Some((summary, hint)) => {
+            out.status = Status::Fail;
+            if back_equal.is_none() {
+                let miss = diagnose::miss(&store, &target.target, &p.key, &key, &read, now).await?;
+                out.status = miss.status;
+                out.summary = bound(
+                    &format!(
+                        "wrote {key} but reading it back found nothing: {}",
+                        miss.summary
+                    ),
+                    400,
+                );
+                for (l, v) in miss.evidence {
+                    out = out.evidence(l, v);
+                }
+                return Ok(out.hint(miss.hint));
+            }
+            out.summary = summary;
+            Ok(out.hint(if back_equal == Some(false) {
+                pickled_hint(&store)
+            } else {
+                hint
+            }))
+        }
+    }
+}
+
+pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    let target = &ctx.session.named.target;
+    let store = ctx.session.store().await?;
+    let key = pyval::key(target, &p.key);
+    let t = Instant::now();
+    let read = store
+        .read_many(std::slice::from_ref(&key))
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or(Read::Missing);
+    let rtt = ms_since(t);
+    let now = now_secs();
+    let ttl = read.ttl(now);
+    let base = |status: Status, summary: String| {
+        Outcome::new(status, summary)
+            .evidence("key", key.clone())
+            .evidence("where", store.where_is(&key))
+            .evidence("TTL", ttl_words(ttl))
+            .evidence(read_label(&store), rtt.clone())
+    };
+    let stored = match &read {
+        Read::Missing | Read::Expired { .. } => {
+            let observed = if matches!(read, Read::Expired { .. }) {
+                "(nil): expired"
+            } else {
+                "(nil)"
+            };
+            if p.expect == Presence::Absent {
+                return Ok(base(Status::Pass, format!("{key} is absent, as expected"))
+                    .expected("absent")
+                    .observed(observed));
+            }
+            let miss = diagnose::miss(&store, target, &p.key, &key, &read, now).await?;
+            let mut out = base(miss.status, bound(&miss.summary, 400))
+                .expected("present")
+                .observed(observed)
+                .hint(miss.hint);
+            for (l, v) in miss.evidence {
+                out = out.evidence(l, v);
+            }
+            return Ok(out);
+        }
+        Read::Broken(why) => {
+            return Ok(base(
+                Status::Fail,
+                format!("{key} holds a value Django cannot read: {why}"),
+            )
+            .observed(format!("undecodable: {why}"))
+            .hint(pickled_hint(&store)));
+        }
+        Read::Present(s) => s,
+    };
+    let (value, shown) = match diagnose::decode(stored) {
+        Ok(v) => {
+            let shown = pyval::display(&v);
+            (Some(v), shown)
+        }
+        Err(e) if e.too_large => {
+            let shown = format!("present, {} bytes ({e})", stored.len);
+            if p.expect != Presence::Absent && (p.equals.is_some() || p.max_age.is_some()) {
+                return Ok(base(Status::Error, format!("{key} cannot be judged: {e}"))
+                    .observed(shown)
+                    .evidence("stored bytes", hex_preview(&stored.raw, 48)));
+            }
+            (None, shown)
+        }
+        Err(e) => {
+            return Ok(base(
+                Status::Fail,
+                format!("{key} holds a value Django cannot read: {e}"),
+            )
+            .observed(format!(
+                "undecodable ({} bytes): {}",
+                stored.raw.len(),
+                hex_preview(&stored.raw, 32)
+            ))
+            .hint(pickled_hint(&store)));
+        }
+    };
+    if p.expect == Presence::Absent {
+        return Ok(
+            base(Status::Fail, format!("{key} exists but should be absent"))
+                .expected("absent")
+                .observed(shown)
+                .hint(hint::keys_missing()),
+        );
+    }
+    let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now);
+    let out = if j.problems.is_empty() {
+        base(
+            Status::Pass,
+            format!("{key} = {}", bounded_inline(&j.observed)),
+        )
+    } else {
+        base(Status::Fail, format!("{key}: {}", j.problems.join("; "))).hint(j.hint.or_else(|| {
+            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
+        }))
+    };
+    Ok(out
+        .expected(j.expected.join(", "))
+        .observed(j.observed)
+        .evidence("stored bytes", hex_preview(&stored.raw, 48)))
+}
+
+pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    let target = &ctx.session.named.target;
+    let store = ctx.session.store().await?;
+    let keys: Vec<String> = NAMES
+        .iter()
+        .map(|n| pyval::key(target, &format!("{}:{n}", p.namespace)))
+        .collect();
+    let legacy: Vec<String> = NAMES
+        .iter()
+        .map(|n| format!(":{}:{}:{n}", target.version, p.namespace))
+        .collect();
+    let legacy_pattern = format!(":{}:{}:*", target.version, p.namespace);
+    // One pass over the four names and their legacy twins (unless the prefix is empty).
+    let mut wanted = keys.clone();
+    if !target.key_prefix.is_empty() {
+        wanted.extend(legacy.iter().cloned());
+    }
+    let t = Instant::now();
+    let reads = store.read_many(&wanted).await?;
+    let rtt = ms_since(t);
+    let now = now_secs();
+    let legacy_count = reads[4..]
+        .iter()
+        .filter(|r| matches!(r, Read::Present(_) | Read::Broken(_)))
+        .count() as i64;
+    let ttls = [
+        reads[0].ttl(now),
+        reads[1].ttl(now),
+        reads[2].ttl(now),
+        reads[3].ttl(now),
+    ];
+    let mut out = Outcome::pass("").evidence("where", store.place()).evidence(
+        format!("{} ({} keys)", read_label(&store), wanted.len()),
+        rtt,
+    );
+    let mut decoded: Vec<Result<Option<PyValue>, Undecoded>> = Vec::new();
+    for (i, read) in reads[..4].iter().enumerate() {
+        let d = match read {
+            Read::Missing | Read::Expired { .. } => Ok(None),
+            Read::Present(s) => diagnose::decode(s).map(Some),
+            Read::Broken(why) => Err(Undecoded {
+                message: why.clone(),
+                too_large: false,
+            }),
+        };
+        let shown = match (&d, read) {
+            (_, Read::Expired { at }) => format!(
+                "(nil): expired {} ago",
+                crate::django::time::human_duration((now - at).max(0.0) as i64)
+            ),
+            (Ok(None), _) => "(nil)".to_string(),
+            (Err(e), _) if e.too_large => "(too large to inspect)".to_string(),
+            (Err(_), _) => "(undecodable)".to_string(),
+            (Ok(Some(val)), _) => match pyval::instant_of(val, ctx.now) {
+                Some(inst) => inst.shown,
+                None => pyval::display(val),
+            },
+        };
+        out = out.evidence(
+            keys[i].clone(),
+            format!("{} · TTL {}", bound(&shown, 300), ttl_words(ttls[i])),
+        );
+        decoded.push(d);
+    }
+    if legacy_count > 0 {
+        out = out.evidence(
+            format!("{legacy_pattern} (legacy, no prefix)"),
+            format!("{legacy_count} of the 4 names present"),
+        );
+    }
+    let pid = match &decoded[3] {
+        Ok(Some(PyValue::Int(pid))) if !p.check_pid => Pid::NotChecked(*pid),
+        Ok(Some(PyValue::Int(pid))) => breadcrumbs::liveness(*pid, ctx).await,
+        Ok(None | Some(PyValue::None)) => Pid::Absent,
+        Ok(Some(other)) => Pid::NotAnInt(pyval::display(other)),
+        Err(e) if e.too_large => Pid::TooLarge(e.message.clone()),
+        Err(e) => Pid::Undecodable(e.message.clone()),
+    };
+    let state = CrumbState {
+        keys: [
+            keys[0].clone(),
+            keys[1].clone(),
+            keys[2].clone(),
+            keys[3].clone(),
+        ],
+        last_run: stamp_of(&decoded[0], ctx.now),
+        last_ok: stamp_of(&decoded[1], ctx.now),
+        last_error: error_of(&decoded[2], ctx.now),
+        pid,
+        ttls,
+        legacy: legacy_count,
+        legacy_pattern: legacy_pattern.clone(),
+        db: 0,
+    };
+    let mut verdict = breadcrumbs::judge(&state, p, ctx.now);
+    // The shared judge words the legacy cleanup for redis-cli; here it is files or rows.
+    let redis_cleanup = hint::cleanup(0, &legacy_pattern);
+    for f in &mut verdict.findings {
+        if f.hint == redis_cleanup {
+            f.hint = legacy_cleanup(&store, &legacy);
+        }
+    }
+    verdict.hint = verdict
+        .findings
+        .iter()
+        .filter(|f| f.status == verdict.status)
+        .find_map(|f| f.hint.clone());
+
+    out.status = verdict.status;
+    out.summary = verdict.summary.clone();
+    out.hint = verdict.hint.clone();
+    if ttls.iter().all(|t| *t == -2) && legacy_count == 0 {
+        // Nothing Django would return: say why (expired, directory, prefix, culling, /tmp).
+        let miss = diagnose::miss(
+            &store,
+            target,
+            &format!("{}:last_run", p.namespace),
+            &keys[0],
+            &reads[0],
+            now,
+        )
+        .await?;
+        out.status = miss.status;
+        out.summary = bound(&format!("no breadcrumbs: {}", miss.summary), 400);
+        out.hint = if matches!(reads[0], Read::Expired { .. }) {
+            hint::default_timeout()
+        } else {
+            miss.hint
+        };
+        for (l, v) in miss.evidence {
+            out = out.evidence(l, v);
+        }
+        return Ok(out
+            .expected(format!("{} keys present", keys.len()))
+            .observed("none present"));
+    }
+    out.expected = Some(format!(
+        "last_run and last_ok newer than {} (fail after {}), none more than {} min ahead, no error newer than last_ok, running_pid alive or unset, no expiry, no legacy keys",
+        dur(p.max_age),
+        dur(p.fail_after),
+        pyval::CLOCK_SKEW.as_secs() / 60
+    ));
+    let current_error = verdict
+        .findings
+        .iter()
+        .any(|f| f.text.starts_with("the last run failed"));
+    out.observed = Some(match &decoded[2] {
+        Ok(Some(err)) if current_error => {
+            bound(&format!("last_error: {}", pyval::display(err)), 1500)
+        }
+        _ => verdict.healthy_parts.join(", "),
+    });
+    Ok(out)
+}
+
+/// Deleting leftover unprefixed breadcrumbs, in the backend's own terms.
+fn legacy_cleanup(store: &Store, legacy: &[String]) -> Option<Hint> {
+    let list = legacy
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match store {
+        Store::File(f) => hint::leftovers(format!(
+            "Leftover entries without the prefix: once no process writes them any more (see the warning in F), delete exactly those files: {}",
+            legacy
+                .iter()
+                .map(|k| f.path_of(k).display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        )),
+        Store::Db(_) => hint::leftovers(format!(
+            "Leftover rows without the prefix: once no process writes them any more (see the warning in F), delete exactly those: DELETE FROM {} WHERE cache_key IN ({list});",
+            store_table(store)
+        )),
+    }
+}
+
+fn store_table(store: &Store) -> String {
+    store
+        .place()
+        .strip_prefix("table ")
+        .and_then(|s| s.split(' ').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Whether a check on this target goes through the file/db store.
+pub fn uses_store(ctx: &Ctx<'_>) -> bool {
+    ctx.session.backend() != Backend::Redis
+}

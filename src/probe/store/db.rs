@@ -1,0 +1,725 @@
+//! Django's DatabaseCache: a table (`manage.py createcachetable`) of rows `cache_key` (the
+//! full stored key), `value` (base64 of `pickle.dumps(value)`) and `expires` (a datetime in
+//! whole seconds; `datetime.max` for `timeout=None`), in SQLite or PostgreSQL.
+//!
+//! Read as Django's `get_many` reads: a row whose `expires` is before now is expired (Django
+//! deletes it; the probe leaves it), `value` goes through Python's lenient base64 (characters
+//! outside the alphabet are skipped, padding is required) and `pickle.loads`. Written as
+//! Django's `set` writes, as one upsert. The table name was checked when the config was read
+//! (a plain identifier) and is double-quoted, as Django quotes it; everything else is a bound
+//! parameter.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+
+use super::{Count, Elsewhere, Expiry, Read, Stored, now_secs, split_stored};
+use crate::config::{DatabaseUrl, RedisTarget, valid_table_name};
+use crate::probe::connect::{ErrorKind, ProbeError};
+use crate::probe::hint;
+use crate::probe::pyval;
+
+/// `expires` at or after this (9999-12-31 00:00 UTC) is Django's `datetime.max`: no expiry.
+const NEVER_AFTER: f64 = 253_402_214_400.0;
+
+pub struct DbStore {
+    table: String,
+    /// The redacted database URL.
+    shown: String,
+    secrets: Vec<String>,
+    deadline: Duration,
+    conn: Conn,
+}
+
+enum Conn {
+    Sqlite(Arc<Mutex<rusqlite::Connection>>),
+    Postgres(tokio_postgres::Client),
+}
+
+/// One row as read, before judging.
+struct Row {
+    key: String,
+    /// At most the bound's worth of base64 text.
+    value: String,
+    /// Length of the whole `value`, in characters.
+    value_len: usize,
+    /// `Err`: an `expires` Django could not read either.
+    expires: Result<f64, String>,
+}
+
+impl DbStore {
+    pub async fn open(target: &RedisTarget) -> Result<DbStore, ProbeError> {
+        let table = target.location.clone().unwrap_or_default();
+        let raw_url = target.database.clone().unwrap_or_default();
+        let shown = crate::redact::redact_url(&raw_url);
+        let secrets = crate::redact::secrets_of(&raw_url);
+        if !valid_table_name(&table) {
+            return Err(ProbeError::new(
+                ErrorKind::BadUrl,
+                format!("{table:?} is not a table name bisk-docs can query"),
+                hint::database_cache("Set `location` to the cache table's name, as in CACHES."),
+            ));
+        }
+        let url = DatabaseUrl::parse(&raw_url).map_err(|why| {
+            ProbeError::new(
+                ErrorKind::BadUrl,
+                why,
+                hint::database_cache("Fix `database` of the target (or BISK_DATABASE_URL)."),
+            )
+        })?;
+        let conn = match url {
+            DatabaseUrl::Sqlite(path) => {
+                Conn::Sqlite(open_sqlite(&path, target.allow_writes, target.deadline).await?)
+            }
+            DatabaseUrl::Postgres(url) => {
+                let connecting = tokio_postgres::connect(&url, tokio_postgres::NoTls);
+                match tokio::time::timeout(target.connect_timeout, connecting).await {
+                    Ok(Ok((client, connection))) => {
+                        // The connection's driver; it ends when the client is dropped.
+                        tokio::spawn(async move {
+                            let _ = connection.await;
+                        });
+                        Conn::Postgres(client)
+                    }
+                    Ok(Err(e)) => return Err(pg_connect_error(&e, &shown, &secrets)),
+                    Err(_) => {
+                        return Err(ProbeError::new(
+                            ErrorKind::Timeout,
+                            format!(
+                                "connect stage: no connection to {shown} within {} ms (connect_timeout)",
+                                target.connect_timeout.as_millis()
+                            ),
+                            hint::database_cache(
+                                "Is PostgreSQL running and reachable from here (`pg_isready -h HOST -p PORT`)?",
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(DbStore {
+            table,
+            shown,
+            secrets,
+            deadline: target.deadline,
+            conn,
+        })
+    }
+
+    /// `table bisk_cache in sqlite:////srv/bisk/db.sqlite3`.
+    pub fn place(&self) -> String {
+        format!("table {} in {}", self.table, self.shown)
+    }
+
+    fn quoted(&self) -> String {
+        format!("\"{}\"", self.table)
+    }
+
+    pub async fn read_many(&self, keys: &[String]) -> Result<Vec<Read>, ProbeError> {
+        let cap = max_b64_chars();
+        let rows = match &self.conn {
+            Conn::Sqlite(c) => {
+                let sql = format!(
+                    "SELECT cache_key, substr(value, 1, ?1), length(value), expires FROM {} WHERE cache_key IN ({})",
+                    self.quoted(),
+                    (0..keys.len())
+                        .map(|i| format!("?{}", i + 2))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let keys = keys.to_vec();
+                self.sqlite(c, move |conn| {
+                    let mut stmt = conn.prepare(&sql)?;
+                    let mut params: Vec<rusqlite::types::Value> = vec![(cap as i64).into()];
+                    params.extend(keys.into_iter().map(rusqlite::types::Value::from));
+                    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+                        let key: String = r.get(0)?;
+                        let value: Option<String> = r.get(1).ok();
+                        let len: Option<i64> = r.get(2)?;
+                        let expires: rusqlite::types::Value = r.get(3)?;
+                        Ok(Row {
+                            key,
+                            value_len: len.unwrap_or(0).max(0) as usize,
+                            value: value.unwrap_or_default(),
+                            expires: sqlite_expires(&expires),
+                        })
+                    })?;
+                    rows.collect::<Result<Vec<_>, _>>()
+                })
+                .await?
+            }
+            Conn::Postgres(client) => {
+                let sql = format!(
+                    "SELECT cache_key, left(value, $2), length(value), EXTRACT(EPOCH FROM expires)::float8 FROM {} WHERE cache_key = ANY($1)",
+                    self.quoted()
+                );
+                let rows = self.pg(client.query(&sql, &[&keys, &(cap as i32)])).await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Row {
+                            key: r.try_get(0)?,
+                            value: r.try_get::<_, Option<String>>(1)?.unwrap_or_default(),
+                            value_len: r.try_get::<_, Option<i32>>(2)?.unwrap_or(0).max(0) as usize,
+                            expires: r
+                                .try_get::<_, Option<f64>>(3)?
+                                .ok_or_else(|| "expires is NULL".to_string()),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+                    .map_err(|e| self.pg_error(&e))?
+            }
+        };
+        let now = now_secs();
+        Ok(keys
+            .iter()
+            .map(|k| match rows.iter().find(|r| &r.key == k) {
+                None => Read::Missing,
+                Some(r) => judge_row(r, now),
+            })
+            .collect())
+    }
+
+    pub async fn write(&self, key: &str, pickle: &[u8], ttl: u64) -> Result<String, ProbeError> {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(pickle);
+        // Django: datetime.fromtimestamp(time.time() + timeout, tz=utc).replace(microsecond=0).
+        let expires = (now_secs() + ttl as f64).floor();
+        let upsert = "ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires = excluded.expires";
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                let sql = format!(
+                    "INSERT INTO {} (cache_key, value, expires) VALUES (?1, ?2, ?3) {upsert}",
+                    self.quoted()
+                );
+                let text = sqlite_datetime(expires);
+                let (key, b64) = (key.to_string(), b64.clone());
+                self.sqlite(c, move |conn| {
+                    conn.execute(&sql, rusqlite::params![key, b64, text])
+                        .map(|_| ())
+                })
+                .await?;
+            }
+            Conn::Postgres(client) => {
+                let sql = format!(
+                    "INSERT INTO {} (cache_key, value, expires) VALUES ($1, $2, to_timestamp($3)) {upsert}",
+                    self.quoted()
+                );
+                self.pg(client.execute(&sql, &[&key, &b64, &expires]))
+                    .await?;
+            }
+        }
+        Ok(format!(
+            "upserted the row cache_key = '{key}' in {}: value = {} base64 characters of the {}-byte pickle, expires = now + {ttl} s in whole seconds, as Django's set does",
+            self.table,
+            b64.len(),
+            pickle.len()
+        ))
+    }
+
+    pub async fn count(&self) -> Result<Count, ProbeError> {
+        let sql = format!("SELECT COUNT(*) FROM {}", self.quoted());
+        let n: i64 = match &self.conn {
+            Conn::Sqlite(c) => {
+                self.sqlite(c, move |conn| conn.query_row(&sql, [], |r| r.get(0)))
+                    .await?
+            }
+            Conn::Postgres(client) => self
+                .pg(client.query_one(&sql, &[]))
+                .await?
+                .try_get(0)
+                .map_err(|e| self.pg_error(&e))?,
+        };
+        Ok(Count {
+            entries: n.max(0) as u64,
+            complete: true,
+        })
+    }
+
+    pub async fn elsewhere(
+        &self,
+        target: &RedisTarget,
+        django_key: &str,
+    ) -> Result<Vec<Elsewhere>, ProbeError> {
+        let exact = crate::probe::pyval::key(target, django_key);
+        let pattern = format!("%:{}", like_escape(django_key));
+        let keys: Vec<String> = match &self.conn {
+            Conn::Sqlite(c) => {
+                let sql = format!(
+                    "SELECT cache_key FROM {} WHERE cache_key LIKE ?1 ESCAPE '\\' AND cache_key <> ?2 ORDER BY cache_key LIMIT 5",
+                    self.quoted()
+                );
+                self.sqlite(c, move |conn| {
+                    let mut stmt = conn.prepare(&sql)?;
+                    let rows = stmt.query_map(rusqlite::params![pattern, exact], |r| r.get(0))?;
+                    rows.collect::<Result<Vec<String>, _>>()
+                })
+                .await?
+            }
+            Conn::Postgres(client) => {
+                let sql = format!(
+                    "SELECT cache_key FROM {} WHERE cache_key LIKE $1 ESCAPE '\\' AND cache_key <> $2 ORDER BY cache_key LIMIT 5",
+                    self.quoted()
+                );
+                self.pg(client.query(&sql, &[&pattern, &exact]))
+                    .await?
+                    .iter()
+                    .filter_map(|r| r.try_get(0).ok())
+                    .collect()
+            }
+        };
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| {
+                let (prefix, version) = split_stored(&key, django_key)?;
+                Some(Elsewhere {
+                    key,
+                    prefix,
+                    version,
+                })
+            })
+            .collect())
+    }
+
+    /// Whether the database holds Django's own tables (`django_migrations`): with them, a
+    /// missing cache table is the app's; without, `database` most likely names another
+    /// database.
+    pub async fn is_django_database(&self) -> Result<bool, ProbeError> {
+        match &self.conn {
+            Conn::Sqlite(c) => {
+                self.sqlite(c, |conn| {
+                    conn.query_row(
+                        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'",
+                        [],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .map(|n| n > 0)
+                })
+                .await
+            }
+            Conn::Postgres(client) => self
+                .pg(client.query_one(
+                    "SELECT to_regclass('django_migrations') IS NOT NULL",
+                    &[],
+                ))
+                .await?
+                .try_get(0)
+                .map_err(|e| self.pg_error(&e)),
+        }
+    }
+
+    /// Runs SQLite work on the blocking pool under the deadline.
+    async fn sqlite<T: Send + 'static>(
+        &self,
+        conn: &Arc<Mutex<rusqlite::Connection>>,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, ProbeError> {
+        let conn = conn.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&guard)
+        });
+        match tokio::time::timeout(self.deadline, task).await {
+            Ok(Ok(Ok(v))) => Ok(v),
+            Ok(Ok(Err(e))) => Err(self.sql_error(&e.to_string())),
+            Ok(Err(e)) => Err(ProbeError::new(
+                ErrorKind::Other,
+                format!("internal: SQLite task failed: {e}"),
+                None,
+            )),
+            Err(_) => Err(self.timeout()),
+        }
+    }
+
+    async fn pg<T>(
+        &self,
+        f: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, ProbeError> {
+        match tokio::time::timeout(self.deadline, f).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(self.pg_error(&e)),
+            Err(_) => Err(self.timeout()),
+        }
+    }
+
+    fn timeout(&self) -> ProbeError {
+        ProbeError::new(
+            ErrorKind::Timeout,
+            format!(
+                "command stage: {} sent no answer within {} ms (deadline)",
+                self.shown,
+                self.deadline.as_millis()
+            ),
+            hint::database_cache(
+                "The database is busy or locked (a long transaction?); retry, or raise `deadline`.",
+            ),
+        )
+    }
+
+    fn pg_error(&self, e: &tokio_postgres::Error) -> ProbeError {
+        use tokio_postgres::error::SqlState;
+        let text = match e.as_db_error() {
+            Some(db) => db.message().to_string(),
+            None => e.to_string(),
+        };
+        let text = scrub(&text, &self.secrets);
+        match e.code() {
+            Some(c) if *c == SqlState::UNDEFINED_TABLE => self.missing_table(&text),
+            Some(c)
+                if *c == SqlState::UNDEFINED_COLUMN
+                    || *c == SqlState::UNDEFINED_FUNCTION
+                    || *c == SqlState::DATATYPE_MISMATCH
+                    || *c == SqlState::INVALID_COLUMN_REFERENCE
+                    || *c == SqlState::INVALID_TEXT_REPRESENTATION =>
+            {
+                self.wrong_columns(&text)
+            }
+            _ if e.is_closed() => ProbeError::new(
+                ErrorKind::Refused,
+                format!("the connection to {} broke: {text}", self.shown),
+                hint::database_cache("Is PostgreSQL running (`pg_isready`)?"),
+            ),
+            _ => ProbeError::new(
+                ErrorKind::Other,
+                format!("{}: {text}", self.place()),
+                hint::database_cache(
+                    "Check the database and table the target names against the app's DATABASES and CACHES.",
+                ),
+            ),
+        }
+    }
+
+    fn sql_error(&self, message: &str) -> ProbeError {
+        let text = scrub(message, &self.secrets);
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("no such table") {
+            self.missing_table(&text)
+        } else if lower.contains("no such column")
+            || lower.contains("on conflict clause does not match")
+        {
+            self.wrong_columns(&text)
+        } else if lower.contains("file is not a database") {
+            ProbeError::new(
+                ErrorKind::Other,
+                format!("{} is not an SQLite database ({text})", self.shown),
+                hint::database_cache(
+                    "Point `database` at the app's DATABASES NAME (sqlite:////absolute/path).",
+                ),
+            )
+        } else if lower.contains("locked") || lower.contains("busy") {
+            self.timeout()
+        } else {
+            ProbeError::new(
+                ErrorKind::Other,
+                format!("{}: {text}", self.place()),
+                hint::database_cache(
+                    "Check the database and table the target names against the app's DATABASES and CACHES.",
+                ),
+            )
+        }
+    }
+
+    /// Marked so the caller can tell a missing table from other failures (and ask whether
+    /// this is Django's database at all).
+    fn missing_table(&self, text: &str) -> ProbeError {
+        ProbeError::new(
+            ErrorKind::MissingTable,
+            format!(
+                "the cache table {} does not exist in {} ({text})",
+                self.table, self.shown
+            ),
+            hint::database_cache(format!(
+                "Run `python manage.py createcachetable {}` with the app's settings; if the app's table exists, `database` names another database than the app's DATABASES.",
+                self.table
+            )),
+        )
+    }
+
+    fn wrong_columns(&self, text: &str) -> ProbeError {
+        ProbeError::new(
+            ErrorKind::CacheBroken,
+            format!(
+                "{} is not a DatabaseCache table (cache_key, value text, expires datetime): {text}",
+                self.place()
+            ),
+            hint::database_cache(format!(
+                "Django's cache.get fails on it as well: drop it and run `python manage.py createcachetable {}`, or point `location` at the app's cache table.",
+                self.table
+            )),
+        )
+    }
+}
+
+async fn open_sqlite(
+    path: &Path,
+    writes: bool,
+    deadline: Duration,
+) -> Result<Arc<Mutex<rusqlite::Connection>>, ProbeError> {
+    let path: PathBuf = path.to_path_buf();
+    let task = tokio::task::spawn_blocking(move || {
+        use rusqlite::OpenFlags;
+        // Never CREATE: a missing file is the wrong database, not an empty cache.
+        let mode = if writes {
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+        };
+        match std::fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ProbeError::new(
+                    ErrorKind::Other,
+                    format!("the SQLite database {} does not exist", path.display()),
+                    hint::database_cache(
+                        "Point `database` at the app's DATABASES NAME (sqlite:////absolute/path.sqlite3): a wrong path means a wrong database.",
+                    ),
+                ));
+            }
+            Ok(m) if m.is_dir() => {
+                return Err(ProbeError::new(
+                    ErrorKind::Other,
+                    format!("{} is a directory, not an SQLite database", path.display()),
+                    hint::database_cache("Point `database` at the app's DATABASES NAME."),
+                ));
+            }
+            _ => {}
+        }
+        let conn = rusqlite::Connection::open_with_flags(
+            &path,
+            mode | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| {
+            use std::os::unix::fs::MetadataExt;
+            let owner = std::fs::metadata(&path)
+                .map(|m| {
+                    format!(
+                        " (owner {}, mode {:04o})",
+                        super::file::owner_words(m.uid(), m.gid()),
+                        m.mode() & 0o7777
+                    )
+                })
+                .unwrap_or_default();
+            ProbeError::new(
+                ErrorKind::Denied,
+                format!("cannot open {}{owner}: {e}", path.display()),
+                hint::database_cache(
+                    "Run the check as the app's user, or let this user read the database file and its directory.",
+                ),
+            )
+        })?;
+        let _ = conn.busy_timeout(deadline);
+        Ok(Arc::new(Mutex::new(conn)))
+    });
+    task.await.unwrap_or_else(|e| {
+        Err(ProbeError::new(
+            ErrorKind::Other,
+            format!("internal: SQLite task failed: {e}"),
+            None,
+        ))
+    })
+}
+
+fn pg_connect_error(e: &tokio_postgres::Error, shown: &str, secrets: &[String]) -> ProbeError {
+    use tokio_postgres::error::SqlState;
+    let text = match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => {
+            // The source carries the OS reason (connection refused, no such host).
+            let mut t = e.to_string();
+            if let Some(src) = std::error::Error::source(e) {
+                t = format!("{t}: {src}");
+            }
+            t
+        }
+    };
+    let text = scrub(&text, secrets);
+    match e.code() {
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => ProbeError::new(
+            ErrorKind::Other,
+            format!("{shown}: {text}: the target names another database than the app's"),
+            hint::database_cache(
+                "Copy NAME, HOST and PORT from the app's DATABASES into `database`.",
+            ),
+        ),
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            ProbeError::new(
+                ErrorKind::WrongPassword,
+                format!("{shown} refused the login: {text}"),
+                hint::database_cache(
+                    "Use the app's database user and password (BISK_DATABASE_URL keeps the password out of bisk-docs.toml).",
+                ),
+            )
+        }
+        _ if text.to_ascii_lowercase().contains("refused") => ProbeError::new(
+            ErrorKind::Refused,
+            format!("connection refused by {shown}: nothing listens there"),
+            hint::database_cache(
+                "Start PostgreSQL, or fix the host and port of `database` (the app's DATABASES HOST and PORT).",
+            ),
+        ),
+        _ => ProbeError::new(
+            ErrorKind::Other,
+            format!("cannot connect to {shown}: {text}"),
+            hint::database_cache("Check `database` against the app's DATABASES."),
+        ),
+    }
+}
+
+fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut t = text.to_string();
+    for s in secrets {
+        if !s.is_empty() {
+            t = t.replace(s.as_str(), "***");
+        }
+    }
+    crate::probe::result::bound(&t, 400)
+}
+
+/// The longest base64 text read: enough for the decoder's bound, plus one.
+fn max_b64_chars() -> usize {
+    (pyval::max_value_bytes() / 3 + 2) * 4 + 1
+}
+
+fn judge_row(r: &Row, now: f64) -> Read {
+    let at = match &r.expires {
+        Ok(t) => *t,
+        Err(why) => {
+            return Read::Broken(format!(
+                "its expires is {why}; Django's cache.get raises on it"
+            ));
+        }
+    };
+    // Django: `if expires < timezone.now()`: expired, deleted, not returned.
+    if at < now {
+        return Read::Expired { at };
+    }
+    let expiry = if at >= NEVER_AFTER {
+        Expiry::Never
+    } else {
+        Expiry::At(at)
+    };
+    if r.value_len > max_b64_chars() - 1 {
+        return Read::Present(Stored {
+            raw: Vec::new(),
+            len: r.value_len / 4 * 3,
+            expiry,
+        });
+    }
+    match lenient_b64(&r.value) {
+        Ok(raw) => Read::Present(Stored {
+            len: raw.len(),
+            raw,
+            expiry,
+        }),
+        Err(why) => Read::Broken(format!(
+            "its value is not base64 ({why}); Django's cache.get raises binascii.Error on it"
+        )),
+    }
+}
+
+/// Python's `base64.b64decode(s)` (not strict): characters outside the alphabet are
+/// skipped, then the padding must be right.
+pub fn lenient_b64(text: &str) -> Result<Vec<u8>, String> {
+    let kept: Vec<u8> = text
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .collect();
+    // Data after the padding is ignored by Python too.
+    let end = match kept.iter().position(|b| *b == b'=') {
+        Some(i) => {
+            let pad = kept[i..].iter().take_while(|b| **b == b'=').count().min(2);
+            i + pad
+        }
+        None => kept.len(),
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(&kept[..end])
+        .map_err(|e| match e {
+            base64::DecodeError::InvalidPadding | base64::DecodeError::InvalidLength(_) => {
+                "incorrect padding".to_string()
+            }
+            other => other.to_string(),
+        })
+}
+
+/// SQLite's `expires` as Django's converter reads it: text `YYYY-MM-DD HH:MM:SS[.ffffff]`
+/// in UTC (with USE_TZ = True, Django's default), or with an explicit offset.
+fn sqlite_expires(v: &rusqlite::types::Value) -> Result<f64, String> {
+    let rusqlite::types::Value::Text(t) = v else {
+        return Err(match v {
+            rusqlite::types::Value::Null => "NULL".into(),
+            _ => "not a datetime text".into(),
+        });
+    };
+    parse_datetime_text(t)
+}
+
+pub fn parse_datetime_text(t: &str) -> Result<f64, String> {
+    // Django's datetime.max lies past the last instant jiff represents: it means no expiry.
+    if t.trim().starts_with("9999-") {
+        return Ok(f64::INFINITY);
+    }
+    let iso = t.trim().replacen(' ', "T", 1);
+    if let Ok(ts) = iso.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_microsecond() as f64 / 1e6);
+    }
+    let civil: jiff::civil::DateTime = iso
+        .parse()
+        .map_err(|_| format!("{:?}, not a datetime", crate::probe::result::bound(t, 40)))?;
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(civil)
+        .map(|ts| ts.as_microsecond() as f64 / 1e6)
+        .map_err(|e| e.to_string())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC, as Django's SQLite backend stores a whole-second datetime.
+fn sqlite_datetime(secs: f64) -> String {
+    jiff::Timestamp::from_second(secs as i64)
+        .map(|ts| ts.strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|_| "9999-12-31 23:59:59".into())
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with ESCAPE '\'.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_reads_like_python() {
+        let pong = b"\x80\x05\x95\x08\x00\x00\x00\x00\x00\x00\x00\x8c\x04pong\x94.".to_vec();
+        assert_eq!(lenient_b64("gAWVCAAAAAAAAACMBHBvbmeULg==").unwrap(), pong);
+        // Python skips characters outside the alphabet ...
+        assert_eq!(lenient_b64("gAWVCAAAAAAAAACMBHBvbmeULg!!==").unwrap(), pong);
+        // ... but wants the padding.
+        assert!(lenient_b64("gAWVCAAAAAAAAACMBHBvbmeULg").is_err());
+        assert!(lenient_b64("a").is_err());
+        assert_eq!(lenient_b64("").unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn expires_texts() {
+        assert_eq!(parse_datetime_text("1970-01-01 00:01:00").unwrap(), 60.0);
+        assert_eq!(parse_datetime_text("1970-01-01 00:01:00.5").unwrap(), 60.5);
+        assert_eq!(
+            parse_datetime_text("1970-01-01 01:01:00+01:00").unwrap(),
+            60.0
+        );
+        assert!(parse_datetime_text("9999-12-31 23:59:59").unwrap() >= NEVER_AFTER);
+        assert!(parse_datetime_text("soon").is_err());
+        assert_eq!(sqlite_datetime(60.9), "1970-01-01 00:01:00");
+        assert_eq!(like_escape("a_b%c\\"), "a\\_b\\%c\\\\");
+    }
+}
