@@ -96,9 +96,8 @@ impl TargetSession {
         let t = &self.named.target;
         // The django target of a check that did not ask Django (it never touches the
         // cache) has no place to show: empty rather than a redacted nothing.
-        let unresolved = self.named.name == DJANGO_TARGET
-            && t.backend == Backend::Redis
-            && t.url.is_empty();
+        let unresolved =
+            self.named.name == DJANGO_TARGET && t.backend == Backend::Redis && t.url.is_empty();
         TargetRef {
             name: self.named.name.clone(),
             url: if unresolved {

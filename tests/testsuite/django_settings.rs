@@ -487,10 +487,14 @@ fn matching_settings_pass() {
     // FileBasedCache and DatabaseCache (SQLite) at the place the target names.
     let dir = p.cache_dir().display().to_string();
     let r = run_probe(file_config(&p, &dir, "files"), CHECK);
-    assert_status(&r, Status::Pass, "FileBasedCache at");
+    assert_status(&r, Status::Pass, &format!("FileBasedCache, files in {dir}"));
     let sqlite = format!("sqlite:///{}", p.sqlite_path().display());
     let r = run_probe(db_config(&p, &sqlite, "database"), CHECK);
-    assert_status(&r, Status::Pass, "DatabaseCache at \"bisk_cache\"");
+    assert_status(
+        &r,
+        Status::Pass,
+        &format!("DatabaseCache, table bisk_cache in {sqlite}"),
+    );
     assert_eq!(
         evidence(&r, "database"),
         Some(format!("{sqlite} (default)").as_str())
@@ -578,6 +582,56 @@ fn target_django_probes_where_django_looks() {
         "check = \"cache.key\"\ntarget = \"django\"\nkey = \"enforcer:last_run\"\nequals = \"x\"\n",
     );
     assert_eq!(r.status, Status::Pass, "{r:#?}");
+}
+
+/// The same for Django's other shared backends: a FileBasedCache folder and a SQLite
+/// DatabaseCache, both named only in the settings (`[redis]` points nowhere).
+#[test]
+fn target_django_follows_file_and_database_caches() {
+    let p = Project::new(&nowhere());
+    let django_target = || RunOptions {
+        target: Some("django".into()),
+        read_only: false,
+    };
+    p.django("files", "cache.set('warm', 1, None)");
+    let r = run_probes(
+        config(&nowhere(), Some(p.section("files"))),
+        django_target(),
+        &["check = \"cache.roundtrip\""],
+    )
+    .remove(0);
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert_eq!(
+        r.target.url,
+        format!("files in {}", p.cache_dir().display())
+    );
+    assert_eq!(
+        p.django("files", "print(repr(cache.get('ping')))"),
+        "'pong'"
+    );
+
+    p.django(
+        "database",
+        "from django.core.management import call_command; call_command('createcachetable')",
+    );
+    let r = run_probes(
+        config(&nowhere(), Some(p.section("database"))),
+        django_target(),
+        &["check = \"cache.roundtrip\""],
+    )
+    .remove(0);
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert_eq!(
+        r.target.url,
+        format!(
+            "table bisk_cache in sqlite:///{}",
+            p.sqlite_path().display()
+        )
+    );
+    assert_eq!(
+        p.django("database", "print(repr(cache.get('ping')))"),
+        "'pong'"
+    );
 }
 
 #[test]

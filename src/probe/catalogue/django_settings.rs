@@ -115,7 +115,7 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
         .evidence("python", versions);
     };
     let kind = conf.kind();
-    let observed = describe(conf);
+    let observed = describe(conf, caches);
     let with_evidence = |o: Outcome| {
         let mut o = o
             .observed(observed.clone())
@@ -460,12 +460,29 @@ fn postgres_place(url: &str) -> (String, String, String) {
     (host, port.to_string(), name)
 }
 
-/// `RedisCache at redis://…/1, prefix "bisk", version 1`.
-fn describe(conf: &CacheConf) -> String {
+/// `RedisCache, redis://…/1, prefix "bisk", version 1`: the place worded as a target's
+/// (`RedisTarget::display_place`), so the two read alike.
+fn describe(conf: &CacheConf, caches: &DjangoCaches) -> String {
+    let place = match conf.kind() {
+        DjangoBackend::File => format!(
+            "files in {}",
+            conf.location_abs
+                .clone()
+                .unwrap_or_else(|| shown_location(conf))
+        ),
+        DjangoBackend::Db => format!(
+            "table {} in {}",
+            conf.servers().into_iter().next().unwrap_or_default(),
+            match caches.cache_database.as_ref().map(|d| d.url()) {
+                Some(Ok(url)) => crate::redact::redact_url(&url),
+                _ => "(unknown database)".into(),
+            }
+        ),
+        _ => shown_location(conf),
+    };
     format!(
-        "{} at {}, prefix {}, version {}",
+        "{}, {place}, prefix {}, version {}",
         conf.kind().class_name(),
-        shown_location(conf),
         quote(&conf.key_prefix),
         conf.version
             .as_ref()
@@ -476,7 +493,7 @@ fn describe(conf: &CacheConf) -> String {
 
 fn describe_target(t: &RedisTarget) -> String {
     format!(
-        "{} at {}, prefix {}, version {}",
+        "{}, {}, prefix {}, version {}",
         match t.backend {
             config::Backend::Redis => "RedisCache",
             config::Backend::File => "FileBasedCache",
