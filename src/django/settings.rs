@@ -154,6 +154,14 @@ impl CacheConf {
         }
     }
 
+    /// `MAX_ENTRIES` (FileBasedCache, DatabaseCache cull beyond it), when a positive integer.
+    pub fn max_entries_int(&self) -> Option<u64> {
+        match &self.max_entries {
+            Some(Num::Int(n)) if *n > 0 => Some(*n as u64),
+            _ => None,
+        }
+    }
+
     /// `TIMEOUT` in seconds: `Some(None)` for no expiry, `None` when it is not a number.
     pub fn timeout_secs(&self) -> Option<Option<f64>> {
         match &self.timeout {
@@ -601,7 +609,8 @@ pub async fn resolve_target(
     })
 }
 
-/// The probe target Django's `CACHES['default']` describes, on `base`'s timeouts.
+/// The probe target Django's `CACHES['default']` describes (with `MAX_ENTRIES` for the
+/// culling diagnosis of file and db caches), on `base`'s timeouts.
 pub fn target_from(caches: &DjangoCaches, base: &RedisTarget) -> Result<RedisTarget, String> {
     let Some(conf) = &caches.default else {
         return Err("Django's CACHES has no 'default' alias".into());
@@ -642,6 +651,7 @@ pub fn target_from(caches: &DjangoCaches, base: &RedisTarget) -> Result<RedisTar
                 database: None,
                 key_prefix: conf.key_prefix.clone(),
                 version,
+                max_entries: conf.max_entries_int().unwrap_or(base.max_entries),
                 ..base.clone()
             })
         }
@@ -668,6 +678,7 @@ pub fn target_from(caches: &DjangoCaches, base: &RedisTarget) -> Result<RedisTar
                 database: Some(database),
                 key_prefix: conf.key_prefix.clone(),
                 version,
+                max_entries: conf.max_entries_int().unwrap_or(base.max_entries),
                 ..base.clone()
             })
         }

@@ -93,6 +93,10 @@ const ROWS: &[(&str, &str)] = &[
     ),
     ("the backend differs from a target's `backend`", "fail"),
     (
+        "`MAX_ENTRIES` differs from a file or db target's `max_entries`",
+        "fail",
+    ),
+    (
         "`TIMEOUT` is a number (300 when not set) and `breadcrumbs_persist = true` (the default)",
         "warn",
     ),
@@ -406,6 +410,34 @@ fn backend_drift_fails_naming_the_field() {
         Status::Fail,
         "backend redis here, FileBasedCache in Django",
     );
+}
+
+#[test]
+fn max_entries_drift_fails_naming_the_field() {
+    let p = Project::new(&nowhere());
+    let dir = p.cache_dir().display().to_string();
+    let r = run_probe(file_config(&p, &dir, "files_big"), CHECK);
+    assert_status(
+        &r,
+        Status::Fail,
+        "max_entries 300 here, MAX_ENTRIES 1000 in Django",
+    );
+    let mut c = file_config(&p, &dir, "files_big");
+    c.redis.max_entries = 1000;
+    let r = run_probe(c, CHECK);
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    // `target = "django"` takes it from Django: the culling diagnosis counts against 1000.
+    let named = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bisk_docs::django::settings::resolve_target(
+            &config(&nowhere(), Some(p.section("files_big"))),
+            Some("django"),
+        ))
+        .unwrap();
+    assert_eq!(named.target.max_entries, 1000);
+    assert_eq!(named.target.location.as_deref(), Some(dir.as_str()));
 }
 
 #[test]

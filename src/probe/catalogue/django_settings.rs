@@ -386,6 +386,17 @@ fn drift(
             theirs.class_name()
         )),
     }
+    // Culling: the file and db diagnoses compare the entry count with it.
+    if target.backend != config::Backend::Redis
+        && Some(target.backend) == same_kind(&conf.kind())
+        && let Some(theirs) = conf.max_entries_int()
+        && theirs != target.max_entries
+    {
+        out.push(format!(
+            "max_entries {} here, MAX_ENTRIES {theirs} in Django",
+            target.max_entries
+        ));
+    }
     if target.key_prefix != conf.key_prefix {
         out.push(format!(
             "prefix {} here, KEY_PREFIX {} in Django",
@@ -400,6 +411,16 @@ fn drift(
         ));
     }
     out
+}
+
+/// The target backend a Django backend corresponds to.
+fn same_kind(kind: &DjangoBackend) -> Option<config::Backend> {
+    match kind {
+        DjangoBackend::Redis => Some(config::Backend::Redis),
+        DjangoBackend::File => Some(config::Backend::File),
+        DjangoBackend::Db => Some(config::Backend::Db),
+        _ => None,
+    }
 }
 
 /// Two cache directories are the same when they name the same folder (symlinks and a
