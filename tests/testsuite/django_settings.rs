@@ -876,3 +876,30 @@ fn the_shipped_config_without_the_project_skips_with_the_cause() {
     ])
     .ok();
 }
+
+/// `serve --target django`: the live API runs probes where Django's settings point, and says
+/// so in each result's target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_with_target_django_probes_where_django_looks() {
+    let redis = RedisServer::start();
+    let p = Project::new(&redis.url(1));
+    let site = kit::serve::site(&nowhere(), &p.toml("staging"));
+    let server = bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
+        root: site.root().to_path_buf(),
+        config: None,
+        bind: Some("127.0.0.1:0".into()),
+        target: Some("django".into()),
+        read_only: false,
+        extra: None,
+        log: false,
+    })
+    .await
+    .expect("serve starts");
+    let v = kit::serve::get(server.addr, "/api/probes/roundtrip")
+        .await
+        .json();
+    assert_eq!(v["status"], "pass", "{v:#}");
+    assert_eq!(v["target"]["name"], "django", "{v:#}");
+    assert_eq!(v["target"]["url"], redis.url(3).as_str(), "{v:#}");
+    assert!(redis.get(3, "bisk_staging:7:ping").is_some());
+}
