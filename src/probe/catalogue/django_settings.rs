@@ -88,9 +88,12 @@ struct Finding {
 
 /// The verdict on Django's answer (see the README's `### django.settings` table).
 pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsParams) -> Outcome {
-    let versions = format!(
-        "{} (Python {}, Django {})",
-        caches.python, caches.python_version, caches.django_version
+    let versions = crate::probe::result::bound(
+        &format!(
+            "{} (Python {}, Django {})",
+            caches.python, caches.python_version, caches.django_version
+        ),
+        400,
     );
     let Some(conf) = &caches.default else {
         return Outcome::new(
@@ -532,7 +535,8 @@ fn shown_location(conf: &CacheConf) -> String {
     if servers.is_empty() {
         return "(empty)".into();
     }
-    servers
+    // Settings are the operator's, but bounded all the same: LOCATION may list many servers.
+    let shown = servers
         .iter()
         .map(|s| match conf.kind() {
             DjangoBackend::Redis
@@ -542,7 +546,8 @@ fn shown_location(conf: &CacheConf) -> String {
             DjangoBackend::File | DjangoBackend::Db => quote(s),
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    crate::probe::result::bound(&shown, 500)
 }
 
 fn num_words(n: &settings::Num) -> String {
