@@ -27,6 +27,7 @@ mod highlighter_config;
 mod hint_links;
 mod junit_output;
 mod leaks;
+mod probe_backends;
 mod probe_command;
 mod probe_django_interop;
 mod probe_hints;

@@ -395,6 +395,7 @@ impl DbStore {
         if lower.contains("no such table") {
             self.missing_table(&text)
         } else if lower.contains("no such column")
+            || lower.contains("has no column named")
             || lower.contains("on conflict clause does not match")
         {
             self.wrong_columns(&text)

@@ -187,10 +187,15 @@ pub async fn miss(
         m.evidence.push(("entries".into(), entries));
         return Ok(m);
     }
-    if let Store::File(f) = store
-        && file::under_tmp(f.dir())
+    // Under /tmp, an empty directory (or a private copy found elsewhere) is the PrivateTmp
+    // trap; one that holds other entries is shared, and the key is simply not there.
+    let private = match store {
+        Store::File(f) if file::under_tmp(f.dir()) => Some(file::private_tmp_copies(f.dir())),
+        _ => None,
+    };
+    if let (Store::File(f), Some((copies, private, searchable))) = (store, private)
+        && (count.entries == 0 || !copies.is_empty())
     {
-        let (copies, private, searchable) = file::private_tmp_copies(f.dir());
         let mut m = Miss::fail(
             format!(
                 "{key} is missing in {}{}",

@@ -63,6 +63,95 @@ pub fn write_state(url: &str, args: &[&str]) {
     );
 }
 
+/// Where the app's Django cache lives in a test: Redis (the URL), or one of the guide's §6
+/// substitutes, configured for the writer through its environment (see bisk_settings.py).
+#[derive(Debug, Clone)]
+pub enum Cache {
+    Redis(String),
+    /// FileBasedCache in this directory.
+    File(PathBuf),
+    /// DatabaseCache: `database` is `sqlite:////abs` or `postgres://…`; `table` its table.
+    Db {
+        database: String,
+        table: String,
+    },
+}
+
+impl Cache {
+    /// A `python` command with Django's CACHES (and DATABASES) pointed at this cache.
+    pub fn command(&self) -> Command {
+        self.command_with_max_entries(None)
+    }
+
+    /// [`Cache::command`] with OPTIONS MAX_ENTRIES set.
+    pub fn command_with_max_entries(&self, max_entries: Option<u64>) -> Command {
+        let mut cmd = match self {
+            Cache::Redis(url) => command(url),
+            Cache::File(dir) => {
+                let mut c = command("redis://127.0.0.1:1/1");
+                c.env("BISK_CACHE_BACKEND", "file")
+                    .env("BISK_CACHE_LOCATION", dir);
+                c
+            }
+            Cache::Db { database, table } => {
+                let mut c = command("redis://127.0.0.1:1/1");
+                c.env("BISK_CACHE_BACKEND", "db")
+                    .env("BISK_CACHE_LOCATION", table)
+                    .env("BISK_DATABASE_URL", database);
+                c
+            }
+        };
+        if let Some(n) = max_entries {
+            cmd.env("BISK_CACHE_MAX_ENTRIES", n.to_string());
+        }
+        cmd
+    }
+}
+
+/// Runs Python `code` with Django set up against `cache` (`cache` in scope; also
+/// `call_command`); returns stdout, trimmed. Panics with stderr when the code fails.
+#[track_caller]
+pub fn django_in(cache: &Cache, code: &str) -> String {
+    django_in_with(cache, None, code)
+}
+
+/// [`django_in`] with OPTIONS MAX_ENTRIES.
+#[track_caller]
+pub fn django_in_with(cache: &Cache, max_entries: Option<u64>, code: &str) -> String {
+    let out = cache
+        .command_with_max_entries(max_entries)
+        .args([
+            "-c",
+            &format!(
+                "import django; django.setup()\nfrom django.core.cache import cache\nfrom django.core.management import call_command\n{code}"
+            ),
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `write_state.py` against `cache` (scenario names and options as in [`write_state`]).
+#[track_caller]
+pub fn write_state_in(cache: &Cache, args: &[&str]) {
+    let mut cmd = cache.command();
+    cmd.arg("write_state.py").args(args);
+    if let Cache::Redis(url) = cache {
+        cmd.arg("--redis-url").arg(url);
+    }
+    let out = cmd.output().expect("run write_state.py");
+    assert!(
+        out.status.success(),
+        "write_state.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// An aware UTC datetime `secs_ago` seconds before now, as Django's timezone.now() makes.
 pub fn utc_ago(secs_ago: i64) -> PyValue {
     let t = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs_ago);

@@ -13,6 +13,7 @@
 
 pub mod browser;
 pub mod django;
+pub mod postgres;
 pub mod probe;
 pub mod redis;
 pub mod render;
