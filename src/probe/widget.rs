@@ -190,7 +190,7 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
             code("bisk-docs.toml")
         ),
         Check::DjangoSettings(p) => format!(
-            "Asks the project's Django (the {} section of {}) for {} and compares its backend, location, {} and {} with {}. Fails on drift and on a cache that is not shared across processes{}.",
+            "Asks the project's Django (the {} section of {}) for {} and compares its backend, location, database, {} and {} with {}. Fails on drift, on a cache that is not shared across processes and on a Redis client missing from the virtualenv{}.",
             code("[django]"),
             code("bisk-docs.toml"),
             code("CACHES['default']"),
