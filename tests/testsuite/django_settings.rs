@@ -903,3 +903,58 @@ async fn serve_with_target_django_probes_where_django_looks() {
     assert_eq!(v["target"]["url"], redis.url(3).as_str(), "{v:#}");
     assert!(redis.get(3, "bisk_staging:7:ping").is_some());
 }
+
+/// Django's LOCATION carries the password of a protected Redis: `--target django` connects
+/// with it, and no output shows it (check as text, JSON and JUnit, stderr, a snapshot build).
+#[test]
+fn passwords_in_djangos_location_never_leave() {
+    let secret = "dj-SeCrEt-4711";
+    let redis = RedisServer::start_with(kit::RedisOptions {
+        password: Some(secret.into()),
+        ..Default::default()
+    });
+    let p = Project::new(&redis.url(1));
+    let page = "# Cache\n\n```probe\ncheck = \"cache.roundtrip\"\n```\n\n```probe\ncheck = \"django.settings\"\n```\n";
+    let tree = Tree::site(
+        &format!("[redis]\nurl = {:?}\n\n{}", nowhere(), p.toml("matching")),
+        &[("index.md", page)],
+    );
+    let mut outputs = Vec::new();
+    for format in ["text", "json", "junit"] {
+        let run = tree.run(&["check", "--target", "django", "--format", format]);
+        outputs.push(format!("{}{}", run.stdout, run.stderr));
+    }
+    assert!(
+        outputs[1].contains("\"status\": \"pass\""),
+        "{}",
+        outputs[1]
+    );
+    assert!(
+        outputs[0].contains("django → redis://:***@127.0.0.1:"),
+        "{}",
+        outputs[0]
+    );
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    let run = tree
+        .run(&[
+            "build",
+            "--snapshot",
+            "--target",
+            "django",
+            "--out",
+            site.to_str().unwrap(),
+        ])
+        .ok();
+    outputs.push(format!("{}{}", run.stdout, run.stderr));
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(index.contains("redis://:***@127.0.0.1:"), "{index}");
+    for e in walkdir::WalkDir::new(&site).into_iter().flatten() {
+        if e.file_type().is_file() {
+            outputs.push(String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned());
+        }
+    }
+    for text in &outputs {
+        assert!(!text.contains(secret), "the password leaked: {text}");
+    }
+}
