@@ -505,7 +505,25 @@ impl Config {
             }
         })?;
         config.validate(text, path)?;
+        config.validate_django_target(text, path)?;
         Ok(config)
+    }
+
+    /// `django` names the target read from Django's settings: a `[targets.django]` would
+    /// make `--target django` ambiguous.
+    fn validate_django_target(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        if !self.targets.contains_key(DJANGO_TARGET) {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[targets.django]"))
+                .map(|i| i + 1)
+                .unwrap_or(0),
+            message: "`[targets.django]`: the name \"django\" is reserved for the target read from Django's settings (configure it with [django])".into(),
+        })
     }
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
@@ -519,17 +537,6 @@ impl Config {
                 "concurrency",
                 "`probes.concurrency` must be at least 1".into(),
             ));
-        }
-        if self.targets.contains_key(DJANGO_TARGET) {
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line: text
-                    .lines()
-                    .position(|l| l.trim_start().starts_with("[targets.django]"))
-                    .map(|i| i + 1)
-                    .unwrap_or(0),
-                message: "`[targets.django]`: the name \"django\" is reserved for the target read from Django's settings (configure it with [django])".into(),
-            });
         }
         if let Some(url) = &self.base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
