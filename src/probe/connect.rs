@@ -41,6 +41,9 @@ pub enum ErrorKind {
     /// The cache is there but Django's own `cache.get` fails on it (a missing table in the
     /// app's database, a table with other columns): judged, so the probe fails.
     CacheBroken,
+    /// The backend's place does not exist on this host (no cache directory, no SQLite
+    /// file): nothing here uses it, so the probe is skipped with the cause.
+    NotHere,
     Other,
 }
 
@@ -91,10 +94,10 @@ impl ProbeError {
     }
 
     pub fn into_outcome(self) -> Outcome {
-        let status = if self.kind == ErrorKind::CacheBroken {
-            Status::Fail
-        } else {
-            Status::Error
+        let status = match self.kind {
+            ErrorKind::CacheBroken => Status::Fail,
+            ErrorKind::NotHere => Status::Skipped,
+            _ => Status::Error,
         };
         Outcome::new(status, self.message).hint(self.hint)
     }

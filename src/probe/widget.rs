@@ -38,7 +38,7 @@ use std::fmt::Write as _;
 
 use super::decl::{Check, Literal, Presence, ProbeDecl, ScanExpect};
 use super::result::{ProbeResult, Status};
-use crate::config::RedisTarget;
+use crate::config::{Backend, RedisTarget};
 use crate::content::paths::{output_path, relative_url};
 use crate::render::escape::escape;
 
@@ -87,7 +87,45 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
     }
     let key = |k: &str| code(&format!("{}:{}:{}", target.key_prefix, target.version, k));
     let db = escape(&db_of(&target.url));
+    // Where the cache checks look: a Redis db, a FileBasedCache directory, a table.
+    let place = match target.backend {
+        Backend::Redis => format!("in db {db}"),
+        Backend::File => format!(
+            "in the FileBasedCache directory {}",
+            code(target.location.as_deref().unwrap_or(""))
+        ),
+        Backend::Db => format!(
+            "in the DatabaseCache table {} of {}",
+            code(target.location.as_deref().unwrap_or("")),
+            code(&target.display_database().unwrap_or_default())
+        ),
+    };
+    let miss_causes = match target.backend {
+        Backend::Redis => "no KEY_PREFIX, another version, another DB".to_string(),
+        Backend::File => format!(
+            "expired, no KEY_PREFIX, another version, a missing or unreadable directory, culling past MAX_ENTRIES {}, the PrivateTmp trap",
+            target.max_entries
+        ),
+        Backend::Db => format!(
+            "expired, no KEY_PREFIX or another prefix, another version, a missing table, another database, culling past MAX_ENTRIES {}",
+            target.max_entries
+        ),
+    };
     match &decl.check {
+        Check::CacheRoundtrip(p) if target.backend != Backend::Redis => format!(
+            "Writes {} to {} {place} exactly as Django's <code>cache.set({}, {}, {})</code> does ({}), reads it back as Django's <code>cache.get</code> does and decodes it, and checks it expires within {} s. Skipped where writes are not allowed.",
+            escape(&format!("'{}'", p.value)),
+            key(&p.key),
+            escape(&format!("{:?}", p.key)),
+            escape(&format!("{:?}", p.value)),
+            p.ttl,
+            if target.backend == Backend::File {
+                "a file named after the MD5 of the key, holding the pickled expiry and the zlib-compressed pickle"
+            } else {
+                "one row: the key, the base64 of the pickle, the expiry"
+            },
+            p.ttl
+        ),
         Check::RedisPing => format!(
             "Sends {} to Redis and expects {} back, with the round-trip time.",
             code("PING"),
@@ -128,13 +166,13 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
                 wants.push(format!("with at most {t} s left"));
             }
             format!(
-                "Reads {} in db {db} and expects it {}. A miss is traced to the usual causes: no KEY_PREFIX, another version, another DB.",
+                "Reads {} {place} and expects it {}. A miss is traced to the usual causes: {miss_causes}.",
                 key(&p.key),
                 wants.join(", ")
             )
         }
         Check::Breadcrumbs(p) => format!(
-            "Reads {}, {}, {} and {} in db {db} in one round trip. Warns when the last run or the last success is older than {}, fails after {}, when either is more than 5 min in the future or missing, when an error is newer than the last success{}; warns when breadcrumbs expire (Django's 300 s default) and when leftover {} keys exist.",
+            "Reads {}, {}, {} and {} {place} in one round trip. Warns when the last run or the last success is older than {}, fails after {}, when either is more than 5 min in the future or missing, when an error is newer than the last success{}; warns when breadcrumbs expire (Django's 300 s default) and when leftover {} keys exist.",
             key(&format!("{}:last_run", p.namespace)),
             key(&format!("{}:last_ok", p.namespace)),
             key(&format!("{}:last_error", p.namespace)),

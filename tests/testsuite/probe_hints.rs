@@ -181,6 +181,8 @@ fn free_text(name: &str) -> Option<fn(String) -> Option<Hint>> {
         "security" => |t| hint::security(t),
         "production" => |t| hint::production(t),
         "django_config" => |t| hint::django_config(t),
+        "file_cache" => |t| hint::file_cache(t),
+        "database_cache" => |t| hint::database_cache(t),
         "plain" => |t| hint::plain(t),
         _ => return None,
     })

@@ -622,6 +622,12 @@ pub(crate) fn error_of(
 /// Looks the PID up where that means something: on the host Redis (and so the enforcer)
 /// runs on. Anywhere else the PID is left unverified, with the reason.
 pub(crate) async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
+    // What holds the breadcrumbs, in the words of the target's backend.
+    let what = match ctx.session.named.target.backend {
+        crate::config::Backend::Redis => "Redis",
+        crate::config::Backend::File => "the cache directory",
+        crate::config::Backend::Db => "the database",
+    };
     match locality::of_target(&ctx.session.named.target).await {
         Locality::Local(_) => match pid_alive(pid) {
             Some(true) => Pid::Alive(pid),
@@ -635,20 +641,20 @@ pub(crate) async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
             Pid::Unverifiable {
                 pid,
                 why: format!(
-                    "Redis is on another host ({why}); check the process on the enforcer's host"
+                    "{what} is on another host ({why}); check the process on the enforcer's host"
                 ),
             }
         }
         Locality::Remote(why) => Pid::Unverifiable {
             pid,
             why: format!(
-                "Redis is on another host ({why}); set local = true on the target if the enforcer runs here"
+                "{what} is on another host ({why}); set local = true on the target if the enforcer runs here"
             ),
         },
         Locality::Unknown(why) => Pid::Unverifiable {
             pid,
             why: format!(
-                "cannot tell whether Redis runs on this host ({why}); set local = true or false on the target"
+                "cannot tell whether {what} runs on this host ({why}); set local = true or false on the target"
             ),
         },
     }

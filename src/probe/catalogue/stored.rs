@@ -361,7 +361,11 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
         )
         .await?;
         out.status = miss.status;
-        out.summary = bound(&format!("no breadcrumbs: {}", miss.summary), 400);
+        out.summary = if miss.status == Status::Skipped {
+            miss.summary.clone()
+        } else {
+            bound(&format!("no breadcrumbs: {}", miss.summary), 400)
+        };
         out.hint = if matches!(reads[0], Read::Expired { .. }) {
             hint::default_timeout()
         } else {

@@ -467,9 +467,13 @@ async fn open_sqlite(
         };
         match std::fs::metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // No file: no process on this host uses this database (never created here).
                 return Err(ProbeError::new(
-                    ErrorKind::Other,
-                    format!("the SQLite database {} does not exist", path.display()),
+                    ErrorKind::NotHere,
+                    format!(
+                        "not judged here: the SQLite database {} does not exist on this host",
+                        path.display()
+                    ),
                     hint::database_cache(
                         "Point `database` at the app's DATABASES NAME (sqlite:////absolute/path.sqlite3): a wrong path means a wrong database.",
                     ),

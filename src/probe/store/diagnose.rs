@@ -69,21 +69,37 @@ pub async fn miss(
     if let Store::File(f) = store {
         match file::dir_problem(f.dir()) {
             Some(DirProblem::Missing) => {
-                let mut text = format!(
-                    "{key} is missing: the cache directory {} does not exist on this host (Django creates it on its first write)",
-                    f.dir_display()
-                );
-                let mut m_evidence = Vec::new();
-                if file::under_tmp(f.dir()) {
-                    let (copies, private, searchable) = file::private_tmp_copies(f.dir());
-                    text.push_str(&private_tmp_words(&copies, private, searchable));
-                    m_evidence.push((
-                        "PrivateTmp".into(),
-                        private_tmp_evidence(&copies, private, searchable),
-                    ));
+                // No directory at all. Django creates it on every write, so nothing on this
+                // host uses it (skipped); unless it sits under /tmp, where a unit with
+                // PrivateTmp=yes writes into a private copy: found, that is the app's cache
+                // elsewhere (fail); not found, it may be hidden from us (error).
+                let dir = f.dir_display();
+                let advice = hint::file_cache(file::missing_dir_advice(f.dir()));
+                if !file::under_tmp(f.dir()) {
+                    return Ok(Miss {
+                        status: Status::Skipped,
+                        summary: format!(
+                            "not judged here: the cache directory {dir} does not exist on this host (Django creates it on its first write, so no process here uses it)"
+                        ),
+                        hint: advice,
+                        evidence: Vec::new(),
+                    });
                 }
-                let mut m = Miss::fail(text, hint::file_cache(file::missing_dir_advice(f.dir())));
-                m.evidence = m_evidence;
+                let (copies, private, searchable) = file::private_tmp_copies(f.dir());
+                let mut m = Miss::fail(
+                    format!(
+                        "{key} is missing: the cache directory {dir} does not exist in this host's shared /tmp{}",
+                        private_tmp_words(&copies, private, searchable)
+                    ),
+                    advice,
+                );
+                if copies.is_empty() {
+                    m.status = Status::Error;
+                }
+                m.evidence.push((
+                    "PrivateTmp".into(),
+                    private_tmp_evidence(&copies, private, searchable),
+                ));
                 return Ok(m);
             }
             Some(DirProblem::NotADirectory) => {

@@ -266,9 +266,19 @@ fn write_file(dir: &Path, path: &Path, pickle: &[u8], ttl: u64) -> Result<String
         Ok(m) if m.is_dir() => m,
         Ok(_) => return Err(not_a_dir(dir)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(store_error(
+            // Django creates the directory on every write, so none here means no process on
+            // this host uses it (skipped); under /tmp it may be the PrivateTmp trap (error).
+            // bisk-docs does not create it: a directory owned by this user could lock the
+            // app out.
+            let kind = if under_tmp(dir) {
+                crate::probe::connect::ErrorKind::Other
+            } else {
+                crate::probe::connect::ErrorKind::NotHere
+            };
+            return Err(ProbeError::new(
+                kind,
                 format!(
-                    "the cache directory {} does not exist: Django creates it on its first write, bisk-docs does not (a directory owned by this user could lock the app out)",
+                    "not judged here: the cache directory {} does not exist on this host (Django creates it on its first write; bisk-docs does not)",
                     dir.display()
                 ),
                 hint::file_cache(missing_dir_advice(dir)),

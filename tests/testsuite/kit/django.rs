@@ -198,7 +198,8 @@ fn has_django(python: &Path) -> bool {
     Command::new(python)
         .args([
             "-c",
-            "import django, redis; assert django.VERSION >= (5, 2)",
+            // psycopg: DatabaseCache on PostgreSQL (probe_backends).
+            "import django, redis, psycopg; assert django.VERSION >= (5, 2)",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
