@@ -240,7 +240,7 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
                     if t.len() == 1 { "" } else { "s" },
                     t.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
                 ),
-                None => "every target".to_string(),
+                None => "every target of the same backend".to_string(),
             },
             if p.breadcrumbs_persist {
                 "; warns when entries expire after a finite TIMEOUT (Django's default: 300 s)"

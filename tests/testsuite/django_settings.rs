@@ -400,11 +400,31 @@ fn database_drift_fails_naming_the_field() {
 fn backend_drift_fails_naming_the_field() {
     let redis = RedisServer::start();
     let p = Project::new(&redis.url(1));
-    // bisk-docs.toml says FileBasedCache, Django uses Redis.
+    // bisk-docs.toml describes only a FileBasedCache, Django uses Redis.
     let r = run_probe(file_config(&p, "/var/cache/bisk_cache", "matching"), CHECK);
+    assert_status(
+        &r,
+        Status::Fail,
+        "no target of bisk-docs.toml is a RedisCache like Django's cache, so the probes check other caches than the app (targets: default is file)",
+    );
+    assert_eq!(hint_link(&r), Some("ops/REDIS_CACHE.md#django-config"));
+    // A target named in `targets` is compared whatever its backend.
+    let r = run_probe(
+        file_config(&p, "/var/cache/bisk_cache", "matching"),
+        &format!("{CHECK}targets = [\"default\"]\n"),
+    );
     assert_status(&r, Status::Fail, "backend file here, RedisCache in Django");
     // And the other way round.
     let r = run_probe(config(&redis.url(1), Some(p.section("files"))), CHECK);
+    assert_status(
+        &r,
+        Status::Fail,
+        "no target of bisk-docs.toml is a FileBasedCache",
+    );
+    let r = run_probe(
+        config(&redis.url(1), Some(p.section("files"))),
+        &format!("{CHECK}targets = [\"default\"]\n"),
+    );
     assert_status(
         &r,
         Status::Fail,
@@ -516,6 +536,23 @@ fn matching_settings_pass() {
     assert!(!r.summary.contains("target default"), "{}", r.summary);
     let r = run_probe(c, &format!("{CHECK}targets = [\"default\"]\n"));
     assert_eq!(r.status, Status::Pass, "{r:#?}");
+    // The guide's substitutes next to the Redis target (a file and a db target, as in the
+    // shipped bisk-docs.toml) are other hosts' caches: not compared unless named.
+    let mut c = config(&url, Some(p.section("matching")));
+    c.targets.insert(
+        "files".into(),
+        RedisTarget {
+            backend: Backend::File,
+            location: Some("/var/cache/bisk_cache".into()),
+            ..RedisTarget::default()
+        },
+    );
+    let r = run_probe(c, CHECK);
+    assert_status(&r, Status::Pass, "matches target default");
+    assert!(
+        evidence(&r, "not compared").is_some_and(|e| e.starts_with("files: another backend")),
+        "{r:#?}"
+    );
     // FileBasedCache and DatabaseCache (SQLite) at the place the target names.
     let dir = p.cache_dir().display().to_string();
     let r = run_probe(file_config(&p, &dir, "files"), CHECK);

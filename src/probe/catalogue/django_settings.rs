@@ -195,7 +195,34 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
         }
         DjangoBackend::Redis | DjangoBackend::File | DjangoBackend::Db => {}
     }
+    // Without `targets`, only the targets of Django's backend are compared: the guide's
+    // substitutes (a file and a db target next to the Redis one) are alternatives for other
+    // hosts, not drift. When none has Django's backend, that is the drift.
+    let (compared, others): (Vec<&NamedTarget>, Vec<&NamedTarget>) = if p.targets.is_some() {
+        (targets.iter().collect(), Vec::new())
+    } else {
+        targets
+            .iter()
+            .partition(|t| Some(t.target.backend) == same_kind(&kind))
+    };
     let mut findings: Vec<Finding> = Vec::new();
+    if compared.is_empty() {
+        findings.push(Finding {
+            status: Status::Fail,
+            text: format!(
+                "no target of bisk-docs.toml is a {} like Django's cache, so the probes check other caches than the app (targets: {})",
+                kind.class_name(),
+                others
+                    .iter()
+                    .map(|t| format!("{} is {}", t.name, t.target.backend))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: hint::django_config(
+                "Describe Django's cache in bisk-docs.toml (`backend`, and `url` or `location` as in its `CACHES`), or use `--target django`, which reads them.",
+            ),
+        });
+    }
     if kind == DjangoBackend::Redis
         && let Some(e) = caches.redis_client.as_ref().and_then(|c| c.error.as_ref())
     {
@@ -221,7 +248,7 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
             hint: hint::django_config("Set VERSION to an integer (Django's default is 1)."),
         }),
         Some(version) => {
-            let drifts: Vec<String> = targets
+            let drifts: Vec<String> = compared
                 .iter()
                 .filter_map(|t| {
                     let fields = drift(conf, caches, version, &t.target);
@@ -276,20 +303,26 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
             ),
         });
     }
-    let compared = targets
+    let compared_names = compared
         .iter()
         .map(|t| t.name.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let expected = format!(
-        "a cache shared across processes, at the place, prefix and version of target{} {compared}",
-        if targets.len() == 1 { "" } else { "s" }
-    );
+    let plural = if compared.len() == 1 { "" } else { "s" };
+    let expected = if compared.is_empty() {
+        format!(
+            "a cache shared across processes, described by a {} target",
+            kind.class_name()
+        )
+    } else {
+        format!(
+            "a cache shared across processes, at the place, prefix and version of target{plural} {compared_names}"
+        )
+    };
     findings.sort_by_key(|f| std::cmp::Reverse(f.status));
     let out = match findings.first() {
         None => Outcome::pass(format!(
-            "Django's CACHES['default'] ({observed}) matches target{} {compared}",
-            if targets.len() == 1 { "" } else { "s" }
+            "Django's CACHES['default'] ({observed}) matches target{plural} {compared_names}"
         )),
         Some(worst) => Outcome::new(
             worst.status,
@@ -301,7 +334,21 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
         )
         .hint(worst.hint.clone()),
     };
-    with_evidence(out.expected(expected))
+    let mut out = with_evidence(out.expected(expected));
+    if !others.is_empty() && !compared.is_empty() {
+        out = out.evidence(
+            "not compared",
+            format!(
+                "{}: another backend than Django's (name them in `targets` to compare them too)",
+                others
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    out
 }
 
 /// The fields in which `target` differs from Django's `conf`, each naming both values.
