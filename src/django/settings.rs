@@ -357,17 +357,6 @@ pub enum AskError {
     },
 }
 
-impl AskError {
-    /// Whether the cause is that the project is not on this host at all (nothing to judge
-    /// here), as opposed to a project that is there and broken.
-    pub fn project_absent(&self) -> bool {
-        matches!(
-            self,
-            AskError::NotConfigured | AskError::NoPython(_) | AskError::NoProjectDir(_)
-        )
-    }
-}
-
 type Asked = Arc<Result<DjangoCaches, AskError>>;
 
 struct Slot {

@@ -65,7 +65,10 @@ const ROWS: &[(&str, &str)] = &[
         "skipped",
     ),
     ("`python` cannot import Django", "error"),
-    ("the settings module raises when imported", "error"),
+    (
+        "the settings module raises when imported, or ends Python",
+        "error",
+    ),
     ("no answer within `[django] timeout`", "error"),
     ("`CACHES` has no `'default'`", "fail"),
     (
@@ -198,6 +201,13 @@ fn settings_that_fail_to_import_are_an_error_without_secrets() {
     s.settings = "bisksite.no_such_module".into();
     let r = run_probe(config(&nowhere(), Some(s)), CHECK);
     assert_status(&r, Status::Error, "ModuleNotFoundError");
+    // A module that ends the interpreter leaves no answer: its exit code and last words.
+    let r = run_probe(config(&nowhere(), Some(p.section("exits"))), CHECK);
+    assert_status(
+        &r,
+        Status::Error,
+        "ended without an answer (exit code 3): settings: giving up",
+    );
 }
 
 #[test]
