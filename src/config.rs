@@ -51,6 +51,8 @@ pub struct Config {
     pub targets: BTreeMap<String, RedisTarget>,
     /// Operator-declared commands that `command` probes may run, by name.
     pub commands: BTreeMap<String, CommandSpec>,
+    /// Where to ask Django for its `CACHES` (`target = "django"`, `django.settings`).
+    pub django: Option<DjangoSection>,
     pub probes: ProbeSettings,
     pub serve: ServeSettings,
     pub runbook: RunbookSettings,
@@ -70,6 +72,7 @@ impl Default for Config {
             redis: RedisTarget::default(),
             targets: BTreeMap::new(),
             commands: BTreeMap::new(),
+            django: None,
             probes: ProbeSettings::default(),
             serve: ServeSettings::default(),
             runbook: RunbookSettings::default(),
@@ -314,6 +317,82 @@ fn default_command_timeout() -> Duration {
     Duration::from_secs(5)
 }
 
+/// The name of the target read from Django's own settings (`--target django`).
+pub const DJANGO_TARGET: &str = "django";
+
+/// `[django]`: how to ask the project's Django for its `CACHES`. bisk-docs runs
+/// `python -c <embedded script> PROJECT_DIR SETTINGS` (argv, never a shell) under `timeout`
+/// with `DJANGO_SETTINGS_MODULE = settings`, working folder `project_dir`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DjangoSection {
+    /// The project's virtualenv interpreter (`/srv/bisk/.venv/bin/python`), or a program
+    /// name looked up in `PATH`. Checked when the config is read: a relative path with a
+    /// `/` would depend on the folder bisk-docs happens to run in.
+    #[serde(deserialize_with = "de_python")]
+    pub python: PathBuf,
+    /// The settings module, as in `DJANGO_SETTINGS_MODULE` (`bisk.settings`).
+    #[serde(deserialize_with = "de_module")]
+    pub settings: String,
+    /// The checkout whose folder holds the settings package (`/srv/bisk`); put first on
+    /// `sys.path` and used as the working folder. Absolute.
+    #[serde(default, deserialize_with = "de_project_dir")]
+    pub project_dir: Option<PathBuf>,
+    /// How long Django may take to import its settings before it is killed.
+    #[serde(default = "default_django_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+}
+
+fn default_django_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+
+fn de_python<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+    let p = PathBuf::from(String::deserialize(d)?);
+    let text = p.to_string_lossy();
+    if text.trim().is_empty() {
+        return Err(serde::de::Error::custom(
+            "`python` must name the project's interpreter, e.g. \"/srv/bisk/.venv/bin/python\"",
+        ));
+    }
+    if p.is_relative() && text.contains('/') {
+        return Err(serde::de::Error::custom(format!(
+            "`python` {text:?} must be an absolute path (or a bare program name found in PATH)"
+        )));
+    }
+    Ok(p)
+}
+
+fn de_module<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let m = String::deserialize(d)?;
+    let ok = !m.is_empty()
+        && m.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c == '_' || c.is_alphabetic())
+                && part.chars().all(|c| c == '_' || c.is_alphanumeric())
+        });
+    if ok {
+        Ok(m)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "`settings` {m:?} is not a Python module path like \"bisk.settings\""
+        )))
+    }
+}
+
+fn de_project_dir<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    let p = PathBuf::from(String::deserialize(d)?);
+    if p.is_absolute() {
+        Ok(Some(p))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "`project_dir` {:?} must be an absolute path",
+            p.display()
+        )))
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProbeSettings {
@@ -507,7 +586,25 @@ impl Config {
             }
         })?;
         config.validate(text, path)?;
+        config.validate_django_target(text, path)?;
         Ok(config)
+    }
+
+    /// `django` names the target read from Django's settings: a `[targets.django]` would
+    /// make `--target django` ambiguous.
+    fn validate_django_target(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        if !self.targets.contains_key(DJANGO_TARGET) {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[targets.django]"))
+                .map(|i| i + 1)
+                .unwrap_or(0),
+            message: "`[targets.django]`: the name \"django\" is reserved for the target read from Django's settings (configure it with [django])".into(),
+        })
     }
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
@@ -575,15 +672,40 @@ impl Config {
 
     /// The probe target: `[redis]`, or `[targets.NAME]` when a name is given; the
     /// `BISK_REDIS_URL` environment variable overrides the URL of whichever is chosen.
+    ///
+    /// `django` is known when `[django]` is configured, but its place is only known once
+    /// Django has been asked: this returns it with an empty `url` and `[redis]`'s other
+    /// settings. Only `django::settings::resolve_target` (used by the runner) fills it in;
+    /// an empty URL connects nowhere, so nothing can probe a place Django did not name.
     pub fn target(&self, name: Option<&str>) -> Result<NamedTarget, UnknownTarget> {
         let (name, mut target) = match name {
             None | Some("default") => ("default".to_string(), self.redis.clone()),
+            Some(DJANGO_TARGET) => {
+                if self.django.is_none() {
+                    return Err(UnknownTarget {
+                        name: DJANGO_TARGET.to_string(),
+                        known: self.targets.keys().cloned().collect(),
+                    });
+                }
+                let target = RedisTarget {
+                    url: String::new(),
+                    ..self.redis.clone()
+                };
+                return Ok(NamedTarget {
+                    name: DJANGO_TARGET.to_string(),
+                    target,
+                });
+            }
             Some(n) => match self.targets.get(n) {
                 Some(t) => (n.to_string(), t.clone()),
                 None => {
+                    let mut known: Vec<String> = self.targets.keys().cloned().collect();
+                    if self.django.is_some() {
+                        known.push(DJANGO_TARGET.to_string());
+                    }
                     return Err(UnknownTarget {
                         name: n.to_string(),
-                        known: self.targets.keys().cloned().collect(),
+                        known,
                     });
                 }
             },
@@ -618,7 +740,7 @@ pub struct NamedTarget {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown target {name:?}; configured targets: default{}", known.iter().map(|k| format!(", {k}")).collect::<String>())]
+#[error("unknown target {name:?}; configured targets: default{}{}", known.iter().map(|k| format!(", {k}")).collect::<String>(), if name == DJANGO_TARGET { " (the \"django\" target needs a [django] section: python, settings, project_dir)" } else { "" })]
 pub struct UnknownTarget {
     pub name: String,
     pub known: Vec<String>,

@@ -111,6 +111,19 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(e.into()))?;
+    // `--target django`: Django is asked first, so the first line names the place it uses
+    // (the runner reuses the answer; a failure is each probe's error, with its cause).
+    let place = if named.name == crate::config::DJANGO_TARGET {
+        match rt.block_on(crate::django::settings::resolve_target(
+            &config,
+            Some(crate::config::DJANGO_TARGET),
+        )) {
+            Ok(resolved) => resolved.target.display_place(),
+            Err(_) => "(Django's CACHES could not be read)".to_string(),
+        }
+    } else {
+        named.target.display_url()
+    };
     let started = std::time::Instant::now();
     let results = rt.block_on(runner::run_all(Arc::new(config), options, &decls));
     let wall = started.elapsed();
@@ -121,10 +134,10 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
             &results,
             wall,
             args.common.quiet,
-            &format!("{} → {}", named.name, named.target.display_url()),
+            &format!("{} → {place}", named.name),
             output::width(),
         ),
-        Format::Json => json_report(&results, &named.name, &named.target.display_url(), wall),
+        Format::Json => json_report(&results, &named.name, &place, wall),
         Format::Junit => junit_report(&results, wall, args.strict),
     };
     let _ = stdout.write_all(text.as_bytes());

@@ -39,6 +39,13 @@ allow_writes = true
 # [targets.prod]
 # url = "redis://:PASSWORD@redis-host:6379/1"
 # allow_writes = false
+
+# Ask the app's own Django for its CACHES: `--target django` probes where Django looks,
+# and a `check = "django.settings"` probe compares it with the targets above.
+# [django]
+# python = "/srv/app/.venv/bin/python"
+# settings = "app.settings"
+# project_dir = "/srv/app"
 "#;
 
 const HOME: &str = r#"# Operations guides

@@ -5,6 +5,7 @@
 //! other value as `pickle.dumps(value, 5)`. [`decode()`] reads both without executing anything;
 //! [`encode()`] writes the bytes Django itself would write, so Django reads them back.
 //!
+//! - [`settings`] — asks the project's Django for its `CACHES` (`[django]`, `target = "django"`).
 //! - [`key::make_key`] — `bisk:1:ping` from prefix, version and key.
 //! - [`decode()`] / [`decode_with`] — raw bytes → [`PyValue`], bounded by [`Limits`].
 //! - [`encode()`] — [`PyValue`] → the exact bytes Django stores.
@@ -17,6 +18,7 @@ pub mod display;
 pub mod encode;
 pub mod json;
 pub mod key;
+pub mod settings;
 pub mod time;
 pub mod value;
 

@@ -154,6 +154,25 @@ impl Endpoint {
         })
     }
 
+    /// Where this endpoint connects, without credentials: `host:port` (the host
+    /// lowercased, loopback names and addresses as `loopback`) or the unix socket path.
+    /// For comparing two targets (`django.settings`), never for connecting.
+    pub fn address(&self) -> String {
+        match self.info.addr() {
+            ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => {
+                let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+                let loopback = host == "localhost"
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
+                format!("{}:{port}", if loopback { "loopback" } else { &host })
+            }
+            ConnectionAddr::Unix(path) => path.display().to_string(),
+            #[allow(unreachable_patterns)]
+            _ => String::new(),
+        }
+    }
+
     /// A connection to `db` (default: the target's). Multiplexed, so probes of one run
     /// share it.
     ///

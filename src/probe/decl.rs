@@ -67,6 +67,7 @@ pub enum Check {
     TcpConnect(TcpParams),
     HttpGet(HttpParams),
     Command(CommandParams),
+    DjangoSettings(DjangoSettingsParams),
 }
 
 /// Every check name, in documentation order.
@@ -82,6 +83,7 @@ pub const CHECK_NAMES: &[&str] = &[
     "tcp.connect",
     "http.get",
     "command",
+    "django.settings",
 ];
 
 impl Check {
@@ -98,6 +100,7 @@ impl Check {
             Check::TcpConnect(_) => "tcp.connect",
             Check::HttpGet(_) => "http.get",
             Check::Command(_) => "command",
+            Check::DjangoSettings(_) => "django.settings",
         }
     }
 
@@ -121,6 +124,7 @@ impl Check {
             Check::TcpConnect(p) => format!("TCP connect to {}", p.address),
             Check::HttpGet(p) => format!("GET {}", p.url),
             Check::Command(p) => format!("Command {}", p.name),
+            Check::DjangoSettings(_) => "Django's CACHES match bisk-docs.toml".into(),
         }
     }
 
@@ -344,6 +348,19 @@ pub struct CommandParams {
     pub name: String,
 }
 
+/// `django.settings`: Django's `CACHES['default']` against the targets of bisk-docs.toml.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DjangoSettingsParams {
+    /// Targets to compare (`"default"` is `[redis]`); default: every configured target.
+    #[serde(default)]
+    pub targets: Option<Vec<String>>,
+    /// Whether cache entries (the enforcer's breadcrumbs) must outlive Django's default
+    /// `TIMEOUT`; then a finite `TIMEOUT` warns.
+    #[serde(default = "yes")]
+    pub breadcrumbs_persist: bool,
+}
+
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
     parse_duration(&text).map_err(serde::de::Error::custom)
@@ -456,6 +473,7 @@ pub fn parse(
             "tcp.connect" => Check::TcpConnect(de(v)?),
             "http.get" => Check::HttpGet(de(v)?),
             "command" => Check::Command(de(v)?),
+            "django.settings" => Check::DjangoSettings(de(v)?),
             other => {
                 return Err(format!(
                     "unknown check {other:?}; known checks: {}",
@@ -556,6 +574,13 @@ pub fn check_config(decl: &ProbeDecl, config: &crate::config::Config) -> Result<
                 }
             ),
         ));
+    }
+    if let Check::DjangoSettings(p) = &decl.check {
+        for name in p.targets.iter().flatten() {
+            if let Err(e) = config.target(Some(name)) {
+                return Err(at("targets", format!("probe `django.settings`: {e}")));
+            }
+        }
     }
     if let Some(t) = &decl.target
         && let Err(e) = config.target(Some(t))
@@ -717,6 +742,26 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
             }
         }
         Check::Command(p) => nonempty("name", &p.name)?,
+        Check::DjangoSettings(p) => {
+            if let Some(targets) = &p.targets {
+                if targets.is_empty() {
+                    return Err((
+                        "targets",
+                        "`targets = []` compares nothing; name targets or leave it out for all"
+                            .into(),
+                    ));
+                }
+                for t in targets {
+                    nonempty("targets", t)?;
+                    if t == crate::config::DJANGO_TARGET {
+                        return Err((
+                            "targets",
+                            "`targets` names \"django\": that target is Django's own settings, so it always matches".into(),
+                        ));
+                    }
+                }
+            }
+        }
         Check::RedisPing | Check::RedisConfig => {}
     }
     Ok(())

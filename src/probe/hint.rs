@@ -16,12 +16,15 @@ pub const ENFORCER_GUIDE: &str = "ops/ENFORCER_SYSTEMD_GUIDE.md";
 /// docs still carries each of these ids (a renamed `{#…}` would send every such hint to
 /// the top of the page); `at` refuses, in debug builds and tests, a link missing here.
 pub const LINKED: &[(&str, &str)] = &[
+    (REDIS_GUIDE, "troubleshooting-a"),
     (REDIS_GUIDE, "troubleshooting-b"),
     (REDIS_GUIDE, "troubleshooting-c"),
     (REDIS_GUIDE, "troubleshooting-d"),
     (REDIS_GUIDE, "troubleshooting-e"),
     (REDIS_GUIDE, "troubleshooting-f"),
     (REDIS_GUIDE, "ping-gotchas"),
+    (REDIS_GUIDE, "django-config"),
+    (REDIS_GUIDE, "other-backends"),
     (REDIS_GUIDE, "security"),
     (REDIS_GUIDE, "production"),
     (ENFORCER_GUIDE, "default-timeout"),
@@ -246,6 +249,30 @@ pub fn security(text: impl Into<String>) -> Option<Hint> {
 /// Production notes (memory limit, eviction policy, persistence).
 pub fn production(text: impl Into<String>) -> Option<Hint> {
     at(REDIS_GUIDE, "production", text)
+}
+
+/// A: the project's virtualenv cannot `import redis`, so Django's RedisCache fails on the
+/// first cache access (seed troubleshooting A).
+pub fn redis_client_missing() -> Option<Hint> {
+    at(
+        REDIS_GUIDE,
+        "troubleshooting-a",
+        "Install the Python client in the virtualenv the app runs with (`pip install \"redis>=5,<6\"`, and add it to requirements.txt), then restart the web process and the enforcer.",
+    )
+}
+
+/// Other backends: LocMemCache and DummyCache share nothing between processes.
+pub fn other_backends() -> Option<Hint> {
+    at(
+        REDIS_GUIDE,
+        "other-backends",
+        "The web process and the enforcer each see their own cache: set `BACKEND` to `RedisCache` (or `FileBasedCache` / `DatabaseCache` where Redis cannot run) in the settings both load, and restart both.",
+    )
+}
+
+/// Django's CACHES block and bisk-docs.toml disagree (free text: which fields).
+pub fn django_config(text: impl Into<String>) -> Option<Hint> {
+    at(REDIS_GUIDE, "django-config", text)
 }
 
 /// A hint without a guide section.

@@ -17,7 +17,7 @@ use super::decl::{Check, ProbeDecl};
 use super::hint;
 use super::result::{Outcome, ProbeResult, Status, TargetRef};
 use super::store::Store;
-use crate::config::{Backend, Config, NamedTarget};
+use crate::config::{Backend, Config, DJANGO_TARGET, NamedTarget};
 
 /// Margin of the per-probe backstop over connect_timeout + deadline (see
 /// [`Runner::deadline`]).
@@ -93,9 +93,18 @@ impl TargetSession {
     }
 
     pub fn target_ref(&self) -> TargetRef {
+        let t = &self.named.target;
+        // The django target of a check that did not ask Django (it never touches the
+        // cache) has no place to show: empty rather than a redacted nothing.
+        let unresolved =
+            self.named.name == DJANGO_TARGET && t.backend == Backend::Redis && t.url.is_empty();
         TargetRef {
             name: self.named.name.clone(),
-            url: self.named.target.display_url(),
+            url: if unresolved {
+                String::new()
+            } else {
+                t.display_place()
+            },
         }
     }
 }
@@ -124,20 +133,61 @@ impl Runner {
         }
     }
 
-    fn session(&self, decl: &ProbeDecl) -> Result<Arc<TargetSession>, String> {
+    async fn session(&self, decl: &ProbeDecl) -> Result<Arc<TargetSession>, Outcome> {
+        let unknown = |message: String| {
+            Outcome::new(Status::Error, message).hint(hint::plain(
+                "Declare the target under [targets.NAME] in bisk-docs.toml.",
+            ))
+        };
         let name = decl
             .target
             .as_deref()
             .or(self.options.target.as_deref())
             .unwrap_or("default");
-        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = sessions.get(name) {
+        if let Some(s) = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+        {
             return Ok(s.clone());
         }
-        let named = self.config.target(Some(name)).map_err(|e| e.to_string())?;
-        let s = Arc::new(TargetSession::new(named));
-        sessions.insert(name.to_string(), s.clone());
-        Ok(s)
+        let named = if name == DJANGO_TARGET && !decl.check.uses_redis() {
+            // A check that never touches the cache (a command, an HTTP GET, django.settings
+            // itself) runs without asking Django where the cache is: it only takes the
+            // timeouts, which the django target has from [redis] anyway. Not kept, so a
+            // cache probe of the same run still resolves the real place.
+            let named = self
+                .config
+                .target(Some(name))
+                .map_err(|e| unknown(e.to_string()))?;
+            return Ok(Arc::new(TargetSession::new(named)));
+        } else {
+            use crate::django::settings::TargetError;
+            match crate::django::settings::resolve_target(&self.config, Some(name)).await {
+                Ok(named) => named,
+                Err(TargetError::Unknown(e)) => return Err(unknown(e.to_string())),
+                Err(e @ TargetError::Ask(_)) => {
+                    return Err(Outcome::new(Status::Error, e.to_string()).hint(
+                        hint::plain(
+                            "Probes on the django target go where Django's CACHES say; fix [django] in bisk-docs.toml (python = the project's virtualenv interpreter, settings, project_dir), or the settings module.",
+                        ),
+                    ));
+                }
+                Err(e @ TargetError::Unusable(_)) => {
+                    return Err(
+                        Outcome::new(Status::Error, e.to_string()).hint(hint::other_backends())
+                    );
+                }
+            }
+        };
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        // Two probes may have resolved the same target at once: keep the first, so the run
+        // shares one connection.
+        Ok(sessions
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(TargetSession::new(named)))
+            .clone())
     }
 
     /// Runs all probes (at most `probes.concurrency` at once); results in input order.
@@ -180,18 +230,9 @@ impl Runner {
     /// Runs one probe under its deadline.
     pub async fn run_one(&self, decl: &ProbeDecl) -> ProbeResult {
         let started = Instant::now();
-        let session = match self.session(decl) {
+        let session = match self.session(decl).await {
             Ok(s) => s,
-            Err(message) => {
-                return self.finish(
-                    decl,
-                    None,
-                    Outcome::new(Status::Error, message).hint(hint::plain(
-                        "Declare the target under [targets.NAME] in bisk-docs.toml.",
-                    )),
-                    started.elapsed(),
-                );
-            }
+            Err(outcome) => return self.finish(decl, None, outcome, started.elapsed()),
         };
         let deadline = self.deadline(decl, &session);
         let ctx = Ctx {
@@ -219,6 +260,15 @@ impl Runner {
                 .get(&p.name)
                 .map(|c| c.timeout + Duration::from_millis(500))
                 .unwrap_or(t.deadline),
+            // Django is asked under [django] timeout (and killed on it).
+            Check::DjangoSettings(_) => {
+                self.config
+                    .django
+                    .as_ref()
+                    .map(|d| d.timeout)
+                    .unwrap_or(t.deadline)
+                    + Duration::from_millis(500)
+            }
             // Connecting is part of the probe: connect stage (connect_timeout), then the
             // handshake and each command under `deadline`. The slack lets those stage
             // timeouts, which say which stage ran out, fire before this backstop.

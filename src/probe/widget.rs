@@ -231,6 +231,27 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
             code(&p.name),
             code("bisk-docs.toml")
         ),
+        Check::DjangoSettings(p) => format!(
+            "Asks the project's Django (the {} section of {}) for {} and compares its backend, location, database, {} and {} with {}. Fails on drift, on a cache that is not shared across processes and on a Redis client missing from the virtualenv{}.",
+            code("[django]"),
+            code("bisk-docs.toml"),
+            code("CACHES['default']"),
+            code("KEY_PREFIX"),
+            code("VERSION"),
+            match &p.targets {
+                Some(t) => format!(
+                    "the target{} {}",
+                    if t.len() == 1 { "" } else { "s" },
+                    t.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+                ),
+                None => "every target of the same backend".to_string(),
+            },
+            if p.breadcrumbs_persist {
+                "; warns when entries expire after a finite TIMEOUT (Django's default: 300 s)"
+            } else {
+                ""
+            }
+        ),
     }
 }
 

@@ -205,10 +205,17 @@ impl Session {
         target: Option<&str>,
         actor: &Actor,
     ) -> Result<Session, RunbookError> {
-        let named = ws
+        let mut named = ws
             .config
             .target(target)
             .map_err(|e| RunbookError::Config(e.to_string()))?;
+        // The django target's place is Django's answer; the log records where the run
+        // looked. Unreadable settings are each probe's error, not a refused run.
+        if named.name == crate::config::DJANGO_TARGET
+            && let Ok(resolved) = crate::django::settings::resolve_target(&ws.config, target).await
+        {
+            named = resolved;
+        }
         let run_id = log::new_run_id();
         let log = RunLog::at(ws.runs_dir.join(format!("{run_id}.jsonl")));
         log.create(

@@ -20,6 +20,7 @@ mod django_hostile;
 mod django_limits;
 mod django_proptest;
 mod django_python;
+mod django_settings;
 mod e2e_browser;
 mod guard_one_answer;
 mod highlighter_config;

@@ -166,6 +166,8 @@ fn fixed() -> Vec<(&'static str, Option<Hint>)> {
             hint::legacy_cleanup(1, ":1:enforcer:*", 7),
         ),
         ("default_timeout", hint::default_timeout()),
+        ("redis_client_missing", hint::redis_client_missing()),
+        ("other_backends", hint::other_backends()),
     ]
 }
 
@@ -178,6 +180,7 @@ fn free_text(name: &str) -> Option<fn(String) -> Option<Hint>> {
         "leftovers" => |t| hint::leftovers(t),
         "security" => |t| hint::security(t),
         "production" => |t| hint::production(t),
+        "django_config" => |t| hint::django_config(t),
         "file_cache" => |t| hint::file_cache(t),
         "database_cache" => |t| hint::database_cache(t),
         "plain" => |t| hint::plain(t),

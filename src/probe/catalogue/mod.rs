@@ -4,6 +4,7 @@ pub mod breadcrumbs;
 pub mod cache;
 pub mod command;
 pub mod config;
+pub mod django_settings;
 mod http1;
 pub mod info;
 pub mod net;
@@ -53,6 +54,7 @@ pub async fn run(check: &Check, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         Check::TcpConnect(p) => Ok(net::tcp(p, ctx).await),
         Check::HttpGet(p) => Ok(net::http(p, ctx).await),
         Check::Command(p) => Ok(command::run(p, ctx).await),
+        Check::DjangoSettings(p) => Ok(django_settings::run(p, ctx).await),
     }
 }
 

@@ -293,3 +293,199 @@ fn find_or_bootstrap_python() -> Result<PathBuf, String> {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A private Django project for `[django]` and `target = "django"`: the settings package
+/// `tests/fixtures/django-settings/bisksite` (one module per case) copied into a folder of
+/// its own, with `bisksite/place.py` saying where the caches are: `REDIS_URL` (a private
+/// redis-server), `CACHE_DIR` and `SQLITE_PATH` (inside the folder). A folder per test also
+/// keeps bisk-docs' reuse of Django's answer (keyed on `[django]`) from crossing tests.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new(redis_url: &str) -> Project {
+        let dir = tempfile::tempdir().expect("project folder");
+        super::copy_dir(
+            &super::fixture_path("django-settings/bisksite"),
+            &dir.path().join("bisksite"),
+        );
+        let p = Project { dir };
+        std::fs::write(
+            p.path().join("bisksite/place.py"),
+            format!(
+                "REDIS_URL = {:?}\nCACHE_DIR = {:?}\nSQLITE_PATH = {:?}\n",
+                redis_url,
+                p.cache_dir().display().to_string(),
+                p.sqlite_path().display().to_string()
+            ),
+        )
+        .expect("write place.py");
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `CACHE_DIR` of the FileBasedCache fixture.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.path().join("cache")
+    }
+
+    /// `SQLITE_PATH` of the DatabaseCache fixture.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.path().join("db.sqlite3")
+    }
+
+    /// `[django]` for the settings module `bisksite.<module>`, run with `python`.
+    pub fn section_with(&self, python: &Path, module: &str) -> bisk_docs::config::DjangoSection {
+        bisk_docs::config::DjangoSection {
+            python: python.to_path_buf(),
+            settings: format!("bisksite.{module}"),
+            project_dir: Some(self.path().to_path_buf()),
+            timeout: std::time::Duration::from_secs(20),
+        }
+    }
+
+    /// `[django]` with the Python that has Django and redis-py.
+    pub fn section(&self, module: &str) -> bisk_docs::config::DjangoSection {
+        self.section_with(&django_python(), module)
+    }
+
+    /// The same as TOML, for bisk-docs.toml of a tree.
+    pub fn toml(&self, module: &str) -> String {
+        format!(
+            "[django]\npython = {:?}\nsettings = \"bisksite.{module}\"\nproject_dir = {:?}\ntimeout = \"20s\"\n",
+            absolute_python().display().to_string(),
+            self.path().display().to_string()
+        )
+    }
+
+    /// Runs `code` with Django set up on `bisksite.<module>` (`cache` in scope); its stdout,
+    /// trimmed. Panics with stderr when it fails.
+    #[track_caller]
+    pub fn django(&self, module: &str, code: &str) -> String {
+        let out = Command::new(django_python())
+            .current_dir(self.path())
+            .env("PYTHONPATH", self.path())
+            .env("DJANGO_SETTINGS_MODULE", format!("bisksite.{module}"))
+            .args([
+                "-c",
+                &format!(
+                    "import django; django.setup()\nfrom django.core.cache import cache\n{code}"
+                ),
+            ])
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "python failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+/// [`django_python`] as an absolute path (bisk-docs.toml wants one, or a bare name).
+pub fn absolute_python() -> PathBuf {
+    let out = Command::new(django_python())
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("run python");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// A virtualenv with Django but without redis-py: the seed's troubleshooting A, for real.
+/// Built once under the target folder, without PyPI: Django and its two dependencies are
+/// linked in from [`django_python`]'s site-packages.
+pub fn python_without_redis() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let venv = bare_venv("django-noredis-venv");
+            let python = venv.join("bin/python");
+            let site = purelib(&python);
+            let out = Command::new(django_python())
+                .args([
+                    "-c",
+                    "import os, django, asgiref, sqlparse\nfor m in (django, asgiref, sqlparse): print(os.path.dirname(m.__file__))",
+                ])
+                .output()
+                .expect("run python");
+            for dir in String::from_utf8_lossy(&out.stdout).lines() {
+                let dir = Path::new(dir.trim());
+                let link = site.join(dir.file_name().expect("package folder"));
+                if !link.exists() {
+                    std::os::unix::fs::symlink(dir, &link).expect("link a package");
+                }
+            }
+            assert!(
+                imports(&python, "django") && !imports(&python, "redis"),
+                "{} should import django but not redis",
+                python.display()
+            );
+            python
+        })
+        .clone()
+}
+
+/// A virtualenv with neither Django nor redis-py.
+pub fn python_without_django() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let python = bare_venv("django-bare-venv").join("bin/python");
+            assert!(
+                !imports(&python, "django"),
+                "{} imports django",
+                python.display()
+            );
+            python
+        })
+        .clone()
+}
+
+/// `python3 -m venv --without-pip` under the target folder (created once, reused).
+fn bare_venv(name: &str) -> PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    if venv.join("bin/python").exists() {
+        return venv;
+    }
+    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    // Built aside and renamed, so a concurrent or interrupted build never leaves half a venv.
+    let building =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&building);
+    let st = Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&building)
+        .status()
+        .expect("python3 -m venv");
+    assert!(st.success(), "python3 -m venv --without-pip failed");
+    if std::fs::rename(&building, &venv).is_err() {
+        // Someone else finished first.
+        let _ = std::fs::remove_dir_all(&building);
+    }
+    venv
+}
+
+fn purelib(python: &Path) -> PathBuf {
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ])
+        .output()
+        .expect("run python");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn imports(python: &Path, module: &str) -> bool {
+    Command::new(python)
+        .args(["-c", &format!("import {module}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
