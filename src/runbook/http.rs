@@ -362,7 +362,8 @@ async fn runs_page(State(app): State<RunbookHttp>) -> Result<Response, ApiError>
         body.push_str("</table>\n");
     }
     // Guides with probes, to start a walkthrough without going through the guide page.
-    if let Ok(decls) = discover::discover(&app.ws.docs_dir, &[]) {
+    if let Ok(decls) = discover::discover(&app.ws.docs_dir, &[], Some((&app.ws.config, "default")))
+    {
         let mut pages: Vec<String> = decls
             .iter()
             .map(|d| d.page.to_string_lossy().replace('\\', "/"))
@@ -388,6 +389,8 @@ async fn runs_page(State(app): State<RunbookHttp>) -> Result<Response, ApiError>
 #[derive(Deserialize)]
 struct StartQuery {
     page: String,
+    /// The target the guide page showed (its header's switcher): selected in the form.
+    target: Option<String>,
 }
 
 async fn start_page(
@@ -413,7 +416,14 @@ async fn start_page(
         escape(&guide.page),
         targets
             .iter()
-            .map(|t| format!("<option>{}</option>", escape(t)))
+            .map(|t| {
+                let selected = if q.target.as_deref() == Some(t.as_str()) {
+                    " selected"
+                } else {
+                    ""
+                };
+                format!("<option{selected}>{}</option>", escape(t))
+            })
             .collect::<String>()
     );
     Ok(page(

@@ -33,6 +33,17 @@ struct Inner {
     problems: Mutex<BTreeMap<String, Vec<Diagnostic>>>,
     shutdown: CancellationToken,
     metrics: Metrics,
+    /// The target pages and probes follow (`--target`, then the header's switcher).
+    target: RwLock<String>,
+    /// The config's targets, `default` first (after each rebuild).
+    targets: RwLock<Vec<String>>,
+    /// The target the served pages were last rendered for.
+    rendered_target: watch::Sender<String>,
+    /// Asks the rebuild thread for a full rebuild (a target switch).
+    rebuild: std::sync::OnceLock<(
+        tokio::sync::mpsc::UnboundedSender<Vec<std::path::PathBuf>>,
+        std::path::PathBuf,
+    )>,
 }
 
 /// Counters for `/metrics`.
@@ -92,6 +103,10 @@ impl ServeState {
                 problems: Mutex::new(BTreeMap::new()),
                 shutdown: CancellationToken::new(),
                 metrics: Metrics::default(),
+                target: RwLock::new("default".into()),
+                targets: RwLock::default(),
+                rendered_target: watch::channel(String::new()).0,
+                rebuild: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -110,6 +125,67 @@ impl ServeState {
     /// Origins of static sites (`build --probe-api`) allowed to read the probe API.
     pub fn allowed_origins(&self) -> &[String] {
         &self.inner.allowed_origins
+    }
+
+    /// The target the pages show and the probes run against.
+    pub fn target(&self) -> String {
+        self.inner
+            .target
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_target(&self, name: &str) {
+        *self.inner.target.write().unwrap_or_else(|p| p.into_inner()) = name.to_string();
+        self.inner.probes.set_target(name);
+    }
+
+    /// The config's target names, `default` first.
+    pub fn targets(&self) -> Vec<String> {
+        self.inner
+            .targets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_targets(&self, names: Vec<String>) {
+        *self
+            .inner
+            .targets
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = names;
+    }
+
+    /// Records the target the served pages now show.
+    pub(crate) fn set_rendered_target(&self, name: &str) {
+        self.inner.rendered_target.send_replace(name.to_string());
+    }
+
+    /// Waits until the served pages show `name` (after a switch), at most `limit`.
+    pub async fn rendered(&self, name: &str, limit: std::time::Duration) -> bool {
+        let mut rx = self.inner.rendered_target.subscribe();
+        tokio::time::timeout(limit, rx.wait_for(|t| t == name))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// The rebuild thread's queue and the config file (a change of it rebuilds everything).
+    pub(crate) fn set_rebuild_channel(
+        &self,
+        tx: tokio::sync::mpsc::UnboundedSender<Vec<std::path::PathBuf>>,
+        config_file: std::path::PathBuf,
+    ) {
+        let _ = self.inner.rebuild.set((tx, config_file));
+    }
+
+    /// Asks the rebuild thread for a full rebuild, as after a config edit.
+    pub(crate) fn request_full_rebuild(&self) -> bool {
+        self.inner
+            .rebuild
+            .get()
+            .is_some_and(|(tx, config)| tx.send(vec![config.clone()]).is_ok())
     }
 
     /// Probe results, single flight and history.

@@ -261,11 +261,23 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         serve: opts.live_reload,
         probe_api: opts.probe_api.clone(),
         walkthrough_url: (opts.live_reload && !entry.probes.is_empty()).then(|| {
-            format!(
+            let mut url = format!(
                 "/runs/start?page={}",
                 query_escape(&to_slash(&page.src_rel))
-            )
+            );
+            // The walkthrough starts on the target the page shows.
+            if site.target != "default" {
+                url.push_str("&target=");
+                url.push_str(&query_escape(&site.target));
+            }
+            url
         }),
+        target: site.target.clone(),
+        targets: if opts.live_reload {
+            site.config.target_names()
+        } else {
+            Vec::new()
+        },
     };
     site.theme
         .render_page(&ctx)
