@@ -106,12 +106,14 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// A `{{ name }}` in a text: its byte range and the name.
+/// A `{{ name }}` in a text: its byte range and the name. `\{{ name }}` is an escaped one:
+/// its range includes the backslash, and it stands for the braces as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ref<'t> {
     pub start: usize,
     pub end: usize,
     pub name: &'t str,
+    pub escaped: bool,
 }
 
 /// Every `{{ name }}` in `text`, in order. Cheap on text without `{{`.
@@ -123,10 +125,12 @@ pub fn refs(text: &str) -> Vec<Ref<'_>> {
         let start = from + at;
         match parse_ref(bytes, start) {
             Some((name_start, name_end, end)) => {
+                let escaped = start > 0 && bytes[start - 1] == b'\\';
                 out.push(Ref {
-                    start,
+                    start: start - usize::from(escaped),
                     end,
                     name: &text[name_start..name_end],
+                    escaped,
                 });
                 from = end;
             }
@@ -184,9 +188,19 @@ pub fn unset_marker(name: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece<'t> {
     Text(&'t str),
-    Value { name: &'t str, value: &'t str },
-    Unset { name: &'t str, about: &'t str },
-    Undefined { name: &'t str },
+    /// `\{{ name }}`: the braces as written, without the backslash.
+    Literal(&'t str),
+    Value {
+        name: &'t str,
+        value: &'t str,
+    },
+    Unset {
+        name: &'t str,
+        about: &'t str,
+    },
+    Undefined {
+        name: &'t str,
+    },
 }
 
 /// A problem with one reference, at its byte offset in the text.
@@ -228,6 +242,11 @@ pub fn pieces<'t>(text: &'t str, scope: &Scope<'t>) -> Option<Vec<Piece<'t>>> {
         if r.start > last {
             out.push(Piece::Text(&text[last..r.start]));
         }
+        last = r.end;
+        if r.escaped {
+            out.push(Piece::Literal(&text[r.start + 1..r.end]));
+            continue;
+        }
         out.push(match scope.get(r.name) {
             Some(VarDef::Value(v)) => Piece::Value {
                 name: r.name,
@@ -239,7 +258,6 @@ pub fn pieces<'t>(text: &'t str, scope: &Scope<'t>) -> Option<Vec<Piece<'t>>> {
             },
             None => Piece::Undefined { name: r.name },
         });
-        last = r.end;
     }
     if last < text.len() {
         out.push(Piece::Text(&text[last..]));
@@ -260,6 +278,11 @@ pub fn substitute(text: &str, scope: &Scope) -> Option<(String, Vec<Problem>)> {
             Piece::Text(t) => {
                 out.push_str(t);
                 at += t.len();
+                continue;
+            }
+            Piece::Literal(t) => {
+                out.push_str(t);
+                at += t.len() + 1;
                 continue;
             }
             Piece::Value { value, .. } => out.push_str(value),

@@ -105,6 +105,19 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
             out.display()
         )));
     }
+    if !args.common.quiet {
+        let (unset, todo) = site.diagnostics.iter().fold((0, 0), |(u, t), d| {
+            (
+                u + usize::from(d.message.starts_with("unset value")),
+                t + usize::from(d.message.starts_with("to be written by the team")),
+            )
+        });
+        if unset + todo > 0 {
+            output::status(&format!(
+                "{unset} use(s) of unset values for target {target} and {todo} section(s) to be written by the team (listed above; --strict fails on them)"
+            ));
+        }
+    }
     if args.strict && !site.diagnostics.is_empty() {
         return Err(Failure::Reported(format!(
             "build failed (--strict): {}; {} left untouched",

@@ -167,7 +167,7 @@ pub fn unset_values(
             continue;
         }
         let lines = LineIndex::new(&text);
-        for r in crate::vars::refs(&text) {
+        for r in crate::vars::refs(&text).into_iter().filter(|r| !r.escaped) {
             if let Some(crate::vars::VarDef::Unset(about)) = scope.get(r.name) {
                 let p = crate::vars::unset_problem(r.start, r.name, about, target);
                 out.push(p.to_diagnostic(

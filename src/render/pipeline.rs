@@ -126,6 +126,8 @@ struct Walk<'a, 'i, 'h, 'p> {
     strip_marker: Option<String>,
     /// Drop the line break right after a stripped marker.
     strip_break: bool,
+    /// A paragraph start held back until it has more than the marker.
+    paragraph_held: bool,
     tabs: Option<TabGroup>,
     tab_groups: usize,
 }
@@ -159,6 +161,7 @@ pub(crate) fn render<'i>(
         quotes: Vec::new(),
         strip_marker: None,
         strip_break: false,
+        paragraph_held: false,
         tabs: None,
         tab_groups: 0,
     };
@@ -219,8 +222,8 @@ impl<'a> Walk<'a, '_, '_, '_> {
 
     fn event(&mut self, event: Event<'a>, offset: usize) {
         if self.code.is_none() {
-            if self.strip_marker.is_some() || self.strip_break {
-                let Some(event) = self.strip(event) else {
+            if self.strip_marker.is_some() || self.strip_break || self.paragraph_held {
+                let Some(event) = self.strip(event, offset) else {
                     return;
                 };
                 return self.event_vars(event, offset);
@@ -231,38 +234,71 @@ impl<'a> Walk<'a, '_, '_, '_> {
     }
 
     /// Drops the `[!TODO]` / `[!TAB name]` marker (in however many text events the parser
-    /// split it) and the line break after it; returns what is left of the event.
-    fn strip(&mut self, event: Event<'a>) -> Option<Event<'a>> {
+    /// split it), the line break after it, and its paragraph when nothing else is in it;
+    /// returns what is left of the event.
+    fn strip(&mut self, event: Event<'a>, offset: usize) -> Option<Event<'a>> {
         if let Some(marker) = self.strip_marker.as_mut() {
             match event {
                 Event::Text(t) => {
-                    let t: &str = &t;
-                    let trimmed = if marker.is_empty() { t } else { t.trim_start() };
+                    let trimmed = t.trim_start();
                     let n = marker.len().min(trimmed.len());
                     if trimmed.as_bytes()[..n] == marker.as_bytes()[..n] {
                         marker.replace_range(..n, "");
                         let rest = trimmed[n..].trim_start().to_string();
                         if marker.is_empty() {
                             self.strip_marker = None;
-                            self.strip_break = rest.is_empty();
+                            self.strip_break = true;
                         }
-                        return (!rest.is_empty()).then(|| Event::Text(rest.into()));
+                        if rest.is_empty() {
+                            return None;
+                        }
+                        self.strip_break = false;
+                        self.release_paragraph(offset);
+                        return Some(Event::Text(rest.into()));
                     }
                     // Not the marker after all (cannot happen for a detected one).
                     self.strip_marker = None;
-                    return Some(Event::Text(t.to_string().into()));
+                    self.release_paragraph(offset);
+                    return Some(Event::Text(t));
                 }
-                Event::Start(Tag::Paragraph) => return Some(event),
+                Event::Start(Tag::Paragraph) => {
+                    self.paragraph_held = true;
+                    return None;
+                }
                 other => {
                     self.strip_marker = None;
+                    self.release_paragraph(offset);
                     return Some(other);
                 }
             }
         }
-        self.strip_break = false;
+        let after_marker = std::mem::take(&mut self.strip_break);
         match event {
-            Event::SoftBreak | Event::HardBreak => None,
-            other => Some(other),
+            Event::Text(t) if after_marker => {
+                self.release_paragraph(offset);
+                Some(Event::Text(t.trim_start().to_string().into()))
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                // The marker's line ends; what follows is the callout's first paragraph.
+                self.strip_break = true;
+                None
+            }
+            Event::End(TagEnd::Paragraph) if self.paragraph_held => {
+                // The marker was alone in its paragraph (a code block or list follows).
+                self.paragraph_held = false;
+                None
+            }
+            other => {
+                self.release_paragraph(offset);
+                Some(other)
+            }
+        }
+    }
+
+    /// Emits the paragraph start held back while a marker was being dropped.
+    fn release_paragraph(&mut self, offset: usize) {
+        if std::mem::take(&mut self.paragraph_held) {
+            self.event_vars(Event::Start(Tag::Paragraph), offset);
         }
     }
 
@@ -273,13 +309,26 @@ impl<'a> Walk<'a, '_, '_, '_> {
         };
         match event {
             Event::Text(t) if t.contains("{{") => {
+                // In prose the parser has already consumed the backslash of `\{{ name }}`:
+                // the source still shows it.
+                if t.starts_with("{{") && self.input.source.as_bytes().get(offset) == Some(&b'\\') {
+                    let end = vars::refs(&t)
+                        .first()
+                        .filter(|r| r.start == 0)
+                        .map_or(2, |r| r.end);
+                    self.event_plain(Event::Text(t[..end].to_string().into()), offset);
+                    if end < t.len() {
+                        self.event_vars(Event::Text(t[end..].to_string().into()), offset);
+                    }
+                    return;
+                }
                 let Some(pieces) = vars::pieces(&t, &scope) else {
                     return self.event_plain(Event::Text(t), offset);
                 };
                 let line = self.line(offset);
                 for piece in pieces {
                     match piece {
-                        Piece::Text(text) => {
+                        Piece::Text(text) | Piece::Literal(text) => {
                             self.event_plain(Event::Text(text.to_string().into()), offset)
                         }
                         Piece::Value { value, .. } => {
@@ -559,9 +608,9 @@ impl<'a> Walk<'a, '_, '_, '_> {
             .lines()
             .next()
             .unwrap_or("")
-            .trim_start()
-            .trim_start_matches('>')
-            .trim();
+            // Nested quotes start with several `>`.
+            .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+            .trim_end();
         if head.starts_with("[!TODO]") {
             self.strip_marker = Some("[!TODO]".into());
             self.quotes.push(Quote::Todo {
@@ -616,6 +665,7 @@ impl<'a> Walk<'a, '_, '_, '_> {
     fn close_quote(&mut self) {
         self.strip_marker = None;
         self.strip_break = false;
+        self.paragraph_held = false;
         self.sections.push_break();
         match self.quotes.pop() {
             Some(Quote::Todo { line, text }) => {
