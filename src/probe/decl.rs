@@ -556,10 +556,36 @@ pub fn parse_in(
                 message: p.message.clone(),
             });
         }
-        let mut decl = parse(&text, page, fence_line, index)?;
+        let mut unset: Vec<String> = problems.into_iter().map(|p| p.name).collect();
+        unset.sort();
+        unset.dedup();
+        let mut decl = match parse(&text, page, fence_line, index) {
+            Ok(d) => d,
+            // The placeholder of an unset value may not be a valid parameter (an address,
+            // a URL). The probe is skipped anyway; read it with the values of a target that
+            // has them, so its widget and title still say what it checks.
+            Err(e) if !unset.is_empty() => {
+                let donor = config.target_names().into_iter().find_map(|t| {
+                    let s = config.scope(&t);
+                    unset
+                        .iter()
+                        .all(|n| matches!(s.get(n), Some(crate::vars::VarDef::Value(_))))
+                        .then(|| crate::vars::substitute(body, &s).map(|(text, _)| text))
+                        .flatten()
+                });
+                let Some(text) = donor else { return Err(e) };
+                let mut d = parse(&text, page, fence_line, index)?;
+                let names: Vec<String> = unset.iter().map(|n| format!("`{n}`")).collect();
+                d.description = Some(format!(
+                    "Not checked on target {target}: {} has no value there.",
+                    names.join(", ")
+                ));
+                d
+            }
+            Err(e) => return Err(e),
+        };
         decl.source = body.to_string();
-        decl.unset = problems.into_iter().map(|p| p.name).collect();
-        decl.unset.dedup();
+        decl.unset = unset;
         Ok(Some(decl))
     };
     let Some(decl) = with(run_target)? else {

@@ -337,6 +337,9 @@ impl<'a> Walk<'a, '_, '_, '_> {
                         Piece::Unset { name, about } => {
                             self.problem(vars::unset_problem(0, name, about, scope.target), line);
                             let marker = vars::unset_marker(name);
+                            if let Some(Quote::Todo { text, .. }) = self.quotes.last_mut() {
+                                text.push_str(&marker);
+                            }
                             if let Some(h) = self.heading.as_mut() {
                                 h.text.push_str(&marker);
                             } else {
@@ -828,10 +831,14 @@ impl<'a> Walk<'a, '_, '_, '_> {
                 // Substituted before highlighting, so the Copy button copies the command
                 // with the target's values.
                 let first = self.line(code.offset) + usize::from(code.fenced);
-                let text = code.text.clone();
-                let substituted = self.substitute(&text, |at| {
-                    LineAt::Line(first + text[..at].matches('\n').count())
-                });
+                let substituted = if self.vars.is_some() && code.text.contains("{{") {
+                    let text = code.text.clone();
+                    self.substitute(&text, |at| {
+                        LineAt::Line(first + text[..at].matches('\n').count())
+                    })
+                } else {
+                    None
+                };
                 let code_text = substituted.as_deref().unwrap_or(&code.text);
                 render_code_block(
                     &lang,

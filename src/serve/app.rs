@@ -177,7 +177,7 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
 
     let (tx, rx) = mpsc::unbounded_channel();
     let layout = rebuilder.layout().clone();
-    state.set_rebuild_channel(tx.clone(), layout.config_file.clone());
+    state.set_rebuild_channel(&tx, layout.config_file.clone());
     let mut watch_paths = vec![
         (layout.docs_dir.clone(), true),
         (watch::absolute(&root), false),

@@ -39,9 +39,10 @@ struct Inner {
     targets: RwLock<Vec<String>>,
     /// The target the served pages were last rendered for.
     rendered_target: watch::Sender<String>,
-    /// Asks the rebuild thread for a full rebuild (a target switch).
+    /// Asks the rebuild thread for a full rebuild (a target switch). Weak: the thread ends
+    /// when the watcher's sender goes at shutdown.
     rebuild: std::sync::OnceLock<(
-        tokio::sync::mpsc::UnboundedSender<Vec<std::path::PathBuf>>,
+        tokio::sync::mpsc::WeakUnboundedSender<Vec<std::path::PathBuf>>,
         std::path::PathBuf,
     )>,
 }
@@ -174,10 +175,10 @@ impl ServeState {
     /// The rebuild thread's queue and the config file (a change of it rebuilds everything).
     pub(crate) fn set_rebuild_channel(
         &self,
-        tx: tokio::sync::mpsc::UnboundedSender<Vec<std::path::PathBuf>>,
+        tx: &tokio::sync::mpsc::UnboundedSender<Vec<std::path::PathBuf>>,
         config_file: std::path::PathBuf,
     ) {
-        let _ = self.inner.rebuild.set((tx, config_file));
+        let _ = self.inner.rebuild.set((tx.downgrade(), config_file));
     }
 
     /// Asks the rebuild thread for a full rebuild, as after a config edit.
@@ -185,6 +186,7 @@ impl ServeState {
         self.inner
             .rebuild
             .get()
+            .and_then(|(tx, config)| Some((tx.upgrade()?, config)))
             .is_some_and(|(tx, config)| tx.send(vec![config.clone()]).is_ok())
     }
 
