@@ -278,11 +278,11 @@ mod tests {
             "\n```probe\ncheck = \"redis.ping\"\nid = \"x\"\n```\n",
         )
         .unwrap();
-        let e = discover(dir.path(), &[]).unwrap_err();
+        let e = discover(dir.path(), &[], None).unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].line, 2);
         assert!(e[0].message.contains("a.md:1"), "{}", e[0]);
-        let e = discover(dir.path(), &[PathBuf::from("a.md")]).unwrap_err();
+        let e = discover(dir.path(), &[PathBuf::from("a.md")], None).unwrap_err();
         assert_eq!(e.len(), 1);
     }
 }

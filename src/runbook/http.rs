@@ -457,9 +457,14 @@ async fn run_page(
             .as_ref()
             .and_then(|g| g.step(s.number).filter(|gs| gs.id == s.id))
             .map(|gs| {
+                // The step shows the values of the run's target, as its guide page does.
+                let scope = app.ws.config.scope(&state.target.name);
+                let markdown = crate::vars::substitute(&gs.markdown, &scope)
+                    .map(|(text, _)| text)
+                    .unwrap_or_else(|| gs.markdown.clone());
                 step_html(
                     guide.as_ref().map(|g| g.page.as_str()).unwrap_or(""),
-                    &gs.markdown,
+                    &markdown,
                     &gs.probes,
                 )
             })

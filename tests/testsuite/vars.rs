@@ -546,3 +546,31 @@ fn the_bundled_guides_list_unset_values_and_sections_to_write() {
     .fails_with(1)
     .stderr_has("build failed (--strict)");
 }
+
+#[test]
+fn runbook_steps_show_the_values_of_the_run_target() {
+    let redis = RedisServer::start();
+    let t = Tree::site(
+        &config(&redis.url(1), ""),
+        &[(
+            "ops/WALK.md",
+            "# Walk\n\n## Restart\n\n```bash\nsudo systemctl restart {{ web_unit }}\n```\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n",
+        )],
+    );
+    let run = t.run(&[
+        "runbook",
+        "docs/ops/WALK.md",
+        "--target",
+        "prod",
+        "--operator",
+        "ci",
+        "--yes",
+    ]);
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("sudo systemctl restart gunicorn.service"),
+        "{all}"
+    );
+    assert!(!all.contains("{{ web_unit }}"), "{all}");
+}
