@@ -55,7 +55,7 @@ fn the_bundled_deploy_checklist_splits_into_its_steps() {
     assert!(
         restart.code[0]
             .code
-            .contains("systemctl restart bisk-enforcer.service")
+            .contains("systemctl restart {{ enforcer_unit }}")
     );
     assert!(
         g.steps

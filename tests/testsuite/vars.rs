@@ -559,12 +559,11 @@ fn runbook_steps_show_the_values_of_the_run_target() {
     );
     let run = t.run(&[
         "runbook",
-        "docs/ops/WALK.md",
+        "ops/WALK.md",
         "--target",
         "prod",
         "--operator",
         "ci",
-        "--yes",
     ]);
     assert_ne!(run.code, 2, "{}", run.stderr);
     let all = format!("{}{}", run.stdout, run.stderr);
