@@ -573,3 +573,61 @@ fn runbook_steps_show_the_values_of_the_run_target() {
     );
     assert!(!all.contains("{{ web_unit }}"), "{all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_walkthrough_shows_the_run_target_values_and_starts_on_the_page_target() {
+    let redis = RedisServer::start();
+    let t = Tree::site(
+        &config(&redis.url(1), ""),
+        &[(
+            "ops/WALK.md",
+            "# Walk\n\n## Restart\n\n```bash\nsudo systemctl restart {{ web_unit }}\n```\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n",
+        )],
+    );
+    let root = t.root().to_path_buf();
+    let ws = std::sync::Arc::new(bisk_docs::runbook::Workspace::new(
+        &root,
+        bisk_docs::config::Config::load(&root).unwrap(),
+    ));
+    let server = bisk_docs::serve::start(bisk_docs::serve::ServeOptions {
+        root: root.clone(),
+        bind: Some("127.0.0.1:0".into()),
+        extra: Some(Box::new(move |s: &bisk_docs::serve::ServeState| {
+            bisk_docs::runbook::http::router(ws, s.token())
+        })),
+        ..Default::default()
+    })
+    .await
+    .expect("serve starts");
+    let addr = server.addr;
+    let start = get(addr, "/runs/start?page=ops%2FWALK.md&target=prod").await;
+    assert!(
+        start.body.contains("<option selected>prod</option>"),
+        "{}",
+        start.body
+    );
+    let token = server.state.token().to_string();
+    let origin = format!("http://{addr}");
+    let created = request(
+        addr,
+        "POST",
+        "/api/runs",
+        &[
+            ("content-type", "application/json"),
+            ("x-bisk-token", &token),
+            ("origin", &origin),
+        ],
+        Some("{\"page\":\"ops/WALK.md\",\"operator\":\"ci\",\"target\":\"prod\"}"),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.json()["run_id"].as_str().unwrap().to_string();
+    let page = get(addr, &format!("/runs/{id}/")).await;
+    assert!(
+        page.body.contains("systemctl restart gunicorn.service"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("{{ web_unit }}"), "{}", page.body);
+    server.shutdown().await;
+}
