@@ -53,6 +53,8 @@ pub struct Config {
     pub commands: BTreeMap<String, CommandSpec>,
     /// Where to ask Django for its `CACHES` (`target = "django"`, `django.settings`).
     pub django: Option<DjangoSection>,
+    /// Values pages and probes use as `{{ name }}`; `[targets.NAME.vars]` overrides them.
+    pub vars: BTreeMap<String, crate::vars::VarDef>,
     pub probes: ProbeSettings,
     pub serve: ServeSettings,
     pub runbook: RunbookSettings,
@@ -73,6 +75,7 @@ impl Default for Config {
             targets: BTreeMap::new(),
             commands: BTreeMap::new(),
             django: None,
+            vars: BTreeMap::new(),
             probes: ProbeSettings::default(),
             serve: ServeSettings::default(),
             runbook: RunbookSettings::default(),
@@ -150,6 +153,8 @@ pub struct RedisTarget {
     /// Whether this Redis (and so the enforcer whose PID it holds) runs on this host;
     /// unset: decided from the addresses the URL resolves to (see `probe::locality`).
     pub local: Option<bool>,
+    /// `[targets.NAME.vars]`: this target's values of `[vars]` (not allowed in `[redis]`).
+    pub vars: BTreeMap<String, crate::vars::VarDef>,
 }
 
 impl Default for RedisTarget {
@@ -166,6 +171,7 @@ impl Default for RedisTarget {
             deadline: Duration::from_secs(2),
             allow_writes: true,
             local: None,
+            vars: BTreeMap::new(),
         }
     }
 }
@@ -216,6 +222,7 @@ impl fmt::Debug for RedisTarget {
             .field("deadline", &self.deadline)
             .field("allow_writes", &self.allow_writes)
             .field("local", &self.local)
+            .field("vars", &self.vars)
             .finish()
     }
 }
@@ -667,7 +674,57 @@ impl Config {
             };
             check_target(target, |key| written(&table, key)).map_err(|(key, m)| at(key, m))?;
         }
+        self.validate_vars(text, path)?;
         Ok(())
+    }
+
+    /// Variable names are `{{ name }}`-able; a target may only set variables `[vars]`
+    /// declares (a typo there would otherwise silently leave the default in place).
+    fn validate_vars(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: find_key_line(text, key),
+            message,
+        };
+        if let Some(name) = self.redis.vars.keys().next() {
+            return Err(invalid(
+                name,
+                "`[redis.vars]`: the default target's values go in the top-level [vars]".into(),
+            ));
+        }
+        for name in self.vars.keys() {
+            if !crate::vars::valid_name(name) {
+                return Err(invalid(
+                    name,
+                    format!(
+                        "variable name {name:?}: use letters, digits and `_`, not starting with a digit"
+                    ),
+                ));
+            }
+        }
+        for (target, t) in &self.targets {
+            if let Some(name) = t.vars.keys().find(|n| !self.vars.contains_key(*n)) {
+                return Err(invalid(
+                    name,
+                    format!(
+                        "`[targets.{target}.vars]` sets `{name}`, which [vars] does not declare (declare it there with its default, or {{ unset = \"…\" }})"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The variables as target `name` sees them (`default` or an unknown name: `[vars]`).
+    pub fn scope<'a>(&'a self, name: &'a str) -> crate::vars::Scope<'a> {
+        crate::vars::Scope::new(name, &self.vars, self.targets.get(name).map(|t| &t.vars))
+    }
+
+    /// Every target name, `default` first.
+    pub fn target_names(&self) -> Vec<String> {
+        std::iter::once("default".to_string())
+            .chain(self.targets.keys().cloned())
+            .collect()
     }
 
     /// The probe target: `[redis]`, or `[targets.NAME]` when a name is given; the

@@ -16,3 +16,4 @@ pub mod runbook;
 pub mod serve;
 pub mod site;
 pub mod theme;
+pub mod vars;

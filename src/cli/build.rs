@@ -27,9 +27,14 @@ pub struct BuildArgs {
     /// With --snapshot: a probe that fails or errors fails the build (nothing is written).
     #[arg(long, requires = "snapshot")]
     pub fail_on_probe: bool,
-    /// With --snapshot: the target to check (a `[targets.NAME]`; default `[redis]`).
-    #[arg(long, value_name = "NAME", requires = "snapshot")]
+    /// The target whose `[vars]` values the pages show, and with --snapshot the one
+    /// checked (a `[targets.NAME]`; default `[redis]`).
+    #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
+    /// Warnings fail the build: unset values, sections still to be written by the team,
+    /// broken links under `broken_links = "warn"`.
+    #[arg(long)]
+    pub strict: bool,
     /// With --snapshot: never run probes that write.
     #[arg(long, requires = "snapshot")]
     pub read_only: bool,
@@ -58,6 +63,10 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
             "--probe-api must be an absolute http(s) URL, got {url:?}"
         )));
     }
+    let target = config
+        .target(args.target.as_deref())
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .name;
     let out = args
         .out
         .clone()
@@ -82,6 +91,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         snapshot: snapshot.as_ref(),
         progress: Some(&progress),
         release_sources: true,
+        target: Some(&target),
         ..crate::site::LoadOptions::default()
     };
     let loaded = Site::load_opts(root, config, &load);
@@ -91,6 +101,26 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
     if site.has_errors() {
         return Err(Failure::Reported(format!(
             "build failed: {}; {} left untouched",
+            verbose_or_errors,
+            out.display()
+        )));
+    }
+    if !args.common.quiet {
+        let (unset, todo) = site.diagnostics.iter().fold((0, 0), |(u, t), d| {
+            (
+                u + usize::from(d.message.starts_with("unset value")),
+                t + usize::from(d.message.starts_with("to be written by the team")),
+            )
+        });
+        if unset + todo > 0 {
+            output::status(&format!(
+                "{unset} use(s) of unset values for target {target} and {todo} section(s) to be written by the team (listed above; --strict fails on them)"
+            ));
+        }
+    }
+    if args.strict && !site.diagnostics.is_empty() {
+        return Err(Failure::Reported(format!(
+            "build failed (--strict): {}; {} left untouched",
             verbose_or_errors,
             out.display()
         )));
@@ -160,8 +190,12 @@ fn run_snapshot(
     config
         .target(args.target.as_deref())
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    let decls = crate::probe::discover::discover(docs, &[])
-        .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
+    let decls = crate::probe::discover::discover(
+        docs,
+        &[],
+        Some((config, args.target.as_deref().unwrap_or("default"))),
+    )
+    .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
     let diags = crate::probe::discover::config_errors(&decls, config);
     if !diags.is_empty() {
         return Err(super::report_diagnostics(&diags, &args.common));

@@ -65,7 +65,7 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
             }
         })
         .collect();
-    let mut decls = match discover::discover(&docs_dir, &paths) {
+    let mut decls = match discover::discover(&docs_dir, &paths, Some((&config, &named.name))) {
         Ok(d) => d,
         Err(diags) => {
             for d in &diags {
@@ -102,6 +102,13 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
             )));
         }
         decls.retain(|d| args.only.contains(&d.id));
+    }
+    // The values a reader of these pages would miss on this target (the probes using one
+    // are skipped with the cause in the results).
+    if !args.common.quiet {
+        for d in discover::unset_values(&docs_dir, &config, &named.name) {
+            output::diagnostic(&d);
+        }
     }
     let options = RunOptions {
         target: Some(named.name.clone()),

@@ -44,6 +44,9 @@ pub struct ProbeDecl {
     pub check: Check,
     /// The TOML body as written, shown in the widget's `<details>`.
     pub source: String,
+    /// Variables the body uses that have no value for its target: the probe cannot be
+    /// judged and is skipped with this as the cause.
+    pub unset: Vec<String>,
 }
 
 impl ProbeDecl {
@@ -543,7 +546,75 @@ pub fn parse(
         target: head.target,
         check,
         source: body.to_string(),
+        unset: Vec::new(),
     })
+}
+
+/// [`parse`] with the variables of the run's target (`run_target`; a probe naming its own
+/// `target` takes that target's values). An undefined variable is an error at its line; an
+/// unset one leaves the probe parsed with [`ProbeDecl::unset`] set, so it is skipped with
+/// the cause instead of running with a placeholder. `source` keeps the body as written.
+pub fn parse_in(
+    body: &str,
+    page: &Path,
+    fence_line: usize,
+    index: usize,
+    config: &crate::config::Config,
+    run_target: &str,
+) -> Result<ProbeDecl, DeclError> {
+    let with = |target: &str| -> Result<Option<ProbeDecl>, DeclError> {
+        let scope = config.scope(target);
+        let Some((text, problems)) = crate::vars::substitute(body, &scope) else {
+            return Ok(None);
+        };
+        if let Some(p) = problems.iter().find(|p| p.undefined) {
+            return Err(DeclError {
+                page: page.to_path_buf(),
+                line: fence_line + 1 + crate::diag::line_of(body, p.at).saturating_sub(1),
+                message: p.message.clone(),
+            });
+        }
+        let mut unset: Vec<String> = problems.into_iter().map(|p| p.name).collect();
+        unset.sort();
+        unset.dedup();
+        let mut decl = match parse(&text, page, fence_line, index) {
+            Ok(d) => d,
+            // The placeholder of an unset value may not be a valid parameter (an address,
+            // a URL). The probe is skipped anyway; read it with the values of a target that
+            // has them, so its widget and title still say what it checks.
+            Err(e) if !unset.is_empty() => {
+                let donor = config.target_names().into_iter().find_map(|t| {
+                    let s = config.scope(&t);
+                    unset
+                        .iter()
+                        .all(|n| matches!(s.get(n), Some(crate::vars::VarDef::Value(_))))
+                        .then(|| crate::vars::substitute(body, &s).map(|(text, _)| text))
+                        .flatten()
+                });
+                let Some(text) = donor else { return Err(e) };
+                let mut d = parse(&text, page, fence_line, index)?;
+                let names: Vec<String> = unset.iter().map(|n| format!("`{n}`")).collect();
+                d.description = Some(format!(
+                    "Not checked on target {target}: {} has no value there.",
+                    names.join(", ")
+                ));
+                d
+            }
+            Err(e) => return Err(e),
+        };
+        decl.source = body.to_string();
+        decl.unset = unset;
+        Ok(Some(decl))
+    };
+    let Some(decl) = with(run_target)? else {
+        return parse(body, page, fence_line, index);
+    };
+    match decl.target.clone() {
+        Some(own) if own != run_target && config.targets.contains_key(&own) => {
+            Ok(with(&own)?.unwrap_or(decl))
+        }
+        _ => Ok(decl),
+    }
 }
 
 /// Checks a parsed declaration against the config it runs under: the `[commands.NAME]`

@@ -64,10 +64,27 @@ pub fn fences(markdown: &str) -> Vec<Fence> {
 
 /// Parses every probe of one page (`page` is the docs-relative path used in ids and errors).
 pub fn page_probes(markdown: &str, page: &Path) -> (Vec<ProbeDecl>, Vec<Diagnostic>) {
+    page_probes_in(markdown, page, None)
+}
+
+/// The variables probes are read with: the config and the run's target. `None` reads
+/// bodies as written (`{{ name }}` stays text).
+pub type VarsIn<'a> = Option<(&'a crate::config::Config, &'a str)>;
+
+/// [`page_probes`] with `{{ name }}` taken from the target's variables.
+pub fn page_probes_in(
+    markdown: &str,
+    page: &Path,
+    vars: VarsIn,
+) -> (Vec<ProbeDecl>, Vec<Diagnostic>) {
     let mut decls = Vec::new();
     let mut diags = Vec::new();
     for (i, f) in fences(markdown).into_iter().enumerate() {
-        match decl::parse(&f.body, page, f.line, i + 1) {
+        let parsed = match vars {
+            Some((config, target)) => decl::parse_in(&f.body, page, f.line, i + 1, config, target),
+            None => decl::parse(&f.body, page, f.line, i + 1),
+        };
+        match parsed {
             Ok(d) => decls.push(d),
             Err(e) => diags.push(e.to_diagnostic()),
         }
@@ -79,7 +96,11 @@ pub fn page_probes(markdown: &str, page: &Path) -> (Vec<ProbeDecl>, Vec<Diagnost
 /// sorted by path) and parses every probe. With `only` non-empty, just those pages (paths
 /// relative to the docs folder, or as given on the command line) are checked, but ids stay
 /// unique site-wide. Page paths in results are docs-relative.
-pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
+pub fn discover(
+    docs_dir: &Path,
+    only: &[PathBuf],
+    vars: VarsIn,
+) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
     // The same pages as the site's: hidden files skipped, every page extension, symlinks
     // leaving the docs folder refused (an error naming the link), links inside followed.
     let (pages, mut diags) = crate::content::load::page_files(docs_dir).map_err(|d| vec![d])?;
@@ -109,7 +130,7 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
                 continue;
             }
         };
-        let (decls, mut d) = page_probes(&text, &page);
+        let (decls, mut d) = page_probes_in(&text, &page, vars);
         // Declaration errors elsewhere do not block a run of the chosen pages.
         if wanted.is_empty() || is_wanted(&page) {
             diags.append(&mut d);
@@ -124,6 +145,39 @@ pub fn discover(docs_dir: &Path, only: &[PathBuf]) -> Result<Vec<ProbeDecl>, Vec
         all.retain(|d| is_wanted(&d.page));
     }
     Ok(all)
+}
+
+/// Every use of a variable that has no value for `target`, in every page, as a warning at
+/// its file:line (`check` lists them; `build` finds them while rendering).
+pub fn unset_values(
+    docs_dir: &Path,
+    config: &crate::config::Config,
+    target: &str,
+) -> Vec<Diagnostic> {
+    let scope = config.scope(target);
+    let Ok((pages, _)) = crate::content::load::page_files(docs_dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for rel in pages {
+        let Ok(text) = std::fs::read_to_string(docs_dir.join(&rel)) else {
+            continue;
+        };
+        if !text.contains("{{") {
+            continue;
+        }
+        let lines = LineIndex::new(&text);
+        for r in crate::vars::refs(&text).into_iter().filter(|r| !r.escaped) {
+            if let Some(crate::vars::VarDef::Unset(about)) = scope.get(r.name) {
+                let p = crate::vars::unset_problem(r.start, r.name, about, target);
+                out.push(p.to_diagnostic(
+                    crate::content::load::docs_display(docs_dir, &rel),
+                    lines.line_of(r.start),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Declaration errors only the config can reveal (an unknown `[commands.NAME]` or
@@ -224,11 +278,11 @@ mod tests {
             "\n```probe\ncheck = \"redis.ping\"\nid = \"x\"\n```\n",
         )
         .unwrap();
-        let e = discover(dir.path(), &[]).unwrap_err();
+        let e = discover(dir.path(), &[], None).unwrap_err();
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].line, 2);
         assert!(e[0].message.contains("a.md:1"), "{}", e[0]);
-        let e = discover(dir.path(), &[PathBuf::from("a.md")]).unwrap_err();
+        let e = discover(dir.path(), &[PathBuf::from("a.md")], None).unwrap_err();
         assert_eq!(e.len(), 1);
     }
 }

@@ -230,6 +230,61 @@ impl Runner {
     /// Runs one probe under its deadline.
     pub async fn run_one(&self, decl: &ProbeDecl) -> ProbeResult {
         let started = Instant::now();
+        // A body with `{{ name }}` is read again with the values of the target this run
+        // uses, wherever the declaration was first read (a page, a guide, another target).
+        let resolved;
+        let decl = if decl.source.contains("{{") {
+            let target = self.options.target.as_deref().unwrap_or("default");
+            match crate::probe::decl::parse_in(
+                &decl.source,
+                &decl.page,
+                decl.line,
+                decl.index,
+                &self.config,
+                target,
+            ) {
+                Ok(mut d) => {
+                    d.id = decl.id.clone();
+                    resolved = d;
+                    &resolved
+                }
+                Err(e) => {
+                    return self.finish(
+                        decl,
+                        None,
+                        Outcome::new(Status::Error, e.message),
+                        started.elapsed(),
+                    );
+                }
+            }
+        } else {
+            decl
+        };
+        if !decl.unset.is_empty() {
+            // Truth first: a parameter without a value cannot be judged, and running the
+            // check with the placeholder would only report on the placeholder.
+            let names: Vec<String> = decl.unset.iter().map(|n| format!("`{n}`")).collect();
+            let target = decl
+                .target
+                .clone()
+                .or(self.options.target.clone())
+                .unwrap_or_else(|| "default".into());
+            return self.finish(
+                decl,
+                None,
+                Outcome::new(
+                    Status::Skipped,
+                    format!(
+                        "not judged: {} has no value for target {target}",
+                        names.join(", ")
+                    ),
+                )
+                .hint(hint::plain(
+                    "Set the value in [vars] (or [targets.NAME.vars]) of bisk-docs.toml.",
+                )),
+                started.elapsed(),
+            );
+        }
         let session = match self.session(decl).await {
             Ok(s) => s,
             Err(outcome) => return self.finish(decl, None, outcome, started.elapsed()),

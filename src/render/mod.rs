@@ -173,7 +173,19 @@ pub struct Rendered {
 
 /// Renders one page. Never fails as a whole: problems are collected in `diagnostics`.
 pub fn render_markdown(input: &RenderInput, probe_hook: &mut ProbeHook) -> Rendered {
-    pipeline::render(input, probe_hook)
+    pipeline::render(input, None, probe_hook)
+}
+
+/// [`render_markdown`] with the variables of a target: `{{ name }}` in text, inline code,
+/// code blocks and link destinations becomes the target's value (escaped like any text),
+/// an unset value a visible marker (and a warning), an undefined name an error, each with
+/// its file:line. Tabs named like the scope's target are selected by default.
+pub fn render_markdown_in(
+    input: &RenderInput,
+    vars: Option<crate::vars::Scope<'_>>,
+    probe_hook: &mut ProbeHook,
+) -> Rendered {
+    pipeline::render(input, vars, probe_hook)
 }
 
 /// Highlighting stylesheets, `(light, dark)`, matching the classes in rendered code.

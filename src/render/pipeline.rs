@@ -14,6 +14,7 @@ use super::search_text::SectionBuilder;
 use super::slug::IdAllocator;
 use super::{Heading, LinkRef, ProbeFence, ProbeHook, RenderInput, Rendered, alerts, links};
 use crate::diag::{Diagnostic, LineIndex};
+use crate::vars::{self, Piece, Scope};
 
 fn options() -> Options {
     // Metadata-block options stay off on purpose: front matter is stripped by the caller,
@@ -67,7 +68,40 @@ struct CodeBuf {
     kind: FenceKind,
     text: String,
     offset: usize,
+    /// Fenced (the code starts on the line after `offset`) or indented.
+    fenced: bool,
 }
+
+/// What a plain blockquote (`>` without a GitHub alert kind) turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Quote {
+    Plain,
+    /// `> [!TODO]`: a section the team has yet to write; collects its text for the listing.
+    Todo {
+        line: usize,
+        text: String,
+    },
+    /// `> [!TAB name]`: one panel of a tab group.
+    Tab,
+}
+
+/// Consecutive `> [!TAB name]` blockquotes: where the tab bar and each panel's opening
+/// tag sit in the output, rewritten as panels join.
+struct TabGroup {
+    number: usize,
+    bar_at: usize,
+    panels: Vec<(String, usize)>,
+    /// Where the group's closing tag is, once a panel has closed.
+    close_at: Option<usize>,
+}
+
+/// Where a variable problem is: an offset into the page source, or a line already known.
+enum LineAt {
+    Offset(usize),
+    Line(usize),
+}
+
+const TABS_CLOSE: &str = "</div>\n";
 
 struct Walk<'a, 'i, 'h, 'p> {
     input: &'i RenderInput<'a>,
@@ -85,10 +119,25 @@ struct Walk<'a, 'i, 'h, 'p> {
     probe_index: usize,
     sections: SectionBuilder,
     rendered: Rendered,
+    /// The target's variables; `None` leaves `{{ name }}` as written.
+    vars: Option<Scope<'i>>,
+    quotes: Vec<Quote>,
+    /// Marker text (`[!TODO]`) still to be dropped from the start of a special blockquote.
+    strip_marker: Option<String>,
+    /// Drop the line break right after a stripped marker.
+    strip_break: bool,
+    /// A paragraph start held back until it has more than the marker.
+    paragraph_held: bool,
+    tabs: Option<TabGroup>,
+    tab_groups: usize,
 }
 
 /// Renders one page; see [`super::render_markdown`].
-pub(crate) fn render(input: &RenderInput, hook: &mut ProbeHook) -> Rendered {
+pub(crate) fn render<'i>(
+    input: &'i RenderInput<'_>,
+    vars: Option<Scope<'i>>,
+    hook: &mut ProbeHook,
+) -> Rendered {
     let source = input.source;
     let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(source, options())
         .into_offset_iter()
@@ -108,6 +157,13 @@ pub(crate) fn render(input: &RenderInput, hook: &mut ProbeHook) -> Rendered {
         probe_index: 0,
         sections: SectionBuilder::default(),
         rendered: Rendered::default(),
+        vars: vars.filter(|v| !v.is_empty()),
+        quotes: Vec::new(),
+        strip_marker: None,
+        strip_break: false,
+        paragraph_held: false,
+        tabs: None,
+        tab_groups: 0,
     };
     walk.reserve_ids(&events);
     let mut in_metadata = false;
@@ -165,6 +221,186 @@ impl<'a> Walk<'a, '_, '_, '_> {
     }
 
     fn event(&mut self, event: Event<'a>, offset: usize) {
+        if self.code.is_none() {
+            if self.strip_marker.is_some() || self.strip_break || self.paragraph_held {
+                let Some(event) = self.strip(event, offset) else {
+                    return;
+                };
+                return self.event_vars(event, offset);
+            }
+            return self.event_vars(event, offset);
+        }
+        self.event_plain(event, offset)
+    }
+
+    /// Drops the `[!TODO]` / `[!TAB name]` marker (in however many text events the parser
+    /// split it), the line break after it, and its paragraph when nothing else is in it;
+    /// returns what is left of the event.
+    fn strip(&mut self, event: Event<'a>, offset: usize) -> Option<Event<'a>> {
+        if let Some(marker) = self.strip_marker.as_mut() {
+            match event {
+                Event::Text(t) => {
+                    let trimmed = t.trim_start();
+                    let n = marker.len().min(trimmed.len());
+                    if trimmed.as_bytes()[..n] == marker.as_bytes()[..n] {
+                        marker.replace_range(..n, "");
+                        let rest = trimmed[n..].trim_start().to_string();
+                        if marker.is_empty() {
+                            self.strip_marker = None;
+                            self.strip_break = true;
+                        }
+                        if rest.is_empty() {
+                            return None;
+                        }
+                        self.strip_break = false;
+                        self.release_paragraph(offset);
+                        return Some(Event::Text(rest.into()));
+                    }
+                    // Not the marker after all (cannot happen for a detected one).
+                    self.strip_marker = None;
+                    self.release_paragraph(offset);
+                    return Some(Event::Text(t));
+                }
+                Event::Start(Tag::Paragraph) => {
+                    self.paragraph_held = true;
+                    return None;
+                }
+                other => {
+                    self.strip_marker = None;
+                    self.release_paragraph(offset);
+                    return Some(other);
+                }
+            }
+        }
+        let after_marker = std::mem::take(&mut self.strip_break);
+        match event {
+            Event::Text(t) if after_marker => {
+                self.release_paragraph(offset);
+                Some(Event::Text(t.trim_start().to_string().into()))
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                // The marker's line ends; what follows is the callout's first paragraph.
+                self.strip_break = true;
+                None
+            }
+            Event::End(TagEnd::Paragraph) if self.paragraph_held => {
+                // The marker was alone in its paragraph (a code block or list follows).
+                self.paragraph_held = false;
+                None
+            }
+            other => {
+                self.release_paragraph(offset);
+                Some(other)
+            }
+        }
+    }
+
+    /// Emits the paragraph start held back while a marker was being dropped.
+    fn release_paragraph(&mut self, offset: usize) {
+        if std::mem::take(&mut self.paragraph_held) {
+            self.event_vars(Event::Start(Tag::Paragraph), offset);
+        }
+    }
+
+    /// Substitutes the target's variables in text and inline code, then renders.
+    fn event_vars(&mut self, event: Event<'a>, offset: usize) {
+        let Some(scope) = self.vars else {
+            return self.event_plain(event, offset);
+        };
+        match event {
+            Event::Text(t) if t.contains("{{") => {
+                // In prose the parser has already consumed the backslash of `\{{ name }}`:
+                // the source still shows it.
+                if t.starts_with("{{") && self.input.source.as_bytes().get(offset) == Some(&b'\\') {
+                    let end = vars::refs(&t)
+                        .first()
+                        .filter(|r| r.start == 0)
+                        .map_or(2, |r| r.end);
+                    self.event_plain(Event::Text(t[..end].to_string().into()), offset);
+                    if end < t.len() {
+                        self.event_vars(Event::Text(t[end..].to_string().into()), offset);
+                    }
+                    return;
+                }
+                let Some(pieces) = vars::pieces(&t, &scope) else {
+                    return self.event_plain(Event::Text(t), offset);
+                };
+                let line = self.line(offset);
+                for piece in pieces {
+                    match piece {
+                        Piece::Text(text) | Piece::Literal(text) => {
+                            self.event_plain(Event::Text(text.to_string().into()), offset)
+                        }
+                        Piece::Value { value, .. } => {
+                            self.event_plain(Event::Text(value.to_string().into()), offset)
+                        }
+                        Piece::Unset { name, about } => {
+                            self.problem(vars::unset_problem(0, name, about, scope.target), line);
+                            let marker = vars::unset_marker(name);
+                            if let Some(Quote::Todo { text, .. }) = self.quotes.last_mut() {
+                                text.push_str(&marker);
+                            }
+                            if let Some(h) = self.heading.as_mut() {
+                                h.text.push_str(&marker);
+                            } else {
+                                self.sections.push_text(&marker);
+                            }
+                            let mut html = String::from("<span class=\"var-unset\" title=\"");
+                            escape_into(
+                                &mut html,
+                                &format!(
+                                    "{name} has no value for target {}: {about}",
+                                    scope.target
+                                ),
+                            );
+                            html.push_str("\">");
+                            escape_into(&mut html, &marker);
+                            html.push_str("</span>");
+                            self.emit(Event::InlineHtml(html.into()));
+                        }
+                        Piece::Undefined { name } => {
+                            self.problem(vars::undefined_problem(0, name, &scope), line);
+                            self.event_plain(
+                                Event::Text(format!("{{{{ {name} }}}}").into()),
+                                offset,
+                            )
+                        }
+                    }
+                }
+            }
+            Event::Code(t) if t.contains("{{") => {
+                let t = match self.substitute(&t, |_| LineAt::Offset(offset)) {
+                    Some(text) => CowStr::from(text),
+                    None => t,
+                };
+                self.event_plain(Event::Code(t), offset)
+            }
+            event => self.event_plain(event, offset),
+        }
+    }
+
+    /// `text` with the variables substituted (`None`: nothing to substitute); problems are
+    /// reported at `line_of(byte offset in text)`.
+    fn substitute(&mut self, text: &str, line_of: impl Fn(usize) -> LineAt) -> Option<String> {
+        let scope = self.vars?;
+        let (out, problems) = vars::substitute(text, &scope)?;
+        for p in problems {
+            let line = match line_of(p.at) {
+                LineAt::Offset(o) => self.line(o),
+                LineAt::Line(l) => l,
+            };
+            self.problem(p, line);
+        }
+        Some(out)
+    }
+
+    fn problem(&mut self, p: vars::Problem, line: usize) {
+        self.rendered
+            .diagnostics
+            .push(p.to_diagnostic(self.input.src_path, line));
+    }
+
+    fn event_plain(&mut self, event: Event<'a>, offset: usize) {
         if let Some(code) = self.code.as_mut() {
             match event {
                 Event::Text(t) => {
@@ -197,6 +433,7 @@ impl<'a> Walk<'a, '_, '_, '_> {
             }
             Event::End(TagEnd::Heading(_)) => self.finish_heading(),
             Event::Start(Tag::CodeBlock(kind)) => {
+                let fenced = matches!(kind, CodeBlockKind::Fenced(_));
                 let kind = match kind {
                     CodeBlockKind::Fenced(info) => parse_info(&info),
                     CodeBlockKind::Indented => FenceKind::Code {
@@ -208,8 +445,11 @@ impl<'a> Walk<'a, '_, '_, '_> {
                     kind,
                     text: String::new(),
                     offset,
+                    fenced,
                 });
             }
+            Event::Start(Tag::BlockQuote(None)) => self.open_quote(offset),
+            Event::End(TagEnd::BlockQuote(None)) => self.close_quote(),
             Event::Start(Tag::BlockQuote(Some(kind))) => {
                 self.emit(Event::Html(alerts::open(kind).into()));
             }
@@ -261,6 +501,11 @@ impl<'a> Walk<'a, '_, '_, '_> {
             }
             Event::End(TagEnd::FootnoteDefinition) => self.finish_footnote(),
             Event::Text(ref t) | Event::Code(ref t) => {
+                if let Some(Quote::Todo { text, .. }) = self.quotes.last_mut()
+                    && text.len() < 200
+                {
+                    text.push_str(t);
+                }
                 if let Some(h) = self.heading.as_mut() {
                     h.text.push_str(t);
                 } else {
@@ -295,6 +540,10 @@ impl<'a> Walk<'a, '_, '_, '_> {
 
     /// Classifies and rewrites a link destination, recording internal links.
     fn link(&mut self, dest: CowStr<'a>, offset: usize) -> CowStr<'a> {
+        let dest = match self.substitute(&dest, |_| LineAt::Offset(offset)) {
+            Some(text) => CowStr::from(text),
+            None => dest,
+        };
         let resolved = links::resolve(&dest, self.input.src_path);
         if let Some(target) = resolved.target {
             let line = self.line(offset);
@@ -356,6 +605,149 @@ impl<'a> Walk<'a, '_, '_, '_> {
             self.out.push(html);
         }
         self.emit(Event::Html("</div>\n".into()));
+    }
+
+    /// A plain blockquote: `> [!TODO]` opens a "to be written by the team" callout,
+    /// `> [!TAB name]` a tab panel (joining the group of the tab right before it); anything
+    /// else stays a blockquote. Both markers read as what they are on GitHub.
+    fn open_quote(&mut self, offset: usize) {
+        let head = self.input.source[offset..]
+            .lines()
+            .next()
+            .unwrap_or("")
+            // Nested quotes start with several `>`.
+            .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+            .trim_end();
+        if head.starts_with("[!TODO]") {
+            self.strip_marker = Some("[!TODO]".into());
+            self.quotes.push(Quote::Todo {
+                line: self.line(offset),
+                text: String::new(),
+            });
+            self.sections.push_break();
+            self.emit(Event::Html(
+                "<div class=\"callout callout-todo\" role=\"note\" aria-label=\"To be written by the team\">\
+                 <p class=\"callout-title\">To be written by the team</p>\n"
+                    .into(),
+            ));
+            return;
+        }
+        let tab = head
+            .strip_prefix("[!TAB ")
+            .and_then(|r| r.split_once(']'))
+            .map(|(name, _)| name.trim().to_string())
+            .filter(|n| !n.is_empty());
+        let Some(name) = tab else {
+            self.quotes.push(Quote::Plain);
+            self.emit(Event::Start(Tag::BlockQuote(None)));
+            return;
+        };
+        self.strip_marker = Some(format!("[!TAB {name}]"));
+        self.quotes.push(Quote::Tab);
+        self.sections.push_break();
+        // A tab right after a tab group joins it: take the group's closing tags back.
+        let joins = self
+            .tabs
+            .as_ref()
+            .is_some_and(|g| g.close_at.is_some_and(|at| at + 1 == self.out.len()));
+        if joins {
+            self.out.pop();
+        } else {
+            self.tab_groups += 1;
+            self.out.push(Event::Html("".into()));
+            self.tabs = Some(TabGroup {
+                number: self.tab_groups,
+                bar_at: self.out.len() - 1,
+                panels: Vec::new(),
+                close_at: None,
+            });
+        }
+        if let Some(group) = self.tabs.as_mut() {
+            group.panels.push((name, self.out.len()));
+        }
+        self.out.push(Event::Html("".into()));
+        self.write_tab_group();
+    }
+
+    fn close_quote(&mut self) {
+        self.strip_marker = None;
+        self.strip_break = false;
+        self.paragraph_held = false;
+        self.sections.push_break();
+        match self.quotes.pop() {
+            Some(Quote::Todo { line, text }) => {
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let short: String = text.chars().take(80).collect();
+                let more = if short.len() < text.len() { "…" } else { "" };
+                self.rendered.diagnostics.push(Diagnostic::warning(
+                    self.input.src_path,
+                    line,
+                    format!("to be written by the team: {short}{more}"),
+                ));
+                self.emit(Event::Html(alerts::CLOSE.into()));
+            }
+            Some(Quote::Tab) => {
+                self.out.push(Event::Html("</div>\n".into()));
+                self.out.push(Event::Html(TABS_CLOSE.into()));
+                if let Some(g) = self.tabs.as_mut() {
+                    g.close_at = Some(self.out.len() - 1);
+                }
+            }
+            _ => self.emit(Event::End(TagEnd::BlockQuote(None))),
+        }
+    }
+
+    /// (Re)writes the open tab group's bar and panel tags: the tab named like the target
+    /// is selected (else the first); the reader's choice is applied by site.js.
+    fn write_tab_group(&mut self) {
+        let Some(group) = self.tabs.as_ref() else {
+            return;
+        };
+        let target = self.vars.map_or("default", |v| v.target);
+        let selected = group
+            .panels
+            .iter()
+            .position(|(n, _)| n == target)
+            .unwrap_or(0);
+        let g = group.number;
+        let mut bar = format!(
+            "<div class=\"tabs\" data-tabs=\"{g}\"><div class=\"tab-bar\" role=\"tablist\">"
+        );
+        for (k, (name, _)) in group.panels.iter().enumerate() {
+            let on = k == selected;
+            let _ = write!(
+                bar,
+                "<button type=\"button\" role=\"tab\" id=\"tab-{g}-{k}\" aria-controls=\"tabpanel-{g}-{k}\" aria-selected=\"{on}\" tabindex=\"{}\" data-tab=\"",
+                if on { 0 } else { -1 }
+            );
+            escape_into(&mut bar, name);
+            bar.push_str("\">");
+            escape_into(&mut bar, name);
+            bar.push_str("</button>");
+        }
+        bar.push_str("</div>\n");
+        let panels: Vec<(usize, String)> = group
+            .panels
+            .iter()
+            .enumerate()
+            .map(|(k, (name, at))| {
+                let mut html = format!(
+                    "<div class=\"tab-panel\" role=\"tabpanel\" id=\"tabpanel-{g}-{k}\" aria-labelledby=\"tab-{g}-{k}\" data-tab=\""
+                );
+                escape_into(&mut html, name);
+                html.push('"');
+                if k != selected {
+                    html.push_str(" hidden");
+                }
+                html.push_str(">\n");
+                (*at, html)
+            })
+            .collect();
+        let bar_at = group.bar_at;
+        self.out[bar_at] = Event::Html(bar.into());
+        for (at, html) in panels {
+            self.out[at] = Event::Html(html.into());
+        }
     }
 
     fn finish_heading(&mut self) {
@@ -440,15 +832,27 @@ impl<'a> Walk<'a, '_, '_, '_> {
                 }
             }
             FenceKind::Code { lang, title } => {
+                // Substituted before highlighting, so the Copy button copies the command
+                // with the target's values.
+                let first = self.line(code.offset) + usize::from(code.fenced);
+                let substituted = if self.vars.is_some() && code.text.contains("{{") {
+                    let text = code.text.clone();
+                    self.substitute(&text, |at| {
+                        LineAt::Line(first + text[..at].matches('\n').count())
+                    })
+                } else {
+                    None
+                };
+                let code_text = substituted.as_deref().unwrap_or(&code.text);
                 render_code_block(
                     &lang,
                     title.as_deref(),
-                    &code.text,
+                    code_text,
                     self.input.highlight.then_some(self.input.highlighter),
                     &mut html,
                 );
                 self.sections.push_break();
-                self.sections.push_text(&code.text);
+                self.sections.push_text(code_text);
                 self.sections.push_break();
             }
         }

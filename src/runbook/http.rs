@@ -491,7 +491,7 @@ struct GuideLink {
 
 /// The guides that can be walked (pages with probes), by title.
 fn walkable_guides(app: &RunbookHttp, depth: usize) -> Vec<GuideLink> {
-    let Ok(decls) = discover::discover(&app.ws.docs_dir, &[]) else {
+    let Ok(decls) = discover::discover(&app.ws.docs_dir, &[], Some((&app.ws.config, "default"))) else {
         return Vec::new();
     };
     let mut pages: Vec<String> = decls
@@ -556,6 +556,8 @@ async fn runs_page(State(app): State<RunbookHttp>) -> Result<Response, ApiError>
 #[derive(Deserialize)]
 struct StartQuery {
     page: String,
+    /// The target the guide page showed (its header's switcher): selected in the form.
+    target: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -563,6 +565,8 @@ struct StartPage {
     guide: GuideLink,
     step_titles: Vec<String>,
     targets: Vec<String>,
+    /// The target the form selects.
+    selected_target: String,
     /// The user a trusted proxy signed in.
     signed_in: Option<String>,
 }
@@ -589,6 +593,11 @@ async fn start_page(
             page: guide.page.clone(),
         },
         step_titles: guide.steps.iter().map(|s| s.title.clone()).collect(),
+        selected_target: q
+            .target
+            .clone()
+            .filter(|t| targets.contains(t))
+            .unwrap_or_else(|| "default".into()),
         targets,
         signed_in: proxy.map(|p| p.0.0),
     };
@@ -683,6 +692,7 @@ async fn run_page(
                 settled: s.status.is_settled(),
                 html: from_guide.map(|(g, gs)| {
                     look.render_fragment(
+                        &state.target.name,
                         Path::new(&g.page),
                         &gs.markdown,
                         gs.first_line.saturating_sub(1),

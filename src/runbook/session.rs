@@ -85,7 +85,7 @@ impl Workspace {
 
     /// The guide at `page`; its probes must name commands and targets the config has.
     pub fn guide(&self, page: &Path) -> Result<Guide, RunbookError> {
-        let guide = Guide::load(&self.docs_dir, page)?;
+        let guide = Guide::load_in(&self.docs_dir, page, Some((&self.config, "default")))?;
         if let Some(d) = crate::probe::discover::config_errors(&guide.probes, &self.config)
             .into_iter()
             .next()

@@ -64,6 +64,16 @@ impl Guide {
     /// Loads `page` (docs-relative, or a path under the docs folder) from `docs_dir`.
     /// Only Markdown files inside the docs folder can be walked.
     pub fn load(docs_dir: &Path, page: &Path) -> Result<Guide, RunbookError> {
+        Guide::load_in(docs_dir, page, None)
+    }
+
+    /// [`Guide::load`] reading probe bodies with a target's variables (the runner resolves
+    /// them again for the target a run uses).
+    pub fn load_in(
+        docs_dir: &Path,
+        page: &Path,
+        vars: discover::VarsIn,
+    ) -> Result<Guide, RunbookError> {
         let rel = docs_relative(docs_dir, page)?;
         let path = docs_dir.join(&rel);
         let bytes = std::fs::read(&path).map_err(|e| RunbookError::Io {
@@ -75,16 +85,17 @@ impl Guide {
             line: 0,
             message: "not UTF-8 text".into(),
         })?;
-        let probes = discover::discover(docs_dir, std::slice::from_ref(&rel)).map_err(|diags| {
-            let first = diags.iter().find(|d| d.is_error()).or(diags.first());
-            RunbookError::Guide {
-                path: first.map(|d| d.file.clone()).unwrap_or(rel.clone()),
-                line: first.map(|d| d.line).unwrap_or(0),
-                message: first
-                    .map(|d| d.message.clone())
-                    .unwrap_or_else(|| "invalid probe declarations".into()),
-            }
-        })?;
+        let probes =
+            discover::discover(docs_dir, std::slice::from_ref(&rel), vars).map_err(|diags| {
+                let first = diags.iter().find(|d| d.is_error()).or(diags.first());
+                RunbookError::Guide {
+                    path: first.map(|d| d.file.clone()).unwrap_or(rel.clone()),
+                    line: first.map(|d| d.line).unwrap_or(0),
+                    message: first
+                        .map(|d| d.message.clone())
+                        .unwrap_or_else(|| "invalid probe declarations".into()),
+                }
+            })?;
         let page = rel.to_string_lossy().replace('\\', "/");
         let mut guide = parse(&text, &page, probes)?;
         guide.sha256 = sha256_hex(&bytes);

@@ -201,7 +201,12 @@ pub fn step_lines(
         .iter()
         .map(|d| format!("◆ probe {}: {}", d.id, plain(&d.title)))
         .collect();
-    lines.extend(termtext::render(&step.markdown, style, &|n| {
+    // The commands with the values of the run's target, as the guide page shows them.
+    let scope = session.ws.config.scope(&state.target.name);
+    let markdown = crate::vars::substitute(&step.markdown, &scope)
+        .map(|(text, _)| text)
+        .unwrap_or_else(|| step.markdown.clone());
+    lines.extend(termtext::render(&markdown, style, &|n| {
         titles
             .get(n)
             .cloned()

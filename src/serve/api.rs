@@ -27,6 +27,61 @@ pub fn routes() -> Router<ServeState> {
         .route("/api/probes/{id}/run", post(run))
         .route("/api/events", get(events::stream))
         .route("/api/problems", get(problems))
+        .route("/api/target", get(target).post(switch_target))
+}
+
+async fn target(State(state): State<ServeState>) -> Response {
+    Json(json!({ "target": state.target(), "targets": state.targets() })).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct SwitchTarget {
+    target: String,
+}
+
+/// The header's target switcher: pages, probes and walkthrough starts follow the chosen
+/// target, for every browser of this server. Only the config's targets can be chosen (the
+/// request names one; what the probes do stays the Markdown's), and the POST passes the
+/// same guard as probe runs. Answers once the pages show the target.
+async fn switch_target(
+    State(state): State<ServeState>,
+    Json(body): Json<SwitchTarget>,
+) -> Response {
+    state.ready().await;
+    let targets = state.targets();
+    if !targets.contains(&body.target) {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!(
+                "no target {:?}; configured targets: {}",
+                body.target,
+                targets.join(", ")
+            ) })),
+        )
+            .into_response();
+    }
+    if state.target() != body.target {
+        state.set_target(&body.target);
+        // Values and probe parameters come from the config: rebuild as after a config edit.
+        if !state.request_full_rebuild() {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "error": "the server is shutting down" })),
+            )
+                .into_response();
+        }
+    }
+    if !state
+        .rendered(&body.target, std::time::Duration::from_secs(60))
+        .await
+    {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "error": "the pages could not be rebuilt for this target (see the problems overlay)" })),
+        )
+            .into_response();
+    }
+    Json(json!({ "target": body.target })).into_response()
 }
 
 async fn list(State(state): State<ServeState>) -> Response {

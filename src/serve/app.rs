@@ -138,6 +138,10 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         super::proxy::Access::from_settings(&config.serve),
         move |bus| ProbeHub::new(hub_config, run_opts, bus),
     );
+    if let Some(t) = &opts.target {
+        state.set_target(t);
+    }
+    state.set_targets(config.target_names());
     let extra = opts.extra.map(|build| build(&state));
     let app = router(state.clone(), extra);
     // The sub-path comes off before routing (a proxy may pass it on); the peer address is
@@ -184,6 +188,7 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
 
     let (tx, rx) = mpsc::unbounded_channel();
     let layout = rebuilder.layout().clone();
+    state.set_rebuild_channel(&tx, layout.config_file.clone());
     let mut watch_paths = vec![
         (layout.docs_dir.clone(), true),
         (watch::absolute(&root), false),

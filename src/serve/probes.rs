@@ -151,7 +151,8 @@ pub enum RunError {
 pub struct ProbeHub {
     entries: RwLock<BTreeMap<String, Arc<Entry>>>,
     config: RwLock<Arc<Config>>,
-    options: RunOptions,
+    /// The target follows the page header's switcher, so it can change while serving.
+    options: RwLock<RunOptions>,
     interval: RwLock<Duration>,
     bus: broadcast::Sender<Event>,
     executions: AtomicU64,
@@ -174,7 +175,7 @@ impl ProbeHub {
         ProbeHub {
             entries: RwLock::new(BTreeMap::new()),
             config: RwLock::new(config),
-            options,
+            options: RwLock::new(options),
             interval: RwLock::new(interval),
             bus,
             executions: AtomicU64::new(0),
@@ -191,7 +192,23 @@ impl ProbeHub {
     }
 
     pub fn read_only(&self) -> bool {
-        self.options.read_only
+        self.options().read_only
+    }
+
+    fn options(&self) -> RunOptions {
+        self.options
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Runs from now on go to target `name` (one of the config's; the caller checked).
+    /// Results of the previous target are dropped by the rebuild that follows.
+    pub fn set_target(&self, name: &str) {
+        self.options
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .target = Some(name.to_string());
     }
 
     /// Probes run so far (every execution, not cache hits).
@@ -363,7 +380,7 @@ impl ProbeHub {
         let entry = self
             .entry(id)
             .ok_or_else(|| RunError::Unknown(id.to_string()))?;
-        if self.options.read_only && entry.decl.check.writes() {
+        if self.read_only() && entry.decl.check.writes() {
             return Err(RunError::ReadOnly(id.to_string()));
         }
         let _flight = entry.flight.lock().await;
@@ -397,7 +414,7 @@ impl ProbeHub {
         // restarted Redis is seen at the next run instead of through a dead socket.
         let mut results = crate::probe::runner::run_all(
             config,
-            self.options.clone(),
+            self.options(),
             std::slice::from_ref(&entry.decl),
         )
         .await;

@@ -21,6 +21,7 @@ const FIRST_PASS: crate::site::LoadOptions<'static> = crate::site::LoadOptions {
     progress: None,
     plain_code: true,
     release_sources: false,
+    target: None,
 };
 
 /// Problems that are not about one page.
@@ -61,7 +62,13 @@ impl Rebuilder {
     ) -> Result<Rebuilder, Vec<Diagnostic>> {
         // Code highlighting is most of the work; it follows in the background so the
         // first page is served (and every link checked) as soon as possible.
-        let site = Site::load_opts(root, config, &FIRST_PASS)?;
+        let target = state.target();
+        let opts_in = crate::site::LoadOptions {
+            target: Some(&target),
+            ..FIRST_PASS
+        };
+        let site = Site::load_opts(root, config, &opts_in)?;
+        state.set_rendered_target(&site.target);
         let layout = layout_of(root, &site.config);
         let unhighlighted = (0..site.pages.len()).collect();
         let mut me = Rebuilder {
@@ -155,7 +162,18 @@ impl Rebuilder {
         } else {
             self.site.config.clone()
         };
-        let site = match Site::load_opts(&self.site.root, cfg, &FIRST_PASS) {
+        // The switcher's target, unless the config no longer has it.
+        let mut target = self.state.target();
+        if cfg.target(Some(&target)).is_err() {
+            target = "default".into();
+            self.state.set_target(&target);
+        }
+        self.state.set_targets(cfg.target_names());
+        let opts_in = crate::site::LoadOptions {
+            target: Some(&target),
+            ..FIRST_PASS
+        };
+        let site = match Site::load_opts(&self.site.root, cfg, &opts_in) {
             Ok(site) => site,
             Err(diags) => {
                 self.state.set_problems(THEME, diags);
@@ -173,6 +191,7 @@ impl Rebuilder {
                 self.state.set_files(files);
                 self.sync_problems();
                 self.sync_probes();
+                self.state.set_rendered_target(&self.site.target);
                 self.state.publish(Event::Reload { pages: None });
                 Done::Full {
                     pages: self.site.pages.len(),

@@ -35,6 +35,18 @@ struct Inner {
     problems: Mutex<BTreeMap<String, Vec<Diagnostic>>>,
     shutdown: CancellationToken,
     metrics: Metrics,
+    /// The target pages and probes follow (`--target`, then the header's switcher).
+    target: RwLock<String>,
+    /// The config's targets, `default` first (after each rebuild).
+    targets: RwLock<Vec<String>>,
+    /// The target the served pages were last rendered for.
+    rendered_target: watch::Sender<String>,
+    /// Asks the rebuild thread for a full rebuild (a target switch). Weak: the thread ends
+    /// when the watcher's sender goes at shutdown.
+    rebuild: std::sync::OnceLock<(
+        tokio::sync::mpsc::WeakUnboundedSender<Vec<std::path::PathBuf>>,
+        std::path::PathBuf,
+    )>,
 }
 
 /// Counters for `/metrics`.
@@ -95,6 +107,10 @@ impl ServeState {
                 problems: Mutex::new(BTreeMap::new()),
                 shutdown: CancellationToken::new(),
                 metrics: Metrics::default(),
+                target: RwLock::new("default".into()),
+                targets: RwLock::default(),
+                rendered_target: watch::channel(String::new()).0,
+                rebuild: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -113,6 +129,68 @@ impl ServeState {
     /// Who may reach the server and how (hosts, proxies, CORS origins).
     pub fn access(&self) -> &super::proxy::Access {
         &self.inner.access
+    }
+
+    /// The target the pages show and the probes run against.
+    pub fn target(&self) -> String {
+        self.inner
+            .target
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_target(&self, name: &str) {
+        *self.inner.target.write().unwrap_or_else(|p| p.into_inner()) = name.to_string();
+        self.inner.probes.set_target(name);
+    }
+
+    /// The config's target names, `default` first.
+    pub fn targets(&self) -> Vec<String> {
+        self.inner
+            .targets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_targets(&self, names: Vec<String>) {
+        *self
+            .inner
+            .targets
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = names;
+    }
+
+    /// Records the target the served pages now show.
+    pub(crate) fn set_rendered_target(&self, name: &str) {
+        self.inner.rendered_target.send_replace(name.to_string());
+    }
+
+    /// Waits until the served pages show `name` (after a switch), at most `limit`.
+    pub async fn rendered(&self, name: &str, limit: std::time::Duration) -> bool {
+        let mut rx = self.inner.rendered_target.subscribe();
+        tokio::time::timeout(limit, rx.wait_for(|t| t == name))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// The rebuild thread's queue and the config file (a change of it rebuilds everything).
+    pub(crate) fn set_rebuild_channel(
+        &self,
+        tx: &tokio::sync::mpsc::UnboundedSender<Vec<std::path::PathBuf>>,
+        config_file: std::path::PathBuf,
+    ) {
+        let _ = self.inner.rebuild.set((tx.downgrade(), config_file));
+    }
+
+    /// Asks the rebuild thread for a full rebuild, as after a config edit.
+    pub(crate) fn request_full_rebuild(&self) -> bool {
+        self.inner
+            .rebuild
+            .get()
+            .and_then(|(tx, config)| Some((tx.upgrade()?, config)))
+            .is_some_and(|(tx, config)| tx.send(vec![config.clone()]).is_ok())
     }
 
     /// Probe results, single flight and history.

@@ -77,7 +77,14 @@ impl Site {
             )
         })?;
         let page = content::load::read_page(&self.docs_dir, src_rel)?;
-        let (rendered, decls) = render_one(&self.docs_dir, &page, &self.config, None, true);
+        let (rendered, decls) = render_one(
+            &self.docs_dir,
+            &page,
+            &self.config,
+            &self.target,
+            None,
+            true,
+        );
         let title = resolve_title(&page, &rendered, &self.config);
 
         let old = &self.pages[index];
@@ -130,7 +137,7 @@ impl Site {
                 let page = &self.pages[i].page;
                 (
                     i,
-                    render_one(&self.docs_dir, page, &self.config, None, true)
+                    render_one(&self.docs_dir, page, &self.config, &self.target, None, true)
                         .0
                         .html,
                 )

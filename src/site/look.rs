@@ -81,9 +81,11 @@ impl SiteLook {
     /// A guide's Markdown fragment (a runbook step) rendered by the guides' pipeline for a
     /// page elsewhere: `link_base` leads from that page to the guide's folder. Probe fences
     /// become the guide page's widgets: the `n`th fence of the fragment is `probe_ids[n]`,
-    /// declared in `decls`. Problems are the guide page's to report, so they are dropped.
+    /// declared in `decls`. `{{ name }}` shows `target`'s values. Problems are the guide
+    /// page's to report, so they are dropped.
     pub fn render_fragment(
         &self,
+        target: &str,
         guide: &Path,
         markdown: &str,
         line_offset: usize,
@@ -110,6 +112,7 @@ impl SiteLook {
                 .ok_or_else(|| format!("probe {id:?} is not declared in the guide any more"))?;
             Ok(widget::render_static_in(decl, config))
         };
-        render::render_markdown(&input, &mut hook).html
+        let scope = self.config.scope(target);
+        render::render_markdown_in(&input, Some(scope), &mut hook).html
     }
 }

@@ -72,6 +72,8 @@ pub struct LoadOptions<'a> {
     /// Drop each page's Markdown as soon as it is rendered (a one-shot build never needs it
     /// again, and at 10,000 pages that is ~50 MB less at the peak).
     pub release_sources: bool,
+    /// The target whose `[vars]` values the pages show (`None`: `default`).
+    pub target: Option<&'a str>,
 }
 
 /// One page of the site: where it comes from and where it goes ([`Page::src_rel`],
@@ -98,6 +100,8 @@ pub struct Site {
     pub config: Config,
     pub docs_dir: PathBuf,
     pub theme: std::sync::Arc<Theme>,
+    /// The target whose variable values the pages show.
+    pub target: String,
     /// One entry per page; indexes are the page numbers [`NavTree`] uses.
     pub pages: Vec<SitePage>,
     pub assets: Vec<Asset>,
@@ -132,6 +136,7 @@ impl Site {
         let default_progress = Progress::default();
         let progress = opts.progress.unwrap_or(&default_progress);
         let snapshot = opts.snapshot;
+        let target = opts.target.unwrap_or("default").to_string();
         let docs_dir = root.join(&config.docs_dir);
         content::walk::docs_root(&docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
         let theme = load_theme(root, &config)?;
@@ -156,6 +161,7 @@ impl Site {
                     &docs_dir,
                     page,
                     &config,
+                    &target,
                     snapshot.as_ref(),
                     !opts.plain_code,
                 );
@@ -184,6 +190,7 @@ impl Site {
             config,
             docs_dir,
             theme,
+            target,
             pages,
             assets: loaded.assets,
             tree,
@@ -258,6 +265,7 @@ fn render_one(
     docs_dir: &Path,
     page: &Page,
     config: &Config,
+    target: &str,
     snapshot: Option<&probes::SnapshotIn>,
     highlight: bool,
 ) -> (Rendered, Vec<ProbeDecl>) {
@@ -276,8 +284,15 @@ fn render_one(
     let mut decls = Vec::new();
     let mut hint_links = Vec::new();
     let mut rendered = {
-        let mut hook = probes::hook(&page.src_rel, config, snapshot, &mut decls, &mut hint_links);
-        render::render_markdown(&input, &mut hook)
+        let mut hook = probes::hook(
+            &page.src_rel,
+            config,
+            target,
+            snapshot,
+            &mut decls,
+            &mut hint_links,
+        );
+        render::render_markdown_in(&input, Some(config.scope(target)), &mut hook)
     };
     rendered.links.extend(hint_links);
     // The renderer knows docs-relative paths; messages should name the file as the user

@@ -262,12 +262,24 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         probe_api: opts.probe_api.clone(),
         // Relative, like every other link, so the site works under a proxy's sub-path.
         walkthrough_url: (opts.live_reload && !entry.probes.is_empty()).then(|| {
-            format!(
+            let mut url = format!(
                 "{}runs/start?page={}",
                 root_prefix(&page.out_rel),
                 crate::percent::encode_query_value(&to_slash(&page.src_rel))
-            )
+            );
+            // The walkthrough starts on the target the page shows.
+            if site.target != "default" {
+                url.push_str("&target=");
+                url.push_str(&crate::percent::encode_query_value(&site.target));
+            }
+            url
         }),
+        target: site.target.clone(),
+        targets: if opts.live_reload {
+            site.config.target_names()
+        } else {
+            Vec::new()
+        },
     };
     site.theme
         .render_page(&ctx)

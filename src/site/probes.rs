@@ -24,14 +24,22 @@ pub struct SnapshotIn<'a> {
 pub fn hook<'a>(
     page: &'a Path,
     config: &'a Config,
+    target: &'a str,
     snapshot: Option<&'a SnapshotIn<'a>>,
     decls: &'a mut Vec<ProbeDecl>,
     hint_links: &'a mut Vec<LinkRef>,
 ) -> impl FnMut(&ProbeFence) -> Result<String, String> + 'a {
     move |fence: &ProbeFence| {
-        let parsed = decl::parse(fence.body, page, fence.line, fence.index + 1)
-            .and_then(|d| decl::check_config(&d, config).map(|()| d))
-            .map_err(|e| e.to_string())?;
+        let parsed = decl::parse_in(
+            fence.body,
+            page,
+            fence.line,
+            fence.index + 1,
+            config,
+            target,
+        )
+        .and_then(|d| decl::check_config(&d, config).map(|()| d))
+        .map_err(|e| e.to_string())?;
         let html = match snapshot.and_then(|s| s.results.get(&parsed.id).map(|r| (s, r))) {
             Some((snap, result)) => {
                 // A hint links into a guide by path; in a tree without that guide the

@@ -50,6 +50,11 @@ pub struct PageContext {
     pub probe_api: Option<String>,
     /// Under `serve`, where this guide's browser walkthrough starts (pages with probes).
     pub walkthrough_url: Option<String>,
+    /// The target whose `[vars]` values the page shows.
+    pub target: String,
+    /// Under `serve`, every target of the config (`default` first) for the header's
+    /// switcher; empty in a static build. The switcher shows only with two or more.
+    pub targets: Vec<String>,
 }
 
 /// Everything `404.html` renders.

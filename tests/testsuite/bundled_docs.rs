@@ -57,13 +57,21 @@ fn summary(results: &[serde_json::Value]) -> String {
         .join("\n")
 }
 
+/// The only warnings are the ones the guides carry on purpose until a team adopts them
+/// (issue 14): values nobody has set yet and sections still to be written. No broken link,
+/// no other warning, no error.
 #[test]
 fn bundled_docs_build_without_warnings() {
     let out_dir = tempfile::tempdir().unwrap();
     let site = out_dir.path().join("site");
     let run = kit::tree::run_in(repo(), &["build", "--out", site.to_str().unwrap()], &[]).ok();
     let stderr = run.stderr;
-    assert!(!stderr.contains("warning"), "{stderr}");
+    for line in stderr.lines().filter(|l| l.contains("warning")) {
+        assert!(
+            line.contains(": unset value `") || line.contains(": to be written by the team: "),
+            "{line}\n{stderr}"
+        );
+    }
     assert!(!stderr.contains("error"), "{stderr}");
     for page in [
         "index.html",

@@ -156,9 +156,16 @@ fn a_guide_that_lost_a_hinted_id_is_reported() {
         !err.contains("#troubleshooting-c"),
         "only the lost id: {err}"
     );
-    // Put back, the bundled docs build clean again.
+    // Put back, the bundled docs build clean again: the only warnings left are the values
+    // and sections the guides leave to the team (issue 14).
     tree.write("docs/ops/REDIS_CACHE.md", guide.as_bytes());
     tree.write("docs/backend/SCHEDULER_OVERVIEW.md", overview.as_bytes());
     let (_, _, err) = tree.build().ok().parts();
-    assert!(!err.contains("warning"), "{err}");
+    for line in err.lines().filter(|l| l.contains("warning")) {
+        assert!(
+            line.contains(": unset value `") || line.contains(": to be written by the team: "),
+            "{line}\n{err}"
+        );
+    }
+    assert!(!err.contains("ping-gotchas"), "{err}");
 }

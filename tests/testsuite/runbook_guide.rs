@@ -7,8 +7,16 @@ use bisk_docs::runbook::Guide;
 
 #[test]
 fn the_bundled_deploy_checklist_splits_into_its_steps() {
-    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
-    let g = Guide::load(&docs, Path::new("ops/DEPLOY_CHECKLIST.md")).expect("walkable");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = root.join("docs");
+    // Its probes use the shipped config's values (`{{ dash_url }}`).
+    let config = bisk_docs::config::Config::load(root).unwrap();
+    let g = Guide::load_in(
+        &docs,
+        Path::new("ops/DEPLOY_CHECKLIST.md"),
+        Some((&config, "default")),
+    )
+    .expect("walkable");
     assert_eq!(g.page, "ops/DEPLOY_CHECKLIST.md");
     assert_eq!(g.title, "Deploy checklist");
     let ids: Vec<&str> = g.steps.iter().map(|s| s.id.as_str()).collect();
@@ -47,7 +55,7 @@ fn the_bundled_deploy_checklist_splits_into_its_steps() {
     assert!(
         restart.code[0]
             .code
-            .contains("systemctl restart bisk-enforcer.service")
+            .contains("systemctl restart {{ enforcer_unit }}")
     );
     assert!(
         g.steps

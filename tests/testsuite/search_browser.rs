@@ -131,6 +131,8 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         serve: false,
         probe_api: None,
         walkthrough_url: None,
+        target: "default".into(),
+        targets: Vec::new(),
     };
     let html = theme.render_page(&ctx).unwrap().replace(
         "</body>",

@@ -79,6 +79,8 @@ fn every_template_url_is_relative() {
             serve: false,
             probe_api: None,
             walkthrough_url: None,
+            target: "default".into(),
+            targets: Vec::new(),
         };
         let html = theme.render_page(&ctx).unwrap();
         let urls: Vec<&str> = ["href", "src", "action"]

@@ -27,6 +27,8 @@ fn ctx() -> PageContext {
         serve: false,
         probe_api: None,
         walkthrough_url: None,
+        target: "default".into(),
+        targets: Vec::new(),
     }
 }
 

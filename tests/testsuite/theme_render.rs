@@ -113,6 +113,8 @@ fn page_context() -> PageContext {
         serve: false,
         probe_api: Some("http://127.0.0.1:8000/_probe".into()),
         walkthrough_url: Some("/runs/start?page=ops%2FA.md".into()),
+        target: "default".into(),
+        targets: Vec::new(),
     }
 }
 

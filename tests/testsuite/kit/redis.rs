@@ -97,6 +97,11 @@ impl RedisServer {
         false
     }
 
+    /// `127.0.0.1:PORT`, for checks that take an address.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
     /// `redis://[:password@]127.0.0.1:PORT/db`.
     pub fn url(&self, db: u32) -> String {
         match &self.password {

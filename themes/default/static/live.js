@@ -291,6 +291,29 @@
     };
   }
 
+  // The header's target switcher: the server re-renders every page for the chosen target
+  // and answers once it has; then this page reloads with the new values.
+  var switcher = document.querySelector(".target-switch select");
+  if (switcher && serving) {
+    switcher.addEventListener("change", function () {
+      var form = switcher.form, wanted = switcher.value;
+      switcher.disabled = true;
+      fetchJson(base + "api/target", {
+        method: "POST",
+        headers: { "X-Bisk-Token": token || "", "Content-Type": "application/json" },
+        body: JSON.stringify({ target: wanted })
+      }).then(function () {
+        // A new target: the tab choice made for the old one no longer applies.
+        try { localStorage.removeItem("bisk-tab"); } catch (e) {}
+        location.reload();
+      }, function (e) {
+        switcher.disabled = false;
+        switcher.value = form.getAttribute("data-current");
+        form.setAttribute("title", "Could not switch: " + (e && e.message ? e.message : e));
+      });
+    });
+  }
+
   // A walkthrough shows the run's recorded results (runbook.js), not the live ones.
   if (!runMode) document.querySelectorAll(".probe[data-probe-id]").forEach(function (w) {
     widgets[w.getAttribute("data-probe-id")] = w;

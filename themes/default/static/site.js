@@ -177,6 +177,44 @@
   }
   setInterval(freshen, 15000);
 
+  // ---- Tabs (`> [!TAB dev]` blockquotes): the server selects the tab named like the
+  // target; the reader's last choice (any page) wins where a group has that tab.
+  var TAB_KEY = "bisk-tab";
+  function selectTab(group, name) {
+    var tabs = group.querySelectorAll('[role="tab"]'), found = false;
+    tabs.forEach(function (t) { if (t.getAttribute("data-tab") === name) found = true; });
+    if (!found) return false;
+    tabs.forEach(function (t) {
+      var on = t.getAttribute("data-tab") === name;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      var panel = doc.getElementById(t.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !on;
+    });
+    return true;
+  }
+  var remembered = null;
+  try { remembered = localStorage.getItem(TAB_KEY); } catch (e) {}
+  doc.querySelectorAll(".tabs").forEach(function (group) {
+    if (remembered) selectTab(group, remembered);
+    group.addEventListener("click", function (ev) {
+      var t = ev.target.closest('[role="tab"]');
+      if (!t) return;
+      var name = t.getAttribute("data-tab");
+      try { localStorage.setItem(TAB_KEY, name); } catch (e) {}
+      doc.querySelectorAll(".tabs").forEach(function (g) { selectTab(g, name); });
+    });
+    group.addEventListener("keydown", function (ev) {
+      if (ev.key !== "ArrowRight" && ev.key !== "ArrowLeft") return;
+      var tabs = Array.prototype.slice.call(group.querySelectorAll('[role="tab"]'));
+      var i = tabs.indexOf(doc.activeElement);
+      if (i < 0) return;
+      var next = tabs[(i + (ev.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+      next.focus();
+      next.click();
+    });
+  });
+
   // ---- Table of contents: highlight the section being read.
   var tocLinks = doc.querySelectorAll(".toc a");
   if (tocLinks.length) {

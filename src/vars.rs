@@ -1,0 +1,382 @@
+//! Values per target: `[vars]` in `bisk-docs.toml`, overridden by `[targets.NAME.vars]`, and
+//! written `{{ name }}` in pages and probe declarations.
+//!
+//! `{{ name }}` was chosen because it stays readable wherever the Markdown is read as is (a
+//! plain viewer, GitHub): it looks like the placeholder it is, in prose, in code blocks and
+//! inside a probe's TOML strings, and it is the syntax readers know from MkDocs macros, Hugo
+//! and Jinja. Only a bare name (`[A-Za-z_][A-Za-z0-9_]*`) between the braces is a variable,
+//! so template code shown in a guide (`{{ form.as_p }}`, `{{ value|date }}`) is left alone.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// A variable as the config writes it: a value, or `{ unset = "what it should hold" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarDef {
+    Value(String),
+    /// No value yet; the text says what belongs there (shown with the unset marker).
+    Unset(String),
+}
+
+impl<'de> Deserialize<'de> for VarDef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = VarDef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a value (string, number or boolean) or { unset = \"what belongs here\" }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<VarDef, E> {
+                Ok(VarDef::Value(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<VarDef, E> {
+                Ok(VarDef::Value(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<VarDef, E> {
+                Ok(VarDef::Value(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<VarDef, E> {
+                Ok(VarDef::Value(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<VarDef, E> {
+                Ok(VarDef::Value(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<VarDef, A::Error> {
+                let mut unset: Option<String> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "unset" {
+                        return Err(de::Error::custom(format!(
+                            "unknown key `{key}` in a variable: write a value, or {{ unset = \"what belongs here\" }}"
+                        )));
+                    }
+                    unset = Some(map.next_value()?);
+                }
+                unset.map(VarDef::Unset).ok_or_else(|| {
+                    de::Error::custom(
+                        "a variable table needs `unset = \"what belongs here\"` (or write the value itself)",
+                    )
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The variables seen by one target: `[vars]` overlaid with `[targets.NAME.vars]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    /// Target name (`default` for `[redis]`).
+    pub target: &'a str,
+    defaults: &'a BTreeMap<String, VarDef>,
+    overrides: Option<&'a BTreeMap<String, VarDef>>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn new(
+        target: &'a str,
+        defaults: &'a BTreeMap<String, VarDef>,
+        overrides: Option<&'a BTreeMap<String, VarDef>>,
+    ) -> Self {
+        Scope {
+            target,
+            defaults,
+            overrides,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'a VarDef> {
+        self.overrides
+            .and_then(|o| o.get(name))
+            .or_else(|| self.defaults.get(name))
+    }
+
+    /// Whether the config defines any variable at all (pages are then scanned).
+    pub fn is_empty(&self) -> bool {
+        self.defaults.is_empty()
+    }
+
+    /// The defined names, for "undefined variable" messages.
+    pub fn names(&self) -> impl Iterator<Item = &'a String> {
+        self.defaults.keys()
+    }
+}
+
+/// A `{{ name }}` in a text: its byte range and the name. `\{{ name }}` is an escaped one:
+/// its range includes the backslash, and it stands for the braces as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ref<'t> {
+    pub start: usize,
+    pub end: usize,
+    pub name: &'t str,
+    pub escaped: bool,
+}
+
+/// Every `{{ name }}` in `text`, in order. Cheap on text without `{{`.
+pub fn refs(text: &str) -> Vec<Ref<'_>> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("{{") {
+        let start = from + at;
+        match parse_ref(bytes, start) {
+            Some((name_start, name_end, end)) => {
+                let escaped = start > 0 && bytes[start - 1] == b'\\';
+                out.push(Ref {
+                    start: start - usize::from(escaped),
+                    end,
+                    name: &text[name_start..name_end],
+                    escaped,
+                });
+                from = end;
+            }
+            None => from = start + 1,
+        }
+    }
+    out
+}
+
+/// `{{`, blanks, a name, blanks, `}}` starting at `start`: (name start, name end, end).
+fn parse_ref(b: &[u8], start: usize) -> Option<(usize, usize, usize)> {
+    let mut i = start + 2;
+    while b.get(i).is_some_and(|c| *c == b' ' || *c == b'\t') {
+        i += 1;
+    }
+    let name_start = i;
+    if !b
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+    {
+        return None;
+    }
+    while b
+        .get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
+        i += 1;
+    }
+    let name_end = i;
+    while b.get(i).is_some_and(|c| *c == b' ' || *c == b'\t') {
+        i += 1;
+    }
+    (b.get(i) == Some(&b'}') && b.get(i + 1) == Some(&b'}')).then_some((
+        name_start,
+        name_end,
+        i + 2,
+    ))
+}
+
+/// Whether a name is a valid variable name.
+pub fn valid_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// How an unset value reads in code, commands and probe parameters: visible, and harmless
+/// if pasted into a shell (no `<`, `$` or quotes).
+pub fn unset_marker(name: &str) -> String {
+    format!("⟨unset: {name}⟩")
+}
+
+/// A piece of a text after substitution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'t> {
+    Text(&'t str),
+    /// `\{{ name }}`: the braces as written, without the backslash.
+    Literal(&'t str),
+    Value {
+        name: &'t str,
+        value: &'t str,
+    },
+    Unset {
+        name: &'t str,
+        about: &'t str,
+    },
+    Undefined {
+        name: &'t str,
+    },
+}
+
+/// A problem with one reference, at its byte offset in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: usize,
+    pub name: String,
+    pub undefined: bool,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn to_diagnostic(
+        &self,
+        file: impl Into<std::path::PathBuf>,
+        line: usize,
+    ) -> crate::diag::Diagnostic {
+        if self.undefined {
+            crate::diag::Diagnostic::error(file, line, self.message.clone())
+        } else {
+            crate::diag::Diagnostic::warning(file, line, self.message.clone())
+        }
+    }
+}
+
+/// The text split at its references, or `None` when it has none (the common case: the
+/// caller keeps the text as it is).
+pub fn pieces<'t>(text: &'t str, scope: &Scope<'t>) -> Option<Vec<Piece<'t>>> {
+    if !text.contains("{{") {
+        return None;
+    }
+    let found = refs(text);
+    if found.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(found.len() * 2 + 1);
+    let mut last = 0;
+    for r in found {
+        if r.start > last {
+            out.push(Piece::Text(&text[last..r.start]));
+        }
+        last = r.end;
+        if r.escaped {
+            out.push(Piece::Literal(&text[r.start + 1..r.end]));
+            continue;
+        }
+        out.push(match scope.get(r.name) {
+            Some(VarDef::Value(v)) => Piece::Value {
+                name: r.name,
+                value: v,
+            },
+            Some(VarDef::Unset(about)) => Piece::Unset {
+                name: r.name,
+                about,
+            },
+            None => Piece::Undefined { name: r.name },
+        });
+    }
+    if last < text.len() {
+        out.push(Piece::Text(&text[last..]));
+    }
+    Some(out)
+}
+
+/// `text` with every reference replaced by its value (an unset one by [`unset_marker`], an
+/// undefined one left as written), and the problems found, each at its offset in `text`.
+/// `None` when the text has no reference.
+pub fn substitute(text: &str, scope: &Scope) -> Option<(String, Vec<Problem>)> {
+    let pieces = pieces(text, scope)?;
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut problems = Vec::new();
+    let mut at = 0;
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => {
+                out.push_str(t);
+                at += t.len();
+                continue;
+            }
+            Piece::Literal(t) => {
+                out.push_str(t);
+                at += t.len() + 1;
+                continue;
+            }
+            Piece::Value { value, .. } => out.push_str(value),
+            Piece::Unset { name, about } => {
+                out.push_str(&unset_marker(name));
+                problems.push(unset_problem(at, name, about, scope.target));
+            }
+            Piece::Undefined { name } => {
+                out.push_str("{{ ");
+                out.push_str(name);
+                out.push_str(" }}");
+                problems.push(undefined_problem(at, name, scope));
+            }
+        }
+        // Advance past the reference as written (`{{name}}` or `{{ name }}`).
+        let rest = &text[at..];
+        at += rest.find("}}").map_or(rest.len(), |i| i + 2);
+    }
+    Some((out, problems))
+}
+
+pub fn unset_problem(at: usize, name: &str, about: &str, target: &str) -> Problem {
+    let table = if target == "default" {
+        "[vars]".to_string()
+    } else {
+        format!("[targets.{target}.vars] (or [vars])")
+    };
+    Problem {
+        at,
+        name: name.to_string(),
+        undefined: false,
+        message: format!(
+            "unset value `{name}` for target {target} ({about}): set it in {table} of bisk-docs.toml"
+        ),
+    }
+}
+
+pub fn undefined_problem(at: usize, name: &str, scope: &Scope) -> Problem {
+    let known: Vec<&str> = scope.names().map(String::as_str).collect();
+    let known = if known.is_empty() {
+        "none is defined".to_string()
+    } else {
+        format!("defined: {}", known.join(", "))
+    };
+    Problem {
+        at,
+        name: name.to_string(),
+        undefined: true,
+        message: format!(
+            "undefined variable `{{{{ {name} }}}}`: add `{name} = \"…\"` to [vars] in bisk-docs.toml ({known})"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, VarDef)]) -> BTreeMap<String, VarDef> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn only_bare_names_are_references() {
+        let t = "a {{ web_unit }} b {{x}} {{ form.as_p }} {{ value|date }} {{ 1x }} {{ y }";
+        let names: Vec<&str> = refs(t).iter().map(|r| r.name).collect();
+        assert_eq!(names, ["web_unit", "x"]);
+        assert!(refs("{{{ z }}}").iter().any(|r| r.name == "z"));
+        assert!(refs("plain").is_empty());
+    }
+
+    #[test]
+    fn targets_override_and_unset_is_reported() {
+        let d = vars(&[
+            ("unit", VarDef::Value("bisk-web.service".into())),
+            ("host", VarDef::Unset("the production host".into())),
+        ]);
+        let p = vars(&[("unit", VarDef::Value("gunicorn.service".into()))]);
+        let dev = Scope::new("default", &d, None);
+        let prod = Scope::new("prod", &d, Some(&p));
+        let (text, problems) =
+            substitute("restart {{ unit }} on {{host}}; {{ nope }}", &dev).unwrap();
+        assert_eq!(
+            text,
+            "restart bisk-web.service on ⟨unset: host⟩; {{ nope }}"
+        );
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].at, "restart {{ unit }} on ".len());
+        assert!(!problems[0].undefined && problems[0].message.contains("the production host"));
+        assert!(problems[1].undefined && problems[1].message.contains("host, unit"));
+        assert_eq!(substitute("{{unit}}", &prod).unwrap().0, "gunicorn.service");
+        assert!(substitute("no refs {{ a.b }}", &prod).is_none());
+    }
+}
