@@ -260,6 +260,15 @@ pub struct ServeSettings {
     pub probe_interval: Duration,
     /// Origins of static sites allowed to read probe results (CORS).
     pub allowed_origins: Vec<String>,
+    /// Folder for what outlives one run of `serve` (the probe history store), relative to
+    /// the root unless absolute. Never published: it must lie outside `docs_dir` and
+    /// `out_dir`.
+    pub state_dir: PathBuf,
+    /// Results the history store keeps per probe (older ones are dropped first).
+    pub history_max_results: usize,
+    /// Results older than this are dropped from the history store.
+    #[serde(deserialize_with = "de_duration")]
+    pub history_max_age: Duration,
 }
 
 impl Default for ServeSettings {
@@ -268,6 +277,10 @@ impl Default for ServeSettings {
             bind: "127.0.0.1:3000".into(),
             probe_interval: Duration::from_secs(5),
             allowed_origins: Vec::new(),
+            state_dir: ".bisk-docs".into(),
+            // 24 hours of results at a one-second interval.
+            history_max_results: 100_000,
+            history_max_age: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -366,6 +379,31 @@ impl Config {
                 "`probes.concurrency` must be at least 1".into(),
             ));
         }
+        if self.serve.history_max_results == 0 {
+            return Err(invalid(
+                "history_max_results",
+                "`serve.history_max_results` must be at least 1".into(),
+            ));
+        }
+        if self.serve.state_dir.as_os_str().is_empty() {
+            return Err(invalid(
+                "state_dir",
+                "`serve.state_dir` is empty: name a folder (default `.bisk-docs`)".into(),
+            ));
+        }
+        for (other, key) in [(&self.docs_dir, "docs_dir"), (&self.out_dir, "out_dir")] {
+            let (state, other) = (lexical(&self.serve.state_dir), lexical(other));
+            if state.starts_with(&other) || other.starts_with(&state) {
+                return Err(invalid(
+                    "state_dir",
+                    format!(
+                        "`serve.state_dir` ({}) overlaps `{key}` ({}): the state folder must lie outside what is read and published: set `state_dir` to another folder",
+                        self.serve.state_dir.display(),
+                        other.display()
+                    ),
+                ));
+            }
+        }
         if let Some(url) = &self.base_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
@@ -412,6 +450,15 @@ pub struct NamedTarget {
 pub struct UnknownTarget {
     pub name: String,
     pub known: Vec<String>,
+}
+
+/// A root-relative path without `.` parts (`./site/` and `site` compare equal), for the
+/// overlap check of `state_dir`; `..` parts are kept, so a path leaving the root never
+/// overlaps one inside it.
+fn lexical(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }
 
 /// Best-effort line of the first `key =` in a TOML text, for errors found after parsing.

@@ -48,6 +48,7 @@ mod search_index;
 mod search_size;
 mod serve_cli;
 mod serve_health;
+mod serve_history;
 mod serve_http;
 mod serve_probe_api_build;
 mod serve_reload;
