@@ -13,6 +13,7 @@ mod build_site;
 mod build_snapshot;
 mod bundled_docs;
 mod check_cli;
+mod contrib_ops;
 mod copy_browser;
 mod decl_errors;
 mod django_fixtures;
