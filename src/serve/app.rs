@@ -249,7 +249,9 @@ async fn open_history(
         Ok(Err(e)) => (None, Some(e.to_string())),
         Err(e) => (
             None,
-            Some(format!("probe history is not kept: opening the store failed ({e})")),
+            Some(format!(
+                "probe history is not kept: opening the store failed ({e})"
+            )),
         ),
     })
 }
@@ -326,11 +328,9 @@ impl Server {
         // The rebuild thread ends once the watcher is gone; a rebuild in progress may still
         // finish its step, which is harmless to leave behind when the process exits.
         if let Some(t) = self.rebuilder.take() {
-            let _ = tokio::time::timeout_at(
-                deadline,
-                tokio::task::spawn_blocking(move || t.join()),
-            )
-            .await;
+            let _ =
+                tokio::time::timeout_at(deadline, tokio::task::spawn_blocking(move || t.join()))
+                    .await;
         }
     }
 

@@ -287,17 +287,21 @@ impl Store {
     pub fn day(&self, key: &Key, now: jiff::Timestamp) -> Option<Day> {
         let current = now.as_second().div_euclid(3600);
         let first = current - 23;
-        let read = || -> rusqlite::Result<Vec<(i64, String, u64, Option<f64>)>> {
+        let read = || -> rusqlite::Result<Vec<HourRow>> {
             let conn = self.conn();
             let mut stmt = conn.prepare_cached(
                 "SELECT at_s / 3600 AS hour, status, COUNT(*), MAX(duration_ms) FROM results
                  WHERE probe = ?1 AND check_name = ?2 AND target = ?3 AND at_s >= ?4
                  GROUP BY hour, status",
             )?;
-            stmt.query_map(
-                params![key.id, key.check, key.target, first * 3600],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64, r.get(3)?)),
-            )?
+            stmt.query_map(params![key.id, key.check, key.target, first * 3600], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, i64>(2)?.max(0) as u64,
+                    r.get(3)?,
+                ))
+            })?
             .collect()
         };
         let rows = read().ok()?;
@@ -339,6 +343,9 @@ impl Store {
         })
     }
 }
+
+/// One `GROUP BY hour, status` row: hour number (Unix hours), status, runs, slowest run.
+type HourRow = (i64, String, u64, Option<f64>);
 
 /// Deletes all but the newest `keep` rows of probe `id`.
 fn trim(tx: &rusqlite::Transaction<'_>, id: &str, keep: usize) -> rusqlite::Result<usize> {
@@ -456,7 +463,10 @@ mod tests {
         assert_eq!(day.runs, 4);
         assert_eq!(day.uptime_pct, Some(66.7));
         let last = day.hours.last().unwrap();
-        assert_eq!((last.runs, last.pass, last.fail, last.skipped), (3, 1, 1, 1));
+        assert_eq!(
+            (last.runs, last.pass, last.fail, last.skipped),
+            (3, 1, 1, 1)
+        );
         assert_eq!(last.max_ms, Some(5.0));
         assert_eq!(day.hours[22].pass, 1);
     }

@@ -162,7 +162,10 @@ async fn a_truncated_store_is_reported_left_alone_and_serving_goes_on() {
         .unwrap_or_else(|| panic!("no warning: {log}"));
     assert!(line.starts_with("warning: "), "{line}");
     assert!(line.contains(&file.display().to_string()), "{line}");
-    assert!(line.contains("damaged") && line.contains("move it aside"), "{line}");
+    assert!(
+        line.contains("damaged") && line.contains("move it aside"),
+        "{line}"
+    );
     // Serving goes on, without durable history.
     let view = get(addr(&serve), "/api/probes/ping").await.json();
     assert_eq!(view["status"], "pass", "{view}");
@@ -226,7 +229,10 @@ async fn an_unwritable_state_folder_is_reported_and_serving_goes_on() {
 
 #[test]
 fn a_state_folder_inside_the_docs_is_refused_with_its_line() {
-    let site = kit::serve::site("redis://127.0.0.1:1/1", "[serve]\nstate_dir = \"docs/.state\"\n");
+    let site = kit::serve::site(
+        "redis://127.0.0.1:1/1",
+        "[serve]\nstate_dir = \"docs/.state\"\n",
+    );
     let run = site.run(&["serve", "--bind", "127.0.0.1:0"]);
     assert_ne!(run.code, 0);
     assert!(
@@ -244,7 +250,11 @@ async fn sigterm_drains_event_streams_and_exits_within_a_second() {
     let mut serve = ServeProcess::start(site.root(), &["--bind", "127.0.0.1:0"], &[]);
     let mut streams = Vec::new();
     for i in 0..20 {
-        let page = if i % 2 == 0 { "ops/REDIS.html" } else { "index.html" };
+        let page = if i % 2 == 0 {
+            "ops/REDIS.html"
+        } else {
+            "index.html"
+        };
         let mut s = EventStream::open(addr(&serve), page).await;
         assert!(
             s.wait_for("hello", Duration::from_secs(10), |_| true)
