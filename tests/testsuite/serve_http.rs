@@ -100,7 +100,7 @@ async fn api_lists_probes_and_returns_results() {
     assert!(
         metrics
             .body
-            .contains("bisk_probe_last_check_timestamp_seconds{id=\"ping\"}")
+            .contains("bisk_probe_last_check_timestamp_seconds{id=\"ping\",page=\"ops/REDIS.md\",check=\"redis.ping\",target=\"default\"}")
     );
 
     let status = get(addr, "/status/").await;
