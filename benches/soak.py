@@ -37,8 +37,10 @@ import time
 import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(REPO, "target/release/bisk-docs")
-GEN = os.path.join(REPO, "target/release/examples/gen_tree")
+# BISK_SOAK_PROFILE=debug tries the script itself on a debug build (figures are release-only).
+PROFILE = os.environ.get("BISK_SOAK_PROFILE", "release")
+BIN = os.path.join(REPO, "target", PROFILE, "bisk-docs")
+GEN = os.path.join(REPO, "target", PROFILE, "examples/gen_tree")
 PAGE = "bundled/ops/REDIS_CACHE.html"
 
 
@@ -124,7 +126,8 @@ class Streams:
 
 def store_figures(state):
     db = os.path.join(state, "history.sqlite3")
-    size = sum(os.path.getsize(db + ext) for ext in ("", "-wal") if os.path.exists(db + ext))
+    size = {ext: os.path.getsize(db + ext) if os.path.exists(db + ext) else 0
+            for ext in ("", "-wal")}
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
         rows = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
@@ -136,7 +139,8 @@ def store_figures(state):
     except sqlite3.Error as e:
         print(f"  (store not readable now: {e})", file=sys.stderr)
         rows = most = probes = -1
-    return {"bytes": size, "rows": rows, "most_per_probe": most, "probes": probes}
+    return {"db_bytes": size[""], "wal_bytes": size["-wal"], "rows": rows,
+            "most_per_probe": most, "probes": probes}
 
 
 def main():
@@ -186,7 +190,8 @@ def main():
         print(f"soak: {a.pages} pages + bundled docs, {len(probes)} probes on {PAGE} every 1 s, "
               f"{a.clients} event streams, {a.minutes} min, store bound {a.max_results}/probe",
               flush=True)
-        print("  min    RSS MiB   store KiB   rows  most/probe  clients  executions", flush=True)
+        print("  min    RSS MiB   db KiB  wal KiB   rows  most/probe  clients  executions",
+              flush=True)
         while True:
             elapsed = time.time() - t0
             h = get_json(port, "/healthz")
@@ -194,7 +199,8 @@ def main():
             s = {"t_s": round(elapsed), "rss_kib": rss_kib(serve.pid), "store": st,
                  "clients": h["event_clients"], "executions": h["probe_executions"]}
             samples.append(s)
-            print(f"  {elapsed / 60:5.1f}  {s['rss_kib'] / 1024:8.1f}  {st['bytes'] / 1024:10.0f}  "
+            print(f"  {elapsed / 60:5.1f}  {s['rss_kib'] / 1024:8.1f}  {st['db_bytes'] / 1024:7.0f}  "
+                  f"{st['wal_bytes'] / 1024:7.0f}  "
                   f"{st['rows']:5d}  {st['most_per_probe']:10d}  {s['clients']:7d}  "
                   f"{s['executions']:10d}", flush=True)
             if elapsed >= a.minutes * 60:
@@ -219,7 +225,9 @@ def main():
             "rss_growth_pct": round((end["rss_kib"] / at5["rss_kib"] - 1) * 100, 1),
             "store_most_per_probe": end["store"]["most_per_probe"],
             "store_max_most_per_probe": max(x["store"]["most_per_probe"] for x in samples),
-            "store_bytes_at_end": end["store"]["bytes"],
+            "store_db_bytes_at_end": end["store"]["db_bytes"],
+            "store_wal_bytes_at_end": end["store"]["wal_bytes"],
+            "store_rows_at_end": end["store"]["rows"],
             "executions": end["executions"],
             "sigterm_exit_ms": round(exit_ms, 1), "exit_code": code,
             "streams_closed": drained,
