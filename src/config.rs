@@ -576,6 +576,24 @@ mod tests {
     }
 
     #[test]
+    fn the_state_folder_stays_out_of_docs_and_output() {
+        let c = parse("").unwrap();
+        assert_eq!(c.serve.state_dir, PathBuf::from(".bisk-docs"));
+        assert_eq!(c.serve.history_max_results, 100_000);
+        assert_eq!(c.serve.history_max_age, Duration::from_secs(86_400));
+        assert!(parse("[serve]\nstate_dir = \"../state\"\n").is_ok());
+        let err = parse("[serve]\nstate_dir = \"./site/state\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:2:"), "{err}");
+        assert!(err.contains("overlaps `out_dir`"), "{err}");
+        // A docs folder inside the state folder overlaps too.
+        assert!(parse("docs_dir = \"var/docs\"\n[serve]\nstate_dir = \"var\"\n").is_err());
+        assert!(parse("[serve]\nstate_dir = \"\"\n").is_err());
+        assert!(parse("[serve]\nhistory_max_results = 0\n").is_err());
+    }
+
+    #[test]
     fn named_targets() {
         let c =
             parse("[targets.prod]\nurl = \"redis://prod:6379/1\"\nallow_writes = false\n").unwrap();
