@@ -269,6 +269,19 @@ pub struct ServeSettings {
     /// Results older than this are dropped from the history store.
     #[serde(deserialize_with = "de_duration")]
     pub history_max_age: Duration,
+    /// Host names accepted in `Host` besides loopback names, IP literals and this machine's
+    /// own name: the names a reverse proxy forwards (the public URL's host is added).
+    pub allowed_hosts: Vec<String>,
+    /// Where people reach the server through a reverse proxy, sub-path included
+    /// (`https://docs.bisk.internal/ops-docs/`).
+    pub public_url: Option<PublicUrl>,
+    /// Addresses (`10.0.0.5`, `10.0.0.0/24`) of the proxies whose `X-Forwarded-*` headers are
+    /// believed. Nobody else's are.
+    #[serde(deserialize_with = "de_nets")]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header a trusted proxy sets to its authenticated user (`X-Forwarded-User`): the
+    /// walkthrough's operator. Ignored from anyone but `trusted_proxies`.
+    pub operator_header: Option<String>,
 }
 
 impl Default for ServeSettings {
@@ -281,8 +294,76 @@ impl Default for ServeSettings {
             // 24 hours of results at a one-second interval.
             history_max_results: 100_000,
             history_max_age: Duration::from_secs(24 * 3600),
+            allowed_hosts: Vec::new(),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            operator_header: None,
         }
     }
+}
+
+/// `[serve] public_url`: an absolute http(s) URL whose path is the sub-path the proxy serves
+/// the site under (always ending in `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    /// `https://docs.bisk.internal` (scheme, host and port: what a browser sends as `Origin`).
+    pub origin: String,
+    /// `docs.bisk.internal`, lower case.
+    pub host: String,
+    /// `/ops-docs/`, or `/`.
+    pub prefix: String,
+}
+
+impl PublicUrl {
+    pub fn parse(text: &str) -> Result<PublicUrl, String> {
+        let url = url::Url::parse(text)
+            .map_err(|e| format!("`public_url` is not a URL ({e}): {text:?}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("`public_url` must be an http(s) URL, got {text:?}"));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+            return Err(format!(
+                "`public_url` is where the site is served: no query, fragment or user name, got {text:?}"
+            ));
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| format!("`public_url` has no host: {text:?}"))?
+            .to_ascii_lowercase();
+        let mut prefix = url.path().to_string();
+        if !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        Ok(PublicUrl {
+            origin: url.origin().ascii_serialization(),
+            host,
+            prefix,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for PublicUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        PublicUrl::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Accepts addresses (`10.0.0.5`, `::1`) and networks (`10.0.0.0/24`).
+fn de_nets<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ipnet::IpNet>, D::Error> {
+    let items = Vec::<String>::deserialize(d)?;
+    items
+        .iter()
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "`trusted_proxies`: {s:?} is not an IP address or a network like 10.0.0.0/24"
+                    ))
+                })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -401,6 +482,20 @@ impl Config {
                         self.serve.state_dir.display(),
                         other.display()
                     ),
+                ));
+            }
+        }
+        if let Some(h) = &self.serve.operator_header {
+            if axum::http::HeaderName::from_bytes(h.as_bytes()).is_err() {
+                return Err(invalid(
+                    "operator_header",
+                    format!("`serve.operator_header` is not a header name: {h:?}"),
+                ));
+            }
+            if self.serve.trusted_proxies.is_empty() {
+                return Err(invalid(
+                    "operator_header",
+                    "`serve.operator_header` is only believed from a trusted proxy: list the proxy's address in `serve.trusted_proxies`".into(),
                 ));
             }
         }
@@ -602,5 +697,53 @@ mod tests {
         assert_eq!(t.target.key_prefix, "bisk");
         let err = c.target(Some("qa")).unwrap_err().to_string();
         assert!(err.contains("prod"), "{err}");
+    }
+
+    #[test]
+    fn proxy_settings_are_checked_with_their_line() {
+        let c = parse(
+            "[serve]\npublic_url = \"https://Docs.Example/ops-docs\"\ntrusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\"]\noperator_header = \"X-Forwarded-User\"\n",
+        )
+        .unwrap();
+        let p = c.serve.public_url.unwrap();
+        assert_eq!(
+            (p.origin.as_str(), p.host.as_str(), p.prefix.as_str()),
+            ("https://docs.example", "docs.example", "/ops-docs/")
+        );
+        assert_eq!(c.serve.trusted_proxies.len(), 2);
+        for (text, line, says) in [
+            (
+                "title = \"x\"\n[serve]\noperator_header = \"X-Forwarded-User\"\n",
+                3,
+                "trusted_proxies",
+            ),
+            (
+                "[serve]\ntrusted_proxies = [\"10.0.0.1\"]\noperator_header = \"bad header\"\n",
+                3,
+                "not a header name",
+            ),
+            ("[serve]\npublic_url = \"docs/ops\"\n", 2, "not a URL"),
+            (
+                "[serve]\npublic_url = \"ftp://docs.example/\"\n",
+                2,
+                "http(s)",
+            ),
+            (
+                "[serve]\npublic_url = \"https://docs.example/?x=1\"\n",
+                2,
+                "no query",
+            ),
+            (
+                "[serve]\ntrusted_proxies = [\"10.0.0.300\"]\n",
+                2,
+                "not an IP address",
+            ),
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("bisk-docs.toml:{line}:")) && e.contains(says),
+                "{text:?} → {e}"
+            );
+        }
     }
 }

@@ -172,6 +172,7 @@ fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
     let actor = Actor {
         operator,
         via: Some(if args.yes { "yes" } else { "terminal" }.into()),
+        identity: None,
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();

@@ -25,13 +25,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::Router;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::{StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
 use super::RunbookError;
@@ -42,6 +42,7 @@ use super::state::StepStatus;
 use crate::content::paths::output_path;
 use crate::probe::discover;
 use crate::serve::guard;
+use crate::serve::proxy::ProxyUser;
 use crate::site::SiteLook;
 use crate::theme::{Chrome, When};
 
@@ -116,12 +117,25 @@ impl From<RunbookError> for ApiError {
     }
 }
 
-fn actor(operator: Option<&str>) -> Actor {
-    Actor {
-        operator: operator.and_then(clean_operator),
-        via: Some("browser".into()),
+/// Who acts: the user a trusted proxy vouches for, else the typed name (taken on trust,
+/// and recorded as such).
+fn actor(typed: Option<&str>, proxy: Option<&ProxyUser>) -> Actor {
+    match proxy {
+        Some(user) => Actor {
+            operator: Some(user.0.clone()),
+            via: Some("browser".into()),
+            identity: Some("proxy".into()),
+        },
+        None => Actor {
+            operator: typed.and_then(clean_operator),
+            via: Some("browser".into()),
+            identity: Some("typed".into()),
+        },
     }
 }
+
+/// The proxy's user on a request, when there is one.
+type Proxied = Option<Extension<ProxyUser>>;
 
 fn session(app: &RunbookHttp, id: &str) -> Result<Session, ApiError> {
     Ok(Session::open(app.ws.clone(), id)?.0)
@@ -159,6 +173,7 @@ struct StartBody {
 
 async fn start_run(
     State(app): State<RunbookHttp>,
+    proxy: Proxied,
     Json(body): Json<StartBody>,
 ) -> Result<Response, ApiError> {
     let guide = app.ws.guide(Path::new(&body.page))?;
@@ -166,7 +181,7 @@ async fn start_run(
         app.ws.clone(),
         guide,
         body.target.as_deref(),
-        &actor(body.operator.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref()),
     )
     .await?;
     let url = format!("/runs/{}/", s.run_id);
@@ -199,11 +214,12 @@ struct ActBody {
 async fn step_probes(
     State(app): State<RunbookHttp>,
     UrlPath((id, n)): UrlPath<(String, usize)>,
+    proxy: Proxied,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
     let results = s
-        .run_step_probes(n, &actor(body.operator.as_deref()))
+        .run_step_probes(n, &actor(body.operator.as_deref(), proxy.as_deref()))
         .await?;
     Ok(Json(serde_json::json!({ "results": results })).into_response())
 }
@@ -211,6 +227,7 @@ async fn step_probes(
 async fn step_done(
     State(app): State<RunbookHttp>,
     UrlPath((id, n)): UrlPath<(String, usize)>,
+    proxy: Proxied,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
@@ -218,7 +235,7 @@ async fn step_done(
         .sign_off(
             n,
             body.override_reason.as_deref(),
-            &actor(body.operator.as_deref()),
+            &actor(body.operator.as_deref(), proxy.as_deref()),
         )
         .await?;
     Ok(match out {
@@ -240,13 +257,14 @@ async fn step_done(
 async fn step_skip(
     State(app): State<RunbookHttp>,
     UrlPath((id, n)): UrlPath<(String, usize)>,
+    proxy: Proxied,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
     s.skip(
         n,
         body.reason.as_deref().unwrap_or(""),
-        &actor(body.operator.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref()),
     )?;
     Ok(Json(serde_json::json!({ "skipped": true })).into_response())
 }
@@ -254,13 +272,14 @@ async fn step_skip(
 async fn add_note(
     State(app): State<RunbookHttp>,
     UrlPath(id): UrlPath<String>,
+    proxy: Proxied,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
     s.note(
         body.step,
         body.text.as_deref().unwrap_or(""),
-        &actor(body.operator.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref()),
     )?;
     Ok(Json(serde_json::json!({ "noted": true })).into_response())
 }
@@ -268,6 +287,7 @@ async fn add_note(
 async fn finish_run(
     State(app): State<RunbookHttp>,
     UrlPath(id): UrlPath<String>,
+    proxy: Proxied,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
@@ -276,7 +296,9 @@ async fn finish_run(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    let state = s.finish(abandon, &actor(body.operator.as_deref())).await?;
+    let state = s
+        .finish(abandon, &actor(body.operator.as_deref(), proxy.as_deref()))
+        .await?;
     Ok(Json(serde_json::json!({ "outcome": state.outcome })).into_response())
 }
 
@@ -313,10 +335,16 @@ async fn report_page(
 async fn step_tick(
     State(app): State<RunbookHttp>,
     UrlPath((id, n, task)): UrlPath<(String, usize, usize)>,
+    proxy: Proxied,
     Json(body): Json<TickBody>,
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
-    s.tick(n, task, body.done, &actor(body.operator.as_deref()))?;
+    s.tick(
+        n,
+        task,
+        body.done,
+        &actor(body.operator.as_deref(), proxy.as_deref()),
+    )?;
     Ok(Json(serde_json::json!({ "ticked": body.done })).into_response())
 }
 
@@ -332,13 +360,14 @@ struct TickBody {
 async fn step_reopen(
     State(app): State<RunbookHttp>,
     UrlPath((id, n)): UrlPath<(String, usize)>,
+    proxy: Proxied,
     Json(body): Json<ActBody>,
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
     s.reopen(
         n,
         body.reason.as_deref().unwrap_or(""),
-        &actor(body.operator.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref()),
     )?;
     Ok(Json(serde_json::json!({ "reopened": true })).into_response())
 }
@@ -530,10 +559,13 @@ struct StartPage {
     guide: GuideLink,
     step_titles: Vec<String>,
     targets: Vec<String>,
+    /// The user a trusted proxy signed in.
+    signed_in: Option<String>,
 }
 
 async fn start_page(
     State(app): State<RunbookHttp>,
+    proxy: Proxied,
     Query(q): Query<StartQuery>,
 ) -> Result<Response, ApiError> {
     let look = look(&app)?;
@@ -554,6 +586,7 @@ async fn start_page(
         },
         step_titles: guide.steps.iter().map(|s| s.title.clone()).collect(),
         targets,
+        signed_in: proxy.map(|p| p.0.0),
     };
     let chrome = look.chrome(
         &format!("Walk through {}", guide.title),
@@ -571,6 +604,8 @@ struct WalkPage {
     settled: usize,
     /// The first step not settled yet.
     current: Option<usize>,
+    /// The user a trusted proxy signed in: the operator, not editable.
+    signed_in: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -610,6 +645,7 @@ struct StepView {
 async fn run_page(
     State(app): State<RunbookHttp>,
     UrlPath(id): UrlPath<String>,
+    proxy: Proxied,
 ) -> Result<Response, ApiError> {
     let look = look(&app)?;
     let state = match app.ws.load(&id) {
@@ -677,6 +713,7 @@ async fn run_page(
         total,
         settled,
         current: state.current_step().map(|s| s.number),
+        signed_in: proxy.map(|p| p.0.0),
     };
     let chrome = look.chrome(&state.guide_title, 2, &output_path(Path::new(&state.guide)));
     themed(&app, "walkthrough.html", &chrome, &page)

@@ -30,6 +30,10 @@ pub struct Record {
     /// Where: `terminal`, `browser` or `yes` (non-interactive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// How the browser's operator is known: `proxy` (a trusted reverse proxy's
+    /// authenticated user) or `typed` (the name field, taken on trust).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
     #[serde(flatten)]
     pub event: Event,
 }
@@ -189,6 +193,8 @@ pub struct RunLog {
 pub struct Actor {
     pub operator: Option<String>,
     pub via: Option<String>,
+    /// `proxy` or `typed` for browser actions (see [`Record::identity`]).
+    pub identity: Option<String>,
 }
 
 impl RunLog {
@@ -280,6 +286,7 @@ impl RunLog {
             at: now_rfc3339(),
             operator: actor.operator.clone(),
             via: actor.via.clone(),
+            identity: actor.identity.clone(),
             event,
         };
         let mut line = serde_json::to_vec(&record).map_err(|e| RunbookError::Log {

@@ -118,6 +118,17 @@ pub struct RunState {
     pub log_problems: Vec<LogProblem>,
     /// Sequence gaps and events that made no sense, as sentences.
     pub anomalies: Vec<String>,
+    /// Every result of each probe in this run (start, re-runs, sign-offs, end), oldest
+    /// first: the walkthrough's widgets draw it as their history.
+    pub probe_history: std::collections::BTreeMap<String, Vec<HistoryPoint>>,
+}
+
+/// One result of a probe in a run's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPoint {
+    pub status: Status,
+    pub duration_ms: f64,
+    pub checked_at: String,
 }
 
 impl RunState {
@@ -164,6 +175,7 @@ impl RunState {
             last_seq: 0,
             log_problems: replay.problems.clone(),
             anomalies: Vec::new(),
+            probe_history: Default::default(),
         };
         for (i, r) in replay.records.iter().enumerate() {
             if r.seq != i as u64 + 1 {
@@ -177,8 +189,28 @@ impl RunState {
         Ok(state)
     }
 
+    fn record_history(&mut self, results: &[ProbeResult]) {
+        for res in results {
+            self.probe_history
+                .entry(res.id.clone())
+                .or_default()
+                .push(HistoryPoint {
+                    status: res.status,
+                    duration_ms: res.duration_ms,
+                    checked_at: res.checked_at.clone(),
+                });
+        }
+    }
+
     fn apply(&mut self, r: &Record, first: bool) {
         self.last_seq = r.seq;
+        match &r.event {
+            Event::Snapshot { results, .. }
+            | Event::ProbesRun { results, .. }
+            | Event::StepDone { results, .. }
+            | Event::StepFailed { results, .. } => self.record_history(results),
+            _ => {}
+        }
         self.updated_at = r.at.clone();
         if let Some(op) = &r.operator
             && !self.operators.contains(op)

@@ -148,16 +148,27 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
     let state = ServeState::new(
         new_token()?,
         opts.read_only,
-        config.serve.allowed_origins.clone(),
+        super::proxy::Access::from_settings(&config.serve),
         move |bus| ProbeHub::new(hub_config, run_opts, bus).with_store(store),
     );
     let extra = opts.extra.map(|build| build(&state));
     let app = router(state.clone(), extra);
+    // The sub-path comes off before routing (a proxy may pass it on); the peer address is
+    // recorded for the trusted-proxy checks.
+    let access = state.access().clone();
+    let app = tower::ServiceBuilder::new()
+        .map_request(move |req| access.strip_prefix(req))
+        .service(app);
     let stop = state.shutdown_token();
     let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop.cancelled_owned())
-            .await
+        axum::serve(
+            listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(app),
+        )
+        .with_graceful_shutdown(stop.cancelled_owned())
+        .await
     });
 
     let output = OutputOptions {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio_stream::wrappers::BroadcastStream;
 
@@ -77,7 +77,7 @@ pub struct EventsQuery {
 pub async fn stream(
     State(state): State<ServeState>,
     Query(q): Query<EventsQuery>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+) -> impl axum::response::IntoResponse {
     let page = q.page.map(|p| p.trim_start_matches('/').to_string());
     let watch = page.as_deref().map(|p| state.probes().watch(p));
     let client = state.metrics().sse_client();
@@ -99,7 +99,11 @@ pub async fn stream(
             .map(|(page, h)| (page, Some(h)))
             .collect(),
     };
-    let first = stream::iter([Ok(hello), Ok(problems.to_sse()), Ok(health.to_sse())]);
+    let first = stream::iter([
+        Ok::<SseEvent, Infallible>(hello),
+        Ok(problems.to_sse()),
+        Ok(health.to_sse()),
+    ]);
 
     let rx = state.subscribe();
     let filter_page = page.clone();
@@ -118,5 +122,10 @@ pub async fn stream(
         let _ = (&watch, &client);
         item
     });
-    Sse::new(body).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    // nginx buffers proxied responses by default, which would hold events back until
+    // the buffer fills: this header turns that off for the stream (no proxy config needed).
+    (
+        [("x-accel-buffering", "no")],
+        Sse::new(body).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
+    )
 }

@@ -180,9 +180,11 @@ pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) ->
     if let Some(bytes) = files.map.get(&rel) {
         return file_response(StatusCode::OK, &rel, bytes.clone());
     }
-    // `/ops` → `/ops/` so the folder's relative links resolve.
+    // `/ops` → `/ops/` so the folder's relative links resolve. The target is relative
+    // (`ops/`), so it stays under a reverse proxy's sub-path.
     if !rel.ends_with(".html") && files.map.contains_key(&format!("{rel}/index.html")) {
-        let to = format!("/{rel}/");
+        let last = rel.rsplit('/').next().unwrap_or(&rel);
+        let to = format!("{}/", crate::percent::encode_path_segment(last));
         return (
             StatusCode::PERMANENT_REDIRECT,
             [(

@@ -1,8 +1,12 @@
 //! Request guards, applied to every route (also routes other features merge in):
 //!
 //! - **Host check** against DNS rebinding: a page on `evil.example` whose name is re-pointed
-//!   at 127.0.0.1 still sends `Host: evil.example`, so only `localhost`, IP literals and
-//!   this machine's own name are accepted.
+//!   at 127.0.0.1 still sends `Host: evil.example`, so only `localhost`, IP literals,
+//!   this machine's own name and the configured names (`[serve] allowed_hosts`, the
+//!   `public_url`'s host) are accepted.
+//! - **Identity**: `[serve] operator_header` is believed only from `trusted_proxies` (it
+//!   becomes a [`super::proxy::ProxyUser`] extension) and removed from everyone else's
+//!   requests.
 //! - **Writes** (any method but GET/HEAD/OPTIONS) need the per-server token in
 //!   `X-Bisk-Token` and, when the browser sends `Origin` or `Sec-Fetch-Site`, our own
 //!   origin ([`write_refusal`], the one rule for every POST route of the process).
@@ -41,7 +45,7 @@ pub fn host_allowed(host: &str, own_name: Option<&str>) -> bool {
     own_name.is_some_and(|own| name == own.to_ascii_lowercase())
 }
 
-fn strip_port(host: &str) -> &str {
+pub(crate) fn strip_port(host: &str) -> &str {
     let host = host.trim();
     if host.starts_with('[') {
         // [::1]:3000
@@ -96,11 +100,13 @@ fn is_write(method: &Method) -> bool {
 /// The one rule for every write (probe runs, runbook actions): `None` when the request may
 /// go ahead, else the refusal to send. When the browser says where the request comes from
 /// (`Origin`, `Sec-Fetch-Site`), that must be this server's own page; and the request must
-/// carry this server's token (compared in constant time).
-pub fn write_refusal(headers: &HeaderMap, token: &str) -> Option<Response> {
+/// carry this server's token (compared in constant time). `also_own` are further origins of
+/// this server's pages (behind a proxy: the public URL's).
+pub fn write_refusal(headers: &HeaderMap, token: &str, also_own: &[String]) -> Option<Response> {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = header_str(headers, header::HOST).unwrap_or("");
-        let own = !host.is_empty() && origin.as_bytes() == format!("http://{host}").as_bytes();
+        let own = (!host.is_empty() && origin.as_bytes() == format!("http://{host}").as_bytes())
+            || also_own.iter().any(|o| o.as_bytes() == origin.as_bytes());
         if !own {
             return Some(refuse(
                 StatusCode::FORBIDDEN,
@@ -129,11 +135,17 @@ pub fn write_refusal(headers: &HeaderMap, token: &str) -> Option<Response> {
     None
 }
 
+/// Marks a write the server's own guard has let through (with the proxy-aware origins that
+/// only it knows), so a router's own [`writes`] does not judge it again with less.
+#[derive(Debug, Clone, Copy)]
+struct WriteAllowed;
+
 /// [`write_refusal`] as a middleware over a token, for routers that must stay guarded
 /// wherever they are mounted (the runbook walkthrough's actions).
 pub async fn writes(State(token): State<Arc<str>>, req: Request<Body>, next: Next) -> Response {
     if is_write(req.method())
-        && let Some(refusal) = write_refusal(req.headers(), &token)
+        && req.extensions().get::<WriteAllowed>().is_none()
+        && let Some(refusal) = write_refusal(req.headers(), &token, &[])
     {
         return refusal;
     }
@@ -141,24 +153,41 @@ pub async fn writes(State(token): State<Arc<str>>, req: Request<Body>, next: Nex
 }
 
 /// The middleware.
-pub async fn guard(State(state): State<ServeState>, req: Request<Body>, next: Next) -> Response {
+pub async fn guard(
+    State(state): State<ServeState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
     state
         .metrics()
         .requests
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let headers = req.headers();
-    let host = header_str(headers, header::HOST).unwrap_or("").to_string();
-    if !host_allowed(&host, own_hostname()) {
+    let access = state.access();
+    let peer = super::proxy::peer_of(&req);
+    let host = header_str(req.headers(), header::HOST)
+        .unwrap_or("")
+        .to_string();
+    if !access.host_allowed(&host, own_hostname()) {
         return refuse(
             StatusCode::MISDIRECTED_REQUEST,
-            "Host header not accepted: use localhost or the IP address of this server",
+            "Host header not accepted: use localhost or the IP address of this server, or add the name to [serve] allowed_hosts (or public_url)",
         );
     }
+    // Who the request is from: only a trusted proxy may say, and nobody else's header
+    // reaches a handler.
+    let user = access.proxy_user(req.headers(), peer);
+    if let Some(name) = access.operator_header() {
+        req.headers_mut().remove(name);
+    }
+    if let Some(user) = user {
+        req.extensions_mut().insert(user);
+    }
+    let headers = req.headers();
     let origin = header_str(headers, header::ORIGIN).map(str::to_string);
     let is_api = req.uri().path().starts_with("/api/");
     let cors_origin = origin
         .as_ref()
-        .filter(|o| is_api && state.allowed_origins().iter().any(|a| a == *o))
+        .filter(|o| is_api && access.allowed_origins.iter().any(|a| a == *o))
         .cloned();
 
     let method = req.method().clone();
@@ -178,10 +207,13 @@ pub async fn guard(State(state): State<ServeState>, req: Request<Body>, next: Ne
         );
         return resp;
     }
-    if is_write(&method)
-        && let Some(refusal) = write_refusal(headers, state.token())
-    {
-        return refusal;
+    if is_write(&method) {
+        if let Some(refusal) =
+            write_refusal(headers, state.token(), &access.own_origins(headers, peer))
+        {
+            return refusal;
+        }
+        req.extensions_mut().insert(WriteAllowed);
     }
 
     let csp = state.files().csp();

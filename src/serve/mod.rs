@@ -52,6 +52,7 @@ pub mod files;
 pub mod guard;
 pub mod history;
 pub mod probes;
+pub mod proxy;
 pub mod rebuild;
 pub mod state;
 pub mod status;

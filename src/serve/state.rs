@@ -22,7 +22,7 @@ pub struct ServeState {
 struct Inner {
     token: String,
     read_only: bool,
-    allowed_origins: Vec<String>,
+    access: super::proxy::Access,
     files: RwLock<Arc<SiteFiles>>,
     /// The theme and config of the last good load, for pages rendered on request.
     look: RwLock<Option<crate::site::SiteLook>>,
@@ -73,7 +73,7 @@ impl ServeState {
     pub(crate) fn new(
         token: String,
         read_only: bool,
-        allowed_origins: Vec<String>,
+        access: super::proxy::Access,
         probes_for: impl FnOnce(broadcast::Sender<Event>) -> ProbeHub,
     ) -> Self {
         // Generous: a browser that falls this far behind gets a reload instead.
@@ -85,7 +85,7 @@ impl ServeState {
             inner: Arc::new(Inner {
                 token,
                 read_only,
-                allowed_origins,
+                access,
                 files: RwLock::new(Arc::new(SiteFiles::default())),
                 look: RwLock::new(None),
                 ready,
@@ -110,9 +110,9 @@ impl ServeState {
         self.inner.read_only
     }
 
-    /// Origins of static sites (`build --probe-api`) allowed to read the probe API.
-    pub fn allowed_origins(&self) -> &[String] {
-        &self.inner.allowed_origins
+    /// Who may reach the server and how (hosts, proxies, CORS origins).
+    pub fn access(&self) -> &super::proxy::Access {
+        &self.inner.access
     }
 
     /// Probe results, single flight and history.

@@ -21,7 +21,8 @@ pub fn routes() -> Router<ServeState> {
         .route("/status/", get(status_page))
         .route(
             "/status",
-            get(|| async { axum::response::Redirect::permanent("/status/") }),
+            // Relative, so it stays under a reverse proxy's sub-path.
+            get(|| async { axum::response::Redirect::permanent("status/") }),
         )
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))

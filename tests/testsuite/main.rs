@@ -52,6 +52,7 @@ mod serve_health;
 mod serve_history;
 mod serve_http;
 mod serve_probe_api_build;
+mod serve_proxy;
 mod serve_reload;
 mod site_agreement;
 mod snapshots;

@@ -217,6 +217,18 @@ async fn an_operator_walks_a_guide_with_a_failing_step_end_to_end() {
         "right below the button: {refusal}"
     );
     assert_eq!(step_status(&browser, 2).await, "pending");
+    // The step's widget: the failing result of the sign-off attempt, with this run's history
+    // (the start snapshot and the attempt) and the hint's working link.
+    let widget = browser
+        .wait(
+            "step 2's widget to show the attempt",
+            Duration::from_secs(10),
+            "var w = document.querySelector('#step-2 .probe'), s = w.querySelector('.probe-stats'),                  a = w.querySelector('.probe-hint a');              return s && [w.dataset.status, s.textContent, w.querySelectorAll('.probe-spark rect').length,                           a ? a.getAttribute('href') : null];",
+            |v| v[1].as_str().is_some_and(|t| t.starts_with("2 checks in this run")),
+        )
+        .await;
+    assert_eq!(widget[0], "fail", "{widget}");
+    assert_eq!(widget[2], 2, "{widget}");
     shot(&browser, "walkthrough-refused").await;
 
     // An override with a reason signs it off.

@@ -13,6 +13,7 @@
 
 pub mod browser;
 pub mod django;
+pub mod nginx;
 pub mod probe;
 pub mod redis;
 pub mod render;

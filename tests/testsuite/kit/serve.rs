@@ -227,10 +227,14 @@ pub struct EventStream {
 
 impl EventStream {
     pub async fn open(addr: SocketAddr, page: &str) -> EventStream {
+        EventStream::open_path(addr, &format!("/api/events?page={page}")).await
+    }
+
+    /// The stream at `path` (e.g. under a reverse proxy's sub-path).
+    pub async fn open_path(addr: SocketAddr, path: &str) -> EventStream {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
-        let req = format!(
-            "GET /api/events?page={page} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
-        );
+        let req =
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n");
         stream.write_all(req.as_bytes()).await.unwrap();
         // Read the head.
         let mut head = Vec::new();

@@ -12,8 +12,11 @@
   var serving = body.hasAttribute("data-live-reload");
   var api = serving ? "" : (meta("bisk-probe-api") || "").replace(/\/+$/, "");
   if (!serving && !api) return;
-  var token = meta("bisk-token");
   var root = body.getAttribute("data-root") || "";
+  /* Where the API is: under serve, relative to this page (so a reverse proxy's sub-path
+     keeps working); for a static site, the --probe-api server. */
+  var base = serving ? root : api + "/";
+  var token = meta("bisk-token");
   var page = body.getAttribute("data-page") || "";
   var runMode = !!document.querySelector(".rb[data-api]");
   var widgets = {};
@@ -138,13 +141,16 @@
       kids.push(hint);
     }
     var history = v.history || [];
-    if (runMode && !history.length) {
-      // A run's recorded result: no live history to draw.
-      if (v.duration_ms != null) kids.push(el("p", "probe-duration", ms(v.duration_ms)));
+    var foot = el("div", "probe-live");
+    if (runMode) {
+      // A run's recorded result: its history is this run's checks of the probe.
+      foot.appendChild(sparkline(history));
+      foot.appendChild(el("span", "probe-stats", history.length + " check" + (history.length === 1 ? "" : "s") +
+        " in this run · this one " + ms(v.duration_ms)));
+      kids.push(foot);
       box.replaceChildren.apply(box, kids);
       return;
     }
-    var foot = el("div", "probe-live");
     foot.appendChild(sparkline(v.history || []));
     var st = v.stats || {};
     foot.appendChild(el("span", "probe-stats",
@@ -186,7 +192,7 @@
 
   function load(id) {
     var w = widgets[id];
-    fetchJson(api + "/api/probes/" + encodeURIComponent(id)).then(function (v) { render(w, v); }, function (e) {
+    fetchJson(base + "api/probes/" + encodeURIComponent(id)).then(function (v) { render(w, v); }, function (e) {
       unreachable(w, e instanceof TypeError ? "Server unreachable: no live result." : String(e.message));
     });
   }
@@ -195,7 +201,7 @@
     btn.disabled = true;
     btn.textContent = "Running…";
     setChip(w, "running");
-    fetchJson(api + "/api/probes/" + encodeURIComponent(id) + "/run", {
+    fetchJson(base + "api/probes/" + encodeURIComponent(id) + "/run", {
       method: "POST", headers: { "X-Bisk-Token": token || "" }
     }).then(function (v) { render(w, v); }, function (e) {
       btn.disabled = false;
@@ -254,7 +260,7 @@
 
   var es = null, wasDown = false;
   function connect() {
-    es = new EventSource(api + "/api/events?page=" + encodeURIComponent(page));
+    es = new EventSource(base + "api/events?page=" + encodeURIComponent(page));
     es.addEventListener("hello", function () {
       if (wasDown && serving) { location.reload(); return; }
       reachable = true;

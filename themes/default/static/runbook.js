@@ -76,8 +76,9 @@
   if (!rb) return;
   var api = rb.getAttribute("data-api");
   var opInput = doc.getElementById("rb-operator");
-  if (opInput) {
-    // This browser's operator if it has one, else the run's own.
+  if (opInput && !opInput.hasAttribute("data-signed-in")) {
+    // This browser's operator if it has one, else the run's own. (Behind a proxy that
+    // signs people in, the field holds the signed-in user and the server uses it anyway.)
     opInput.value = remembered() || rb.getAttribute("data-operator") || "";
     opInput.addEventListener("change", function () { remember(opInput.value.trim()); });
   }
@@ -88,7 +89,7 @@
       if (opInput) opInput.focus();
       return null;
     }
-    remember(v);
+    if (!opInput.hasAttribute("data-signed-in")) remember(v);
     return v;
   }
 
@@ -135,7 +136,8 @@
       var id = w.getAttribute("data-probe-id");
       var r = res.list.filter(function (x) { return x.id === id; })[0];
       if (r && window.biskLive && window.biskLive.render) {
-        window.biskLive.render(w, r, { rerun: false, note: res.fromStart ? "at the run's start" : null });
+        var shown = Object.assign({}, r, { history: (run.probe_history || {})[id] || [] });
+        window.biskLive.render(w, shown, { rerun: false, note: res.fromStart ? "at the run's start" : null });
       }
     });
     var boxes = sec.querySelectorAll(".rb-text input[type=checkbox][data-task]");
