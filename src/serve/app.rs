@@ -75,8 +75,6 @@ pub struct Server {
     pub load_time: Duration,
     /// Pages in the first build.
     pub pages: usize,
-    /// The probe history store file, when it is kept.
-    pub history_store: Option<PathBuf>,
     /// Why probe history is not kept (one line with the path and what to do).
     pub history_problem: Option<String>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -143,7 +141,6 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         read_only: opts.read_only,
     };
     let (store, history_problem) = open_history(&root, &config, opts.state_dir.as_deref()).await?;
-    let history_store = store.as_ref().map(|s| s.path().to_path_buf());
     let hub_config = Arc::new(config.clone());
     let state = ServeState::new(
         new_token()?,
@@ -218,7 +215,6 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         state,
         load_time,
         pages,
-        history_store,
         history_problem,
         http,
         watcher: Some(watcher),

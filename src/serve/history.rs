@@ -179,10 +179,6 @@ impl Store {
         Ok(store)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Whether writes still work (false after the first failed one).
     pub fn healthy(&self) -> bool {
         !self.broken.load(Ordering::Relaxed)
