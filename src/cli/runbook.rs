@@ -16,11 +16,12 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{Common, Failure, load_config, output};
 use crate::runbook::log::Actor;
-use crate::runbook::report::{self, Format};
+use crate::runbook::report;
 use crate::runbook::session::{Session, Workspace, clean_operator};
 use crate::runbook::terminal::{self, TermEnd, TermOptions};
 use crate::runbook::termtext::Style;
 use crate::runbook::{RunbookError, steps};
+use crate::site::SiteLook;
 
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -104,13 +105,30 @@ fn report_cmd(ws: &Workspace, args: &ReportArgs) -> Result<(), Failure> {
     for p in &state.log_problems {
         output::warning(&format!("{}.jsonl: {p}", state.run_id));
     }
-    let format = match args.format {
-        ReportFormat::Md => Format::Md,
-        ReportFormat::Html => Format::Html,
-        ReportFormat::Json => Format::Json,
+    let text = match args.format {
+        ReportFormat::Md => report::markdown(&state),
+        ReportFormat::Json => report::json(&state),
+        ReportFormat::Html => {
+            // One file for a ticket, in the site's theme (its folder's overrides included).
+            let look = SiteLook::load(&ws.root, (*ws.config).clone(), false).map_err(|diags| {
+                Failure::Reported(
+                    diags
+                        .iter()
+                        .map(|d| match d.line {
+                            0 => format!("{}: {}", d.file.display(), d.message),
+                            n => format!("{}:{n}: {}", d.file.display(), d.message),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )
+            })?;
+            report::html(&state, &look).map_err(|e| {
+                Failure::Reported(format!("the theme cannot render the report: {e}"))
+            })?
+        }
     };
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(report::render(&state, format).as_bytes());
+    let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
     Ok(())
 }

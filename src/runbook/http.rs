@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RunbookError;
 use super::log::{Actor, Outcome};
-use super::report::{self, Format};
+use super::report;
 use super::session::{Session, SignOff, Workspace, clean_operator};
 use super::state::StepStatus;
 use crate::content::paths::output_path;
@@ -314,10 +314,18 @@ async fn report_page(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     let state = app.ws.load(&id)?;
-    let (format, ctype) = match q.format.as_deref().unwrap_or("html") {
-        "md" => (Format::Md, "text/markdown; charset=utf-8"),
-        "json" => (Format::Json, "application/json"),
-        "html" => (Format::Html, "text/html; charset=utf-8"),
+    let (body, ctype) = match q.format.as_deref().unwrap_or("html") {
+        "md" => (report::markdown(&state), "text/markdown; charset=utf-8"),
+        "json" => (report::json(&state), "application/json"),
+        "html" => {
+            let html = report::html(&state, &look(&app)?).map_err(|e| {
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("the theme cannot render this page: {e}"),
+                )
+            })?;
+            (html, "text/html; charset=utf-8")
+        }
         other => {
             return Err(ApiError(
                 StatusCode::BAD_REQUEST,
@@ -325,11 +333,7 @@ async fn report_page(
             ));
         }
     };
-    Ok((
-        [(header::CONTENT_TYPE, ctype)],
-        report::render(&state, format),
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, ctype)], body).into_response())
 }
 
 async fn step_tick(

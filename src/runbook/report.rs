@@ -1,17 +1,26 @@
 //! A run's report for a change ticket: who, where, when, each step with its evidence, skips
 //! and overrides with their reasons, notes, and the before/after comparison.
 //!
-//! Markdown (to paste), HTML (one self-contained page, every value escaped) and JSON (the
-//! run's state plus the comparison). Targets appear only as redacted URLs.
+//! Markdown (to paste), HTML (the theme's `report.html`: a page of the site under `serve`,
+//! one self-contained file from the command line; every value escaped by the template) and
+//! JSON (the run's state plus the comparison). Targets appear only as redacted URLs.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use std::path::Path;
+
 use super::diff::{self, ProbeDiff, Verdict};
+use super::log::Outcome;
 use super::state::{RunState, StepStatus};
+use super::terminal::hint_url;
+use crate::content::paths::output_path;
+use crate::probe::widget::doc_href;
 use crate::probe::{ProbeResult, Status};
-use crate::render::escape::{escape, escape_into};
+use crate::render::escape::escape_into;
+use crate::site::SiteLook;
+use crate::theme::{Chip, ThemeError, When};
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,15 +70,6 @@ pub fn before_after(state: &RunState) -> Vec<ProbeDiff> {
 
 fn still_failing(diffs: &[ProbeDiff]) -> Vec<&ProbeDiff> {
     diffs.iter().filter(|d| d.still_failing).collect()
-}
-
-/// Renders the report of `state`.
-pub fn render(state: &RunState, format: Format) -> String {
-    match format {
-        Format::Md => markdown(state),
-        Format::Html => html(state),
-        Format::Json => json(state),
-    }
 }
 
 fn unexpected_count(diffs: &[ProbeDiff]) -> usize {
@@ -326,6 +326,31 @@ pub fn markdown(state: &RunState) -> String {
                 md(&n.text)
             );
         }
+        for r in &s.reopened {
+            let _ = writeln!(
+                out,
+                "> Reopened by {} at {} (was {}): {}\n",
+                md(r.by.as_deref().unwrap_or("?")),
+                md(&r.at),
+                r.was.word(),
+                md(&r.reason)
+            );
+        }
+        if !s.tasks.is_empty() {
+            out.push_str("Tasks:\n\n");
+            for t in &s.tasks {
+                let _ = writeln!(
+                    out,
+                    "- [{}] {} ({} by {} at {})",
+                    if t.done { "x" } else { " " },
+                    md(&t.text),
+                    if t.done { "ticked" } else { "unticked" },
+                    md(t.by.as_deref().unwrap_or("?")),
+                    md(&t.at)
+                );
+            }
+            out.push('\n');
+        }
         if !s.probes.is_empty() {
             results_md(&mut out, &s.results);
         }
@@ -405,123 +430,227 @@ pub fn markdown(state: &RunState) -> String {
     out
 }
 
-const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccd;padding:.25rem .5rem;vertical-align:top;text-align:left}
-.pass{color:#116329}.warn{color:#7a4d00}.fail,.error,.unexpected{color:#b3261e;font-weight:600}.skipped{color:#555}
-code{background:#f2f3f5;padding:0 .2rem}details{margin:.25rem 0}.attention{border-left:4px solid #b3261e;padding-left:.75rem}";
+// ---- HTML: the theme's `report.html`, like every other page of the site. ----
 
-fn status_html(s: Status) -> String {
-    format!(
-        "<span class=\"{}\">{} {}</span>",
-        s.as_str(),
-        s.icon(),
-        s.word()
-    )
+/// The report as `report.html` sees it. Every value is plain text (the template escapes
+/// it); times are [`When`]s.
+#[derive(Serialize)]
+struct ReportPage {
+    /// A file opened from disk: the theme's stylesheet inlined, no scripts, no links into
+    /// a server.
+    standalone: bool,
+    /// The theme's `style.css`, for a standalone page.
+    inline_css: Option<String>,
+    run: RunView,
+    attention: Attention,
+    steps: Vec<StepView>,
+    notes: Vec<NoteView>,
+    before_after: BeforeAfter,
+    anomalies: Vec<String>,
+    /// Under `serve`: the walkthrough and the other formats, relative to the report.
+    links: Option<Links>,
 }
 
-fn results_html(out: &mut String, results: &[ProbeResult]) {
-    out.push_str("<table><tr><th>Probe</th><th>Status</th><th>Summary</th><th>Checked</th></tr>\n");
-    for r in results {
-        let _ = writeln!(
-            out,
-            "<tr><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&r.title),
-            escape(&r.id),
-            status_html(r.status),
-            escape(&r.summary),
-            escape(&r.checked_at)
-        );
-    }
-    out.push_str("</table>\n");
-    for r in results {
-        let _ = write!(
-            out,
-            "<details><summary>Evidence: {}</summary><ul>",
-            escape(&r.title)
-        );
-        if let Some(e) = &r.expected {
-            let _ = write!(out, "<li>expected: {}</li>", escape(e));
-        }
-        if let Some(o) = &r.observed {
-            let _ = write!(out, "<li>observed: {}</li>", escape(o));
-        }
-        for e in &r.evidence {
-            let _ = write!(
-                out,
-                "<li>{}: <code>{}</code></li>",
-                escape(&e.label),
-                escape(&e.value)
-            );
-        }
-        if let Some(h) = &r.hint {
-            let _ = write!(
-                out,
-                "<li>hint: {}{}</li>",
-                escape(&h.text),
-                h.link
-                    .as_deref()
-                    .map(|l| format!(" ({})", escape(l)))
-                    .unwrap_or_default()
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<li>target: {} ({})</li></ul></details>",
-            escape(&r.target.name),
-            escape(&r.target.url)
-        );
-    }
+#[derive(Serialize)]
+struct Links {
+    walkthrough: String,
+    guide: String,
+    md: String,
+    json: String,
+    runs: String,
 }
 
-/// The HTML report: one page, no scripts, every value escaped.
-pub fn html(state: &RunState) -> String {
-    let mut out = String::new();
+#[derive(Serialize)]
+struct RunView {
+    id: String,
+    guide: String,
+    guide_title: String,
+    guide_sha256: String,
+    target_name: String,
+    /// Redacted, as the log stores it.
+    target_url: String,
+    host: String,
+    operators: String,
+    started: When,
+    finished: Option<When>,
+    tool: String,
+    /// `completed`, `failed`, `abandoned`, `open`.
+    outcome: &'static str,
+    /// "completed", "open (2 of 3 steps settled)".
+    outcome_text: String,
+}
+
+#[derive(Serialize)]
+struct Attention {
+    any: bool,
+    steps: Vec<FlaggedStep>,
+    unexpected: usize,
+    still_failing: Vec<StillFailing>,
+    log_problems: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct FlaggedStep {
+    number: usize,
+    title: String,
+    status: &'static str,
+    by: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct StillFailing {
+    id: String,
+    title: String,
+    before: Option<Chip>,
+    after: Option<Chip>,
+}
+
+#[derive(Serialize)]
+struct StepView {
+    number: usize,
+    title: String,
+    /// `pending`, `done`, `overridden`, … (the walkthrough's `data-status`).
+    status: StepStatus,
+    status_text: &'static str,
+    settled: Option<When>,
+    by: Option<String>,
+    via: Option<String>,
+    reason: Option<String>,
+    notes: Vec<NoteView>,
+    tasks: Vec<TaskView>,
+    reopened: Vec<ReopenView>,
+    has_probes: bool,
+    results: Vec<ResultView>,
+}
+
+#[derive(Serialize)]
+struct NoteView {
+    by: String,
+    at: When,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct TaskView {
+    task: usize,
+    text: String,
+    done: bool,
+    at: When,
+    by: String,
+}
+
+#[derive(Serialize)]
+struct ReopenView {
+    at: When,
+    by: String,
+    reason: String,
+    /// What the step was before it was reopened.
+    was: &'static str,
+}
+
+#[derive(Serialize)]
+struct ResultView {
+    id: String,
+    title: String,
+    chip: Chip,
+    summary: String,
+    checked: When,
+    expected: Option<String>,
+    observed: Option<String>,
+    evidence: Vec<(String, String)>,
+    hint: Option<HintView>,
+    target_name: String,
+    target_url: String,
+    duration_ms: String,
+}
+
+#[derive(Serialize)]
+struct HintView {
+    text: String,
+    /// Where the fix is explained: a link when the page can reach the guide.
+    url: Option<String>,
+    /// The docs path of that section, when there is no link to give.
+    path: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BeforeAfter {
+    /// Both snapshots exist.
+    compared: bool,
+    rows: Vec<DiffRow>,
+    /// "5 probes unchanged (relative ages aside).", or empty.
+    unchanged: String,
+}
+
+#[derive(Serialize)]
+struct DiffRow {
+    id: String,
+    title: String,
+    before: Option<Chip>,
+    after: Option<Chip>,
+    still_failing: bool,
+    changes: Vec<ChangeView>,
+}
+
+#[derive(Serialize)]
+struct ChangeView {
+    /// `expected`, `unexpected`, `changed` (a class).
+    verdict: &'static str,
+    /// As the Markdown report writes it (`UNEXPECTED` in capitals).
+    verdict_text: &'static str,
+    what: String,
+    before: String,
+    after: String,
+    note: String,
+}
+
+/// The HTML report through the theme's `report.html`. Under `serve` (`look.serve`) it is a
+/// page of the site at `/runs/ID/report`; otherwise one self-contained file for a ticket:
+/// the stylesheet inlined, no scripts, nothing fetched.
+pub fn html(state: &RunState, look: &SiteLook) -> Result<String, ThemeError> {
+    let standalone = !look.serve;
+    let now = jiff::Timestamp::now();
+    let when = |t: &str| When::at(t, now);
     let diffs = before_after(state);
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Runbook report: {}</title><style>{CSS}</style></head><body>\n",
-        escape(&state.guide_title)
-    );
-    out.push_str(&html_body(state, &diffs));
-    out.push_str("</body></html>\n");
-    out
-}
-
-/// The report's content without the page around it (the run page under `serve` embeds it).
-pub fn html_body(state: &RunState, diffs: &[ProbeDiff]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<h1>Runbook report: {}</h1>",
-        escape(&state.guide_title)
-    );
-    out.push_str("<table>\n");
-    let rows = [
-        ("Run", state.run_id.clone()),
-        ("Outcome", outcome_word(state)),
-        (
-            "Guide",
-            format!("{} (sha256 {})", state.guide, state.guide_sha256),
-        ),
-        (
-            "Target",
-            format!("{} ({})", state.target.name, state.target.url),
-        ),
-        ("Host", state.host.clone()),
-        ("Operators", state.operators.join(", ")),
-        ("Started", state.started_at.clone()),
-        (
-            "Finished",
-            state.finished_at.clone().unwrap_or_else(|| "—".into()),
-        ),
-    ];
-    for (k, v) in rows {
-        let _ = writeln!(out, "<tr><th>{k}</th><td>{}</td></tr>", escape(&v));
-    }
-    out.push_str("</table>\n");
-    let unexpected = unexpected_count(diffs);
-    let failing = still_failing(diffs);
-    let flagged: Vec<_> = state
+    // Hint links: relative to the report under serve; from disk, under `base_url` or none.
+    let report_page = format!("runs/{}/report.md", state.run_id);
+    let hint = |h: &crate::probe::result::Hint| HintView {
+        text: h.text.clone(),
+        url: h.link.as_deref().and_then(|l| {
+            if standalone {
+                look.config.base_url.as_deref().map(|b| hint_url(b, l))
+            } else {
+                Some(doc_href(Path::new(&report_page), l))
+            }
+        }),
+        path: h.link.clone(),
+    };
+    let result = |r: &ProbeResult| ResultView {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        chip: Chip::of(r.status),
+        summary: r.summary.clone(),
+        checked: when(&r.checked_at),
+        expected: r.expected.clone(),
+        observed: r.observed.clone(),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| (e.label.clone(), e.value.clone()))
+            .collect(),
+        hint: r.hint.as_ref().map(hint),
+        target_name: r.target.name.clone(),
+        target_url: r.target.url.clone(),
+        duration_ms: format!("{:.1}", r.duration_ms),
+    };
+    let note = |n: &super::state::NoteState| NoteView {
+        by: n.by.clone().unwrap_or_else(|| "?".into()),
+        at: when(&n.at),
+        text: n.text.clone(),
+    };
+    let failing = still_failing(&diffs);
+    let flagged: Vec<FlaggedStep> = state
         .steps
         .iter()
         .filter(|s| {
@@ -530,145 +659,180 @@ pub fn html_body(state: &RunState, diffs: &[ProbeDiff]) -> String {
                 StepStatus::Overridden | StepStatus::Skipped | StepStatus::Failed
             )
         })
+        .map(|s| FlaggedStep {
+            number: s.number,
+            title: s.title.clone(),
+            status: step_status_md(s.status),
+            by: s.settled_by.clone().unwrap_or_else(|| "?".into()),
+            reason: s.reason.clone().unwrap_or_default(),
+        })
         .collect();
-    if !flagged.is_empty()
-        || unexpected > 0
-        || !failing.is_empty()
-        || !state.log_problems.is_empty()
-    {
-        out.push_str("<section class=\"attention\"><h2>Attention</h2><ul>\n");
-        for s in flagged {
-            let _ = writeln!(
-                out,
-                "<li>Step {} <em>{}</em>: {} by {} — {}</li>",
-                s.number,
-                escape(&s.title),
-                step_status_md(s.status),
-                escape(s.settled_by.as_deref().unwrap_or("?")),
-                escape(s.reason.as_deref().unwrap_or(""))
-            );
-        }
-        if unexpected > 0 {
-            let _ = writeln!(
-                out,
-                "<li>{unexpected} unexpected change(s) between the start and the end.</li>"
-            );
-        }
-        for d in &failing {
-            let _ = writeln!(
-                out,
-                "<li><em>{}</em> (<code>{}</code>) still failing: {} at the start, {} at the end.</li>",
-                escape(&d.title),
-                escape(&d.id),
-                d.before.map(status_html).unwrap_or_default(),
-                d.after.map(status_html).unwrap_or_default()
-            );
-        }
-        for p in &state.log_problems {
-            let _ = writeln!(out, "<li>Log: {}</li>", escape(&p.to_string()));
-        }
-        out.push_str("</ul></section>\n");
-    }
-    out.push_str("<h2>Steps</h2>\n");
-    for s in &state.steps {
-        let _ = writeln!(
-            out,
-            "<h3 id=\"step-{}\">{}. {}</h3><p>{}{}{}</p>",
-            s.number,
-            s.number,
-            escape(&s.title),
-            step_status_md(s.status),
-            s.settled_by
-                .as_deref()
-                .map(|b| format!(
-                    " by {} ({}) at {}",
-                    escape(b),
-                    escape(s.settled_via.as_deref().unwrap_or("?")),
-                    escape(s.settled_at.as_deref().unwrap_or("?"))
-                ))
-                .unwrap_or_default(),
-            s.reason
-                .as_deref()
-                .map(|r| format!(" — reason: {}", escape(r)))
-                .unwrap_or_default()
-        );
-        for n in state.notes.iter().filter(|n| n.step == Some(s.number)) {
-            let _ = writeln!(
-                out,
-                "<blockquote>Note by {} at {}: {}</blockquote>",
-                escape(n.by.as_deref().unwrap_or("?")),
-                escape(&n.at),
-                escape(&n.text)
-            );
-        }
-        if !s.results.is_empty() {
-            results_html(&mut out, &s.results);
-        }
-    }
-    let general: Vec<_> = state.notes.iter().filter(|n| n.step.is_none()).collect();
-    if !general.is_empty() {
-        out.push_str("<h2>Notes</h2><ul>\n");
-        for n in general {
-            let _ = writeln!(
-                out,
-                "<li>{} ({}): {}</li>",
-                escape(n.by.as_deref().unwrap_or("?")),
-                escape(&n.at),
-                escape(&n.text)
-            );
-        }
-        out.push_str("</ul>\n");
-    }
-    out.push_str("<h2>Before and after</h2>\n");
-    if diffs.is_empty() {
-        out.push_str("<p>No end snapshot yet.</p>\n");
-    } else {
-        out.push_str(
-            "<table><tr><th>Probe</th><th>Before</th><th>After</th><th>Changes</th></tr>\n",
-        );
-        for d in diffs.iter().filter(|d| d.is_notable()) {
-            let changes = if d.changes.is_empty() {
-                "still failing".to_string()
-            } else {
-                d.changes
+    let unexpected = unexpected_count(&diffs);
+    let log_problems: Vec<String> = state.log_problems.iter().map(|p| p.to_string()).collect();
+    let attention = Attention {
+        any: !flagged.is_empty()
+            || unexpected > 0
+            || !failing.is_empty()
+            || !log_problems.is_empty(),
+        steps: flagged,
+        unexpected,
+        still_failing: failing
+            .iter()
+            .map(|d| StillFailing {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                before: d.before.map(Chip::of),
+                after: d.after.map(Chip::of),
+            })
+            .collect(),
+        log_problems,
+    };
+    let steps = state
+        .steps
+        .iter()
+        .map(|s| StepView {
+            number: s.number,
+            title: s.title.clone(),
+            status: s.status,
+            status_text: step_status_md(s.status),
+            settled: s.settled_at.as_deref().map(when),
+            by: s.settled_by.clone(),
+            via: s.settled_via.clone(),
+            reason: s.reason.clone(),
+            notes: state
+                .notes
+                .iter()
+                .filter(|n| n.step == Some(s.number))
+                .map(note)
+                .collect(),
+            tasks: s
+                .tasks
+                .iter()
+                .map(|t| TaskView {
+                    task: t.task,
+                    text: t.text.clone(),
+                    done: t.done,
+                    at: when(&t.at),
+                    by: t.by.clone().unwrap_or_else(|| "?".into()),
+                })
+                .collect(),
+            reopened: s
+                .reopened
+                .iter()
+                .map(|r| ReopenView {
+                    at: when(&r.at),
+                    by: r.by.clone().unwrap_or_else(|| "?".into()),
+                    reason: r.reason.clone(),
+                    was: r.was.word(),
+                })
+                .collect(),
+            has_probes: !s.probes.is_empty(),
+            results: s.results.iter().map(result).collect(),
+        })
+        .collect();
+    let notable: Vec<&ProbeDiff> = diffs.iter().filter(|d| d.is_notable()).collect();
+    let unchanged = diffs.len() - notable.len();
+    let before_after = BeforeAfter {
+        compared: !diffs.is_empty(),
+        rows: notable
+            .iter()
+            .map(|d| DiffRow {
+                id: d.id.clone(),
+                title: d.title.clone(),
+                before: d.before.map(Chip::of),
+                after: d.after.map(Chip::of),
+                still_failing: d.still_failing,
+                changes: d
+                    .changes
                     .iter()
-                    .map(|c| {
-                        format!(
-                            "<span class=\"{}\">{}</span> {}: {} → {}{}",
-                            verdict_word(c.verdict).to_lowercase(),
-                            verdict_word(c.verdict),
-                            escape(&c.what),
-                            escape(&c.before),
-                            escape(&c.after),
-                            if c.note.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" ({})", escape(&c.note))
-                            }
-                        )
+                    .map(|c| ChangeView {
+                        verdict: match c.verdict {
+                            Verdict::Expected => "expected",
+                            Verdict::Unexpected => "unexpected",
+                            Verdict::Changed => "changed",
+                        },
+                        verdict_text: verdict_word(c.verdict),
+                        what: c.what.clone(),
+                        before: c.before.clone(),
+                        after: c.after.clone(),
+                        note: c.note.clone(),
                     })
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            };
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{changes}</td></tr>",
-                escape(&d.title),
-                d.before.map(status_html).unwrap_or("—".into()),
-                d.after.map(status_html).unwrap_or("—".into()),
-            );
-        }
-        out.push_str("</table>\n");
-        let unchanged = diffs.iter().filter(|d| !d.is_notable()).count();
-        if unchanged > 0 {
-            let _ = writeln!(
-                out,
-                "<p>{} unchanged (relative ages aside).</p>",
+                    .collect(),
+            })
+            .collect(),
+        unchanged: if unchanged > 0 {
+            format!(
+                "{} unchanged (relative ages aside).",
                 probes_word(unchanged)
-            );
-        }
-    }
-    out
+            )
+        } else {
+            String::new()
+        },
+    };
+    let page = ReportPage {
+        standalone,
+        inline_css: standalone.then(|| stylesheet(look)),
+        run: RunView {
+            id: state.run_id.clone(),
+            guide: state.guide.clone(),
+            guide_title: state.guide_title.clone(),
+            guide_sha256: state.guide_sha256.clone(),
+            target_name: state.target.name.clone(),
+            target_url: state.target.url.clone(),
+            host: state.host.clone(),
+            operators: state.operators.join(", "),
+            started: when(&state.started_at),
+            finished: state.finished_at.as_deref().map(when),
+            tool: state.tool_version.clone(),
+            outcome: match state.outcome {
+                None => "open",
+                Some(Outcome::Completed) => "completed",
+                Some(Outcome::Failed) => "failed",
+                Some(Outcome::Abandoned) => "abandoned",
+            },
+            outcome_text: outcome_word(state),
+        },
+        attention,
+        steps,
+        notes: state
+            .notes
+            .iter()
+            .filter(|n| n.step.is_none())
+            .map(note)
+            .collect(),
+        before_after,
+        anomalies: state.anomalies.clone(),
+        links: (!standalone).then(|| Links {
+            walkthrough: "./".into(),
+            guide: format!("../../{}", output_path(Path::new(&state.guide))),
+            md: "report?format=md".into(),
+            json: "report?format=json".into(),
+            runs: "../".into(),
+        }),
+    };
+    // Under serve the report is `/runs/ID/report`: two folders down, its guide marked in
+    // the sidebar. From disk there is no site around it.
+    let title = format!("Runbook report: {}", state.guide_title);
+    let chrome = if standalone {
+        let mut c = look.chrome(&title, 0, "");
+        c.live_reload = false;
+        c.serve = false;
+        c
+    } else {
+        look.chrome(&title, 2, &output_path(Path::new(&state.guide)))
+    };
+    look.render("report.html", &chrome, &page)
+}
+
+/// The theme's stylesheet (an override's, if the theme folder has one), for a page that
+/// must not fetch it.
+fn stylesheet(look: &SiteLook) -> String {
+    look.theme
+        .static_files()
+        .into_iter()
+        .find(|(path, _)| path == "style.css")
+        .map(|(_, bytes)| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
 }
 
 /// "1 probe", "3 probes".

@@ -65,6 +65,8 @@ pub struct ProbeInfo {
     /// Docs-relative source page (`ops/REDIS_CACHE.md`).
     pub page: String,
     pub page_url: String,
+    /// The page's title as the site shows it (its path while the site has not said).
+    pub page_title: String,
     pub title: String,
     pub check: String,
     pub line: usize,
@@ -171,6 +173,8 @@ pub struct ProbeHub {
     /// The site's Markdown pages (docs-relative, slash form): a hint linking to a guide
     /// this site does not have is sent without its link.
     pages: RwLock<Arc<std::collections::HashSet<String>>>,
+    /// Each page's title by output URL, so listings name guides as the sidebar does.
+    titles: RwLock<Arc<HashMap<String, String>>>,
     /// Each page's health as last announced (pages with at least one result): a `status`
     /// event goes to every browser only when a page's entry changes, so the sidebars stay
     /// current without a stream of every result.
@@ -194,6 +198,7 @@ impl ProbeHub {
             executions: AtomicU64::new(0),
             watchers: Mutex::new(HashMap::new()),
             pages: RwLock::default(),
+            titles: RwLock::default(),
             health: Mutex::default(),
             store: None,
         }
@@ -236,6 +241,11 @@ impl ProbeHub {
     /// Records the site's pages (after a rebuild), for hint links.
     pub fn set_pages(&self, pages: std::collections::HashSet<String>) {
         *self.pages.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(pages);
+    }
+
+    /// Records the site's page titles by output URL (after a rebuild).
+    pub fn set_titles(&self, titles: HashMap<String, String>) {
+        *self.titles.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(titles);
     }
 
     /// Replaces the set of declared probes (after a rebuild). Results and history of probes
@@ -352,18 +362,30 @@ impl ProbeHub {
 
     /// Every declared probe, ordered by id.
     pub fn list(&self) -> Vec<ProbeInfo> {
+        let titles = self
+            .titles
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         entries
             .values()
-            .map(|e| ProbeInfo {
-                id: e.decl.id.clone(),
-                page: e.decl.page.to_string_lossy().replace('\\', "/"),
-                page_url: e.page_url.clone(),
-                title: e.decl.title.clone(),
-                check: e.decl.check_name().to_string(),
-                line: e.decl.line,
-                writes: e.decl.check.writes(),
-                target: e.key.target.clone(),
+            .map(|e| {
+                let page = e.decl.page.to_string_lossy().replace('\\', "/");
+                ProbeInfo {
+                    id: e.decl.id.clone(),
+                    page_title: titles
+                        .get(&e.page_url)
+                        .cloned()
+                        .unwrap_or_else(|| page.clone()),
+                    page,
+                    page_url: e.page_url.clone(),
+                    title: e.decl.title.clone(),
+                    check: e.decl.check_name().to_string(),
+                    line: e.decl.line,
+                    writes: e.decl.check.writes(),
+                    target: e.key.target.clone(),
+                }
             })
             .collect()
     }

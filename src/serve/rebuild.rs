@@ -269,7 +269,8 @@ impl Rebuilder {
             // Other pages' links to moved anchors changed verdict too.
             self.sync_problems();
         }
-        if probes {
+        // A new title renames the page in the probe listings (`/status/`) too.
+        if probes || chrome {
             self.sync_probes();
         }
         if changed.is_empty() {
@@ -405,6 +406,13 @@ impl Rebuilder {
                 .iter()
                 .filter(|p| !p.page.generated)
                 .map(|p| crate::content::paths::to_slash(&p.page.src_rel))
+                .collect(),
+        );
+        self.state.probes().set_titles(
+            self.site
+                .pages
+                .iter()
+                .map(|p| (p.page.out_rel.clone(), p.title.clone()))
                 .collect(),
         );
         self.state

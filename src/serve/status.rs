@@ -1,20 +1,24 @@
-//! `/status/` (every probe, grouped by page, worst first, with an overall verdict),
+//! `/status/` (every probe, grouped by guide, worst first, under an overall verdict; the
+//! theme's `status.html` renders it like the guides),
 //! `/metrics` (Prometheus text format) and `/healthz`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use serde::Serialize;
 
 use super::probes::{ProbeInfo, ProbeView};
 use super::state::ServeState;
 use crate::probe::Status;
 use crate::probe::health::worst as verdict;
-use crate::render::escape::escape;
+use crate::probe::widget::doc_href;
+use crate::theme::{Chip, When};
 
 pub fn routes() -> Router<ServeState> {
     Router::new()
@@ -44,12 +48,86 @@ async fn all_results(state: &ServeState) -> Vec<(ProbeInfo, Option<ProbeView>)> 
     infos.into_iter().zip(views).collect()
 }
 
-/// A page's probes with their results, and its worst status.
-type Group = (String, Vec<(ProbeInfo, Option<ProbeView>)>, Status);
+/// `/status/` as the theme renders it (`status.html`).
+#[derive(Serialize)]
+struct StatusPage {
+    overall: Chip,
+    /// "Some probes fail", "All judged probes pass", …
+    verdict: &'static str,
+    /// How many probes have each status, worst first, statuses without probes left out.
+    counts: Vec<(Chip, usize)>,
+    total: usize,
+    /// Seconds between refreshes of the page's content.
+    refresh: u64,
+    checked: When,
+    groups: Vec<GroupView>,
+}
+
+/// One guide and its probes, worst first.
+#[derive(Serialize)]
+struct GroupView {
+    /// The page's title, as the sidebar names it.
+    title: String,
+    /// Docs-relative source path.
+    page: String,
+    /// From `/status/`.
+    url: String,
+    worst: Chip,
+    probes: Vec<ProbeRow>,
+}
+
+#[derive(Serialize)]
+struct ProbeRow {
+    id: String,
+    title: String,
+    check: String,
+    /// The probe's widget on its guide page, from `/status/`.
+    url: String,
+    chip: Chip,
+    summary: String,
+    hint: Option<HintView>,
+    /// `None` when the probe has no result (it could not be run).
+    checked: Option<When>,
+}
+
+#[derive(Serialize)]
+struct HintView {
+    text: String,
+    /// The guide section that explains the fix, from `/status/`.
+    url: Option<String>,
+}
+
+/// What the overall verdict says in words.
+fn verdict_words(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "All judged probes pass",
+        Status::Warn => "Some probes warn",
+        Status::Fail => "Some probes fail",
+        Status::Error => "Some probes could not be judged",
+        Status::Skipped => "Nothing judged",
+    }
+}
+
+/// `/status/` is one folder below the root; links from it climb one level.
+const STATUS_DEPTH: usize = 1;
+/// The page the links on `/status/` are relative to, as a docs path (for [`doc_href`]).
+const STATUS_PAGE: &str = "status/index.md";
 
 async fn status_page(State(state): State<ServeState>) -> Response {
     state.ready().await;
+    let Some(look) = state.look() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the site is still loading: reload in a moment",
+        )
+            .into_response();
+    };
     let results = all_results(&state).await;
+    let now = jiff::Timestamp::now();
+    let root = "../".repeat(STATUS_DEPTH);
+    // A probe without a result could not be run: it counts as not judged, never as passing.
+    let status_of =
+        |v: &Option<ProbeView>| v.as_ref().map(|v| v.result.status).unwrap_or(Status::Error);
     let mut pages: BTreeMap<String, Vec<(ProbeInfo, Option<ProbeView>)>> = BTreeMap::new();
     for (info, view) in results {
         pages
@@ -57,92 +135,96 @@ async fn status_page(State(state): State<ServeState>) -> Response {
             .or_default()
             .push((info, view));
     }
-    let status_of =
-        |v: &Option<ProbeView>| v.as_ref().map(|v| v.result.status).unwrap_or(Status::Error);
-    let mut groups: Vec<Group> = pages
+    let mut counts: BTreeMap<Status, usize> = BTreeMap::new();
+    let mut groups: Vec<(Status, GroupView)> = pages
         .into_iter()
-        .map(|(page, mut probes)| {
+        .map(|(page_url, mut probes)| {
             probes.sort_by_key(|p| std::cmp::Reverse(status_of(&p.1)));
             let worst = verdict(probes.iter().map(|p| status_of(&p.1)));
-            (page, probes, worst)
+            let first = &probes[0].0;
+            let group = GroupView {
+                title: first.page_title.clone(),
+                page: first.page.clone(),
+                url: format!("{root}{page_url}"),
+                worst: Chip::of(worst),
+                probes: probes
+                    .iter()
+                    .map(|(info, view)| {
+                        let status = status_of(view);
+                        *counts.entry(status).or_default() += 1;
+                        row(info, view.as_ref(), status, &root, now)
+                    })
+                    .collect(),
+            };
+            (worst, group)
         })
         .collect();
-    groups.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-    let overall = verdict(groups.iter().map(|g| g.2));
-    let total: usize = groups.iter().map(|g| g.1.len()).sum();
-
-    let refresh = state.probes().interval().as_secs().max(2);
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<meta http-equiv=\"refresh\" content=\"{refresh}\"><title>Probe status</title>\
-<link rel=\"stylesheet\" href=\"/_static/style.css\"><link rel=\"stylesheet\" href=\"/_static/live.css\"></head>\
-<body class=\"status-page\"><main class=\"main status-main\"><p><a href=\"/index.html\">← Docs</a></p><h1>Probe status</h1>"
-    );
-    let _ = write!(
-        html,
-        "<p class=\"status-overall\">{} <strong>{}</strong> — {total} probe{} on {} page{}, refreshed every {refresh} s.</p>",
-        chip(overall),
-        match overall {
-            Status::Pass => "All judged probes pass",
-            Status::Warn => "Some probes warn",
-            Status::Fail => "Some probes fail",
-            Status::Error => "Some probes could not be judged",
-            Status::Skipped => "Nothing judged",
-        },
-        if total == 1 { "" } else { "s" },
-        groups.len(),
-        if groups.len() == 1 { "" } else { "s" },
-    );
-    for (page, probes, worst) in &groups {
-        let _ = write!(
-            html,
-            "<section class=\"status-group\"><h2>{} <a href=\"/{}\">{}</a></h2><table class=\"status-table\"><thead><tr><th>Status</th><th>Probe</th><th>Summary</th><th>Checked</th></tr></thead><tbody>",
-            chip(*worst),
-            escape(page),
-            escape(&probes.first().map(|p| p.0.page.clone()).unwrap_or_default()),
-        );
-        for (info, view) in probes {
-            let (summary, hint, checked) = match view {
-                Some(v) => (
-                    v.result.summary.clone(),
-                    v.result.hint.as_ref().map(|h| h.text.clone()),
-                    v.result.checked_at.clone(),
-                ),
-                None => ("no result".to_string(), None, String::new()),
-            };
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td><a href=\"/{}#probe-{}\">{}</a><br><code>{}</code></td><td>{}{}</td><td><time datetime=\"{}\">{}</time></td></tr>",
-                chip(status_of(view)),
-                escape(&info.page_url),
-                escape(&info.id),
-                escape(&info.title),
-                escape(&info.check),
-                escape(&summary),
-                hint.map(|h| format!("<br><span class=\"status-hint\">{}</span>", escape(&h)))
-                    .unwrap_or_default(),
-                escape(&checked),
-                escape(&checked),
-            );
-        }
-        html.push_str("</tbody></table></section>");
+    groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.title.cmp(&b.1.title)));
+    let overall = verdict(groups.iter().map(|g| g.0));
+    let page = StatusPage {
+        overall: Chip::of(overall),
+        verdict: verdict_words(overall),
+        counts: counts
+            .into_iter()
+            .rev()
+            .map(|(s, n)| (Chip::of(s), n))
+            .collect(),
+        total: groups.iter().map(|g| g.1.probes.len()).sum(),
+        refresh: state.probes().interval().as_secs().max(2),
+        checked: When::at(&now.to_string(), now),
+        groups: groups.into_iter().map(|g| g.1).collect(),
+    };
+    let chrome = look.chrome("Probe status", STATUS_DEPTH, "status/");
+    match look.render("status.html", &chrome, &page) {
+        Ok(html) => ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the theme cannot render /status/: {e}"),
+        )
+            .into_response(),
     }
-    if groups.is_empty() {
-        html.push_str("<p>No page declares a probe.</p>");
-    }
-    html.push_str("</main></body></html>");
-    Html(html).into_response()
 }
 
-fn chip(s: Status) -> String {
-    format!(
-        "<span class=\"probe-chip probe-chip-{}\"><span class=\"probe-icon\" aria-hidden=\"true\">{}</span> <span class=\"probe-word\">{}</span></span>",
-        s.as_str(),
-        s.icon(),
-        s.word()
-    )
+fn row(
+    info: &ProbeInfo,
+    view: Option<&ProbeView>,
+    status: Status,
+    root: &str,
+    now: jiff::Timestamp,
+) -> ProbeRow {
+    let url = format!("{root}{}#probe-{}", info.page_url, info.id);
+    let (summary, hint, checked) = match view {
+        Some(v) => (
+            v.result.summary.clone(),
+            v.result
+                .hint
+                .as_ref()
+                .filter(|_| status != Status::Pass)
+                .map(|h| HintView {
+                    text: h.text.clone(),
+                    url: h
+                        .link
+                        .as_deref()
+                        .map(|l| doc_href(Path::new(STATUS_PAGE), l)),
+                }),
+            Some(When::at(&v.result.checked_at, now)),
+        ),
+        None => (
+            "no result: the probe could not be run (see the server's output)".to_string(),
+            None,
+            None,
+        ),
+    };
+    ProbeRow {
+        id: info.id.clone(),
+        title: info.title.clone(),
+        check: info.check.clone(),
+        url,
+        chip: Chip::of(status),
+        summary,
+        hint,
+        checked,
+    }
 }
 
 /// Escapes a Prometheus label value.

@@ -4,6 +4,7 @@
 //! a theme folder given in the config overrides single files of it by relative path
 //! (`templates/page.html`, `static/style.css`), everything else stays default.
 
+mod chip;
 mod context;
 mod error;
 mod files;
@@ -14,6 +15,7 @@ mod when;
 use std::borrow::Cow;
 use std::path::Path;
 
+pub use chip::Chip;
 pub use context::{Chrome, NavLink, NotFoundContext, PageContext, TocEntry};
 pub use error::ThemeError;
 pub use nav::{NavNode, health_js, nav_js};

@@ -56,6 +56,7 @@ mod serve_proxy;
 mod serve_reload;
 mod site_agreement;
 mod snapshots;
+mod surfaces;
 mod theme_links;
 mod theme_overrides;
 mod theme_render;

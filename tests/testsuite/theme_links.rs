@@ -118,8 +118,9 @@ fn static_assets_load_nothing_from_the_network() {
     for (name, bytes) in theme.static_files() {
         // live.js talks to `serve` (or the `--probe-api` server) by design; pages include
         // it only when live, so an offline static site never loads it. runbook.js drives
-        // walkthroughs, which only `serve` renders (no built page loads it).
-        if name == "live.js" || name == "runbook.js" {
+        // walkthroughs, which only `serve` renders (no built page loads it); status.js
+        // refetches `/status/`, which only `serve` has.
+        if name == "live.js" || name == "runbook.js" || name == "status.js" {
             continue;
         }
         let text = String::from_utf8_lossy(&bytes);
