@@ -421,6 +421,15 @@ pub struct ServeSettings {
     pub probe_interval: Duration,
     /// Origins of static sites allowed to read probe results (CORS).
     pub allowed_origins: Vec<String>,
+    /// Folder for what outlives one run of `serve` (the probe history store), relative to
+    /// the root unless absolute. Never published: it must lie outside `docs_dir` and
+    /// `out_dir`.
+    pub state_dir: PathBuf,
+    /// Results the history store keeps per probe (older ones are dropped first).
+    pub history_max_results: usize,
+    /// Results older than this are dropped from the history store.
+    #[serde(deserialize_with = "de_duration")]
+    pub history_max_age: Duration,
     /// Host names accepted in `Host` besides loopback names, IP literals and this machine's
     /// own name: the names a reverse proxy forwards (the public URL's host is added).
     pub allowed_hosts: Vec<String>,
@@ -442,6 +451,10 @@ impl Default for ServeSettings {
             bind: "127.0.0.1:3000".into(),
             probe_interval: Duration::from_secs(5),
             allowed_origins: Vec::new(),
+            state_dir: ".bisk-docs".into(),
+            // 24 hours of results at a one-second interval.
+            history_max_results: 100_000,
+            history_max_age: Duration::from_secs(24 * 3600),
             allowed_hosts: Vec::new(),
             public_url: None,
             trusted_proxies: Vec::new(),
@@ -625,6 +638,31 @@ impl Config {
                 "concurrency",
                 "`probes.concurrency` must be at least 1".into(),
             ));
+        }
+        if self.serve.history_max_results == 0 {
+            return Err(invalid(
+                "history_max_results",
+                "`serve.history_max_results` must be at least 1".into(),
+            ));
+        }
+        if self.serve.state_dir.as_os_str().is_empty() {
+            return Err(invalid(
+                "state_dir",
+                "`serve.state_dir` is empty: name a folder (default `.bisk-docs`)".into(),
+            ));
+        }
+        for (other, key) in [(&self.docs_dir, "docs_dir"), (&self.out_dir, "out_dir")] {
+            let (state, other) = (lexical(&self.serve.state_dir), lexical(other));
+            if state.starts_with(&other) || other.starts_with(&state) {
+                return Err(invalid(
+                    "state_dir",
+                    format!(
+                        "`serve.state_dir` ({}) overlaps `{key}` ({}): the state folder must lie outside what is read and published: set `state_dir` to another folder",
+                        self.serve.state_dir.display(),
+                        other.display()
+                    ),
+                ));
+            }
         }
         if let Some(h) = &self.serve.operator_header {
             if axum::http::HeaderName::from_bytes(h.as_bytes()).is_err() {
@@ -996,6 +1034,15 @@ fn find_key_line_in_table(text: &str, table: &[&str], key: &str) -> usize {
     header_line
 }
 
+/// A root-relative path without `.` parts (`./site/` and `site` compare equal), for the
+/// overlap check of `state_dir`; `..` parts are kept, so a path leaving the root never
+/// overlaps one inside it.
+fn lexical(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 /// Best-effort line of the first `key =` in a TOML text, for errors found after parsing.
 fn find_key_line(text: &str, key: &str) -> usize {
     text.lines()
@@ -1189,6 +1236,24 @@ mod tests {
             assert!(err.contains(needle), "{text}: {err}");
             assert!(!err.contains("pw@"), "{err}");
         }
+    }
+
+    #[test]
+    fn the_state_folder_stays_out_of_docs_and_output() {
+        let c = parse("").unwrap();
+        assert_eq!(c.serve.state_dir, PathBuf::from(".bisk-docs"));
+        assert_eq!(c.serve.history_max_results, 100_000);
+        assert_eq!(c.serve.history_max_age, Duration::from_secs(86_400));
+        assert!(parse("[serve]\nstate_dir = \"../state\"\n").is_ok());
+        let err = parse("[serve]\nstate_dir = \"./site/state\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:2:"), "{err}");
+        assert!(err.contains("overlaps `out_dir`"), "{err}");
+        // A docs folder inside the state folder overlaps too.
+        assert!(parse("docs_dir = \"var/docs\"\n[serve]\nstate_dir = \"var\"\n").is_err());
+        assert!(parse("[serve]\nstate_dir = \"\"\n").is_err());
+        assert!(parse("[serve]\nhistory_max_results = 0\n").is_err());
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// Never run probes that write to Redis (cache.roundtrip), even on request.
     #[arg(long)]
     pub read_only: bool,
+    /// Folder of the probe history store (default: `[serve] state_dir`, `.bisk-docs` in
+    /// the project root); a relative path is taken from the current directory.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
@@ -45,7 +49,15 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(e.into()))?;
-    runtime.block_on(async {
+    let state_dir = match &args.state_dir {
+        Some(d) if d.is_relative() => Some(
+            std::env::current_dir()
+                .map_err(|e| Failure::Other(e.into()))?
+                .join(d),
+        ),
+        other => other.clone(),
+    };
+    let served = runtime.block_on(async {
         let server = start(ServeOptions {
             root: root.clone(),
             config: Some(config),
@@ -56,6 +68,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                 crate::runbook::http::for_server(workspace, s)
             })),
             log: !args.common.quiet,
+            state_dir,
         })
         .await
         .map_err(|e| match e {
@@ -63,6 +76,9 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             ServeError::Bind { .. } => Failure::Usage(e.to_string()),
             other => Failure::Other(other.into()),
         })?;
+        if let Some(line) = &server.history_problem {
+            output::warning(line);
+        }
         if !is_loopback(&server.addr) {
             output::warning(&format!(
                 "listening on {}: the site and its probes are reachable from the network; anyone who can reach this port can read probe results",
@@ -78,11 +94,15 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             problems,
             args.common.quiet,
         ));
-        // Install the Ctrl-C handler before saying "serving": `tokio::signal::ctrl_c()` only
-        // installs it when first polled, and a SIGINT that arrives before that (a script that
-        // stops serve as soon as it answers) would kill the process instead of stopping it.
-        let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        // Install the Ctrl-C and SIGTERM handlers before saying "serving": a signal handler
+        // is only in place once installed, and a SIGINT or SIGTERM that arrives before that
+        // (a script that stops serve as soon as it answers, systemd stopping a unit that
+        // just started) would kill the process instead of stopping it.
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())
             .map_err(|e| Failure::Other(anyhow::anyhow!("cannot install the Ctrl-C handler: {e}")))?;
+        let mut terminate = signal(SignalKind::terminate())
+            .map_err(|e| Failure::Other(anyhow::anyhow!("cannot install the SIGTERM handler: {e}")))?;
         let url = if server.addr.ip().is_unspecified() {
             format!("http://localhost:{}/", server.addr.port())
         } else {
@@ -102,16 +122,25 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                 .stderr(std::process::Stdio::null())
                 .spawn();
         }
+        // Either signal drains the event streams (browsers reconnect to the next serve)
+        // and stops within a second; a service manager sees a clean exit.
         server
             .run_until(async move {
-                interrupt.recv().await;
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
             })
             .await;
-        if !args.common.quiet {
-            output::status("stopped");
-        }
         Ok(())
-    })
+    });
+    // Blocking work still running (a probe's command past its deadline) must not hold the
+    // exit: the runtime gets a moment, then the process ends.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    if served.is_ok() && !args.common.quiet {
+        output::status("stopped");
+    }
+    served
 }
 
 /// Prints each build problem that appears after a save, with its `file:line`, as the overlay

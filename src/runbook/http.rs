@@ -491,7 +491,8 @@ struct GuideLink {
 
 /// The guides that can be walked (pages with probes), by title.
 fn walkable_guides(app: &RunbookHttp, depth: usize) -> Vec<GuideLink> {
-    let Ok(decls) = discover::discover(&app.ws.docs_dir, &[], Some((&app.ws.config, "default"))) else {
+    let Ok(decls) = discover::discover(&app.ws.docs_dir, &[], Some((&app.ws.config, "default")))
+    else {
         return Vec::new();
     };
     let mut pages: Vec<String> = decls

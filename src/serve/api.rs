@@ -1,7 +1,8 @@
 //! The JSON probe API:
 //!
 //! - `GET /api/probes`: every declared probe (id, page, title, check).
-//! - `GET /api/probes/{id}`: the latest result, run first if older than the interval.
+//! - `GET /api/probes/{id}`: the latest result, run first if older than the interval, with
+//!   its recent history and (when the history store is kept) its last 24 hours.
 //! - `POST /api/probes/{id}/run`: run now (token required; refused for writing probes
 //!   under `--read-only`).
 //! - `GET /api/events`: the event stream (see [`super::events`]).
@@ -97,7 +98,10 @@ async fn list(State(state): State<ServeState>) -> Response {
 async fn latest(State(state): State<ServeState>, Path(id): Path<String>) -> Response {
     state.ready().await;
     match state.probes().fresh(&id).await {
-        Ok(view) => Json(view).into_response(),
+        Ok(mut view) => {
+            view.day = state.probes().day(&id).await;
+            Json(view).into_response()
+        }
         Err(e) => error(e),
     }
 }

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::guard;
+use super::history::Store;
 use super::probes::ProbeHub;
 use super::rebuild::{Done, Rebuilder};
 use super::state::ServeState;
@@ -38,7 +39,13 @@ pub struct ServeOptions {
     pub extra: Option<ExtraRoutes>,
     /// Print one line per rebuild.
     pub log: bool,
+    /// Overrides `[serve] state_dir` (where the probe history store lives).
+    pub state_dir: Option<PathBuf>,
 }
+
+/// How long a shutdown waits for requests still running (a slow probe) once the event
+/// streams have ended, so that a stop (SIGTERM, Ctrl-C) takes well under a second.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// Builds extra routes once the state (token, event bus, probes) exists:
 /// `Box::new(move |s| runbook::http::for_server(ws, s))`.
@@ -68,6 +75,8 @@ pub struct Server {
     pub load_time: Duration,
     /// Pages in the first build.
     pub pages: usize,
+    /// Why probe history is not kept (one line with the path and what to do).
+    pub history_problem: Option<String>,
     http: tokio::task::JoinHandle<std::io::Result<()>>,
     watcher: Option<watch::Watcher>,
     rebuilder: Option<std::thread::JoinHandle<()>>,
@@ -131,12 +140,13 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         target: opts.target.clone(),
         read_only: opts.read_only,
     };
+    let (store, history_problem) = open_history(&root, &config, opts.state_dir.as_deref()).await?;
     let hub_config = Arc::new(config.clone());
     let state = ServeState::new(
         new_token()?,
         opts.read_only,
         super::proxy::Access::from_settings(&config.serve),
-        move |bus| ProbeHub::new(hub_config, run_opts, bus),
+        move |bus| ProbeHub::new(hub_config, run_opts, bus).with_store(store),
     );
     if let Some(t) = &opts.target {
         state.set_target(t);
@@ -210,9 +220,51 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         state,
         load_time,
         pages,
+        history_problem,
         http,
         watcher: Some(watcher),
         rebuilder: Some(rebuilder),
+    })
+}
+
+/// Opens the probe history store under the state folder. A store that cannot be used is
+/// not fatal (the reason comes back as one line and serving goes on without durable
+/// history); a state folder inside what is read or published is a configuration error.
+async fn open_history(
+    root: &std::path::Path,
+    config: &Config,
+    state_dir: Option<&std::path::Path>,
+) -> Result<(Option<Arc<Store>>, Option<String>), ServeError> {
+    let dir = root.join(state_dir.unwrap_or(&config.serve.state_dir));
+    let lexical = |p: PathBuf| -> PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    for (other, key) in [(&config.docs_dir, "docs_dir"), (&config.out_dir, "out_dir")] {
+        let (d, o) = (lexical(dir.clone()), lexical(root.join(other)));
+        if d.starts_with(&o) || o.starts_with(&d) {
+            return Err(ServeError::Config(format!(
+                "the state folder {} overlaps `{key}` ({}): it must lie outside what is read and published; choose another with `[serve] state_dir` or --state-dir",
+                dir.display(),
+                o.display()
+            )));
+        }
+    }
+    let (max_results, max_age) = (
+        config.serve.history_max_results,
+        config.serve.history_max_age,
+    );
+    let opened = tokio::task::spawn_blocking(move || Store::open(&dir, max_results, max_age)).await;
+    Ok(match opened {
+        Ok(Ok(store)) => (Some(Arc::new(store)), None),
+        Ok(Err(e)) => (None, Some(e.to_string())),
+        Err(e) => (
+            None,
+            Some(format!(
+                "probe history is not kept: opening the store failed ({e})"
+            )),
+        ),
     })
 }
 
@@ -273,14 +325,25 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Stops watching, ends every event stream and waits for the HTTP server to finish.
+    /// Stops watching, ends every event stream and waits for the HTTP server to finish:
+    /// requests still running get [`SHUTDOWN_GRACE`], then their connections are dropped.
     pub async fn shutdown(mut self) {
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         self.state.shutdown_token().cancel();
         self.watcher.take();
-        if let Some(t) = self.rebuilder.take() {
-            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        if tokio::time::timeout_at(deadline, &mut self.http)
+            .await
+            .is_err()
+        {
+            self.http.abort();
         }
-        let _ = (&mut self.http).await;
+        // The rebuild thread ends once the watcher is gone; a rebuild in progress may still
+        // finish its step, which is harmless to leave behind when the process exits.
+        if let Some(t) = self.rebuilder.take() {
+            let _ =
+                tokio::time::timeout_at(deadline, tokio::task::spawn_blocking(move || t.join()))
+                    .await;
+        }
     }
 
     /// Serves until `signal` resolves, then shuts down cleanly.

@@ -8,6 +8,8 @@
 //!   kinds, applied incrementally to the site and the served files.
 //! - [`events`]: the `/api/events` stream (reloads, stylesheet swaps, errors, results).
 //! - [`probes`]: cached probe results, single flight, history, background refresh.
+//! - [`history`]: the store under `[serve] state_dir` that keeps probe history across
+//!   restarts.
 //! - [`api`], [`status`]: the JSON API, `/status/`, `/metrics`, `/healthz`.
 //! - [`guard`]: Host check, token and same-origin for writes, CORS, security headers.
 //! - [`app`]: the router and server lifecycle.
@@ -48,6 +50,7 @@ pub mod csp;
 pub mod events;
 pub mod files;
 pub mod guard;
+pub mod history;
 pub mod probes;
 pub mod proxy;
 pub mod rebuild;

@@ -1,5 +1,6 @@
 //! Probe results while serving: cached for the probe interval, one execution at a time per
-//! probe however many requests ask (single flight), the last [`HISTORY`] results kept, and
+//! probe however many requests ask (single flight), the last [`HISTORY`] results kept (and
+//! every result written to the history store, which seeds them after a restart), and
 //! refreshed in the background for pages a browser is watching.
 //!
 //! Nothing a request sends reaches a probe: requests name a probe by id, and the hub runs
@@ -14,6 +15,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 
 use super::events::Event;
+use super::history::{Day, Key, Store};
 use crate::config::Config;
 use crate::probe::health::PageHealth;
 use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status};
@@ -50,6 +52,10 @@ pub struct ProbeView {
     /// Oldest first.
     pub history: Vec<Point>,
     pub stats: Stats,
+    /// The last 24 hours from the history store, hour by hour: only in
+    /// `GET /api/probes/{id}`, and absent when the store is not kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<Day>,
 }
 
 /// A declared probe, for listings.
@@ -66,11 +72,17 @@ pub struct ProbeInfo {
     pub line: usize,
     /// Whether the probe writes to Redis (refused to run under `--read-only`).
     pub writes: bool,
+    /// The target it runs against (`default` for `[redis]`).
+    pub target: String,
 }
 
 struct Entry {
     decl: ProbeDecl,
     page_url: String,
+    /// Its rows in the history store.
+    key: Key,
+    /// The last 24 hours as last read from the store, and when.
+    day: Mutex<Option<(Instant, Day)>>,
     /// Held while the probe runs: the single flight.
     flight: tokio::sync::Mutex<()>,
     state: Mutex<EntryState>,
@@ -107,6 +119,7 @@ impl Entry {
             page_url: self.page_url.clone(),
             stats: stats(&history),
             history,
+            day: None,
         }
     }
 }
@@ -167,7 +180,12 @@ pub struct ProbeHub {
     /// event goes to every browser only when a page's entry changes, so the sidebars stay
     /// current without a stream of every result.
     health: Mutex<BTreeMap<String, PageHealth>>,
+    /// Where every result is also written; `None` when it could not be opened.
+    store: Option<Arc<Store>>,
 }
+
+/// How long the 24-hour summary of a probe is reused before the store is read again.
+const DAY_CACHE: Duration = Duration::from_secs(10);
 
 impl ProbeHub {
     pub fn new(config: Arc<Config>, options: RunOptions, bus: broadcast::Sender<Event>) -> Self {
@@ -183,7 +201,28 @@ impl ProbeHub {
             pages: RwLock::default(),
             titles: RwLock::default(),
             health: Mutex::default(),
+            store: None,
         }
+    }
+
+    /// Writes every result to `store` too, and seeds new probes' history from it.
+    pub fn with_store(mut self, store: Option<Arc<Store>>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Whether durable history is kept: `None` without a store, else whether its writes
+    /// still work.
+    pub fn store_healthy(&self) -> Option<bool> {
+        self.store.as_ref().map(|s| s.healthy())
+    }
+
+    /// The target a declaration runs against.
+    fn target_of(&self, decl: &ProbeDecl) -> String {
+        decl.target
+            .clone()
+            .or_else(|| self.options().target)
+            .unwrap_or_else(|| "default".into())
     }
 
     /// How long a result stays fresh.
@@ -243,11 +282,27 @@ impl ProbeHub {
                 .remove(&decl.id)
                 .filter(|e| !config_changed && e.decl == decl && e.page_url == page_url);
             let entry = keep.unwrap_or_else(|| {
+                let key = Key {
+                    id: decl.id.clone(),
+                    check: decl.check_name().to_string(),
+                    target: self.target_of(&decl),
+                };
+                // A probe seen before (by a previous run of serve) continues its history.
+                let history = self
+                    .store
+                    .as_ref()
+                    .map(|s| s.recent(&key, HISTORY).into())
+                    .unwrap_or_default();
                 Arc::new(Entry {
                     decl: decl.clone(),
                     page_url,
+                    key,
+                    day: Mutex::new(None),
                     flight: tokio::sync::Mutex::new(()),
-                    state: Mutex::new(EntryState::default()),
+                    state: Mutex::new(EntryState {
+                        latest: None,
+                        history,
+                    }),
                 })
             });
             next.insert(decl.id.clone(), entry);
@@ -346,6 +401,7 @@ impl ProbeHub {
                     check: e.decl.check_name().to_string(),
                     line: e.decl.line,
                     writes: e.decl.check.writes(),
+                    target: e.key.target.clone(),
                 }
             })
             .collect()
@@ -434,13 +490,24 @@ impl ProbeHub {
                 hint.link = None;
             }
         }
+        let point = Point {
+            status: result.status,
+            duration_ms: result.duration_ms,
+            checked_at: result.checked_at.clone(),
+        };
+        // Durable before anyone sees it: a crash then loses at most the result being
+        // written.
+        if let Some(store) = self.store.clone() {
+            let key = entry.key.clone();
+            let p = point.clone();
+            let written = tokio::task::spawn_blocking(move || store.append(&key, &p)).await;
+            if let Ok(Err(line)) = written {
+                eprintln!("warning: {line}");
+            }
+        }
         {
             let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
-            st.history.push_back(Point {
-                status: result.status,
-                duration_ms: result.duration_ms,
-                checked_at: result.checked_at.clone(),
-            });
+            st.history.push_back(point);
             while st.history.len() > HISTORY {
                 st.history.pop_front();
             }
@@ -453,6 +520,25 @@ impl ProbeHub {
         });
         self.announce_health(std::slice::from_ref(&entry.page_url));
         view
+    }
+
+    /// The last 24 hours of probe `id` from the history store (read again at most every
+    /// [`DAY_CACHE`]); `None` for an unknown probe or without a store.
+    pub async fn day(&self, id: &str) -> Option<Day> {
+        let store = self.store.clone()?;
+        let entry = self.entry(id)?;
+        if let Some((at, day)) = &*entry.day.lock().unwrap_or_else(|p| p.into_inner())
+            && at.elapsed() < DAY_CACHE
+        {
+            return Some(day.clone());
+        }
+        let key = entry.key.clone();
+        let day = tokio::task::spawn_blocking(move || store.day(&key, jiff::Timestamp::now()))
+            .await
+            .ok()
+            .flatten()?;
+        *entry.day.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), day.clone()));
+        Some(day)
     }
 
     /// Registers a browser watching `page_url`; dropping the guard unregisters it.

@@ -241,6 +241,19 @@ async fn metrics(State(state): State<ServeState>) -> Response {
     let family = |out: &mut String, name: &str, kind: &str, help: &str| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
     };
+    // Every per-probe series carries the same labels, so alerts and dashboards over many
+    // hosts can group by page and target and join series on them. Their number is bounded
+    // by the declared probes (the labels come from the Markdown and the config, never from
+    // a request or a result).
+    let labels = |info: &ProbeInfo| {
+        format!(
+            "id=\"{}\",page=\"{}\",check=\"{}\",target=\"{}\"",
+            label(&info.id),
+            label(&info.page),
+            label(&info.check),
+            label(&info.target)
+        )
+    };
     family(
         &mut out,
         "bisk_probe_up",
@@ -251,14 +264,7 @@ async fn metrics(State(state): State<ServeState>) -> Response {
         let up = view
             .as_ref()
             .is_some_and(|v| matches!(v.result.status, Status::Pass | Status::Warn));
-        let _ = writeln!(
-            out,
-            "bisk_probe_up{{id=\"{}\",page=\"{}\",check=\"{}\"}} {}",
-            label(&info.id),
-            label(&info.page),
-            label(&info.check),
-            u8::from(up)
-        );
+        let _ = writeln!(out, "bisk_probe_up{{{}}} {}", labels(info), u8::from(up));
     }
     family(
         &mut out,
@@ -277,8 +283,8 @@ async fn metrics(State(state): State<ServeState>) -> Response {
         ] {
             let _ = writeln!(
                 out,
-                "bisk_probe_status{{id=\"{}\",status=\"{}\"}} {}",
-                label(&info.id),
+                "bisk_probe_status{{{},status=\"{}\"}} {}",
+                labels(info),
                 s.as_str(),
                 u8::from(current == Some(s))
             );
@@ -294,8 +300,8 @@ async fn metrics(State(state): State<ServeState>) -> Response {
         if let Some(v) = view {
             let _ = writeln!(
                 out,
-                "bisk_probe_duration_seconds{{id=\"{}\"}} {}",
-                label(&info.id),
+                "bisk_probe_duration_seconds{{{}}} {}",
+                labels(info),
                 v.result.duration_ms / 1000.0
             );
         }
@@ -313,8 +319,8 @@ async fn metrics(State(state): State<ServeState>) -> Response {
         {
             let _ = writeln!(
                 out,
-                "bisk_probe_last_check_timestamp_seconds{{id=\"{}\"}} {}",
-                label(&info.id),
+                "bisk_probe_last_check_timestamp_seconds{{{}}} {}",
+                labels(info),
                 t.as_second()
             );
         }
@@ -357,6 +363,12 @@ async fn metrics(State(state): State<ServeState>) -> Response {
             "gauge",
             "Current build problems.",
             state.problems().len() as f64,
+        ),
+        (
+            "bisk_serve_history_store_up",
+            "gauge",
+            "1 while probe results are written to the history store, 0 without durable history.",
+            f64::from(u8::from(state.probes().store_healthy() == Some(true))),
         ),
     ] {
         family(&mut out, name, kind, help);

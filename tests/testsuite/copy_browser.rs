@@ -77,6 +77,7 @@ async fn copy_puts_the_commands_without_prompts_or_output_on_guides_and_walkthro
             bisk_docs::runbook::http::for_server(ws, s)
         })),
         log: false,
+        state_dir: None,
         config: None,
     })
     .await

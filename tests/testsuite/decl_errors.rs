@@ -226,6 +226,7 @@ async fn serve_refuses_a_bad_command_spec_with_its_config_line() {
             read_only: true,
             extra: None,
             log: false,
+            state_dir: None,
         })
         .await
         {

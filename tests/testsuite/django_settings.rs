@@ -939,6 +939,7 @@ async fn serve_with_target_django_probes_where_django_looks() {
         read_only: false,
         extra: None,
         log: false,
+        state_dir: None,
     })
     .await
     .expect("serve starts");

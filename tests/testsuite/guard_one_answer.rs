@@ -36,6 +36,7 @@ async fn runbook_and_probe_posts_get_the_same_refusal() {
             bisk_docs::runbook::http::for_server(ws, s)
         })),
         log: false,
+        state_dir: None,
     })
     .await
     .expect("serve starts");

@@ -83,14 +83,14 @@ async fn api_lists_probes_and_returns_results() {
     assert!(
         metrics
             .body
-            .contains("bisk_probe_up{id=\"ping\",page=\"ops/REDIS.md\",check=\"redis.ping\"} 1"),
+            .contains("bisk_probe_up{id=\"ping\",page=\"ops/REDIS.md\",check=\"redis.ping\",target=\"default\"} 1"),
         "{}",
         metrics.body
     );
     assert!(
         metrics
             .body
-            .contains("bisk_probe_status{id=\"ping\",status=\"pass\"} 1")
+            .contains("bisk_probe_status{id=\"ping\",page=\"ops/REDIS.md\",check=\"redis.ping\",target=\"default\",status=\"pass\"} 1")
     );
     assert!(
         metrics
@@ -100,7 +100,7 @@ async fn api_lists_probes_and_returns_results() {
     assert!(
         metrics
             .body
-            .contains("bisk_probe_last_check_timestamp_seconds{id=\"ping\"}")
+            .contains("bisk_probe_last_check_timestamp_seconds{id=\"ping\",page=\"ops/REDIS.md\",check=\"redis.ping\",target=\"default\"}")
     );
 
     let status = get(addr, "/status/").await;

@@ -44,6 +44,7 @@ impl Tree {
             read_only,
             extra: None,
             log: false,
+            state_dir: None,
         })
         .await
         .unwrap_or_else(|e| panic!("serve failed to start: {e}"))
@@ -420,6 +421,31 @@ impl ServeProcess {
     /// Its exit status, if it has exited.
     pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().unwrap()
+    }
+
+    /// Sends `signal` (`TERM`, `INT`, `KILL`) with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits (polling every 5 ms) up to `within` for the process to exit: its status and
+    /// how long that took, or `None` if it is still running.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<(std::process::ExitStatus, Duration)> {
+        let t = Instant::now();
+        loop {
+            if let Some(s) = self.try_wait() {
+                return Some((s, t.elapsed()));
+            }
+            if t.elapsed() > within {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }
 

@@ -1,6 +1,7 @@
-//! Debian packages the tests need and a fresh machine may lack (Chromium and its driver),
-//! installed on first use so a bare `cargo test` passes there. Only as root (or with a
-//! password-less `sudo`); anywhere else the test fails and says what to install.
+//! Debian packages the tests need and a fresh machine may lack (Chromium and its driver,
+//! Prometheus' promtool), installed on first use so a bare `cargo test` passes there. Only
+//! as root (or with a password-less `sudo`); anywhere else the test fails and says what to
+//! install.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -101,4 +102,12 @@ fn install_missing(wanted: &[(&str, &str)]) -> Result<(), String> {
             still.join(", ")
         )),
     }
+}
+
+/// Prometheus' `promtool` (Debian package `prometheus`), installed on first use.
+pub fn promtool() -> &'static str {
+    const PROMTOOL: &str = "/usr/bin/promtool";
+    ensure_debian(&[(PROMTOOL, "prometheus")])
+        .unwrap_or_else(|e| panic!("promtool is needed: {e}"));
+    PROMTOOL
 }
