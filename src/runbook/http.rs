@@ -44,6 +44,7 @@ use crate::probe::discover;
 use crate::serve::guard;
 use crate::serve::proxy::ProxyUser;
 use crate::site::SiteLook;
+use crate::site::look::Fragment;
 use crate::theme::{Chrome, When};
 
 /// Where the pages get the site's current look: `serve` hands its latest (the theme is
@@ -694,12 +695,14 @@ async fn run_page(
                 html: from_guide.map(|(g, gs)| {
                     look.render_fragment(
                         &state.target.name,
-                        Path::new(&g.page),
-                        &gs.markdown,
-                        gs.first_line.saturating_sub(1),
-                        &base,
-                        &gs.probes,
-                        &g.probes,
+                        &Fragment {
+                            guide: Path::new(&g.page),
+                            markdown: &gs.markdown,
+                            line_offset: gs.first_line.saturating_sub(1),
+                            link_base: &base,
+                            probe_ids: &gs.probes,
+                            decls: &g.probes,
+                        },
                     )
                 }),
                 tasks: from_guide.map(|(_, gs)| gs.tasks.len()).unwrap_or(0),

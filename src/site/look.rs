@@ -26,6 +26,21 @@ struct Framed<'a, T: Serialize> {
     page: &'a T,
 }
 
+/// A piece of a guide rendered for another page (see [`SiteLook::render_fragment`]).
+pub struct Fragment<'a> {
+    /// The guide's docs-relative path.
+    pub guide: &'a Path,
+    pub markdown: &'a str,
+    /// Lines of the guide before the fragment.
+    pub line_offset: usize,
+    /// From the page showing the fragment to the guide's folder (`../../ops/`).
+    pub link_base: &'a str,
+    /// The ids of the fragment's probe fences, in order.
+    pub probe_ids: &'a [String],
+    /// The guide's probe declarations.
+    pub decls: &'a [ProbeDecl],
+}
+
 /// The site's look, shared by the handlers that render pages on request.
 #[derive(Clone)]
 pub struct SiteLook {
@@ -83,23 +98,15 @@ impl SiteLook {
     /// become the guide page's widgets: the `n`th fence of the fragment is `probe_ids[n]`,
     /// declared in `decls`. `{{ name }}` shows `target`'s values. Problems are the guide
     /// page's to report, so they are dropped.
-    pub fn render_fragment(
-        &self,
-        target: &str,
-        guide: &Path,
-        markdown: &str,
-        line_offset: usize,
-        link_base: &str,
-        probe_ids: &[String],
-        decls: &[ProbeDecl],
-    ) -> String {
+    pub fn render_fragment(&self, target: &str, f: &Fragment) -> String {
+        let (probe_ids, decls) = (f.probe_ids, f.decls);
         let input = RenderInput {
-            source: markdown,
-            line_offset,
-            src_path: guide,
+            source: f.markdown,
+            line_offset: f.line_offset,
+            src_path: f.guide,
             highlight: true,
             highlighter: self.config.render.highlighter,
-            link_base: Some(link_base),
+            link_base: Some(f.link_base),
         };
         let config = &self.config;
         let mut hook = |fence: &ProbeFence| -> Result<String, String> {
