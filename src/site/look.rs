@@ -46,6 +46,8 @@ pub struct Fragment<'a> {
 pub struct SiteLook {
     pub theme: Arc<Theme>,
     pub config: Arc<Config>,
+    /// The target whose values the site's pages show (the header's switcher).
+    pub target: String,
     /// Pages are rendered by `serve` (header links to Status and Runs, live reload).
     pub serve: bool,
 }
@@ -61,6 +63,7 @@ impl SiteLook {
         Ok(SiteLook {
             theme: super::load_theme(root, &config)?,
             config: Arc::new(config),
+            target: "default".into(),
             serve,
         })
     }
@@ -78,6 +81,12 @@ impl SiteLook {
             live_reload: self.serve,
             serve: self.serve,
             probe_api: None,
+            target: self.target.clone(),
+            targets: if self.serve {
+                self.config.target_names()
+            } else {
+                Vec::new()
+            },
         }
     }
 

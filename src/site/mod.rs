@@ -116,6 +116,7 @@ impl Site {
         SiteLook {
             theme: self.theme.clone(),
             config: std::sync::Arc::new(self.config.clone()),
+            target: self.target.clone(),
             serve,
         }
     }

@@ -84,4 +84,8 @@ pub struct Chrome {
     pub live_reload: bool,
     pub serve: bool,
     pub probe_api: Option<String>,
+    /// The target whose values the site shows, and (under `serve`) every target, for the
+    /// header's switcher, as on the guide pages.
+    pub target: String,
+    pub targets: Vec<String>,
 }

@@ -334,7 +334,7 @@ async fn serve_switches_target_without_a_restart_values_and_probes_follow() {
         page.body
     );
     assert!(
-        page.body.contains("/runs/start?page=ops%2FNET.md"),
+        page.body.contains("../runs/start?page=ops/NET.md\""),
         "{}",
         page.body
     );
@@ -393,7 +393,7 @@ async fn serve_switches_target_without_a_restart_values_and_probes_follow() {
     );
     assert!(
         page.body
-            .contains("/runs/start?page=ops%2FNET.md&amp;target=prod"),
+            .contains("../runs/start?page=ops/NET.md&amp;target=prod\""),
         "{}",
         page.body
     );
