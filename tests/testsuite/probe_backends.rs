@@ -464,9 +464,20 @@ fn postgres_nil_diagnoses() {
 
 #[test]
 fn file_missing_directory_and_private_tmp() {
-    let f = Fixture::file();
     // No directory: no process on this host uses it (Django creates it on every write), so
-    // the probe is skipped with the cause, never passed.
+    // the probe is skipped with the cause, never passed. It must be outside /tmp and
+    // /var/tmp (there it is the PrivateTmp trap, below), and the scratch folder may itself be
+    // under /tmp (a clone of the repository there), so it is one that nothing creates.
+    let f = Fixture {
+        name: "file",
+        cache: Cache::File(PathBuf::from(format!(
+            "/var/lib/bisk-docs-test-missing-{}/bisk_cache",
+            std::process::id()
+        ))),
+        dir: scratch(),
+        pg: None,
+        max_entries: 300,
+    };
     let res = f.run(LAST_RUN);
     assert_eq!(res.status, Status::Skipped, "{res:#?}");
     assert!(
