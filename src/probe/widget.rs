@@ -383,7 +383,11 @@ pub fn render_snapshot_for(decl: &ProbeDecl, result: &ProbeResult, target: &Redi
     if s != Status::Pass
         && let Some(h) = &result.hint
     {
-        let _ = write!(out, "<p class=\"probe-hint\">{}", escape(&h.text));
+        let _ = write!(
+            out,
+            "<p class=\"probe-hint\">{}",
+            crate::render::escape::escape_code_spans(&h.text)
+        );
         if let Some(link) = &h.link {
             let _ = write!(
                 out,

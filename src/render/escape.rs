@@ -28,6 +28,27 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Escaped copy of `text` whose `code spans` (paired backticks, as hint texts write commands)
+/// become `<code>` elements; an unpaired backtick stays as written. Only the two tags are
+/// added: everything else in `text` is escaped, so it is as safe as [`escape`].
+pub fn escape_code_spans(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let pairs = (parts.len() - 1) / 2;
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            let paired = (i - 1) / 2 < pairs;
+            out.push_str(match (paired, i % 2 == 1) {
+                (true, true) => "<code>",
+                (true, false) => "</code>",
+                (false, _) => "`",
+            });
+        }
+        escape_into(&mut out, part);
+    }
+    out
+}
+
 /// Escaped copy of `text` for XML 1.0 text and attribute values (JUnit reports). Characters
 /// XML 1.0 forbids even as references (C0 controls but tab, newline and carriage return;
 /// U+FFFE, U+FFFF) become U+FFFD, so a value read from a cache cannot break the document.

@@ -45,6 +45,18 @@ impl Theme {
         // Tera's default escaper also rewrites `/`, which bloats every URL in the output
         // for no safety gain in attribute values that are always quoted.
         tera.set_escape_fn(crate::render::escape::escape);
+        // `{{ hint.text | code_spans | safe }}`: hint texts write commands in backticks.
+        tera.register_filter(
+            "code_spans",
+            |v: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
+                let text = v
+                    .as_str()
+                    .ok_or_else(|| tera::Error::msg("code_spans needs text"))?;
+                Ok(tera::Value::String(
+                    crate::render::escape::escape_code_spans(text),
+                ))
+            },
+        );
         tera.add_raw_templates(
             files
                 .templates

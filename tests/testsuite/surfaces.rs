@@ -715,3 +715,29 @@ async fn status_follows_a_renamed_guide() {
     }
     server.shutdown().await;
 }
+
+/// Hint texts write commands in backticks: every surface shows them as code, never as
+/// literal backticks (the status page here; the widget and the report share the escape).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hint_commands_show_as_code() {
+    let site = Tree::site(
+        &format!(
+            "title = \"S\"\n[redis]\nurl = \"redis://127.0.0.1:{}/1\"\nconnect_timeout = \"300ms\"\ndeadline = \"1s\"\n",
+            kit::closed_port()
+        ),
+        &[(
+            "ops/DOWN.md",
+            "# Down\n\n```probe\nid = \"down\"\ncheck = \"redis.ping\"\n```\n",
+        )],
+    );
+    let server = site.serve(true).await;
+    let page = kit::serve::get(server.addr, "/status/").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("<code>sudo systemctl enable --now redis-server</code>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("`sudo"), "{}", page.body);
+}

@@ -33,6 +33,17 @@
     if (text != null) e.textContent = String(text);
     return e;
   }
+  /* Text whose `code spans` (paired backticks: the commands in hint texts) become <code>
+     elements, built as nodes (never parsed as HTML); an unpaired backtick stays. */
+  function codeSpans(parent, text) {
+    var parts = String(text == null ? "" : text).split("`"), pairs = Math.floor((parts.length - 1) / 2);
+    parts.forEach(function (part, i) {
+      var paired = i > 0 && Math.floor((i - 1) / 2) < pairs;
+      if (i > 0 && !paired) parent.appendChild(document.createTextNode("`"));
+      if (paired && i % 2 === 1) parent.appendChild(el("code", null, part));
+      else parent.appendChild(document.createTextNode(part));
+    });
+  }
   function svg(tag, attrs) {
     var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
     for (var k in attrs) e.setAttribute(k, attrs[k]);
@@ -130,7 +141,8 @@
       kids.push(det);
     }
     if (v.hint && v.status !== "pass") {
-      var hint = el("p", "probe-hint", v.hint.text);
+      var hint = el("p", "probe-hint");
+      codeSpans(hint, v.hint.text);
       var href = docHref(v.hint.link);
       if (href) {
         hint.appendChild(document.createTextNode(" "));
