@@ -70,6 +70,19 @@ pub fn escape_xml(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn code_spans_in_hints() {
+        use super::escape_code_spans as spans;
+        assert_eq!(
+            spans("run `systemctl is-active <unit>` & see"),
+            "run <code>systemctl is-active &lt;unit&gt;</code> &amp; see"
+        );
+        assert_eq!(spans("a `b` c `d"), "a <code>b</code> c `d");
+        assert_eq!(spans("`"), "`");
+        assert_eq!(spans("no code"), "no code");
+        assert_eq!(spans("`<script>`"), "<code>&lt;script&gt;</code>");
+    }
+
+    #[test]
     fn xml_escape_replaces_forbidden_characters() {
         assert_eq!(
             super::escape_xml("a\u{fffe}b\u{ffff}\u{1}\u{1b}<]]>\"'\n\u{85}\u{10000}"),
