@@ -6,12 +6,8 @@
 
 use crate::kit;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use bisk_docs::config::Config;
-use bisk_docs::runbook::Workspace;
-use bisk_docs::serve::{ServeOptions, ServeState, Server, start};
 use kit::RedisServer;
 use kit::nginx::Nginx;
 use kit::runbook::{events, run_ids};
@@ -44,20 +40,6 @@ fn site(redis_url: &str, marker: &std::path::Path) -> kit::Tree {
         &config,
         &[("ops/DEPLOY.md", &kit::runbook::guide(marker, ""))],
     )
-}
-
-async fn serve(root: &std::path::Path) -> Server {
-    let ws = Arc::new(Workspace::new(root, Config::load(root).unwrap()));
-    start(ServeOptions {
-        root: root.to_path_buf(),
-        bind: Some("127.0.0.1:0".into()),
-        extra: Some(Box::new(move |s: &ServeState| {
-            bisk_docs::runbook::http::for_server(ws, s)
-        })),
-        ..ServeOptions::default()
-    })
-    .await
-    .expect("serve starts")
 }
 
 /// The `src`/`href` values of a page that point at the site itself (relative URLs).
@@ -98,7 +80,7 @@ async fn behind_nginx_under_a_sub_path_everything_works_and_only_the_proxy_names
     let marker = tempfile::tempdir().unwrap();
     let site = site(&redis.url(1), &marker.path().join("never"));
     let root = site.root().to_path_buf();
-    let server = serve(&root).await;
+    let server = kit::serve::with_runbooks(&root).await;
     let nginx = Nginx::start(&server.addr.to_string(), PROXY, &[]);
     let px = nginx.addr();
     let origin = format!("http://{px}");
@@ -258,7 +240,7 @@ async fn in_chromium_through_the_proxy_widgets_rerun_search_reload_and_walkthrou
     let marker = tempfile::tempdir().unwrap();
     let site = site(&redis.url(1), &marker.path().join("never"));
     let root = site.root().to_path_buf();
-    let server = serve(&root).await;
+    let server = kit::serve::with_runbooks(&root).await;
     let nginx = Nginx::start(&server.addr.to_string(), PROXY, &[]);
     let base = format!("http://{}/ops-docs/", nginx.addr());
     let browser = kit::browser::Browser::start().await;

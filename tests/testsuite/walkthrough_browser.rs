@@ -6,12 +6,8 @@
 
 use crate::kit;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use bisk_docs::config::Config;
-use bisk_docs::runbook::Workspace;
-use bisk_docs::serve::{ServeOptions, ServeState, Server, start};
 use kit::RedisServer;
 use kit::browser::Browser;
 use kit::runbook::{events, kinds, run_ids};
@@ -41,20 +37,6 @@ fn site(redis_url: &str) -> kit::Tree {
         ),
         &[("ops/DEPLOY.md", &guide())],
     )
-}
-
-async fn serve(root: &std::path::Path) -> Server {
-    let ws = Arc::new(Workspace::new(root, Config::load(root).unwrap()));
-    start(ServeOptions {
-        root: root.to_path_buf(),
-        bind: Some("127.0.0.1:0".into()),
-        extra: Some(Box::new(move |s: &ServeState| {
-            bisk_docs::runbook::http::for_server(ws, s)
-        })),
-        ..ServeOptions::default()
-    })
-    .await
-    .expect("serve starts")
 }
 
 /// The run's state as its JSON API gives it.
@@ -111,7 +93,7 @@ async fn an_operator_walks_a_guide_with_a_failing_step_end_to_end() {
     let redis = RedisServer::start();
     let site = site(&redis.url(1));
     let root = site.root().to_path_buf();
-    let server = serve(&root).await;
+    let server = kit::serve::with_runbooks(&root).await;
     let browser = Browser::start().await;
     browser.resize(1280, 800).await;
 
@@ -382,7 +364,7 @@ async fn a_theme_folder_overrides_the_walkthrough_template() {
          {% for step in steps %}[{{ step.number }} {{ step.title }}]{% endfor %}</p>{% endblock main %}"
             .as_bytes(),
     );
-    let server = serve(&root).await;
+    let server = kit::serve::with_runbooks(&root).await;
     let addr = server.addr;
     let started = kit::serve::request(
         addr,

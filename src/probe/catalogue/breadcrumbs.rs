@@ -473,26 +473,19 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
     let target = &ctx.session.named.target;
     let ep = ctx.session.endpoint()?;
     let mut conn = ctx.session.conn().await?;
-    let keys: Vec<String> = NAMES
-        .iter()
-        .map(|n| pyval::key(target, &format!("{}:{n}", p.namespace)))
-        .collect();
-    let legacy: Vec<String> = NAMES
-        .iter()
-        .map(|n| format!(":{}:{}:{n}", target.version, p.namespace))
-        .collect();
+    let names = crumb_keys(target, &p.namespace);
+    let (keys, legacy, legacy_pattern) = (&names.keys, &names.legacy, &names.legacy_pattern);
     let mut pl = redis::pipe();
-    pl.cmd("MGET").arg(&keys);
-    for k in &keys {
+    pl.cmd("MGET").arg(keys);
+    for k in keys {
         pl.cmd("TTL").arg(k);
     }
-    pl.cmd("EXISTS").arg(&legacy);
+    pl.cmd("EXISTS").arg(legacy);
     let t = Instant::now();
     let (values, t0, t1, t2, t3, legacy_count): (Vec<Option<Vec<u8>>>, i64, i64, i64, i64, i64) =
         pipe(ep, &mut conn, &pl).await?;
     let rtt = ms_since(t);
     let ttls = [t0, t1, t2, t3];
-    let legacy_pattern = format!(":{}:{}:*", target.version, p.namespace);
 
     let mut out = Outcome::pass("")
         .evidence("db", ep.db.to_string())
@@ -503,15 +496,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
             None => Ok(None),
             Some(bytes) => pyval::decode(bytes).map(Some),
         };
-        let shown = match &d {
-            Ok(None) => "(nil)".to_string(),
-            Err(e) if e.too_large => "(too large to inspect)".to_string(),
-            Err(_) => "(undecodable)".to_string(),
-            Ok(Some(val)) => match pyval::instant_of(val, ctx.now) {
-                Some(inst) => inst.shown,
-                None => pyval::display(val),
-            },
-        };
+        let shown = shown(&d, ctx.now);
         out = out.evidence(
             keys[i].clone(),
             format!("{} · TTL {}", bound(&shown, 300), ttl_words(ttls[i])),
@@ -525,30 +510,8 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
         );
     }
 
-    let pid = match &decoded[3] {
-        Ok(Some(PyValue::Int(pid))) if !p.check_pid => Pid::NotChecked(*pid),
-        Ok(Some(PyValue::Int(pid))) => liveness(*pid, ctx).await,
-        Ok(None | Some(PyValue::None)) => Pid::Absent,
-        Ok(Some(other)) => Pid::NotAnInt(pyval::display(other)),
-        Err(e) if e.too_large => Pid::TooLarge(e.message.clone()),
-        Err(e) => Pid::Undecodable(e.message.clone()),
-    };
-    let state = CrumbState {
-        keys: [
-            keys[0].clone(),
-            keys[1].clone(),
-            keys[2].clone(),
-            keys[3].clone(),
-        ],
-        last_run: stamp_of(&decoded[0], ctx.now),
-        last_ok: stamp_of(&decoded[1], ctx.now),
-        last_error: error_of(&decoded[2], ctx.now),
-        pid,
-        ttls,
-        legacy: legacy_count,
-        legacy_pattern,
-        db: ep.db,
-    };
+    let pid = pid_of(&decoded[3], p, ctx).await;
+    let state = crumb_state(&names, &decoded, pid, ttls, legacy_count, ep.db, ctx.now);
     let verdict = judge(&state, p, ctx.now);
 
     out.status = verdict.status;
@@ -563,23 +526,117 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
             .expected(format!("{} keys present", keys.len()))
             .observed("none present"));
     }
-    out.expected = Some(format!(
-        "last_run and last_ok newer than {} (fail after {}), none more than {} min ahead, no error newer than last_ok, running_pid alive or unset, no TTL, no legacy keys",
+    out.expected = Some(expected_words(p, "no TTL"));
+    out.observed = Some(observed_words(&verdict, &decoded[2]));
+    Ok(out)
+}
+
+/// The four breadcrumb keys of a namespace under the target's prefix and version, their
+/// unprefixed (legacy) twins and the legacy pattern: named the same on every backend.
+pub(crate) struct CrumbKeys {
+    pub keys: Vec<String>,
+    pub legacy: Vec<String>,
+    pub legacy_pattern: String,
+}
+
+pub(crate) fn crumb_keys(target: &crate::config::RedisTarget, namespace: &str) -> CrumbKeys {
+    CrumbKeys {
+        keys: NAMES
+            .iter()
+            .map(|n| pyval::key(target, &format!("{namespace}:{n}")))
+            .collect(),
+        legacy: NAMES
+            .iter()
+            .map(|n| format!(":{}:{namespace}:{n}", target.version))
+            .collect(),
+        legacy_pattern: format!(":{}:{namespace}:*", target.version),
+    }
+}
+
+/// A decoded breadcrumb as the evidence shows it.
+pub(crate) fn shown(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> String {
+    match d {
+        Ok(None) => "(nil)".to_string(),
+        Err(e) if e.too_large => "(too large to inspect)".to_string(),
+        Err(_) => "(undecodable)".to_string(),
+        Ok(Some(val)) => match pyval::instant_of(val, now) {
+            Some(inst) => inst.shown,
+            None => pyval::display(val),
+        },
+    }
+}
+
+/// The `running_pid` breadcrumb, looked up in this host's processes when the probe asks.
+pub(crate) async fn pid_of(
+    d: &Result<Option<PyValue>, pyval::Undecoded>,
+    p: &BreadcrumbParams,
+    ctx: &Ctx<'_>,
+) -> Pid {
+    match d {
+        Ok(Some(PyValue::Int(pid))) if !p.check_pid => Pid::NotChecked(*pid),
+        Ok(Some(PyValue::Int(pid))) => liveness(*pid, ctx).await,
+        Ok(None | Some(PyValue::None)) => Pid::Absent,
+        Ok(Some(other)) => Pid::NotAnInt(pyval::display(other)),
+        Err(e) if e.too_large => Pid::TooLarge(e.message.clone()),
+        Err(e) => Pid::Undecodable(e.message.clone()),
+    }
+}
+
+/// What [`judge`] reads, from the four decoded breadcrumbs (in [`NAMES`] order).
+pub(crate) fn crumb_state(
+    names: &CrumbKeys,
+    decoded: &[Result<Option<PyValue>, pyval::Undecoded>],
+    pid: Pid,
+    ttls: [i64; 4],
+    legacy: i64,
+    db: i64,
+    now: Timestamp,
+) -> CrumbState {
+    let keys = &names.keys;
+    CrumbState {
+        keys: [
+            keys[0].clone(),
+            keys[1].clone(),
+            keys[2].clone(),
+            keys[3].clone(),
+        ],
+        last_run: stamp_of(&decoded[0], now),
+        last_ok: stamp_of(&decoded[1], now),
+        last_error: error_of(&decoded[2], now),
+        pid,
+        ttls,
+        legacy,
+        legacy_pattern: names.legacy_pattern.clone(),
+        db,
+    }
+}
+
+/// The probe's "expected" line; `lasting` is how the backend says "never expires".
+pub(crate) fn expected_words(p: &BreadcrumbParams, lasting: &str) -> String {
+    format!(
+        "last_run and last_ok newer than {} (fail after {}), none more than {} min ahead, no error newer than last_ok, running_pid alive or unset, {lasting}, no legacy keys",
         dur(p.max_age),
         dur(p.fail_after),
         pyval::CLOCK_SKEW.as_secs() / 60
-    ));
+    )
+}
+
+/// The probe's "observed" line: the current error when the verdict is about it, else what
+/// was healthy.
+pub(crate) fn observed_words(
+    verdict: &Verdict,
+    last_error: &Result<Option<PyValue>, pyval::Undecoded>,
+) -> String {
     let current_error = verdict
         .findings
         .iter()
         .any(|f| f.text.starts_with("the last run failed"));
-    out.observed = Some(match &decoded[2] {
+    match last_error {
         Ok(Some(err)) if current_error => {
             bound(&format!("last_error: {}", pyval::display(err)), 1500)
         }
         _ => verdict.healthy_parts.join(", "),
-    });
-    Ok(out)
+    }
 }
 
 pub(crate) fn stamp_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> Stamp {

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use super::breadcrumbs::{self, CrumbState, NAMES, Pid, dur, error_of, stamp_of};
+use super::breadcrumbs;
 use super::cache::{RoundtripRead, bounded_inline, hex_preview, judge_present, judge_roundtrip};
 use super::{ms_since, ttl_words};
 use crate::config::Backend;
@@ -241,15 +241,8 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
 pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     let target = &ctx.session.named.target;
     let store = ctx.session.store().await?;
-    let keys: Vec<String> = NAMES
-        .iter()
-        .map(|n| pyval::key(target, &format!("{}:{n}", p.namespace)))
-        .collect();
-    let legacy: Vec<String> = NAMES
-        .iter()
-        .map(|n| format!(":{}:{}:{n}", target.version, p.namespace))
-        .collect();
-    let legacy_pattern = format!(":{}:{}:*", target.version, p.namespace);
+    let names = breadcrumbs::crumb_keys(target, &p.namespace);
+    let (keys, legacy, legacy_pattern) = (&names.keys, &names.legacy, &names.legacy_pattern);
     // One pass over the four names and their legacy twins (unless the prefix is empty).
     let mut wanted = keys.clone();
     if !target.key_prefix.is_empty() {
@@ -288,13 +281,7 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
                 "(nil): expired {} ago",
                 crate::django::time::human_duration((now - at).max(0.0) as i64)
             ),
-            (Ok(None), _) => "(nil)".to_string(),
-            (Err(e), _) if e.too_large => "(too large to inspect)".to_string(),
-            (Err(_), _) => "(undecodable)".to_string(),
-            (Ok(Some(val)), _) => match pyval::instant_of(val, ctx.now) {
-                Some(inst) => inst.shown,
-                None => pyval::display(val),
-            },
+            _ => breadcrumbs::shown(&d, ctx.now),
         };
         out = out.evidence(
             keys[i].clone(),
@@ -308,36 +295,14 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
             format!("{legacy_count} of the 4 names present"),
         );
     }
-    let pid = match &decoded[3] {
-        Ok(Some(PyValue::Int(pid))) if !p.check_pid => Pid::NotChecked(*pid),
-        Ok(Some(PyValue::Int(pid))) => breadcrumbs::liveness(*pid, ctx).await,
-        Ok(None | Some(PyValue::None)) => Pid::Absent,
-        Ok(Some(other)) => Pid::NotAnInt(pyval::display(other)),
-        Err(e) if e.too_large => Pid::TooLarge(e.message.clone()),
-        Err(e) => Pid::Undecodable(e.message.clone()),
-    };
-    let state = CrumbState {
-        keys: [
-            keys[0].clone(),
-            keys[1].clone(),
-            keys[2].clone(),
-            keys[3].clone(),
-        ],
-        last_run: stamp_of(&decoded[0], ctx.now),
-        last_ok: stamp_of(&decoded[1], ctx.now),
-        last_error: error_of(&decoded[2], ctx.now),
-        pid,
-        ttls,
-        legacy: legacy_count,
-        legacy_pattern: legacy_pattern.clone(),
-        db: 0,
-    };
+    let pid = breadcrumbs::pid_of(&decoded[3], p, ctx).await;
+    let state = breadcrumbs::crumb_state(&names, &decoded, pid, ttls, legacy_count, 0, ctx.now);
     let mut verdict = breadcrumbs::judge(&state, p, ctx.now);
     // The shared judge words the legacy cleanup for redis-cli; here it is files or rows.
-    let redis_cleanup = hint::cleanup(0, &legacy_pattern);
+    let redis_cleanup = hint::cleanup(0, legacy_pattern);
     for f in &mut verdict.findings {
         if f.hint == redis_cleanup {
-            f.hint = legacy_cleanup(&store, &legacy);
+            f.hint = legacy_cleanup(&store, legacy);
         }
     }
     verdict.hint = verdict
@@ -378,22 +343,8 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
             .expected(format!("{} keys present", keys.len()))
             .observed("none present"));
     }
-    out.expected = Some(format!(
-        "last_run and last_ok newer than {} (fail after {}), none more than {} min ahead, no error newer than last_ok, running_pid alive or unset, no expiry, no legacy keys",
-        dur(p.max_age),
-        dur(p.fail_after),
-        pyval::CLOCK_SKEW.as_secs() / 60
-    ));
-    let current_error = verdict
-        .findings
-        .iter()
-        .any(|f| f.text.starts_with("the last run failed"));
-    out.observed = Some(match &decoded[2] {
-        Ok(Some(err)) if current_error => {
-            bound(&format!("last_error: {}", pyval::display(err)), 1500)
-        }
-        _ => verdict.healthy_parts.join(", "),
-    });
+    out.expected = Some(breadcrumbs::expected_words(p, "no expiry"));
+    out.observed = Some(breadcrumbs::observed_words(&verdict, &decoded[2]));
     Ok(out)
 }
 

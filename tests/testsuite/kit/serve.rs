@@ -12,6 +12,23 @@ use tokio::net::TcpStream;
 
 use super::Tree;
 
+/// `serve` for the site at `root` with the runbook routes mounted, as the CLI runs it, on a
+/// free loopback port.
+pub async fn with_runbooks(root: &Path) -> Server {
+    let config = bisk_docs::config::Config::load(root).expect("config");
+    let ws = std::sync::Arc::new(bisk_docs::runbook::Workspace::new(root, config));
+    start(ServeOptions {
+        root: root.to_path_buf(),
+        bind: Some("127.0.0.1:0".into()),
+        extra: Some(Box::new(move |s: &bisk_docs::serve::ServeState| {
+            bisk_docs::runbook::http::for_server(ws, s)
+        })),
+        ..ServeOptions::default()
+    })
+    .await
+    .expect("serve starts")
+}
+
 /// A site in a temp dir: config pointing probes at `redis_url`, a home page and a Redis
 /// page with a PING probe (id `ping`) and a writing probe (id `roundtrip`).
 pub fn site(redis_url: &str, extra_config: &str) -> Tree {
