@@ -36,6 +36,10 @@ pub struct CheckArgs {
     /// Skip probes that write (cache.roundtrip).
     #[arg(long)]
     pub read_only: bool,
+    /// Accept a run that judged nothing (every probe skipped, or none found), and a
+    /// `--target` all of whose probes were skipped; without it such a run exits 1.
+    #[arg(long)]
+    pub allow_skipped: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -106,8 +110,15 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
     // The values a reader of these pages would miss on this target (the probes using one
     // are skipped with the cause in the results).
     if !args.common.quiet {
-        for d in discover::unset_values(&docs_dir, &config, &named.name) {
-            output::diagnostic(&d);
+        let unset = discover::unset_values(&docs_dir, &config, &named.name);
+        // A handful is shown as is; more would push the results off the screen, so they
+        // become one line with a count (`--verbose` and `build` list each use).
+        if args.common.verbose || unset.len() <= 2 {
+            for d in &unset {
+                output::diagnostic(d);
+            }
+        } else {
+            output::warning(&unset_summary(&unset, &named.name, output::width()));
         }
     }
     let options = RunOptions {
@@ -136,9 +147,12 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
     let wall = started.elapsed();
 
     let mut stdout = std::io::stdout().lock();
+    let lines: std::collections::HashMap<&str, usize> =
+        decls.iter().map(|d| (d.id.as_str(), d.line)).collect();
     let text = match args.format {
         Format::Text => text_report(
             &results,
+            &|id| lines.get(id).copied(),
             wall,
             args.common.quiet,
             &format!("{} → {place}", named.name),
@@ -153,10 +167,96 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
     let tally = Tally::of(&results);
     let failed = tally.fail + tally.error + if args.strict { tally.warn } else { 0 };
     if failed > 0 {
-        Err(Failure::Reported(String::new()))
-    } else {
-        Ok(())
+        return Err(Failure::Reported(String::new()));
     }
+    if !args.allow_skipped
+        && let Some(why) = unjudged(&results, args.target.as_deref())
+    {
+        // A CI gate must not read "nothing could be checked here" as success.
+        output::error(&why);
+        return Err(Failure::Reported(String::new()));
+    }
+    Ok(())
+}
+
+/// Why a run that failed nothing still proves nothing: no probe was judged at all, or the
+/// target named on the command line had every one of its probes skipped. `None` when
+/// something about that target was judged.
+pub fn unjudged(results: &[ProbeResult], named: Option<&str>) -> Option<String> {
+    let judged = |r: &&ProbeResult| r.status != Status::Skipped;
+    let accept = "pass --allow-skipped if that is expected on this host";
+    if results.is_empty() {
+        return Some(format!(
+            "nothing was judged: no probe matched (check the pages and --only given); {accept}"
+        ));
+    }
+    let (scope, of): (Vec<&ProbeResult>, String) = match named {
+        Some(t) => (
+            results.iter().filter(|r| r.target.name == t).collect(),
+            format!(" for target {t}"),
+        ),
+        None => (results.iter().collect(), String::new()),
+    };
+    if scope.is_empty() {
+        return Some(format!(
+            "nothing was judged{of}: no probe ran against it (every probe names another target); {accept}"
+        ));
+    }
+    if scope.iter().any(judged) {
+        return None;
+    }
+    // The most common cause says what to fix; the others are in the table above.
+    let mut causes: Vec<(&str, usize)> = Vec::new();
+    for r in &scope {
+        match causes.iter_mut().find(|(s, _)| *s == r.summary) {
+            Some((_, n)) => *n += 1,
+            None => causes.push((&r.summary, 1)),
+        }
+    }
+    causes.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let every = if scope.len() == 1 {
+        "its only probe was skipped".to_string()
+    } else {
+        format!("all {} probes were skipped", scope.len())
+    };
+    Some(format!(
+        "nothing was judged{of}: {every} ({}); {accept}",
+        one_line(causes[0].0)
+    ))
+}
+
+/// One warning line for many uses of unset values: how many, which names, what to do.
+fn unset_summary(unset: &[crate::diag::Diagnostic], target: &str, width: usize) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for d in unset {
+        if let Some(name) = d.message.split('`').nth(1)
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    let head = format!(
+        "{} of {} for target {target}: `check --verbose` lists them (",
+        plural(unset.len(), "use"),
+        plural(names.len(), "unset value")
+    );
+    // Two lines at most, "warning: " included.
+    let room = (2 * width).saturating_sub("warning: ".len() + head.chars().count() + 2);
+    let mut list = String::new();
+    for (i, n) in names.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let more = names.len() - i;
+        if list.chars().count() + sep.len() + n.chars().count() + if more > 1 { 3 } else { 0 }
+            > room
+        {
+            list.push_str(sep);
+            list.push('…');
+            break;
+        }
+        list.push_str(sep);
+        list.push_str(n);
+    }
+    format!("{head}{list})")
 }
 
 fn paint(code: &str, text: &str) -> String {
@@ -227,19 +327,28 @@ fn hint_text(r: &ProbeResult) -> Option<String> {
 
 /// "1 probe", "5 probes".
 fn probes(n: usize) -> String {
+    plural(n, "probe")
+}
+
+/// "1 use", "34 uses".
+fn plural(n: usize, word: &str) -> String {
     if n == 1 {
-        "1 probe".into()
+        format!("1 {word}")
     } else {
-        format!("{n} probes")
+        format!("{n} {word}s")
     }
 }
 
-/// The text report, `width` columns wide: the target first; then, once, each cause that
-/// made several probes error alike (Redis down: one line with the count, the ids, the hint);
-/// then the other results grouped by page, each row with its status, id (what `--only`
-/// takes), title (cut with "…") and duration, the summary and hint wrapped under it.
+/// The text report, `width` columns wide: the target first; then the results grouped by
+/// page, each row with its status, id (what `--only` takes), title (cut with "…") and
+/// duration, the summary and hint wrapped under it; then, worst first, what needs
+/// attention: each cause that made several probes error alike once (Redis down: one line
+/// with the count, the summary, the ids, the hint), and every other failing or warning
+/// probe on one line (id, page:line, summary); the tally last. The end of the output is
+/// what a person sees after a long run, so that is where the failures are.
 pub fn text_report(
     results: &[ProbeResult],
+    line_of: &dyn Fn(&str) -> Option<usize>,
     wall: std::time::Duration,
     quiet: bool,
     target: &str,
@@ -265,21 +374,6 @@ pub fn text_report(
             .iter()
             .any(|(_, _, rs)| rs.iter().any(|x| std::ptr::eq(*x, r)))
     };
-    for (summary, hint, rs) in &causes {
-        out.push('\n');
-        let head = format!("{} probes, one cause:", rs.len());
-        out.push_str(&format!(
-            "{}  {}\n",
-            status_cell(Status::Error),
-            cut(&head, width.saturating_sub(INDENT))
-        ));
-        wrapped(&mut out, summary, INDENT, width);
-        let ids: Vec<&str> = rs.iter().map(|r| r.id.as_str()).collect();
-        wrapped(&mut out, &format!("ids: {}", ids.join(", ")), INDENT, width);
-        if let Some(h) = hint {
-            wrapped(&mut out, h, INDENT, width);
-        }
-    }
     let shown: Vec<&ProbeResult> = results
         .iter()
         .filter(|r| !collapsed(r))
@@ -326,7 +420,60 @@ pub fn text_report(
             }
         }
     }
+
+    // Worst first: the shared causes (errors), then each remaining error, fail and warn.
+    let mut attention: Vec<&ProbeResult> = results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Warn | Status::Fail | Status::Error))
+        .filter(|r| !collapsed(r))
+        .collect();
+    attention.sort_by_key(|r| std::cmp::Reverse(r.status));
     let t = Tally::of(results);
+    let needing = t.warn + t.fail + t.error;
+    if needing > 0 {
+        out.push('\n');
+        let failing = t.fail + t.error;
+        let head = match (failing, t.warn) {
+            (0, w) => format!("Needs attention: {} warn", probes(w)),
+            (f, 0) => format!("Failing now: {} of {}", f, probes(t.total)),
+            (f, w) => format!("Failing now: {} of {}, and {w} warn", f, probes(t.total)),
+        };
+        wrapped(&mut out, &head, 0, width);
+    }
+    for (summary, hint, rs) in &causes {
+        let head = format!("{} probes, one cause:", rs.len());
+        out.push_str(&format!(
+            "{}  {}\n",
+            status_cell(Status::Error),
+            cut(&head, width.saturating_sub(INDENT))
+        ));
+        wrapped(&mut out, summary, INDENT, width);
+        let ids: Vec<&str> = rs.iter().map(|r| r.id.as_str()).collect();
+        wrapped(&mut out, &format!("ids: {}", ids.join(", ")), INDENT, width);
+        if let Some(h) = hint {
+            wrapped(&mut out, h, INDENT, width);
+        }
+    }
+    // One line each, so a screen holds them all: id and place first (never cut unless
+    // the line cannot hold them), then as much of the summary as fits.
+    for r in attention {
+        let place = match line_of(&r.id) {
+            Some(l) => format!("{}:{l}", one_line(&r.page)),
+            None => one_line(&r.page),
+        };
+        let lead = format!("{}  {}", one_line(&r.id), place);
+        let room = width.saturating_sub(INDENT);
+        let lead_len = lead.chars().count();
+        let text = if lead_len + 2 + 8 <= room {
+            format!(
+                "{lead}  {}",
+                cut(&one_line(&r.summary), room - lead_len - 2)
+            )
+        } else {
+            cut(&lead, room)
+        };
+        out.push_str(&format!("{}  {text}\n", status_cell(r.status)));
+    }
     let summary = format!(
         "{}: {} pass, {} warn, {} fail, {} error, {} skipped in {:.0} ms",
         probes(t.total),

@@ -139,16 +139,149 @@ fn only_paths_and_read_only_select_probes() {
     assert_eq!(code, 0, "{out}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["results"][0]["id"], "cmd-true");
-    let (code, out, _) = check(&r.url(1), &["--only", "roundtrip", "--read-only"]);
-    assert_eq!(code, 0, "{out}");
+    // A run whose only probe is skipped judged nothing: exit 1 saying what to pass.
+    let (code, out, err) = check(&r.url(1), &["--only", "roundtrip", "--read-only"]);
+    assert_eq!(code, 1, "{out}{err}");
     assert!(
         out.contains("SKIPPED") && out.contains("read-only"),
         "{out}"
     );
+    assert!(
+        err.contains("nothing was judged: its only probe was skipped (this run is read-only")
+            && err.contains("pass --allow-skipped"),
+        "{err}"
+    );
+    let (code, out, err) = check(
+        &r.url(1),
+        &["--only", "roundtrip", "--read-only", "--allow-skipped"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
     assert!(r.get(1, "bisk:1:ping").is_none());
-    let (code, out, _) = check(&r.url(1), &["--only", "roundtrip", "--target", "readonly"]);
-    assert_eq!(code, 0, "{out}");
+    let (code, out, err) = check(
+        &r.url(1),
+        &[
+            "--only",
+            "roundtrip",
+            "--target",
+            "readonly",
+            "--allow-skipped",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("allow_writes = false"), "{out}");
+}
+
+/// A named target none of whose probes could run (a mistyped SQLite path) is not a green
+/// gate: `check --target db` exits 1 with the cause; other targets' passes do not hide it.
+#[test]
+fn a_named_target_with_every_probe_skipped_is_not_success() {
+    let r = RedisServer::start();
+    let missing = tempfile::tempdir().unwrap();
+    let db = missing.path().join("mistyped/db.sqlite3");
+    let config = format!(
+        r#"
+[redis]
+url = "{url}"
+key_prefix = "bisk"
+
+[targets.db]
+backend = "db"
+location = "bisk_cache"
+database = "sqlite:///{db}"
+key_prefix = "bisk"
+"#,
+        url = r.url(1),
+        db = db.display()
+    );
+    let page = "# Cache\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n\n\
+        ```probe\nid = \"db-key\"\ncheck = \"cache.key\"\ntarget = \"db\"\nkey = \"ping\"\n```\n\n\
+        ```probe\nid = \"db-crumbs\"\ncheck = \"enforcer.breadcrumbs\"\ntarget = \"db\"\n```\n";
+    let t = kit::tree::Tree::site(&config, &[("CACHE.md", page)]);
+
+    let (code, out, err) = t.run(&["check", "--target", "db"]).parts();
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("0 pass, 0 warn, 0 fail, 0 error"), "{out}");
+    assert!(
+        err.contains("nothing was judged for target db: all ")
+            && err.contains("does not exist")
+            && err.contains("pass --allow-skipped"),
+        "{err}"
+    );
+    let (code, _, err) = t
+        .run(&["check", "--target", "db", "--allow-skipped"])
+        .parts();
+    assert_eq!(code, 0, "{err}");
+
+    // Without --target the Redis probe is judged: the db probes' skips are the host's.
+    let (code, out, err) = t.run(&["check"]).parts();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 pass"), "{out}");
+    // An empty selection judged nothing either.
+    let empty = kit::tree::Tree::site(&config, &[("EMPTY.md", "# No probes here\n")]);
+    let (code, _, err) = empty.run(&["check"]).parts();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("nothing was judged: no probe matched"),
+        "{err}"
+    );
+}
+
+/// At 80 columns on the shipped guides with a stale enforcer: at most two lines of warnings
+/// come before the results, and the last screen (24 lines) names every failing probe.
+#[test]
+fn the_last_screen_names_every_failing_probe() {
+    let r = RedisServer::start();
+    let pid = std::process::id().to_string();
+    kit::django::write_state(&r.url(1), &["stale", "--pid", &pid]);
+    let env = [("BISK_REDIS_URL", r.url(1)), ("COLUMNS", "80".to_string())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, out, err) = bisk_docs(kit::repo(), &["check"], &env);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_fits(&out, 80);
+    // Rows on an 80-column terminal, where a long line wraps.
+    let rows: usize = err
+        .lines()
+        .map(|l| l.chars().count().div_ceil(80).max(1))
+        .sum();
+    assert!(rows <= 2, "more than two lines before the results:\n{err}");
+    assert!(err.contains("unset values for target default"), "{err}");
+
+    let (_, json, _) = bisk_docs(kit::repo(), &["check", "--format", "json"], &env);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let failing: Vec<String> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "fail" || r["status"] == "error")
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        failing
+            .iter()
+            .any(|id| id.contains("crumbs") || id.contains("enforcer")),
+        "the stale enforcer fails: {failing:?}"
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    let last = lines[lines.len().saturating_sub(24)..].join("\n");
+    for id in &failing {
+        assert!(
+            last.contains(&format!("  {id}  "))
+                || last.contains(&format!(" {id},"))
+                || last.contains(&format!(" {id}\n")),
+            "{id} is not on the last screen:\n{last}"
+        );
+    }
+    // The tally is the last line, and the failures are right above it, worst first.
+    assert!(lines.last().unwrap().contains(" fail, "), "{last}");
+    assert!(last.contains("Failing now: "), "{last}");
+
+    // --verbose lists every use.
+    let (_, _, err) = bisk_docs(kit::repo(), &["check", "--verbose"], &env);
+    assert!(
+        err.lines().filter(|l| l.contains("unset value `")).count() > 2,
+        "{err}"
+    );
 }
 
 #[test]

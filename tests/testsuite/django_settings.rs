@@ -879,6 +879,7 @@ fn the_shipped_config_without_the_project_skips_with_the_cause() {
             "ops/REDIS_CACHE.md",
             "--only",
             "django-settings",
+            "--allow-skipped",
         ])
         .ok();
     let doc = run.json();

@@ -237,7 +237,18 @@ fn bundled_style_command_probes_do_not_keep_a_dev_machine_red() {
         ```probe\nid = \"mainpid2\"\ncheck = \"command\"\nname = \"mainpid-undeclared-requirement\"\n```\n\n\
         ```probe\nid = \"unit\"\ncheck = \"systemd.unit\"\nunit = \"bisk-enforcer.service\"\n```\n";
     let site = Tree::site(config, &[("ops/ENFORCER.md", page)]);
-    let (code, out, err) = bisk_docs(site.root(), &["check", "--format", "json"], &[]);
+    // Nothing judged is not a green gate; a dev machine says so with --allow-skipped.
+    let (code, _, err) = bisk_docs(site.root(), &["check"], &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("nothing was judged: all 4 probes were skipped"),
+        "{err}"
+    );
+    let (code, out, err) = bisk_docs(
+        site.root(),
+        &["check", "--format", "json", "--allow-skipped"],
+        &[],
+    );
     assert_eq!(code, 0, "{out}\n{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     for r in doc["results"].as_array().unwrap() {
@@ -271,7 +282,7 @@ fn bundled_host_probes_are_skipped_without_systemd() {
         "deploy-enforcer-unit",
         "redis-service",
     ];
-    let mut args = vec!["check", "--format", "json"];
+    let mut args = vec!["check", "--format", "json", "--allow-skipped"];
     for id in &ids {
         args.extend(["--only", id]);
     }

@@ -204,7 +204,10 @@ fn a_hidden_page_is_no_page_anywhere() {
             (".drafts/wip.md", &failing("wip")),
         ],
     );
-    t.run(&["check"]).ok();
+    // The hidden guide's failing probe is not run: nothing is left to judge.
+    t.run(&["check"])
+        .fails_with(1)
+        .stderr_has("nothing was judged: no probe matched");
     t.build().ok();
     assert!(!t.outputs().iter().any(|o| o.contains("wip")));
     let err = Guide::load(&t.path("docs"), Path::new(".drafts/wip.md")).unwrap_err();
