@@ -76,7 +76,10 @@ mod tests {
             .collect();
         assert_eq!(ids, [vec!["a", "c"], vec!["b"], vec!["d"], vec!["e"]]);
         assert_eq!(causes[0].summary, down);
-        assert_eq!(causes[0].hint.map(|h| h.text.as_str()), Some("Start Redis."));
+        assert_eq!(
+            causes[0].hint.map(|h| h.text.as_str()),
+            Some("Start Redis.")
+        );
         assert_eq!(causes[1].status, Status::Fail);
     }
 }

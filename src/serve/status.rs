@@ -310,11 +310,7 @@ fn row(
                 }),
             Some(When::at(&v.result.checked_at, now)),
         ),
-        None => (
-            NO_RESULT.to_string(),
-            None,
-            None,
-        ),
+        None => (NO_RESULT.to_string(), None, None),
     };
     ProbeRow {
         id: info.id.clone(),

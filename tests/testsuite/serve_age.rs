@@ -55,7 +55,10 @@ async fn hello_carries_the_server_clock_and_the_interval() {
         .await
         .expect("a dated health");
     let at = ev.json()["pages"]["ops/REDIS.html"]["checked_at"].clone();
-    at.as_str().unwrap().parse::<jiff::Timestamp>().expect("a time");
+    at.as_str()
+        .unwrap()
+        .parse::<jiff::Timestamp>()
+        .expect("a time");
     server.shutdown().await;
 }
 
@@ -130,10 +133,7 @@ async fn widgets_and_dots_go_grey_with_a_growing_age_when_serve_stops() {
         .await;
     assert_eq!(dot[0], true, "the dot is grey too: {dot}");
     assert!(
-        dot[1]
-            .as_str()
-            .unwrap()
-            .starts_with("unknown — last seen "),
+        dot[1].as_str().unwrap().starts_with("unknown — last seen "),
         "{dot}"
     );
     assert_ne!(
@@ -181,8 +181,9 @@ async fn a_closed_folder_shows_the_worst_dot_inside_with_its_age() {
     assert_eq!(closed[1], "pass", "{closed}");
     let title = closed[2].as_str().unwrap();
     assert!(
-        title.starts_with("1 guide with probes inside; worst: Redis, 2 probes: all passing, checked ")
-            && seconds(title).is_some(),
+        title.starts_with(
+            "1 guide with probes inside; worst: Redis, 2 probes: all passing, checked "
+        ) && seconds(title).is_some(),
         "{closed}"
     );
     assert_eq!(closed[3], format!(" ({title})"), "screen readers hear it");
@@ -190,9 +191,12 @@ async fn a_closed_folder_shows_the_worst_dot_inside_with_its_age() {
     // Redis stops: the roll-up turns to the failing guide.
     drop(redis);
     let failing = browser
-        .wait("the roll-up to fail", Duration::from_secs(20), ROLLUP, |v| {
-            v[1] == "fail" || v[1] == "error"
-        })
+        .wait(
+            "the roll-up to fail",
+            Duration::from_secs(20),
+            ROLLUP,
+            |v| v[1] == "fail" || v[1] == "error",
+        )
         .await;
     assert!(
         failing[2]
@@ -232,7 +236,10 @@ async fn a_snapshot_site_says_so_with_its_age_and_grey_results() {
             html.contains("<p class=\"snapshot-banner\" role=\"note\"><strong>Snapshot</strong> taken <time datetime=\""),
             "{page}: {html}"
         );
-        assert!(html.contains(" UTC</time><span class=\"bisk-age\" data-at=\""), "{page}");
+        assert!(
+            html.contains(" UTC</time><span class=\"bisk-age\" data-at=\""),
+            "{page}"
+        );
     }
     let redis_page = site.page("ops/REDIS.html");
     assert!(
@@ -290,7 +297,9 @@ async fn a_snapshot_site_says_so_with_its_age_and_grey_results() {
 /// skipped on this host (no `[django]` section) with a hint on how to enable it.
 fn cause_site(redis_url: &str) -> Tree {
     let ping = |id: &str| {
-        format!("```probe\nid = \"{id}\"\ncheck = \"redis.ping\"\ntitle = \"Redis answers for {id}\"\n```\n")
+        format!(
+            "```probe\nid = \"{id}\"\ncheck = \"redis.ping\"\ntitle = \"Redis answers for {id}\"\n```\n"
+        )
     };
     Tree::site(
         &format!(
@@ -320,7 +329,8 @@ async fn status_opens_with_one_group_per_cause_and_keeps_skipped_quiet() {
     let page = get(server.addr, "/status/").await;
     assert!(!page.body.contains("status-wrong"), "{}", page.body);
     assert!(
-        page.body.contains("<span class=\"status-note\">Add a [django] section"),
+        page.body
+            .contains("<span class=\"status-note\">Add a [django] section"),
         "{}",
         page.body
     );
@@ -353,10 +363,16 @@ async fn status_opens_with_one_group_per_cause_and_keeps_skipped_quiet() {
         "{body}"
     );
     let cause = &body[wrong_at.unwrap()..tables_at.unwrap()];
-    assert_eq!(cause.matches("class=\"probe-hint\"").count(), 1, "one hint: {cause}");
+    assert_eq!(
+        cause.matches("class=\"probe-hint\"").count(),
+        1,
+        "one hint: {cause}"
+    );
     for id in ["alpha", "beta", "gamma"] {
         assert!(
-            cause.contains(&format!("<a href=\"#row-{id}\">Redis answers for {id}</a> <code>{id}</code>")),
+            cause.contains(&format!(
+                "<a href=\"#row-{id}\">Redis answers for {id}</a> <code>{id}</code>"
+            )),
             "{id}: {cause}"
         );
         assert!(body.contains(&format!("id=\"row-{id}\"")), "{id}");

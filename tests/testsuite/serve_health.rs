@@ -257,7 +257,9 @@ fn snapshot_build_marks_guides_from_the_snapshot() {
         "{dom}"
     );
     assert!(
-        dom.contains("<span class=\"visually-hidden\"> (2 probes: all passing, as of the snapshot "),
+        dom.contains(
+            "<span class=\"visually-hidden\"> (2 probes: all passing, as of the snapshot "
+        ),
         "{dom}"
     );
     assert!(
