@@ -413,3 +413,43 @@ async fn status_opens_with_one_group_per_cause_and_keeps_skipped_quiet() {
     browser.close().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn status_rows_go_grey_with_a_growing_age_when_serve_stops() {
+    if kit::browser::skipped("the /status/ ages browser test") {
+        return;
+    }
+    let redis = RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
+    let server = site.serve(false).await;
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("http://{}/status/", server.addr))
+        .await;
+    const ROW: &str = "var r = document.querySelector('tr[data-probe-id=\"ping\"]'); var o = document.querySelector('.status-overall'); var shown = function (e) { return Array.prototype.filter.call(e.querySelectorAll('.probe-chip'), function (c) { return c.offsetParent !== null; }).map(function (c) { return c.textContent.trim(); }).join(','); }; return r && o ? [r.hasAttribute('data-stale'), shown(r), r.cells[3].innerText, o.hasAttribute('data-stale'), shown(o), getComputedStyle(o).borderLeftColor] : null;";
+    let fresh = browser
+        .wait("the PING row", Duration::from_secs(10), ROW, |v| !v.is_null())
+        .await;
+    assert_eq!(fresh[0], false, "{fresh}");
+    assert_eq!(fresh[1], "✔ PASS", "one chip shows: {fresh}");
+    let muted = browser.js(MUTED).await;
+    assert_ne!(fresh[5], muted, "{fresh}");
+    server.shutdown().await;
+    let grey = browser
+        .wait("the row to go grey", Duration::from_secs(6), ROW, |v| {
+            v[0] == true && v[3] == true
+        })
+        .await;
+    assert_eq!(grey[1], "? UNKNOWN", "{grey}");
+    assert_eq!(grey[4], "? UNKNOWN", "{grey}");
+    assert_eq!(grey[5], muted, "the verdict's border is grey: {grey}");
+    let first = grey[2].as_str().unwrap().to_string();
+    assert!(first.starts_with("last seen "), "{grey}");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let later = browser.js(ROW).await;
+    assert!(
+        seconds(later[2].as_str().unwrap()) > seconds(&first),
+        "the age grows: {first} then {later}"
+    );
+    browser.close().await;
+}

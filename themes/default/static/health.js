@@ -24,10 +24,11 @@
     return href.indexOf(base) === 0 ? href.slice(base.length) : href;
   }
   /* What a dot says after its label, and whether it is grey. */
-  function dated(label, at) {
-    if (!at || !clock) return { text: label, stale: !!snapshot };
+  function dated(label, at, live) {
+    var old = snapshot && !live;
+    if (!at || !clock) return { text: label, stale: old };
     var ago = clock.ago(at) || at;
-    if (snapshot) return { text: label + ", as of the snapshot " + ago, stale: true };
+    if (old) return { text: label + ", as of the snapshot " + ago, stale: true };
     if (clock.stale(at)) return { text: "unknown — last seen " + ago + " (" + label + ")", stale: true };
     return { text: label + ", checked " + ago, stale: false };
   }
@@ -50,7 +51,7 @@
     var dot = a.querySelector(".health-dot");
     if (!h || !(h.worst in RANK)) { if (dot) dot.remove(); return; }
     if (!dot) dot = a.appendChild(newDot("health-dot"));
-    setDot(dot, h.worst, dated(String(h.label), h.checked_at));
+    setDot(dot, h.worst, dated(String(h.label), h.checked_at, h.live));
   }
 
   /* Every guide under a folder (its own index page excepted: that has its own dot), as
@@ -72,12 +73,13 @@
     var node = li._biskNav, row = li.firstChild;
     if (!node || !row) return;
     var btn = row.querySelector(".tog"), dot = row.querySelector(":scope > .health-rollup");
-    var worst = null, oldest = null, oldestT = Infinity, count = 0;
+    var worst = null, oldest = null, oldestT = Infinity, count = 0, live = true;
     if (btn && btn.getAttribute("aria-expanded") !== "true") {
       guidesUnder(node).forEach(function (g) {
         var h = health[g[0]];
         if (!h || !(h.worst in RANK)) return;
         count++;
+        live = live && !!h.live;
         if (!worst || RANK[h.worst] > RANK[worst.h.worst]) worst = { h: h, title: g[1] };
         var t = Date.parse(h.checked_at);
         if (!isNaN(t) && t < oldestT) { oldestT = t; oldest = h.checked_at; }
@@ -87,15 +89,17 @@
     if (!dot) dot = row.appendChild(newDot("health-dot health-rollup"));
     var label = (count === 1 ? "1 guide" : count + " guides") + " with probes inside; worst: " +
       worst.title + ", " + worst.h.label;
-    setDot(dot, worst.h.worst, dated(label, oldest));
+    setDot(dot, worst.h.worst, dated(label, oldest, live));
   }
   function paintAll() {
     sidebar.querySelectorAll("a[href]").forEach(paint);
     sidebar.querySelectorAll("li").forEach(rollup);
   }
-  function merge(pages) {
+  /* `live`: from the event stream (a snapshot site with --probe-api gets current health
+     too), not from the snapshot's map. */
+  function merge(pages, live) {
     Object.keys(pages || {}).forEach(function (p) {
-      if (pages[p]) health[p] = pages[p]; else delete health[p];
+      if (pages[p]) { health[p] = pages[p]; health[p].live = live; } else delete health[p];
     });
     paintAll();
   }
@@ -118,8 +122,8 @@
     });
   }).observe(sidebar, { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-expanded"] });
 
-  doc.addEventListener("bisk:health", function (ev) { merge(ev.detail); });
-  merge(window.BISK_HEALTH);
+  doc.addEventListener("bisk:health", function (ev) { merge(ev.detail, true); });
+  merge(window.BISK_HEALTH, false);
   // The ages count on, also while the server does not answer.
   setInterval(paintAll, 1000);
 })();
