@@ -428,7 +428,9 @@ async fn status_rows_go_grey_with_a_growing_age_when_serve_stops() {
         .await;
     const ROW: &str = "var r = document.querySelector('tr[data-probe-id=\"ping\"]'); var o = document.querySelector('.status-overall'); var shown = function (e) { return Array.prototype.filter.call(e.querySelectorAll('.probe-chip'), function (c) { return c.offsetParent !== null; }).map(function (c) { return c.textContent.trim(); }).join(','); }; return r && o ? [r.hasAttribute('data-stale'), shown(r), r.cells[3].innerText, o.hasAttribute('data-stale'), shown(o), getComputedStyle(o).borderLeftColor] : null;";
     let fresh = browser
-        .wait("the PING row", Duration::from_secs(10), ROW, |v| !v.is_null())
+        .wait("the PING row", Duration::from_secs(10), ROW, |v| {
+            !v.is_null()
+        })
         .await;
     assert_eq!(fresh[0], false, "{fresh}");
     assert_eq!(fresh[1], "✔ PASS", "one chip shows: {fresh}");
@@ -452,4 +454,43 @@ async fn status_rows_go_grey_with_a_growing_age_when_serve_stops() {
         "the age grows: {first} then {later}"
     );
     browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_browser_clock_an_hour_ahead_does_not_age_results() {
+    if kit::browser::skipped("the clock skew browser test") {
+        return;
+    }
+    let redis = RedisServer::start();
+    let site = kit::serve::site(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
+    let server = site.serve(false).await;
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("http://{}/status/", server.addr))
+        .await;
+    // The browser's clock jumps an hour ahead; the page learns the server's time again with
+    // its next refresh and counts ages with that.
+    browser
+        .js("var real = Date.now; Date.now = function () { return real.call(Date) + 3600e3; }; var a = document.querySelector('.status-page'); window.__old = a; return 0;")
+        .await;
+    let seen = browser
+        .wait(
+            "a refresh after the jump",
+            Duration::from_secs(10),
+            "var a = document.querySelector('.status-page'); var r = document.querySelector('tr[data-probe-id=\"ping\"]'); return a !== window.__old ? [r.hasAttribute('data-stale'), r.cells[3].innerText] : null;",
+            |v| !v.is_null(),
+        )
+        .await;
+    // Two ticks of the page's clock with the skewed Date.now.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let seen_later = browser
+        .js("var r = document.querySelector('tr[data-probe-id=\"ping\"]'); return [r.hasAttribute('data-stale'), r.cells[3].innerText];")
+        .await;
+    for v in [&seen, &seen_later] {
+        assert_eq!(v[0], false, "not stale: {v}");
+        let text = v[1].as_str().unwrap();
+        assert!(seconds(text).is_some_and(|s| s < 10), "{v}");
+    }
+    browser.close().await;
+    server.shutdown().await;
 }
