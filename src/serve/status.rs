@@ -76,6 +76,8 @@ struct StatusPage {
 /// to redis://…", one hint).
 #[derive(Serialize)]
 struct CauseView {
+    /// Its element id (`cause-1`), for the rows that refer to it.
+    anchor: String,
     chip: Chip,
     summary: String,
     hint: Option<HintView>,
@@ -116,8 +118,19 @@ struct ProbeRow {
     chip: Chip,
     summary: String,
     hint: Option<HintView>,
+    /// When the same cause affects other probes too: where "what is wrong now" explains it
+    /// (the row then has no hint of its own).
+    same_cause: Option<SameCause>,
     /// `None` when the probe has no result (it could not be run).
     checked: Option<When>,
+}
+
+#[derive(Serialize)]
+struct SameCause {
+    /// `#cause-1`.
+    url: String,
+    /// How many other probes it affects.
+    others: usize,
 }
 
 #[derive(Serialize)]
@@ -153,8 +166,22 @@ async fn status_page(State(state): State<ServeState>) -> Response {
             .into_response();
     };
     let results = all_results(&state).await;
-    let all = results.clone();
     let now = jiff::Timestamp::now();
+    let wrong = causes(&results, now);
+    // A probe whose cause is shared with others is explained once, above: its row refers
+    // there instead of repeating the hint.
+    let shared: BTreeMap<&str, (String, usize)> = wrong
+        .iter()
+        .filter(|c| c.probes.len() > 1)
+        .flat_map(|c| {
+            c.probes.iter().map(|p| {
+                (
+                    p.id.as_str(),
+                    (format!("#{}", c.anchor), c.probes.len() - 1),
+                )
+            })
+        })
+        .collect();
     let root = "../".repeat(STATUS_DEPTH);
     // A probe without a result could not be run: it counts as not judged, never as passing.
     let status_of =
@@ -183,7 +210,15 @@ async fn status_page(State(state): State<ServeState>) -> Response {
                     .map(|(info, view)| {
                         let status = status_of(view);
                         *counts.entry(status).or_default() += 1;
-                        row(info, view.as_ref(), status, &root, now)
+                        let mut r = row(info, view.as_ref(), status, &root, now);
+                        if let Some((url, others)) = shared.get(info.id.as_str()) {
+                            r.hint = None;
+                            r.same_cause = Some(SameCause {
+                                url: url.clone(),
+                                others: *others,
+                            });
+                        }
+                        r
                     })
                     .collect(),
             };
@@ -191,7 +226,6 @@ async fn status_page(State(state): State<ServeState>) -> Response {
         })
         .collect();
     groups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.title.cmp(&b.1.title)));
-    let wrong = causes(&all, now);
     let overall = verdict(groups.iter().map(|g| g.0));
     let page = StatusPage {
         overall: Chip::of(overall),
@@ -244,6 +278,7 @@ fn causes(results: &[(ProbeInfo, Option<ProbeView>)], now: jiff::Timestamp) -> V
     let mut out: Vec<CauseView> = crate::probe::causes::by_cause(wrong)
         .into_iter()
         .map(|c| CauseView {
+            anchor: String::new(),
             chip: Chip::of(c.status),
             summary: c.summary.to_string(),
             hint: c.hint.map(|h| HintView {
@@ -269,6 +304,7 @@ fn causes(results: &[(ProbeInfo, Option<ProbeView>)], now: jiff::Timestamp) -> V
         .collect();
     if !unrun.is_empty() {
         out.push(CauseView {
+            anchor: String::new(),
             chip: Chip::of(Status::Error),
             summary: NO_RESULT.to_string(),
             hint: None,
@@ -280,6 +316,9 @@ fn causes(results: &[(ProbeInfo, Option<ProbeView>)], now: jiff::Timestamp) -> V
     out.sort_by(|a, b| {
         (b.chip.status == "error", b.probes.len()).cmp(&(a.chip.status == "error", a.probes.len()))
     });
+    for (i, c) in out.iter_mut().enumerate() {
+        c.anchor = format!("cause-{}", i + 1);
+    }
     out
 }
 
@@ -320,6 +359,7 @@ fn row(
         chip: Chip::of(status),
         summary,
         hint,
+        same_cause: None,
         checked,
     }
 }

@@ -378,8 +378,23 @@ async fn status_opens_with_one_group_per_cause_and_keeps_skipped_quiet() {
         assert!(body.contains(&format!("id=\"row-{id}\"")), "{id}");
     }
     assert!(!cause.contains("settings"), "skipped is not wrong: {cause}");
-    // The per-guide tables follow, as before (each failing row with its own hint).
+    // The per-guide tables follow, as before; a row whose cause is explained above refers
+    // there instead of repeating the hint.
     assert_eq!(body.matches("<tr class=\"status-row").count(), 4);
+    assert_eq!(
+        body.matches("class=\"probe-hint\"").count(),
+        1,
+        "the hint once on the whole page: {body}"
+    );
+    assert_eq!(
+        body.matches("<span class=\"status-same-cause\">Same cause as 2 other probes: <a href=\"#cause-1\">see what is wrong now</a></span>").count(),
+        3,
+        "{body}"
+    );
+    assert!(
+        body.contains("<div class=\"status-cause bisk-fresh\" id=\"cause-1\""),
+        "{body}"
+    );
 
     if kit::browser::skipped("the /status/ cause groups browser test") {
         server.shutdown().await;
@@ -410,6 +425,10 @@ async fn status_opens_with_one_group_per_cause_and_keeps_skipped_quiet() {
     assert_eq!(seen[6], "rgba(0, 0, 0, 0)", "no background: {seen}");
     assert_eq!(seen[7], "0px", "no coloured bar: {seen}");
     assert_eq!(seen[8], muted, "a grey chip: {seen}");
+    // `BISK_STATUS_SCREENSHOT=/path/shot.png` keeps a picture of the cause group.
+    if let Some(to) = std::env::var_os("BISK_STATUS_SCREENSHOT") {
+        browser.screenshot(std::path::Path::new(&to)).await;
+    }
     browser.close().await;
     server.shutdown().await;
 }
