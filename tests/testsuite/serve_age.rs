@@ -164,7 +164,7 @@ async fn a_closed_folder_shows_the_worst_dot_inside_with_its_age() {
             |v| v == "pass",
         )
         .await;
-    const ROLLUP: &str = "var b = document.querySelector('#sidebar a[href$=\"ops/REDIS.html\"]').closest('ul').closest('li').querySelector('.tog'); var row = b.parentNode; var d = row.querySelector(':scope > .health-rollup'); return [b.getAttribute('aria-expanded'), d ? d.getAttribute('data-status') : null, d ? d.title : null, d ? d.querySelector('.visually-hidden').textContent : null];";
+    const ROLLUP: &str = "var b = document.querySelector('#sidebar a[href$=\"ops/REDIS.html\"]').closest('ul').closest('li').querySelector('.tog'); var row = b.parentNode; var d = row.querySelector('.health-rollup'); return [b.getAttribute('aria-expanded'), d ? d.getAttribute('data-status') : null, d ? d.title : null, d ? d.querySelector('.visually-hidden').textContent : null];";
     let open = browser.js(ROLLUP).await;
     assert_eq!(open[0], "true", "{open}");
     assert!(open[1].is_null(), "an open folder has no roll-up: {open}");

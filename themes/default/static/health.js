@@ -48,7 +48,7 @@
   }
   function paint(a) {
     var h = health[pageOf(a)];
-    var dot = a.querySelector(".health-dot");
+    var dot = a.querySelector(":scope > .health-dot:not(.health-rollup)");
     if (!h || !(h.worst in RANK)) { if (dot) dot.remove(); return; }
     if (!dot) dot = a.appendChild(newDot("health-dot"));
     setDot(dot, h.worst, dated(String(h.label), h.checked_at, h.live));
@@ -72,7 +72,9 @@
   function rollup(li) {
     var node = li._biskNav, row = li.firstChild;
     if (!node || !row) return;
-    var btn = row.querySelector(".tog"), dot = row.querySelector(":scope > .health-rollup");
+    // Beside the folder's name (its link, or its label without an index page).
+    var name = row.querySelector(":scope > a, :scope > .label");
+    var btn = row.querySelector(".tog"), dot = name && name.querySelector(":scope > .health-rollup");
     var worst = null, oldest = null, oldestT = Infinity, count = 0, live = true;
     if (btn && btn.getAttribute("aria-expanded") !== "true") {
       guidesUnder(node).forEach(function (g) {
@@ -85,8 +87,8 @@
         if (!isNaN(t) && t < oldestT) { oldestT = t; oldest = h.checked_at; }
       });
     }
-    if (!worst) { if (dot) dot.remove(); return; }
-    if (!dot) dot = row.appendChild(newDot("health-dot health-rollup"));
+    if (!worst || !name) { if (dot) dot.remove(); return; }
+    if (!dot) dot = name.appendChild(newDot("health-dot health-rollup"));
     var label = (count === 1 ? "1 guide" : count + " guides") + " with probes inside; worst: " +
       worst.title + ", " + worst.h.label;
     setDot(dot, worst.h.worst, dated(label, oldest, live));
