@@ -81,6 +81,10 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         ..OutputOptions::default()
     };
     let snapshot = if args.snapshot {
+        opts.snapshot = Some(crate::theme::SnapshotTaken::at(
+            jiff::Timestamp::now(),
+            &target,
+        ));
         Some(run_snapshot(&args, &config, &docs)?)
     } else {
         None
@@ -243,12 +247,14 @@ fn snapshot_health(
     site.pages
         .iter()
         .filter_map(|sp| {
-            let statuses: Vec<Status> = sp
+            let found: Vec<&ProbeResult> = sp
                 .probes
                 .iter()
-                .filter_map(|d| results.get(&d.id).map(|r| r.status))
+                .filter_map(|d| results.get(&d.id))
                 .collect();
+            let statuses: Vec<Status> = found.iter().map(|r| r.status).collect();
             crate::probe::health::PageHealth::of(sp.probes.len(), &statuses)
+                .map(|h| h.checked(found.iter().map(|r| r.checked_at.as_str())))
                 .map(|h| (sp.page.out_rel.clone(), h))
         })
         .collect()

@@ -356,19 +356,14 @@ pub fn text_report(
 ) -> String {
     let mut out = String::new();
     wrapped(&mut out, target, 0, width);
-    // Errors that share their summary and hint have one cause: report it once.
-    let mut causes: Vec<(&str, Option<String>, Vec<&ProbeResult>)> = Vec::new();
-    for r in results.iter().filter(|r| r.status == Status::Error) {
-        let hint = hint_text(r);
-        match causes
-            .iter_mut()
-            .find(|(s, h, _)| *s == r.summary && *h == hint)
-        {
-            Some((_, _, rs)) => rs.push(r),
-            None => causes.push((&r.summary, hint, vec![r])),
-        }
-    }
-    causes.retain(|(_, _, rs)| rs.len() > 1);
+    // Errors that share their summary and hint have one cause: report it once (the same
+    // grouping as `/status/`'s "what is wrong now").
+    let causes: Vec<(&str, Option<String>, Vec<&ProbeResult>)> =
+        crate::probe::causes::by_cause(results.iter().filter(|r| r.status == Status::Error))
+            .into_iter()
+            .filter(|c| c.results.len() > 1)
+            .map(|c| (c.summary, hint_text(c.results[0]), c.results))
+            .collect();
     let collapsed = |r: &ProbeResult| {
         causes
             .iter()

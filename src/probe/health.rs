@@ -1,5 +1,7 @@
-//! A page's health at a glance, for the sidebar dot: the worst current status of its probes
-//! and a sentence that says the same for screen readers ("3 probes: 1 failing").
+//! A page's health at a glance, for the sidebar dot: the worst current status of its probes,
+//! a sentence that says the same for screen readers ("3 probes: 1 failing"), and when its
+//! oldest result was checked (the dot is only as current as that: the page counts its age
+//! and greys it once it is older than two probe intervals).
 
 use serde::Serialize;
 
@@ -10,6 +12,9 @@ use super::Status;
 pub struct PageHealth {
     pub worst: Status,
     pub label: String,
+    /// RFC 3339: the oldest `checked_at` of the results behind `worst` and `label`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
 }
 
 /// The worst judged status (skipped says nothing about the system).
@@ -58,7 +63,19 @@ impl PageHealth {
         Some(PageHealth {
             worst: worst(statuses.iter().copied()),
             label: format!("{declared} {noun}: {}", parts.join(", ")),
+            checked_at: None,
         })
+    }
+
+    /// The same health, dated by the oldest of its results' `checked_at` times (RFC 3339;
+    /// a time that does not parse is ignored rather than guessed).
+    pub fn checked<'a>(mut self, times: impl IntoIterator<Item = &'a str>) -> PageHealth {
+        self.checked_at = times
+            .into_iter()
+            .filter_map(|t| t.parse::<jiff::Timestamp>().ok().map(|ts| (ts, t)))
+            .min_by_key(|(ts, _)| *ts)
+            .map(|(_, t)| t.to_string());
+        self
     }
 }
 
@@ -84,5 +101,17 @@ mod tests {
             Status::Skipped
         );
         assert_eq!(PageHealth::of(2, &[]), None);
+    }
+
+    #[test]
+    fn checked_is_the_oldest_time() {
+        let h = PageHealth::of(3, &[Status::Pass; 3]).unwrap().checked([
+            "2026-12-07T18:02:05.5Z",
+            "2026-12-07T18:02:04.25Z",
+            "not a time",
+        ]);
+        assert_eq!(h.checked_at.as_deref(), Some("2026-12-07T18:02:04.25Z"));
+        let h = PageHealth::of(1, &[Status::Pass]).unwrap().checked([]);
+        assert_eq!(h.checked_at, None);
     }
 }

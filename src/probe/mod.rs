@@ -6,6 +6,7 @@
 //! - [`widget`] renders declarations and results as HTML for the site.
 
 pub mod catalogue;
+pub mod causes;
 pub mod connect;
 pub mod decl;
 pub mod discover;

@@ -19,11 +19,13 @@
 //! </div>
 //! ```
 //!
-//! In a snapshot the chip carries the result status and `.probe-result` is filled:
+//! In a snapshot the widget has `data-snapshot` (drawn grey: a build-time result), the chip
+//! carries the result status and `.probe-result` is filled:
 //!
 //! ```html
 //! <div class="probe-result">
-//!   <p class="probe-checked">PASS — checked 2026-11-25 17:02 UTC on prod</p>
+//!   <p class="probe-checked">PASS as of the snapshot — checked <time datetime="…">2026-11-25
+//!      17:02 UTC</time><span class="bisk-age" data-at="…"></span> on prod</p>
 //!   <p class="probe-summary">…</p>
 //!   <dl class="probe-compare"><dt>Expected</dt><dd>…</dd><dt>Observed</dt><dd><pre>…</pre></dd></dl>
 //!   <dl class="probe-evidence"><dt>key</dt><dd><code>…</code></dd>…</dl>
@@ -259,10 +261,11 @@ fn literal(l: &Literal) -> String {
     l.to_string()
 }
 
-fn open(decl: &ProbeDecl, status: &str, out: &mut String) {
+/// `extra`: more attributes, each with its leading space (` data-snapshot`).
+fn open(decl: &ProbeDecl, status: &str, extra: &str, out: &mut String) {
     let _ = writeln!(
         out,
-        "<div class=\"probe\" id=\"probe-{id}\" data-probe-id=\"{id}\" data-check=\"{check}\" data-status=\"{status}\">",
+        "<div class=\"probe\" id=\"probe-{id}\" data-probe-id=\"{id}\" data-check=\"{check}\" data-status=\"{status}\"{extra}>",
         id = escape(&decl.id),
         check = escape(decl.check_name()),
     );
@@ -293,7 +296,7 @@ pub fn render_static(decl: &ProbeDecl) -> String {
 /// configured `[redis]` or the probe's named target so the sentence names real keys).
 pub fn render_static_for(decl: &ProbeDecl, target: &RedisTarget) -> String {
     let mut out = String::new();
-    open(decl, "unchecked", &mut out);
+    open(decl, "unchecked", "", &mut out);
     head(decl, "unchecked", "○", "not checked", &mut out);
     let _ = writeln!(
         out,
@@ -337,7 +340,9 @@ pub fn render_snapshot_in(
 pub fn render_snapshot_for(decl: &ProbeDecl, result: &ProbeResult, target: &RedisTarget) -> String {
     let s = result.status;
     let mut out = String::new();
-    open(decl, s.as_str(), &mut out);
+    // `data-snapshot`: the theme draws it grey (a result from build time, never a current
+    // green), and the page's script adds its age after the time.
+    open(decl, s.as_str(), " data-snapshot", &mut out);
     head(decl, s.as_str(), s.icon(), s.word(), &mut out);
     let _ = writeln!(
         out,
@@ -347,11 +352,11 @@ pub fn render_snapshot_for(decl: &ProbeDecl, result: &ProbeResult, target: &Redi
     out.push_str("<div class=\"probe-result\">\n");
     let _ = writeln!(
         out,
-        "<p class=\"probe-checked\">{} — checked <time datetime=\"{}\">{}</time> on {}</p>",
+        "<p class=\"probe-checked\">{} as of the snapshot — checked <time datetime=\"{at}\">{}</time><span class=\"bisk-age\" data-at=\"{at}\"></span> on {}</p>",
         s.word(),
-        escape(&result.checked_at),
         escape(&human_time(&result.checked_at)),
-        escape(&result.target.name)
+        escape(&result.target.name),
+        at = escape(&result.checked_at),
     );
     let _ = writeln!(
         out,
@@ -541,7 +546,12 @@ mod tests {
             },
         };
         let html = render_snapshot(&d, &r);
-        assert!(html.contains("ERROR — checked <time datetime=\"2026-11-25T17:02:00Z\">2026-11-25 17:02 UTC</time> on prod"), "{html}");
+        assert!(html.contains("ERROR as of the snapshot — checked <time datetime=\"2026-11-25T17:02:00Z\">2026-11-25 17:02 UTC</time><span class=\"bisk-age\" data-at=\"2026-11-25T17:02:00Z\"></span> on prod"), "{html}");
+        assert!(
+            html.starts_with("<div class=\"probe\" id=\"probe-")
+                && html.contains("data-status=\"error\" data-snapshot>"),
+            "{html}"
+        );
         assert!(
             html.contains("href=\"REDIS_CACHE.html#troubleshooting-b\""),
             "{html}"

@@ -84,9 +84,16 @@ pub async fn stream(
 
     // Say hello with the current problems, so a page opened while something is broken
     // shows the overlay at once.
-    let hello = SseEvent::default()
-        .event("hello")
-        .data(serde_json::json!({ "generation": state.generation() }).to_string());
+    // The server's clock and probe interval come with it: pages count results' ages with
+    // the server's clock (a browser's may be wrong) and grey those older than two intervals.
+    let hello = SseEvent::default().event("hello").data(
+        serde_json::json!({
+            "generation": state.generation(),
+            "now": jiff::Timestamp::now().to_string(),
+            "interval_s": state.probes().interval().as_secs_f64(),
+        })
+        .to_string(),
+    );
     let problems = Event::Problems {
         problems: state.problems(),
     };

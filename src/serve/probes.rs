@@ -334,9 +334,9 @@ impl ProbeHub {
     /// Recomputes these pages' health from their probes' latest results and sends one
     /// `status` event with the pages whose health changed (`None`: no result any more).
     fn announce_health(&self, pages: &[String]) {
-        let mut fresh: BTreeMap<&str, (usize, Vec<Status>)> = pages
+        let mut fresh: BTreeMap<&str, (usize, Vec<Status>, Vec<String>)> = pages
             .iter()
-            .map(|p| (p.as_str(), (0, Vec::new())))
+            .map(|p| (p.as_str(), (0, Vec::new(), Vec::new())))
             .collect();
         for e in self
             .entries
@@ -344,17 +344,23 @@ impl ProbeHub {
             .unwrap_or_else(|p| p.into_inner())
             .values()
         {
-            if let Some((declared, statuses)) = fresh.get_mut(e.page_url.as_str()) {
+            if let Some((declared, statuses, times)) = fresh.get_mut(e.page_url.as_str()) {
                 *declared += 1;
                 let st = e.state.lock().unwrap_or_else(|p| p.into_inner());
-                statuses.extend(st.latest.as_ref().map(|(_, r)| r.status));
+                if let Some((_, r)) = &st.latest {
+                    statuses.push(r.status);
+                    times.push(r.checked_at.clone());
+                }
             }
         }
         let mut changed = BTreeMap::new();
         {
             let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
-            for (page, (declared, statuses)) in fresh {
-                let now = PageHealth::of(declared, &statuses);
+            for (page, (declared, statuses, times)) in fresh {
+                // Dated by its oldest result, so a newer check of the same verdict is news
+                // too: every sidebar's age restarts from it.
+                let now = PageHealth::of(declared, &statuses)
+                    .map(|h| h.checked(times.iter().map(String::as_str)));
                 if health.get(page) != now.as_ref() {
                     match &now {
                         Some(h) => health.insert(page.to_string(), h.clone()),

@@ -1,4 +1,5 @@
-//! `/status/` (every probe, grouped by guide, worst first, under an overall verdict; the
+//! `/status/` ("what is wrong now": failures and errors grouped by cause, one hint per
+//! cause; then every probe, grouped by guide, worst first, under an overall verdict; the
 //! theme's `status.html` renders it like the guides),
 //! `/metrics` (Prometheus text format) and `/healthz`.
 
@@ -60,7 +61,38 @@ struct StatusPage {
     /// Seconds between refreshes of the page's content.
     refresh: u64,
     checked: When,
+    /// The server's clock when it rendered the page (RFC 3339): the page counts ages with
+    /// it, so a browser with a wrong clock still says how old a result is.
+    now: String,
+    /// The probe interval in seconds: a result older than two of them is shown grey,
+    /// "unknown — last seen … ago".
+    interval: f64,
+    /// What is wrong now: failures and errors by cause, worst first, then the largest.
+    wrong: Vec<CauseView>,
     groups: Vec<GroupView>,
+}
+
+/// One cause of failures or errors and the probes it affects ("22 probes: cannot connect
+/// to redis://…", one hint).
+#[derive(Serialize)]
+struct CauseView {
+    /// Its element id (`cause-1`), for the rows that refer to it.
+    anchor: String,
+    chip: Chip,
+    summary: String,
+    hint: Option<HintView>,
+    probes: Vec<CauseProbe>,
+    /// The oldest of its results.
+    checked: Option<When>,
+}
+
+#[derive(Serialize)]
+struct CauseProbe {
+    id: String,
+    title: String,
+    /// Its row below, on this page.
+    url: String,
+    page_title: String,
 }
 
 /// One guide and its probes, worst first.
@@ -86,8 +118,19 @@ struct ProbeRow {
     chip: Chip,
     summary: String,
     hint: Option<HintView>,
+    /// When the same cause affects other probes too: where "what is wrong now" explains it
+    /// (the row then has no hint of its own).
+    same_cause: Option<SameCause>,
     /// `None` when the probe has no result (it could not be run).
     checked: Option<When>,
+}
+
+#[derive(Serialize)]
+struct SameCause {
+    /// `#cause-1`.
+    url: String,
+    /// How many other probes it affects.
+    others: usize,
 }
 
 #[derive(Serialize)]
@@ -124,6 +167,21 @@ async fn status_page(State(state): State<ServeState>) -> Response {
     };
     let results = all_results(&state).await;
     let now = jiff::Timestamp::now();
+    let wrong = causes(&results, now);
+    // A probe whose cause is shared with others is explained once, above: its row refers
+    // there instead of repeating the hint.
+    let shared: BTreeMap<&str, (String, usize)> = wrong
+        .iter()
+        .filter(|c| c.probes.len() > 1)
+        .flat_map(|c| {
+            c.probes.iter().map(|p| {
+                (
+                    p.id.as_str(),
+                    (format!("#{}", c.anchor), c.probes.len() - 1),
+                )
+            })
+        })
+        .collect();
     let root = "../".repeat(STATUS_DEPTH);
     // A probe without a result could not be run: it counts as not judged, never as passing.
     let status_of =
@@ -152,7 +210,15 @@ async fn status_page(State(state): State<ServeState>) -> Response {
                     .map(|(info, view)| {
                         let status = status_of(view);
                         *counts.entry(status).or_default() += 1;
-                        row(info, view.as_ref(), status, &root, now)
+                        let mut r = row(info, view.as_ref(), status, &root, now);
+                        if let Some((url, others)) = shared.get(info.id.as_str()) {
+                            r.hint = None;
+                            r.same_cause = Some(SameCause {
+                                url: url.clone(),
+                                others: *others,
+                            });
+                        }
+                        r
                     })
                     .collect(),
             };
@@ -172,6 +238,9 @@ async fn status_page(State(state): State<ServeState>) -> Response {
         total: groups.iter().map(|g| g.1.probes.len()).sum(),
         refresh: state.probes().interval().as_secs().max(2),
         checked: When::at(&now.to_string(), now),
+        now: now.to_string(),
+        interval: state.probes().interval().as_secs_f64(),
+        wrong,
         groups: groups.into_iter().map(|g| g.1).collect(),
     };
     let chrome = look.chrome("Probe status", STATUS_DEPTH, "status/");
@@ -184,6 +253,77 @@ async fn status_page(State(state): State<ServeState>) -> Response {
             .into_response(),
     }
 }
+
+/// Failures and errors grouped by cause (the grouping `check` uses), worst first, then the
+/// cause with the most probes; probes without a result make one cause of their own.
+fn causes(results: &[(ProbeInfo, Option<ProbeView>)], now: jiff::Timestamp) -> Vec<CauseView> {
+    let info_of = |id: &str| results.iter().find(|(i, _)| i.id == id).map(|(i, _)| i);
+    let probe = |info: &ProbeInfo| CauseProbe {
+        id: info.id.clone(),
+        title: info.title.clone(),
+        url: format!("#row-{}", info.id),
+        page_title: info.page_title.clone(),
+    };
+    let oldest = |times: Vec<&str>| {
+        times
+            .into_iter()
+            .filter_map(|t| t.parse::<jiff::Timestamp>().ok().map(|ts| (ts, t)))
+            .min_by_key(|(ts, _)| *ts)
+            .map(|(_, t)| When::at(t, now))
+    };
+    let wrong = results
+        .iter()
+        .filter_map(|(_, v)| v.as_ref().map(|v| &v.result))
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error));
+    let mut out: Vec<CauseView> = crate::probe::causes::by_cause(wrong)
+        .into_iter()
+        .map(|c| CauseView {
+            anchor: String::new(),
+            chip: Chip::of(c.status),
+            summary: c.summary.to_string(),
+            hint: c.hint.map(|h| HintView {
+                text: h.text.clone(),
+                url: h
+                    .link
+                    .as_deref()
+                    .map(|l| doc_href(Path::new(STATUS_PAGE), l)),
+            }),
+            checked: oldest(c.results.iter().map(|r| r.checked_at.as_str()).collect()),
+            probes: c
+                .results
+                .iter()
+                .filter_map(|r| info_of(&r.id))
+                .map(probe)
+                .collect(),
+        })
+        .collect();
+    let unrun: Vec<CauseProbe> = results
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(i, _)| probe(i))
+        .collect();
+    if !unrun.is_empty() {
+        out.push(CauseView {
+            anchor: String::new(),
+            chip: Chip::of(Status::Error),
+            summary: NO_RESULT.to_string(),
+            hint: None,
+            probes: unrun,
+            checked: None,
+        });
+    }
+    // Stable: causes of one status and size keep the order of the listing.
+    out.sort_by(|a, b| {
+        (b.chip.status == "error", b.probes.len()).cmp(&(a.chip.status == "error", a.probes.len()))
+    });
+    for (i, c) in out.iter_mut().enumerate() {
+        c.anchor = format!("cause-{}", i + 1);
+    }
+    out
+}
+
+/// What `/status/` says of a probe that has no result.
+const NO_RESULT: &str = "no result: the probe could not be run (see the server's output)";
 
 fn row(
     info: &ProbeInfo,
@@ -209,11 +349,7 @@ fn row(
                 }),
             Some(When::at(&v.result.checked_at, now)),
         ),
-        None => (
-            "no result: the probe could not be run (see the server's output)".to_string(),
-            None,
-            None,
-        ),
+        None => (NO_RESULT.to_string(), None, None),
     };
     ProbeRow {
         id: info.id.clone(),
@@ -223,6 +359,7 @@ fn row(
         chip: Chip::of(status),
         summary,
         hint,
+        same_cause: None,
         checked,
     }
 }

@@ -42,6 +42,8 @@ pub struct OutputOptions {
     /// Each guide's health from a `build --snapshot` (output path → worst status), for the
     /// sidebar's dots; empty otherwise (`serve` sends it over the event stream).
     pub health: std::collections::BTreeMap<String, crate::probe::health::PageHealth>,
+    /// When a `build --snapshot` ran its probes: every page says so in a banner.
+    pub snapshot: Option<crate::theme::SnapshotTaken>,
 }
 
 /// Pages rendered so far, for progress display; shared with whoever draws it.

@@ -85,6 +85,9 @@ pub fn write_shared(
     if !opts.health.is_empty() {
         nav.push_str(&crate::theme::health_js(&opts.health));
     }
+    if let Some(taken) = &opts.snapshot {
+        nav.push_str(&crate::theme::snapshot_js(taken));
+    }
     sink.write("_static/nav.js", nav.as_bytes())
         .map_err(|e| fail(site, "nav.js", &e))?;
 
@@ -280,6 +283,7 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         } else {
             Vec::new()
         },
+        snapshot: opts.snapshot.clone(),
     };
     site.theme
         .render_page(&ctx)

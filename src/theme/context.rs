@@ -55,6 +55,31 @@ pub struct PageContext {
     /// Under `serve`, every target of the config (`default` first) for the header's
     /// switcher; empty in a static build. The switcher shows only with two or more.
     pub targets: Vec<String>,
+    /// In a `build --snapshot` site: when the probes were run, for the banner every page
+    /// carries (its results are that old, however current they look).
+    pub snapshot: Option<SnapshotTaken>,
+}
+
+/// When a `build --snapshot` ran its probes: `<time datetime="{{ iso }}">{{ text }}</time>`,
+/// the age added by the page's script (and the absolute time kept without one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotTaken {
+    /// RFC 3339, UTC.
+    pub iso: String,
+    /// `2026-12-07 18:02 UTC`.
+    pub text: String,
+    /// The target the probes ran against.
+    pub target: String,
+}
+
+impl SnapshotTaken {
+    pub fn at(t: jiff::Timestamp, target: &str) -> SnapshotTaken {
+        SnapshotTaken {
+            iso: t.to_string(),
+            text: t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+            target: target.to_string(),
+        }
+    }
 }
 
 /// Everything `404.html` renders.

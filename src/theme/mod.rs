@@ -16,9 +16,9 @@ use std::borrow::Cow;
 use std::path::Path;
 
 pub use chip::Chip;
-pub use context::{Chrome, NavLink, NotFoundContext, PageContext, TocEntry};
+pub use context::{Chrome, NavLink, NotFoundContext, PageContext, SnapshotTaken, TocEntry};
 pub use error::ThemeError;
-pub use nav::{NavNode, health_js, nav_js};
+pub use nav::{NavNode, health_js, nav_js, snapshot_js};
 pub use script::{escape_json_for_script, escape_json_for_script_into, script_safe_json};
 pub use when::{When, ago};
 

@@ -26,3 +26,9 @@ pub fn health_js(
 ) -> String {
     format!("window.BISK_HEALTH = {};\n", script_safe_json(health))
 }
+
+/// The line `nav.js` gets in a `build --snapshot` site: when its probes ran, so the sidebar
+/// shows the dots as of then (grey, with their age) rather than as current.
+pub fn snapshot_js(taken: &super::context::SnapshotTaken) -> String {
+    format!("window.BISK_SNAPSHOT = {};\n", script_safe_json(taken))
+}

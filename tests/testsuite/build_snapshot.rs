@@ -20,7 +20,12 @@ fn snapshot_embeds_results_with_time_and_target() {
     assert_eq!(code, 0, "{err}");
     let html = std::fs::read_to_string(site.root().join("site/ops/CHECKS.html")).unwrap();
     assert!(html.contains("data-status=\"pass\""), "{html}");
-    assert!(html.contains("PASS — checked"), "result line with its time");
+    assert!(
+        html.contains("PASS as of the snapshot — checked"),
+        "result line with its time"
+    );
+    assert!(html.contains("data-snapshot"), "drawn as a snapshot");
+    assert!(html.contains("<p class=\"snapshot-banner\""), "and says so");
     assert!(html.contains("on default"), "and its target");
     assert!(!html.contains("data-status=\"unchecked\""));
 

@@ -133,6 +133,7 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         walkthrough_url: None,
         target: "default".into(),
         targets: Vec::new(),
+        snapshot: None,
     };
     let html = theme.render_page(&ctx).unwrap().replace(
         "</body>",

@@ -122,12 +122,16 @@ async fn sidebar_dot_turns_from_pass_to_fail_without_a_reload() {
             "the Redis guide's dot to pass",
             Duration::from_secs(20),
             REDIS_DOT,
-            |v| v[0] == "pass",
+            // Both probes checked (the first result alone already makes the dot pass).
+            |v| v[0] == "pass" && !v[1].as_str().unwrap_or("").contains("not checked"),
         )
         .await;
-    assert_eq!(
-        dot[1], " (2 probes: all passing)",
-        "text alternative: {dot}"
+    assert!(
+        dot[1]
+            .as_str()
+            .unwrap()
+            .starts_with(" (2 probes: all passing, checked "),
+        "text alternative, with its age: {dot}"
     );
     // `BISK_HEALTH_SCREENSHOT=/path/shot.png` keeps a picture of the header and the dot.
     if let Some(to) = std::env::var_os("BISK_HEALTH_SCREENSHOT") {
@@ -236,9 +240,10 @@ fn snapshot_build_marks_guides_from_the_snapshot() {
     assert_eq!(code, 0, "{err}");
     let nav = site.read("site/_static/nav.js");
     assert!(
-        nav.contains("window.BISK_HEALTH = {\"ops/REDIS.html\":{\"worst\":\"pass\",\"label\":\"2 probes: all passing\"}};"),
+        nav.contains("window.BISK_HEALTH = {\"ops/REDIS.html\":{\"worst\":\"pass\",\"label\":\"2 probes: all passing\",\"checked_at\":\""),
         "{nav}"
     );
+    assert!(nav.contains("window.BISK_SNAPSHOT = {"), "{nav}");
     // The dots are drawn from that map from file://, without a server.
     let dom = kit::browser::dump_dom(
         &format!(
@@ -247,8 +252,15 @@ fn snapshot_build_marks_guides_from_the_snapshot() {
         ),
         Duration::from_secs(2),
     );
+    // As of the snapshot: grey, with its age, never a current-looking green.
     assert!(
-        dom.contains("<span class=\"health-dot\" data-status=\"pass\" title=\"2 probes: all passing\"><span class=\"visually-hidden\"> (2 probes: all passing)</span></span>"),
+        dom.contains("<span class=\"health-dot\" data-status=\"pass\" data-stale=\"\" title=\"2 probes: all passing, as of the snapshot "),
+        "{dom}"
+    );
+    assert!(
+        dom.contains(
+            "<span class=\"visually-hidden\"> (2 probes: all passing, as of the snapshot "
+        ),
         "{dom}"
     );
     assert!(
@@ -273,5 +285,7 @@ fn snapshot_build_marks_guides_from_the_snapshot() {
     // A plain build has no health map.
     let (code, _, err) = bisk_docs(site.root(), &["build"], &[]);
     assert_eq!(code, 0, "{err}");
-    assert!(!site.read("site/_static/nav.js").contains("BISK_HEALTH"));
+    let nav = site.read("site/_static/nav.js");
+    assert!(!nav.contains("BISK_HEALTH") && !nav.contains("BISK_SNAPSHOT"));
+    assert!(!site.page("ops/REDIS.html").contains("snapshot-banner"));
 }

@@ -81,6 +81,7 @@ fn every_template_url_is_relative() {
             walkthrough_url: None,
             target: "default".into(),
             targets: Vec::new(),
+            snapshot: None,
         };
         let html = theme.render_page(&ctx).unwrap();
         let urls: Vec<&str> = ["href", "src", "action"]

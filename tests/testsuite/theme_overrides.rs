@@ -29,6 +29,7 @@ fn ctx() -> PageContext {
         walkthrough_url: None,
         target: "default".into(),
         targets: Vec::new(),
+        snapshot: None,
     }
 }
 

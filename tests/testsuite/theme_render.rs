@@ -115,6 +115,7 @@ fn page_context() -> PageContext {
         walkthrough_url: Some("/runs/start?page=ops%2FA.md".into()),
         target: "default".into(),
         targets: Vec::new(),
+        snapshot: None,
     }
 }
 

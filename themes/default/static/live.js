@@ -25,7 +25,7 @@
 
   var WORDS = { pass: ["✔", "PASS"], warn: ["⚠", "WARN"], fail: ["✖", "FAIL"], error: ["⁉", "ERROR"],
     skipped: ["–", "SKIPPED"], unchecked: ["○", "not checked"], unreachable: ["⊘", "UNREACHABLE"],
-    running: ["↻", "RUNNING"] };
+    running: ["↻", "RUNNING"], unknown: ["?", "UNKNOWN"] };
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -49,14 +49,9 @@
     for (var k in attrs) e.setAttribute(k, attrs[k]);
     return e;
   }
-  function ago(iso) {
-    var t = Date.parse(iso);
-    if (isNaN(t)) return "";
-    var s = Math.max(0, Math.round((Date.now() - t) / 1000));
-    if (s < 60) return s + " s ago";
-    if (s < 3600) return Math.round(s / 60) + " min ago";
-    return Math.round(s / 3600) + " h ago";
-  }
+  /* Ages and staleness come from site.js's clock (the server's time, learnt from `hello`). */
+  var clock = window.biskClock || { ago: function () { return ""; }, stale: function () { return false; }, server: function () {} };
+  function ago(iso) { return clock.ago(iso) || ""; }
   function ms(v) { return v == null ? "–" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms"; }
   /* A docs-relative hint link (ops/REDIS_CACHE.md#x) as a URL of this site; anything that
      does not look like one gets no link at all. */
@@ -104,15 +99,19 @@
   function render(w, v, opts) {
     opts = opts || {};
     results[v.id] = v;
+    w._biskResult = v;
     w.setAttribute("data-status", v.status);
     w.classList.remove("probe-unreachable");
+    // A live result replaces a snapshot's, and is current until it ages (see `age`).
+    w.removeAttribute("data-snapshot");
+    w.removeAttribute("data-stale");
     setChip(w, WORDS[v.status] ? v.status : "error");
     var box = w.querySelector(".probe-result");
     if (!box) { box = el("div", "probe-result"); w.appendChild(box); }
     box.hidden = false;
     var kids = [];
     var checked = el("p", "probe-checked");
-    checked.appendChild(document.createTextNode((WORDS[v.status] || WORDS.error)[1] + " — checked "));
+    checked.appendChild(el("span", "probe-checked-word", (WORDS[v.status] || WORDS.error)[1] + " — checked "));
     var time = el("time", "probe-ago", ago(v.checked_at));
     time.setAttribute("datetime", v.checked_at || "");
     checked.appendChild(time);
@@ -180,11 +179,39 @@
     // A response that was in flight when the server went away must not make the widget
     // look live again.
     if (!reachable) unreachable(w, "Server unreachable: showing the last result received.");
+    age(w);
+  }
+
+  /* Keeps a widget's "checked 12 s ago" true, also while the server is unreachable; a result
+     older than two probe intervals turns the widget grey, "unknown — last seen 25 s ago",
+     its chip UNKNOWN (the last result stays below, dimmed, and in the chip's title). */
+  function age(w) {
+    var v = w._biskResult;
+    if (!v) return;
+    var t = w.querySelector(".probe-ago");
+    if (t) {
+      var text = ago(v.checked_at);
+      if (t.textContent !== text) t.textContent = text;
+    }
+    var old = clock.stale(v.checked_at);
+    if (old === w.hasAttribute("data-stale")) return;
+    w.toggleAttribute("data-stale", old);
+    var word = w.querySelector(".probe-checked-word"), last = (WORDS[v.status] || WORDS.error)[1];
+    if (word) word.textContent = old ? "unknown — last seen " : last + " — checked ";
+    var chip = w.querySelector(".probe-chip");
+    if (old) {
+      setChip(w, "unknown");
+      if (chip) chip.title = "last result: " + last;
+    } else {
+      if (chip) chip.removeAttribute("title");
+      setChip(w, reachable ? (WORDS[v.status] ? v.status : "error") : "unreachable");
+    }
   }
 
   function unreachable(w, why) {
     w.classList.add("probe-unreachable");
-    setChip(w, "unreachable");
+    // Too old to say anything: it stays UNKNOWN (see `age`).
+    setChip(w, w.hasAttribute("data-stale") ? "unknown" : "unreachable");
     var box = w.querySelector(".probe-result");
     if (!box) return;
     box.hidden = false;
@@ -273,7 +300,9 @@
   var es = null, wasDown = false;
   function connect() {
     es = new EventSource(base + "api/events?page=" + encodeURIComponent(page));
-    es.addEventListener("hello", function () {
+    es.addEventListener("hello", function (e) {
+      // The server's clock and probe interval: ages are counted with them.
+      try { var h = JSON.parse(e.data); clock.server(h.now, h.interval_s); } catch (x) {}
       if (wasDown && serving) { location.reload(); return; }
       reachable = true;
       offline(false);
@@ -332,11 +361,9 @@
   });
   Object.keys(widgets).forEach(load);
   connect();
+  // Every widget's age, each second, whether or not the server answers.
   setInterval(function () {
-    if (!reachable) return;
-    document.querySelectorAll(".probe .probe-ago").forEach(function (t) {
-      t.textContent = ago(t.getAttribute("datetime"));
-    });
+    document.querySelectorAll(".probe[data-probe-id]").forEach(age);
   }, 1000);
   window.biskLive = { results: results, render: render };
 })();

@@ -53,6 +53,8 @@
       label = el("span", "label", node.title);
     }
     if (kids.length) {
+      // The folder's part of the tree, for the health dots' roll-up (health.js).
+      li._biskNav = node;
       var btn = el("button", "tog");
       btn.type = "button";
       btn.innerHTML = CHEVRON;
@@ -157,10 +159,18 @@
 
   // ---- Human times: <time class="ago" datetime="ISO" title="exact"> reads "12 min ago"
   // (the same wording as the server's, src/theme/when.rs) and stays true while the page is open.
+  // Ages are counted with the server's clock where the page knows it (the event stream's
+  // `hello`, /status/'s data-now): `skew` is how far the browser's clock is behind it.
+  var skew = 0, interval = 0;
+  function now() { return Date.now() + skew; }
+  function ageOf(iso) {
+    var t = Date.parse(iso);
+    return isNaN(t) ? null : Math.max(0, Math.round((now() - t) / 1000));
+  }
   function ago(iso) {
     var t = Date.parse(iso);
     if (isNaN(t)) return null;
-    var s = Math.round((Date.now() - t) / 1000), future = s < 0, n = Math.abs(s), text;
+    var s = Math.round((now() - t) / 1000), future = s < 0, n = Math.abs(s), text;
     if (n < 5) return "just now";
     if (n < 60) text = n + " s";
     else if (n < 3600) text = Math.floor(n / 60) + " min";
@@ -168,14 +178,43 @@
     else text = Math.floor(n / 86400) + " days";
     return future ? "in " + text : text + " ago";
   }
+  /* A result is current for two probe intervals (the server refreshes every probe on its
+     interval); older, nobody can say what is true now: the surfaces grey it. */
+  function stale(iso) {
+    var a = ageOf(iso);
+    return interval > 0 && a != null && a > 2 * interval;
+  }
+  function server(nowIso, intervalS) {
+    var t = Date.parse(nowIso);
+    if (!isNaN(t)) skew = t - Date.now();
+    if (intervalS > 0) interval = intervalS;
+  }
   window.biskAgo = ago;
+  window.biskClock = { now: now, age: ageOf, ago: ago, stale: stale, server: server,
+    interval: function () { return interval; } };
+  var declared = doc.querySelector("[data-server-now]");
+  if (declared) server(declared.getAttribute("data-server-now"), parseFloat(declared.getAttribute("data-interval")));
+  /* Server-rendered freshness: `.bisk-fresh[data-at]` gets `data-stale` once its result is
+     older than two intervals (the theme's CSS greys it and shows its `.bisk-if-stale`
+     words); `.bisk-age[data-at]` reads "(3 h ago)" (a snapshot's age: absent without JS). */
   function freshen() {
     doc.querySelectorAll("time.ago[datetime]").forEach(function (t) {
       var text = ago(t.getAttribute("datetime"));
       if (text && t.textContent !== text) t.textContent = text;
     });
+    doc.querySelectorAll(".bisk-age[data-at]").forEach(function (e) {
+      var text = ago(e.getAttribute("data-at"));
+      text = text ? " (" + text + ")" : "";
+      if (e.textContent !== text) e.textContent = text;
+    });
+    doc.querySelectorAll(".bisk-fresh[data-at]").forEach(function (e) {
+      var old = stale(e.getAttribute("data-at"));
+      if (old !== e.hasAttribute("data-stale")) e.toggleAttribute("data-stale", old);
+    });
   }
-  setInterval(freshen, 15000);
+  window.biskFreshen = freshen;
+  freshen();
+  setInterval(freshen, 1000);
 
   // ---- Tabs (`> [!TAB dev]` blockquotes): the server selects the tab named like the
   // target; the reader's last choice (any page) wins where a group has that tab.

@@ -2,6 +2,8 @@
 // so the verdicts stay current without a reload that would reset the search box, the
 // sidebar, the scroll position or the theme. Skipped while the tab is hidden or someone is
 // typing in the search box; without scripts, a <noscript> meta refresh does the same.
+// While the server does not answer, the content stays and its ages keep counting (site.js):
+// older than two probe intervals, each result turns grey, "unknown — last seen … ago".
 (function () {
   "use strict";
   var article = document.querySelector(".status-page[data-refresh]");
@@ -19,7 +21,12 @@
         if (!html) return;
         var next = new DOMParser().parseFromString(html, "text/html").querySelector(".status-page[data-refresh]");
         var now = document.querySelector(".status-page[data-refresh]");
-        if (next && now) now.replaceWith(document.importNode(next, true));
+        if (next && now) {
+          now.replaceWith(document.importNode(next, true));
+          // The new content's server time and interval, then its ages at once.
+          if (window.biskClock) window.biskClock.server(next.getAttribute("data-server-now"), parseFloat(next.getAttribute("data-interval")));
+          if (window.biskFreshen) window.biskFreshen();
+        }
       })
       .catch(function () {});
   }
