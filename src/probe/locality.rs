@@ -9,7 +9,6 @@
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 
-
 use crate::config::RedisTarget;
 
 /// The answer, each with the reason in words a person can check.

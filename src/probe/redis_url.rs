@@ -165,7 +165,10 @@ impl RedisUrl {
             return Err(UrlError::NotAscii);
         }
         // urlsplit drops these anywhere in the URL.
-        let rest: String = rest.chars().filter(|c| !matches!(c, '\t' | '\r' | '\n')).collect();
+        let rest: String = rest
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\r' | '\n'))
+            .collect();
         let netloc_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (netloc, after) = rest.split_at(netloc_end);
         check_brackets(netloc)?;
@@ -305,17 +308,39 @@ impl RedisUrl {
         })
     }
 
-    /// The db as evidence: the number, and where it came from when the URL says two things
-    /// or nothing (`5 (from ?db=5; redis-py reads it before the path's /1)`).
+    /// The db as evidence: the number, and where it came from when the URL names two
+    /// (`5 (from ?db=5; redis-py, like Django, reads it before the path's /1)`).
     pub fn db_shown(&self) -> String {
         match (self.db_from, self.path_db_overridden) {
             (DbFrom::Query, Some(p)) => format!(
                 "{} (from ?db={}; redis-py, like Django, reads it before the path's /{p})",
                 self.db, self.db
             ),
-            (DbFrom::Query, None) => format!("{} (from ?db=)", self.db),
             _ => self.db.to_string(),
         }
+    }
+}
+
+/// `url` with `db` as the db when it names none (a pool's `db` keyword argument, as Django
+/// passes `OPTIONS['db']`), written as `?db=N` before any fragment. A URL that names a db, or
+/// that does not parse, is returned as it is.
+pub fn with_default_db(url: &str, db: i64) -> String {
+    match RedisUrl::parse(url.trim()) {
+        Ok(u) if u.db_from == DbFrom::Default => {
+            let url = url.trim();
+            let (head, fragment) = match url.split_once('#') {
+                Some((h, f)) => (h, Some(f)),
+                None => (url, None),
+            };
+            let sep = if head.contains('?') { '&' } else { '?' };
+            let mut out = format!("{head}{sep}db={db}");
+            if let Some(f) = fragment {
+                out.push('#');
+                out.push_str(f);
+            }
+            out
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -463,7 +488,8 @@ fn py_float_ok(text: &str) -> bool {
     // `_` only between digits.
     let b = t.as_bytes();
     let underscores_ok = b.iter().enumerate().all(|(i, &c)| {
-        c != b'_' || (i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        c != b'_'
+            || (i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
     });
     underscores_ok && t.replace('_', "").parse::<f64>().is_ok()
 }
@@ -493,7 +519,11 @@ mod tests {
         assert_eq!(db("unix:///7"), 0);
         let u = RedisUrl::parse("redis://h/1?db=5").unwrap();
         assert_eq!(u.path_db_overridden, Some(1));
-        assert!(u.db_shown().starts_with("5 (from ?db=5"), "{}", u.db_shown());
+        assert!(
+            u.db_shown().starts_with("5 (from ?db=5"),
+            "{}",
+            u.db_shown()
+        );
     }
 
     #[test]
@@ -510,7 +540,10 @@ mod tests {
             ("redis://h/1?db=%D9%A5", UrlError::NotAscii),
             ("redis://:pässword@h/1", UrlError::NotAscii),
             ("unix://", UrlError::UnixNoPath),
-            ("redis://h/1?db=99999999999999999999", UrlError::DbRange("99999999999999999999".into())),
+            (
+                "redis://h/1?db=99999999999999999999",
+                UrlError::DbRange("99999999999999999999".into()),
+            ),
         ] {
             assert_eq!(RedisUrl::parse(url), Err(e), "{url}");
         }
@@ -545,8 +578,31 @@ mod tests {
     }
 
     #[test]
+    fn a_default_db_applies_only_without_one_in_the_url() {
+        assert_eq!(with_default_db("redis://h:6379", 5), "redis://h:6379?db=5");
+        assert_eq!(
+            with_default_db("redis://h/abc?socket_timeout=1#f", 5),
+            "redis://h/abc?socket_timeout=1&db=5#f"
+        );
+        assert_eq!(with_default_db("redis://h:6379/1", 5), "redis://h:6379/1");
+        assert_eq!(with_default_db("unix:///s?db=2", 5), "unix:///s?db=2");
+        assert_eq!(db(&with_default_db("redis://h/?db=", 5)), 5);
+        assert_eq!(db(&with_default_db("unix:///s.sock", 3)), 3);
+    }
+
+    #[test]
     fn python_int_rules() {
-        for (t, n) in [("5", Some(5)), (" -1 ", Some(-1)), ("0_5", Some(5)), ("", None), ("5_", None), ("1__0", None), ("0x5", None), ("5.0", None), (" 5\x1c", None)] {
+        for (t, n) in [
+            ("5", Some(5)),
+            (" -1 ", Some(-1)),
+            ("0_5", Some(5)),
+            ("", None),
+            ("5_", None),
+            ("1__0", None),
+            ("0x5", None),
+            ("5.0", None),
+            (" 5\x1c", None),
+        ] {
             assert_eq!(py_int(t).unwrap(), n, "{t:?}");
         }
     }

@@ -210,7 +210,10 @@ fn redis_py_reads_every_url_form_as_bisk_docs_does() {
             refused += 1;
             // The refusal names the URL, redacted, and why.
             let e = Endpoint::from_target(&target(url)).unwrap_err();
-            assert!(e.message.contains("cannot be read as Django reads it: "), "{e}");
+            assert!(
+                e.message.contains("cannot be read as Django reads it: "),
+                "{e}"
+            );
             assert_no_secret(url, &e.message);
             assert_no_secret(url, &format!("{:?}", e.hint));
         } else {
@@ -305,7 +308,10 @@ fn a_query_db_is_the_db_probed_not_the_path() {
     );
     let ping = run_probe(redis_config(&url, 500, 2000), "check = \"redis.ping\"\n");
     assert_eq!(ping.status, Status::Pass, "{ping:#?}");
-    assert!(evidence(&ping, "db").unwrap().starts_with("5 "), "{ping:#?}");
+    assert!(
+        evidence(&ping, "db").unwrap().starts_with("5 "),
+        "{ping:#?}"
+    );
     // The round trip writes where Django reads: db 5, as the real Django with this URL.
     let rt = run_probe(
         redis_config(&url, 500, 2000),
@@ -316,7 +322,10 @@ fn a_query_db_is_the_db_probed_not_the_path() {
         kit::django::django(&url, "print(repr(cache.get('ping')))"),
         "'pong'"
     );
-    assert_eq!(redis.get(1, "bisk:1:ping").as_deref(), Some(&b"leftover"[..]));
+    assert_eq!(
+        redis.get(1, "bisk:1:ping").as_deref(),
+        Some(&b"leftover"[..])
+    );
     assert!(redis.get(5, "bisk:1:ping").is_some());
     // `redis://h:PORT?db=5` is db 5 too, not 0.
     redis.set(0, "bisk:1:ping", b"leftover", None);
@@ -325,15 +334,11 @@ fn a_query_db_is_the_db_probed_not_the_path() {
         .query(&mut redis.conn(5))
         .unwrap();
     let r = run_probe(
-        redis_config(
-            &format!("redis://127.0.0.1:{}?db=5", redis.port),
-            500,
-            2000,
-        ),
+        redis_config(&format!("redis://127.0.0.1:{}?db=5", redis.port), 500, 2000),
         "check = \"cache.key\"\nkey = \"ping\"\n",
     );
     assert_eq!(r.status, Status::Fail, "{r:#?}");
-    assert_eq!(evidence(&r, "db"), Some("5 (from ?db=)"));
+    assert_eq!(evidence(&r, "db"), Some("5"));
 }
 
 fn config(url: &str, section: Option<DjangoSection>) -> Config {
@@ -379,7 +384,10 @@ fn django_settings_and_target_django_read_the_query_db() {
             target: Some("django".into()),
             read_only: false,
         },
-        &["check = \"cache.key\"\nkey = \"ping\"\n", "check = \"cache.roundtrip\""],
+        &[
+            "check = \"cache.key\"\nkey = \"ping\"\n",
+            "check = \"cache.roundtrip\"",
+        ],
     );
     assert_eq!(results[0].status, Status::Fail, "{:#?}", results[0]);
     assert!(evidence(&results[0], "db").unwrap().starts_with("5 "));
@@ -407,8 +415,42 @@ fn a_location_redis_py_refuses_is_named_with_the_reason() {
     let all = serde_json::to_string(&r).unwrap();
     assert_no_secret("LOCATION", &all);
     assert!(
-        r.summary.contains("Invalid value for 'db' in connection URL"),
+        r.summary
+            .contains("Invalid value for 'db' in connection URL"),
         "{}",
         r.summary
+    );
+}
+
+/// `OPTIONS['db']` is redis-py's db when `LOCATION` names none (Django passes OPTIONS to
+/// `ConnectionPool.from_url` as keyword arguments, and URL values win over them).
+#[test]
+fn options_db_counts_when_the_location_names_none() {
+    let redis = RedisServer::start();
+    let p = Project::new(&redis.url(1));
+    let r = run_probe(
+        config(&redis.url(1), Some(p.section("options_db"))),
+        "check = \"django.settings\"\n",
+    );
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(
+        r.summary.contains("database db 1 here, db 6 in Django"),
+        "{}",
+        r.summary
+    );
+    let results = run_probes(
+        config(&redis.url(1), Some(p.section("options_db"))),
+        RunOptions {
+            target: Some("django".into()),
+            read_only: false,
+        },
+        &["check = \"cache.roundtrip\""],
+    );
+    assert_eq!(results[0].status, Status::Pass, "{:#?}", results[0]);
+    assert!(redis.get(6, "bisk:1:ping").is_some());
+    assert!(redis.get(1, "bisk:1:ping").is_none());
+    assert_eq!(
+        p.django("options_db", "print(repr(cache.get('ping')))"),
+        "'pong'"
     );
 }

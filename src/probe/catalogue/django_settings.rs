@@ -369,7 +369,13 @@ fn drift(
     let mut out = Vec::new();
     match (target.backend, conf.kind()) {
         (config::Backend::Redis, DjangoBackend::Redis) => {
-            let first = conf.servers().into_iter().next().unwrap_or_default();
+            let first = match conf.first_redis_url() {
+                Ok(first) => first.unwrap_or_default(),
+                Err(why) => {
+                    out.push(format!("database: {why}"));
+                    conf.servers().into_iter().next().unwrap_or_default()
+                }
+            };
             let django = Endpoint::from_target(&RedisTarget {
                 url: first.clone(),
                 ..target.clone()
