@@ -186,7 +186,8 @@ impl Endpoint {
     }
 
     /// Where this endpoint connects, without credentials: `host:port` (the host
-    /// lowercased, loopback names and addresses as `loopback`) or the unix socket path.
+    /// lowercased, loopback names and addresses as `loopback`, `rediss://` before it for
+    /// TLS) or the unix socket path.
     /// For comparing two targets (`django.settings`), never for connecting.
     pub fn address(&self) -> String {
         match self.info.addr() {
@@ -196,7 +197,12 @@ impl Endpoint {
                     || host
                         .parse::<std::net::IpAddr>()
                         .is_ok_and(|ip| ip.is_loopback());
-                format!("{}:{port}", if loopback { "loopback" } else { &host })
+                // TLS or not is part of the place: the same port cannot serve both.
+                let scheme = if self.tls { "rediss://" } else { "" };
+                format!(
+                    "{scheme}{}:{port}",
+                    if loopback { "loopback" } else { &host }
+                )
             }
             ConnectionAddr::Unix(path) => path.display().to_string(),
             #[allow(unreachable_patterns)]
@@ -531,6 +537,24 @@ mod tests {
         assert_eq!(unix.info.redis_settings().password(), Some("s3cret"));
         assert!(!unix.display.contains("s3cret"));
         assert!(!format!("{unix:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn query_db_and_tls_are_part_of_the_endpoint() {
+        let ep = |u: &str| Endpoint::from_target(&target(u)).unwrap();
+        assert_eq!(ep("redis://127.0.0.1:6379/1?db=5").db, 5);
+        assert_eq!(ep("redis://127.0.0.1:6379?db=5").db, 5);
+        assert_ne!(
+            ep("rediss://h:6379/1").address(),
+            ep("redis://h:6379/1").address()
+        );
+        assert_eq!(
+            ep("redis://LOCALHOST:6379/1").address(),
+            ep("redis://127.0.0.1:6379/2").address()
+        );
+        // The password as redis-py sends it (query values decoded twice) is scrubbed too.
+        let e = ep("redis://h/1?password=a%2540bc");
+        assert_eq!(e.scrub("no a@bc here"), "no *** here");
     }
 
     #[test]
