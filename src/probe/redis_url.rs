@@ -290,9 +290,9 @@ impl RedisUrl {
         let protocol = match opt("protocol") {
             None => None,
             // `resp2`/`resp3`: the redis crate's spelling, which earlier bisk-docs read.
-            Some(v) => match v.trim().to_ascii_lowercase().as_str() {
-                "2" | "resp2" => Some(2),
-                "3" | "resp3" => Some(3),
+            Some(v) => match (py_int(v), v.trim().to_ascii_lowercase().as_str()) {
+                (Ok(Some(2)), _) | (_, "resp2") => Some(2),
+                (Ok(Some(3)), _) | (_, "resp3") => Some(3),
                 _ => return Err(UrlError::Protocol),
             },
         };

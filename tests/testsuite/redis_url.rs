@@ -91,6 +91,8 @@ const AGREED: &[&str] = &[
     "redis://?host=foo&port=7000",
     "redis://h:/1",
     "redis://h/1?socket_timeout=1.5&socket_connect_timeout=2",
+    "redis://h/1?protocol=3",
+    "redis://h/1?protocol=+3",
     "unix:///tmp/r.sock",
     "unix:///tmp/r.sock?db=7",
     "unix://tmp/r.sock",
