@@ -7,7 +7,7 @@
 # Secrets: LOCATION is printed as Django holds it, because `target = "django"` connects
 # there, and so is the cache database's PASSWORD (a DatabaseCache target connects there);
 # bisk-docs redacts both wherever it shows them. Nothing else that may hold a secret is
-# printed: no OPTIONS but the two cull numbers, no other database.
+# printed: no OPTIONS but the two cull numbers and `db`, no other database.
 import io
 import json
 import os
@@ -67,6 +67,10 @@ def cache_of(conf):
             conf.get("cull_frequency", options.get("CULL_FREQUENCY", 3))
         ),
     }
+    if "db" in options:
+        # redis-py takes OPTIONS as the pool's keyword arguments: its `db` is the db when
+        # the URL names none (the URL's `?db=` or path wins). A db number is no secret.
+        out["redis_db"] = number_or_none(options.get("db"))
     if backend.endswith("FileBasedCache") and isinstance(location, str):
         # FileBasedCache does the same: a relative LOCATION is relative to the working folder.
         out["location_abs"] = os.path.abspath(location)

@@ -109,6 +109,9 @@ pub struct CacheConf {
     pub key_function: Option<String>,
     pub max_entries: Option<Num>,
     pub cull_frequency: Option<Num>,
+    /// `OPTIONS['db']` when written: redis-py's db when the URL names none.
+    #[serde(default)]
+    pub redis_db: Option<Num>,
 }
 
 impl std::fmt::Debug for CacheConf {
@@ -144,6 +147,38 @@ impl CacheConf {
             RawLocation::Many(v) => v.iter().map(|p| p.trim().to_string()).collect(),
         };
         all.into_iter().filter(|s| !s.is_empty()).collect()
+    }
+
+    /// The first server of a RedisCache as redis-py connects to it: `OPTIONS['db']` is the
+    /// db when the URL names none (redis-py: URL values win over the pool's keyword
+    /// arguments), written into the URL as `?db=N` so every reader sees it. `Err` when
+    /// that `db` is not an integer (redis-py's SELECT fails then).
+    pub fn first_redis_url(&self) -> Result<Option<String>, String> {
+        let Some(first) = self.servers().into_iter().next() else {
+            return Ok(None);
+        };
+        match &self.redis_db {
+            None => Ok(Some(first)),
+            Some(Num::Int(db)) => Ok(Some(crate::probe::redis_url::with_default_db(&first, *db))),
+            // redis-py sends it as it is, and Redis reads a decimal text as its number.
+            Some(Num::Text(t))
+                if t.strip_prefix('-')
+                    .unwrap_or(t)
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+                    && let Ok(db) = t.parse::<i64>() =>
+            {
+                Ok(Some(crate::probe::redis_url::with_default_db(&first, db)))
+            }
+            Some(other) => Err(format!(
+                "Django's CACHES['default'] OPTIONS['db'] is {}, not an integer: redis-py cannot select it",
+                match other {
+                    Num::Float(f) => f.to_string(),
+                    Num::Text(t) => format!("{:?}", crate::probe::result::bound(t, 40)),
+                    Num::Int(i) => i.to_string(),
+                }
+            )),
+        }
     }
 
     /// `VERSION` as an integer, when it is one.
@@ -612,13 +647,12 @@ pub fn target_from(caches: &DjangoCaches, base: &RedisTarget) -> Result<RedisTar
     })?;
     match conf.kind() {
         DjangoBackend::Redis => {
-            let servers = conf.servers();
-            let Some(first) = servers.first() else {
+            let Some(first) = conf.first_redis_url()? else {
                 return Err("Django's CACHES['default'] has no LOCATION".into());
             };
             Ok(RedisTarget {
                 backend: config::Backend::Redis,
-                url: first.clone(),
+                url: first,
                 location: None,
                 database: None,
                 key_prefix: conf.key_prefix.clone(),
@@ -719,6 +753,7 @@ mod tests {
             key_function: None,
             max_entries: None,
             cull_frequency: None,
+            redis_db: None,
         };
         assert_eq!(
             conf.servers(),

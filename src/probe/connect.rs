@@ -10,6 +10,7 @@ use redis::{
 };
 
 use super::hint;
+use super::redis_url::{Address, RedisUrl};
 use super::result::{Hint, Outcome, Status};
 use crate::config::RedisTarget;
 
@@ -107,8 +108,12 @@ impl ProbeError {
 #[derive(Clone)]
 pub struct Endpoint {
     info: ConnectionInfo,
-    /// The DB index Django uses on this target.
+    /// `rediss://`: read (to compare and show it) but not probed.
+    tls: bool,
+    /// The DB index Django uses on this target (redis-py's reading of the URL).
     pub db: i64,
+    /// The db as evidence: the number, and where it came from when `?db=` chose it.
+    pub db_shown: String,
     /// Redacted URL for messages.
     pub display: String,
     secrets: Vec<String>,
@@ -126,27 +131,53 @@ impl std::fmt::Debug for Endpoint {
 }
 
 impl Endpoint {
-    /// Parses the target URL: `redis://[:PASSWORD@]host:port/db` (percent-encoded
-    /// passwords) or `unix:///path.sock?db=N[&password=P]` (Django's spelling; the redis
-    /// crate wants `pass=`).
+    /// Reads the target URL as redis-py (Django's RedisCache) reads it
+    /// ([`RedisUrl::parse`]): `redis://[[user]:PASSWORD@]host:port/db?db=N&password=P`,
+    /// `rediss://…`, `unix:///path.sock?db=N&password=P`. A URL it cannot read exactly so
+    /// is an error naming the URL redacted, never a guess at the db.
     pub fn from_target(target: &RedisTarget) -> Result<Endpoint, ProbeError> {
         let display = target.display_url();
-        let url = translate_url(target.url.trim());
-        let secrets = crate::redact::secrets_of(&target.url);
-        let info = url.as_str().into_connection_info().map_err(|_| {
+        let mut secrets = crate::redact::secrets_of(&target.url);
+        let url = RedisUrl::parse(target.url.trim()).map_err(|why| {
             ProbeError::new(
                 ErrorKind::BadUrl,
-                format!(
-                    "target URL {display} is not a Redis URL (expected redis://[:PASSWORD@]host:port/db or unix:///path.sock?db=N)"
+                format!("target URL {display} cannot be read as Django reads it: {why}"),
+                hint::plain(
+                    "Fix `url` of the target in bisk-docs.toml (or BISK_REDIS_URL): redis://[:PASSWORD@]host:port/db or unix:///path.sock?db=N, the password percent-encoded.",
                 ),
-                hint::plain("Fix `url` of the target in bisk-docs.toml (or BISK_REDIS_URL)."),
             )
         })?;
-        let redis = info.redis_settings().clone().set_skip_set_lib_name();
-        let db = redis.db();
+        // The password as sent (query values are decoded twice) is a secret too.
+        secrets.extend(url.password.iter().filter(|p| p.len() > 1).cloned());
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        let addr = match &url.addr {
+            Address::Tcp { host, port } => ConnectionAddr::Tcp(host.clone(), *port),
+            Address::Unix(path) => ConnectionAddr::Unix(path.into()),
+        };
+        let mut redis = RedisConnectionInfo::default()
+            .set_db(url.db)
+            .set_skip_set_lib_name();
+        if url.protocol == Some(3) {
+            redis = redis.set_protocol(redis::ProtocolVersion::RESP3);
+        }
+        // redis-py authenticates whenever a user name or a password is given, with "" for
+        // the one missing (`AUTH user ""`).
+        if url.username.is_some() || url.password.is_some() {
+            redis = redis.set_password(url.password.as_deref().unwrap_or(""));
+            if let Some(user) = &url.username {
+                redis = redis.set_username(user);
+            }
+        }
+        let info = addr
+            .into_connection_info()
+            .expect("an address is a connection info")
+            .set_redis_settings(redis);
         Ok(Endpoint {
-            info: info.set_redis_settings(redis),
-            db,
+            info,
+            tls: url.tls,
+            db: url.db,
+            db_shown: url.db_shown(),
             display,
             secrets,
             connect_timeout: target.connect_timeout,
@@ -155,7 +186,8 @@ impl Endpoint {
     }
 
     /// Where this endpoint connects, without credentials: `host:port` (the host
-    /// lowercased, loopback names and addresses as `loopback`) or the unix socket path.
+    /// lowercased, loopback names and addresses as `loopback`, `rediss://` before it for
+    /// TLS) or the unix socket path.
     /// For comparing two targets (`django.settings`), never for connecting.
     pub fn address(&self) -> String {
         match self.info.addr() {
@@ -165,7 +197,12 @@ impl Endpoint {
                     || host
                         .parse::<std::net::IpAddr>()
                         .is_ok_and(|ip| ip.is_loopback());
-                format!("{}:{port}", if loopback { "loopback" } else { &host })
+                // TLS or not is part of the place: the same port cannot serve both.
+                let scheme = if self.tls { "rediss://" } else { "" };
+                format!(
+                    "{scheme}{}:{port}",
+                    if loopback { "loopback" } else { &host }
+                )
             }
             ConnectionAddr::Unix(path) => path.display().to_string(),
             #[allow(unreachable_patterns)]
@@ -252,6 +289,7 @@ impl Endpoint {
     async fn open_stream(&self) -> Result<Stream, ProbeError> {
         let opening = async {
             match self.info.addr() {
+                _ if self.tls => Ok(None),
                 ConnectionAddr::Tcp(host, port) => {
                     let s = tokio::net::TcpStream::connect((host.as_str(), *port)).await?;
                     let _ = s.set_nodelay(true);
@@ -462,24 +500,6 @@ fn server_code(e: &RedisError) -> Option<String> {
         .and_then(|items| items.first().map(|(_, err)| err.code().to_string()))
 }
 
-/// Django writes `unix:///sock?db=1&password=P`; the redis crate reads `pass=`.
-fn translate_url(url: &str) -> String {
-    let is_unix = url.starts_with("unix:") || url.starts_with("redis+unix:");
-    match url.split_once('?') {
-        Some((head, query)) if is_unix => {
-            let q: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some(("password", v)) => format!("pass={v}"),
-                    _ => pair.to_string(),
-                })
-                .collect();
-            format!("{head}?{}", q.join("&"))
-        }
-        _ => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,6 +537,24 @@ mod tests {
         assert_eq!(unix.info.redis_settings().password(), Some("s3cret"));
         assert!(!unix.display.contains("s3cret"));
         assert!(!format!("{unix:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn query_db_and_tls_are_part_of_the_endpoint() {
+        let ep = |u: &str| Endpoint::from_target(&target(u)).unwrap();
+        assert_eq!(ep("redis://127.0.0.1:6379/1?db=5").db, 5);
+        assert_eq!(ep("redis://127.0.0.1:6379?db=5").db, 5);
+        assert_ne!(
+            ep("rediss://h:6379/1").address(),
+            ep("redis://h:6379/1").address()
+        );
+        assert_eq!(
+            ep("redis://LOCALHOST:6379/1").address(),
+            ep("redis://127.0.0.1:6379/2").address()
+        );
+        // The password as redis-py sends it (query values decoded twice) is scrubbed too.
+        let e = ep("redis://h/1?password=a%2540bc");
+        assert_eq!(e.scrub("no a@bc here"), "no *** here");
     }
 
     #[test]

@@ -9,8 +9,6 @@
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 
-use redis::{ConnectionAddr, IntoConnectionInfo};
-
 use crate::config::RedisTarget;
 
 /// The answer, each with the reason in words a person can check.
@@ -55,12 +53,11 @@ pub async fn of_target(target: &RedisTarget) -> Locality {
     if url.starts_with("unix:") || url.starts_with("redis+unix:") {
         return Locality::Local("a unix socket".into());
     }
-    let (host, port) = match url.into_connection_info().map(|i| i.addr().clone()) {
-        Ok(ConnectionAddr::Tcp(host, port)) | Ok(ConnectionAddr::TcpTls { host, port, .. }) => {
-            (host, port)
+    let (host, port) = match super::redis_url::RedisUrl::parse(url).map(|u| u.addr) {
+        Ok(super::redis_url::Address::Tcp { host, port }) => (host, port),
+        Ok(super::redis_url::Address::Unix(_)) => {
+            return Locality::Local("a unix socket".into());
         }
-        Ok(ConnectionAddr::Unix(_)) => return Locality::Local("a unix socket".into()),
-        Ok(_) => return Locality::Unknown("an address kind this probe does not know".into()),
         Err(_) => return Locality::Unknown("the target URL does not parse".into()),
     };
     of_host(&host, port).await

@@ -14,6 +14,7 @@ pub mod health;
 pub mod hint;
 pub mod locality;
 pub mod pyval;
+pub mod redis_url;
 pub mod result;
 pub mod runner;
 pub mod store;

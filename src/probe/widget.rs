@@ -48,33 +48,12 @@ fn code(s: &str) -> String {
     format!("<code>{}</code>", escape(s))
 }
 
-/// The db a target URL selects, for descriptions. Read from the redacted URL, and only a
-/// number is shown: in a mistyped URL the "db" may well be part of the password.
+/// The db a target URL selects, for descriptions: redis-py's reading (`?db=` before the
+/// path), the one the probes use. Only a number is ever shown, never text of the URL.
 fn db_of(url: &str) -> String {
-    let redacted = crate::redact::redact_url(url);
-    let db = db_of_redacted(&redacted);
-    if !db.is_empty() && db.bytes().all(|b| b.is_ascii_digit()) {
-        db
-    } else {
-        "(unknown: the target URL does not parse)".into()
-    }
-}
-
-fn db_of_redacted(url: &str) -> String {
-    if let Some((_, q)) = url.split_once('?') {
-        for pair in q.split('&') {
-            if let Some(("db", v)) = pair.split_once('=') {
-                return v.to_string();
-            }
-        }
-    }
-    if url.starts_with("unix:") {
-        return "0".into();
-    }
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    match rest.split_once('/') {
-        Some((_, db)) if !db.is_empty() => db.split(['?', '#']).next().unwrap_or("0").to_string(),
-        _ => "0".into(),
+    match super::redis_url::RedisUrl::parse(url.trim()) {
+        Ok(u) => u.db.to_string(),
+        Err(_) => "(unknown: the target URL does not parse)".into(),
     }
 }
 
@@ -564,5 +543,6 @@ mod tests {
         assert_eq!(db_of("redis://127.0.0.1:6379/1"), "1");
         assert_eq!(db_of("redis://h:1"), "0");
         assert_eq!(db_of("unix:///r.sock?db=3"), "3");
+        assert_eq!(db_of("redis://h:6379/1?db=5"), "5");
     }
 }

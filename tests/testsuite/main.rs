@@ -39,6 +39,7 @@ mod probe_redis;
 mod probe_redis_verdicts;
 mod probe_systemd;
 mod probe_verdicts;
+mod redis_url;
 mod render_code;
 mod render_links;
 mod render_pathological;

@@ -488,7 +488,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
     let ttls = [t0, t1, t2, t3];
 
     let mut out = Outcome::pass("")
-        .evidence("db", ep.db.to_string())
+        .evidence("db", ep.db_shown.clone())
         .evidence("round trip (MGET + 4×TTL + EXISTS)", rtt);
     let mut decoded: Vec<Result<Option<PyValue>, pyval::Undecoded>> = Vec::new();
     for (i, raw) in values.iter().enumerate() {

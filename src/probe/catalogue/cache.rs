@@ -68,7 +68,7 @@ pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, Pr
     ))
     .expected(format!("{expected}, TTL in (0, {}] s", p.ttl))
     .evidence("key", key.clone())
-    .evidence("db", ep.db.to_string())
+    .evidence("db", ep.db_shown.clone())
     .evidence(
         "command",
         format!(
@@ -187,7 +187,7 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     let base = |status: Status, summary: String| {
         Outcome::new(status, summary)
             .evidence("key", key.clone())
-            .evidence("db", ep.db.to_string())
+            .evidence("db", ep.db_shown.clone())
             .evidence("TTL", ttl_words(ttl))
             .evidence("GET+TTL round trip", rtt.clone())
     };

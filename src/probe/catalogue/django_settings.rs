@@ -351,6 +351,14 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
     out
 }
 
+/// Why redis-py would refuse a `LOCATION` (its text never quotes the URL).
+fn why_not_redis_py(url: &str) -> String {
+    match crate::probe::redis_url::RedisUrl::parse(url.trim()) {
+        Ok(_) => "it cannot be read".into(),
+        Err(why) => why.to_string(),
+    }
+}
+
 /// The fields in which `target` differs from Django's `conf`, each naming both values.
 fn drift(
     conf: &CacheConf,
@@ -361,9 +369,15 @@ fn drift(
     let mut out = Vec::new();
     match (target.backend, conf.kind()) {
         (config::Backend::Redis, DjangoBackend::Redis) => {
-            let first = conf.servers().into_iter().next().unwrap_or_default();
+            let first = match conf.first_redis_url() {
+                Ok(first) => first.unwrap_or_default(),
+                Err(why) => {
+                    out.push(format!("database: {why}"));
+                    conf.servers().into_iter().next().unwrap_or_default()
+                }
+            };
             let django = Endpoint::from_target(&RedisTarget {
-                url: first,
+                url: first.clone(),
                 ..target.clone()
             });
             match (Endpoint::from_target(target), django) {
@@ -374,10 +388,11 @@ fn drift(
                             ours.display, theirs.display
                         ));
                     }
+                    // Both read as redis-py reads them: `?db=` before the path.
                     if ours.db != theirs.db {
                         out.push(format!(
                             "database db {} here, db {} in Django",
-                            ours.db, theirs.db
+                            ours.db_shown, theirs.db_shown
                         ));
                     }
                 }
@@ -386,8 +401,9 @@ fn drift(
                     target.display_url()
                 )),
                 (_, Err(_)) => out.push(format!(
-                    "location {} in Django is not a Redis URL",
-                    shown_location(conf)
+                    "location {} in Django is not a Redis URL redis-py reads: {}",
+                    shown_location(conf),
+                    why_not_redis_py(&first)
                 )),
             }
         }

@@ -41,5 +41,5 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         .evidence("round trip", rtt)
         .evidence("connection (shared per run)", connect_ms)
         .evidence("target", ep.display.clone())
-        .evidence("db", ep.db.to_string()))
+        .evidence("db", ep.db_shown.clone()))
 }
