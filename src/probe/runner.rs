@@ -393,7 +393,7 @@ impl Runner {
         }
         ProbeResult {
             id: decl.id.clone(),
-            page: decl.page.to_string_lossy().replace('\\', "/"),
+            page: crate::content::paths::to_slash(&decl.page),
             check: decl.check_name().to_string(),
             title: decl.title.clone(),
             status: outcome.status,

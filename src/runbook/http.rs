@@ -498,7 +498,7 @@ fn walkable_guides(app: &RunbookHttp, depth: usize) -> Vec<GuideLink> {
     };
     let mut pages: Vec<String> = decls
         .iter()
-        .map(|d| d.page.to_string_lossy().replace('\\', "/"))
+        .map(|d| crate::content::paths::to_slash(&d.page))
         .collect();
     pages.dedup();
     let mut guides: Vec<GuideLink> = pages
