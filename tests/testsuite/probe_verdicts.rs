@@ -525,6 +525,9 @@ fn key_rows() -> Vec<KeyRow> {
         KeyRow { input: "key", state: "absent, present in another DB", verdict: "FAIL", words: "exists in db 0", alias: "wrongdb", ..KBASE },
         KeyRow { input: "key", state: "absent, present under another VERSION", verdict: "FAIL", words: "another cache VERSION", version: 2, ..KBASE },
         KeyRow { input: "key", state: "undecodable", verdict: "FAIL", words: "a value Django cannot read", value: Some(UNDECODABLE), ..KBASE },
+        KeyRow { input: "key", state: "pickles a class from a module the app may not import", verdict: "WARN", words: "Django can load it only if the app can import nosuchmodule", value: Some(r#"{"foreign": "nosuchmodule.Foo"}"#), ..KBASE },
+        KeyRow { input: "key", state: "an exception object", words: "= ValueError('boom')", value: Some(r#"{"exception": ["builtins.ValueError", "boom"]}"#), ..KBASE },
+        KeyRow { input: "key", state: "an exception of a class from the app's module", verdict: "WARN", words: "pickles a `enforcer_errors.EnforcerError`", value: Some(r#"{"exception": ["enforcer_errors.EnforcerError", "lock held", 3]}"#), ..KBASE },
         KeyRow { input: "expect = \"absent\"", state: "absent", words: "is absent, as expected", value: None, params: "expect = \"absent\"\n", ..KBASE },
         KeyRow { input: "expect = \"absent\"", state: "present", verdict: "FAIL", words: "should be absent", params: "expect = \"absent\"\n", ..KBASE },
         KeyRow { input: "equals", state: "same value", words: "= 'pong'", params: "equals = \"pong\"\n", ..KBASE },
@@ -592,6 +595,36 @@ fn cache_key_table_rows_with_real_django() {
         };
         check_row(&t, res);
     }
+}
+
+/// Issue 18, 6: the WARN row is not caution for its own sake: Django itself cannot load
+/// the value it wrote, from a process that cannot import the class's module.
+#[test]
+fn django_indeed_cannot_load_what_cache_key_warns_about() {
+    let r = table_redis();
+    django_write(
+        &r.url(1),
+        &[json!({"key": "foreign", "value": {"foreign": "nosuchmodule.Foo"}, "alias": "default", "version": 1, "timeout": null})],
+    );
+    let got = kit::django::django(
+        &r.url(1),
+        "try:\n    cache.get('foreign')\n    print('loaded')\nexcept ModuleNotFoundError as e:\n    print('ModuleNotFoundError', e.name)",
+    );
+    assert_eq!(got, "ModuleNotFoundError nosuchmodule");
+    let res = &run_probes(
+        config_for(&r),
+        RunOptions::default(),
+        &["check = \"cache.key\"\nkey = \"foreign\"\n".to_string()],
+    )[0];
+    assert_eq!(res.status, Status::Warn, "{res:#?}");
+    assert_eq!(
+        res.summary,
+        "bisk:1:foreign: the value pickles a `nosuchmodule.Foo`; Django can load it only if the app can import nosuchmodule"
+    );
+    assert!(
+        res.observed.as_deref().unwrap_or("").starts_with("<unsupported nosuchmodule.Foo"),
+        "{res:#?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
