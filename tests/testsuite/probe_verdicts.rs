@@ -290,6 +290,7 @@ fn crumb_rows() -> Vec<CrumbRow> {
         CrumbRow { input: "last_error", state: "None", words: "last run 1 min ago", ..BASE },
         CrumbRow { input: "last_error", state: "text, last_ok older than last_run", verdict: "FAIL", words: "the last run failed: ValueError: boom", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"str": "Traceback (most recent call last):\n  File \"enforcer.py\", line 1\nValueError: boom"}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "text, last_ok not older than last_run", words: "an older error is recorded", set: &[("last_error", r#"{"str": "ValueError: boom"}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "an exception object, last_ok older than last_run", verdict: "FAIL", words: "the last run failed: ValueError('boom')", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"exception": ["builtins.ValueError", "boom"]}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "a time newer than last_ok", verdict: "FAIL", words: "the last run failed", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"ago": 60}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "a time older than last_ok", words: "an older error is recorded", set: &[("last_error", r#"{"ago": 600}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "more than 5 min in the future", verdict: "FAIL", words: "in the future: check the clocks or the time zone", set: &[("last_error", r#"{"ago": -3600}"#)], ..BASE },
