@@ -7,6 +7,7 @@
 use super::value::{PyTz, PyValue};
 
 /// Python's standard library: `sys.stdlib_module_names` of CPython 3.11, sorted.
+#[rustfmt::skip]
 const STDLIB: &[&str] = &[
     "__future__", "_abc", "_aix_support", "_ast", "_asyncio", "_bisect", "_blake2",
     "_bootsubprocess", "_bz2", "_codecs", "_codecs_cn", "_codecs_hk", "_codecs_iso2022",
@@ -51,6 +52,7 @@ const STDLIB: &[&str] = &[
 ];
 
 /// The exception classes of `builtins` (CPython 3.11), sorted.
+#[rustfmt::skip]
 const BUILTIN_EXCEPTIONS: &[&str] = &[
     "ArithmeticError", "AssertionError", "AttributeError", "BaseException",
     "BaseExceptionGroup", "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning",

@@ -487,10 +487,11 @@ fn parse_doc(
             .unwrap_or(fence_line)
     };
 
-    let table = toml::Table::deserialize(toml::de::Deserializer::from(doc.clone())).map_err(|e| {
-        let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
-        err(line, format!("invalid probe TOML: {}", e.message().trim()))
-    })?;
+    let table =
+        toml::Table::deserialize(toml::de::Deserializer::from(doc.clone())).map_err(|e| {
+            let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
+            err(line, format!("invalid probe TOML: {}", e.message().trim()))
+        })?;
     let head = Head::deserialize(toml::de::Deserializer::from(doc)).map_err(|e| {
         let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
         err(line, format!("probe: {}", e.message().trim()))
@@ -550,29 +551,29 @@ fn parse_doc(
             typed(known).map_err(|_| first)
         })
         .map_err(|message| {
-        // Point at the key the message names (serde quotes field names in backticks).
-        let line = if !CHECK_NAMES.contains(&check_name.as_str()) {
-            key_line("check")
-        } else {
-            backticked(&message)
-                .into_iter()
-                .find(|k| rest.contains_key(k))
-                .or_else(|| {
-                    // Type errors do not name the key: the culprit is the key whose removal
-                    // changes the error.
-                    rest.keys()
-                        .find(|k| {
-                            let mut without = rest.clone();
-                            without.remove(k.as_str());
-                            typed(without).err().as_deref() != Some(message.as_str())
-                        })
-                        .cloned()
-                })
-                .map(|k| key_line(&k))
-                .unwrap_or(fence_line)
-        };
-        err(line, format!("probe `{check_name}`: {message}"))
-    })?;
+            // Point at the key the message names (serde quotes field names in backticks).
+            let line = if !CHECK_NAMES.contains(&check_name.as_str()) {
+                key_line("check")
+            } else {
+                backticked(&message)
+                    .into_iter()
+                    .find(|k| rest.contains_key(k))
+                    .or_else(|| {
+                        // Type errors do not name the key: the culprit is the key whose removal
+                        // changes the error.
+                        rest.keys()
+                            .find(|k| {
+                                let mut without = rest.clone();
+                                without.remove(k.as_str());
+                                typed(without).err().as_deref() != Some(message.as_str())
+                            })
+                            .cloned()
+                    })
+                    .map(|k| key_line(&k))
+                    .unwrap_or(fence_line)
+            };
+            err(line, format!("probe `{check_name}`: {message}"))
+        })?;
     match validate(&check) {
         Err((key, _)) if unknowable.iter().any(|k| k == key) => {}
         Err((key, message)) => {
@@ -766,7 +767,10 @@ fn substitute_doc(
         found: &mut Substituted,
     ) -> Result<(), DeclError> {
         for (key, value) in table.iter_mut() {
-            if let Some(r) = crate::vars::refs(key.get_ref()).into_iter().find(|r| !r.escaped) {
+            if let Some(r) = crate::vars::refs(key.get_ref())
+                .into_iter()
+                .find(|r| !r.escaped)
+            {
                 return Err(at(
                     key.span().start,
                     format!(
@@ -1189,7 +1193,11 @@ mod tests {
         .unwrap()
     }
 
-    fn p_in(body: &str, config: &crate::config::Config, target: &str) -> Result<ProbeDecl, DeclError> {
+    fn p_in(
+        body: &str,
+        config: &crate::config::Config,
+        target: &str,
+    ) -> Result<ProbeDecl, DeclError> {
         parse_in(body, Path::new("ops/P.md"), 10, 1, config, target)
     }
 
@@ -1219,7 +1227,10 @@ mod tests {
         let Check::DjangoSettings(ds) = &d.check else {
             panic!()
         };
-        assert_eq!(ds.targets.as_deref(), Some(&["prod".to_string(), "default".into()][..]));
+        assert_eq!(
+            ds.targets.as_deref(),
+            Some(&["prod".to_string(), "default".into()][..])
+        );
         // A comment is not a value: nothing is looked up there.
         let d = p_in("check = \"redis.ping\" # {{ nope }}\n", &config, "default").unwrap();
         assert_eq!(d.check, Check::RedisPing);
@@ -1228,8 +1239,12 @@ mod tests {
     #[test]
     fn references_outside_string_values_are_errors_at_their_line() {
         let config = vars_config("\"5\"", "\"6\"");
-        let e = p_in("check = \"cache.key\"\nkey = \"a\"\nmin_ttl = {{ k }}\n", &config, "default")
-            .unwrap_err();
+        let e = p_in(
+            "check = \"cache.key\"\nkey = \"a\"\nmin_ttl = {{ k }}\n",
+            &config,
+            "default",
+        )
+        .unwrap_err();
         assert_eq!(e.line, 13, "{e}");
         assert!(e.message.contains("invalid probe TOML"), "{e}");
         assert!(
@@ -1245,8 +1260,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.line, 13, "{e}");
         assert!(
-            e.message
-                .contains("`{{ k }}` in the key `{{ k }}`: variables are replaced only in string values"),
+            e.message.contains(
+                "`{{ k }}` in the key `{{ k }}`: variables are replaced only in string values"
+            ),
             "{e}"
         );
         // Undefined: at the line of the value, also inside a multi-line string.
@@ -1259,8 +1275,12 @@ mod tests {
         assert_eq!(e.line, 14, "{e}");
         assert!(e.message.contains("undefined variable `{{ nope }}`"), "{e}");
         // A numeric value in a string stays a string: the type error names the key.
-        let e = p_in("check = \"cache.key\"\nkey = \"a\"\nmin_ttl = \"{{ k }}\"\n", &config, "default")
-            .unwrap_err();
+        let e = p_in(
+            "check = \"cache.key\"\nkey = \"a\"\nmin_ttl = \"{{ k }}\"\n",
+            &config,
+            "default",
+        )
+        .unwrap_err();
         assert_eq!(e.line, 13, "{e}");
     }
 
@@ -1282,7 +1302,9 @@ mod tests {
                 assert_eq!(d.unset, ["k"], "{body:?}");
                 assert_eq!(
                     d.description.as_deref(),
-                    Some(format!("Not checked on target {target}: `k` has no value there.").as_str())
+                    Some(
+                        format!("Not checked on target {target}: `k` has no value there.").as_str()
+                    )
                 );
                 assert_eq!(check_config(&d, &config), Ok(()), "{body:?}");
             }

@@ -293,9 +293,7 @@ impl Runner {
                         if needs.len() == 1 { "has" } else { "have" }
                     ),
                 )
-                .hint(hint::plain(format!(
-                    "Set it in {table} of bisk-docs.toml."
-                ))),
+                .hint(hint::plain(format!("Set it in {table} of bisk-docs.toml."))),
                 started.elapsed(),
             );
         }

@@ -332,7 +332,8 @@ mod tests {
             h.insert("x-forwarded-user", HeaderValue::from_bytes(raw).unwrap());
             match a.proxy_user(&h, ip("10.0.0.7")) {
                 Some(ProxyUser::Unusable(m)) => assert!(
-                    m.starts_with("the trusted proxy's x-forwarded-user header ") && m.contains(why),
+                    m.starts_with("the trusted proxy's x-forwarded-user header ")
+                        && m.contains(why),
                     "{raw:?}: {m}"
                 ),
                 other => panic!("{raw:?}: {other:?}"),

@@ -217,14 +217,20 @@ fn the_uptime_panel_ignores_time_a_probe_was_skipped() {
             labels(instance)
         )
     };
-    let mut file = String::from("evaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n");
+    let mut file =
+        String::from("evaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n");
     for (instance, up, skipped) in [
         ("new", "1x9 stale", "0x9 1x10"),
         ("old", "1x9 0x10", "0x9 1x10"),
         ("down", "1x9 0x10", "0x19"),
     ] {
         file.push_str(&series("bisk_probe_up", instance, "", up));
-        file.push_str(&series("bisk_probe_status", instance, ",status=\"skipped\"", skipped));
+        file.push_str(&series(
+            "bisk_probe_status",
+            instance,
+            ",status=\"skipped\"",
+            skipped,
+        ));
     }
     file.push_str(&format!(
         "    promql_expr_test:\n      - expr: {}\n        eval_time: 19m\n        exp_samples:\n",

@@ -405,7 +405,11 @@ print(json.dumps({{k: [pickle.dumps(v, 5).hex(), repr(v)] for k, v in values.ite
         .args(["-c", &code])
         .output()
         .expect("run python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got: Json = serde_json::from_slice(&out.stdout).unwrap();
     for (name, pair) in got.as_object().unwrap() {
         let bytes = unhex(pair[0].as_str().unwrap());

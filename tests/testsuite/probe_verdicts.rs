@@ -605,7 +605,9 @@ fn django_indeed_cannot_load_what_cache_key_warns_about() {
     let r = table_redis();
     django_write(
         &r.url(1),
-        &[json!({"key": "foreign", "value": {"foreign": "nosuchmodule.Foo"}, "alias": "default", "version": 1, "timeout": null})],
+        &[
+            json!({"key": "foreign", "value": {"foreign": "nosuchmodule.Foo"}, "alias": "default", "version": 1, "timeout": null}),
+        ],
     );
     let got = kit::django::django(
         &r.url(1),
@@ -623,7 +625,10 @@ fn django_indeed_cannot_load_what_cache_key_warns_about() {
         "bisk:1:foreign: the value pickles a `nosuchmodule.Foo`; Django can load it only if the app can import nosuchmodule"
     );
     assert!(
-        res.observed.as_deref().unwrap_or("").starts_with("<unsupported nosuchmodule.Foo"),
+        res.observed
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("<unsupported nosuchmodule.Foo"),
         "{res:#?}"
     );
 }

@@ -273,7 +273,13 @@ async fn a_trusted_proxys_utf8_user_is_the_operator_and_an_unusable_one_refuses(
         Some(r#"{"page": "ops/DEPLOY.md", "operator": "mallory"}"#),
     )
     .await;
-    assert_eq!(started.status, 201, "{}\n{}", started.body, nginx.error_log());
+    assert_eq!(
+        started.status,
+        201,
+        "{}\n{}",
+        started.body,
+        nginx.error_log()
+    );
     let id = started.json()["run_id"].as_str().unwrap().to_string();
     let first = &events(&root, &id)[0];
     assert_eq!(
@@ -306,15 +312,22 @@ async fn a_trusted_proxys_utf8_user_is_the_operator_and_an_unusable_one_refuses(
     let before = events(&root, &id).len();
     for (user, why) in [
         (&b"Jos\xe9"[..], "is not valid UTF-8"),
-        (b"UTF-8''Jos%E9", "is an RFC 8187 value that does not decode to UTF-8"),
-        ("x".repeat(81).leak().as_bytes(), "is longer than 80 characters"),
+        (
+            b"UTF-8''Jos%E9",
+            "is an RFC 8187 value that does not decode to UTF-8",
+        ),
+        (
+            "x".repeat(81).leak().as_bytes(),
+            "is longer than 80 characters",
+        ),
     ] {
         let refused = note(user).await;
         assert_eq!(refused.status, 403, "{user:?}: {}", refused.body);
         let message = refused.json()["error"].as_str().unwrap().to_string();
         assert!(
-            message.contains(&format!("the trusted proxy's x-forwarded-user header {why}"))
-                && message.contains("a typed name is not taken instead"),
+            message.contains(&format!(
+                "the trusted proxy's x-forwarded-user header {why}"
+            )) && message.contains("a typed name is not taken instead"),
             "{message}"
         );
         assert_eq!(events(&root, &id).len(), before, "nothing is recorded");

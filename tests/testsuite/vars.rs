@@ -306,8 +306,7 @@ fn a_probe_parameter_from_a_variable_runs_with_the_target_value() {
         "{r}"
     );
     assert_eq!(
-        r["hint"]["text"],
-        "Set it in [targets.qa.vars] or [vars] of bisk-docs.toml.",
+        r["hint"]["text"], "Set it in [targets.qa.vars] or [vars] of bisk-docs.toml.",
         "{r}"
     );
     assert!(
@@ -394,7 +393,10 @@ async fn an_unset_value_in_any_parameter_skips_the_probe_with_its_cause() {
         let r = result(&doc, id);
         assert_eq!(r["status"], "skipped", "{r}");
         assert_eq!(r["summary"], summary, "{r}");
-        assert_eq!(r["hint"]["text"], "Set it in [vars] of bisk-docs.toml.", "{r}");
+        assert_eq!(
+            r["hint"]["text"], "Set it in [vars] of bisk-docs.toml.",
+            "{r}"
+        );
     }
 
     t.build().ok();

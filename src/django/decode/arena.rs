@@ -29,7 +29,10 @@ pub(super) enum Node {
     ZoneInfoUnpickle,
     Tz(PyTz),
     /// An exception: its class (`module.Name`) called with `args` (see [`PyValue::Exception`]).
-    Exception { class: String, args: Vec<Id> },
+    Exception {
+        class: String,
+        args: Vec<Id>,
+    },
     /// An instance of a class we do not model; `start..end` is where it sits in the input.
     Opaque {
         class: String,
@@ -261,12 +264,12 @@ impl Walk<'_> {
                 Ok(self.unsupported("zoneinfo.ZoneInfo._unpickle".to_string(), 0, 0))
             }
             Node::Tz(tz) => Ok(self.unsupported(tz_class(tz), 0, 0)),
-            Node::Exception { class, args } => self.items(args, depth).map(|args| {
-                PyValue::Exception {
+            Node::Exception { class, args } => {
+                self.items(args, depth).map(|args| PyValue::Exception {
                     class: class.clone(),
                     args,
-                }
-            }),
+                })
+            }
             Node::Opaque { class, start, end } => Ok(self.unsupported(class.clone(), *start, *end)),
         };
         self.on_path[id] = false;

@@ -259,11 +259,7 @@ pub struct KeyJudgement {
 impl KeyJudgement {
     /// The outcome for `key`: fail on a problem, else warn on a warning, else pass;
     /// `base` makes an outcome with the backend's evidence.
-    pub(crate) fn outcome(
-        self,
-        key: &str,
-        base: impl Fn(Status, String) -> Outcome,
-    ) -> Outcome {
+    pub(crate) fn outcome(self, key: &str, base: impl Fn(Status, String) -> Outcome) -> Outcome {
         let out = if !self.problems.is_empty() {
             base(Status::Fail, format!("{key}: {}", self.problems.join("; "))).hint(
                 self.hint.or_else(|| {
@@ -282,7 +278,8 @@ impl KeyJudgement {
                 format!("{key} = {}", bounded_inline(&self.observed)),
             )
         };
-        out.expected(self.expected.join(", ")).observed(self.observed)
+        out.expected(self.expected.join(", "))
+            .observed(self.observed)
     }
 }
 

@@ -132,7 +132,9 @@ pub async fn request_from(
     body: &str,
 ) -> Resp {
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.bind(SocketAddr::new(from, 0)).expect("bind the source address");
+    socket
+        .bind(SocketAddr::new(from, 0))
+        .expect("bind the source address");
     let mut stream = socket.connect(addr).await.expect("connect");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n").into_bytes();
     for (k, v) in headers {
