@@ -719,6 +719,7 @@ fn substitute_doc(
 ) -> Result<Substituted, DeclError> {
     fn walk(
         value: &mut Spanned<DeValue<'_>>,
+        body: &str,
         top_key: &str,
         at: &dyn Fn(usize, String) -> DeclError,
         scope: &crate::vars::Scope,
@@ -731,9 +732,15 @@ fn substitute_doc(
                     return Ok(());
                 };
                 found.any = true;
+                // A multi-line string drops the newline right after its opening quotes.
+                let dropped = body.get(span.clone()).is_some_and(|raw| {
+                    (raw.starts_with("\"\"\"") || raw.starts_with("'''"))
+                        && (raw[3..].starts_with('\n') || raw[3..].starts_with("\r\n"))
+                });
                 for p in problems {
                     // The value's line, plus the lines of a multi-line string before it.
-                    let within = s[..p.at.min(s.len())].matches('\n').count();
+                    let within =
+                        s[..p.at.min(s.len())].matches('\n').count() + usize::from(dropped);
                     if p.undefined {
                         return Err(at(span.start, p.message).at_line_offset(within));
                     }
@@ -748,10 +755,10 @@ fn substitute_doc(
             }
             DeValue::Array(items) => {
                 for item in items.iter_mut() {
-                    walk(item, top_key, at, scope, found)?;
+                    walk(item, body, top_key, at, scope, found)?;
                 }
             }
-            DeValue::Table(t) => walk_table(t, Some(top_key), at, scope, found)?,
+            DeValue::Table(t) => walk_table(t, body, Some(top_key), at, scope, found)?,
             DeValue::Integer(_)
             | DeValue::Float(_)
             | DeValue::Boolean(_)
@@ -761,6 +768,7 @@ fn substitute_doc(
     }
     fn walk_table(
         table: &mut DeTable<'_>,
+        body: &str,
         top_key: Option<&str>,
         at: &dyn Fn(usize, String) -> DeclError,
         scope: &crate::vars::Scope,
@@ -781,7 +789,7 @@ fn substitute_doc(
                 ));
             }
             let top = top_key.unwrap_or(key.get_ref()).to_string();
-            walk(value, &top, at, scope, found)?;
+            walk(value, body, &top, at, scope, found)?;
         }
         Ok(())
     }
@@ -791,7 +799,7 @@ fn substitute_doc(
         message,
     };
     let mut found = Substituted::default();
-    walk_table(doc.get_mut(), None, &at, scope, &mut found)?;
+    walk_table(doc.get_mut(), body, None, &at, scope, &mut found)?;
     found.unset.sort();
     Ok(found)
 }
@@ -1272,7 +1280,7 @@ mod tests {
             "default",
         )
         .unwrap_err();
-        assert_eq!(e.line, 14, "{e}");
+        assert_eq!(e.line, 15, "{e}");
         assert!(e.message.contains("undefined variable `{{ nope }}`"), "{e}");
         // A numeric value in a string stays a string: the type error names the key.
         let e = p_in(
