@@ -1239,6 +1239,17 @@ mod tests {
             ds.targets.as_deref(),
             Some(&["prod".to_string(), "default".into()][..])
         );
+        // `\{{ k }}` (in a literal string: `\{` is no basic-string escape) stays as written.
+        let d = p_in(
+            "check = \"cache.key\"\nkey = '\\{{ k }}'\n",
+            &config,
+            "default",
+        )
+        .unwrap();
+        let Check::CacheKey(k) = &d.check else {
+            panic!("{d:?}")
+        };
+        assert_eq!(k.key, "{{ k }}");
         // A comment is not a value: nothing is looked up there.
         let d = p_in("check = \"redis.ping\" # {{ nope }}\n", &config, "default").unwrap();
         assert_eq!(d.check, Check::RedisPing);
