@@ -224,7 +224,7 @@ fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
                 }
                 if let Some(page) = &args.page {
                     let rel = steps::docs_relative(&ws.docs_dir, page).map_err(failure)?;
-                    if rel.to_string_lossy().replace('\\', "/") != session.guide.page {
+                    if crate::content::paths::to_slash(&rel) != session.guide.page {
                         return Err(Failure::Usage(format!(
                             "run {id} walks {}, not {}",
                             session.guide.page,

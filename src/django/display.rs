@@ -4,6 +4,8 @@
 //! - datetime: `2025-01-02 03:04:05.678901+00:00 (UTC)`; naive ones say
 //!   `(naive, no time zone)`; an unresolvable zone says so instead of guessing an offset;
 //! - date: `2025-01-02 (date)`; timedelta: `1 day, 2:03:04 (timedelta)`;
+//! - an exception: its repr, `ValueError('boom')` (`myapp.errors.EnforcerError('x')` outside
+//!   builtins);
 //! - anything not modelled: `<unsupported uuid.UUID: 8c0475…>`.
 //!
 //! Output is bounded: past the limit it ends with `… (N more chars)`.
@@ -112,6 +114,11 @@ fn write_value(sink: &mut Sink, value: &PyValue) {
             timedelta_str(*days, *seconds, *microseconds)
         )),
         PyValue::DateTime(dt) => sink.push_str(&datetime_display(dt)),
+        PyValue::Exception { class, args } => {
+            // Python's repr (`ValueError('boom')`), the module named unless it is builtins.
+            sink.push_str(class.strip_prefix("builtins.").unwrap_or(class));
+            write_seq(sink, "(", args, ")");
+        }
         PyValue::Unsupported { class, preview_hex } => {
             sink.push_str("<unsupported ");
             sink.push_str(class);

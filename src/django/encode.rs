@@ -291,7 +291,7 @@ impl Pickler {
                 microseconds,
             } => self.timedelta(*days, *seconds, *microseconds)?,
             PyValue::DateTime(dt) => self.datetime(dt, depth)?,
-            PyValue::Unsupported { class, .. } => {
+            PyValue::Unsupported { class, .. } | PyValue::Exception { class, .. } => {
                 return Err(EncodeError::Unsupported(format!(
                     "an object of class {class}"
                 )));

@@ -18,6 +18,7 @@
 //! | `date`                        | `{"$date": "2025-01-02"}`                                 |
 //! | `timedelta`                   | `{"$timedelta": [days, seconds, microseconds]}`           |
 //! | `datetime`                    | `{"$datetime": {iso, year, month, day, hour, minute, second, microsecond, fold, utcoffset_seconds, utc_iso, tz}}` |
+//! | an exception (class + `args`) | `{"$exception": "builtins.ValueError", "args": ["boom"]}` |
 //! | anything else                 | `{"$unsupported": "module.Class", "preview_hex": "…"}`    |
 //!
 //! In `$datetime`, `utcoffset_seconds` and `utc_iso` are `null` when the datetime is naive or
@@ -65,6 +66,10 @@ impl PyValue {
                 microseconds,
             } => json!({ "$timedelta": [days, seconds, microseconds] }),
             PyValue::DateTime(dt) => json!({ "$datetime": datetime_json(dt) }),
+            PyValue::Exception { class, args } => json!({
+                "$exception": class,
+                "args": args.iter().map(PyValue::to_json).collect::<Vec<_>>()
+            }),
             PyValue::Unsupported { class, preview_hex } => {
                 json!({ "$unsupported": class, "preview_hex": preview_hex })
             }

@@ -13,6 +13,7 @@
 //! - [`PyDateTime::to_timestamp`] and [`time::describe_instant`] — "12 min ago".
 
 pub mod bigint;
+pub mod classes;
 pub mod decode;
 pub mod display;
 pub mod encode;

@@ -32,6 +32,12 @@ pub enum PyValue {
         microseconds: i64,
     },
     DateTime(PyDateTime),
+    /// An exception instance as `BaseException.__reduce__` pickles it: the class called
+    /// with its `args` (Python's own repr shows no more). `class` is `module.Name`.
+    Exception {
+        class: String,
+        args: Vec<PyValue>,
+    },
     Unsupported {
         class: String,
         preview_hex: String,

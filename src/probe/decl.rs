@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// A parsed probe declaration.
 #[derive(Debug, Clone, PartialEq)]
@@ -416,11 +418,62 @@ struct Head {
 
 /// Parses one probe body. `fence_line` is the 1-based line of the opening fence (the body
 /// starts on the next line); `index` the 1-based position among the page's probe fences.
+/// `{{ name }}` stays as written (see [`parse_in`] for the variables).
 pub fn parse(
     body: &str,
     page: &Path,
     fence_line: usize,
     index: usize,
+) -> Result<ProbeDecl, DeclError> {
+    let doc = read_toml(body, page, fence_line)?;
+    parse_doc(doc, body, page, fence_line, index, &[])
+}
+
+/// The body as a TOML document with the spans of its keys and values (into `body`).
+fn read_toml<'b>(
+    body: &'b str,
+    page: &Path,
+    fence_line: usize,
+) -> Result<Spanned<DeTable<'b>>, DeclError> {
+    DeTable::parse(body).map_err(|e| {
+        let offset = e.span().map(|s| s.start);
+        let line = offset.map_or(fence_line, |o| fence_line + crate::diag::line_of(body, o));
+        let mut message = format!("invalid probe TOML: {}", e.message().trim());
+        // A variable written as bare TOML (`ttl = {{ ttl }}`) is what breaks the line most
+        // often since values are substituted after parsing: say how to write it.
+        let line_text = offset
+            .and_then(|o| body.get(..o.min(body.len())))
+            .map(|before| before.rfind('\n').map_or(0, |i| i + 1))
+            .and_then(|start| body[start..].lines().next());
+        if let Some(r) = line_text.and_then(|l| {
+            crate::vars::refs(l)
+                .into_iter()
+                .find(|r| !r.escaped)
+                .map(|r| r.name.to_string())
+        }) {
+            message.push_str(&format!(
+                "; `{{{{ {r} }}}}` is replaced only inside a quoted string value: write e.g. `key = \"{{{{ {r} }}}}\"`"
+            ));
+        }
+        DeclError {
+            page: page.to_path_buf(),
+            line,
+            message,
+        }
+    })
+}
+
+/// Parses a read (and possibly substituted) body. `unknowable` are top-level keys whose
+/// values hold an unset variable's placeholder: the probe is skipped, so a placeholder that
+/// is not a valid value there (an address, a URL, an enum) does not make it a declaration
+/// error; such a key falls back to its default for the widget's sake.
+fn parse_doc(
+    doc: Spanned<DeTable<'_>>,
+    body: &str,
+    page: &Path,
+    fence_line: usize,
+    index: usize,
+    unknowable: &[String],
 ) -> Result<ProbeDecl, DeclError> {
     let err = |line: usize, message: String| DeclError {
         page: page.to_path_buf(),
@@ -434,11 +487,12 @@ pub fn parse(
             .unwrap_or(fence_line)
     };
 
-    let table: toml::Table = toml::from_str(body).map_err(|e| {
-        let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
-        err(line, format!("invalid probe TOML: {}", e.message().trim()))
-    })?;
-    let head: Head = toml::from_str(body).map_err(|e| {
+    let table =
+        toml::Table::deserialize(toml::de::Deserializer::from(doc.clone())).map_err(|e| {
+            let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
+            err(line, format!("invalid probe TOML: {}", e.message().trim()))
+        })?;
+    let head = Head::deserialize(toml::de::Deserializer::from(doc)).map_err(|e| {
         let line = e.span().map(|s| body_line(s.start)).unwrap_or(fence_line);
         err(line, format!("probe: {}", e.message().trim()))
     })?;
@@ -485,32 +539,51 @@ pub fn parse(
             }
         })
     };
-    let check = typed(rest.clone()).map_err(|message| {
-        // Point at the key the message names (serde quotes field names in backticks).
-        let line = if !CHECK_NAMES.contains(&check_name.as_str()) {
-            key_line("check")
-        } else {
-            backticked(&message)
-                .into_iter()
-                .find(|k| rest.contains_key(k))
-                .or_else(|| {
-                    // Type errors do not name the key: the culprit is the key whose removal
-                    // changes the error.
-                    rest.keys()
-                        .find(|k| {
-                            let mut without = rest.clone();
-                            without.remove(k.as_str());
-                            typed(without).err().as_deref() != Some(message.as_str())
-                        })
-                        .cloned()
-                })
-                .map(|k| key_line(&k))
-                .unwrap_or(fence_line)
-        };
-        err(line, format!("probe `{check_name}`: {message}"))
-    })?;
-    validate(&check)
-        .map_err(|(key, message)| err(key_line(key), format!("probe `{check_name}`: {message}")))?;
+    let check = typed(rest.clone())
+        .or_else(|first| {
+            // Keys holding an unset placeholder cannot be judged anyway: read the
+            // declaration without them rather than refuse it.
+            if unknowable.is_empty() {
+                return Err(first);
+            }
+            let mut known = rest.clone();
+            known.retain(|k, _| !unknowable.iter().any(|u| u == k));
+            typed(known).map_err(|_| first)
+        })
+        .map_err(|message| {
+            // Point at the key the message names (serde quotes field names in backticks).
+            let line = if !CHECK_NAMES.contains(&check_name.as_str()) {
+                key_line("check")
+            } else {
+                backticked(&message)
+                    .into_iter()
+                    .find(|k| rest.contains_key(k))
+                    .or_else(|| {
+                        // Type errors do not name the key: the culprit is the key whose removal
+                        // changes the error.
+                        rest.keys()
+                            .find(|k| {
+                                let mut without = rest.clone();
+                                without.remove(k.as_str());
+                                typed(without).err().as_deref() != Some(message.as_str())
+                            })
+                            .cloned()
+                    })
+                    .map(|k| key_line(&k))
+                    .unwrap_or(fence_line)
+            };
+            err(line, format!("probe `{check_name}`: {message}"))
+        })?;
+    match validate(&check) {
+        Err((key, _)) if unknowable.iter().any(|k| k == key) => {}
+        Err((key, message)) => {
+            return Err(err(
+                key_line(key),
+                format!("probe `{check_name}`: {message}"),
+            ));
+        }
+        Ok(()) => {}
+    }
 
     let id = match head.id {
         Some(id) => {
@@ -551,9 +624,15 @@ pub fn parse(
 }
 
 /// [`parse`] with the variables of the run's target (`run_target`; a probe naming its own
-/// `target` takes that target's values). An undefined variable is an error at its line; an
-/// unset one leaves the probe parsed with [`ProbeDecl::unset`] set, so it is skipped with
-/// the cause instead of running with a placeholder. `source` keeps the body as written.
+/// `target` takes that target's values).
+///
+/// The body is parsed as TOML first and `{{ name }}` is replaced only inside the parsed
+/// string values (in arrays and tables too), so a value is only ever a value: whatever it
+/// holds (quotes, newlines, `expect = …`) it cannot add or change a key. A reference in a
+/// key is a declaration error at its line, one outside a string is invalid TOML (the error
+/// says to quote it). An undefined variable is an error at its line; an unset one leaves
+/// the probe parsed with [`ProbeDecl::unset`] set, so it is skipped with the cause instead
+/// of running with a placeholder. `source` keeps the body as written.
 pub fn parse_in(
     body: &str,
     page: &Path,
@@ -564,46 +643,47 @@ pub fn parse_in(
 ) -> Result<ProbeDecl, DeclError> {
     let with = |target: &str| -> Result<Option<ProbeDecl>, DeclError> {
         let scope = config.scope(target);
-        let Some((text, problems)) = crate::vars::substitute(body, &scope) else {
+        let mut doc = read_toml(body, page, fence_line)?;
+        let found = substitute_doc(&mut doc, body, &scope, page, fence_line)?;
+        if !found.any {
             return Ok(None);
-        };
-        if let Some(p) = problems.iter().find(|p| p.undefined) {
-            return Err(DeclError {
-                page: page.to_path_buf(),
-                line: fence_line + 1 + crate::diag::line_of(body, p.at).saturating_sub(1),
-                message: p.message.clone(),
-            });
         }
-        let mut unset: Vec<String> = problems.into_iter().map(|p| p.name).collect();
-        unset.sort();
-        unset.dedup();
-        let mut decl = match parse(&text, page, fence_line, index) {
+        if found.unset.is_empty() {
+            return parse_doc(doc, body, page, fence_line, index, &[]).map(Some);
+        }
+        let mut decl = match parse_doc(doc.clone(), body, page, fence_line, index, &[]) {
             Ok(d) => d,
             // The placeholder of an unset value may not be a valid parameter (an address,
-            // a URL). The probe is skipped anyway; read it with the values of a target that
-            // has them, so its widget and title still say what it checks.
-            Err(e) if !unset.is_empty() => {
+            // a URL, `expect`). The probe is skipped anyway: read it with the values of a
+            // target that has them, so its widget and title still say what it checks, or
+            // else without the keys that cannot be known.
+            Err(_) => {
                 let donor = config.target_names().into_iter().find_map(|t| {
                     let s = config.scope(&t);
-                    unset
+                    if !found
+                        .unset
                         .iter()
                         .all(|n| matches!(s.get(n), Some(crate::vars::VarDef::Value(_))))
-                        .then(|| crate::vars::substitute(body, &s).map(|(text, _)| text))
-                        .flatten()
+                    {
+                        return None;
+                    }
+                    let mut doc = read_toml(body, page, fence_line).ok()?;
+                    substitute_doc(&mut doc, body, &s, page, fence_line).ok()?;
+                    parse_doc(doc, body, page, fence_line, index, &[]).ok()
                 });
-                let Some(text) = donor else { return Err(e) };
-                let mut d = parse(&text, page, fence_line, index)?;
-                let names: Vec<String> = unset.iter().map(|n| format!("`{n}`")).collect();
-                d.description = Some(format!(
-                    "Not checked on target {target}: {} has no value there.",
-                    names.join(", ")
-                ));
-                d
+                match donor {
+                    Some(d) => d,
+                    None => parse_doc(doc, body, page, fence_line, index, &found.unset_keys)?,
+                }
             }
-            Err(e) => return Err(e),
         };
+        let names: Vec<String> = found.unset.iter().map(|n| format!("`{n}`")).collect();
+        decl.description = Some(format!(
+            "Not checked on target {target}: {} has no value there.",
+            names.join(", ")
+        ));
         decl.source = body.to_string();
-        decl.unset = unset;
+        decl.unset = found.unset;
         Ok(Some(decl))
     };
     let Some(decl) = with(run_target)? else {
@@ -614,6 +694,120 @@ pub fn parse_in(
             Ok(with(&own)?.unwrap_or(decl))
         }
         _ => Ok(decl),
+    }
+}
+
+/// What [`substitute_doc`] found.
+#[derive(Debug, Default)]
+struct Substituted {
+    /// Whether any string held a reference.
+    any: bool,
+    /// Unset variables used, sorted, once each.
+    unset: Vec<String>,
+    /// Top-level keys whose values use an unset variable.
+    unset_keys: Vec<String>,
+}
+
+/// Replaces `{{ name }}` in every string value of `doc` (recursively) with the scope's
+/// values. A reference in a key, or to an undefined variable, is an error at its line.
+fn substitute_doc(
+    doc: &mut Spanned<DeTable<'_>>,
+    body: &str,
+    scope: &crate::vars::Scope,
+    page: &Path,
+    fence_line: usize,
+) -> Result<Substituted, DeclError> {
+    fn walk(
+        value: &mut Spanned<DeValue<'_>>,
+        body: &str,
+        top_key: &str,
+        at: &dyn Fn(usize, String) -> DeclError,
+        scope: &crate::vars::Scope,
+        found: &mut Substituted,
+    ) -> Result<(), DeclError> {
+        let span = value.span();
+        match value.get_mut() {
+            DeValue::String(s) => {
+                let Some((text, problems)) = crate::vars::substitute(s, scope) else {
+                    return Ok(());
+                };
+                found.any = true;
+                // A multi-line string drops the newline right after its opening quotes.
+                let dropped = body.get(span.clone()).is_some_and(|raw| {
+                    (raw.starts_with("\"\"\"") || raw.starts_with("'''"))
+                        && (raw[3..].starts_with('\n') || raw[3..].starts_with("\r\n"))
+                });
+                for p in problems {
+                    // The value's line, plus the lines of a multi-line string before it.
+                    let within =
+                        s[..p.at.min(s.len())].matches('\n').count() + usize::from(dropped);
+                    if p.undefined {
+                        return Err(at(span.start, p.message).at_line_offset(within));
+                    }
+                    if !found.unset.contains(&p.name) {
+                        found.unset.push(p.name);
+                    }
+                    if !found.unset_keys.iter().any(|k| k == top_key) {
+                        found.unset_keys.push(top_key.to_string());
+                    }
+                }
+                *s = text.into();
+            }
+            DeValue::Array(items) => {
+                for item in items.iter_mut() {
+                    walk(item, body, top_key, at, scope, found)?;
+                }
+            }
+            DeValue::Table(t) => walk_table(t, body, Some(top_key), at, scope, found)?,
+            DeValue::Integer(_)
+            | DeValue::Float(_)
+            | DeValue::Boolean(_)
+            | DeValue::Datetime(_) => {}
+        }
+        Ok(())
+    }
+    fn walk_table(
+        table: &mut DeTable<'_>,
+        body: &str,
+        top_key: Option<&str>,
+        at: &dyn Fn(usize, String) -> DeclError,
+        scope: &crate::vars::Scope,
+        found: &mut Substituted,
+    ) -> Result<(), DeclError> {
+        for (key, value) in table.iter_mut() {
+            if let Some(r) = crate::vars::refs(key.get_ref())
+                .into_iter()
+                .find(|r| !r.escaped)
+            {
+                return Err(at(
+                    key.span().start,
+                    format!(
+                        "`{{{{ {} }}}}` in the key `{}`: variables are replaced only in string values, never in keys",
+                        r.name,
+                        key.get_ref()
+                    ),
+                ));
+            }
+            let top = top_key.unwrap_or(key.get_ref()).to_string();
+            walk(value, body, &top, at, scope, found)?;
+        }
+        Ok(())
+    }
+    let at = |offset: usize, message: String| DeclError {
+        page: page.to_path_buf(),
+        line: fence_line + crate::diag::line_of(body, offset),
+        message,
+    };
+    let mut found = Substituted::default();
+    walk_table(doc.get_mut(), body, None, &at, scope, &mut found)?;
+    found.unset.sort();
+    Ok(found)
+}
+
+impl DeclError {
+    fn at_line_offset(mut self, lines: usize) -> Self {
+        self.line += lines;
+        self
     }
 }
 
@@ -629,8 +823,16 @@ pub fn check_config(decl: &ProbeDecl, config: &crate::config::Config) -> Result<
             .unwrap_or(decl.line),
         message,
     };
+    // A name holding an unset value's placeholder cannot be looked up: the probe is
+    // skipped with that cause rather than refused.
+    let unknowable = |v: &str| {
+        decl.unset
+            .iter()
+            .any(|n| v.contains(&crate::vars::unset_marker(n)))
+    };
     if let Check::Command(p) = &decl.check
         && !config.commands.contains_key(&p.name)
+        && !unknowable(&p.name)
     {
         let known: Vec<&str> = config.commands.keys().map(String::as_str).collect();
         return Err(at(
@@ -647,13 +849,14 @@ pub fn check_config(decl: &ProbeDecl, config: &crate::config::Config) -> Result<
         ));
     }
     if let Check::DjangoSettings(p) = &decl.check {
-        for name in p.targets.iter().flatten() {
+        for name in p.targets.iter().flatten().filter(|n| !unknowable(n)) {
             if let Err(e) = config.target(Some(name)) {
                 return Err(at("targets", format!("probe `django.settings`: {e}")));
             }
         }
     }
     if let Some(t) = &decl.target
+        && !unknowable(t)
         && let Err(e) = config.target(Some(t))
     {
         return Err(at("target", format!("probe `{}`: {e}", decl.check_name())));
@@ -984,6 +1187,155 @@ mod tests {
         );
         assert_eq!(derive_id(Path::new("README.md"), 1), "readme-1");
         assert_eq!(derive_id(Path::new("__.md"), 2), "probe-2");
+    }
+
+    /// A config whose `k` is written in TOML as `value` (for `[vars]`) and `prod`
+    /// (for `[targets.prod.vars]`).
+    fn vars_config(value: &str, prod: &str) -> crate::config::Config {
+        crate::config::Config::parse(
+            &format!(
+                "[targets.prod]\nurl = \"redis://h/1\"\n[vars]\nk = {value}\nother = \"x\"\n[targets.prod.vars]\nk = {prod}\n"
+            ),
+            Path::new("bisk-docs.toml"),
+        )
+        .unwrap()
+    }
+
+    fn p_in(
+        body: &str,
+        config: &crate::config::Config,
+        target: &str,
+    ) -> Result<ProbeDecl, DeclError> {
+        parse_in(body, Path::new("ops/P.md"), 10, 1, config, target)
+    }
+
+    #[test]
+    fn a_value_is_only_ever_a_value() {
+        // The value closes the string and adds `expect = "absent"` if pasted into the text.
+        let evil = r#""ping\"\nexpect = \"absent""#;
+        let config = vars_config(evil, evil);
+        let body = "check = \"cache.key\"\nkey = \"{{ k }}\"\n";
+        for target in ["default", "prod"] {
+            let d = p_in(body, &config, target).unwrap();
+            let Check::CacheKey(k) = &d.check else {
+                panic!("{d:?}")
+            };
+            assert_eq!(k.key, "ping\"\nexpect = \"absent", "{target}");
+            assert_eq!(k.expect, Presence::Present, "{target}");
+            assert_eq!(d.source, body);
+            assert!(d.unset.is_empty());
+        }
+        // In arrays and inline tables too, and only where written.
+        let d = p_in(
+            "check = \"django.settings\"\ntargets = [\"{{ k }}\", \"default\"]\n",
+            &vars_config("\"prod\"", "\"prod\""),
+            "default",
+        )
+        .unwrap();
+        let Check::DjangoSettings(ds) = &d.check else {
+            panic!()
+        };
+        assert_eq!(
+            ds.targets.as_deref(),
+            Some(&["prod".to_string(), "default".into()][..])
+        );
+        // `\{{ k }}` (in a literal string: `\{` is no basic-string escape) stays as written.
+        let d = p_in(
+            "check = \"cache.key\"\nkey = '\\{{ k }}'\n",
+            &config,
+            "default",
+        )
+        .unwrap();
+        let Check::CacheKey(k) = &d.check else {
+            panic!("{d:?}")
+        };
+        assert_eq!(k.key, "{{ k }}");
+        // A comment is not a value: nothing is looked up there.
+        let d = p_in("check = \"redis.ping\" # {{ nope }}\n", &config, "default").unwrap();
+        assert_eq!(d.check, Check::RedisPing);
+    }
+
+    #[test]
+    fn references_outside_string_values_are_errors_at_their_line() {
+        let config = vars_config("\"5\"", "\"6\"");
+        let e = p_in(
+            "check = \"cache.key\"\nkey = \"a\"\nmin_ttl = {{ k }}\n",
+            &config,
+            "default",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 13, "{e}");
+        assert!(e.message.contains("invalid probe TOML"), "{e}");
+        assert!(
+            e.message
+                .contains("`{{ k }}` is replaced only inside a quoted string value"),
+            "{e}"
+        );
+        let e = p_in(
+            "check = \"cache.key\"\nkey = \"a\"\n\"{{ k }}\" = \"absent\"\n",
+            &config,
+            "default",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 13, "{e}");
+        assert!(
+            e.message.contains(
+                "`{{ k }}` in the key `{{ k }}`: variables are replaced only in string values"
+            ),
+            "{e}"
+        );
+        // Undefined: at the line of the value, also inside a multi-line string.
+        let e = p_in(
+            "check = \"http.get\"\nurl = \"http://h/\"\ncontains = \"\"\"\nline\n{{ nope }}\"\"\"\n",
+            &config,
+            "default",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 15, "{e}");
+        assert!(e.message.contains("undefined variable `{{ nope }}`"), "{e}");
+        // A numeric value in a string stays a string: the type error names the key.
+        let e = p_in(
+            "check = \"cache.key\"\nkey = \"a\"\nmin_ttl = \"{{ k }}\"\n",
+            &config,
+            "default",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 13, "{e}");
+    }
+
+    #[test]
+    fn an_unset_value_anywhere_makes_a_skipped_probe_not_an_error() {
+        let config = vars_config("{ unset = \"the thing\" }", "{ unset = \"the thing\" }");
+        for body in [
+            // Not a valid variant, not a duration, not an address, not a URL, not a unit.
+            "check = \"cache.key\"\nkey = \"a\"\nexpect = \"{{ k }}\"\n",
+            "check = \"cache.key\"\nkey = \"a\"\nmax_age = \"{{ k }}\"\n",
+            "check = \"tcp.connect\"\naddress = \"{{ k }}\"\n",
+            "check = \"http.get\"\nurl = \"{{ k }}\"\n",
+            "check = \"systemd.unit\"\nunit = \"{{ k }} x\"\n",
+            "check = \"command\"\nname = \"{{ k }}\"\n",
+            "check = \"cache.key\"\nkey = \"{{ k }}\"\n",
+        ] {
+            for target in ["default", "prod"] {
+                let d = p_in(body, &config, target).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+                assert_eq!(d.unset, ["k"], "{body:?}");
+                assert_eq!(
+                    d.description.as_deref(),
+                    Some(
+                        format!("Not checked on target {target}: `k` has no value there.").as_str()
+                    )
+                );
+                assert_eq!(check_config(&d, &config), Ok(()), "{body:?}");
+            }
+        }
+        // A key that does not hold the placeholder is still judged as written.
+        let e = p_in(
+            "check = \"cache.key\"\nkey = \"{{ k }}\"\nexpect = \"maybe\"\n",
+            &config,
+            "default",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("unknown variant"), "{e}");
     }
 
     #[test]

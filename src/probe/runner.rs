@@ -263,25 +263,37 @@ impl Runner {
         if !decl.unset.is_empty() {
             // Truth first: a parameter without a value cannot be judged, and running the
             // check with the placeholder would only report on the placeholder.
-            let names: Vec<String> = decl.unset.iter().map(|n| format!("`{n}`")).collect();
             let target = decl
                 .target
                 .clone()
                 .or(self.options.target.clone())
                 .unwrap_or_else(|| "default".into());
+            let scope = self.config.scope(&target);
+            let needs: Vec<String> = decl
+                .unset
+                .iter()
+                .map(|n| match scope.get(n) {
+                    Some(crate::vars::VarDef::Unset(about)) => format!("`{n}` ({about})"),
+                    _ => format!("`{n}`"),
+                })
+                .collect();
+            let table = if target == "default" {
+                "[vars]".to_string()
+            } else {
+                format!("[targets.{target}.vars] or [vars]")
+            };
             return self.finish(
                 decl,
                 None,
                 Outcome::new(
                     Status::Skipped,
                     format!(
-                        "not judged: {} has no value for target {target}",
-                        names.join(", ")
+                        "not judged: needs {}, which {} no value for target {target}",
+                        needs.join(", "),
+                        if needs.len() == 1 { "has" } else { "have" }
                     ),
                 )
-                .hint(hint::plain(
-                    "Set the value in [vars] (or [targets.NAME.vars]) of bisk-docs.toml.",
-                )),
+                .hint(hint::plain(format!("Set it in {table} of bisk-docs.toml."))),
                 started.elapsed(),
             );
         }
@@ -379,7 +391,7 @@ impl Runner {
         }
         ProbeResult {
             id: decl.id.clone(),
-            page: decl.page.to_string_lossy().replace('\\', "/"),
+            page: crate::content::paths::to_slash(&decl.page),
             check: decl.check_name().to_string(),
             title: decl.title.clone(),
             status: outcome.status,

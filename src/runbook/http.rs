@@ -119,19 +119,26 @@ impl From<RunbookError> for ApiError {
 }
 
 /// Who acts: the user a trusted proxy vouches for, else the typed name (taken on trust,
-/// and recorded as such).
-fn actor(typed: Option<&str>, proxy: Option<&ProxyUser>) -> Actor {
+/// and recorded as such). A proxy that sent the identity header with an unusable value
+/// refuses the action: falling back to the typed name would let anyone act as anyone.
+fn actor(typed: Option<&str>, proxy: Option<&ProxyUser>) -> Result<Actor, ApiError> {
     match proxy {
-        Some(user) => Actor {
-            operator: Some(user.0.clone()),
+        Some(ProxyUser::Named(user)) => Ok(Actor {
+            operator: Some(user.clone()),
             via: Some("browser".into()),
             identity: Some("proxy".into()),
-        },
-        None => Actor {
+        }),
+        Some(ProxyUser::Unusable(why)) => Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "refused: {why}, so who acts is unknown (a typed name is not taken instead); fix the proxy's user header"
+            ),
+        )),
+        None => Ok(Actor {
             operator: typed.and_then(clean_operator),
             via: Some("browser".into()),
             identity: Some("typed".into()),
-        },
+        }),
     }
 }
 
@@ -182,7 +189,7 @@ async fn start_run(
         app.ws.clone(),
         guide,
         body.target.as_deref(),
-        &actor(body.operator.as_deref(), proxy.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref())?,
     )
     .await?;
     let url = format!("/runs/{}/", s.run_id);
@@ -220,7 +227,7 @@ async fn step_probes(
 ) -> Result<Response, ApiError> {
     let s = session(&app, &id)?;
     let results = s
-        .run_step_probes(n, &actor(body.operator.as_deref(), proxy.as_deref()))
+        .run_step_probes(n, &actor(body.operator.as_deref(), proxy.as_deref())?)
         .await?;
     Ok(Json(serde_json::json!({ "results": results })).into_response())
 }
@@ -236,7 +243,7 @@ async fn step_done(
         .sign_off(
             n,
             body.override_reason.as_deref(),
-            &actor(body.operator.as_deref(), proxy.as_deref()),
+            &actor(body.operator.as_deref(), proxy.as_deref())?,
         )
         .await?;
     Ok(match out {
@@ -265,7 +272,7 @@ async fn step_skip(
     s.skip(
         n,
         body.reason.as_deref().unwrap_or(""),
-        &actor(body.operator.as_deref(), proxy.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref())?,
     )?;
     Ok(Json(serde_json::json!({ "skipped": true })).into_response())
 }
@@ -280,7 +287,7 @@ async fn add_note(
     s.note(
         body.step,
         body.text.as_deref().unwrap_or(""),
-        &actor(body.operator.as_deref(), proxy.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref())?,
     )?;
     Ok(Json(serde_json::json!({ "noted": true })).into_response())
 }
@@ -298,7 +305,7 @@ async fn finish_run(
         .map(str::trim)
         .filter(|r| !r.is_empty());
     let state = s
-        .finish(abandon, &actor(body.operator.as_deref(), proxy.as_deref()))
+        .finish(abandon, &actor(body.operator.as_deref(), proxy.as_deref())?)
         .await?;
     Ok(Json(serde_json::json!({ "outcome": state.outcome })).into_response())
 }
@@ -348,7 +355,7 @@ async fn step_tick(
         n,
         task,
         body.done,
-        &actor(body.operator.as_deref(), proxy.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref())?,
     )?;
     Ok(Json(serde_json::json!({ "ticked": body.done })).into_response())
 }
@@ -372,7 +379,7 @@ async fn step_reopen(
     s.reopen(
         n,
         body.reason.as_deref().unwrap_or(""),
-        &actor(body.operator.as_deref(), proxy.as_deref()),
+        &actor(body.operator.as_deref(), proxy.as_deref())?,
     )?;
     Ok(Json(serde_json::json!({ "reopened": true })).into_response())
 }
@@ -498,7 +505,7 @@ fn walkable_guides(app: &RunbookHttp, depth: usize) -> Vec<GuideLink> {
     };
     let mut pages: Vec<String> = decls
         .iter()
-        .map(|d| d.page.to_string_lossy().replace('\\', "/"))
+        .map(|d| crate::content::paths::to_slash(&d.page))
         .collect();
     pages.dedup();
     let mut guides: Vec<GuideLink> = pages
@@ -601,7 +608,7 @@ async fn start_page(
             .filter(|t| targets.contains(t))
             .unwrap_or_else(|| "default".into()),
         targets,
-        signed_in: proxy.map(|p| p.0.0),
+        signed_in: proxy.and_then(|p| p.0.name().map(str::to_string)),
     };
     let chrome = look.chrome(
         &format!("Walk through {}", guide.title),
@@ -731,7 +738,7 @@ async fn run_page(
         total,
         settled,
         current: state.current_step().map(|s| s.number),
-        signed_in: proxy.map(|p| p.0.0),
+        signed_in: proxy.and_then(|p| p.0.name().map(str::to_string)),
     };
     let chrome = look.chrome(&state.guide_title, 2, &output_path(Path::new(&state.guide)));
     themed(&app, "walkthrough.html", &chrome, &page)

@@ -96,7 +96,7 @@ impl Guide {
                         .unwrap_or_else(|| "invalid probe declarations".into()),
                 }
             })?;
-        let page = rel.to_string_lossy().replace('\\', "/");
+        let page = crate::content::paths::to_slash(&rel);
         let mut guide = parse(&text, &page, probes)?;
         guide.sha256 = sha256_hex(&bytes);
         Ok(guide)

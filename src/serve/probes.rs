@@ -394,7 +394,7 @@ impl ProbeHub {
         entries
             .values()
             .map(|e| {
-                let page = e.decl.page.to_string_lossy().replace('\\', "/");
+                let page = crate::content::paths::to_slash(&e.decl.page);
                 ProbeInfo {
                     id: e.decl.id.clone(),
                     page_title: titles
@@ -646,7 +646,7 @@ impl Drop for WatchGuard {
 fn unreachable_result(decl: &ProbeDecl) -> ProbeResult {
     ProbeResult {
         id: decl.id.clone(),
-        page: decl.page.to_string_lossy().replace('\\', "/"),
+        page: crate::content::paths::to_slash(&decl.page),
         check: decl.check_name().to_string(),
         title: decl.title.clone(),
         status: Status::Error,

@@ -14,10 +14,83 @@ use axum::http::{HeaderMap, HeaderName, Request, Uri, header};
 
 use crate::config::{PublicUrl, ServeSettings};
 
-/// The user a trusted proxy authenticated, put on the request by the guard; handlers read
+/// What a trusted proxy said about the user, put on the request by the guard; handlers read
 /// it as an extension. A client cannot set it: the guard drops the header from anyone else.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProxyUser(pub String);
+pub enum ProxyUser {
+    /// The operator the proxy vouches for.
+    Named(String),
+    /// The proxy sent the header, but not a usable name (why, for the refusal). The header
+    /// is the identity, so actions are refused: a typed name never stands in for it.
+    Unusable(String),
+}
+
+impl ProxyUser {
+    /// The vouched-for name, when usable.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            ProxyUser::Named(n) => Some(n),
+            ProxyUser::Unusable(_) => None,
+        }
+    }
+}
+
+/// An operator name from a trusted proxy's header value, exactly as sent or refused (never
+/// trimmed to fit or cleaned): raw UTF-8, which is what nginx passes on (`$remote_user`, an
+/// upstream's `X-Forwarded-User` via `auth_request_set`), or an RFC 8187 ext-value
+/// (`UTF-8''Jos%C3%A9`) for proxies that keep headers ASCII. Bare percent-encoding is not
+/// decoded: `50%25` may be someone's name, and guessing would make two names one.
+pub fn decode_operator(raw: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(raw).map_err(|_| "is not valid UTF-8".to_string())?;
+    let text = text.trim_matches([' ', '\t']);
+    let text = match ext_value(text) {
+        Some(Ok(decoded)) => decoded,
+        Some(Err(why)) => return Err(why),
+        None => text.to_string(),
+    };
+    if text.is_empty() {
+        return Err("is empty".into());
+    }
+    // Controls, and the invisible marks that could make one name look like another in
+    // the run log (bidi overrides, zero-width characters).
+    if text.chars().any(|c| {
+        c.is_control()
+            || matches!(u32::from(c), 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2069 | 0x061c | 0xfeff)
+    }) {
+        return Err("holds a control or invisible formatting character".into());
+    }
+    let max = crate::runbook::session::MAX_OPERATOR;
+    if text.chars().count() > max {
+        return Err(format!("is longer than {max} characters"));
+    }
+    Ok(text)
+}
+
+/// An RFC 8187 `charset'[language]'pct-encoded` value: `None` when the text is not one.
+/// The two charsets RFC 8187 names mark one; other apostrophes (`d'Arcy O'Neil`) are text.
+fn ext_value(text: &str) -> Option<Result<String, String>> {
+    let (charset, rest) = text.split_once('\'')?;
+    let (language, encoded) = rest.split_once('\'')?;
+    let looks_like = ["utf-8", "iso-8859-1"]
+        .iter()
+        .any(|c| charset.eq_ignore_ascii_case(c))
+        && language
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !looks_like {
+        return None;
+    }
+    if !charset.eq_ignore_ascii_case("utf-8") {
+        return Some(Err(format!(
+            "is in charset {charset}; only UTF-8 (raw or as UTF-8'') is accepted"
+        )));
+    }
+    Some(
+        crate::percent::decode_strict(encoded)
+            .map(|d| d.into_owned())
+            .ok_or_else(|| "is an RFC 8187 value that does not decode to UTF-8".to_string()),
+    )
+}
 
 /// What the server accepts from whom.
 #[derive(Debug, Clone, Default)]
@@ -93,14 +166,25 @@ impl Access {
         out
     }
 
-    /// The operator a trusted proxy vouches for; `None` from anyone else or when unset.
+    /// The operator a trusted proxy vouches for; `None` from anyone else, when unset, or
+    /// when the proxy sent no such header. A header it sent is the identity or unusable
+    /// (see [`decode_operator`]); sent twice, it is unusable.
     pub fn proxy_user(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Option<ProxyUser> {
         let name = self.operator_header.as_ref()?;
         if !self.trusts(peer) {
             return None;
         }
-        let value = headers.get(name)?.to_str().ok()?.trim();
-        crate::runbook::session::clean_operator(value).map(ProxyUser)
+        let mut values = headers.get_all(name).iter();
+        let first = values.next()?;
+        if values.next().is_some() {
+            return Some(ProxyUser::Unusable(format!(
+                "the trusted proxy sent {name} more than once"
+            )));
+        }
+        Some(match decode_operator(first.as_bytes()) {
+            Ok(user) => ProxyUser::Named(user),
+            Err(why) => ProxyUser::Unusable(format!("the trusted proxy's {name} header {why}")),
+        })
     }
 
     /// The configured identity header, which the guard removes from untrusted requests.
@@ -178,6 +262,7 @@ pub fn host_of(headers: &HeaderMap) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     fn access(toml: &str) -> Access {
         let c = crate::config::Config::parse(toml, std::path::Path::new("bisk-docs.toml"))
@@ -218,9 +303,54 @@ mod tests {
         );
         assert_eq!(
             a.proxy_user(&h, ip("10.0.0.7")),
-            Some(ProxyUser("alice".into()))
+            Some(ProxyUser::Named("alice".into()))
         );
         assert_eq!(a.proxy_user(&h, ip("192.168.1.9")), None);
+        // Raw UTF-8, as nginx passes `$remote_user` on; the same name as an RFC 8187 value.
+        h.insert(
+            "x-forwarded-user",
+            HeaderValue::from_bytes("José".as_bytes()).unwrap(),
+        );
+        assert_eq!(
+            a.proxy_user(&h, ip("10.0.0.7")),
+            Some(ProxyUser::Named("José".into()))
+        );
+        h.insert("x-forwarded-user", "UTF-8''Jos%C3%A9".parse().unwrap());
+        assert_eq!(
+            a.proxy_user(&h, ip("10.0.0.7")),
+            Some(ProxyUser::Named("José".into()))
+        );
+        // Sent but unusable: never dropped (which would let a typed name stand in).
+        for (raw, why) in [
+            (&b"Jos\xe9"[..], "is not valid UTF-8"),
+            (b"  ", "is empty"),
+            (b"ISO-8859-1''Jos%E9", "is in charset ISO-8859-1"),
+            (b"UTF-8''Jos%E9", "does not decode to UTF-8"),
+            ("al\u{202e}ice".as_bytes(), "invisible formatting character"),
+            (&[b'a'; 81], "is longer than 80 characters"),
+        ] {
+            h.insert("x-forwarded-user", HeaderValue::from_bytes(raw).unwrap());
+            match a.proxy_user(&h, ip("10.0.0.7")) {
+                Some(ProxyUser::Unusable(m)) => assert!(
+                    m.starts_with("the trusted proxy's x-forwarded-user header ")
+                        && m.contains(why),
+                    "{raw:?}: {m}"
+                ),
+                other => panic!("{raw:?}: {other:?}"),
+            }
+            assert_eq!(a.proxy_user(&h, ip("192.168.1.9")), None);
+        }
+        h.insert("x-forwarded-user", "alice".parse().unwrap());
+        h.append("x-forwarded-user", "bob".parse().unwrap());
+        assert!(matches!(
+            a.proxy_user(&h, ip("10.0.0.7")),
+            Some(ProxyUser::Unusable(m)) if m.contains("more than once")
+        ));
+        // Not a charset'lang' form: a name with apostrophes is kept as written.
+        assert_eq!(decode_operator(b"d'Arcy O'Neil").unwrap(), "d'Arcy O'Neil");
+        assert_eq!(decode_operator(b"50%25 off").unwrap(), "50%25 off");
+        assert_eq!(decode_operator(b"O'Brien'x").unwrap(), "O'Brien'x");
+        assert_eq!(decode_operator(&[b'a'; 80]).unwrap().len(), 80);
     }
 
     #[test]

@@ -395,12 +395,16 @@ async fn metrics(State(state): State<ServeState>) -> Response {
         &mut out,
         "bisk_probe_up",
         "gauge",
-        "1 when the probe's latest result is pass or warn, 0 otherwise.",
+        "1 when the probe's latest result is pass or warn, 0 when fail, error or none; absent while it is skipped.",
     );
     for (info, view) in &results {
-        let up = view
-            .as_ref()
-            .is_some_and(|v| matches!(v.result.status, Status::Pass | Status::Warn));
+        let status = view.as_ref().map(|v| v.result.status);
+        // A skipped probe does not apply here (or cannot be judged by design): a 0 would
+        // read as "down" in every average over time, so it has no up sample at all.
+        if status == Some(Status::Skipped) {
+            continue;
+        }
+        let up = matches!(status, Some(Status::Pass | Status::Warn));
         let _ = writeln!(out, "bisk_probe_up{{{}}} {}", labels(info), u8::from(up));
     }
     family(

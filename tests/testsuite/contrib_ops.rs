@@ -143,6 +143,112 @@ async fn a_live_scrape_passes_promtool_check_metrics_with_bounded_labels() {
     assert!(body.contains("\nbisk_serve_history_store_up 1\n"), "{body}");
 }
 
+/// Issue 18, 9: a skipped probe exported `bisk_probe_up 0`, so every average read it as
+/// down; and a `page` label turned `\\` into `/`. Here a page whose file name holds a
+/// backslash (legal on Linux) and a quote-free skipped probe (read-only: the round trip
+/// writes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skipped_probes_export_no_up_and_labels_are_escaped_exactly() {
+    let redis = kit::RedisServer::start();
+    let site = kit::Tree::site(
+        &format!(
+            "[redis]\nurl = \"{}\"\nconnect_timeout = \"500ms\"\n",
+            redis.url(1)
+        ),
+        &[
+            ("README.md", "# Home\n"),
+            (
+                "ops/back\\slash.md",
+                "# Odd name\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n\n```probe\nid = \"roundtrip\"\ncheck = \"cache.roundtrip\"\n```\n",
+            ),
+        ],
+    );
+    let server = site.serve(true).await;
+    let r = get(server.addr, "/metrics").await;
+    assert_eq!(r.status, 200);
+    server.shutdown().await;
+    let body = r.body;
+    let (ok, out) = promtool(&["check", "metrics"], Some(&body));
+    assert!(ok && out.trim().is_empty(), "promtool: {out}\n{body}");
+    // The exposition format escapes `\\` as `\\\\` and alters nothing else.
+    let page = r#"page="ops/back\\slash.md""#;
+    assert!(
+        body.contains(&format!(
+            "bisk_probe_up{{id=\"ping\",{page},check=\"redis.ping\",target=\"default\"}} 1\n"
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "bisk_probe_status{{id=\"roundtrip\",{page},check=\"cache.roundtrip\",target=\"default\",status=\"skipped\"}} 1\n"
+        )),
+        "{body}"
+    );
+    assert!(!body.contains("bisk_probe_up{id=\"roundtrip\""), "{body}");
+    assert!(!body.contains("ops/back/slash"), "{body}");
+}
+
+/// The dashboard's "Uptime over 24 h" counts only judged time: a probe up while judged
+/// and then skipped reads 100 %, whether its instance exports no `bisk_probe_up` while
+/// skipped (this version) or a 0 (older ones); a probe down half the time reads 50 %.
+#[test]
+fn the_uptime_panel_ignores_time_a_probe_was_skipped() {
+    let text = std::fs::read_to_string(contrib("grafana/bisk-docs-dashboard.json")).unwrap();
+    let d: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let panel = d["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["title"] == "Uptime over 24 h")
+        .expect("the uptime panel");
+    let expr = panel["targets"][0]["expr"]
+        .as_str()
+        .unwrap()
+        .replace("$instance", ".+")
+        .replace("$page", ".+");
+    let labels = |instance: &str| {
+        format!(
+            "job=\"bisk-docs\",instance=\"{instance}\",id=\"crumbs\",page=\"ops/E.md\",check=\"enforcer.breadcrumbs\",target=\"default\""
+        )
+    };
+    let series = |name: &str, instance: &str, extra: &str, values: &str| {
+        format!(
+            "      - series: '{name}{{{}{extra}}}'\n        values: '{values}'\n",
+            labels(instance)
+        )
+    };
+    let mut file =
+        String::from("evaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n");
+    for (instance, up, skipped) in [
+        ("new", "1x9 stale", "0x9 1x10"),
+        ("old", "1x9 0x10", "0x9 1x10"),
+        ("down", "1x9 0x10", "0x19"),
+    ] {
+        file.push_str(&series("bisk_probe_up", instance, "", up));
+        file.push_str(&series(
+            "bisk_probe_status",
+            instance,
+            ",status=\"skipped\"",
+            skipped,
+        ));
+    }
+    file.push_str(&format!(
+        "    promql_expr_test:\n      - expr: {}\n        eval_time: 19m\n        exp_samples:\n",
+        serde_json::to_string(&expr).unwrap()
+    ));
+    for (instance, value) in [("new", "1"), ("old", "1"), ("down", "0.5")] {
+        file.push_str(&format!(
+            "          - labels: '{{{}}}'\n            value: {value}\n",
+            labels(instance)
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("uptime.test.yml");
+    std::fs::write(&path, &file).unwrap();
+    let (ok, out) = promtool(&["test", "rules", path.to_str().unwrap()], None);
+    assert!(ok, "{out}\n{file}");
+}
+
 /// `bisk_…` metric names an expression uses.
 fn metric_names(expr: &str) -> BTreeSet<String> {
     let re = regex::Regex::new(r"\bbisk_[a-z_]+").unwrap();

@@ -368,3 +368,82 @@ fn we_decode_what_django_cache_set_writes() {
         "{'n': None, 'l': [1, 2.5, b'x'], 'd': Decimal('1.50')}"
     );
 }
+
+/// Issue 18, 10: an exception stored as a value (an enforcer's `last_error`) showed as
+/// `<unsupported …: hex>`. Real CPython pickles real exceptions, builtin ones and one of a
+/// class from an app module (with an attribute, so a BUILD follows), nested too; each shows
+/// as Python's repr (the module named outside builtins), and the app's class is named as one
+/// Django can load only where the app can import its module.
+#[test]
+fn exceptions_pickled_by_python_show_as_their_repr() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("enforcer_errors.py"),
+        "class EnforcerError(Exception):\n    pass\n",
+    )
+    .unwrap();
+    let code = format!(
+        r#"
+import json, pickle, sys
+sys.path.insert(0, {dir:?})
+import enforcer_errors
+custom = enforcer_errors.EnforcerError("lock held", 3)
+custom.host = "web1"
+values = {{
+    "value": ValueError("boom"),
+    "key": KeyError("k"),
+    "empty": RuntimeError(),
+    "quote": ValueError("it's", None, 1.5),
+    "nested": {{"last_error": TimeoutError("slow")}},
+    "custom": custom,
+}}
+print(json.dumps({{k: [pickle.dumps(v, 5).hex(), repr(v)] for k, v in values.items()}}))
+"#,
+        dir = dir.path().display().to_string()
+    );
+    let out = Command::new(kit::django::django_python())
+        .args(["-c", &code])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Json = serde_json::from_slice(&out.stdout).unwrap();
+    for (name, pair) in got.as_object().unwrap() {
+        let bytes = unhex(pair[0].as_str().unwrap());
+        let value = bisk_docs::django::decode_pickle(&bytes, &Default::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let python = pair[1].as_str().unwrap();
+        let want = if name == "custom" {
+            assert_eq!(python, "EnforcerError('lock held', 3)");
+            assert_eq!(
+                value.foreign_classes(),
+                ["enforcer_errors.EnforcerError"],
+                "{value:?}"
+            );
+            "enforcer_errors.EnforcerError('lock held', 3)".to_string()
+        } else {
+            assert!(value.foreign_classes().is_empty(), "{name}: {value:?}");
+            python.to_string()
+        };
+        assert_eq!(value.to_display(), want, "{name}: {value:?}");
+    }
+    assert_eq!(
+        bisk_docs::django::decode_pickle(
+            &unhex(got["value"][0].as_str().unwrap()),
+            &Default::default()
+        )
+        .unwrap()
+        .to_json(),
+        json!({"$exception": "builtins.ValueError", "args": ["boom"]})
+    );
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}

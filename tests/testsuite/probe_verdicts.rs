@@ -290,6 +290,7 @@ fn crumb_rows() -> Vec<CrumbRow> {
         CrumbRow { input: "last_error", state: "None", words: "last run 1 min ago", ..BASE },
         CrumbRow { input: "last_error", state: "text, last_ok older than last_run", verdict: "FAIL", words: "the last run failed: ValueError: boom", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"str": "Traceback (most recent call last):\n  File \"enforcer.py\", line 1\nValueError: boom"}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "text, last_ok not older than last_run", words: "an older error is recorded", set: &[("last_error", r#"{"str": "ValueError: boom"}"#)], ..BASE },
+        CrumbRow { input: "last_error", state: "an exception object, last_ok older than last_run", verdict: "FAIL", words: "the last run failed: ValueError('boom')", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"exception": ["builtins.ValueError", "boom"]}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "a time newer than last_ok", verdict: "FAIL", words: "the last run failed", set: &[("last_ok", r#"{"ago": 120}"#), ("last_error", r#"{"ago": 60}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "a time older than last_ok", words: "an older error is recorded", set: &[("last_error", r#"{"ago": 600}"#)], ..BASE },
         CrumbRow { input: "last_error", state: "more than 5 min in the future", verdict: "FAIL", words: "in the future: check the clocks or the time zone", set: &[("last_error", r#"{"ago": -3600}"#)], ..BASE },
@@ -525,6 +526,9 @@ fn key_rows() -> Vec<KeyRow> {
         KeyRow { input: "key", state: "absent, present in another DB", verdict: "FAIL", words: "exists in db 0", alias: "wrongdb", ..KBASE },
         KeyRow { input: "key", state: "absent, present under another VERSION", verdict: "FAIL", words: "another cache VERSION", version: 2, ..KBASE },
         KeyRow { input: "key", state: "undecodable", verdict: "FAIL", words: "a value Django cannot read", value: Some(UNDECODABLE), ..KBASE },
+        KeyRow { input: "key", state: "pickles a class from a module the app may not import", verdict: "WARN", words: "Django can load it only if the app can import nosuchmodule", value: Some(r#"{"foreign": "nosuchmodule.Foo"}"#), ..KBASE },
+        KeyRow { input: "key", state: "an exception object", words: "= ValueError('boom')", value: Some(r#"{"exception": ["builtins.ValueError", "boom"]}"#), ..KBASE },
+        KeyRow { input: "key", state: "an exception of a class from the app's module", verdict: "WARN", words: "pickles a `enforcer_errors.EnforcerError`", value: Some(r#"{"exception": ["enforcer_errors.EnforcerError", "lock held", 3]}"#), ..KBASE },
         KeyRow { input: "expect = \"absent\"", state: "absent", words: "is absent, as expected", value: None, params: "expect = \"absent\"\n", ..KBASE },
         KeyRow { input: "expect = \"absent\"", state: "present", verdict: "FAIL", words: "should be absent", params: "expect = \"absent\"\n", ..KBASE },
         KeyRow { input: "equals", state: "same value", words: "= 'pong'", params: "equals = \"pong\"\n", ..KBASE },
@@ -592,6 +596,41 @@ fn cache_key_table_rows_with_real_django() {
         };
         check_row(&t, res);
     }
+}
+
+/// Issue 18, 6: the WARN row is not caution for its own sake: Django itself cannot load
+/// the value it wrote, from a process that cannot import the class's module.
+#[test]
+fn django_indeed_cannot_load_what_cache_key_warns_about() {
+    let r = table_redis();
+    django_write(
+        &r.url(1),
+        &[
+            json!({"key": "foreign", "value": {"foreign": "nosuchmodule.Foo"}, "alias": "default", "version": 1, "timeout": null}),
+        ],
+    );
+    let got = kit::django::django(
+        &r.url(1),
+        "try:\n    cache.get('foreign')\n    print('loaded')\nexcept ModuleNotFoundError as e:\n    print('ModuleNotFoundError', e.name)",
+    );
+    assert_eq!(got, "ModuleNotFoundError nosuchmodule");
+    let res = &run_probes(
+        config_for(&r),
+        RunOptions::default(),
+        &["check = \"cache.key\"\nkey = \"foreign\"\n".to_string()],
+    )[0];
+    assert_eq!(res.status, Status::Warn, "{res:#?}");
+    assert_eq!(
+        res.summary,
+        "bisk:1:foreign: the value pickles a `nosuchmodule.Foo`; Django can load it only if the app can import nosuchmodule"
+    );
+    assert!(
+        res.observed
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("<unsupported nosuchmodule.Foo"),
+        "{res:#?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

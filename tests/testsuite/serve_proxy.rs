@@ -231,6 +231,120 @@ async fn behind_nginx_under_a_sub_path_everything_works_and_only_the_proxy_names
     server.shutdown().await;
 }
 
+/// nginx with basic auth passing `$remote_user` on, as it does: the user's name as raw
+/// bytes (UTF-8 when the browser sent UTF-8).
+const PROXY_AUTH: &str = "    location /ops-docs/ {
+      auth_basic \"ops\";
+      auth_basic_user_file {HTPASSWD};
+      proxy_pass http://{UPSTREAM}/;
+      proxy_bind 127.0.0.2;
+      proxy_set_header Host docs.bisk.internal;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Prefix /ops-docs;
+      proxy_set_header X-Forwarded-User $remote_user;
+    }";
+
+/// Issue 18, 8: `X-Forwarded-User: José` from the trusted proxy was dropped and the typed
+/// name recorded. The proxy's header is the identity, or the action is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_trusted_proxys_utf8_user_is_the_operator_and_an_unusable_one_refuses() {
+    let redis = RedisServer::start();
+    let marker = tempfile::tempdir().unwrap();
+    let site = site(&redis.url(1), &marker.path().join("never"));
+    let root = site.root().to_path_buf();
+    let server = kit::serve::with_runbooks(&root).await;
+    let nginx = Nginx::start(&server.addr.to_string(), PROXY_AUTH, &[("José", "pw")]);
+    let px = nginx.addr();
+    let origin = format!("http://{px}");
+    let token = server.state.token().to_string();
+
+    // base64("José:pw") with the name in UTF-8, as a browser sends it.
+    let started = request(
+        px,
+        "POST",
+        "/ops-docs/api/runs",
+        &[
+            ("Authorization", "Basic Sm9zw6k6cHc="),
+            ("X-Bisk-Token", &token),
+            ("Origin", &origin),
+            ("Content-Type", "application/json"),
+        ],
+        Some(r#"{"page": "ops/DEPLOY.md", "operator": "mallory"}"#),
+    )
+    .await;
+    assert_eq!(
+        started.status,
+        201,
+        "{}\n{}",
+        started.body,
+        nginx.error_log()
+    );
+    let id = started.json()["run_id"].as_str().unwrap().to_string();
+    let first = &events(&root, &id)[0];
+    assert_eq!(
+        (&first["operator"], &first["identity"]),
+        (&Value::from("José"), &Value::from("proxy")),
+        "{first}"
+    );
+
+    // From the trusted proxy's address, straight to serve: bytes nginx could pass on.
+    let trusted: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let note = |user: &'static [u8]| {
+        let token = token.clone();
+        let path = format!("/api/runs/{id}/notes");
+        async move {
+            kit::serve::request_from(
+                trusted,
+                server.addr,
+                "POST",
+                &path,
+                &[
+                    ("X-Bisk-Token", token.as_bytes()),
+                    ("Content-Type", b"application/json"),
+                    ("X-Forwarded-User", user),
+                ],
+                r#"{"operator": "mallory", "text": "who am I"}"#,
+            )
+            .await
+        }
+    };
+    let before = events(&root, &id).len();
+    for (user, why) in [
+        (&b"Jos\xe9"[..], "is not valid UTF-8"),
+        (
+            b"UTF-8''Jos%E9",
+            "is an RFC 8187 value that does not decode to UTF-8",
+        ),
+        (
+            "x".repeat(81).leak().as_bytes(),
+            "is longer than 80 characters",
+        ),
+    ] {
+        let refused = note(user).await;
+        assert_eq!(refused.status, 403, "{user:?}: {}", refused.body);
+        let message = refused.json()["error"].as_str().unwrap().to_string();
+        assert!(
+            message.contains(&format!(
+                "the trusted proxy's x-forwarded-user header {why}"
+            )) && message.contains("a typed name is not taken instead"),
+            "{message}"
+        );
+        assert_eq!(events(&root, &id).len(), before, "nothing is recorded");
+    }
+    // The RFC 8187 spelling of the same name is that name.
+    let ok = note(b"UTF-8''Jos%C3%A9").await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let last = events(&root, &id).pop().unwrap();
+    assert_eq!(
+        (&last["operator"], &last["identity"]),
+        (&Value::from("José"), &Value::from("proxy")),
+        "{last}"
+    );
+    drop(nginx);
+    server.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_chromium_through_the_proxy_widgets_rerun_search_reload_and_walkthroughs_work() {
     if kit::browser::skipped("the browser-through-nginx test") {

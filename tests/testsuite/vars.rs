@@ -301,7 +301,12 @@ fn a_probe_parameter_from_a_variable_runs_with_the_target_value() {
     let r = result(&doc, "reach");
     assert_eq!(r["status"], "skipped", "{r}");
     assert_eq!(
-        r["summary"], "not judged: `addr` has no value for target qa",
+        r["summary"],
+        "not judged: needs `addr` (the QA Redis address), which has no value for target qa",
+        "{r}"
+    );
+    assert_eq!(
+        r["hint"]["text"], "Set it in [targets.qa.vars] or [vars] of bisk-docs.toml.",
         "{r}"
     );
     assert!(
@@ -310,6 +315,104 @@ fn a_probe_parameter_from_a_variable_runs_with_the_target_value() {
         "{}",
         qa.stderr
     );
+}
+
+/// Regression (issue 18, 4): the value used to be pasted into the probe's TOML text, so
+/// this one added `expect = "absent"` and a missing `ping` passed.
+#[test]
+fn a_value_cannot_rewrite_a_probe_on_any_target() {
+    let redis = RedisServer::start();
+    let evil = r#""ping\"\nexpect = \"absent""#;
+    let cfg = format!(
+        "[redis]\nurl = \"{url}\"\n[targets.prod]\nurl = \"{url}\"\n\
+         [vars]\nk = {evil}\nsafe = \"x\"\n[targets.prod.vars]\nk = {evil}\n",
+        url = redis.url(1)
+    );
+    let t = Tree::site(
+        &cfg,
+        &[(
+            "ops/K.md",
+            "# K\n\n```probe\nid = \"k\"\ncheck = \"cache.key\"\nkey = \"{{ k }}\"\n```\n",
+        )],
+    );
+    for target in ["default", "prod"] {
+        let run = t.run(&["check", "--target", target, "--format", "json"]);
+        let doc = run.json();
+        let r = result(&doc, "k");
+        assert_eq!(r["status"], "fail", "{target}: {r}");
+        // Judged on the key exactly as the value spells it, expected present as written.
+        assert_eq!(r["expected"], "present", "{r}");
+        assert!(
+            r["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("bisk:1:ping\"\nexpect = \"absent is absent in db 1"),
+            "{r}"
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+    }
+}
+
+/// Issue 18, 10: an unset value inside a probe used to be a declaration error (`unknown
+/// variant ⟨unset: k⟩`) where it must be a skipped probe, in check, serve and build.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unset_value_in_any_parameter_skips_the_probe_with_its_cause() {
+    let redis = RedisServer::start();
+    let cfg = format!(
+        "[redis]\nurl = \"{}\"\nconnect_timeout = \"500ms\"\n\
+         [vars]\nwhen = {{ unset = \"how the key should be\" }}\ndash = {{ unset = \"the dashboard URL\" }}\n",
+        redis.url(1)
+    );
+    let t = Tree::site(
+        &cfg,
+        &[
+            ("README.md", "# Home\n"),
+            (
+                "ops/U.md",
+                "# U\n\n```probe\nid = \"ping\"\ncheck = \"redis.ping\"\n```\n\n\
+                 ```probe\nid = \"expect\"\ncheck = \"cache.key\"\nkey = \"ping\"\nexpect = \"{{ when }}\"\n```\n\n\
+                 ```probe\nid = \"dash\"\ncheck = \"http.get\"\nurl = \"{{ dash }}\"\n```\n",
+            ),
+        ],
+    );
+    let want = [
+        (
+            "expect",
+            "not judged: needs `when` (how the key should be), which has no value for target default",
+        ),
+        (
+            "dash",
+            "not judged: needs `dash` (the dashboard URL), which has no value for target default",
+        ),
+    ];
+    let run = t.run(&["check", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(result(&doc, "ping")["status"], "pass", "{doc}");
+    for (id, summary) in want {
+        let r = result(&doc, id);
+        assert_eq!(r["status"], "skipped", "{r}");
+        assert_eq!(r["summary"], summary, "{r}");
+        assert_eq!(
+            r["hint"]["text"], "Set it in [vars] of bisk-docs.toml.",
+            "{r}"
+        );
+    }
+
+    t.build().ok();
+    let html = t.page("ops/U.html");
+    assert!(
+        html.matches("Not checked on target default:").count() == 2,
+        "{html}"
+    );
+
+    let server = t.serve(false).await;
+    for (id, summary) in want {
+        let v = get(server.addr, &format!("/api/probes/{id}")).await.json();
+        assert_eq!(v["status"], "skipped", "{v}");
+        assert_eq!(v["summary"], summary, "{v}");
+    }
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,11 @@ pub(super) enum Node {
     /// `getattr(zoneinfo.ZoneInfo, "_unpickle")`, the only getattr we recognise.
     ZoneInfoUnpickle,
     Tz(PyTz),
+    /// An exception: its class (`module.Name`) called with `args` (see [`PyValue::Exception`]).
+    Exception {
+        class: String,
+        args: Vec<Id>,
+    },
     /// An instance of a class we do not model; `start..end` is where it sits in the input.
     Opaque {
         class: String,
@@ -62,6 +67,7 @@ impl Node {
             Node::Global { .. } => "global",
             Node::ZoneInfoUnpickle => "ZoneInfo._unpickle",
             Node::Tz(_) => "tzinfo",
+            Node::Exception { .. } => "exception",
             Node::Opaque { .. } => "object",
         }
     }
@@ -162,6 +168,7 @@ impl Arena {
                         | Node::Dict(_)
                         | Node::Set(_)
                         | Node::FrozenSet(_)
+                        | Node::Exception { .. }
                 )
             })
             .nth(levels)
@@ -257,6 +264,12 @@ impl Walk<'_> {
                 Ok(self.unsupported("zoneinfo.ZoneInfo._unpickle".to_string(), 0, 0))
             }
             Node::Tz(tz) => Ok(self.unsupported(tz_class(tz), 0, 0)),
+            Node::Exception { class, args } => {
+                self.items(args, depth).map(|args| PyValue::Exception {
+                    class: class.clone(),
+                    args,
+                })
+            }
             Node::Opaque { class, start, end } => Ok(self.unsupported(class.clone(), *start, *end)),
         };
         self.on_path[id] = false;

@@ -570,6 +570,9 @@ impl Machine<'_> {
                     match self.arena.get_mut(target) {
                         // Setting state on an unknown object: nothing of it is modelled.
                         Node::Opaque { end, .. } => *end = pos,
+                        // An exception's __dict__ (attributes, `__notes__`): not part of
+                        // its repr, so not shown.
+                        Node::Exception { .. } => {}
                         other => {
                             let name = other.type_name();
                             return Err(self.malformed(format!(

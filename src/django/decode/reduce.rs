@@ -89,6 +89,12 @@ pub(super) fn reduce(
             Some(Node::Global { module, name, .. }) => Some(opaque(format!("{module}.{name}"))),
             _ => None,
         },
+        // `BaseException.__reduce__`: the class called with `self.args` (a BUILD with the
+        // instance's __dict__ may follow). Python's repr shows no more than that.
+        _ if crate::django::classes::is_exception_class(module, name) => Some(Node::Exception {
+            class: format!("{module}.{name}"),
+            args: arg_ids.clone(),
+        }),
         _ => None,
     };
     Ok(recognised.unwrap_or_else(|| opaque(format!("{module}.{name}"))))

@@ -240,30 +240,63 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         );
     }
     let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now);
-    let out = if j.problems.is_empty() {
-        base(
-            Status::Pass,
-            format!("{key} = {}", bounded_inline(&j.observed)),
-        )
-    } else {
-        base(Status::Fail, format!("{key}: {}", j.problems.join("; "))).hint(j.hint.or_else(|| {
-            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
-        }))
-    };
-    Ok(out
-        .expected(j.expected.join(", "))
-        .observed(j.observed)
-        .evidence("stored bytes", hex_preview(&raw, 48)))
+    let out = j.outcome(&key, base);
+    Ok(out.evidence("stored bytes", hex_preview(&raw, 48)))
 }
 
 /// What `cache.key` concludes about a present, readable value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyJudgement {
-    /// Each condition that does not hold, in declaration order; empty → pass.
+    /// Each condition that does not hold, in declaration order; empty → pass or warn.
     pub problems: Vec<String>,
+    /// What may stop Django from returning the value although every condition holds.
+    pub warnings: Vec<String>,
     pub expected: Vec<String>,
     pub observed: String,
     pub hint: Option<crate::probe::result::Hint>,
+}
+
+impl KeyJudgement {
+    /// The outcome for `key`: fail on a problem, else warn on a warning, else pass;
+    /// `base` makes an outcome with the backend's evidence.
+    pub(crate) fn outcome(self, key: &str, base: impl Fn(Status, String) -> Outcome) -> Outcome {
+        let out = if !self.problems.is_empty() {
+            base(Status::Fail, format!("{key}: {}", self.problems.join("; "))).hint(
+                self.hint.or_else(|| {
+                    hint::ping_gotchas(
+                        "See the gotchas for keys that read differently than expected.",
+                    )
+                }),
+            )
+        } else if !self.warnings.is_empty() {
+            base(Status::Warn, format!("{key}: {}", self.warnings.join("; "))).hint(hint::plain(
+                "Django's cache.get imports every class a pickle names: where the reading app cannot import one, cache.get raises (ModuleNotFoundError) instead of returning the value. bisk-docs cannot see the app's imports; check them, or store plain data.",
+            ))
+        } else {
+            base(
+                Status::Pass,
+                format!("{key} = {}", bounded_inline(&self.observed)),
+            )
+        };
+        out.expected(self.expected.join(", "))
+            .observed(self.observed)
+    }
+}
+
+/// Why Django may not load `value`: one sentence per class from a module the reading app
+/// must be able to import (the decoder never imports, so it cannot tell whether it can).
+fn loading_warnings(value: &PyValue) -> Vec<String> {
+    value
+        .foreign_classes()
+        .into_iter()
+        .take(3)
+        .map(|class| {
+            let module = crate::django::classes::split_class(&class).0.to_string();
+            format!(
+                "the value pickles a `{class}`; Django can load it only if the app can import {module}"
+            )
+        })
+        .collect()
 }
 
 /// The verdict table of `cache.key` for a present value, as code (no I/O): `equals`,
@@ -360,6 +393,7 @@ pub(crate) fn judge_present(
     }
     KeyJudgement {
         problems,
+        warnings: value.map(loading_warnings).unwrap_or_default(),
         expected,
         observed,
         hint: hint_for,

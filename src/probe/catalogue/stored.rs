@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use super::breadcrumbs;
-use super::cache::{RoundtripRead, bounded_inline, hex_preview, judge_present, judge_roundtrip};
+use super::cache::{RoundtripRead, hex_preview, judge_present, judge_roundtrip};
 use super::{ms_since, ttl_words};
 use crate::config::Backend;
 use crate::django::PyValue;
@@ -222,19 +222,7 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         );
     }
     let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now);
-    let out = if j.problems.is_empty() {
-        base(
-            Status::Pass,
-            format!("{key} = {}", bounded_inline(&j.observed)),
-        )
-    } else {
-        base(Status::Fail, format!("{key}: {}", j.problems.join("; "))).hint(j.hint.or_else(|| {
-            hint::ping_gotchas("See the gotchas for keys that read differently than expected.")
-        }))
-    };
-    Ok(out
-        .expected(j.expected.join(", "))
-        .observed(j.observed)
+    Ok(j.outcome(&key, base)
         .evidence("stored bytes", hex_preview(&stored.raw, 48)))
 }
 

@@ -121,6 +121,46 @@ pub async fn request(
     parse_response(&raw)
 }
 
+/// [`request`] from the local address `from` (e.g. 127.0.0.2, a trusted proxy's), with
+/// header values as raw bytes: what a proxy may send that a `&str` cannot hold.
+pub async fn request_from(
+    from: std::net::IpAddr,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: &str,
+) -> Resp {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::new(from, 0))
+        .expect("bind the source address");
+    let mut stream = socket.connect(addr).await.expect("connect");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n").into_bytes();
+    for (k, v) in headers {
+        req.extend_from_slice(k.as_bytes());
+        req.extend_from_slice(b": ");
+        req.extend_from_slice(v);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    stream.write_all(&req).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        read_response(&mut stream, &mut raw),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("no complete response to {method} {path} within 30 s"));
+    parse_response(&raw)
+}
+
 /// Reads until the response is complete (Content-Length, final chunk or EOF), so servers
 /// that keep the connection open despite `Connection: close` do not stall the test.
 async fn read_response(stream: &mut TcpStream, raw: &mut Vec<u8>) {
