@@ -133,7 +133,8 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
                     .map(num_words)
                     .unwrap_or_else(|| "None".into()),
             )
-            .evidence("TIMEOUT", conf.timeout_words());
+            .evidence("TIMEOUT", conf.timeout_words())
+            .evidence("USE_TZ / TIME_ZONE", clock_words(caches));
         if let Some(f) = &conf.key_function {
             o = o.evidence("KEY_FUNCTION", quote(f));
         }
@@ -436,6 +437,17 @@ fn drift(
             theirs.class_name()
         )),
     }
+    // The clock: how naive times (breadcrumbs; DatabaseCache's `expires` on SQLite) read.
+    if caches.use_tz.is_some() {
+        let (ours, theirs) = (target.app_clock(), caches.app_clock());
+        if ours != theirs {
+            out.push(format!(
+                "{} here, {} in Django",
+                target_clock_words(target),
+                clock_words(caches)
+            ));
+        }
+    }
     // Culling: the file and db diagnoses compare the entry count with it.
     if target.backend != config::Backend::Redis
         && Some(target.backend) == same_kind(&conf.kind())
@@ -563,8 +575,13 @@ fn describe(conf: &CacheConf, caches: &DjangoCaches) -> String {
 }
 
 fn describe_target(t: &RedisTarget) -> String {
+    let clock = if t.use_tz.is_some() || t.time_zone.is_some() {
+        format!(", {}", target_clock_words(t))
+    } else {
+        String::new()
+    };
     format!(
-        "{}, {}, prefix {}, version {}",
+        "{}, {}, prefix {}, version {}{clock}",
         match t.backend {
             config::Backend::Redis => "RedisCache",
             config::Backend::File => "FileBasedCache",
@@ -574,6 +591,35 @@ fn describe_target(t: &RedisTarget) -> String {
         quote(&t.key_prefix),
         t.version
     )
+}
+
+/// Django's `USE_TZ` and `TIME_ZONE` as the evidence shows them.
+fn clock_words(caches: &DjangoCaches) -> String {
+    if let Some(e) = &caches.clock_error {
+        return format!("cannot be read: {}", settings::scrub(&e.to_string()));
+    }
+    let use_tz = match caches.use_tz {
+        Some(true) => "USE_TZ True",
+        Some(false) => "USE_TZ False",
+        None => "USE_TZ not reported",
+    };
+    let zone = match &caches.time_zone {
+        Some(z) => format!("TIME_ZONE {}", quote(z)),
+        None => "TIME_ZONE None (the host's own zone)".into(),
+    };
+    format!("{use_tz}, {zone}")
+}
+
+/// A target's `use_tz` and `time_zone` as the evidence shows them.
+fn target_clock_words(t: &RedisTarget) -> String {
+    let use_tz = match t.use_tz {
+        Some(v) => format!("use_tz {v}"),
+        None => "use_tz unset (Django's default, true)".into(),
+    };
+    match &t.time_zone {
+        Some(z) => format!("{use_tz}, time_zone {}", quote(z)),
+        None => use_tz,
+    }
 }
 
 /// `LOCATION` as it may be shown: Redis URLs redacted (they may carry a password).
