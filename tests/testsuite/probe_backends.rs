@@ -731,6 +731,189 @@ fn db_table_problems(f: &Fixture) {
     }
 }
 
+/// Python with Django set up as an app with `USE_TZ = False` in `zone` (`cache` in scope).
+fn django_local(f: &Fixture, zone: &str, code: &str) -> String {
+    let out = f
+        .cache
+        .command()
+        .env("BISK_USE_TZ", "0")
+        .env("BISK_TIME_ZONE", zone)
+        .args([
+            "-c",
+            &format!("import django; django.setup()\nfrom django.core.cache import cache\n{code}"),
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Django with `USE_TZ = False` writes naive local times: in `expires` on SQLite (PostgreSQL
+/// stores an instant: its session runs in TIME_ZONE; FileBasedCache stores time.time()) and
+/// in the breadcrumbs everywhere. With the target's `use_tz = false` and `time_zone`, an
+/// entry that expired east of UTC is expired, a fresh one west of UTC is present, and fresh
+/// breadcrumbs are fresh, not "in the future"; without them SQLite shows the false green.
+fn naive_times_in_the_apps_zone(f: &Fixture) {
+    let pid = std::process::id();
+    let naive_expires = f.name == "sqlite";
+    for (zone, east) in [("Asia/Kolkata", true), ("America/Los_Angeles", false)] {
+        django_local(
+            f,
+            zone,
+            &format!(
+                "from django.utils import timezone\n\
+                 now = timezone.now()\n\
+                 assert timezone.is_naive(now)\n\
+                 cache.set('gone', 'x', -3600)\n\
+                 cache.set('fresh', 'y', 3600)\n\
+                 cache.set('enforcer:last_run', now, None)\n\
+                 cache.set('enforcer:last_ok', now, None)\n\
+                 cache.set('enforcer:last_error', None, None)\n\
+                 cache.set('enforcer:running_pid', {pid}, None)\n"
+            ),
+        );
+        let told = Config {
+            redis: RedisTarget {
+                use_tz: Some(false),
+                time_zone: Some(zone.into()),
+                ..f.target()
+            },
+            ..Config::default()
+        };
+        let gone = run_probe(told.clone(), "check = \"cache.key\"\nkey = \"gone\"\n");
+        assert_eq!(gone.status, Status::Fail, "{} {zone}: {gone:#?}", f.name);
+        assert!(gone.summary.contains("expired"), "{gone:#?}");
+        let fresh = run_probe(told.clone(), "check = \"cache.key\"\nkey = \"fresh\"\n");
+        assert_eq!(fresh.status, Status::Pass, "{} {zone}: {fresh:#?}", f.name);
+        let crumbs = run_probe(told, CRUMBS);
+        assert_eq!(
+            crumbs.status,
+            Status::Pass,
+            "{} {zone}: {crumbs:#?}",
+            f.name
+        );
+        assert!(!crumbs.summary.contains("future"), "{crumbs:#?}");
+        // Not told: SQLite's naive expires and every backend's naive breadcrumbs read as UTC.
+        let gone = f.run("check = \"cache.key\"\nkey = \"gone\"\n");
+        let fresh = f.run("check = \"cache.key\"\nkey = \"fresh\"\n");
+        let crumbs = f.run(CRUMBS);
+        assert_eq!(
+            crumbs.status,
+            Status::Fail,
+            "{} {zone}: {crumbs:#?}",
+            f.name
+        );
+        if east {
+            assert!(crumbs.summary.contains("in the future"), "{crumbs:#?}");
+        }
+        match (naive_expires, east) {
+            // The false green of issue 18: expired an hour ago, read as 4 h 30 min ahead.
+            (true, true) => assert_eq!(gone.status, Status::Pass, "{zone}: {gone:#?}"),
+            (true, false) => assert!(fresh.summary.contains("expired"), "{zone}: {fresh:#?}"),
+            (false, _) => {
+                assert_eq!(gone.status, Status::Fail, "{} {zone}: {gone:#?}", f.name);
+                assert_eq!(fresh.status, Status::Pass, "{} {zone}: {fresh:#?}", f.name);
+            }
+        }
+        // Django itself agrees with the told verdicts.
+        assert_eq!(
+            django_local(f, zone, "print(cache.get('gone'), cache.get('fresh'))"),
+            "None y",
+            "{} {zone}",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn file_naive_times_in_the_apps_zone() {
+    let f = Fixture::file();
+    f.django("cache.set('warm', 1)");
+    naive_times_in_the_apps_zone(&f);
+}
+
+#[test]
+fn sqlite_naive_times_in_the_apps_zone() {
+    naive_times_in_the_apps_zone(&Fixture::sqlite());
+}
+
+#[test]
+fn postgres_naive_times_in_the_apps_zone() {
+    naive_times_in_the_apps_zone(&Fixture::postgres());
+}
+
+/// A table without Django's primary key can hold one cache_key twice. Django's `get_many`
+/// loops over the rows in the database's order, keeping each unexpired row's value in a dict:
+/// the last unexpired one wins. `cache.key` judges the same row and says there are several.
+fn duplicate_rows_judged_as_django(f: &Fixture) {
+    let expires_type = if f.name == "postgres" {
+        "timestamp with time zone"
+    } else {
+        "datetime"
+    };
+    f.django(&format!(
+        "from django.db import connection\n\
+         with connection.cursor() as c:\n    \
+         c.execute('CREATE TABLE bisk_cache (cache_key varchar(255) NOT NULL, value text NOT NULL, expires {expires_type} NOT NULL)')\n"
+    ));
+    let rows = |values: &[(&str, u16)]| {
+        let inserts: String = values
+            .iter()
+            .map(|(v, year)| {
+                format!(
+                    "    c.execute('INSERT INTO bisk_cache VALUES (%s, %s, %s)', ['bisk:1:dup', b({v:?}), connection.ops.adapt_datetimefield_value(datetime.datetime({year}, 1, 1, tzinfo=datetime.timezone.utc))])\n"
+                )
+            })
+            .collect();
+        f.django(&format!(
+            "import base64, datetime, pickle\n\
+             from django.db import connection\n\
+             def b(v): return base64.b64encode(pickle.dumps(v, 5)).decode()\n\
+             with connection.cursor() as c:\n    \
+             c.execute('DELETE FROM bisk_cache')\n{inserts}"
+        ));
+    };
+    let equals = |v: &str| format!("check = \"cache.key\"\nkey = \"dup\"\nequals = \"{v}\"\n");
+    // Both fresh: the last.
+    rows(&[("first", 2099), ("second", 2099)]);
+    let r = f.run(&equals("second"));
+    assert_eq!(r.status, Status::Pass, "{}: {r:#?}", f.name);
+    let place = r.evidence.iter().find(|e| e.label == "where").unwrap();
+    assert!(place.value.starts_with("2 rows"), "{place:?}");
+    assert!(place.value.contains("duplicates"), "{place:?}");
+    assert_eq!(f.run(&equals("first")).status, Status::Fail);
+    assert_eq!(f.django("print(cache.get('dup'))"), "second");
+    // The last expired: the last unexpired one (Django then deletes them all).
+    rows(&[("first", 2099), ("second", 2000)]);
+    let r = f.run(&equals("first"));
+    assert_eq!(r.status, Status::Pass, "{}: {r:#?}", f.name);
+    assert_eq!(f.django("print(cache.get('dup'))"), "first");
+    // All expired: expired.
+    rows(&[("first", 2000), ("second", 2001)]);
+    let r = f.run(&equals("first"));
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(r.summary.contains("expired"), "{r:#?}");
+    assert_eq!(f.django("print(cache.get('dup'))"), "None");
+}
+
+#[test]
+fn sqlite_duplicate_rows_judged_as_django() {
+    let f = Fixture::sqlite_bare();
+    f.migrate(false);
+    duplicate_rows_judged_as_django(&f);
+}
+
+#[test]
+fn postgres_duplicate_rows_judged_as_django() {
+    let f = Fixture::postgres_bare();
+    f.migrate(false);
+    duplicate_rows_judged_as_django(&f);
+}
+
 /// The README's table of these verdicts names its tests: each must exist here (a `*` row on
 /// all three backends), so the table cannot drift from what is tested.
 #[test]

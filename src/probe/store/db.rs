@@ -58,8 +58,10 @@ struct Row {
 /// An `expires` as stored.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Expires {
-    /// An instant (PostgreSQL's `timestamp with time zone`, or SQLite text with an offset),
-    /// in Unix seconds.
+    /// PostgreSQL's `timestamp with time zone`, in Unix seconds: an instant, which Django
+    /// reads in its session's zone (UTC, or TIME_ZONE with USE_TZ = False).
+    Instant(f64),
+    /// SQLite text with an offset, in Unix seconds: Django reads an aware datetime.
     Aware(f64),
     /// SQLite text without an offset: UTC with USE_TZ = True, the app's local wall time
     /// with USE_TZ = False.
@@ -767,7 +769,7 @@ fn judge_row(r: &Row, now: f64, clock: &AppClock) -> Result<Read, String> {
                 "a time with an offset while the app runs with USE_TZ = False (TypeError: can't compare offset-naive and offset-aware datetimes)".into(),
             );
         }
-        Ok(Expires::Aware(at)) => (*at, *at < now),
+        Ok(Expires::Aware(at) | Expires::Instant(at)) => (*at, *at < now),
         Ok(Expires::Naive(civil)) => {
             let at = clock.naive_instant(*civil)?;
             let now_ts =
@@ -857,7 +859,7 @@ fn pg_expires(epoch: Option<f64>) -> Result<Expires, String> {
         )),
         Some(t) if t.is_nan() => Err("not a time".into()),
         Some(t) if t >= NEVER_AFTER => Ok(Expires::Max),
-        Some(t) => Ok(Expires::Aware(t)),
+        Some(t) => Ok(Expires::Instant(t)),
     }
 }
 
@@ -889,7 +891,7 @@ fn parse_expires_text(t: &str) -> Result<Expires, String> {
 pub fn parse_datetime_text(t: &str) -> Result<f64, String> {
     match parse_expires_text(t)? {
         Expires::Max => Ok(f64::INFINITY),
-        Expires::Aware(at) => Ok(at),
+        Expires::Aware(at) | Expires::Instant(at) => Ok(at),
         Expires::Naive(civil) => AppClock::Utc
             .naive_instant(civil)
             .map(|ts| ts.as_microsecond() as f64 / 1e6),
@@ -1012,7 +1014,7 @@ mod tests {
             60.0
         );
         assert!(pg_expires(Some(f64::INFINITY)).is_err());
-        assert_eq!(pg_expires(Some(60.0)), Ok(Expires::Aware(60.0)));
+        assert_eq!(pg_expires(Some(60.0)), Ok(Expires::Instant(60.0)));
         assert_eq!(
             sqlite_datetime(60.9, &AppClock::Utc).unwrap(),
             "1970-01-01 00:01:00"
