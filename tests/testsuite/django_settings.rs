@@ -210,6 +210,25 @@ fn settings_that_fail_to_import_are_an_error_without_secrets() {
     );
 }
 
+/// The answer does not travel on stdout: a module that writes 300 KiB there and prints at
+/// exit, or forks a daemon that holds the pipes open, is answered as soon as Django answers.
+#[test]
+fn noisy_settings_and_daemons_do_not_hide_the_answer() {
+    let redis = RedisServer::start();
+    let url = redis.url(1);
+    let p = Project::new(&url);
+    for module in ["noisy_exit", "daemon"] {
+        let t = Instant::now();
+        let r = run_probe(config(&url, Some(p.section(module))), CHECK);
+        assert_status(&r, Status::Pass, "matches target default");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{module}: took {:?} (waited for the pipes?)",
+            t.elapsed()
+        );
+    }
+}
+
 #[test]
 fn settings_that_hang_are_killed_at_the_timeout() {
     let p = Project::new(&nowhere());
@@ -320,6 +339,52 @@ fn version_drift_fails_naming_the_field() {
     let r = run_probe(c, CHECK);
     assert_status(&r, Status::Fail, "version 2 here, VERSION 1 in Django");
     assert!(!r.summary.contains("prefix"), "{}", r.summary);
+}
+
+/// Django's USE_TZ and TIME_ZONE are reported; a target that reads naive times otherwise
+/// (unset: USE_TZ = True, UTC) is drift, and `target = "django"` takes them from Django.
+#[test]
+fn clock_drift_fails_naming_the_field() {
+    let redis = RedisServer::start();
+    let url = redis.url(1);
+    let p = Project::new(&url);
+    let r = run_probe(config(&url, Some(p.section("matching"))), CHECK);
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert_eq!(
+        evidence(&r, "USE_TZ / TIME_ZONE"),
+        Some("USE_TZ True, TIME_ZONE \"America/Chicago\"")
+    );
+    let r = run_probe(config(&url, Some(p.section("local_time"))), CHECK);
+    assert_status(
+        &r,
+        Status::Fail,
+        "target default differs from Django: use_tz unset (Django's default, true) here, USE_TZ False, TIME_ZONE \"Asia/Kolkata\" in Django",
+    );
+    let mut c = config(&url, Some(p.section("local_time")));
+    c.redis.use_tz = Some(false);
+    c.redis.time_zone = Some("America/Los_Angeles".into());
+    let r = run_probe(c.clone(), CHECK);
+    assert_status(&r, Status::Fail, "time_zone \"America/Los_Angeles\" here");
+    c.redis.time_zone = Some("Asia/Kolkata".into());
+    let r = run_probe(c, CHECK);
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    // USE_TZ = True: TIME_ZONE does not change how times are stored, so it is no drift.
+    let mut c = config(&url, Some(p.section("matching")));
+    c.redis.time_zone = Some("Asia/Kolkata".into());
+    assert_eq!(run_probe(c, CHECK).status, Status::Pass);
+    let named = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bisk_docs::django::settings::resolve_target(
+            &config(&nowhere(), Some(p.section("local_time"))),
+            Some("django"),
+        ))
+        .unwrap();
+    assert_eq!(
+        named.target.app_clock(),
+        bisk_docs::django::time::AppClock::Local("Asia/Kolkata".into())
+    );
 }
 
 #[test]

@@ -914,6 +914,37 @@ fn postgres_duplicate_rows_judged_as_django() {
     duplicate_rows_judged_as_django(&f);
 }
 
+/// Expiries Django's FileBasedCache writes and reads although they are no ordinary time:
+/// `cache.set(k, v, float('inf'))` or `float('nan')` (never smaller than now: never
+/// expires), 10**30 as a float or as an int, and -inf (always expired). Judged as Django's
+/// `exp < time.time()` judges them, never "unreadable".
+#[test]
+fn file_odd_expiries_judged_as_django() {
+    let f = Fixture::file();
+    let out = f.django(
+        "import pickle, zlib\n\
+         cache.set('inf', 'a', float('inf'))\n\
+         cache.set('nan', 'b', float('nan'))\n\
+         cache.set('big', 'c', 1e30)\n\
+         cache.set('past', 'd', float('-inf'))\n\
+         with open(cache._key_to_file('bigint'), 'wb') as fh:\n    \
+         fh.write(pickle.dumps(10**30, 5) + zlib.compress(pickle.dumps('e', 5)))\n\
+         print([cache.get(k) for k in ('inf', 'nan', 'big', 'bigint')])",
+    );
+    assert_eq!(out, "['a', 'b', 'c', 'e']");
+    for (key, value) in [("inf", "a"), ("nan", "b"), ("big", "c"), ("bigint", "e")] {
+        let r = f.run(&format!(
+            "check = \"cache.key\"\nkey = \"{key}\"\nequals = \"{value}\"\n"
+        ));
+        assert_eq!(r.status, Status::Pass, "{key}: {r:#?}");
+    }
+    let r = f.run("check = \"cache.key\"\nkey = \"past\"\n");
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(r.summary.contains("expired"), "{r:#?}");
+    assert!(!r.summary.contains("empty"), "{r:#?}");
+    assert_eq!(f.django("print(cache.get('past'))"), "None");
+}
+
 /// The README's table of these verdicts names its tests: each must exist here (a `*` row on
 /// all three backends), so the table cannot drift from what is tested.
 #[test]
