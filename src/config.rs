@@ -1198,6 +1198,46 @@ mod tests {
     }
 
     #[test]
+    fn the_apps_clock_keys() {
+        let c = parse(
+            "[redis]\nuse_tz = false\ntime_zone = \"Asia/Kolkata\"\n\n[targets.west]\nuse_tz = false\ntime_zone = \"America/Los_Angeles\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.redis.app_clock(),
+            crate::django::time::AppClock::Local("Asia/Kolkata".into())
+        );
+        assert_eq!(
+            c.targets["west"].app_clock(),
+            crate::django::time::AppClock::Local("America/Los_Angeles".into())
+        );
+        assert_eq!(
+            parse("").unwrap().redis.app_clock(),
+            crate::django::time::AppClock::Utc
+        );
+        // USE_TZ = False needs the zone: naive times cannot be placed without it.
+        let err = parse("[targets.t]\nurl = \"redis://h/1\"\nuse_tz = false\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:3:"), "{err}");
+        assert!(err.contains("needs `time_zone`"), "{err}");
+        let err = parse("[redis]\nuse_tz = false\ntime_zone = \"Mars/Base\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:3:"), "{err}");
+        assert!(err.contains("not a time zone"), "{err}");
+        // Schemes are case-insensitive.
+        assert!(matches!(
+            DatabaseUrl::parse("POSTGRESQL://u:p@h:5432/n"),
+            Ok(DatabaseUrl::Postgres(u)) if u == "postgresql://u:p@h:5432/n"
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("SQLite:////srv/db.sqlite3"),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
+    }
+
+    #[test]
     fn backends_and_their_keys() {
         let c = parse(
             "[targets.files]\nbackend = \"file\"\nlocation = \"/var/cache/bisk_cache\"\n\n[targets.db]\nbackend = \"db\"\nlocation = \"bisk_cache\"\ndatabase = \"postgres://bisk:hunter2@db:5432/bisk\"\nallow_writes = false\n\n[targets.lite]\nbackend = \"db\"\nlocation = \"bisk_cache\"\ndatabase = \"sqlite:////srv/bisk/db.sqlite3\"\n",

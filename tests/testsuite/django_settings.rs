@@ -208,6 +208,13 @@ fn settings_that_fail_to_import_are_an_error_without_secrets() {
         Status::Error,
         "ended without an answer (exit code 3): settings: giving up",
     );
+    // The paths were right: the hint is about the module, not about [django].
+    let h = r.hint.as_ref().expect("a hint");
+    assert!(
+        h.text.contains("ended Python before Django answered"),
+        "{h:?}"
+    );
+    assert!(!h.text.contains("Fix [django]"), "{h:?}");
 }
 
 /// The answer does not travel on stdout: a module that writes 300 KiB there and prints at

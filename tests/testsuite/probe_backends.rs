@@ -697,6 +697,76 @@ fn postgres_bad_input_and_missing_table() {
     assert!(!serde_json::to_string(&res).unwrap().contains(PASSWORD));
 }
 
+/// A peer that accepts TCP connections and never speaks is a startup-stage failure, not a
+/// connect-stage one; `POSTGRESQL://` is `postgresql://` (schemes are case-insensitive).
+#[test]
+fn postgres_silent_peer_and_scheme_case() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts and holds every connection, answering nothing, until the test ends.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    let silent = Fixture {
+        name: "postgres",
+        cache: Cache::Db {
+            database: format!("postgres://bisk:{PASSWORD}@127.0.0.1:{port}/bisk"),
+            table: "bisk_cache".into(),
+        },
+        dir: scratch(),
+        pg: None,
+        max_entries: 300,
+    };
+    let mut config = silent.config();
+    config.redis.connect_timeout = Duration::from_millis(500);
+    let t = Instant::now();
+    let res = run_probe(config, LAST_RUN);
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+    assert_eq!(res.status, Status::Error, "{res:#?}");
+    assert!(
+        res.summary
+            .contains("startup/authentication stage: postgres://bisk:***@127.0.0.1"),
+        "{res:#?}"
+    );
+    assert!(
+        res.summary.contains("accepted the TCP connection"),
+        "{res:#?}"
+    );
+    assert!(!res.summary.contains("connect stage"), "{res:#?}");
+    assert!(!serde_json::to_string(&res).unwrap().contains(PASSWORD));
+
+    let f = Fixture::postgres();
+    let Cache::Db { database, .. } = &f.cache else {
+        unreachable!()
+    };
+    let upper = database.replacen("postgres://", "POSTGRESQL://", 1);
+    let config = Config {
+        redis: RedisTarget {
+            database: Some(upper.clone()),
+            ..f.target()
+        },
+        ..Config::default()
+    };
+    let res = run_probe(config, "check = \"cache.roundtrip\"\n");
+    assert_eq!(res.status, Status::Pass, "{res:#?}");
+    assert!(!serde_json::to_string(&res).unwrap().contains(PASSWORD));
+    assert_eq!(f.django("print(cache.get('ping'))"), "pong");
+    // And the config accepts it where it is written.
+    let dir = scratch();
+    std::fs::write(
+        dir.path().join("bisk-docs.toml"),
+        format!(
+            "[redis]\nbackend = \"db\"\nlocation = \"bisk_cache\"\ndatabase = \"{}\"\n",
+            upper.replace(PASSWORD, "x")
+        ),
+    )
+    .unwrap();
+    bisk_docs::config::Config::load(dir.path()).expect("POSTGRESQL:// is accepted");
+}
+
 /// A missing cache table in the app's database, and a table of another shape.
 fn db_table_problems(f: &Fixture) {
     f.sql("DROP TABLE bisk_cache;");

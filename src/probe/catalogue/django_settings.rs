@@ -73,9 +73,14 @@ pub fn not_asked(e: &AskError) -> Outcome {
         AskError::Timeout { .. } => Outcome::new(Status::Error, e.to_string()).hint(hint::plain(
             "Importing the settings should take well under a second: look for network calls or blocking code at import time in the settings module.",
         )),
-        AskError::Spawn { .. } | AskError::NoAnswer { .. } => {
-            Outcome::new(Status::Error, e.to_string()).hint(fix_section)
-        }
+        AskError::Spawn { .. } => Outcome::new(Status::Error, e.to_string()).hint(fix_section),
+        // The interpreter started and ran the settings: its paths are right, the module
+        // ended it (sys.exit, os._exit, a crash) before Django could answer.
+        AskError::NoAnswer { .. } => Outcome::new(Status::Error, e.to_string()).hint(
+            hint::plain(
+                "The settings module ended Python before Django answered (sys.exit, os._exit or a crash at import): import it in the project's virtualenv (`python -c \"from django.conf import settings; settings.CACHES\"` with DJANGO_SETTINGS_MODULE set) to see why.",
+            ),
+        ),
     }
 }
 
