@@ -100,11 +100,19 @@ const ROWS: &[(&str, &str)] = &[
         "fail",
     ),
     (
+        "`USE_TZ`/`TIME_ZONE` read naive times otherwise than a target's `use_tz`/`time_zone`",
+        "fail",
+    ),
+    (
         "`TIMEOUT` is a number (300 when not set) and `breadcrumbs_persist = true` (the default)",
         "warn",
     ),
     ("`KEY_FUNCTION` is set", "warn"),
     ("everything matches every compared target", "pass"),
+    (
+        "everything matches, and the settings print (300 KiB, at exit) or fork a daemon that keeps stdout open",
+        "pass",
+    ),
 ];
 
 #[test]
