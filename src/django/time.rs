@@ -277,7 +277,7 @@ pub fn parse_isoformat(text: &str) -> Option<(civil::DateTime, Option<i64>)> {
     } else {
         (digits(0, 4)?, digits(4, 2)?, digits(6, 2)?, 8)
     };
-    let (mut hour, mut minute, mut second, mut micro) = (0, 0, 0, 0);
+    let (mut hour, mut minute, mut second, mut micro): (i64, i64, i64, i64) = (0, 0, 0, 0);
     let mut offset = None;
     if at < b.len() {
         // Any single character separates date and time (Python takes it as it is).
