@@ -53,6 +53,8 @@ impl PyDateTime {
     pub fn utc_offset_seconds(&self) -> Option<i64> {
         match self.tz.as_ref()? {
             PyTz::Fixed { offset_seconds, .. } => Some(*offset_seconds),
+            // Not whole seconds: [`PyDateTime::to_timestamp`] takes the microseconds.
+            PyTz::FixedMicros { .. } => None,
             PyTz::Pytz {
                 utcoffset_seconds, ..
             } => Some(*utcoffset_seconds),
@@ -80,6 +82,13 @@ impl PyDateTime {
 
     /// The instant this datetime denotes; `None` when it is naive or its offset is unknown.
     pub fn to_timestamp(&self) -> Option<Timestamp> {
+        if let Some(PyTz::FixedMicros {
+            offset_microseconds,
+            ..
+        }) = &self.tz
+        {
+            return instant_with_offset(self.civil()?, *offset_microseconds);
+        }
         let offset = Offset::from_seconds(i32::try_from(self.utc_offset_seconds()?).ok()?).ok()?;
         offset.to_timestamp(self.civil()?).ok()
     }
@@ -97,6 +106,13 @@ impl PyDateTime {
                 name: Some(name), ..
             } => name.clone(),
             PyTz::Fixed { offset_seconds, .. } => format!("UTC{}", format_offset(*offset_seconds)),
+            PyTz::FixedMicros {
+                name: Some(name), ..
+            } => name.clone(),
+            PyTz::FixedMicros {
+                offset_microseconds,
+                ..
+            } => format!("UTC{}", format_offset_micros(*offset_microseconds)),
             PyTz::ZoneInfo { key } => key.clone(),
             PyTz::Pytz { zone, tzname, .. } => format!("{zone} {tzname}"),
             PyTz::PytzStatic { zone } => zone.clone(),
@@ -135,6 +151,20 @@ pub fn format_offset(offset_seconds: i64) -> String {
     } else {
         format!("{sign}{h:02}:{m:02}:{s:02}")
     }
+}
+
+/// `+05:30:00.123456`: a sub-second offset as Python's `isoformat` writes it.
+pub fn format_offset_micros(offset_microseconds: i64) -> String {
+    let sign = if offset_microseconds < 0 { '-' } else { '+' };
+    let abs = offset_microseconds.unsigned_abs();
+    let s = abs / 1_000_000;
+    format!(
+        "{sign}{:02}:{:02}:{:02}.{:06}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60,
+        abs % 1_000_000
+    )
 }
 
 /// "2025-01-02 03:04:05 UTC, 12 min ago" / "…, in 3 min" / "…, just now"; for a naive value
@@ -598,6 +628,30 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn offsets_with_microseconds_are_instants() {
+        let dt = PyDateTime {
+            tz: Some(PyTz::FixedMicros {
+                offset_microseconds: 19_800_123_456,
+                name: None,
+            }),
+            ..dt(None, 8, false)
+        };
+        // 08:04:05.678901 at +05:30:00.123456 is 02:34:05.555445 UTC.
+        assert_eq!(
+            dt.to_timestamp().unwrap().to_string(),
+            "2025-01-02T02:34:05.555445Z"
+        );
+        assert_eq!(dt.zone_label().unwrap(), "UTC+05:30:00.123456");
+        // Pickled as Python pickles it, and read back the same.
+        let v = crate::django::PyValue::DateTime(dt);
+        let bytes = crate::django::encode::pickle(&v).unwrap();
+        assert_eq!(
+            crate::django::decode_pickle(&bytes, &Default::default()).unwrap(),
+            v
+        );
     }
 
     #[test]
