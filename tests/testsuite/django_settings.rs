@@ -793,6 +793,54 @@ fn target_django_follows_file_and_database_caches() {
     );
 }
 
+/// `--target django` reads naive `expires` in Django's TIME_ZONE (USE_TZ = False): a fresh
+/// entry west of UTC is present and the round trip's row is one Django reads. With
+/// `TIME_ZONE = None` (the app host's zone) a naive expiry cannot be judged: an error, never
+/// a guess.
+#[test]
+fn target_django_reads_naive_expiries_in_djangos_time_zone() {
+    let p = Project::new(&nowhere());
+    let django_target = || RunOptions {
+        target: Some("django".into()),
+        read_only: false,
+    };
+    p.django(
+        "database_local",
+        "from django.core.management import call_command; call_command('createcachetable')\n\
+         cache.set('fresh', 'y', 3600)",
+    );
+    let r = run_probes(
+        config(&nowhere(), Some(p.section("database_local"))),
+        django_target(),
+        &[
+            "check = \"cache.key\"\nkey = \"fresh\"\nequals = \"y\"",
+            "check = \"cache.roundtrip\"",
+        ],
+    );
+    assert_eq!(r[0].status, Status::Pass, "{:#?}", r[0]);
+    assert_eq!(r[1].status, Status::Pass, "{:#?}", r[1]);
+    assert_eq!(
+        p.django(
+            "database_local",
+            "print(cache.get('ping'), cache.get('fresh'))"
+        ),
+        "pong y"
+    );
+    let r = run_probes(
+        config(&nowhere(), Some(p.section("database_host_zone"))),
+        django_target(),
+        &["check = \"cache.key\"\nkey = \"fresh\""],
+    )
+    .remove(0);
+    assert_eq!(r.status, Status::Error, "{r:#?}");
+    assert!(
+        r.summary
+            .contains("cannot judge whether row cache_key = 'bisk:1:fresh'"),
+        "{r:#?}"
+    );
+    assert!(r.summary.contains("unknown time zone"), "{r:#?}");
+}
+
 #[test]
 fn target_django_on_a_per_process_cache_is_an_error() {
     let p = Project::new(&nowhere());
