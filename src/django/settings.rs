@@ -4,8 +4,9 @@
 //! disagrees with Django's `CACHES`, every probe checks the wrong place. So Django is asked:
 //! the operator's interpreter runs a script embedded in this binary (`caches.py`: argv, no
 //! shell, under `[django] timeout`, killed after it) that imports the settings module and
-//! prints `CACHES['default']` as JSON. Nothing a request or a page sends shapes that
-//! command: it is built from `[django]` alone.
+//! writes `CACHES['default']` (with `USE_TZ` and `TIME_ZONE`) as JSON to a file of a private
+//! folder: stdout is the settings module's, and may carry anything. Nothing a request or a
+//! page sends shapes that command: it is built from `[django]` alone.
 //!
 //! [`ask`] runs it at most once per [`FRESH_FOR`] for the same `[django]` (one `check` asks
 //! once; `serve`, which runs probes every few seconds, does not start Python each time).
@@ -30,7 +31,7 @@ pub const SCRIPT: &str = include_str!("caches.py");
 /// How long an answer is reused for the same `[django]`.
 pub const FRESH_FOR: Duration = Duration::from_secs(10);
 
-/// Most bytes read from the script's stdout and stderr each (its answer is a few hundred).
+/// Most bytes of the script's stderr kept (the newest: a failure's last line comes last).
 const MAX_OUTPUT: u64 = 256 * 1024;
 
 /// Which of Django's cache backends `CACHES['default']` names.
