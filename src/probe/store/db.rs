@@ -215,7 +215,7 @@ impl DbStore {
                 self.place()
             ),
             hint::database_cache(
-                "Tell the target the app's clock: `use_tz = false` and `time_zone = \"<the app's TIME_ZONE>\"` (or `--target django`, which asks Django).",
+                "Tell the target the zone the app's naive times are in: `use_tz = false` and `time_zone = \"<the app's TIME_ZONE>\"`. With `--target django`, Django's TIME_ZONE = None leaves them in the app host's own zone, which bisk-docs cannot know: set TIME_ZONE in the settings.",
             ),
         )
     }
