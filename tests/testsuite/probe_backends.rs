@@ -767,6 +767,22 @@ fn postgres_silent_peer_and_scheme_case() {
     bisk_docs::config::Config::load(dir.path()).expect("POSTGRESQL:// is accepted");
 }
 
+/// PostgreSQL's timestamptz holds 'infinity', which psycopg refuses to load: Django's
+/// `cache.get` raises on the row, so the probe calls it unreadable (never "never expires").
+#[test]
+fn postgres_infinite_expires_fails_as_in_django() {
+    let f = Fixture::postgres();
+    f.django("cache.set('inf', 'x', None)");
+    f.sql("UPDATE bisk_cache SET expires = 'infinity' WHERE cache_key = 'bisk:1:inf';");
+    let django = f.django(
+        "try:\n    print(cache.get('inf'))\nexcept Exception as e:\n    print(type(e).__name__)",
+    );
+    assert_eq!(django, "DataError");
+    let r = f.run("check = \"cache.key\"\nkey = \"inf\"\n");
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(r.summary.contains("'infinity'"), "{r:#?}");
+}
+
 /// A missing cache table in the app's database, and a table of another shape.
 fn db_table_problems(f: &Fixture) {
     f.sql("DROP TABLE bisk_cache;");
