@@ -155,6 +155,13 @@ pub struct RedisTarget {
     pub local: Option<bool>,
     /// `[targets.NAME.vars]`: this target's values of `[vars]` (not allowed in `[redis]`).
     pub vars: BTreeMap<String, crate::vars::VarDef>,
+    /// The app's Django `USE_TZ`; unset: Django's default since 5.0, `True` (aware UTC
+    /// times). With `false` Django writes naive local times (breadcrumbs, DatabaseCache's
+    /// `expires` on SQLite) in `time_zone`.
+    pub use_tz: Option<bool>,
+    /// The app's Django `TIME_ZONE` (an IANA name, e.g. "Asia/Kolkata"); needed with
+    /// `use_tz = false`.
+    pub time_zone: Option<String>,
 }
 
 impl Default for RedisTarget {
@@ -172,11 +179,18 @@ impl Default for RedisTarget {
             allow_writes: true,
             local: None,
             vars: BTreeMap::new(),
+            use_tz: None,
+            time_zone: None,
         }
     }
 }
 
 impl RedisTarget {
+    /// How the app's naive datetimes are read (`use_tz`, `time_zone`).
+    pub fn app_clock(&self) -> crate::django::time::AppClock {
+        crate::django::time::AppClock::of(self.use_tz, self.time_zone.as_deref())
+    }
+
     /// The URL with any password replaced by `***`, safe for pages, logs and JSON.
     /// For file and db targets, where the cache lives ([`RedisTarget::display_place`]): what
     /// every report shows as the target.
@@ -887,6 +901,22 @@ fn check_target(
             }
         }
     }
+    if let Some(zone) = t.time_zone.as_deref()
+        && !crate::django::time::known_zone(zone.trim())
+    {
+        return Err((
+            "time_zone",
+            format!(
+                "`time_zone` {zone:?} is not a time zone of this host's tz database (/usr/share/zoneinfo): write the app's TIME_ZONE as an IANA name, e.g. \"Asia/Kolkata\""
+            ),
+        ));
+    }
+    if t.use_tz == Some(false) && t.time_zone.is_none() {
+        return Err((
+            "use_tz",
+            "`use_tz = false` needs `time_zone`: with USE_TZ = False Django writes naive local times in its TIME_ZONE (Django's own default is \"America/Chicago\"), and without it no naive time can be judged".into(),
+        ));
+    }
     match backend {
         Backend::Redis => {}
         Backend::File => {
@@ -962,6 +992,16 @@ impl DatabaseUrl {
     /// hold a password).
     pub fn parse(url: &str) -> Result<DatabaseUrl, String> {
         let url = url.trim();
+        // Schemes are case-insensitive (RFC 3986 §3.1): `POSTGRESQL://` is `postgresql://`,
+        // lowered here so the driver, which compares exactly, takes it too.
+        let lowered;
+        let url = match url.find("://") {
+            Some(i) if url[..i].bytes().any(|b| b.is_ascii_uppercase()) => {
+                lowered = format!("{}{}", url[..i].to_ascii_lowercase(), &url[i..]);
+                lowered.as_str()
+            }
+            _ => url,
+        };
         if let Some(path) = url.strip_prefix("sqlite:///") {
             if path.starts_with('/') && path.len() > 1 {
                 return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
@@ -1155,6 +1195,46 @@ mod tests {
         assert!(err.to_string().starts_with("bisk-docs.toml:3:"), "{err}");
         assert!(parse("[redis]\ndeadline = 0\n").is_err());
         assert!(parse("[serve]\nprobe_interval = \"0s\"\n").is_err());
+    }
+
+    #[test]
+    fn the_apps_clock_keys() {
+        let c = parse(
+            "[redis]\nuse_tz = false\ntime_zone = \"Asia/Kolkata\"\n\n[targets.west]\nuse_tz = false\ntime_zone = \"America/Los_Angeles\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.redis.app_clock(),
+            crate::django::time::AppClock::Local("Asia/Kolkata".into())
+        );
+        assert_eq!(
+            c.targets["west"].app_clock(),
+            crate::django::time::AppClock::Local("America/Los_Angeles".into())
+        );
+        assert_eq!(
+            parse("").unwrap().redis.app_clock(),
+            crate::django::time::AppClock::Utc
+        );
+        // USE_TZ = False needs the zone: naive times cannot be placed without it.
+        let err = parse("[targets.t]\nurl = \"redis://h/1\"\nuse_tz = false\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:3:"), "{err}");
+        assert!(err.contains("needs `time_zone`"), "{err}");
+        let err = parse("[redis]\nuse_tz = false\ntime_zone = \"Mars/Base\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bisk-docs.toml:3:"), "{err}");
+        assert!(err.contains("not a time zone"), "{err}");
+        // Schemes are case-insensitive.
+        assert!(matches!(
+            DatabaseUrl::parse("POSTGRESQL://u:p@h:5432/n"),
+            Ok(DatabaseUrl::Postgres(u)) if u == "postgresql://u:p@h:5432/n"
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("SQLite:////srv/db.sqlite3"),
+            Ok(DatabaseUrl::Sqlite(_))
+        ));
     }
 
     #[test]

@@ -1,14 +1,16 @@
 # Asks Django for its cache settings on behalf of bisk-docs.
 #
-# Embedded in the bisk-docs binary and run as `python -c <this file> PROJECT_DIR SETTINGS`
-# with the project's own interpreter (never through a shell). Prints exactly one JSON object
-# on stdout. It reads settings only: no django.setup(), no app import, no connection.
+# Embedded in the bisk-docs binary and run as `python -c <this file> PROJECT_DIR SETTINGS
+# ANSWER` with the project's own interpreter (never through a shell). Writes exactly one JSON
+# object to the file ANSWER (in a folder private to bisk-docs), whole: into ANSWER.part,
+# then renamed, so the file's appearance means the answer is complete. Not stdout: a
+# settings module may print anything there, at import or at exit, and a daemon it forks may
+# keep it open. It reads settings only: no django.setup(), no app import, no connection.
 #
 # Secrets: LOCATION is printed as Django holds it, because `target = "django"` connects
 # there, and so is the cache database's PASSWORD (a DatabaseCache target connects there);
 # bisk-docs redacts both wherever it shows them. Nothing else that may hold a secret is
 # printed: no OPTIONS but the two cull numbers and `db`, no other database.
-import io
 import json
 import os
 import sys
@@ -110,6 +112,14 @@ def ask(out):
     except Exception as exc:
         out["failed"] = {"stage": "settings", "error": error_of(exc)}
         return
+    # How the app's naive datetimes read: USE_TZ (Django's default True since 5.0) and
+    # TIME_ZONE (None: the host's own zone).
+    try:
+        out["use_tz"] = bool(settings.USE_TZ)
+        zone = settings.TIME_ZONE
+        out["time_zone"] = None if zone is None else text(zone, 200)
+    except Exception as exc:
+        out["clock_error"] = error_of(exc)
     out["aliases"] = [text(a, 200) for a in list(caches)[:50]]
     if "default" not in caches:
         return
@@ -139,19 +149,17 @@ def ask(out):
 
 
 def main():
-    project_dir, settings_module = sys.argv[1], sys.argv[2]
+    project_dir, settings_module, answer_path = sys.argv[1], sys.argv[2], sys.argv[3]
     if project_dir:
         sys.path.insert(0, project_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     out = {"python": sys.executable, "python_version": "%d.%d.%d" % sys.version_info[:3]}
-    real_stdout = sys.stdout
-    # Settings that print must not break the one JSON line.
-    sys.stdout = io.StringIO()
-    try:
-        ask(out)
-    finally:
-        sys.stdout = real_stdout
-    real_stdout.write(json.dumps(out) + "\n")
+    # stdout is /dev/null: whatever the settings print goes nowhere and breaks nothing.
+    ask(out)
+    part = answer_path + ".part"
+    with open(part, "w", encoding="utf-8") as f:
+        f.write(json.dumps(out))
+    os.replace(part, answer_path)
 
 
 main()

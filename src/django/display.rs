@@ -309,6 +309,12 @@ pub fn datetime_iso(dt: &PyDateTime, separator: char) -> String {
     }
     if let Some(offset) = dt.utc_offset_seconds() {
         out.push_str(&format_offset(offset));
+    } else if let Some(PyTz::FixedMicros {
+        offset_microseconds,
+        ..
+    }) = &dt.tz
+    {
+        out.push_str(&super::time::format_offset_micros(*offset_microseconds));
     }
     out
 }
@@ -318,6 +324,9 @@ fn datetime_display(dt: &PyDateTime) -> String {
     let fold = if dt.fold { ", fold=1" } else { "" };
     match (&dt.tz, dt.utc_offset_seconds()) {
         (None, _) => format!("{iso} (naive, no time zone{fold})"),
+        (Some(PyTz::FixedMicros { .. }), _) => {
+            format!("{iso} ({}{fold})", dt.zone_label().unwrap_or_default())
+        }
         (Some(PyTz::Other { class }), _) => {
             format!("{iso} (time zone {class}, not understood: offset unknown{fold})")
         }

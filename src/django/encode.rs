@@ -481,6 +481,33 @@ impl Pickler {
                 }
                 Ok(())
             }
+            PyTz::FixedMicros {
+                offset_microseconds,
+                name,
+            } => {
+                if offset_microseconds.abs() >= 86_400_000_000 {
+                    return Err(EncodeError::Invalid(format!(
+                        "UTC offset of {offset_microseconds} µs is not within ±24 h"
+                    )));
+                }
+                let seconds = offset_microseconds.div_euclid(1_000_000);
+                self.global("datetime", "timezone");
+                let len = if name.is_some() { 2 } else { 1 };
+                self.tuple(len, |p| {
+                    p.timedelta(
+                        seconds.div_euclid(86_400),
+                        seconds.rem_euclid(86_400),
+                        offset_microseconds.rem_euclid(1_000_000),
+                    )?;
+                    if let Some(name) = name {
+                        p.str(name);
+                    }
+                    Ok(())
+                })?;
+                self.write(b"R");
+                self.memoize();
+                Ok(())
+            }
             PyTz::ZoneInfo { key } => {
                 // ZoneInfo instances are cached per key, so one object per key.
                 if let Some(&index) = self.zones.get(key) {

@@ -128,6 +128,14 @@ fn tz_json(tz: &PyTz) -> Json {
         } => {
             json!({ "kind": "datetime.timezone", "offset_seconds": offset_seconds, "name": name })
         }
+        PyTz::FixedMicros {
+            offset_microseconds,
+            name,
+        } => json!({
+            "kind": "datetime.timezone",
+            "offset_microseconds": offset_microseconds,
+            "name": name,
+        }),
         PyTz::ZoneInfo { key } => json!({ "kind": "zoneinfo.ZoneInfo", "key": key }),
         PyTz::Pytz {
             zone,

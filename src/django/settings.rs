@@ -4,8 +4,9 @@
 //! disagrees with Django's `CACHES`, every probe checks the wrong place. So Django is asked:
 //! the operator's interpreter runs a script embedded in this binary (`caches.py`: argv, no
 //! shell, under `[django] timeout`, killed after it) that imports the settings module and
-//! prints `CACHES['default']` as JSON. Nothing a request or a page sends shapes that
-//! command: it is built from `[django]` alone.
+//! writes `CACHES['default']` (with `USE_TZ` and `TIME_ZONE`) as JSON to a file of a private
+//! folder: stdout is the settings module's, and may carry anything. Nothing a request or a
+//! page sends shapes that command: it is built from `[django]` alone.
 //!
 //! [`ask`] runs it at most once per [`FRESH_FOR`] for the same `[django]` (one `check` asks
 //! once; `serve`, which runs probes every few seconds, does not start Python each time).
@@ -30,7 +31,7 @@ pub const SCRIPT: &str = include_str!("caches.py");
 /// How long an answer is reused for the same `[django]`.
 pub const FRESH_FOR: Duration = Duration::from_secs(10);
 
-/// Most bytes read from the script's stdout and stderr each (its answer is a few hundred).
+/// Most bytes of the script's stderr kept (the newest: a failure's last line comes last).
 const MAX_OUTPUT: u64 = 256 * 1024;
 
 /// Which of Django's cache backends `CACHES['default']` names.
@@ -346,6 +347,9 @@ struct Answer {
     default: Option<CacheConf>,
     redis_client: Option<RedisClient>,
     cache_database: Option<CacheDatabase>,
+    use_tz: Option<bool>,
+    time_zone: Option<String>,
+    clock_error: Option<PyError>,
 }
 
 /// What Django said about its caches.
@@ -363,6 +367,19 @@ pub struct DjangoCaches {
     pub redis_client: Option<RedisClient>,
     /// For a DatabaseCache: the database it uses.
     pub cache_database: Option<CacheDatabase>,
+    /// `settings.USE_TZ` (`None`: Django could not say).
+    pub use_tz: Option<bool>,
+    /// `settings.TIME_ZONE` (`None`: `TIME_ZONE = None`, the host's zone, or not said).
+    pub time_zone: Option<String>,
+    /// Why `USE_TZ`/`TIME_ZONE` could not be read.
+    pub clock_error: Option<PyError>,
+}
+
+impl DjangoCaches {
+    /// How the app reads naive datetimes, from its `USE_TZ` and `TIME_ZONE`.
+    pub fn app_clock(&self) -> super::time::AppClock {
+        super::time::AppClock::of(self.use_tz, self.time_zone.as_deref())
+    }
 }
 
 /// Why Django could not be asked; each names its cause.
@@ -442,16 +459,26 @@ pub async fn ask_now(section: &DjangoSection) -> Result<DjangoCaches, AskError> 
         .as_deref()
         .map(|d| d.display().to_string())
         .unwrap_or_default();
+    // The answer comes back in a file of a private folder, not on stdout: a settings module
+    // may print anything (megabytes, or at exit), and a daemon it forks may hold stdout
+    // open for ever. The script writes it whole and renames it into place, so its
+    // appearance means the answer is complete, whenever the interpreter ends.
+    let answer_dir = AnswerDir::create().map_err(|e| AskError::Spawn {
+        python: python.clone(),
+        message: format!("cannot make a private folder for the answer: {e}"),
+    })?;
+    let answer_path = answer_dir.0.join("answer.json");
     let mut cmd = tokio::process::Command::new(&section.python);
     cmd.arg("-c")
         .arg(SCRIPT)
         .arg(&project_dir)
         .arg(&section.settings)
+        .arg(&answer_path)
         .env("DJANGO_SETTINGS_MODULE", &section.settings)
         // No .pyc files written into the operator's checkout on our behalf.
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     if let Some(dir) = &section.project_dir {
@@ -469,58 +496,138 @@ pub async fn ask_now(section: &DjangoSection) -> Result<DjangoCaches, AskError> 
             });
         }
     };
-    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+    let Some(stderr) = child.stderr.take() else {
         return Err(AskError::Spawn {
             python,
-            message: "no pipes to the child".into(),
+            message: "no pipe to the child".into(),
         });
     };
-    let run = async {
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let mut stdout = stdout.take(MAX_OUTPUT);
-        let mut stderr = stderr.take(MAX_OUTPUT);
-        let (a, b, status) = tokio::join!(
-            stdout.read_to_end(&mut out),
-            stderr.read_to_end(&mut err),
-            child.wait()
-        );
-        a.and(b)?;
-        Ok::<_, std::io::Error>((status?, out, err))
-    };
-    // On timeout the future is dropped with the child, and kill_on_drop kills it.
-    let (status, out, err) = match tokio::time::timeout(section.timeout, run).await {
-        Ok(Ok(done)) => done,
+    // stderr is kept up to the bound (its last line names a failure) and drained beyond it,
+    // so a chatty module never blocks on a full pipe; the reader is aborted when done.
+    let err_buf = Arc::new(Mutex::new(Vec::new()));
+    let reader = tokio::spawn(drain(stderr, err_buf.clone()));
+    let waited = tokio::time::timeout(section.timeout, async {
+        loop {
+            tokio::select! {
+                status = child.wait() => break status.map(Some),
+                () = tokio::time::sleep(ANSWER_POLL) => {
+                    if answer_path.exists() {
+                        // Answered: what the interpreter does after (atexit handlers, a
+                        // hang) no longer matters; it is killed when `child` is dropped.
+                        break Ok(None);
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    let status = match waited {
+        Ok(Ok(status)) => status,
         Ok(Err(e)) => {
+            reader.abort();
             return Err(AskError::Spawn {
                 python,
                 message: e.to_string(),
             });
         }
-        Err(_) => {
+        Err(_) if !answer_path.exists() => {
+            reader.abort();
             return Err(AskError::Timeout {
                 settings: section.settings.clone(),
                 timeout: section.timeout,
             });
         }
+        Err(_) => None,
     };
-    let stdout = String::from_utf8_lossy(&out);
-    let answer = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .and_then(|l| serde_json::from_str::<Answer>(l).ok());
+    let answer = read_answer(&answer_path);
+    let mut reader = reader;
+    if answer.is_none() {
+        // The last words on stderr: give the pipe a moment to deliver them after the exit
+        // (a daemon that inherited it may keep it open; then what arrived is what counts).
+        let _ = tokio::time::timeout(STDERR_GRACE, &mut reader).await;
+    }
+    reader.abort();
     let Some(answer) = answer else {
+        let err = err_buf.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let stderr = scrub(last_line(&String::from_utf8_lossy(&err)));
         return Err(AskError::NoAnswer {
             python,
-            status: match status.code() {
+            status: match status.and_then(|s| s.code()) {
+                Some(0) => {
+                    "exit code 0: the settings module ended the interpreter before Django answered"
+                        .into()
+                }
                 Some(c) => format!("exit code {c}"),
                 None => "killed by a signal".into(),
             },
-            stderr: scrub(last_line(&String::from_utf8_lossy(&err))),
+            stderr,
         });
     };
     from_answer(answer, section)
+}
+
+/// How often the answer file is looked for while the interpreter runs.
+const ANSWER_POLL: Duration = Duration::from_millis(20);
+
+/// How long stderr may take to deliver its last words after the interpreter ended.
+const STDERR_GRACE: Duration = Duration::from_millis(200);
+
+/// Most bytes of the answer file read (the answer is a few hundred bytes).
+const MAX_ANSWER: u64 = 1024 * 1024;
+
+/// Reads `pipe` into `buf` up to [`MAX_OUTPUT`], then keeps reading and dropping.
+async fn drain(mut pipe: tokio::process::ChildStderr, buf: Arc<Mutex<Vec<u8>>>) {
+    let mut chunk = [0u8; 8192];
+    loop {
+        match pipe.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                let mut b = buf.lock().unwrap_or_else(|p| p.into_inner());
+                let room = (MAX_OUTPUT as usize).saturating_sub(b.len());
+                if room == 0 {
+                    // Keep the newest words: a failure's last line comes last.
+                    let keep = b.len() / 2;
+                    b.drain(..keep);
+                }
+                let room = (MAX_OUTPUT as usize).saturating_sub(b.len());
+                b.extend_from_slice(&chunk[..n.min(room)]);
+            }
+        }
+    }
+}
+
+/// The script's answer, when it wrote a whole one.
+fn read_answer(path: &Path) -> Option<Answer> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).ok()?;
+    let mut text = Vec::new();
+    file.take(MAX_ANSWER).read_to_end(&mut text).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
+/// A folder only this user can enter, removed when dropped.
+struct AnswerDir(std::path::PathBuf);
+
+impl AnswerDir {
+    fn create() -> std::io::Result<AnswerDir> {
+        use std::os::unix::fs::DirBuilderExt;
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let name = format!(
+            "bisk-docs-django-{}-{}",
+            std::process::id(),
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let dir = std::env::temp_dir().join(name);
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        Ok(AnswerDir(dir))
+    }
+}
+
+impl Drop for AnswerDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn from_answer(answer: Answer, section: &DjangoSection) -> Result<DjangoCaches, AskError> {
@@ -546,6 +653,9 @@ fn from_answer(answer: Answer, section: &DjangoSection) -> Result<DjangoCaches, 
         default: answer.default,
         redis_client: answer.redis_client,
         cache_database: answer.cache_database,
+        use_tz: answer.use_tz,
+        time_zone: answer.time_zone,
+        clock_error: answer.clock_error,
     })
 }
 
@@ -645,6 +755,12 @@ pub fn target_from(caches: &DjangoCaches, base: &RedisTarget) -> Result<RedisTar
             conf.version
         )
     })?;
+    // The app's clock, so naive times (USE_TZ = False) read in its TIME_ZONE.
+    let base = &RedisTarget {
+        use_tz: caches.use_tz.or(base.use_tz),
+        time_zone: caches.time_zone.clone(),
+        ..base.clone()
+    };
     match conf.kind() {
         DjangoBackend::Redis => {
             let Some(first) = conf.first_redis_url()? else {

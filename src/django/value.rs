@@ -65,6 +65,12 @@ pub enum PyTz {
         offset_seconds: i64,
         name: Option<String>,
     },
+    /// `datetime.timezone(offset[, name])` whose offset has microseconds (Python allows
+    /// them; `isoformat` writes `+05:30:00.123456`). Whole-second offsets are `Fixed`.
+    FixedMicros {
+        offset_microseconds: i64,
+        name: Option<String>,
+    },
     /// `zoneinfo.ZoneInfo(key)`: only the key travels in the pickle.
     ZoneInfo {
         key: String,

@@ -2,7 +2,7 @@
 //! encoding, and showing values and datetimes the way a person reads them.
 
 use crate::config::RedisTarget;
-use crate::django::{self, PyValue, value::PyDateTime};
+use crate::django::{self, PyValue, time::AppClock, value::PyDateTime};
 
 /// `<prefix>:<version>:<key>`, exactly as Django builds it.
 pub fn key(target: &RedisTarget, key: &str) -> String {
@@ -109,44 +109,32 @@ pub fn timestamp(dt: &PyDateTime) -> Option<jiff::Timestamp> {
     dt.to_timestamp()
 }
 
-/// A naive datetime read as UTC wall time (Django with USE_TZ=False writes local time;
-/// the probe says so rather than guessing the zone).
-pub fn naive_as_utc(dt: &PyDateTime) -> Option<jiff::Timestamp> {
-    jiff::tz::TimeZone::UTC.to_timestamp(dt.civil()?).ok()
-}
-
 /// "2025-01-02 03:04:05 UTC, 12 min ago" (and "naive" flagged) for datetimes.
 pub fn describe(dt: &PyDateTime, now: jiff::Timestamp) -> String {
     django::time::describe_instant(dt, now)
 }
 
-/// An instant carried by a value: an aware datetime, a naive one (flagged), or an ISO
-/// 8601 string (some apps store `isoformat()`).
+/// An instant carried by a value: an aware datetime, a naive one, or an ISO 8601 string
+/// (some apps store `isoformat()`).
 pub struct Instant {
     pub at: jiff::Timestamp,
     pub shown: String,
+    /// Naive and read as UTC without the app saying so (USE_TZ = True, or its zone
+    /// unknown): a guess the verdicts flag. A naive time read in the app's `TIME_ZONE`
+    /// (USE_TZ = False) is not one.
     pub naive: bool,
 }
 
-pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
+/// The instant of `value`, naive times read with the app's clock (`USE_TZ`/`TIME_ZONE`).
+pub fn instant_of(value: &PyValue, now: jiff::Timestamp, clock: &AppClock) -> Option<Instant> {
     match value {
         PyValue::DateTime(dt) => {
             if dt.tz.is_none() {
-                let at = naive_as_utc(dt)?;
-                Some(Instant {
-                    at,
-                    shown: format!(
-                        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}, {} (naive, no time zone; read as UTC)",
-                        dt.year,
-                        dt.month,
-                        dt.day,
-                        dt.hour,
-                        dt.minute,
-                        dt.second,
-                        age_words(now.duration_since(at))
-                    ),
-                    naive: true,
-                })
+                let wall = format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                    dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
+                );
+                Some(naive_instant(dt.civil()?, &wall, None, now, clock)?)
             } else {
                 Some(Instant {
                     at: timestamp(dt)?,
@@ -155,36 +143,84 @@ pub fn instant_of(value: &PyValue, now: jiff::Timestamp) -> Option<Instant> {
                 })
             }
         }
-        PyValue::Str(s) if s.len() <= 64 => iso_instant(s.trim(), now),
+        PyValue::Str(s) if s.len() <= 64 => iso_instant(s.trim(), now, clock),
         _ => None,
     }
 }
 
-/// An ISO-8601 string (`isoformat()` or `str()` of a datetime). One without an offset is
-/// read like a naive datetime: as UTC, and flagged, so both spellings of a time agree.
-fn iso_instant(s: &str, now: jiff::Timestamp) -> Option<Instant> {
-    let (at, naive) = match s.parse::<jiff::Timestamp>() {
-        Ok(at) => (at, false),
-        Err(_) => {
-            let civil: jiff::civil::DateTime = s.parse().ok()?;
-            (jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()?, true)
-        }
+/// A naive wall time read with the app's clock; `iso` is the string it came from, if any.
+fn naive_instant(
+    civil: jiff::civil::DateTime,
+    wall: &str,
+    iso: Option<&str>,
+    now: jiff::Timestamp,
+    clock: &AppClock,
+) -> Option<Instant> {
+    // An unknown zone is read as UTC so the age is shown, but flagged as a guess.
+    let (at, guess) = match clock {
+        AppClock::Local(_) => (clock.naive_instant(civil).ok()?, false),
+        AppClock::Utc | AppClock::Unknown => (AppClock::Utc.naive_instant(civil).ok()?, true),
     };
-    let how = if naive {
-        "ISO string without offset, read as UTC: "
-    } else {
-        "ISO string "
+    let label = match iso {
+        Some(s) => format!("ISO string without offset, {}: '{s}'", clock.naive_label()),
+        None => clock.naive_label(),
     };
-    // The age right after the time: a bounded summary keeps it.
-    Some(Instant {
-        at,
-        shown: format!(
-            "{}, {} ({how}'{s}')",
+    let shown = match clock {
+        AppClock::Local(_) => format!(
+            "{}, {} ({wall}, {label})",
             at.strftime("%Y-%m-%d %H:%M:%S UTC"),
             age_words(now.duration_since(at))
         ),
-        naive,
+        _ if iso.is_some() => format!(
+            "{}, {} ({label})",
+            at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            age_words(now.duration_since(at))
+        ),
+        _ => format!("{wall}, {} ({label})", age_words(now.duration_since(at))),
+    };
+    Some(Instant {
+        at,
+        shown,
+        naive: guess,
     })
+}
+
+/// An ISO-8601 string (`isoformat()` or `str()` of a datetime), read as Python's
+/// `fromisoformat` reads it (offsets with seconds and microseconds included). One without
+/// an offset is read like a naive datetime, so both spellings of a time agree.
+fn iso_instant(s: &str, now: jiff::Timestamp, clock: &AppClock) -> Option<Instant> {
+    let (civil, offset) = match django::time::parse_isoformat(s) {
+        Some(parsed) => parsed,
+        None => {
+            // Django's parse_datetime also takes what jiff reads (`2026-01-02 03:04:05 +01:00`).
+            let at = s.parse::<jiff::Timestamp>().ok()?;
+            return Some(aware_iso(at, s, now));
+        }
+    };
+    match offset {
+        Some(micros) => Some(aware_iso(
+            django::time::instant_with_offset(civil, micros)?,
+            s,
+            now,
+        )),
+        None => {
+            let wall = civil.strftime("%Y-%m-%d %H:%M:%S").to_string();
+            naive_instant(civil, &wall, Some(s), now, clock)
+        }
+    }
+}
+
+fn aware_iso(at: jiff::Timestamp, s: &str, now: jiff::Timestamp) -> Instant {
+    // The age right after the time: a bounded summary keeps it.
+    Instant {
+        at,
+        shown: format!(
+            "{}, {} (ISO string '{s}')",
+            at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            age_words(now.duration_since(at))
+        ),
+        naive: false,
+    }
 }
 
 /// How far ahead of this host's clock a time may be before it counts as "in the future":
@@ -248,15 +284,63 @@ mod tests {
     fn iso_without_offset_reads_as_naive_utc() {
         // Regression: before, only strings with an offset were times ("not a datetime").
         for s in ["2026-01-02T02:04:05.000000", "2026-01-02 02:04:05"] {
-            let i = instant_of(&PyValue::Str(s.into()), now()).expect(s);
+            let i = instant_of(&PyValue::Str(s.into()), now(), &AppClock::Utc).expect(s);
             assert!(i.naive, "{s}");
             assert_eq!(now().duration_since(i.at).as_secs(), 3600, "{s}");
             assert!(i.shown.contains("read as UTC"), "{}", i.shown);
         }
-        let aware = instant_of(&PyValue::Str("2026-01-02T04:04:05+02:00".into()), now()).unwrap();
+        let aware = instant_of(
+            &PyValue::Str("2026-01-02T04:04:05+02:00".into()),
+            now(),
+            &AppClock::Utc,
+        )
+        .unwrap();
         assert!(!aware.naive);
         assert_eq!(now().duration_since(aware.at).as_secs(), 3600);
-        assert!(instant_of(&PyValue::Str("yesterday".into()), now()).is_none());
+        assert!(instant_of(&PyValue::Str("yesterday".into()), now(), &AppClock::Utc).is_none());
+    }
+
+    #[test]
+    fn offsets_with_microseconds_are_times_as_in_python() {
+        // Python's isoformat writes `+05:30:00.123456` for timezone(timedelta(seconds=19800,
+        // microseconds=123456)); fromisoformat reads it back.
+        let i = instant_of(
+            &PyValue::Str("2026-01-02T08:34:05.123456+05:30:00.123456".into()),
+            now(),
+            &AppClock::Utc,
+        )
+        .expect("a time");
+        assert!(!i.naive);
+        assert_eq!(i.at.to_string(), "2026-01-02T03:04:05Z");
+    }
+
+    #[test]
+    fn naive_times_read_in_the_apps_zone() {
+        // USE_TZ = False in Asia/Kolkata: 08:34:05 local is 03:04:05 UTC, now.
+        let kolkata = AppClock::Local("Asia/Kolkata".into());
+        for v in [
+            PyValue::Str("2026-01-02T08:34:05".into()),
+            PyValue::DateTime(crate::django::value::PyDateTime {
+                year: 2026,
+                month: 1,
+                day: 2,
+                hour: 8,
+                minute: 34,
+                second: 5,
+                microsecond: 0,
+                fold: false,
+                tz: None,
+            }),
+        ] {
+            let i = instant_of(&v, now(), &kolkata).expect("a time");
+            assert_eq!(i.at, now(), "{}", i.shown);
+            assert!(!i.naive, "read in the app's zone is no guess");
+            assert!(i.shown.contains("Asia/Kolkata"), "{}", i.shown);
+            // Without the zone it would read 5 h 30 min ahead.
+            let utc = instant_of(&v, now(), &AppClock::Utc).unwrap();
+            assert!(utc.naive);
+            assert_eq!(utc.at.duration_since(now()).as_secs(), 19_800);
+        }
     }
 
     #[test]

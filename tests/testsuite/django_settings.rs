@@ -100,11 +100,19 @@ const ROWS: &[(&str, &str)] = &[
         "fail",
     ),
     (
+        "`USE_TZ`/`TIME_ZONE` read naive times otherwise than a target's `use_tz`/`time_zone`",
+        "fail",
+    ),
+    (
         "`TIMEOUT` is a number (300 when not set) and `breadcrumbs_persist = true` (the default)",
         "warn",
     ),
     ("`KEY_FUNCTION` is set", "warn"),
     ("everything matches every compared target", "pass"),
+    (
+        "everything matches, and the settings print (300 KiB, at exit) or fork a daemon that keeps stdout open",
+        "pass",
+    ),
 ];
 
 #[test]
@@ -208,6 +216,32 @@ fn settings_that_fail_to_import_are_an_error_without_secrets() {
         Status::Error,
         "ended without an answer (exit code 3): settings: giving up",
     );
+    // The paths were right: the hint is about the module, not about [django].
+    let h = r.hint.as_ref().expect("a hint");
+    assert!(
+        h.text.contains("ended Python before Django answered"),
+        "{h:?}"
+    );
+    assert!(!h.text.contains("Fix [django]"), "{h:?}");
+}
+
+/// The answer does not travel on stdout: a module that writes 300 KiB there and prints at
+/// exit, or forks a daemon that holds the pipes open, is answered as soon as Django answers.
+#[test]
+fn noisy_settings_and_daemons_do_not_hide_the_answer() {
+    let redis = RedisServer::start();
+    let url = redis.url(1);
+    let p = Project::new(&url);
+    for module in ["noisy_exit", "daemon"] {
+        let t = Instant::now();
+        let r = run_probe(config(&url, Some(p.section(module))), CHECK);
+        assert_status(&r, Status::Pass, "matches target default");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{module}: took {:?} (waited for the pipes?)",
+            t.elapsed()
+        );
+    }
 }
 
 #[test]
@@ -320,6 +354,52 @@ fn version_drift_fails_naming_the_field() {
     let r = run_probe(c, CHECK);
     assert_status(&r, Status::Fail, "version 2 here, VERSION 1 in Django");
     assert!(!r.summary.contains("prefix"), "{}", r.summary);
+}
+
+/// Django's USE_TZ and TIME_ZONE are reported; a target that reads naive times otherwise
+/// (unset: USE_TZ = True, UTC) is drift, and `target = "django"` takes them from Django.
+#[test]
+fn clock_drift_fails_naming_the_field() {
+    let redis = RedisServer::start();
+    let url = redis.url(1);
+    let p = Project::new(&url);
+    let r = run_probe(config(&url, Some(p.section("matching"))), CHECK);
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    assert_eq!(
+        evidence(&r, "USE_TZ / TIME_ZONE"),
+        Some("USE_TZ True, TIME_ZONE \"America/Chicago\"")
+    );
+    let r = run_probe(config(&url, Some(p.section("local_time"))), CHECK);
+    assert_status(
+        &r,
+        Status::Fail,
+        "target default differs from Django: use_tz unset (Django's default, true) here, USE_TZ False, TIME_ZONE \"Asia/Kolkata\" in Django",
+    );
+    let mut c = config(&url, Some(p.section("local_time")));
+    c.redis.use_tz = Some(false);
+    c.redis.time_zone = Some("America/Los_Angeles".into());
+    let r = run_probe(c.clone(), CHECK);
+    assert_status(&r, Status::Fail, "time_zone \"America/Los_Angeles\" here");
+    c.redis.time_zone = Some("Asia/Kolkata".into());
+    let r = run_probe(c, CHECK);
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    // USE_TZ = True: TIME_ZONE does not change how times are stored, so it is no drift.
+    let mut c = config(&url, Some(p.section("matching")));
+    c.redis.time_zone = Some("Asia/Kolkata".into());
+    assert_eq!(run_probe(c, CHECK).status, Status::Pass);
+    let named = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bisk_docs::django::settings::resolve_target(
+            &config(&nowhere(), Some(p.section("local_time"))),
+            Some("django"),
+        ))
+        .unwrap();
+    assert_eq!(
+        named.target.app_clock(),
+        bisk_docs::django::time::AppClock::Local("Asia/Kolkata".into())
+    );
 }
 
 #[test]
@@ -711,6 +791,54 @@ fn target_django_follows_file_and_database_caches() {
         p.django("database", "print(repr(cache.get('ping')))"),
         "'pong'"
     );
+}
+
+/// `--target django` reads naive `expires` in Django's TIME_ZONE (USE_TZ = False): a fresh
+/// entry west of UTC is present and the round trip's row is one Django reads. With
+/// `TIME_ZONE = None` (the app host's zone) a naive expiry cannot be judged: an error, never
+/// a guess.
+#[test]
+fn target_django_reads_naive_expiries_in_djangos_time_zone() {
+    let p = Project::new(&nowhere());
+    let django_target = || RunOptions {
+        target: Some("django".into()),
+        read_only: false,
+    };
+    p.django(
+        "database_local",
+        "from django.core.management import call_command; call_command('createcachetable')\n\
+         cache.set('fresh', 'y', 3600)",
+    );
+    let r = run_probes(
+        config(&nowhere(), Some(p.section("database_local"))),
+        django_target(),
+        &[
+            "check = \"cache.key\"\nkey = \"fresh\"\nequals = \"y\"",
+            "check = \"cache.roundtrip\"",
+        ],
+    );
+    assert_eq!(r[0].status, Status::Pass, "{:#?}", r[0]);
+    assert_eq!(r[1].status, Status::Pass, "{:#?}", r[1]);
+    assert_eq!(
+        p.django(
+            "database_local",
+            "print(cache.get('ping'), cache.get('fresh'))"
+        ),
+        "pong y"
+    );
+    let r = run_probes(
+        config(&nowhere(), Some(p.section("database_host_zone"))),
+        django_target(),
+        &["check = \"cache.key\"\nkey = \"fresh\""],
+    )
+    .remove(0);
+    assert_eq!(r.status, Status::Error, "{r:#?}");
+    assert!(
+        r.summary
+            .contains("cannot judge whether row cache_key = 'bisk:1:fresh'"),
+        "{r:#?}"
+    );
+    assert!(r.summary.contains("unknown time zone"), "{r:#?}");
 }
 
 #[test]

@@ -697,6 +697,92 @@ fn postgres_bad_input_and_missing_table() {
     assert!(!serde_json::to_string(&res).unwrap().contains(PASSWORD));
 }
 
+/// A peer that accepts TCP connections and never speaks is a startup-stage failure, not a
+/// connect-stage one; `POSTGRESQL://` is `postgresql://` (schemes are case-insensitive).
+#[test]
+fn postgres_silent_peer_and_scheme_case() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts and holds every connection, answering nothing, until the test ends.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            held.push(conn);
+        }
+    });
+    let silent = Fixture {
+        name: "postgres",
+        cache: Cache::Db {
+            database: format!("postgres://bisk:{PASSWORD}@127.0.0.1:{port}/bisk"),
+            table: "bisk_cache".into(),
+        },
+        dir: scratch(),
+        pg: None,
+        max_entries: 300,
+    };
+    let mut config = silent.config();
+    config.redis.connect_timeout = Duration::from_millis(500);
+    let t = Instant::now();
+    let res = run_probe(config, LAST_RUN);
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+    assert_eq!(res.status, Status::Error, "{res:#?}");
+    assert!(
+        res.summary
+            .contains("startup/authentication stage: postgres://bisk:***@127.0.0.1"),
+        "{res:#?}"
+    );
+    assert!(
+        res.summary.contains("accepted the TCP connection"),
+        "{res:#?}"
+    );
+    assert!(!res.summary.contains("connect stage"), "{res:#?}");
+    assert!(!serde_json::to_string(&res).unwrap().contains(PASSWORD));
+
+    let f = Fixture::postgres();
+    let Cache::Db { database, .. } = &f.cache else {
+        unreachable!()
+    };
+    let upper = database.replacen("postgres://", "POSTGRESQL://", 1);
+    let config = Config {
+        redis: RedisTarget {
+            database: Some(upper.clone()),
+            ..f.target()
+        },
+        ..Config::default()
+    };
+    let res = run_probe(config, "check = \"cache.roundtrip\"\n");
+    assert_eq!(res.status, Status::Pass, "{res:#?}");
+    assert!(!serde_json::to_string(&res).unwrap().contains(PASSWORD));
+    assert_eq!(f.django("print(cache.get('ping'))"), "pong");
+    // And the config accepts it where it is written.
+    let dir = scratch();
+    std::fs::write(
+        dir.path().join("bisk-docs.toml"),
+        format!(
+            "[redis]\nbackend = \"db\"\nlocation = \"bisk_cache\"\ndatabase = \"{}\"\n",
+            upper.replace(PASSWORD, "x")
+        ),
+    )
+    .unwrap();
+    bisk_docs::config::Config::load(dir.path()).expect("POSTGRESQL:// is accepted");
+}
+
+/// PostgreSQL's timestamptz holds 'infinity', which psycopg refuses to load: Django's
+/// `cache.get` raises on the row, so the probe calls it unreadable (never "never expires").
+#[test]
+fn postgres_infinite_expires_fails_as_in_django() {
+    let f = Fixture::postgres();
+    f.django("cache.set('inf', 'x', None)");
+    f.sql("UPDATE bisk_cache SET expires = 'infinity' WHERE cache_key = 'bisk:1:inf';");
+    let django = f.django(
+        "try:\n    print(cache.get('inf'))\nexcept Exception as e:\n    print(type(e).__name__)",
+    );
+    assert_eq!(django, "DataError");
+    let r = f.run("check = \"cache.key\"\nkey = \"inf\"\n");
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(r.summary.contains("'infinity'"), "{r:#?}");
+}
+
 /// A missing cache table in the app's database, and a table of another shape.
 fn db_table_problems(f: &Fixture) {
     f.sql("DROP TABLE bisk_cache;");
@@ -729,6 +815,220 @@ fn db_table_problems(f: &Fixture) {
             "{res:#?}"
         );
     }
+}
+
+/// Python with Django set up as an app with `USE_TZ = False` in `zone` (`cache` in scope).
+fn django_local(f: &Fixture, zone: &str, code: &str) -> String {
+    let out = f
+        .cache
+        .command()
+        .env("BISK_USE_TZ", "0")
+        .env("BISK_TIME_ZONE", zone)
+        .args([
+            "-c",
+            &format!("import django; django.setup()\nfrom django.core.cache import cache\n{code}"),
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Django with `USE_TZ = False` writes naive local times: in `expires` on SQLite (PostgreSQL
+/// stores an instant: its session runs in TIME_ZONE; FileBasedCache stores time.time()) and
+/// in the breadcrumbs everywhere. With the target's `use_tz = false` and `time_zone`, an
+/// entry that expired east of UTC is expired, a fresh one west of UTC is present, and fresh
+/// breadcrumbs are fresh, not "in the future"; without them SQLite shows the false green.
+fn naive_times_in_the_apps_zone(f: &Fixture) {
+    let pid = std::process::id();
+    let naive_expires = f.name == "sqlite";
+    for (zone, east) in [("Asia/Kolkata", true), ("America/Los_Angeles", false)] {
+        django_local(
+            f,
+            zone,
+            &format!(
+                "from django.utils import timezone\n\
+                 now = timezone.now()\n\
+                 assert timezone.is_naive(now)\n\
+                 cache.set('gone', 'x', -3600)\n\
+                 cache.set('fresh', 'y', 3600)\n\
+                 cache.set('enforcer:last_run', now, None)\n\
+                 cache.set('enforcer:last_ok', now, None)\n\
+                 cache.set('enforcer:last_error', None, None)\n\
+                 cache.set('enforcer:running_pid', {pid}, None)\n"
+            ),
+        );
+        let told = Config {
+            redis: RedisTarget {
+                use_tz: Some(false),
+                time_zone: Some(zone.into()),
+                ..f.target()
+            },
+            ..Config::default()
+        };
+        let gone = run_probe(told.clone(), "check = \"cache.key\"\nkey = \"gone\"\n");
+        assert_eq!(gone.status, Status::Fail, "{} {zone}: {gone:#?}", f.name);
+        assert!(gone.summary.contains("expired"), "{gone:#?}");
+        let fresh = run_probe(told.clone(), "check = \"cache.key\"\nkey = \"fresh\"\n");
+        assert_eq!(fresh.status, Status::Pass, "{} {zone}: {fresh:#?}", f.name);
+        let crumbs = run_probe(told, CRUMBS);
+        assert_eq!(
+            crumbs.status,
+            Status::Pass,
+            "{} {zone}: {crumbs:#?}",
+            f.name
+        );
+        assert!(!crumbs.summary.contains("future"), "{crumbs:#?}");
+        // Not told: SQLite's naive expires and every backend's naive breadcrumbs read as UTC.
+        let gone = f.run("check = \"cache.key\"\nkey = \"gone\"\n");
+        let fresh = f.run("check = \"cache.key\"\nkey = \"fresh\"\n");
+        let crumbs = f.run(CRUMBS);
+        assert_eq!(
+            crumbs.status,
+            Status::Fail,
+            "{} {zone}: {crumbs:#?}",
+            f.name
+        );
+        if east {
+            assert!(crumbs.summary.contains("in the future"), "{crumbs:#?}");
+        }
+        match (naive_expires, east) {
+            // The false green of issue 18: expired an hour ago, read as 4 h 30 min ahead.
+            (true, true) => assert_eq!(gone.status, Status::Pass, "{zone}: {gone:#?}"),
+            (true, false) => assert!(fresh.summary.contains("expired"), "{zone}: {fresh:#?}"),
+            (false, _) => {
+                assert_eq!(gone.status, Status::Fail, "{} {zone}: {gone:#?}", f.name);
+                assert_eq!(fresh.status, Status::Pass, "{} {zone}: {fresh:#?}", f.name);
+            }
+        }
+        // Django itself agrees with the told verdicts.
+        assert_eq!(
+            django_local(f, zone, "print(cache.get('gone'), cache.get('fresh'))"),
+            "None y",
+            "{} {zone}",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn file_naive_times_in_the_apps_zone() {
+    let f = Fixture::file();
+    f.django("cache.set('warm', 1)");
+    naive_times_in_the_apps_zone(&f);
+}
+
+#[test]
+fn sqlite_naive_times_in_the_apps_zone() {
+    naive_times_in_the_apps_zone(&Fixture::sqlite());
+}
+
+#[test]
+fn postgres_naive_times_in_the_apps_zone() {
+    naive_times_in_the_apps_zone(&Fixture::postgres());
+}
+
+/// A table without Django's primary key can hold one cache_key twice. Django's `get_many`
+/// loops over the rows in the database's order, keeping each unexpired row's value in a dict:
+/// the last unexpired one wins. `cache.key` judges the same row and says there are several.
+fn duplicate_rows_judged_as_django(f: &Fixture) {
+    let expires_type = if f.name == "postgres" {
+        "timestamp with time zone"
+    } else {
+        "datetime"
+    };
+    f.django(&format!(
+        "from django.db import connection\n\
+         with connection.cursor() as c:\n    \
+         c.execute('CREATE TABLE bisk_cache (cache_key varchar(255) NOT NULL, value text NOT NULL, expires {expires_type} NOT NULL)')\n"
+    ));
+    let rows = |values: &[(&str, u16)]| {
+        let inserts: String = values
+            .iter()
+            .map(|(v, year)| {
+                format!(
+                    "    c.execute('INSERT INTO bisk_cache VALUES (%s, %s, %s)', ['bisk:1:dup', b({v:?}), connection.ops.adapt_datetimefield_value(datetime.datetime({year}, 1, 1, tzinfo=datetime.timezone.utc))])\n"
+                )
+            })
+            .collect();
+        f.django(&format!(
+            "import base64, datetime, pickle\n\
+             from django.db import connection\n\
+             def b(v): return base64.b64encode(pickle.dumps(v, 5)).decode()\n\
+             with connection.cursor() as c:\n    \
+             c.execute('DELETE FROM bisk_cache')\n{inserts}"
+        ));
+    };
+    let equals = |v: &str| format!("check = \"cache.key\"\nkey = \"dup\"\nequals = \"{v}\"\n");
+    // Both fresh: the last.
+    rows(&[("first", 2099), ("second", 2099)]);
+    let r = f.run(&equals("second"));
+    assert_eq!(r.status, Status::Pass, "{}: {r:#?}", f.name);
+    let place = r.evidence.iter().find(|e| e.label == "where").unwrap();
+    assert!(place.value.starts_with("2 rows"), "{place:?}");
+    assert!(place.value.contains("duplicates"), "{place:?}");
+    assert_eq!(f.run(&equals("first")).status, Status::Fail);
+    assert_eq!(f.django("print(cache.get('dup'))"), "second");
+    // The last expired: the last unexpired one (Django then deletes them all).
+    rows(&[("first", 2099), ("second", 2000)]);
+    let r = f.run(&equals("first"));
+    assert_eq!(r.status, Status::Pass, "{}: {r:#?}", f.name);
+    assert_eq!(f.django("print(cache.get('dup'))"), "first");
+    // All expired: expired.
+    rows(&[("first", 2000), ("second", 2001)]);
+    let r = f.run(&equals("first"));
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(r.summary.contains("expired"), "{r:#?}");
+    assert_eq!(f.django("print(cache.get('dup'))"), "None");
+}
+
+#[test]
+fn sqlite_duplicate_rows_judged_as_django() {
+    let f = Fixture::sqlite_bare();
+    f.migrate(false);
+    duplicate_rows_judged_as_django(&f);
+}
+
+#[test]
+fn postgres_duplicate_rows_judged_as_django() {
+    let f = Fixture::postgres_bare();
+    f.migrate(false);
+    duplicate_rows_judged_as_django(&f);
+}
+
+/// Expiries Django's FileBasedCache writes and reads although they are no ordinary time:
+/// `cache.set(k, v, float('inf'))` or `float('nan')` (never smaller than now: never
+/// expires), 10**30 as a float or as an int, and -inf (always expired). Judged as Django's
+/// `exp < time.time()` judges them, never "unreadable".
+#[test]
+fn file_odd_expiries_judged_as_django() {
+    let f = Fixture::file();
+    let out = f.django(
+        "import pickle, zlib\n\
+         cache.set('inf', 'a', float('inf'))\n\
+         cache.set('nan', 'b', float('nan'))\n\
+         cache.set('big', 'c', 1e30)\n\
+         cache.set('past', 'd', float('-inf'))\n\
+         with open(cache._key_to_file('bigint'), 'wb') as fh:\n    \
+         fh.write(pickle.dumps(10**30, 5) + zlib.compress(pickle.dumps('e', 5)))\n\
+         print([cache.get(k) for k in ('inf', 'nan', 'big', 'bigint')])",
+    );
+    assert_eq!(out, "['a', 'b', 'c', 'e']");
+    for (key, value) in [("inf", "a"), ("nan", "b"), ("big", "c"), ("bigint", "e")] {
+        let r = f.run(&format!(
+            "check = \"cache.key\"\nkey = \"{key}\"\nequals = \"{value}\"\n"
+        ));
+        assert_eq!(r.status, Status::Pass, "{key}: {r:#?}");
+    }
+    let r = f.run("check = \"cache.key\"\nkey = \"past\"\n");
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(r.summary.contains("expired"), "{r:#?}");
+    assert!(!r.summary.contains("empty"), "{r:#?}");
+    assert_eq!(f.django("print(cache.get('past'))"), "None");
 }
 
 /// The README's table of these verdicts names its tests: each must exist here (a `*` row on

@@ -540,6 +540,8 @@ fn key_rows() -> Vec<KeyRow> {
         KeyRow { input: "max_age", state: "not a time", verdict: "FAIL", words: "not a datetime", params: "max_age = \"15m\"\n", ..KBASE },
         KeyRow { input: "max_age", state: "naive datetime", words: "naive", value: Some(r#"{"naive_ago": 60}"#), params: "max_age = \"15m\"\n", ..KBASE },
         KeyRow { input: "max_age", state: "ISO-8601 string without offset", words: "read as UTC", value: Some(r#"{"iso_ago": 60, "offset": false}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "datetime whose offset has microseconds (`timezone(timedelta(seconds=19800, microseconds=123456))`)", words: "+05:30:00.123456), 1 min ago", value: Some(r#"{"ago": 60, "offset_us": true}"#), params: "max_age = \"15m\"\n", ..KBASE },
+        KeyRow { input: "max_age", state: "ISO-8601 string with an offset in seconds and microseconds (`+05:30:00.123456`)", words: "1 min ago (ISO string", value: Some(r#"{"iso_ago": 60, "offset_us": true}"#), params: "max_age = \"15m\"\n", ..KBASE },
         KeyRow { input: "persistent = true", state: "no TTL", words: "= 'pong'", params: "persistent = true\n", ..KBASE },
         KeyRow { input: "persistent = true", state: "TTL set", verdict: "FAIL", words: "should not expire", timeout: r#""default""#, params: "persistent = true\n", ..KBASE },
         KeyRow { input: "persistent = false", state: "no TTL", verdict: "FAIL", words: "never expires", params: "persistent = false\n", ..KBASE },

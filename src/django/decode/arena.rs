@@ -299,7 +299,7 @@ impl Walk<'_> {
 
 fn tz_class(tz: &PyTz) -> String {
     match tz {
-        PyTz::Fixed { .. } => "datetime.timezone".into(),
+        PyTz::Fixed { .. } | PyTz::FixedMicros { .. } => "datetime.timezone".into(),
         PyTz::ZoneInfo { .. } => "zoneinfo.ZoneInfo".into(),
         PyTz::Pytz { .. } | PyTz::PytzStatic { .. } => "pytz.tzinfo".into(),
         PyTz::PytzUtc => "pytz.UTC".into(),

@@ -221,11 +221,18 @@ fn timezone(args: &[&Node]) -> Option<Node> {
         return None;
     };
     let offset_seconds = days * 86_400 + seconds;
-    // Python allows sub-second offsets; nothing in practice uses them, and an offset we cannot
-    // state exactly is better left unmodelled than rounded.
-    if *microseconds != 0 || offset_seconds.abs() >= 86_400 {
+    // Python allows offsets strictly within a day, microseconds included; beyond, it refuses
+    // to make the timezone, so such a pickle is no time zone we can state.
+    let offset_microseconds = offset_seconds * 1_000_000 + microseconds;
+    if offset_microseconds.abs() >= 86_400_000_000 {
         return Some(Node::Tz(PyTz::Other {
             class: "datetime.timezone".into(),
+        }));
+    }
+    if *microseconds != 0 {
+        return Some(Node::Tz(PyTz::FixedMicros {
+            offset_microseconds,
+            name,
         }));
     }
     Some(Node::Tz(PyTz::Fixed {

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use super::cache::{locate, miss_words};
 use super::{ms_since, pipe, ttl_words};
-use crate::django::PyValue;
+use crate::django::{PyValue, time::AppClock};
 use crate::probe::connect::ProbeError;
 use crate::probe::decl::BreadcrumbParams;
 use crate::probe::hint;
@@ -437,7 +437,7 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
 
 fn clock_advice(naive: bool) -> &'static str {
     if naive {
-        "A naive datetime is read as UTC: a writer with USE_TZ = False east of UTC looks ahead. Use timezone.now() with USE_TZ = True, and check NTP on both hosts."
+        "A naive time is read as UTC: a writer with USE_TZ = False east of UTC looks ahead. If the app runs with USE_TZ = False, tell the target its clock (`use_tz = false` and `time_zone = \"<its TIME_ZONE>\"`, or `--target django`); check NTP on both hosts."
     } else {
         "Check NTP (`timedatectl`) on the enforcer's host and on this one."
     }
@@ -496,7 +496,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
             None => Ok(None),
             Some(bytes) => pyval::decode(bytes).map(Some),
         };
-        let shown = shown(&d, ctx.now);
+        let shown = shown(&d, ctx.now, &names.clock);
         out = out.evidence(
             keys[i].clone(),
             format!("{} · TTL {}", bound(&shown, 300), ttl_words(ttls[i])),
@@ -537,6 +537,8 @@ pub(crate) struct CrumbKeys {
     pub keys: Vec<String>,
     pub legacy: Vec<String>,
     pub legacy_pattern: String,
+    /// How the app's naive times read (the target's `use_tz`/`time_zone`).
+    pub clock: AppClock,
 }
 
 pub(crate) fn crumb_keys(target: &crate::config::RedisTarget, namespace: &str) -> CrumbKeys {
@@ -550,16 +552,21 @@ pub(crate) fn crumb_keys(target: &crate::config::RedisTarget, namespace: &str) -
             .map(|n| format!(":{}:{namespace}:{n}", target.version))
             .collect(),
         legacy_pattern: format!(":{}:{namespace}:*", target.version),
+        clock: target.app_clock(),
     }
 }
 
 /// A decoded breadcrumb as the evidence shows it.
-pub(crate) fn shown(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> String {
+pub(crate) fn shown(
+    d: &Result<Option<PyValue>, pyval::Undecoded>,
+    now: Timestamp,
+    clock: &AppClock,
+) -> String {
     match d {
         Ok(None) => "(nil)".to_string(),
         Err(e) if e.too_large => "(too large to inspect)".to_string(),
         Err(_) => "(undecodable)".to_string(),
-        Ok(Some(val)) => match pyval::instant_of(val, now) {
+        Ok(Some(val)) => match pyval::instant_of(val, now, clock) {
             Some(inst) => inst.shown,
             None => pyval::display(val),
         },
@@ -600,9 +607,9 @@ pub(crate) fn crumb_state(
             keys[2].clone(),
             keys[3].clone(),
         ],
-        last_run: stamp_of(&decoded[0], now),
-        last_ok: stamp_of(&decoded[1], now),
-        last_error: error_of(&decoded[2], now),
+        last_run: stamp_of(&decoded[0], now, &names.clock),
+        last_ok: stamp_of(&decoded[1], now, &names.clock),
+        last_error: error_of(&decoded[2], now, &names.clock),
         pid,
         ttls,
         legacy,
@@ -639,10 +646,14 @@ pub(crate) fn observed_words(
     }
 }
 
-pub(crate) fn stamp_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Timestamp) -> Stamp {
+pub(crate) fn stamp_of(
+    d: &Result<Option<PyValue>, pyval::Undecoded>,
+    now: Timestamp,
+    clock: &AppClock,
+) -> Stamp {
     match d {
         Ok(None | Some(PyValue::None)) => Stamp::Absent,
-        Ok(Some(v)) => match pyval::instant_of(v, now) {
+        Ok(Some(v)) => match pyval::instant_of(v, now, clock) {
             Some(i) => Stamp::At {
                 at: i.at,
                 naive: i.naive,
@@ -657,11 +668,12 @@ pub(crate) fn stamp_of(d: &Result<Option<PyValue>, pyval::Undecoded>, now: Times
 pub(crate) fn error_of(
     d: &Result<Option<PyValue>, pyval::Undecoded>,
     now: Timestamp,
+    clock: &AppClock,
 ) -> ErrorCrumb {
     match d {
         Ok(None | Some(PyValue::None)) => ErrorCrumb::Clear,
         Ok(Some(PyValue::Str(s))) if s.trim().is_empty() => ErrorCrumb::Clear,
-        Ok(Some(v)) => match pyval::instant_of(v, now) {
+        Ok(Some(v)) => match pyval::instant_of(v, now, clock) {
             Some(i) => ErrorCrumb::At {
                 at: i.at,
                 naive: i.naive,

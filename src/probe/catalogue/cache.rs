@@ -239,7 +239,8 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
                 .hint(hint::keys_missing()),
         );
     }
-    let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now);
+    let clock = ctx.session.named.target.app_clock();
+    let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now, &clock);
     let out = j.outcome(&key, base);
     Ok(out.evidence("stored bytes", hex_preview(&raw, 48)))
 }
@@ -302,7 +303,14 @@ fn loading_warnings(value: &PyValue) -> Vec<String> {
 /// The verdict table of `cache.key` for a present value, as code (no I/O): `equals`,
 /// `max_age` (old, or ahead of this host's clock beyond the skew allowance), TTL bounds.
 pub fn judge_value(p: &KeyParams, value: &PyValue, ttl: i64, now: jiff::Timestamp) -> KeyJudgement {
-    judge_present(p, Some(value), pyval::display(value), ttl, now)
+    judge_present(
+        p,
+        Some(value),
+        pyval::display(value),
+        ttl,
+        now,
+        &crate::django::time::AppClock::Utc,
+    )
 }
 
 /// [`judge_value`] for a present key whose value may be beyond the decoder's bounds (`None`):
@@ -314,6 +322,7 @@ pub(crate) fn judge_present(
     shown: String,
     ttl: i64,
     now: jiff::Timestamp,
+    clock: &crate::django::time::AppClock,
 ) -> KeyJudgement {
     let mut problems: Vec<String> = Vec::new();
     let mut expected: Vec<String> = vec!["present".into()];
@@ -331,7 +340,7 @@ pub(crate) fn judge_present(
             "newer than {limit}, at most {} min ahead",
             pyval::CLOCK_SKEW.as_secs() / 60
         ));
-        match pyval::instant_of(value, now) {
+        match pyval::instant_of(value, now, clock) {
             Some(inst) => {
                 observed = inst.shown.clone();
                 match pyval::freshness(inst.at, now, max_age) {
@@ -341,7 +350,7 @@ pub(crate) fn judge_present(
                             pyval::future_words(now.duration_since(inst.at))
                         ));
                         hint_for = hint::plain(if inst.naive {
-                            "A naive time is read as UTC: a writer with USE_TZ = False east of UTC looks ahead. Write timezone.now() with USE_TZ = True, and check NTP on both hosts."
+                            "A naive time is read as UTC: a writer with USE_TZ = False east of UTC looks ahead. If the app runs with USE_TZ = False, tell the target its clock (`use_tz = false` and `time_zone = \"<its TIME_ZONE>\"`, or `--target django`); check NTP on both hosts."
                         } else {
                             "Check NTP (`timedatectl`) on the writer's host and on this one."
                         });

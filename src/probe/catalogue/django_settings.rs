@@ -73,9 +73,14 @@ pub fn not_asked(e: &AskError) -> Outcome {
         AskError::Timeout { .. } => Outcome::new(Status::Error, e.to_string()).hint(hint::plain(
             "Importing the settings should take well under a second: look for network calls or blocking code at import time in the settings module.",
         )),
-        AskError::Spawn { .. } | AskError::NoAnswer { .. } => {
-            Outcome::new(Status::Error, e.to_string()).hint(fix_section)
-        }
+        AskError::Spawn { .. } => Outcome::new(Status::Error, e.to_string()).hint(fix_section),
+        // The interpreter started and ran the settings: its paths are right, the module
+        // ended it (sys.exit, os._exit, a crash) before Django could answer.
+        AskError::NoAnswer { .. } => Outcome::new(Status::Error, e.to_string()).hint(
+            hint::plain(
+                "The settings module ended Python before Django answered (sys.exit, os._exit or a crash at import): import it in the project's virtualenv (`python -c \"from django.conf import settings; settings.CACHES\"` with DJANGO_SETTINGS_MODULE set) to see why.",
+            ),
+        ),
     }
 }
 
@@ -133,7 +138,8 @@ pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsP
                     .map(num_words)
                     .unwrap_or_else(|| "None".into()),
             )
-            .evidence("TIMEOUT", conf.timeout_words());
+            .evidence("TIMEOUT", conf.timeout_words())
+            .evidence("USE_TZ / TIME_ZONE", clock_words(caches));
         if let Some(f) = &conf.key_function {
             o = o.evidence("KEY_FUNCTION", quote(f));
         }
@@ -452,6 +458,17 @@ fn drift(
             theirs.class_name()
         )),
     }
+    // The clock: how naive times (breadcrumbs; DatabaseCache's `expires` on SQLite) read.
+    if caches.use_tz.is_some() {
+        let (ours, theirs) = (target.app_clock(), caches.app_clock());
+        if ours != theirs {
+            out.push(format!(
+                "{} here, {} in Django",
+                target_clock_words(target),
+                clock_words(caches)
+            ));
+        }
+    }
     // Culling: the file and db diagnoses compare the entry count with it.
     if target.backend != config::Backend::Redis
         && Some(target.backend) == same_kind(&conf.kind())
@@ -579,8 +596,13 @@ fn describe(conf: &CacheConf, caches: &DjangoCaches) -> String {
 }
 
 fn describe_target(t: &RedisTarget) -> String {
+    let clock = if t.use_tz.is_some() || t.time_zone.is_some() {
+        format!(", {}", target_clock_words(t))
+    } else {
+        String::new()
+    };
     format!(
-        "{}, {}, prefix {}, version {}",
+        "{}, {}, prefix {}, version {}{clock}",
         match t.backend {
             config::Backend::Redis => "RedisCache",
             config::Backend::File => "FileBasedCache",
@@ -590,6 +612,35 @@ fn describe_target(t: &RedisTarget) -> String {
         quote(&t.key_prefix),
         t.version
     )
+}
+
+/// Django's `USE_TZ` and `TIME_ZONE` as the evidence shows them.
+fn clock_words(caches: &DjangoCaches) -> String {
+    if let Some(e) = &caches.clock_error {
+        return format!("cannot be read: {}", settings::scrub(&e.to_string()));
+    }
+    let use_tz = match caches.use_tz {
+        Some(true) => "USE_TZ True",
+        Some(false) => "USE_TZ False",
+        None => "USE_TZ not reported",
+    };
+    let zone = match &caches.time_zone {
+        Some(z) => format!("TIME_ZONE {}", quote(z)),
+        None => "TIME_ZONE None (the host's own zone)".into(),
+    };
+    format!("{use_tz}, {zone}")
+}
+
+/// A target's `use_tz` and `time_zone` as the evidence shows them.
+fn target_clock_words(t: &RedisTarget) -> String {
+    let use_tz = match t.use_tz {
+        Some(v) => format!("use_tz {v}"),
+        None => "use_tz unset (Django's default, true)".into(),
+    };
+    match &t.time_zone {
+        Some(z) => format!("{use_tz}, time_zone {}", quote(z)),
+        None => use_tz,
+    }
 }
 
 /// `LOCATION` as it may be shown: Redis URLs redacted (they may carry a password).

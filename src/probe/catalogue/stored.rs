@@ -221,7 +221,8 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
                 .hint(hint::keys_missing()),
         );
     }
-    let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now);
+    let clock = ctx.session.named.target.app_clock();
+    let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now, &clock);
     Ok(j.outcome(&key, base)
         .evidence("stored bytes", hex_preview(&stored.raw, 48)))
 }
@@ -269,7 +270,7 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
                 "(nil): expired {} ago",
                 crate::django::time::human_duration((now - at).max(0.0) as i64)
             ),
-            _ => breadcrumbs::shown(&d, ctx.now),
+            _ => breadcrumbs::shown(&d, ctx.now, &names.clock),
         };
         out = out.evidence(
             keys[i].clone(),

@@ -17,6 +17,7 @@ use base64::Engine as _;
 
 use super::{Count, Elsewhere, Expiry, Read, Stored, now_secs, split_stored};
 use crate::config::{DatabaseUrl, RedisTarget, valid_table_name};
+use crate::django::time::AppClock;
 use crate::probe::connect::{ErrorKind, ProbeError};
 use crate::probe::hint;
 use crate::probe::pyval;
@@ -31,6 +32,11 @@ pub struct DbStore {
     secrets: Vec<String>,
     deadline: Duration,
     conn: Conn,
+    /// How the app's naive `expires` read (USE_TZ / TIME_ZONE of the target).
+    clock: AppClock,
+    /// Keys the last read found in more than one row, with the row count: said in the
+    /// evidence (`where`), since Django's answer then depends on the rows' order.
+    duplicates: Mutex<Vec<(String, usize)>>,
 }
 
 enum Conn {
@@ -46,7 +52,22 @@ struct Row {
     /// Length of the whole `value`, in characters.
     value_len: usize,
     /// `Err`: an `expires` Django could not read either.
-    expires: Result<f64, String>,
+    expires: Result<Expires, String>,
+}
+
+/// An `expires` as stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expires {
+    /// PostgreSQL's `timestamp with time zone`, in Unix seconds: an instant, which Django
+    /// reads in its session's zone (UTC, or TIME_ZONE with USE_TZ = False).
+    Instant(f64),
+    /// SQLite text with an offset, in Unix seconds: Django reads an aware datetime.
+    Aware(f64),
+    /// SQLite text without an offset: UTC with USE_TZ = True, the app's local wall time
+    /// with USE_TZ = False.
+    Naive(jiff::civil::DateTime),
+    /// Django's `datetime.max` (`timeout=None`).
+    Max,
 }
 
 impl DbStore {
@@ -74,29 +95,7 @@ impl DbStore {
                 Conn::Sqlite(open_sqlite(&path, target.allow_writes, target.deadline).await?)
             }
             DatabaseUrl::Postgres(url) => {
-                let connecting = tokio_postgres::connect(&url, tokio_postgres::NoTls);
-                match tokio::time::timeout(target.connect_timeout, connecting).await {
-                    Ok(Ok((client, connection))) => {
-                        // The connection's driver; it ends when the client is dropped.
-                        tokio::spawn(async move {
-                            let _ = connection.await;
-                        });
-                        Conn::Postgres(client)
-                    }
-                    Ok(Err(e)) => return Err(pg_connect_error(&e, &shown, &secrets)),
-                    Err(_) => {
-                        return Err(ProbeError::new(
-                            ErrorKind::Timeout,
-                            format!(
-                                "connect stage: no connection to {shown} within {} ms (connect_timeout)",
-                                target.connect_timeout.as_millis()
-                            ),
-                            hint::database_cache(
-                                "Is PostgreSQL running and reachable from here (`pg_isready -h HOST -p PORT`)?",
-                            ),
-                        ));
-                    }
-                }
+                Conn::Postgres(pg_connect(&url, target.connect_timeout, &shown, &secrets).await?)
             }
         };
         Ok(DbStore {
@@ -105,6 +104,8 @@ impl DbStore {
             secrets,
             deadline: target.deadline,
             conn,
+            clock: target.app_clock(),
+            duplicates: Mutex::new(Vec::new()),
         })
     }
 
@@ -162,9 +163,7 @@ impl DbStore {
                             key: r.try_get(0)?,
                             value: r.try_get::<_, Option<String>>(1)?.unwrap_or_default(),
                             value_len: r.try_get::<_, Option<i32>>(2)?.unwrap_or(0).max(0) as usize,
-                            expires: r
-                                .try_get::<_, Option<f64>>(3)?
-                                .ok_or_else(|| "expires is NULL".to_string()),
+                            expires: pg_expires(r.try_get::<_, Option<f64>>(3)?),
                         })
                     })
                     .collect::<Result<Vec<_>, tokio_postgres::Error>>()
@@ -172,13 +171,71 @@ impl DbStore {
             }
         };
         let now = now_secs();
-        Ok(keys
+        let mut duplicates = Vec::new();
+        let mut reads = Vec::with_capacity(keys.len());
+        for k in keys {
+            // In the order the database returned them, as Django's loop sees them.
+            let mine: Vec<&Row> = rows.iter().filter(|r| &r.key == k).collect();
+            if mine.len() > 1 {
+                duplicates.push((k.clone(), mine.len()));
+            }
+            reads.push(self.judge_rows(&mine, now)?);
+        }
+        *self.duplicates.lock().unwrap_or_else(|p| p.into_inner()) = duplicates;
+        Ok(reads)
+    }
+
+    /// What Django's `get_many` makes of a key's rows: it loops over them in the
+    /// database's order, raising on any it cannot read, keeping the value of each unexpired
+    /// row in a dict (so the last one wins) and deleting the key when any row is expired.
+    fn judge_rows(&self, rows: &[&Row], now: f64) -> Result<Read, ProbeError> {
+        let mut present = None;
+        let mut expired: Option<f64> = None;
+        for r in rows {
+            match judge_row(r, now, &self.clock).map_err(|why| self.cannot_judge(&r.key, why))? {
+                Read::Broken(why) => return Ok(Read::Broken(why)),
+                Read::Expired { at } => expired = Some(expired.map_or(at, |e| e.max(at))),
+                Read::Missing => {}
+                p @ Read::Present(_) => present = Some(p),
+            }
+        }
+        Ok(match (present, expired) {
+            (Some(p), _) => p,
+            (None, Some(at)) => Read::Expired { at },
+            (None, None) => Read::Missing,
+        })
+    }
+
+    /// A row whose expiry bisk-docs cannot place in time: said, never guessed.
+    fn cannot_judge(&self, key: &str, why: String) -> ProbeError {
+        ProbeError::new(
+            ErrorKind::Other,
+            format!(
+                "cannot judge whether row cache_key = '{key}' in {} has expired: {why}",
+                self.place()
+            ),
+            hint::database_cache(
+                "Tell the target the zone the app's naive times are in: `use_tz = false` and `time_zone = \"<the app's TIME_ZONE>\"`. With `--target django`, Django's TIME_ZONE = None leaves them in the app host's own zone, which bisk-docs cannot know: set TIME_ZONE in the settings.",
+            ),
+        )
+    }
+
+    /// Where one key lives, for evidence; says when the last read found it in several rows.
+    pub fn where_is(&self, key: &str) -> String {
+        let rows = self
+            .duplicates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
             .iter()
-            .map(|k| match rows.iter().find(|r| &r.key == k) {
-                None => Read::Missing,
-                Some(r) => judge_row(r, now),
-            })
-            .collect())
+            .find(|(k, _)| k == key)
+            .map(|(_, n)| *n);
+        match rows {
+            Some(n) => format!(
+                "{n} rows cache_key = '{key}' in {} (duplicates: Django's get keeps the last unexpired one in the table's order, and deletes them all once one has expired; judged the same way)",
+                self.place()
+            ),
+            None => format!("row cache_key = '{key}' in {}", self.place()),
+        }
     }
 
     pub async fn write(&self, key: &str, pickle: &[u8], ttl: u64) -> Result<String, ProbeError> {
@@ -192,7 +249,14 @@ impl DbStore {
                     "INSERT INTO {} (cache_key, value, expires) VALUES (?1, ?2, ?3) {upsert}",
                     self.quoted()
                 );
-                let text = sqlite_datetime(expires);
+                // In the app's wall clock, as Django's SQLite backend stores it (UTC with
+                // USE_TZ = True, TIME_ZONE's local time with USE_TZ = False).
+                let text = sqlite_datetime(expires, &self.clock).map_err(|why| {
+                    self.cannot_judge(
+                        key,
+                        format!("no expiry Django would read right can be written: {why}"),
+                    )
+                })?;
                 let (key, b64) = (key.to_string(), b64.clone());
                 self.sqlite(c, move |conn| {
                     conn.execute(&sql, rusqlite::params![key, b64, text])
@@ -523,6 +587,106 @@ async fn open_sqlite(
     })
 }
 
+/// Connects in two stages, so a failure names the right one: TCP (`connect stage`), then
+/// PostgreSQL's startup and authentication, which a peer that accepts connections but
+/// never speaks (a wrong port, a stuck server) leaves unanswered. Both within
+/// `connect_timeout`. URLs with several hosts, sockets or `hostaddr` go to the driver whole.
+async fn pg_connect(
+    url: &str,
+    connect_timeout: Duration,
+    shown: &str,
+    secrets: &[String],
+) -> Result<tokio_postgres::Client, ProbeError> {
+    use tokio_postgres::config::Host;
+    let started = std::time::Instant::now();
+    let ms = connect_timeout.as_millis();
+    let unanswered = |stage: &str| {
+        ProbeError::new(
+            ErrorKind::Timeout,
+            format!("{stage} within {ms} ms (connect_timeout)"),
+            hint::database_cache(
+                "Is PostgreSQL running and reachable from here (`pg_isready -h HOST -p PORT`)?",
+            ),
+        )
+    };
+    let config: Option<tokio_postgres::Config> = url.parse().ok();
+    let single_tcp = config
+        .as_ref()
+        .and_then(|c| match (c.get_hosts(), c.get_hostaddrs()) {
+            ([Host::Tcp(host)], []) => {
+                Some((host.clone(), c.get_ports().first().copied().unwrap_or(5432)))
+            }
+            _ => None,
+        });
+    let (Some(config), Some((host, port))) = (config, single_tcp) else {
+        let connecting = tokio_postgres::connect(url, tokio_postgres::NoTls);
+        return match tokio::time::timeout(connect_timeout, connecting).await {
+            Ok(Ok(pair)) => Ok(spawn_driver(pair)),
+            Ok(Err(e)) => Err(pg_connect_error(&e, shown, secrets)),
+            Err(_) => Err(unanswered(&format!(
+                "connect stage: no connection to {shown}"
+            ))),
+        };
+    };
+    let tcp = tokio::net::TcpStream::connect((host.as_str(), port));
+    let stream = match tokio::time::timeout(connect_timeout, tcp).await {
+        Err(_) => {
+            return Err(unanswered(&format!(
+                "connect stage: no TCP connection to {shown}"
+            )));
+        }
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(ProbeError::new(
+                ErrorKind::Refused,
+                format!("connection refused by {shown}: nothing listens there"),
+                hint::database_cache(
+                    "Start PostgreSQL, or fix the host and port of `database` (the app's DATABASES HOST and PORT).",
+                ),
+            ));
+        }
+        Ok(Err(e)) => {
+            return Err(ProbeError::new(
+                ErrorKind::Other,
+                format!(
+                    "connect stage: cannot connect to {shown}: {}",
+                    scrub(&e.to_string(), secrets)
+                ),
+                hint::database_cache("Check `database` against the app's DATABASES."),
+            ));
+        }
+        Ok(Ok(s)) => s,
+    };
+    let _ = stream.set_nodelay(true);
+    let rest = connect_timeout.saturating_sub(started.elapsed());
+    match tokio::time::timeout(rest, config.connect_raw(stream, tokio_postgres::NoTls)).await {
+        Ok(Ok(pair)) => Ok(spawn_driver(pair)),
+        Ok(Err(e)) => Err(pg_connect_error(&e, shown, secrets)),
+        Err(_) => Err(ProbeError::new(
+            ErrorKind::Timeout,
+            format!(
+                "startup/authentication stage: {shown} accepted the TCP connection but sent no PostgreSQL answer within {ms} ms (connect_timeout)"
+            ),
+            hint::database_cache(
+                "Something listens there but does not speak PostgreSQL, or the server is stuck: check the port of `database` against the app's DATABASES PORT, and `pg_isready -h HOST -p PORT`.",
+            ),
+        )),
+    }
+}
+
+/// Starts the connection's driver (it ends when the client is dropped); the client.
+fn spawn_driver<S, T>(
+    (client, connection): (tokio_postgres::Client, tokio_postgres::Connection<S, T>),
+) -> tokio_postgres::Client
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
 fn pg_connect_error(e: &tokio_postgres::Error, shown: &str, secrets: &[String]) -> ProbeError {
     use tokio_postgres::error::SqlState;
     let text = match e.as_db_error() {
@@ -587,18 +751,37 @@ fn max_b64_chars() -> usize {
     (pyval::max_value_bytes() / 3 + 2) * 4 + 1
 }
 
-fn judge_row(r: &Row, now: f64) -> Read {
-    let at = match &r.expires {
-        Ok(t) => *t,
-        Err(why) => {
-            return Read::Broken(format!(
-                "its expires is {why}; Django's cache.get raises on it"
-            ));
+/// One row as Django's `get_many` reads it; `Err` when its expiry cannot be placed in
+/// time (a naive time in an unknown zone).
+fn judge_row(r: &Row, now: f64, clock: &AppClock) -> Result<Read, String> {
+    let broken = |why: String| {
+        Ok(Read::Broken(format!(
+            "its expires is {why}; Django's cache.get raises on it"
+        )))
+    };
+    // Django: `if expires < timezone.now()`: expired, deleted, not returned. With
+    // USE_TZ = False both sides are naive local wall times.
+    let (at, expired) = match &r.expires {
+        Err(why) => return broken(why.clone()),
+        Ok(Expires::Max) => (f64::INFINITY, false),
+        Ok(Expires::Aware(_)) if matches!(clock, AppClock::Local(_) | AppClock::Unknown) => {
+            return broken(
+                "a time with an offset while the app runs with USE_TZ = False (TypeError: can't compare offset-naive and offset-aware datetimes)".into(),
+            );
+        }
+        Ok(Expires::Aware(at) | Expires::Instant(at)) => (*at, *at < now),
+        Ok(Expires::Naive(civil)) => {
+            let at = clock.naive_instant(*civil)?;
+            let now_ts =
+                jiff::Timestamp::from_microsecond((now * 1e6) as i64).map_err(|e| e.to_string())?;
+            let wall_time = clock
+                .wall_time(now_ts)
+                .ok_or("the app's wall clock is unknown")?;
+            (at.as_microsecond() as f64 / 1e6, *civil < wall_time)
         }
     };
-    // Django: `if expires < timezone.now()`: expired, deleted, not returned.
-    if at < now {
-        return Read::Expired { at };
+    if expired {
+        return Ok(Read::Expired { at });
     }
     let expiry = if at >= NEVER_AFTER {
         Expiry::Never
@@ -606,13 +789,13 @@ fn judge_row(r: &Row, now: f64) -> Read {
         Expiry::At(at)
     };
     if r.value_len > max_b64_chars() - 1 {
-        return Read::Present(Stored {
+        return Ok(Read::Present(Stored {
             raw: Vec::new(),
             len: r.value_len / 4 * 3,
             expiry,
-        });
+        }));
     }
-    match lenient_b64(&r.value) {
+    Ok(match lenient_b64(&r.value) {
         Ok(raw) => Read::Present(Stored {
             len: raw.len(),
             raw,
@@ -621,7 +804,7 @@ fn judge_row(r: &Row, now: f64) -> Read {
         Err(why) => Read::Broken(format!(
             "its value is not base64 ({why}); Django's cache.get raises binascii.Error on it"
         )),
-    }
+    })
 }
 
 /// Python's `base64.b64decode(s)` (not strict): characters outside the alphabet are
@@ -649,41 +832,82 @@ pub fn lenient_b64(text: &str) -> Result<Vec<u8>, String> {
         })
 }
 
-/// SQLite's `expires` as Django's converter reads it: text `YYYY-MM-DD HH:MM:SS[.ffffff]`
-/// in UTC (with USE_TZ = True, Django's default), or with an explicit offset.
-fn sqlite_expires(v: &rusqlite::types::Value) -> Result<f64, String> {
+/// SQLite's `expires` as Django reads it: the column's `datetime` converter runs
+/// `parse_datetime` on the text (Python's `fromisoformat`); anything else (a number,
+/// NULL) leaves Django comparing `None` with a datetime, which raises.
+fn sqlite_expires(v: &rusqlite::types::Value) -> Result<Expires, String> {
     let rusqlite::types::Value::Text(t) = v else {
         return Err(match v {
             rusqlite::types::Value::Null => "NULL".into(),
+            rusqlite::types::Value::Integer(n) => format!("the number {n}, not a datetime text"),
+            rusqlite::types::Value::Real(x) => format!("the number {x}, not a datetime text"),
             _ => "not a datetime text".into(),
         });
     };
-    parse_datetime_text(t)
+    parse_expires_text(t)
 }
 
-pub fn parse_datetime_text(t: &str) -> Result<f64, String> {
+/// PostgreSQL's `expires` (`timestamp with time zone`, an instant whatever USE_TZ: Django
+/// sets the session's zone to TIME_ZONE when USE_TZ = False) as Unix seconds.
+fn pg_expires(epoch: Option<f64>) -> Result<Expires, String> {
+    match epoch {
+        None => Err("NULL".into()),
+        // psycopg refuses to load ±infinity timestamps (DataError), so Django raises.
+        Some(t) if t.is_infinite() => Err(format!(
+            "'{}infinity', which psycopg cannot load as a datetime (DataError)",
+            if t < 0.0 { "-" } else { "" }
+        )),
+        Some(t) if t.is_nan() => Err("not a time".into()),
+        Some(t) if t >= NEVER_AFTER => Ok(Expires::Max),
+        Some(t) => Ok(Expires::Instant(t)),
+    }
+}
+
+/// An `expires` text as Django's `parse_datetime` reads it: naive (no offset) or aware.
+fn parse_expires_text(t: &str) -> Result<Expires, String> {
+    let not_a_datetime = || format!("{:?}, not a datetime", crate::probe::result::bound(t, 40));
+    let trimmed = t.trim();
+    let Some((civil, offset)) = crate::django::time::parse_isoformat(trimmed) else {
+        // Django's fallback pattern also allows a space before the offset.
+        return trimmed
+            .replacen(' ', "T", 1)
+            .parse::<jiff::Timestamp>()
+            .map(|ts| Expires::Aware(ts.as_microsecond() as f64 / 1e6))
+            .map_err(|_| not_a_datetime());
+    };
     // Django's datetime.max lies past the last instant jiff represents: it means no expiry.
-    if t.trim().starts_with("9999-") {
-        return Ok(f64::INFINITY);
+    if civil.year() == 9999 {
+        return Ok(Expires::Max);
     }
-    let iso = t.trim().replacen(' ', "T", 1);
-    if let Ok(ts) = iso.parse::<jiff::Timestamp>() {
-        return Ok(ts.as_microsecond() as f64 / 1e6);
+    match offset {
+        None => Ok(Expires::Naive(civil)),
+        Some(micros) => crate::django::time::instant_with_offset(civil, micros)
+            .map(|ts| Expires::Aware(ts.as_microsecond() as f64 / 1e6))
+            .ok_or_else(not_a_datetime),
     }
-    let civil: jiff::civil::DateTime = iso
-        .parse()
-        .map_err(|_| format!("{:?}, not a datetime", crate::probe::result::bound(t, 40)))?;
-    jiff::tz::TimeZone::UTC
-        .to_timestamp(civil)
-        .map(|ts| ts.as_microsecond() as f64 / 1e6)
-        .map_err(|e| e.to_string())
 }
 
-/// `YYYY-MM-DD HH:MM:SS` in UTC, as Django's SQLite backend stores a whole-second datetime.
-fn sqlite_datetime(secs: f64) -> String {
-    jiff::Timestamp::from_second(secs as i64)
-        .map(|ts| ts.strftime("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|_| "9999-12-31 23:59:59".into())
+/// Unix seconds of an `expires` text read as the default clock does (USE_TZ = True).
+pub fn parse_datetime_text(t: &str) -> Result<f64, String> {
+    match parse_expires_text(t)? {
+        Expires::Max => Ok(f64::INFINITY),
+        Expires::Aware(at) | Expires::Instant(at) => Ok(at),
+        Expires::Naive(civil) => AppClock::Utc
+            .naive_instant(civil)
+            .map(|ts| ts.as_microsecond() as f64 / 1e6),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in the app's wall clock, as Django's SQLite backend stores a
+/// whole-second datetime.
+fn sqlite_datetime(secs: f64, clock: &AppClock) -> Result<String, String> {
+    let Ok(ts) = jiff::Timestamp::from_second(secs as i64) else {
+        return Ok("9999-12-31 23:59:59".into());
+    };
+    let wall = clock
+        .wall_time(ts)
+        .ok_or("the app's TIME_ZONE is unknown (USE_TZ = False)")?;
+    Ok(wall.strftime("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with ESCAPE '\'.
@@ -722,6 +946,58 @@ mod tests {
         }
     }
 
+    fn row(expires: &str) -> Row {
+        Row {
+            key: "k".into(),
+            value: "gAWVCAAAAAAAAACMBHBvbmeULg==".into(),
+            value_len: 28,
+            expires: parse_expires_text(expires),
+        }
+    }
+
+    #[test]
+    fn naive_expires_read_in_the_apps_clock() {
+        // 2026-01-01 05:00:00 UTC; a naive 10:00 in Kolkata is 04:30 UTC: expired.
+        let now = 1_767_243_600.0;
+        let kolkata = AppClock::Local("Asia/Kolkata".into());
+        let utc = AppClock::Utc;
+        let expired_east = row("2026-01-01 10:00:00");
+        assert!(matches!(
+            judge_row(&expired_east, now, &kolkata),
+            Ok(Read::Expired { .. })
+        ));
+        assert!(matches!(
+            judge_row(&expired_east, now, &utc),
+            Ok(Read::Present(_))
+        ));
+        // 22:00 the day before in Los Angeles is 06:00 UTC: still fresh.
+        let fresh_west = row("2025-12-31 22:00:00");
+        let la = AppClock::Local("America/Los_Angeles".into());
+        assert!(matches!(
+            judge_row(&fresh_west, now, &la),
+            Ok(Read::Present(_))
+        ));
+        assert!(matches!(
+            judge_row(&fresh_west, now, &utc),
+            Ok(Read::Expired { .. })
+        ));
+        // No zone: no verdict.
+        assert!(judge_row(&fresh_west, now, &AppClock::Unknown).is_err());
+        // An offset with USE_TZ = False: Django compares aware with naive and raises.
+        assert!(matches!(
+            judge_row(&row("2026-01-01 10:00:00+00:00"), now, &la),
+            Ok(Read::Broken(_))
+        ));
+        // datetime.max never expires, whatever the clock.
+        assert!(matches!(
+            judge_row(&row("9999-12-31 23:59:59"), now, &la),
+            Ok(Read::Present(Stored {
+                expiry: Expiry::Never,
+                ..
+            }))
+        ));
+    }
+
     #[test]
     fn expires_texts() {
         assert_eq!(parse_datetime_text("1970-01-01 00:01:00").unwrap(), 60.0);
@@ -732,7 +1008,22 @@ mod tests {
         );
         assert!(parse_datetime_text("9999-12-31 23:59:59").unwrap() >= NEVER_AFTER);
         assert!(parse_datetime_text("soon").is_err());
-        assert_eq!(sqlite_datetime(60.9), "1970-01-01 00:01:00");
+        // Python's isoformat of an offset with microseconds: a datetime, not "not a datetime".
+        assert_eq!(
+            parse_datetime_text("1970-01-01 05:31:00.123456+05:30:00.123456").unwrap(),
+            60.0
+        );
+        assert!(pg_expires(Some(f64::INFINITY)).is_err());
+        assert_eq!(pg_expires(Some(60.0)), Ok(Expires::Instant(60.0)));
+        assert_eq!(
+            sqlite_datetime(60.9, &AppClock::Utc).unwrap(),
+            "1970-01-01 00:01:00"
+        );
+        assert_eq!(
+            sqlite_datetime(60.9, &AppClock::Local("Asia/Kolkata".into())).unwrap(),
+            "1970-01-01 05:31:00"
+        );
+        assert!(sqlite_datetime(60.9, &AppClock::Unknown).is_err());
         assert_eq!(like_escape("a_b%c\\"), "a\\_b\\%c\\\\");
     }
 }

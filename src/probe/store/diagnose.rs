@@ -44,7 +44,9 @@ pub async fn miss(
     let place = store.place();
     if let Read::Expired { at } = read {
         let ago = (now - at).max(0.0) as i64;
-        let when = if *at <= 0.0 {
+        let when = if *at == f64::NEG_INFINITY {
+            "its expiry is minus infinity (or a negative integer beyond any time), always before now".to_string()
+        } else if *at <= 0.0 {
             "the file is empty, which Django reads as expired".to_string()
         } else {
             format!(

@@ -183,10 +183,17 @@ pub fn parse(bytes: &[u8], now: f64) -> Read {
             ));
         }
     };
+    // Django only asks `exp is not None and exp < time.time()`: any number compares. NaN
+    // and +inf are never smaller, so they never expire; -inf always is; an int beyond
+    // i64 (10**30) is as far as its sign says.
     let expiry = match expiry {
         PyValue::None => Expiry::Never,
-        PyValue::Float(t) if t.is_finite() => Expiry::At(t),
+        PyValue::Float(t) if t.is_nan() || t == f64::INFINITY => Expiry::Never,
+        PyValue::Float(t) => Expiry::At(t),
         PyValue::Int(t) => Expiry::At(t as f64),
+        PyValue::Bool(b) => Expiry::At(f64::from(u8::from(b))),
+        PyValue::BigInt(digits) if digits.starts_with('-') => Expiry::At(f64::NEG_INFINITY),
+        PyValue::BigInt(_) => Expiry::Never,
         other => {
             return Read::Broken(format!(
                 "the file's expiry is {}, not a time; Django's cache.get raises on it",

@@ -175,7 +175,7 @@ impl Store {
     pub fn where_is(&self, key: &str) -> String {
         match self {
             Store::File(f) => f.path_of(key).display().to_string(),
-            Store::Db(d) => format!("row cache_key = '{key}' in {}", d.place()),
+            Store::Db(d) => d.where_is(key),
         }
     }
 }
