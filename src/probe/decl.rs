@@ -235,6 +235,14 @@ pub struct BreadcrumbParams {
     pub fail_after: Duration,
     #[serde(default = "yes")]
     pub check_pid: bool,
+    /// The systemd unit the enforcer runs in (`bisk-enforcer.service`): a `running_pid`
+    /// whose cgroup names another unit, or none, is not the enforcer.
+    #[serde(default)]
+    pub pid_unit: Option<String>,
+    /// Text the enforcer's command line contains (`manage.py enforce`): a `running_pid`
+    /// whose command line lacks it is not the enforcer.
+    #[serde(default)]
+    pub pid_cmdline: Option<String>,
 }
 
 fn default_namespace() -> String {
@@ -736,6 +744,17 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
         }
         Check::Breadcrumbs(p) => {
             nonempty("namespace", &p.namespace)?;
+            for (field, v) in [("pid_unit", &p.pid_unit), ("pid_cmdline", &p.pid_cmdline)] {
+                if let Some(v) = v {
+                    nonempty(field, v)?;
+                    if !p.check_pid {
+                        return Err((
+                            field,
+                            format!("`{field}` needs `check_pid = true`: with check_pid = false the process is not looked up"),
+                        ));
+                    }
+                }
+            }
             if p.fail_after < p.max_age {
                 return Err((
                     "fail_after",
