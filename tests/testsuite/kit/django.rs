@@ -169,7 +169,8 @@ pub fn put(r: &RedisServer, key: &str, v: &PyValue) {
 }
 
 /// Breadcrumbs of an enforcer whose last cycle ended `ago` seconds ago, with a live PID
-/// (this test process) and no error, under the app's key prefix in db 1.
+/// (this test process, old enough: [`super::process::enforcer_pid`]) and no error, under
+/// the app's key prefix in db 1.
 pub fn crumbs(r: &RedisServer, ago: i64) {
     put(r, "bisk:1:enforcer:last_run", &utc_ago(ago));
     put(r, "bisk:1:enforcer:last_ok", &utc_ago(ago));
@@ -177,7 +178,7 @@ pub fn crumbs(r: &RedisServer, ago: i64) {
     put(
         r,
         "bisk:1:enforcer:running_pid",
-        &PyValue::Int(std::process::id().into()),
+        &PyValue::Int(super::process::enforcer_pid(ago).into()),
     );
 }
 
