@@ -78,9 +78,9 @@ impl Drop for Sleeper {
 }
 
 /// The PID to record as `running_pid` next to a `last_run` of `ago` seconds ago: this test
-/// process. The probe fails a process that started after last_run (a reused PID; 5 s
-/// tolerance), so a test that wants a live enforcer waits, at most 90 s and only when this
-/// process is younger than that, until it is old enough. Beyond 90 s there is no waiting:
+/// process. The probe fails a process that started after last_run (a reused PID), so a test
+/// that wants a live enforcer waits, at most 91 s and only when this process is younger than
+/// that, until it started before that last_run. Beyond 90 s there is no waiting:
 /// breadcrumbs that old are stale, and their PID then also reads as reused.
 pub fn enforcer_pid(ago: i64) -> u32 {
     let me = std::process::id();
@@ -91,7 +91,7 @@ pub fn enforcer_pid(ago: i64) -> u32 {
         panic!("this test process is not in /proc");
     };
     let started = p.started.expect("this process's start time");
-    let ready = started + jiff::SignedDuration::from_secs(ago.max(0) - 4);
+    let ready = started + jiff::SignedDuration::from_secs(ago.max(0) + 1);
     let wait = jiff::Timestamp::now().duration_until(ready);
     if wait.is_positive() {
         std::thread::sleep(wait.unsigned_abs());
