@@ -750,7 +750,9 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
                     if !p.check_pid {
                         return Err((
                             field,
-                            format!("`{field}` needs `check_pid = true`: with check_pid = false the process is not looked up"),
+                            format!(
+                                "`{field}` needs `check_pid = true`: with check_pid = false the process is not looked up"
+                            ),
                         ));
                     }
                 }

@@ -802,10 +802,17 @@ fn file_process_identity() {
     write_pid(enforcer.pid());
     let res = f.run(&format!("{CRUMBS}pid_cmdline = \"sleep 300\"\n"));
     assert_eq!(res.status, Status::Pass, "{res:#?}");
-    assert!(res.summary.contains(&format!("PID {} alive", enforcer.pid())), "{res:#?}");
+    assert!(
+        res.summary
+            .contains(&format!("PID {} alive", enforcer.pid())),
+        "{res:#?}"
+    );
     let used = identity(&res);
     assert!(used.contains("before last_run"), "{used}");
-    assert!(used.contains("command line contains \"sleep 300\""), "{used}");
+    assert!(
+        used.contains("command line contains \"sleep 300\""),
+        "{used}"
+    );
     drop(enforcer);
 
     // A zombie: exited, its parent never reaped it.
@@ -814,7 +821,8 @@ fn file_process_identity() {
     let res = f.run(CRUMBS);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert!(
-        res.summary.contains(&format!("PID {} is a zombie", zombie.pid)),
+        res.summary
+            .contains(&format!("PID {} is a zombie", zombie.pid)),
         "{res:#?}"
     );
     assert!(identity(&res).contains("state Z (zombie)"));
@@ -829,8 +837,10 @@ fn file_process_identity() {
     let res = f.run(CRUMBS);
     assert_eq!(res.status, Status::Fail, "{res:#?}");
     assert!(
-        res.summary
-            .contains(&format!("PID {} belongs to another process (`sleep 300`", other.pid())),
+        res.summary.contains(&format!(
+            "PID {} belongs to another process (`sleep 300`",
+            other.pid()
+        )),
         "{res:#?}"
     );
     assert!(res.summary.contains("after last_run"), "{res:#?}");
@@ -853,7 +863,9 @@ fn file_tree(f: &Fixture, extra: &str, bodies: &[&str]) -> kit::Tree {
 }
 
 fn threads_of(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().count()
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .count()
 }
 
 /// A FIFO where a cache file should be: opening it would wait for a writer forever. The
@@ -862,11 +874,14 @@ fn threads_of(pid: u32) -> usize {
 fn file_fifo_entry_never_blocks() {
     let f = Fixture::file();
     f.write_state(&["healthy"]);
-    let entry = f
-        .cache_dir()
-        .join(bisk_docs::probe::store::file::file_name("bisk:1:enforcer:last_run"));
+    let entry = f.cache_dir().join(bisk_docs::probe::store::file::file_name(
+        "bisk:1:enforcer:last_run",
+    ));
     std::fs::remove_file(&entry).unwrap();
-    let made = std::process::Command::new("mkfifo").arg(&entry).status().unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&entry)
+        .status()
+        .unwrap();
     assert!(made.success());
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata(&entry).unwrap().file_type().is_fifo());
@@ -878,7 +893,8 @@ fn file_fifo_entry_never_blocks() {
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
         assert_eq!(res.status, Status::Error, "{res:#?}");
         assert!(
-            res.summary.contains("is a FIFO (named pipe), not a cache file"),
+            res.summary
+                .contains("is a FIFO (named pipe), not a cache file"),
             "{res:#?}"
         );
         assert!(res.hint.is_some(), "{res:#?}");
@@ -905,11 +921,18 @@ fn file_fifo_entry_never_blocks() {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     for r in json["results"].as_array().unwrap() {
         assert_eq!(r["status"], "error", "{json:#}");
-        assert!(r["summary"].as_str().unwrap().contains("is a FIFO"), "{json:#}");
+        assert!(
+            r["summary"].as_str().unwrap().contains("is a FIFO"),
+            "{json:#}"
+        );
     }
 
     // `serve`: a fresh run each interval (1 s) must not leave a thread behind.
-    let tree = file_tree(&f, "[serve]\nprobe_interval = \"1s\"\n", &[LAST_RUN, CRUMBS]);
+    let tree = file_tree(
+        &f,
+        "[serve]\nprobe_interval = \"1s\"\n",
+        &[LAST_RUN, CRUMBS],
+    );
     let serve = kit::serve::ServeProcess::start(tree.root(), &[], &[]);
     let addr: std::net::SocketAddr = serve.addr().parse().unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()

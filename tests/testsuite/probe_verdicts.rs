@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use bisk_docs::config::{Config, RedisTarget};
 use bisk_docs::probe::catalogue::breadcrumbs::{self, CrumbState, ErrorCrumb, Pid, Stamp};
-use bisk_docs::probe::catalogue::process::{Cgroup, Process};
 use bisk_docs::probe::catalogue::cache::{RoundtripRead, judge_roundtrip};
+use bisk_docs::probe::catalogue::process::{Cgroup, Process};
 use bisk_docs::probe::decl::{BreadcrumbParams, Check};
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl};
 use kit::{RedisOptions, RedisServer};
@@ -266,7 +266,10 @@ const BASE: CrumbRow = CrumbRow {
     process: Proc::Enforcer,
 };
 const NOW: &[(&str, &str)] = &[("last_run", r#"{"ago": 0}"#), ("last_ok", r#"{"ago": 0}"#)];
-const RUN_30S_AGO: &[(&str, &str)] = &[("last_run", r#"{"ago": 30}"#), ("last_ok", r#"{"ago": 30}"#)];
+const RUN_30S_AGO: &[(&str, &str)] = &[
+    ("last_run", r#"{"ago": 30}"#),
+    ("last_ok", r#"{"ago": 30}"#),
+];
 
 const ALL_ABSENT: &[(&str, &str)] = &[
     ("last_run", r#"{"delete": true}"#),
@@ -388,8 +391,11 @@ fn crumb_writes(ns: &str, row: &CrumbRow, pid: u32) -> Vec<Value> {
     if run_ago(row) > 90 && !row.set.iter().any(|(n, _)| *n == "running_pid") {
         // No process here need be that old, and one started since is a reused PID: an
         // enforcer this late is not running now.
-        values.iter_mut().find(|(n, _)| *n == "running_pid").unwrap().1 =
-            json!({"delete": true});
+        values
+            .iter_mut()
+            .find(|(n, _)| *n == "running_pid")
+            .unwrap()
+            .1 = json!({"delete": true});
     }
     let timeout: Value = serde_json::from_str(row.timeout).unwrap();
     let mut writes: Vec<Value> = values
@@ -516,7 +522,12 @@ fn breadcrumbs_judge_only_rows() {
                     why: "this host has no /proc to look it up".into(),
                 }
             }
-            "dead (state X)" => s.pid = Pid::Found(Process { state: 'X', ..live(now) }),
+            "dead (state X)" => {
+                s.pid = Pid::Found(Process {
+                    state: 'X',
+                    ..live(now)
+                })
+            }
             "start time unknown" => {
                 s.pid = Pid::Found(Process {
                     started: Err("/proc/42/stat is unreadable: no start time field (22)".into()),

@@ -13,8 +13,8 @@ use bisk_docs::probe::Status;
 use bisk_docs::probe::catalogue::breadcrumbs::{
     CrumbState, ErrorCrumb, NAIVE_TOLERANCE, Pid, START_TOLERANCE, Stamp, judge,
 };
-use bisk_docs::probe::catalogue::process::{Cgroup, Process};
 use bisk_docs::probe::catalogue::cache::judge_value;
+use bisk_docs::probe::catalogue::process::{Cgroup, Process};
 use bisk_docs::probe::decl::{BreadcrumbParams, KeyParams, Presence};
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
@@ -213,7 +213,11 @@ fn process_rows(pr: &Process, last_run: &Stamp, p: &BreadcrumbParams) -> Status 
     match (&pr.started, last_run) {
         (Err(_), _) => worst = worst.max(Status::Warn),
         (Ok(t), Stamp::At { at, naive }) => {
-            let slack = if *naive { NAIVE_TOLERANCE } else { START_TOLERANCE };
+            let slack = if *naive {
+                NAIVE_TOLERANCE
+            } else {
+                START_TOLERANCE
+            };
             if *t > *at + SignedDuration::try_from(slack).unwrap() {
                 worst = Status::Fail;
             }
@@ -221,7 +225,11 @@ fn process_rows(pr: &Process, last_run: &Stamp, p: &BreadcrumbParams) -> Status 
         (Ok(_), _) => {}
     }
     if let Some(u) = &p.pid_unit {
-        let u = if u.contains('.') { u.clone() } else { format!("{u}.service") };
+        let u = if u.contains('.') {
+            u.clone()
+        } else {
+            format!("{u}.service")
+        };
         match &pr.cgroup {
             Ok(c) if c.unit.as_deref() == Some(u.as_str()) => {}
             Ok(_) => worst = Status::Fail,

@@ -783,7 +783,11 @@ fn shown_time(t: Timestamp) -> String {
 
 /// Whether a found process is the enforcer that wrote the breadcrumbs: the findings against
 /// it (none when it is) and the identity evidence used, in words. Pure.
-pub fn judge_process(pr: &Process, last_run: &Stamp, p: &BreadcrumbParams) -> (Vec<Finding>, String) {
+pub fn judge_process(
+    pr: &Process,
+    last_run: &Stamp,
+    p: &BreadcrumbParams,
+) -> (Vec<Finding>, String) {
     let pid = pr.pid;
     let mut found = Vec::new();
     let mut used: Vec<String> = vec![format!(

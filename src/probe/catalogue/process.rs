@@ -309,7 +309,10 @@ mod tests {
 
     #[test]
     fn cmdline_joins_arguments() {
-        assert_eq!(cmdline_words(b"python\0manage.py\0enforce\0"), "python manage.py enforce");
+        assert_eq!(
+            cmdline_words(b"python\0manage.py\0enforce\0"),
+            "python manage.py enforce"
+        );
         assert_eq!(cmdline_words(b""), "");
     }
 }

@@ -62,7 +62,10 @@ impl FileStore {
         let until = Instant::now() + self.budget;
         blocking(move || {
             let now = now_secs();
-            paths.iter().map(|p| read_file(&dir, p, now, until)).collect()
+            paths
+                .iter()
+                .map(|p| read_file(&dir, p, now, until))
+                .collect()
         })
         .await
     }

@@ -58,10 +58,7 @@ pub struct Sleeper {
 
 impl Sleeper {
     pub fn start() -> Sleeper {
-        let child = Command::new("sleep")
-            .arg("300")
-            .spawn()
-            .expect("run sleep");
+        let child = Command::new("sleep").arg("300").spawn().expect("run sleep");
         Sleeper { child }
     }
 
