@@ -985,3 +985,23 @@ fn file_symlink_loop_location() {
         assert!(hint.text.contains("namei -l"), "{hint:?}");
     }
 }
+
+/// An SQLite `database` that is a FIFO: SQLite would wait on its open forever; the probe
+/// refuses it at once, with what it is.
+#[test]
+fn sqlite_fifo_database_never_blocks() {
+    let f = Fixture::sqlite_bare();
+    let path = f.dir.path().join("db.sqlite3");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for body in [LAST_RUN, CRUMBS] {
+        let t = Instant::now();
+        let res = f.run(body);
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        assert_eq!(res.status, Status::Error, "{res:#?}");
+        assert!(res.summary.contains("is not a regular file"), "{res:#?}");
+    }
+}

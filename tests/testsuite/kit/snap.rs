@@ -34,8 +34,6 @@ pub fn redacted<R>(f: impl FnOnce() -> R) -> R {
         (r"\bmemory \d+(\.\d+)?[KMGB]?", "memory [MEMORY]"),
         (r"\bRedis \d+\.\d+\.\d+", "Redis [VERSION]"),
         (&format!(r"\b{}\b", std::process::id()), "[PID]"),
-        // The test process's state when /proc was read (running or sleeping).
-        (r"\bstate [A-Za-z] \([a-z ]+\)", "state [STATE]"),
     ] {
         s.add_filter(re, with);
     }
