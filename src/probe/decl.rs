@@ -966,6 +966,25 @@ mod tests {
     }
 
     #[test]
+    fn pid_identity_params_need_check_pid() {
+        let ok = p("check = \"enforcer.breadcrumbs\"\npid_unit = \"bisk-enforcer.service\"\npid_cmdline = \"manage.py enforce\"\n").unwrap();
+        let Check::Breadcrumbs(b) = ok.check else {
+            panic!("{ok:?}")
+        };
+        assert_eq!(b.pid_unit.as_deref(), Some("bisk-enforcer.service"));
+        assert_eq!(b.pid_cmdline.as_deref(), Some("manage.py enforce"));
+        let e =
+            p("check = \"enforcer.breadcrumbs\"\ncheck_pid = false\npid_unit = \"x.service\"\n")
+                .unwrap_err();
+        assert!(
+            e.message.contains("`pid_unit` needs `check_pid = true`"),
+            "{e}"
+        );
+        let e = p("check = \"enforcer.breadcrumbs\"\npid_cmdline = \" \"\n").unwrap_err();
+        assert!(e.message.contains("`pid_cmdline` must not be empty"), "{e}");
+    }
+
+    #[test]
     fn wrong_type_points_at_its_line() {
         let e = p("check = \"cache.roundtrip\"\n\nttl = \"sixty\"\n").unwrap_err();
         assert_eq!(e.line, 13, "{e}");
