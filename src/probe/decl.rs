@@ -237,6 +237,14 @@ pub struct BreadcrumbParams {
     pub fail_after: Duration,
     #[serde(default = "yes")]
     pub check_pid: bool,
+    /// The systemd unit the enforcer runs in (`bisk-enforcer.service`): a `running_pid`
+    /// whose cgroup names another unit, or none, is not the enforcer.
+    #[serde(default)]
+    pub pid_unit: Option<String>,
+    /// Text the enforcer's command line contains (`manage.py enforce`): a `running_pid`
+    /// whose command line lacks it is not the enforcer.
+    #[serde(default)]
+    pub pid_cmdline: Option<String>,
 }
 
 fn default_namespace() -> String {
@@ -939,6 +947,19 @@ fn validate(check: &Check) -> Result<(), (&'static str, String)> {
         }
         Check::Breadcrumbs(p) => {
             nonempty("namespace", &p.namespace)?;
+            for (field, v) in [("pid_unit", &p.pid_unit), ("pid_cmdline", &p.pid_cmdline)] {
+                if let Some(v) = v {
+                    nonempty(field, v)?;
+                    if !p.check_pid {
+                        return Err((
+                            field,
+                            format!(
+                                "`{field}` needs `check_pid = true`: with check_pid = false the process is not looked up"
+                            ),
+                        ));
+                    }
+                }
+            }
             if p.fail_after < p.max_age {
                 return Err((
                     "fail_after",
@@ -1145,6 +1166,25 @@ mod tests {
         assert!(e.message.contains("ttl_secs"), "{e}");
         let e = p("check = \"redis.ping\"\nkey = \"ping\"\n").unwrap_err();
         assert_eq!(e.line, 12, "{e}");
+    }
+
+    #[test]
+    fn pid_identity_params_need_check_pid() {
+        let ok = p("check = \"enforcer.breadcrumbs\"\npid_unit = \"bisk-enforcer.service\"\npid_cmdline = \"manage.py enforce\"\n").unwrap();
+        let Check::Breadcrumbs(b) = ok.check else {
+            panic!("{ok:?}")
+        };
+        assert_eq!(b.pid_unit.as_deref(), Some("bisk-enforcer.service"));
+        assert_eq!(b.pid_cmdline.as_deref(), Some("manage.py enforce"));
+        let e =
+            p("check = \"enforcer.breadcrumbs\"\ncheck_pid = false\npid_unit = \"x.service\"\n")
+                .unwrap_err();
+        assert!(
+            e.message.contains("`pid_unit` needs `check_pid = true`"),
+            "{e}"
+        );
+        let e = p("check = \"enforcer.breadcrumbs\"\npid_cmdline = \" \"\n").unwrap_err();
+        assert!(e.message.contains("`pid_cmdline` must not be empty"), "{e}");
     }
 
     #[test]

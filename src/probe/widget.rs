@@ -163,10 +163,10 @@ pub fn describe(decl: &ProbeDecl, target: &RedisTarget) -> String {
             match (p.check_pid, target.backend) {
                 (false, _) => "",
                 (true, Backend::Redis) => {
-                    ", or when the recorded PID is not alive (looked up when Redis runs on this host)"
+                    ", or when the recorded PID is not the enforcer's live process (gone, a zombie, or reused: started after the last run; looked up when Redis runs on this host)"
                 }
                 (true, _) => {
-                    ", or when the recorded PID is not alive (looked up when the cache is on this host)"
+                    ", or when the recorded PID is not the enforcer's live process (gone, a zombie, or reused: started after the last run; looked up when the cache is on this host)"
                 }
             },
             code(&format!(":{}:{}:*", target.version, p.namespace)),

@@ -1075,3 +1075,233 @@ fn readme_table_names_real_tests() {
     }
     assert!(rows >= 20, "{rows} rows");
 }
+
+/// The enforcer's breadcrumbs through Django's FileBasedCache, `running_pid` naming a real
+/// process: written before `last_run` and alive (pass, with the identity evidence), a real
+/// zombie (fail), and an unrelated `sleep` started after `last_run` was written (fail).
+#[test]
+fn file_process_identity() {
+    let f = Fixture::file();
+    let write_run = |ago: i64| {
+        f.django(&format!(
+            "import datetime\nfrom django.utils import timezone\nt = timezone.now() - datetime.timedelta(seconds={ago})\ncache.set_many({{'enforcer:last_run': t, 'enforcer:last_ok': t, 'enforcer:last_error': None}}, None)"
+        ))
+    };
+    let write_pid = |pid: u32| f.django(&format!("cache.set('enforcer:running_pid', {pid}, None)"));
+    let identity = |res: &ProbeResult| {
+        res.evidence
+            .iter()
+            .find(|e| e.label == "process identity")
+            .map(|e| e.value.clone())
+            .unwrap_or_else(|| panic!("no process identity evidence: {res:#?}"))
+    };
+
+    // The enforcer: started, then it writes its PID and last_run.
+    let enforcer = kit::process::Sleeper::start();
+    write_run(0);
+    write_pid(enforcer.pid());
+    let res = f.run(&format!("{CRUMBS}pid_cmdline = \"sleep 300\"\n"));
+    assert_eq!(res.status, Status::Pass, "{res:#?}");
+    assert!(
+        res.summary
+            .contains(&format!("PID {} alive", enforcer.pid())),
+        "{res:#?}"
+    );
+    let used = identity(&res);
+    assert!(used.contains("before last_run"), "{used}");
+    assert!(
+        used.contains("command line contains \"sleep 300\""),
+        "{used}"
+    );
+    drop(enforcer);
+
+    // A zombie: exited, its parent never reaped it.
+    let zombie = kit::process::Zombie::start();
+    write_pid(zombie.pid);
+    let res = f.run(CRUMBS);
+    assert_eq!(res.status, Status::Fail, "{res:#?}");
+    assert!(
+        res.summary
+            .contains(&format!("PID {} is a zombie", zombie.pid)),
+        "{res:#?}"
+    );
+    assert!(identity(&res).contains("state Z (zombie)"));
+    assert!(res.hint.is_some());
+    drop(zombie);
+
+    // A reused PID: last_run written (10 s back, beyond the 5 s tolerance), then an
+    // unrelated process starts and its PID is recorded.
+    write_run(10);
+    let other = kit::process::Sleeper::start();
+    write_pid(other.pid());
+    let res = f.run(CRUMBS);
+    assert_eq!(res.status, Status::Fail, "{res:#?}");
+    assert!(
+        res.summary.contains(&format!(
+            "PID {} belongs to another process (`sleep 300`",
+            other.pid()
+        )),
+        "{res:#?}"
+    );
+    assert!(res.summary.contains("after last_run"), "{res:#?}");
+}
+
+/// A tree whose `[redis]` is the fixture's FileBasedCache, with one page of `bodies`.
+fn file_tree(f: &Fixture, extra: &str, bodies: &[&str]) -> kit::Tree {
+    let page: String = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| format!("```probe\nid = \"p{i}\"\n{b}```\n\n"))
+        .collect();
+    kit::Tree::site(
+        &format!(
+            "[redis]\nbackend = \"file\"\nlocation = \"{}\"\ndeadline = \"2s\"\n{extra}",
+            f.cache_dir().display()
+        ),
+        &[("ops/P.md", &format!("# P\n\n{page}"))],
+    )
+}
+
+fn threads_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .count()
+}
+
+/// A FIFO where a cache file should be: opening it would wait for a writer forever. The
+/// probe says what it is at once; `check` exits; `serve` does not gain a thread per run.
+#[test]
+fn file_fifo_entry_never_blocks() {
+    let f = Fixture::file();
+    f.write_state(&["healthy"]);
+    let entry = f.cache_dir().join(bisk_docs::probe::store::file::file_name(
+        "bisk:1:enforcer:last_run",
+    ));
+    std::fs::remove_file(&entry).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&entry)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&entry).unwrap().file_type().is_fifo());
+
+    // In process, both probes that read it.
+    for body in [LAST_RUN, CRUMBS] {
+        let t = Instant::now();
+        let res = f.run(body);
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        assert_eq!(res.status, Status::Error, "{res:#?}");
+        assert!(
+            res.summary
+                .contains("is a FIFO (named pipe), not a cache file"),
+            "{res:#?}"
+        );
+        assert!(res.hint.is_some(), "{res:#?}");
+    }
+
+    // The real binary: `check` must exit (it used to print its summary, then hang).
+    let tree = file_tree(&f, "", &[LAST_RUN, CRUMBS]);
+    let mut child = kit::tree::command(tree.root(), &["check", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("check did not exit within 20 s on a FIFO cache entry");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    for r in json["results"].as_array().unwrap() {
+        assert_eq!(r["status"], "error", "{json:#}");
+        assert!(
+            r["summary"].as_str().unwrap().contains("is a FIFO"),
+            "{json:#}"
+        );
+    }
+
+    // `serve`: a fresh run each interval (1 s) must not leave a thread behind.
+    let tree = file_tree(
+        &f,
+        "[serve]\nprobe_interval = \"1s\"\n",
+        &[LAST_RUN, CRUMBS],
+    );
+    let serve = kit::serve::ServeProcess::start(tree.root(), &[], &[]);
+    let addr: std::net::SocketAddr = serve.addr().parse().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut counts = Vec::new();
+    for _ in 0..8 {
+        for id in ["p0", "p1"] {
+            let r = rt.block_on(kit::serve::get(addr, &format!("/api/probes/{id}")));
+            assert_eq!(r.status, 200, "{r:?}");
+            assert_eq!(r.json()["status"], "error", "{r:?}");
+        }
+        counts.push(threads_of(serve.pid()));
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+    // Sixteen runs: a blocked thread per run would add sixteen; the runtime's own pool may
+    // grow by a few at first, then stays.
+    let (first, last) = (counts[1], *counts.last().unwrap());
+    assert!(last <= first + 2, "threads per sample: {counts:?}");
+}
+
+/// `location` that is a symlink loop resolves to nothing: its own diagnosis and hint, not
+/// "does not exist" (which would skip the probe).
+#[test]
+fn file_symlink_loop_location() {
+    let dir = scratch();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let f = Fixture {
+        name: "file",
+        cache: Cache::File(a.clone()),
+        dir,
+        pg: None,
+        max_entries: 300,
+    };
+    for body in [LAST_RUN, CRUMBS, "check = \"cache.roundtrip\"\n"] {
+        let res = f.run(body);
+        assert_eq!(res.status, Status::Error, "{body}: {res:#?}");
+        assert!(
+            res.summary.contains(&format!(
+                "the cache directory {} is a symlink loop",
+                a.display()
+            )),
+            "{body}: {res:#?}"
+        );
+        let hint = res.hint.as_ref().expect("a hint");
+        assert!(hint.text.contains("namei -l"), "{hint:?}");
+    }
+}
+
+/// An SQLite `database` that is a FIFO: SQLite would wait on its open forever; the probe
+/// refuses it at once, with what it is.
+#[test]
+fn sqlite_fifo_database_never_blocks() {
+    let f = Fixture::sqlite_bare();
+    let path = f.dir.path().join("db.sqlite3");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for body in [LAST_RUN, CRUMBS] {
+        let t = Instant::now();
+        let res = f.run(body);
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        assert_eq!(res.status, Status::Error, "{res:#?}");
+        assert!(res.summary.contains("is not a regular file"), "{res:#?}");
+    }
+}

@@ -37,7 +37,7 @@ fn healthy() -> Crumbs {
         run_ago: 60,
         ok_ago: 60,
         error: PyValue::None,
-        pid: PyValue::Int(std::process::id() as i64),
+        pid: PyValue::Int(crate::kit::process::enforcer_pid(60) as i64),
     }
 }
 
@@ -128,6 +128,8 @@ fn breadcrumbs_stale_warns_then_fails() {
         &Crumbs {
             run_ago: 20 * 60,
             ok_ago: 20 * 60,
+            // No process here may be 20 min old: one started since would read as a reused PID.
+            pid: PyValue::None,
             ..healthy()
         },
         None,

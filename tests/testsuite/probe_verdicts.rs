@@ -17,6 +17,7 @@ use std::time::Duration;
 use bisk_docs::config::{Config, RedisTarget};
 use bisk_docs::probe::catalogue::breadcrumbs::{self, CrumbState, ErrorCrumb, Pid, Stamp};
 use bisk_docs::probe::catalogue::cache::{RoundtripRead, judge_roundtrip};
+use bisk_docs::probe::catalogue::process::{Cgroup, Process};
 use bisk_docs::probe::decl::{BreadcrumbParams, Check};
 use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl};
 use kit::{RedisOptions, RedisServer};
@@ -235,6 +236,19 @@ struct CrumbRow {
     target: &'static str,
     probe_extra: &'static str,
     judge_only: bool,
+    /// The process `running_pid` names, when not the baseline's live enforcer.
+    process: Proc,
+}
+
+/// A real process for a `running_pid` row.
+#[derive(Clone, Copy, PartialEq)]
+enum Proc {
+    /// This test process, old enough for the row's last_run.
+    Enforcer,
+    /// A zombie (state Z), checked before the write.
+    Zombie,
+    /// An unrelated `sleep`, started after the row's last_run (set 30 s back).
+    Sleeper,
 }
 
 const BASE: CrumbRow = CrumbRow {
@@ -249,7 +263,13 @@ const BASE: CrumbRow = CrumbRow {
     target: "",
     probe_extra: "",
     judge_only: false,
+    process: Proc::Enforcer,
 };
+const NOW: &[(&str, &str)] = &[("last_run", r#"{"ago": 0}"#), ("last_ok", r#"{"ago": 0}"#)];
+const RUN_30S_AGO: &[(&str, &str)] = &[
+    ("last_run", r#"{"ago": 30}"#),
+    ("last_ok", r#"{"ago": 30}"#),
+];
 
 const ALL_ABSENT: &[(&str, &str)] = &[
     ("last_run", r#"{"delete": true}"#),
@@ -297,6 +317,14 @@ fn crumb_rows() -> Vec<CrumbRow> {
         CrumbRow { input: "last_error", state: "undecodable", verdict: "FAIL", words: "not a value Django can read", set: &[("last_error", UNDECODABLE)], ..BASE },
         CrumbRow { input: "running_pid", state: "absent", words: "not running now", set: &[("running_pid", r#"{"delete": true}"#)], ..BASE },
         CrumbRow { input: "running_pid", state: "alive", words: "alive", ..BASE },
+        CrumbRow { input: "running_pid", state: "a zombie (exited, not reaped)", verdict: "FAIL", words: "is a zombie", set: NOW, process: Proc::Zombie, ..BASE },
+        CrumbRow { input: "running_pid", state: "dead (state X)", verdict: "FAIL", words: "is dead (state X)", judge_only: true, ..BASE },
+        CrumbRow { input: "running_pid", state: "a process started after last_run (a reused PID)", verdict: "FAIL", words: "belongs to another process", set: RUN_30S_AGO, process: Proc::Sleeper, ..BASE },
+        CrumbRow { input: "running_pid", state: "start time unknown", verdict: "WARN", words: "not identified", judge_only: true, ..BASE },
+        CrumbRow { input: "running_pid", state: "command line contains pid_cmdline", words: "alive", set: NOW, process: Proc::Sleeper, probe_extra: "pid_cmdline = \"sleep\"\n", ..BASE },
+        CrumbRow { input: "running_pid", state: "command line without pid_cmdline", verdict: "FAIL", words: "is not the enforcer", set: NOW, process: Proc::Sleeper, probe_extra: "pid_cmdline = \"manage.py enforce\"\n", ..BASE },
+        CrumbRow { input: "running_pid", state: "in the unit pid_unit names", words: "alive", judge_only: true, ..BASE },
+        CrumbRow { input: "running_pid", state: "not in the unit pid_unit names", verdict: "FAIL", words: "is not the enforcer", set: NOW, process: Proc::Sleeper, probe_extra: "pid_unit = \"bisk-enforcer.service\"\n", ..BASE },
         CrumbRow { input: "running_pid", state: "dead, Redis at 127.0.0.1", verdict: "FAIL", words: "stale PID", set: DEAD, ..BASE },
         CrumbRow { input: "running_pid", state: "dead, Redis addressed by this host's name", verdict: "FAIL", words: "stale PID", set: DEAD, target: "name", ..BASE },
         CrumbRow { input: "running_pid", state: "dead, Redis at this host's LAN address", verdict: "FAIL", words: "stale PID", set: DEAD, target: "lan", ..BASE },
@@ -339,9 +367,18 @@ fn breadcrumbs_table_matches_the_readme() {
     );
 }
 
-/// The healthy baseline plus the row's changes, as write_values.py plan entries.
-fn crumb_writes(ns: &str, row: &CrumbRow) -> Vec<Value> {
-    let pid = std::process::id();
+/// How long ago a row's last_run is (60 s unless the row sets `ago`).
+fn run_ago(row: &CrumbRow) -> i64 {
+    row.set
+        .iter()
+        .find(|(n, _)| *n == "last_run")
+        .and_then(|(_, spec)| serde_json::from_str::<Value>(spec).ok()?["ago"].as_i64())
+        .unwrap_or(60)
+}
+
+/// The healthy baseline plus the row's changes, as write_values.py plan entries; `pid` is
+/// the process `running_pid` names.
+fn crumb_writes(ns: &str, row: &CrumbRow, pid: u32) -> Vec<Value> {
     let mut values: Vec<(&str, Value)> = vec![
         ("last_run", json!({"ago": 60})),
         ("last_ok", json!({"ago": 60})),
@@ -351,6 +388,15 @@ fn crumb_writes(ns: &str, row: &CrumbRow) -> Vec<Value> {
     for (name, spec) in row.set {
         let spec: Value = serde_json::from_str(spec).expect("row spec is JSON");
         values.iter_mut().find(|(n, _)| n == name).unwrap().1 = spec;
+    }
+    if run_ago(row) > 90 && !row.set.iter().any(|(n, _)| *n == "running_pid") {
+        // No process here need be that old, and one started since is a reused PID: an
+        // enforcer this late is not running now.
+        values
+            .iter_mut()
+            .find(|(n, _)| *n == "running_pid")
+            .unwrap()
+            .1 = json!({"delete": true});
     }
     let timeout: Value = serde_json::from_str(row.timeout).unwrap();
     let mut writes: Vec<Value> = values
@@ -372,12 +418,28 @@ fn breadcrumbs_table_rows_with_real_django() {
     let mut writes = Vec::new();
     let mut bodies = Vec::new();
     let mut judged = Vec::new();
+    let mut processes = (Vec::new(), Vec::new());
     for (i, row) in rows.iter().enumerate() {
         if row.judge_only {
             continue;
         }
         let ns = format!("row{i}");
-        writes.extend(crumb_writes(&ns, row));
+        let pid = match row.process {
+            Proc::Enforcer => kit::process::enforcer_pid(run_ago(row)),
+            Proc::Zombie => {
+                let z = kit::process::Zombie::start();
+                let pid = z.pid;
+                processes.0.push(z);
+                pid
+            }
+            Proc::Sleeper => {
+                let s = kit::process::Sleeper::start();
+                let pid = s.pid();
+                processes.1.push(s);
+                pid
+            }
+        };
+        writes.extend(crumb_writes(&ns, row, pid));
         let target = if row.target.is_empty() {
             String::new()
         } else {
@@ -417,6 +479,21 @@ fn crumbs_params() -> BreadcrumbParams {
     }
 }
 
+/// A live enforcer: started an hour before `now`, in its unit, running its command.
+fn live(now: jiff::Timestamp) -> Process {
+    Process {
+        pid: 42,
+        state: 'S',
+        ppid: 1,
+        started: Ok(now - jiff::SignedDuration::from_secs(3600)),
+        cmdline: Ok("/srv/bisk/.venv/bin/python manage.py enforce".into()),
+        cgroup: Ok(Cgroup {
+            path: "/system.slice/bisk-enforcer.service".into(),
+            unit: Some("bisk-enforcer.service".into()),
+        }),
+    }
+}
+
 fn healthy_state(now: jiff::Timestamp) -> CrumbState {
     let at = now - jiff::SignedDuration::from_secs(60);
     CrumbState {
@@ -425,7 +502,7 @@ fn healthy_state(now: jiff::Timestamp) -> CrumbState {
         last_run: Stamp::At { at, naive: false },
         last_ok: Stamp::At { at, naive: false },
         last_error: ErrorCrumb::Clear,
-        pid: Pid::Alive(42),
+        pid: Pid::Found(live(now)),
         ttls: [-1; 4],
         legacy: 0,
         legacy_pattern: ":1:enforcer:*".into(),
@@ -438,6 +515,7 @@ fn breadcrumbs_judge_only_rows() {
     let now = jiff::Timestamp::now();
     for row in crumb_rows().iter().filter(|r| r.judge_only) {
         let mut s = healthy_state(now);
+        let mut p = crumbs_params();
         match row.state {
             "a PID, no /proc on this host" => {
                 s.pid = Pid::Unverifiable {
@@ -445,9 +523,25 @@ fn breadcrumbs_judge_only_rows() {
                     why: "this host has no /proc to look it up".into(),
                 }
             }
+            "dead (state X)" => {
+                s.pid = Pid::Found(Process {
+                    state: 'X',
+                    ..live(now)
+                })
+            }
+            "start time unknown" => {
+                s.pid = Pid::Found(Process {
+                    started: Err("/proc/42/stat is unreadable: no start time field (22)".into()),
+                    ..live(now)
+                })
+            }
+            "in the unit pid_unit names" => {
+                p.pid_unit = Some("bisk-enforcer.service".into());
+                s.pid = Pid::Found(live(now));
+            }
             other => panic!("no judge setup for the row {other:?}"),
         }
-        let v = breadcrumbs::judge(&s, &crumbs_params(), now);
+        let v = breadcrumbs::judge(&s, &p, now);
         assert_eq!(v.status.word(), row.verdict, "{}: {v:#?}", row.state);
         assert!(
             v.summary.contains(row.words),
@@ -803,7 +897,7 @@ fn roundtrip_table_rows() {
 #[test]
 fn regression_last_ok_age_and_absence_fail() {
     let r = table_redis();
-    let pid = std::process::id();
+    let pid = kit::process::enforcer_pid(30);
     let mut writes = Vec::new();
     for (ns, ok) in [
         ("ok2h", json!({"ago": 7200})),

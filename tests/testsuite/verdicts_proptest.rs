@@ -10,8 +10,11 @@ use std::time::Duration;
 use bisk_docs::django::PyValue;
 use bisk_docs::django::value::PyDateTime;
 use bisk_docs::probe::Status;
-use bisk_docs::probe::catalogue::breadcrumbs::{CrumbState, ErrorCrumb, Pid, Stamp, judge};
+use bisk_docs::probe::catalogue::breadcrumbs::{
+    CrumbState, ErrorCrumb, NAIVE_TOLERANCE, Pid, START_TOLERANCE, Stamp, judge,
+};
 use bisk_docs::probe::catalogue::cache::judge_value;
+use bisk_docs::probe::catalogue::process::{Cgroup, Process};
 use bisk_docs::probe::decl::{BreadcrumbParams, KeyParams, Presence};
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
@@ -69,13 +72,70 @@ fn pid() -> impl Strategy<Value = Pid> {
         Just(Pid::Undecodable("unpickling failed".into())),
         Just(Pid::TooLarge("beyond 32 MiB".into())),
         Just(Pid::NotAnInt("'1234'".into())),
-        Just(Pid::Alive(1234)),
+        process().prop_map(Pid::Found),
         Just(Pid::Dead(1234)),
         Just(Pid::Unverifiable {
             pid: 1234,
             why: "Redis is on another host".into()
         }),
         Just(Pid::NotChecked(1234)),
+    ]
+}
+
+/// A process as `/proc` shows it: any state, a start anywhere in ±40 days (placed around
+/// last_run by [`case`] most of the time), a command line and a cgroup that may or may not
+/// be the enforcer's, or unreadable.
+fn process() -> impl Strategy<Value = Process> {
+    (
+        prop::sample::select(vec!['R', 'S', 'D', 'T', 't', 'I', 'Z', 'X', 'x']),
+        prop_oneof![
+            4 => (-40 * 86_400i64..40 * 86_400).prop_map(|a| Ok(now() - SignedDuration::from_secs(a))),
+            1 => Just(Err("/proc/1234/stat is unreadable".to_string())),
+        ],
+        prop_oneof![
+            Just(Ok("/srv/bisk/.venv/bin/python manage.py enforce".to_string())),
+            Just(Ok("sleep 300".to_string())),
+            Just(Ok(String::new())),
+            Just(Err("/proc/1234/cmdline is closed to this user".to_string())),
+        ],
+        prop_oneof![
+            Just(Ok(Some("bisk-enforcer.service"))),
+            Just(Ok(Some("session-3.scope"))),
+            Just(Ok(None)),
+            Just(Err("/proc/1234/cgroup is closed to this user".to_string())),
+        ],
+    )
+        .prop_map(|(state, started, cmdline, unit)| Process {
+            pid: 1234,
+            state,
+            ppid: 1,
+            started,
+            cmdline,
+            cgroup: unit.map(|u| Cgroup {
+                path: match u {
+                    Some(u) => format!("/system.slice/{u}"),
+                    None => "/".into(),
+                },
+                unit: u.map(str::to_string),
+            }),
+        })
+}
+
+/// Starts relative to last_run, straddling both tolerances.
+fn start_delta() -> impl Strategy<Value = i64> {
+    let (t, n) = (
+        START_TOLERANCE.as_secs() as i64,
+        NAIVE_TOLERANCE.as_secs() as i64,
+    );
+    prop_oneof![
+        Just(-3600i64),
+        Just(-1),
+        Just(0),
+        Just(t),
+        Just(t + 1),
+        Just(n),
+        Just(n + 1),
+        -2 * n..2 * n,
     ]
 }
 
@@ -89,7 +149,11 @@ prop_compose! {
          last_run in stamp(max_age, max_age + extra),
          last_ok in stamp(max_age, max_age + extra),
          last_error in error_crumb(max_age, max_age + extra),
-         pid in pid(),
+         mut pid in pid(),
+         around_run in prop::bool::weighted(0.7),
+         delta in start_delta(),
+         pid_unit in prop::option::of(prop::sample::select(vec!["bisk-enforcer.service", "bisk-enforcer"])),
+         pid_cmdline in prop::option::of(Just("manage.py enforce")),
          ttls in [ttl(), ttl(), ttl(), ttl()],
          legacy in prop_oneof![Just(0i64), 1i64..=4])
         -> (BreadcrumbParams, CrumbState)
@@ -99,7 +163,15 @@ prop_compose! {
             max_age: Duration::from_secs(max_age as u64),
             fail_after: Duration::from_secs(fail_after as u64),
             check_pid: true,
+            pid_unit: pid_unit.map(str::to_string),
+            pid_cmdline: pid_cmdline.map(str::to_string),
         };
+        // Most starts sit near last_run, where the tolerances decide.
+        if let (Pid::Found(pr), Stamp::At { at, .. }, true) = (&mut pid, &last_run, around_run)
+            && pr.started.is_ok()
+        {
+            pr.started = Ok(*at + SignedDuration::from_secs(delta));
+        }
         let s = CrumbState {
             keys: ["last_run", "last_ok", "last_error", "running_pid"]
                 .map(|n| format!("bisk:1:enforcer:{n}")),
@@ -127,6 +199,54 @@ fn time_rows(at: Timestamp, p: &BreadcrumbParams) -> Status {
     } else {
         Status::Pass
     }
+}
+
+/// The running_pid rows for a process found in /proc: a zombie or dead one fails, one
+/// started after last_run (beyond the tolerance; any UTC offset for a naive last_run) fails,
+/// one outside pid_unit or without pid_cmdline fails; an unknown start time, an unreadable
+/// cgroup or command line that was asked for, or a stopped process warns.
+fn process_rows(pr: &Process, last_run: &Stamp, p: &BreadcrumbParams) -> Status {
+    if matches!(pr.state, 'Z' | 'X' | 'x') {
+        return Status::Fail;
+    }
+    let mut worst = Status::Pass;
+    match (&pr.started, last_run) {
+        (Err(_), _) => worst = worst.max(Status::Warn),
+        (Ok(t), Stamp::At { at, naive }) => {
+            let slack = if *naive {
+                NAIVE_TOLERANCE
+            } else {
+                START_TOLERANCE
+            };
+            if *t > *at + SignedDuration::try_from(slack).unwrap() {
+                worst = Status::Fail;
+            }
+        }
+        (Ok(_), _) => {}
+    }
+    if let Some(u) = &p.pid_unit {
+        let u = if u.contains('.') {
+            u.clone()
+        } else {
+            format!("{u}.service")
+        };
+        match &pr.cgroup {
+            Ok(c) if c.unit.as_deref() == Some(u.as_str()) => {}
+            Ok(_) => worst = Status::Fail,
+            Err(_) => worst = worst.max(Status::Warn),
+        }
+    }
+    if let Some(want) = &p.pid_cmdline {
+        match &pr.cmdline {
+            Ok(c) if c.contains(want.as_str()) => {}
+            Ok(_) => worst = Status::Fail,
+            Err(_) => worst = worst.max(Status::Warn),
+        }
+    }
+    if matches!(pr.state, 'T' | 't') {
+        worst = worst.max(Status::Warn);
+    }
+    worst
 }
 
 /// The table, input by input.
@@ -170,7 +290,8 @@ fn oracle(s: &CrumbState, p: &BreadcrumbParams) -> Status {
         }
     };
     let pid = match &s.pid {
-        Pid::Absent | Pid::Alive(_) | Pid::NotChecked(_) => Status::Pass,
+        Pid::Found(pr) => process_rows(pr, &s.last_run, p),
+        Pid::Absent | Pid::NotChecked(_) => Status::Pass,
         Pid::Unverifiable { .. } => Status::Warn,
         Pid::Dead(_) | Pid::NotAnInt(_) | Pid::Undecodable(_) => Status::Fail,
         Pid::TooLarge(_) => Status::Error,
@@ -224,7 +345,13 @@ proptest! {
         if v.status == Status::Pass {
             let fresh = |st: &Stamp| matches!(st, Stamp::At { at, .. } if time_rows(*at, &p) == Status::Pass);
             prop_assert!(fresh(&s.last_run) && fresh(&s.last_ok), "{:#?}", s);
-            prop_assert!(matches!(s.pid, Pid::Absent | Pid::Alive(_) | Pid::NotChecked(_)), "{:#?}", s);
+            prop_assert!(matches!(s.pid, Pid::Absent | Pid::Found(_) | Pid::NotChecked(_)), "{:#?}", s);
+            // No dead, zombie or reused process passes.
+            if let (Pid::Found(pr), Stamp::At { at, naive }) = (&s.pid, &s.last_run) {
+                prop_assert!(!matches!(pr.state, 'Z' | 'X' | 'x'), "{:#?}", s);
+                let slack = if *naive { NAIVE_TOLERANCE } else { START_TOLERANCE };
+                prop_assert!(matches!(&pr.started, Ok(t) if *t <= *at + SignedDuration::try_from(slack).unwrap()), "{:#?}", s);
+            }
             prop_assert!(s.ttls.iter().all(|t| *t <= -1) && s.legacy == 0, "{:#?}", s);
             prop_assert!(!matches!(s.last_error, ErrorCrumb::Undecodable(_)), "{:#?}", s);
         }

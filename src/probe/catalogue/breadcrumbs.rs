@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 
 use super::cache::{locate, miss_words};
+use super::process::{self, Lookup, Process};
 use super::{ms_since, pipe, ttl_words};
 use crate::django::{PyValue, time::AppClock};
 use crate::probe::connect::ProbeError;
@@ -42,8 +43,16 @@ fn too_large_hint() -> Option<Hint> {
     )
 }
 
-/// Linux's pid_max ceiling.
-const PID_MAX: i64 = 4_194_304;
+/// How far a process's start may lie after `last_run` and still be the process that wrote
+/// it. The start comes from the kernel's boot clock plus the boot instant (read now), and
+/// `last_run` from the writer's wall clock on the same host: they agree to well under a
+/// second unless NTP stepped or slewed the wall clock in between, which moves them apart by
+/// that much. A few seconds absorb it; a process started a cycle later (minutes) still fails.
+pub const START_TOLERANCE: Duration = Duration::from_secs(5);
+
+/// A naive `last_run` (no time zone, read as UTC) may be off by any UTC offset, up to 14 h
+/// (UTC+14): only a start that late after it proves another process.
+pub const NAIVE_TOLERANCE: Duration = Duration::from_secs(14 * 3600 + 5);
 
 /// A timestamp breadcrumb (`last_run`, `last_ok`).
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +86,7 @@ pub enum ErrorCrumb {
     },
 }
 
-/// `running_pid`, with its liveness where it could be looked up.
+/// `running_pid`, with what this host's `/proc` says about it where it could be looked up.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pid {
     /// Missing or `None`: no cycle runs now.
@@ -86,7 +95,10 @@ pub enum Pid {
     /// Django reads it, but it is beyond the probe's decoding bounds: cannot be judged.
     TooLarge(String),
     NotAnInt(String),
-    Alive(i64),
+    /// A process with this PID exists: its state, start, command line and cgroup, for the
+    /// judge to decide whether it is the enforcer.
+    Found(Process),
+    /// No process has this PID.
     Dead(i64),
     /// Could not be looked up here; `why` says why and what to set.
     Unverifiable {
@@ -132,6 +144,9 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
     /// What is fine, in a few words ("last run 1 min ago, last OK 1 min ago, PID 42 alive").
     pub healthy_parts: Vec<String>,
+    /// The process-identity evidence the verdict on `running_pid` rests on (state, start
+    /// time against last_run, unit, command line), when a process was found.
+    pub identity: Option<String>,
 }
 
 /// How an age stands against the two thresholds.
@@ -169,6 +184,7 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
     let mut add = |status: Status, text: String, hint: Option<Hint>| {
         found.push(Finding { status, text, hint })
     };
+    let mut identity: Option<String> = None;
     let [k_run, k_ok, k_err, k_pid] = &s.keys;
     let ns_pattern = k_run
         .rsplit_once(':')
@@ -194,7 +210,7 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
             )
         };
         add(Status::Fail, text, hint);
-        return finish(found, fine);
+        return finish(found, fine, None);
     }
 
     // last_run: when the enforcer last ran, successful or not.
@@ -386,13 +402,20 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
             format!("{k_pid} holds {v} — not a PID"),
             hint::enforcer_panel("running_pid must be os.getpid()."),
         ),
-        Pid::Alive(pid) => fine.push(format!("PID {pid} alive")),
+        Pid::Found(pr) => {
+            let (findings, words) = judge_process(pr, &s.last_run, p);
+            identity = Some(words);
+            if findings.is_empty() {
+                fine.push(format!("PID {} alive", pr.pid));
+            }
+            for f in findings {
+                add(f.status, f.text, f.hint);
+            }
+        }
         Pid::Dead(pid) => add(
             Status::Fail,
             format!("stale PID: {k_pid} is {pid}, but no such process runs on this host"),
-            hint::enforcer_panel(
-                "The enforcer died without clearing running_pid; restart it (`sudo systemctl restart bisk-enforcer.service`).",
-            ),
+            stale_pid_hint(),
         ),
         Pid::Unverifiable { pid, why } => add(
             Status::Warn,
@@ -432,7 +455,7 @@ pub fn judge(s: &CrumbState, p: &BreadcrumbParams, now: Timestamp) -> Verdict {
             hint::cleanup(s.db, &s.legacy_pattern),
         );
     }
-    finish(found, fine)
+    finish(found, fine, identity)
 }
 
 fn clock_advice(naive: bool) -> &'static str {
@@ -443,7 +466,7 @@ fn clock_advice(naive: bool) -> &'static str {
     }
 }
 
-fn finish(mut found: Vec<Finding>, fine: Vec<String>) -> Verdict {
+fn finish(mut found: Vec<Finding>, fine: Vec<String>, identity: Option<String>) -> Verdict {
     // Stable: among equals, the order above (last_run, last_error, last_ok, PID, TTL, legacy).
     found.sort_by_key(|f| std::cmp::Reverse(f.status));
     let status = found.first().map(|f| f.status).unwrap_or(Status::Pass);
@@ -466,6 +489,7 @@ fn finish(mut found: Vec<Finding>, fine: Vec<String>) -> Verdict {
         hint,
         findings: found,
         healthy_parts: fine,
+        identity,
     }
 }
 
@@ -513,6 +537,9 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
     let pid = pid_of(&decoded[3], p, ctx).await;
     let state = crumb_state(&names, &decoded, pid, ttls, legacy_count, ep.db, ctx.now);
     let verdict = judge(&state, p, ctx.now);
+    if let Some(identity) = &verdict.identity {
+        out = out.evidence("process identity", identity.clone());
+    }
 
     out.status = verdict.status;
     out.summary = verdict.summary.clone();
@@ -620,8 +647,18 @@ pub(crate) fn crumb_state(
 
 /// The probe's "expected" line; `lasting` is how the backend says "never expires".
 pub(crate) fn expected_words(p: &BreadcrumbParams, lasting: &str) -> String {
+    let mut pid = String::from("running_pid not checked (check_pid = false)");
+    if p.check_pid {
+        pid = "running_pid unset or a live process (not a zombie) started before last_run".into();
+        if let Some(u) = &p.pid_unit {
+            pid.push_str(&format!(" in {u}"));
+        }
+        if let Some(c) = &p.pid_cmdline {
+            pid.push_str(&format!(" whose command line contains {c:?}"));
+        }
+    }
     format!(
-        "last_run and last_ok newer than {} (fail after {}), none more than {} min ahead, no error newer than last_ok, running_pid alive or unset, {lasting}, no legacy keys",
+        "last_run and last_ok newer than {} (fail after {}), none more than {} min ahead, no error newer than last_ok, {pid}, {lasting}, no legacy keys",
         dur(p.max_age),
         dur(p.fail_after),
         pyval::CLOCK_SKEW.as_secs() / 60
@@ -698,10 +735,11 @@ pub(crate) async fn liveness(pid: i64, ctx: &Ctx<'_>) -> Pid {
         crate::config::Backend::Db => "the database",
     };
     match locality::of_target(&ctx.session.named.target).await {
-        Locality::Local(_) => match pid_alive(pid) {
-            Some(true) => Pid::Alive(pid),
-            Some(false) => Pid::Dead(pid),
-            None => Pid::Unverifiable {
+        Locality::Local(_) => match process::look_up(pid) {
+            Lookup::Found(pr) => Pid::Found(pr),
+            Lookup::Gone => Pid::Dead(pid),
+            Lookup::Hidden(why) => Pid::Unverifiable { pid, why },
+            Lookup::NoProc => Pid::Unverifiable {
                 pid,
                 why: "this host has no /proc to look it up".into(),
             },
@@ -745,27 +783,197 @@ fn last_line_and_size(s: &str) -> String {
     }
 }
 
-/// PID liveness via /proc; `None` where /proc is not mounted.
-fn pid_alive(pid: i64) -> Option<bool> {
-    if !std::path::Path::new("/proc/self").exists() {
-        return None;
+fn stale_pid_hint() -> Option<Hint> {
+    hint::enforcer_panel(
+        "The enforcer died without clearing running_pid; restart it (`sudo systemctl restart bisk-enforcer.service`).",
+    )
+}
+
+fn shown_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// Whether a found process is the enforcer that wrote the breadcrumbs: the findings against
+/// it (none when it is) and the identity evidence used, in words. Pure.
+pub fn judge_process(
+    pr: &Process,
+    last_run: &Stamp,
+    p: &BreadcrumbParams,
+) -> (Vec<Finding>, String) {
+    let pid = pr.pid;
+    let mut found = Vec::new();
+    // A live process's exact state flips between running and sleeping from one look to the
+    // next: only the states that matter are named, so evidence compared across a runbook
+    // run does not change for nothing.
+    let mut used: Vec<String> = vec![match pr.state {
+        'R' | 'S' | 'D' | 'I' | 'P' | 'W' => "alive (not a zombie)".to_string(),
+        other => format!("state {other} ({})", process::state_words(other)),
+    }];
+    let fail = |found: &mut Vec<Finding>, text: String, hint: Option<Hint>| {
+        found.push(Finding {
+            status: Status::Fail,
+            text,
+            hint,
+        })
+    };
+    match pr.state {
+        'Z' => {
+            fail(
+                &mut found,
+                format!(
+                    "PID {pid} is a zombie: the enforcer exited and its parent (PID {}) has not reaped it",
+                    pr.ppid
+                ),
+                hint::enforcer_panel(
+                    "A zombie is a process that has exited; only its exit status is left. Restart the enforcer (`sudo systemctl restart bisk-enforcer.service`); if zombies keep appearing, the parent process does not wait for its children.",
+                ),
+            );
+            return (found, used.join("; "));
+        }
+        'X' | 'x' => {
+            fail(
+                &mut found,
+                format!("stale PID: PID {pid} is dead (state X): no enforcer runs under it"),
+                stale_pid_hint(),
+            );
+            return (found, used.join("; "));
+        }
+        _ => {}
     }
-    if pid <= 0 || pid > PID_MAX {
-        return Some(false);
+    let cmd = |pr: &Process| match &pr.cmdline {
+        Ok(c) if !c.is_empty() => format!("`{}`", bound(c, 120)),
+        Ok(_) => "no command line".to_string(),
+        Err(_) => "command line unreadable".to_string(),
+    };
+    let mut warn: Vec<Finding> = Vec::new();
+    // Start time: a process that started after last_run cannot have written it.
+    let run = match last_run {
+        Stamp::At { at, naive } => Some((*at, *naive)),
+        _ => None,
+    };
+    match (&pr.started, run) {
+        (Ok(start), Some((at, naive))) => {
+            let slack = if naive {
+                NAIVE_TOLERANCE
+            } else {
+                START_TOLERANCE
+            };
+            let late = start.duration_since(at);
+            if late.is_positive() && late.unsigned_abs() > slack {
+                fail(
+                    &mut found,
+                    format!(
+                        "PID {pid} belongs to another process ({}, started {}, after last_run {}{}): PIDs are reused, and the enforcer that recorded it is gone",
+                        cmd(pr),
+                        shown_time(*start),
+                        shown_time(at),
+                        if naive { ", even allowing for any time zone of its naive time" } else { "" }
+                    ),
+                    hint::enforcer_panel(
+                        "The enforcer that recorded this PID has stopped and another program now has the number: restart the enforcer (`sudo systemctl restart bisk-enforcer.service`) so it records its own PID.",
+                    ),
+                );
+            } else {
+                used.push(format!(
+                    "start time {} before last_run {}{}",
+                    shown_time(*start),
+                    shown_time(at),
+                    if late.is_positive() {
+                        format!(" (within the {} s tolerance)", slack.as_secs())
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+        }
+        (Ok(start), None) => used.push(format!(
+            "start time {} (not compared: no last_run to compare with)",
+            shown_time(*start)
+        )),
+        (Err(why), _) => warn.push(Finding {
+            status: Status::Warn,
+            text: format!(
+                "PID {pid} not identified: its start time is unknown ({why}), so whether it is the enforcer that wrote last_run cannot be told"
+            ),
+            hint: hint::plain(
+                "Compare `ps -o pid,lstart,cmd -p PID` with last_run by hand, or set `pid_cmdline` / `pid_unit` on the probe.",
+            ),
+        }),
     }
-    Some(std::path::Path::new(&format!("/proc/{pid}")).exists())
+    if let Some(want) = &p.pid_unit {
+        let want_unit = if want.contains('.') {
+            want.clone()
+        } else {
+            format!("{want}.service")
+        };
+        match &pr.cgroup {
+            Ok(c) if c.unit.as_deref() == Some(want_unit.as_str()) => {
+                used.push(format!("cgroup {want_unit}"))
+            }
+            Ok(c) => fail(
+                &mut found,
+                format!(
+                    "PID {pid} is not the enforcer: it runs in {}, not in {want_unit} (pid_unit)",
+                    match &c.unit {
+                        Some(u) => u.clone(),
+                        None => format!("no systemd unit (cgroup {})", bound(&c.path, 120)),
+                    }
+                ),
+                hint::enforcer_panel(
+                    "running_pid names a process outside the enforcer's unit: restart the enforcer (`sudo systemctl restart bisk-enforcer.service`) so it records its own PID, and compare with `systemctl show --property MainPID --value bisk-enforcer.service`.",
+                ),
+            ),
+            Err(why) => warn.push(Finding {
+                status: Status::Warn,
+                text: format!("PID {pid}: pid_unit not checked: {why}"),
+                hint: hint::plain(
+                    "Run the check as a user who can read /proc/PID/cgroup, or drop `pid_unit` from the probe.",
+                ),
+            }),
+        }
+    }
+    if let Some(want) = &p.pid_cmdline {
+        match &pr.cmdline {
+            Ok(c) if c.contains(want.as_str()) => {
+                used.push(format!("command line contains {want:?}"))
+            }
+            Ok(_) => fail(
+                &mut found,
+                format!(
+                    "PID {pid} is not the enforcer: its command line is {}, without {want:?} (pid_cmdline)",
+                    cmd(pr)
+                ),
+                hint::enforcer_panel(
+                    "running_pid names another program: restart the enforcer (`sudo systemctl restart bisk-enforcer.service`) so it records its own PID.",
+                ),
+            ),
+            Err(why) => warn.push(Finding {
+                status: Status::Warn,
+                text: format!("PID {pid}: pid_cmdline not checked: {why}"),
+                hint: hint::plain(
+                    "Run the check as a user who can read /proc/PID/cmdline, or drop `pid_cmdline` from the probe.",
+                ),
+            }),
+        }
+    }
+    if matches!(pr.state, 'T' | 't') {
+        warn.push(Finding {
+            status: Status::Warn,
+            text: format!(
+                "PID {pid} is stopped (SIGSTOP or a debugger): it runs no cycle until it is continued"
+            ),
+            hint: hint::enforcer_panel(
+                "Continue it (`kill -CONT PID`) or restart the enforcer (`sudo systemctl restart bisk-enforcer.service`).",
+            ),
+        });
+    }
+    found.extend(warn);
+    (found, used.join("; "))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pids() {
-        assert_eq!(pid_alive(std::process::id() as i64), Some(true));
-        assert_eq!(pid_alive(4_194_303), Some(false));
-        assert_eq!(pid_alive(-5), Some(false));
-    }
 
     #[test]
     fn error_line() {

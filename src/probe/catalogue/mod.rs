@@ -8,6 +8,7 @@ pub mod django_settings;
 mod http1;
 pub mod info;
 pub mod net;
+pub mod process;
 pub mod redis_ping;
 pub mod scan;
 pub mod stored;

@@ -287,6 +287,9 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
     let pid = breadcrumbs::pid_of(&decoded[3], p, ctx).await;
     let state = breadcrumbs::crumb_state(&names, &decoded, pid, ttls, legacy_count, 0, ctx.now);
     let mut verdict = breadcrumbs::judge(&state, p, ctx.now);
+    if let Some(identity) = &verdict.identity {
+        out = out.evidence("process identity", identity.clone());
+    }
     // The shared judge words the legacy cleanup for redis-cli; here it is files or rows.
     let redis_cleanup = hint::cleanup(0, legacy_pattern);
     for f in &mut verdict.findings {

@@ -550,6 +550,18 @@ async fn open_sqlite(
                     hint::database_cache("Point `database` at the app's DATABASES NAME."),
                 ));
             }
+            // Opening a FIFO waits for a writer (forever, with none); a device can act on
+            // open. SQLite would open either: only a regular file is handed to it.
+            Ok(m) if !m.is_file() => {
+                return Err(ProbeError::new(
+                    ErrorKind::Other,
+                    format!(
+                        "{} is not a regular file (a FIFO, socket or device), not an SQLite database",
+                        path.display()
+                    ),
+                    hint::database_cache("Point `database` at the app's DATABASES NAME."),
+                ));
+            }
             _ => {}
         }
         let conn = rusqlite::Connection::open_with_flags(

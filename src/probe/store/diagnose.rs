@@ -104,6 +104,7 @@ pub async fn miss(
                 ));
                 return Ok(m);
             }
+            Some(DirProblem::SymlinkLoop) => return Err(file::symlink_loop(f.dir())),
             Some(DirProblem::NotADirectory) => {
                 return Err(ProbeError::new(
                     ErrorKind::Other,

@@ -9,7 +9,7 @@
 //! then a rename over the final name.
 
 use std::io::{Read as _, Write as _};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -59,9 +59,13 @@ impl FileStore {
     pub async fn read_many(&self, keys: &[String]) -> Result<Vec<Read>, ProbeError> {
         let paths: Vec<PathBuf> = keys.iter().map(|k| self.path_of(k)).collect();
         let dir = self.dir.clone();
+        let until = Instant::now() + self.budget;
         blocking(move || {
             let now = now_secs();
-            paths.iter().map(|p| read_file(&dir, p, now)).collect()
+            paths
+                .iter()
+                .map(|p| read_file(&dir, p, now, until))
+                .collect()
         })
         .await
     }
@@ -104,12 +108,13 @@ impl FileStore {
         }
         let dir = self.dir.clone();
         let django_key = django_key.to_string();
+        let until = Instant::now() + self.budget;
         blocking(move || {
             let now = now_secs();
             let mut found = Vec::new();
             for (prefix, version) in candidates {
                 let key = django::key::make_key(&prefix, version, &django_key);
-                if let Read::Present(_) = read_file(&dir, &dir.join(file_name(&key)), now)? {
+                if let Read::Present(_) = read_file(&dir, &dir.join(file_name(&key)), now, until)? {
                     found.push(Elsewhere {
                         key,
                         prefix,
@@ -152,20 +157,104 @@ fn max_file_bytes() -> usize {
     pyval::max_value_bytes() + pyval::max_value_bytes() / 1000 + 64 * 1024
 }
 
-fn read_file(dir: &Path, path: &Path, now: f64) -> Result<Read, ProbeError> {
-    let mut f = match std::fs::File::open(path) {
+/// Bytes read between two looks at the deadline.
+const CHUNK: usize = 256 * 1024;
+
+/// Reads one cache file, by `until` at the latest. Only a regular file is opened: opening a
+/// FIFO waits for a writer (forever, with none), and opening a device can act on it, so
+/// neither is ever opened, and a probe's file work ends when its deadline does.
+fn read_file(dir: &Path, path: &Path, now: f64, until: Instant) -> Result<Read, ProbeError> {
+    if Instant::now() > until {
+        return Err(past_deadline(path));
+    }
+    // Followed like Django's open() follows a symlink: what it points to is judged.
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Read::Missing),
+        Err(e) => return Err(io_error(dir, Some(path), &e)),
+        Ok(m) if !m.is_file() => return Err(not_a_cache_file(path, m.file_type())),
+        Ok(_) => {}
+    }
+    // O_NONBLOCK: an entry swapped for a FIFO between that look and this open still opens
+    // at once (and the check on the open file below refuses it); it changes nothing for a
+    // regular file. O_NOCTTY: a terminal put there never becomes ours.
+    let mut f = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Read::Missing),
         Err(e) => return Err(io_error(dir, Some(path), &e)),
     };
-    let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(size.min(max_file_bytes()));
-    // Read one byte past the bound, to know the file is larger than it.
-    (&mut f)
-        .take(max_file_bytes() as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(dir, Some(path), &e))?;
+    let meta = f.metadata().map_err(|e| io_error(dir, Some(path), &e))?;
+    if !meta.is_file() {
+        return Err(not_a_cache_file(path, meta.file_type()));
+    }
+    let size = meta.len() as usize;
+    let cap = max_file_bytes() + 1; // one byte past the bound, to know the file is larger
+    let mut bytes = Vec::with_capacity(size.min(cap));
+    let mut chunk = vec![0u8; CHUNK.min(cap)];
+    while bytes.len() < cap {
+        if Instant::now() > until {
+            return Err(past_deadline(path));
+        }
+        let want = chunk.len().min(cap - bytes.len());
+        match f.read(&mut chunk[..want]) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(dir, Some(path), &e)),
+        }
+    }
     Ok(parse(&bytes, now))
+}
+
+/// What a non-regular entry is, in words.
+fn kind_words(t: std::fs::FileType) -> &'static str {
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
+fn not_a_cache_file(path: &Path, t: std::fs::FileType) -> ProbeError {
+    store_error(
+        format!(
+            "{} is {}, not a cache file: FileBasedCache writes only regular files, and Django's cache.get {} on it",
+            path.display(),
+            kind_words(t),
+            if t.is_fifo() {
+                "blocks forever"
+            } else {
+                "fails"
+            }
+        ),
+        hint::file_cache(format!(
+            "Find what created it (`ls -l {0}`), move it out of the cache directory, and let the app write the key again.",
+            path.display()
+        )),
+    )
+}
+
+fn past_deadline(path: &Path) -> ProbeError {
+    store_error(
+        format!(
+            "reading {} did not finish within the probe's deadline (a slow or hung file system?)",
+            path.display()
+        ),
+        hint::file_cache(
+            "Check the file system of the cache directory (`df`, `mount`); a network file system that hangs makes the app hang too.",
+        ),
+    )
 }
 
 /// A FileBasedCache file's bytes, judged as Django's `get` judges them.
@@ -378,6 +467,8 @@ fn count_entries(dir: &Path, budget: Duration) -> Result<Count, ProbeError> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DirProblem {
     Missing,
+    /// The path (or a parent) is a symlink loop: it resolves to nothing.
+    SymlinkLoop,
     NotADirectory,
     /// Cannot be listed or entered by this user: owner, group and mode for the message.
     Unreadable {
@@ -390,6 +481,7 @@ pub enum DirProblem {
 pub fn dir_problem(dir: &Path) -> Option<DirProblem> {
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(DirProblem::Missing),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Some(DirProblem::SymlinkLoop),
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
             // A parent is closed to us: report the nearest one we can see.
             Some(DirProblem::Unreadable {
@@ -459,6 +551,20 @@ pub fn missing_dir_advice(dir: &Path) -> String {
     s
 }
 
+/// `location` resolves through a loop of symlinks: nothing can be read or written in it.
+pub fn symlink_loop(dir: &Path) -> ProbeError {
+    store_error(
+        format!(
+            "the cache directory {} is a symlink loop (too many levels of symbolic links): it resolves to no directory, so Django can neither read nor write the cache",
+            dir.display()
+        ),
+        hint::file_cache(format!(
+            "Find the loop with `namei -l {}` and point the link (or `location` and the app's LOCATION) at the real directory.",
+            dir.display()
+        )),
+    )
+}
+
 fn not_a_dir(dir: &Path) -> ProbeError {
     store_error(
         format!(
@@ -498,6 +604,21 @@ fn io_error(dir: &Path, file: Option<&Path>, e: &std::io::Error) -> ProbeError {
     if e.raw_os_error() == Some(20) {
         // ENOTDIR: the LOCATION (or a parent) is a file.
         return not_a_dir(dir);
+    }
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return match (dir_problem(dir), file) {
+            (Some(DirProblem::SymlinkLoop), _) | (_, None) => symlink_loop(dir),
+            (_, Some(f)) => store_error(
+                format!(
+                    "{} is a symlink loop (too many levels of symbolic links), not a cache file: Django's cache.get fails on it",
+                    f.display()
+                ),
+                hint::file_cache(format!(
+                    "Remove the link (`rm {}`) and let the app write the key again.",
+                    f.display()
+                )),
+            ),
+        };
     }
     let at = file.unwrap_or(dir);
     store_error(format!("cannot read {}: {e}", at.display()), None)

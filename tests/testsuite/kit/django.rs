@@ -169,16 +169,15 @@ pub fn put(r: &RedisServer, key: &str, v: &PyValue) {
 }
 
 /// Breadcrumbs of an enforcer whose last cycle ended `ago` seconds ago, with a live PID
-/// (this test process) and no error, under the app's key prefix in db 1.
+/// (this test process, old enough: [`super::process::enforcer_pid`]) and no error, under
+/// the app's key prefix in db 1.
 pub fn crumbs(r: &RedisServer, ago: i64) {
+    // First: it may wait for this process to be old enough, and the times are taken after.
+    let pid = super::process::enforcer_pid(ago);
     put(r, "bisk:1:enforcer:last_run", &utc_ago(ago));
     put(r, "bisk:1:enforcer:last_ok", &utc_ago(ago));
     put(r, "bisk:1:enforcer:last_error", &PyValue::None);
-    put(
-        r,
-        "bisk:1:enforcer:running_pid",
-        &PyValue::Int(std::process::id().into()),
-    );
+    put(r, "bisk:1:enforcer:running_pid", &PyValue::Int(pid.into()));
 }
 
 /// A Python interpreter that can `import django, redis`, for the tests that check our values

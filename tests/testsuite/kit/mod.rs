@@ -16,6 +16,7 @@ pub mod django;
 pub mod nginx;
 pub mod postgres;
 pub mod probe;
+pub mod process;
 pub mod redis;
 pub mod render;
 pub mod runbook;
