@@ -324,6 +324,8 @@ fn crumb_rows() -> Vec<CrumbRow> {
         CrumbRow { input: "running_pid", state: "command line contains pid_cmdline", words: "alive", set: NOW, process: Proc::Sleeper, probe_extra: "pid_cmdline = \"sleep\"\n", ..BASE },
         CrumbRow { input: "running_pid", state: "command line without pid_cmdline", verdict: "FAIL", words: "is not the enforcer", set: NOW, process: Proc::Sleeper, probe_extra: "pid_cmdline = \"manage.py enforce\"\n", ..BASE },
         CrumbRow { input: "running_pid", state: "in the unit pid_unit names", words: "alive", judge_only: true, ..BASE },
+        CrumbRow { input: "running_pid", state: "started after last_run, command line contains pid_cmdline (restarted since its last cycle)", words: "alive", set: RUN_30S_AGO, process: Proc::Sleeper, probe_extra: "pid_cmdline = \"sleep\"\n", ..BASE },
+        CrumbRow { input: "running_pid", state: "started after last_run, in the unit pid_unit names (restarted since its last cycle)", words: "alive", judge_only: true, ..BASE },
         CrumbRow { input: "running_pid", state: "not in the unit pid_unit names", verdict: "FAIL", words: "is not the enforcer", set: NOW, process: Proc::Sleeper, probe_extra: "pid_unit = \"bisk-enforcer.service\"\n", ..BASE },
         CrumbRow { input: "running_pid", state: "dead, Redis at 127.0.0.1", verdict: "FAIL", words: "stale PID", set: DEAD, ..BASE },
         CrumbRow { input: "running_pid", state: "dead, Redis addressed by this host's name", verdict: "FAIL", words: "stale PID", set: DEAD, target: "name", ..BASE },
@@ -538,6 +540,26 @@ fn breadcrumbs_judge_only_rows() {
             "in the unit pid_unit names" => {
                 p.pid_unit = Some("bisk-enforcer.service".into());
                 s.pid = Pid::Found(live(now));
+            }
+            "started after last_run, in the unit pid_unit names (restarted since its last cycle)" =>
+            {
+                p.pid_unit = Some("bisk-enforcer.service".into());
+                s.pid = Pid::Found(Process {
+                    started: Ok(now - jiff::SignedDuration::from_secs(20)),
+                    ..live(now)
+                });
+                let v = breadcrumbs::judge(&s, &p, now);
+                let identity = v.identity.clone().unwrap_or_default();
+                assert!(
+                    identity.contains(
+                        "the enforcer restarted since its last cycle (identified by pid_unit)"
+                    ),
+                    "{v:#?}"
+                );
+                // The same late start without pid_unit cannot be told from a reused PID.
+                let mut bare = crumbs_params();
+                bare.pid_unit = None;
+                assert_eq!(breadcrumbs::judge(&s, &bare, now).status.word(), "FAIL");
             }
             other => panic!("no judge setup for the row {other:?}"),
         }

@@ -846,6 +846,18 @@ pub fn judge_process(
         Err(_) => "command line unreadable".to_string(),
     };
     let mut warn: Vec<Finding> = Vec::new();
+    // What the probe says the enforcer is, where every named piece matches: then a process
+    // that started after last_run is the enforcer restarted since its last cycle (a deploy
+    // restarts it; it records its PID at start and last_run only when a cycle ends), not a
+    // reused number. Without such evidence the two cannot be told apart, and a dead
+    // enforcer must not pass: the late start fails.
+    let vouched = (p.pid_unit.is_some() || p.pid_cmdline.is_some())
+        && p.pid_unit.as_ref().is_none_or(|want| {
+            matches!(&pr.cgroup, Ok(c) if c.unit.as_deref() == Some(unit_name(want).as_str()))
+        })
+        && p.pid_cmdline
+            .as_ref()
+            .is_none_or(|want| matches!(&pr.cmdline, Ok(c) if c.contains(want.as_str())));
     // Start time: a process that started after last_run cannot have written it.
     let run = match last_run {
         Stamp::At { at, naive } => Some((*at, *naive)),
@@ -859,7 +871,18 @@ pub fn judge_process(
                 START_TOLERANCE
             };
             let late = start.duration_since(at);
-            if late.is_positive() && late.unsigned_abs() > slack {
+            if late.is_positive() && late.unsigned_abs() > slack && vouched {
+                used.push(format!(
+                    "started {}, after last_run {}: the enforcer restarted since its last cycle (identified by {})",
+                    shown_time(*start),
+                    shown_time(at),
+                    match (&p.pid_unit, &p.pid_cmdline) {
+                        (Some(_), Some(_)) => "pid_unit and pid_cmdline",
+                        (Some(_), None) => "pid_unit",
+                        _ => "pid_cmdline",
+                    }
+                ));
+            } else if late.is_positive() && late.unsigned_abs() > slack {
                 fail(
                     &mut found,
                     format!(
@@ -870,7 +893,7 @@ pub fn judge_process(
                         if naive { ", even allowing for any time zone of its naive time" } else { "" }
                     ),
                     hint::enforcer_panel(
-                        "The enforcer that recorded this PID has stopped and another program now has the number: restart the enforcer (`sudo systemctl restart bisk-enforcer.service`) so it records its own PID.",
+                        "The enforcer that recorded this PID has stopped and another program now has the number: restart the enforcer (`sudo systemctl restart bisk-enforcer.service`) so it records its own PID. If the enforcer was restarted since its last cycle, set `pid_unit` (or `pid_cmdline`) on the probe so a restarted enforcer is told from another program.",
                     ),
                 );
             } else {
@@ -901,11 +924,7 @@ pub fn judge_process(
         }),
     }
     if let Some(want) = &p.pid_unit {
-        let want_unit = if want.contains('.') {
-            want.clone()
-        } else {
-            format!("{want}.service")
-        };
+        let want_unit = unit_name(want);
         match &pr.cgroup {
             Ok(c) if c.unit.as_deref() == Some(want_unit.as_str()) => {
                 used.push(format!("cgroup {want_unit}"))
@@ -969,6 +988,15 @@ pub fn judge_process(
     }
     found.extend(warn);
     (found, used.join("; "))
+}
+
+/// `pid_unit` as systemd names it: a bare name is a service.
+fn unit_name(want: &str) -> String {
+    if want.contains('.') {
+        want.to_string()
+    } else {
+        format!("{want}.service")
+    }
 }
 
 #[cfg(test)]
