@@ -55,6 +55,10 @@ pub struct PageContext {
     /// Under `serve`, every target of the config (`default` first) for the header's
     /// switcher; empty in a static build. The switcher shows only with two or more.
     pub targets: Vec<String>,
+    /// The target of readers who chose none: a page on another shows a banner saying so.
+    pub default_target: String,
+    /// Where `target`'s probes go, safe to show (passwords hidden), for that banner.
+    pub target_place: String,
 }
 
 /// Everything `404.html` renders.
@@ -88,4 +92,6 @@ pub struct Chrome {
     /// header's switcher, as on the guide pages.
     pub target: String,
     pub targets: Vec<String>,
+    pub default_target: String,
+    pub target_place: String,
 }

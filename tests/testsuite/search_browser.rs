@@ -133,6 +133,8 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         walkthrough_url: None,
         target: "default".into(),
         targets: Vec::new(),
+        default_target: "default".into(),
+        target_place: String::new(),
     };
     let html = theme.render_page(&ctx).unwrap().replace(
         "</body>",

@@ -81,6 +81,8 @@ fn every_template_url_is_relative() {
             walkthrough_url: None,
             target: "default".into(),
             targets: Vec::new(),
+            default_target: "default".into(),
+            target_place: String::new(),
         };
         let html = theme.render_page(&ctx).unwrap();
         let urls: Vec<&str> = ["href", "src", "action"]

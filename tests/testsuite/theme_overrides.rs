@@ -29,6 +29,8 @@ fn ctx() -> PageContext {
         walkthrough_url: None,
         target: "default".into(),
         targets: Vec::new(),
+        default_target: "default".into(),
+        target_place: String::new(),
     }
 }
 

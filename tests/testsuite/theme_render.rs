@@ -115,6 +115,8 @@ fn page_context() -> PageContext {
         walkthrough_url: Some("/runs/start?page=ops%2FA.md".into()),
         target: "default".into(),
         targets: Vec::new(),
+        default_target: "default".into(),
+        target_place: String::new(),
     }
 }
 
