@@ -43,7 +43,11 @@ pub struct TargetQuery {
 
 /// The answer to a request naming a target the config does not declare.
 pub(crate) fn unknown_target(e: UnknownTarget) -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({ "error": e.to_string() }))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": e.to_string() })),
+    )
+        .into_response()
 }
 
 /// The reader target of a request, once the site is loaded (and the target's probes

@@ -270,18 +270,17 @@ async fn open_history(
 /// The rebuild thread: applies file changes to the default target's pages (the primary)
 /// first, then to every other target a reader chose; renders a newly chosen target's pages
 /// when asked (an empty batch of paths wakes it); background work in between.
-fn rebuild_loop(
-    mut primary: Rebuilder,
-    mut rx: mpsc::UnboundedReceiver<Vec<PathBuf>>,
-    log: bool,
-) {
+fn rebuild_loop(mut primary: Rebuilder, mut rx: mpsc::UnboundedReceiver<Vec<PathBuf>>, log: bool) {
     let started = Instant::now();
     let mut reported = false;
     let mut others: Vec<Rebuilder> = Vec::new();
     let state = primary.state().clone();
     loop {
         for target in state.take_wanted_targets() {
-            if others.iter().any(|o| o.other_target() == Some(target.as_str())) {
+            if others
+                .iter()
+                .any(|o| o.other_target() == Some(target.as_str()))
+            {
                 continue;
             }
             let t = Instant::now();

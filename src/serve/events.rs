@@ -163,3 +163,39 @@ pub async fn stream(
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(target: &str) -> Event {
+        Event::Status {
+            target: target.into(),
+            pages: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_browser_hears_only_its_own_target() {
+        let page = Some("ops/A.html");
+        // Sidebar health: per target, on every page.
+        assert!(status("prod").concerns(page, "prod"));
+        assert!(!status("prod").concerns(page, "default"));
+        assert!(!status("prod").concerns(None, "default"));
+        // Reloads: of one target (or all), of some pages (or all).
+        let reload = |pages: Option<Vec<String>>, target: Option<&str>| Event::Reload {
+            pages,
+            target: target.map(String::from),
+        };
+        assert!(reload(None, None).concerns(page, "prod"));
+        assert!(reload(None, Some("prod")).concerns(page, "prod"));
+        assert!(!reload(None, Some("prod")).concerns(page, "default"));
+        assert!(reload(Some(vec!["ops/A.html".into()]), Some("default")).concerns(page, "default"));
+        assert!(
+            !reload(Some(vec!["ops/B.html".into()]), Some("default")).concerns(page, "default")
+        );
+        // Everyone hears problems and stylesheet swaps.
+        assert!(Event::Problems { problems: vec![] }.concerns(page, "prod"));
+        assert!(Event::Stylesheet { files: vec![] }.concerns(None, "qa"));
+    }
+}

@@ -186,8 +186,7 @@ pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) ->
             }
         }
     };
-    if !files.map.contains_key(&rel) && !state.is_complete() && target == state.default_target()
-    {
+    if !files.map.contains_key(&rel) && !state.is_complete() && target == state.default_target() {
         // The first pass serves the home page first; other pages follow within moments.
         state.complete().await;
         files = state.files();

@@ -498,14 +498,17 @@ impl ProbeHub {
             .collect()
     }
 
-    /// Every probe on every target some view holds, once each, ordered by (target, id),
-    /// with the reader target to ask for it: what `/metrics` reports.
+    /// Every probe of every target in use, once each (a probe two readers' targets run
+    /// against the same place is one), ordered by (target, id), with the reader target to
+    /// ask for it: what `/metrics` reports. Targets nobody uses any more are left out, so a
+    /// scrape never keeps probing them.
     pub fn list_all(&self) -> Vec<(String, ProbeInfo)> {
         let titles = self
             .titles
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let in_use = self.targets_in_use();
         let entries: Vec<Arc<Entry>> = self
             .entries
             .read()
@@ -516,7 +519,10 @@ impl ProbeHub {
         entries
             .iter()
             .filter_map(|e| {
-                let reader = self.readers_of(e).into_iter().next()?;
+                let reader = self
+                    .readers_of(e)
+                    .into_iter()
+                    .find(|t| in_use.contains(t))?;
                 Some((reader, self.info(e, &titles)))
             })
             .collect()
@@ -541,7 +547,11 @@ impl ProbeHub {
         self.fresh_entry(&entry, max_age).await
     }
 
-    async fn fresh_entry(&self, entry: &Arc<Entry>, max_age: Duration) -> Result<ProbeView, RunError> {
+    async fn fresh_entry(
+        &self,
+        entry: &Arc<Entry>,
+        max_age: Duration,
+    ) -> Result<ProbeView, RunError> {
         if let Some(r) = entry.latest_within(max_age) {
             return Ok(entry.view(r));
         }
@@ -597,8 +607,7 @@ impl ProbeHub {
         // A fresh runner per execution: its connection is opened for this run only, so a
         // restarted Redis is seen at the next run instead of through a dead socket.
         let mut results =
-            crate::probe::runner::run_all(config, options, std::slice::from_ref(&entry.decl))
-                .await;
+            crate::probe::runner::run_all(config, options, std::slice::from_ref(&entry.decl)).await;
         let mut result = results
             .pop()
             .unwrap_or_else(|| unreachable_result(&entry.decl));
@@ -725,7 +734,11 @@ impl ProbeHub {
         let views = self.views.read().unwrap_or_else(|p| p.into_inner());
         let mut due: Vec<Arc<Entry>> = Vec::new();
         let mut next: Option<Instant> = None;
-        for e in in_use.iter().filter_map(|t| views.get(t)).flat_map(|v| v.values()) {
+        for e in in_use
+            .iter()
+            .filter_map(|t| views.get(t))
+            .flat_map(|v| v.values())
+        {
             if due.iter().any(|d| Arc::ptr_eq(d, e)) {
                 continue;
             }

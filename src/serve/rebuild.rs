@@ -129,9 +129,12 @@ impl Rebuilder {
             unhighlighted,
             unrendered: BTreeSet::new(),
         };
-        let files = me
-            .write_all()
-            .map_err(|d| format!("the pages for target {target} cannot be rendered: {}", d.message))?;
+        let files = me.write_all().map_err(|d| {
+            format!(
+                "the pages for target {target} cannot be rendered: {}",
+                d.message
+            )
+        })?;
         me.sync_probes();
         me.put_files(files);
         Ok(me)

@@ -36,7 +36,11 @@ pub fn routes() -> Router<ServeState> {
 /// `target`, in listing order.
 async fn all_results(state: &ServeState, target: &str) -> Vec<(ProbeInfo, Option<ProbeView>)> {
     let infos = state.probes().list(target);
-    results_of(state, infos.into_iter().map(|i| (target.to_string(), i)).collect()).await
+    results_of(
+        state,
+        infos.into_iter().map(|i| (target.to_string(), i)).collect(),
+    )
+    .await
 }
 
 /// Fresh results of these probes, each asked for on its reader target.

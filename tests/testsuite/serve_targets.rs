@@ -7,10 +7,10 @@ use crate::kit;
 
 use std::time::{Duration, Instant};
 
+use kit::RedisServer;
 use kit::Tree;
 use kit::browser::Browser;
 use kit::serve::get;
-use kit::RedisServer;
 
 /// The interval of these tests.
 const INTERVAL: Duration = Duration::from_secs(1);
@@ -143,9 +143,7 @@ async fn with_no_page_open_every_surface_follows_the_target_within_two_intervals
 
     // A browser opening an unrelated page afterwards sees the guide's current dot at once.
     let browser = Browser::start().await;
-    browser
-        .goto(&format!("http://{addr}/ops/OTHER.html"))
-        .await;
+    browser.goto(&format!("http://{addr}/ops/OTHER.html")).await;
     let dot = browser
         .wait(
             "the Redis guide's dot",
@@ -189,12 +187,17 @@ async fn two_readers_each_keep_their_own_target() {
 
     let (ra, rb) = (Browser::start().await, Browser::start().await);
     ra.goto(&page).await;
-    ra.wait("A's key widget", Duration::from_secs(20), &widget("key"), |v| {
-        v == "pass"
+    ra.wait(
+        "A's key widget",
+        Duration::from_secs(20),
+        &widget("key"),
+        |v| v == "pass",
+    )
+    .await;
+    ra.wait("A's dot", Duration::from_secs(20), REDIS_DOT, |v| {
+        v[0] == "pass"
     })
     .await;
-    ra.wait("A's dot", Duration::from_secs(20), REDIS_DOT, |v| v[0] == "pass")
-        .await;
     assert_eq!(ra.js(CODE).await, "redis-cli -h alpha-host ping\n");
     ra.js("window.__sameDocument = true; return 0;").await;
 
@@ -225,9 +228,12 @@ async fn two_readers_each_keep_their_own_target() {
         |v| v == "fail",
     )
     .await;
-    rb.wait("B's dot on other", Duration::from_secs(20), REDIS_DOT, |v| {
-        v[0] == "fail"
-    })
+    rb.wait(
+        "B's dot on other",
+        Duration::from_secs(20),
+        REDIS_DOT,
+        |v| v[0] == "fail",
+    )
     .await;
     let banner = rb.js(BANNER).await;
     let banner = banner.as_str().expect("B's page has the banner");
@@ -255,7 +261,13 @@ async fn two_readers_each_keep_their_own_target() {
     ]);
     assert_eq!(
         seen,
-        serde_json::json!([true, "redis-cli -h alpha-host ping\n", "pass", null, "default"]),
+        serde_json::json!([
+            true,
+            "redis-cli -h alpha-host ping\n",
+            "pass",
+            null,
+            "default"
+        ]),
         "A's page"
     );
     assert_eq!(ra.js(REDIS_DOT).await[0], "pass");
@@ -287,10 +299,15 @@ async fn two_readers_each_keep_their_own_target() {
     );
     // B's choice is remembered: a bare URL in B's browser opens B's target.
     rb.goto(&format!("http://{addr}/ops/OTHER.html")).await;
-    rb.wait("B's remembered target", Duration::from_secs(20), BANNER, |v| {
-        v.as_str()
-            .is_some_and(|s| s.contains("You are viewing target other"))
-    })
+    rb.wait(
+        "B's remembered target",
+        Duration::from_secs(20),
+        BANNER,
+        |v| {
+            v.as_str()
+                .is_some_and(|s| s.contains("You are viewing target other"))
+        },
+    )
     .await;
     assert_eq!(rb.js("return location.search;").await, "?target=other");
 

@@ -392,7 +392,11 @@ async fn serve_shows_each_reader_the_target_the_request_names_values_and_probes_
 
     // Nobody else's page changed: the server has no current target to switch.
     let page = get(addr, "/ops/NET.html").await;
-    assert!(page.body.contains("data-current=\"default\""), "{}", page.body);
+    assert!(
+        page.body.contains("data-current=\"default\""),
+        "{}",
+        page.body
+    );
     let v = get(addr, "/api/probes/reach").await.json();
     assert_eq!(v["status"], "pass", "{v}");
     let token = bisk_docs::serve::ServeState::token(&server.state).to_string();
@@ -410,7 +414,10 @@ async fn serve_shows_each_reader_the_target_the_request_names_values_and_probes_
     assert_eq!(switch.status, 405, "{}", switch.body);
     let targets = get(addr, "/api/target").await.json();
     assert_eq!(targets["default"], "default", "{targets}");
-    assert_eq!(targets["targets"], serde_json::json!(["default", "prod", "qa"]));
+    assert_eq!(
+        targets["targets"],
+        serde_json::json!(["default", "prod", "qa"])
+    );
     server.shutdown().await;
 }
 
