@@ -192,22 +192,30 @@ impl Store {
     /// On failure the store is marked broken and the one-line reason returned (once; later
     /// calls return `Ok` without writing).
     pub fn append(&self, key: &Key, point: &Point) -> Result<(), String> {
-        if !self.healthy() {
+        self.append_all(&[(key.clone(), point.clone())])
+    }
+
+    /// Records several results (a background round) in one transaction, like
+    /// [`append`](Self::append): one commit instead of one per result.
+    pub fn append_all(&self, rows: &[(Key, Point)]) -> Result<(), String> {
+        if !self.healthy() || rows.is_empty() {
             return Ok(());
         }
-        let at_s = point
-            .checked_at
-            .parse::<jiff::Timestamp>()
-            .unwrap_or_else(|_| jiff::Timestamp::now())
-            .as_second();
         let oldest = jiff::Timestamp::now().as_second() - self.max_age.as_secs() as i64;
         let write = || -> rusqlite::Result<()> {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO results (probe, check_name, target, status, duration_ms, checked_at, at_s)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
+            for (key, point) in rows {
+                let at_s = point
+                    .checked_at
+                    .parse::<jiff::Timestamp>()
+                    .unwrap_or_else(|_| jiff::Timestamp::now())
+                    .as_second();
+                tx.prepare_cached(
+                    "INSERT INTO results (probe, check_name, target, status, duration_ms, checked_at, at_s)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
                     key.id,
                     key.check,
                     key.target,
@@ -215,10 +223,11 @@ impl Store {
                     point.duration_ms,
                     point.checked_at,
                     at_s
-                ],
-            )?;
-            trim(&tx, &key.id, &key.target, self.max_results)?;
-            tx.execute("DELETE FROM results WHERE at_s < ?1", params![oldest])?;
+                ])?;
+                trim(&tx, &key.id, &key.target, self.max_results)?;
+            }
+            tx.prepare_cached("DELETE FROM results WHERE at_s < ?1")?
+                .execute(params![oldest])?;
             tx.commit()
         };
         write().map_err(|e| {
@@ -351,12 +360,12 @@ fn trim(
     target: &str,
     keep: usize,
 ) -> rusqlite::Result<usize> {
-    tx.execute(
+    tx.prepare_cached(
         "DELETE FROM results WHERE probe = ?1 AND target = ?2 AND seq <=
              (SELECT seq FROM results WHERE probe = ?1 AND target = ?2
               ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
-        params![id, target, keep as i64],
-    )
+    )?
+    .execute(params![id, target, keep as i64])
 }
 
 fn parse_status(s: &str) -> Option<Status> {

@@ -594,70 +594,119 @@ impl ProbeHub {
     }
 
     async fn execute(&self, entry: &Arc<Entry>) -> ProbeView {
-        self.executions.fetch_add(1, Ordering::Relaxed);
+        let mut views = self.execute_all(std::slice::from_ref(entry)).await;
+        views
+            .pop()
+            .unwrap_or_else(|| entry.view(unreachable_result(&entry.decl)))
+    }
+
+    /// Runs these probes, which all run against the same target (the caller holds their
+    /// flights), with one runner: one connection for them all, one transaction in the
+    /// history store. A fresh runner each time, so a restarted Redis is seen at the next
+    /// run instead of through a dead socket.
+    async fn execute_all(&self, entries: &[Arc<Entry>]) -> Vec<ProbeView> {
+        let Some(first) = entries.first() else {
+            return Vec::new();
+        };
+        self.executions
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
         let config = self
             .config
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         let options = RunOptions {
-            target: Some(entry.key.target.clone()),
+            target: Some(first.key.target.clone()),
             read_only: self.read_only,
         };
-        // A fresh runner per execution: its connection is opened for this run only, so a
-        // restarted Redis is seen at the next run instead of through a dead socket.
-        let mut results =
-            crate::probe::runner::run_all(config, options, std::slice::from_ref(&entry.decl)).await;
-        let mut result = results
-            .pop()
-            .unwrap_or_else(|| unreachable_result(&entry.decl));
-        if let Some(hint) = result.hint.as_mut()
-            && let Some(link) = &hint.link
-        {
-            let page = link.split('#').next().unwrap_or_default();
-            if !self
-                .pages
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .contains(page)
-            {
-                hint.link = None;
-            }
-        }
-        let point = Point {
-            status: result.status,
-            duration_ms: result.duration_ms,
-            checked_at: result.checked_at.clone(),
-        };
-        // Durable before anyone sees it: a crash then loses at most the result being
+        let decls: Vec<ProbeDecl> = entries.iter().map(|e| e.decl.clone()).collect();
+        let mut results = crate::probe::runner::run_all(config, options, &decls)
+            .await
+            .into_iter();
+        let results: Vec<ProbeResult> = entries
+            .iter()
+            .map(|e| {
+                let mut result = results
+                    .next()
+                    .unwrap_or_else(|| unreachable_result(&e.decl));
+                if let Some(hint) = result.hint.as_mut()
+                    && let Some(link) = &hint.link
+                {
+                    let page = link.split('#').next().unwrap_or_default();
+                    if !self
+                        .pages
+                        .read()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .contains(page)
+                    {
+                        hint.link = None;
+                    }
+                }
+                result
+            })
+            .collect();
+        let points: Vec<Point> = results
+            .iter()
+            .map(|r| Point {
+                status: r.status,
+                duration_ms: r.duration_ms,
+                checked_at: r.checked_at.clone(),
+            })
+            .collect();
+        // Durable before anyone sees them: a crash then loses at most the results being
         // written.
         if let Some(store) = self.store.clone() {
-            let key = entry.key.clone();
-            let p = point.clone();
-            let written = tokio::task::spawn_blocking(move || store.append(&key, &p)).await;
+            let rows: Vec<(Key, Point)> = entries
+                .iter()
+                .zip(&points)
+                .map(|(e, p)| (e.key.clone(), p.clone()))
+                .collect();
+            let written = tokio::task::spawn_blocking(move || store.append_all(&rows)).await;
             if let Ok(Err(line)) = written {
                 eprintln!("warning: {line}");
             }
         }
-        {
-            let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
-            st.history.push_back(point);
-            while st.history.len() > HISTORY {
-                st.history.pop_front();
+        let mut views = Vec::with_capacity(entries.len());
+        for ((entry, result), point) in entries.iter().zip(results).zip(points) {
+            {
+                let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
+                st.history.push_back(point);
+                while st.history.len() > HISTORY {
+                    st.history.pop_front();
+                }
+                st.latest = Some((Instant::now(), result.clone()));
             }
-            st.latest = Some((Instant::now(), result.clone()));
+            let view = entry.view(result);
+            let readers = self.readers_of(entry);
+            let _ = self.bus.send(Event::Probe {
+                page: entry.page_url.clone(),
+                targets: readers.clone(),
+                probe: Box::new(view.clone()),
+            });
+            for t in &readers {
+                self.announce_health(t, std::slice::from_ref(&entry.page_url));
+            }
+            views.push(view);
         }
-        let view = entry.view(result);
-        let readers = self.readers_of(entry);
-        let _ = self.bus.send(Event::Probe {
-            page: entry.page_url.clone(),
-            targets: readers.clone(),
-            probe: Box::new(view.clone()),
-        });
-        for t in &readers {
-            self.announce_health(t, std::slice::from_ref(&entry.page_url));
+        views
+    }
+
+    /// One background round for probes on one target: those whose flight is free and whose
+    /// result is still older than `max_age` run together (a request already running one
+    /// will produce its result).
+    async fn refresh_group(&self, entries: Vec<Arc<Entry>>, max_age: Duration) {
+        let mut flights = Vec::with_capacity(entries.len());
+        let mut run = Vec::with_capacity(entries.len());
+        for e in &entries {
+            if let Ok(flight) = e.flight.try_lock()
+                && e.latest_within(max_age).is_none()
+            {
+                flights.push(flight);
+                run.push(e.clone());
+            }
         }
-        view
+        self.execute_all(&run).await;
+        drop(flights);
     }
 
     /// The last 24 hours of probe `id` (on reader target `target`) from the history store
@@ -776,12 +825,18 @@ impl ProbeHub {
             let interval = self.interval();
             let (due, next) = self.due(interval);
             if !due.is_empty() {
-                let mut set = tokio::task::JoinSet::new();
+                // One runner (one connection) per target per round.
+                let mut groups: BTreeMap<String, Vec<Arc<Entry>>> = BTreeMap::new();
                 for entry in due {
+                    groups
+                        .entry(entry.key.target.clone())
+                        .or_default()
+                        .push(entry);
+                }
+                let mut set = tokio::task::JoinSet::new();
+                for (_, group) in groups {
                     let hub = self.clone();
-                    set.spawn(async move {
-                        let _ = hub.fresh_entry(&entry, interval).await;
-                    });
+                    set.spawn(async move { hub.refresh_group(group, interval).await });
                 }
                 tokio::select! {
                     _ = stop.cancelled() => return,
