@@ -1,16 +1,20 @@
-//! The JSON probe API:
+//! The JSON probe API. Every route takes the reader's target as `?target=NAME` (one of the
+//! config's names; absent: the server's default); an unknown name is a 404 naming the
+//! configured ones.
 //!
-//! - `GET /api/probes`: every declared probe (id, page, title, check).
+//! - `GET /api/probes`: every probe the target's pages declare (id, page, title, check).
 //! - `GET /api/probes/{id}`: the latest result, run first if older than the interval, with
 //!   its recent history and (when the history store is kept) its last 24 hours.
 //! - `POST /api/probes/{id}/run`: run now (token required; refused for writing probes
 //!   under `--read-only`).
 //! - `GET /api/events`: the event stream (see [`super::events`]).
 //! - `GET /api/problems`: current build problems.
+//! - `GET /api/target`: the default target and the configured ones (the header's switcher
+//!   is the reader's: it changes nothing on the server).
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +22,7 @@ use serde_json::json;
 
 use super::events;
 use super::probes::RunError;
-use super::state::ServeState;
+use super::state::{ServeState, UnknownTarget};
 
 /// Routes under `/api/`.
 pub fn routes() -> Router<ServeState> {
@@ -28,87 +32,94 @@ pub fn routes() -> Router<ServeState> {
         .route("/api/probes/{id}/run", post(run))
         .route("/api/events", get(events::stream))
         .route("/api/problems", get(problems))
-        .route("/api/target", get(target).post(switch_target))
+        .route("/api/target", get(target))
+}
+
+/// `?target=NAME`.
+#[derive(serde::Deserialize)]
+pub struct TargetQuery {
+    pub target: Option<String>,
+}
+
+/// The answer to a request naming a target the config does not declare.
+pub(crate) fn unknown_target(e: UnknownTarget) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": e.to_string() })),
+    )
+        .into_response()
+}
+
+/// The reader target of a request, once the site is loaded (and the target's probes
+/// known: its pages are rendered on first use).
+async fn reader(state: &ServeState, q: &TargetQuery) -> Result<String, Response> {
+    state.ready().await;
+    let target = state
+        .reader_target(q.target.as_deref())
+        .map_err(unknown_target)?;
+    if target != state.default_target() {
+        state.files_for(&target).await.map_err(|why| {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "error": why })),
+            )
+                .into_response()
+        })?;
+    }
+    Ok(target)
 }
 
 async fn target(State(state): State<ServeState>) -> Response {
-    Json(json!({ "target": state.target(), "targets": state.targets() })).into_response()
-}
-
-#[derive(serde::Deserialize)]
-struct SwitchTarget {
-    target: String,
-}
-
-/// The header's target switcher: pages, probes and walkthrough starts follow the chosen
-/// target, for every browser of this server. Only the config's targets can be chosen (the
-/// request names one; what the probes do stays the Markdown's), and the POST passes the
-/// same guard as probe runs. Answers once the pages show the target.
-async fn switch_target(
-    State(state): State<ServeState>,
-    Json(body): Json<SwitchTarget>,
-) -> Response {
-    state.ready().await;
-    let targets = state.targets();
-    if !targets.contains(&body.target) {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": format!(
-                "no target {:?}; configured targets: {}",
-                body.target,
-                targets.join(", ")
-            ) })),
-        )
-            .into_response();
-    }
-    if state.target() != body.target {
-        state.set_target(&body.target);
-        // Values and probe parameters come from the config: rebuild as after a config edit.
-        if !state.request_full_rebuild() {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "error": "the server is shutting down" })),
-            )
-                .into_response();
-        }
-    }
-    if !state
-        .rendered(&body.target, std::time::Duration::from_secs(60))
-        .await
-    {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({ "error": "the pages could not be rebuilt for this target (see the problems overlay)" })),
-        )
-            .into_response();
-    }
-    Json(json!({ "target": body.target })).into_response()
-}
-
-async fn list(State(state): State<ServeState>) -> Response {
     state.ready().await;
     Json(json!({
-        "interval_ms": state.probes().interval().as_millis() as u64,
-        "read_only": state.read_only(),
-        "probes": state.probes().list(),
+        "default": state.default_target(),
+        "targets": state.targets(),
     }))
     .into_response()
 }
 
-async fn latest(State(state): State<ServeState>, Path(id): Path<String>) -> Response {
-    state.ready().await;
-    match state.probes().fresh(&id).await {
+async fn list(State(state): State<ServeState>, Query(q): Query<TargetQuery>) -> Response {
+    let target = match reader(&state, &q).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    Json(json!({
+        "target": target,
+        "interval_ms": state.probes().interval().as_millis() as u64,
+        "read_only": state.read_only(),
+        "probes": state.probes().list(&target),
+    }))
+    .into_response()
+}
+
+async fn latest(
+    State(state): State<ServeState>,
+    Path(id): Path<String>,
+    Query(q): Query<TargetQuery>,
+) -> Response {
+    let target = match reader(&state, &q).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match state.probes().fresh(&id, &target).await {
         Ok(mut view) => {
-            view.day = state.probes().day(&id).await;
+            view.day = state.probes().day(&id, &target).await;
             Json(view).into_response()
         }
         Err(e) => error(e),
     }
 }
 
-async fn run(State(state): State<ServeState>, Path(id): Path<String>) -> Response {
-    state.ready().await;
-    match state.probes().run_now(&id).await {
+async fn run(
+    State(state): State<ServeState>,
+    Path(id): Path<String>,
+    Query(q): Query<TargetQuery>,
+) -> Response {
+    let target = match reader(&state, &q).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    match state.probes().run_now(&id, &target).await {
         Ok(view) => Json(view).into_response(),
         Err(e) => error(e),
     }

@@ -145,12 +145,10 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
     let state = ServeState::new(
         new_token()?,
         opts.read_only,
+        opts.target.clone().unwrap_or_else(|| "default".into()),
         super::proxy::Access::from_settings(&config.serve),
         move |bus| ProbeHub::new(hub_config, run_opts, bus).with_store(store),
     );
-    if let Some(t) = &opts.target {
-        state.set_target(t);
-    }
     state.set_targets(config.target_names());
     let extra = opts.extra.map(|build| build(&state));
     let app = router(state.clone(), extra);
@@ -176,6 +174,7 @@ pub async fn start(opts: ServeOptions) -> Result<Server, ServeError> {
         base_url: None,
         live_reload: true,
         probe_api: None,
+        default_target: Some(state.default_target().to_string()),
         ..OutputOptions::default()
     };
     let load_state = state.clone();
@@ -268,25 +267,53 @@ async fn open_history(
     })
 }
 
-fn rebuild_loop(
-    mut rebuilder: Rebuilder,
-    mut rx: mpsc::UnboundedReceiver<Vec<PathBuf>>,
-    log: bool,
-) {
+/// The rebuild thread: applies file changes to the default target's pages (the primary)
+/// first, then to every other target a reader chose; renders a newly chosen target's pages
+/// when asked (an empty batch of paths wakes it); background work in between.
+fn rebuild_loop(mut primary: Rebuilder, mut rx: mpsc::UnboundedReceiver<Vec<PathBuf>>, log: bool) {
     let started = Instant::now();
     let mut reported = false;
+    let mut others: Vec<Rebuilder> = Vec::new();
+    let state = primary.state().clone();
     loop {
-        let mut paths = if rebuilder.background_pending() {
+        for target in state.take_wanted_targets() {
+            if others
+                .iter()
+                .any(|o| o.other_target() == Some(target.as_str()))
+            {
+                continue;
+            }
+            let t = Instant::now();
+            match primary.spawn_for(&target) {
+                Ok(r) => {
+                    if log {
+                        eprintln!(
+                            "rendered the pages for target {target} ({} pages) in {:.1} ms",
+                            r.site().pages.len(),
+                            t.elapsed().as_secs_f64() * 1000.0
+                        );
+                    }
+                    others.push(r);
+                }
+                Err(why) => state.target_failed(&target, why),
+            }
+        }
+        let pending = primary.background_pending() || others.iter().any(|o| o.background_pending());
+        let mut paths = if pending {
             match rx.try_recv() {
                 Ok(p) => p,
                 Err(mpsc::error::TryRecvError::Empty) => {
-                    let more = rebuilder.background_step();
-                    if !more && log && !reported {
-                        reported = true;
-                        eprintln!(
-                            "highlighted the code of every page in the background ({:.1} s)",
-                            started.elapsed().as_secs_f64()
-                        );
+                    if primary.background_pending() {
+                        let more = primary.background_step();
+                        if !more && log && !reported {
+                            reported = true;
+                            eprintln!(
+                                "highlighted the code of every page in the background ({:.1} s)",
+                                started.elapsed().as_secs_f64()
+                            );
+                        }
+                    } else if let Some(o) = others.iter_mut().find(|o| o.background_pending()) {
+                        o.background_step();
                     }
                     continue;
                 }
@@ -302,8 +329,11 @@ fn rebuild_loop(
         while let Ok(more) = rx.try_recv() {
             paths.extend(more);
         }
+        if paths.is_empty() {
+            continue;
+        }
         let t = Instant::now();
-        let done = rebuilder.apply_paths(&paths);
+        let done = primary.apply_paths(&paths);
         if log && done != Done::Nothing {
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             let what = match &done {
@@ -315,6 +345,20 @@ fn rebuild_loop(
                 Done::KeptLastGood => "error: kept the last good output (see the overlay)".into(),
             };
             eprintln!("{what} in {ms:.1} ms");
+        }
+        // Targets the config no longer has are dropped; the others follow the same edit.
+        let targets = state.targets();
+        others.retain(|o| {
+            let keep = o
+                .other_target()
+                .is_some_and(|t| targets.iter().any(|n| n == t));
+            if !keep && let Some(t) = o.other_target() {
+                state.probes().drop_target(t);
+            }
+            keep
+        });
+        for o in &mut others {
+            o.apply_paths(&paths);
         }
     }
 }

@@ -171,8 +171,22 @@ pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) ->
         }
     };
     state.ready().await;
-    let mut files = state.files();
-    if !files.map.contains_key(&rel) && !state.is_complete() {
+    // The reader's target (`?target=prod`): its pages show its values and its probes.
+    let target = match state.reader_target(query_param(uri.query(), "target").as_deref()) {
+        Ok(t) => t,
+        Err(e) => return (StatusCode::NOT_FOUND, format!("{e}\n")).into_response(),
+    };
+    let mut files = if target == state.default_target() {
+        state.files()
+    } else {
+        match state.files_for(&target).await {
+            Ok(f) => f,
+            Err(why) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")).into_response();
+            }
+        }
+    };
+    if !files.map.contains_key(&rel) && !state.is_complete() && target == state.default_target() {
         // The first pass serves the home page first; other pages follow within moments.
         state.complete().await;
         files = state.files();
@@ -184,7 +198,9 @@ pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) ->
     // (`ops/`), so it stays under a reverse proxy's sub-path.
     if !rel.ends_with(".html") && files.map.contains_key(&format!("{rel}/index.html")) {
         let last = rel.rsplit('/').next().unwrap_or(&rel);
-        let to = format!("{}/", crate::percent::encode_path_segment(last));
+        // The query (the reader's target) goes along.
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let to = format!("{}/{query}", crate::percent::encode_path_segment(last));
         return (
             StatusCode::PERMANENT_REDIRECT,
             [(
@@ -198,6 +214,14 @@ pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) ->
         Some(page) => file_response(StatusCode::NOT_FOUND, "404.html", page.clone()),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
+}
+
+/// The percent-decoded value of `name` in a query string (the first one), if any.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| crate::percent::decode_lossy(&v.replace('+', " ")).into_owned())
+    })
 }
 
 fn file_response(status: StatusCode, rel: &str, bytes: Bytes) -> Response {

@@ -192,22 +192,30 @@ impl Store {
     /// On failure the store is marked broken and the one-line reason returned (once; later
     /// calls return `Ok` without writing).
     pub fn append(&self, key: &Key, point: &Point) -> Result<(), String> {
-        if !self.healthy() {
+        self.append_all(&[(key.clone(), point.clone())])
+    }
+
+    /// Records several results (a background round) in one transaction, like
+    /// [`append`](Self::append): one commit instead of one per result.
+    pub fn append_all(&self, rows: &[(Key, Point)]) -> Result<(), String> {
+        if !self.healthy() || rows.is_empty() {
             return Ok(());
         }
-        let at_s = point
-            .checked_at
-            .parse::<jiff::Timestamp>()
-            .unwrap_or_else(|_| jiff::Timestamp::now())
-            .as_second();
         let oldest = jiff::Timestamp::now().as_second() - self.max_age.as_secs() as i64;
         let write = || -> rusqlite::Result<()> {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO results (probe, check_name, target, status, duration_ms, checked_at, at_s)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
+            for (key, point) in rows {
+                let at_s = point
+                    .checked_at
+                    .parse::<jiff::Timestamp>()
+                    .unwrap_or_else(|_| jiff::Timestamp::now())
+                    .as_second();
+                tx.prepare_cached(
+                    "INSERT INTO results (probe, check_name, target, status, duration_ms, checked_at, at_s)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
                     key.id,
                     key.check,
                     key.target,
@@ -215,10 +223,11 @@ impl Store {
                     point.duration_ms,
                     point.checked_at,
                     at_s
-                ],
-            )?;
-            trim(&tx, &key.id, self.max_results)?;
-            tx.execute("DELETE FROM results WHERE at_s < ?1", params![oldest])?;
+                ])?;
+                trim(&tx, &key.id, &key.target, self.max_results)?;
+            }
+            tx.prepare_cached("DELETE FROM results WHERE at_s < ?1")?
+                .execute(params![oldest])?;
             tx.commit()
         };
         write().map_err(|e| {
@@ -236,12 +245,12 @@ impl Store {
         let tx = conn.transaction()?;
         let oldest = jiff::Timestamp::now().as_second() - self.max_age.as_secs() as i64;
         tx.execute("DELETE FROM results WHERE at_s < ?1", params![oldest])?;
-        let ids: Vec<String> = tx
-            .prepare("SELECT DISTINCT probe FROM results")?
-            .query_map([], |r| r.get(0))?
+        let ids: Vec<(String, String)> = tx
+            .prepare("SELECT DISTINCT probe, target FROM results")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        for id in ids {
-            trim(&tx, &id, self.max_results)?;
+        for (id, target) in ids {
+            trim(&tx, &id, &target, self.max_results)?;
         }
         tx.commit()
     }
@@ -343,13 +352,20 @@ impl Store {
 /// One `GROUP BY hour, status` row: hour number (Unix hours), status, runs, slowest run.
 type HourRow = (i64, String, u64, Option<f64>);
 
-/// Deletes all but the newest `keep` rows of probe `id`.
-fn trim(tx: &rusqlite::Transaction<'_>, id: &str, keep: usize) -> rusqlite::Result<usize> {
-    tx.execute(
-        "DELETE FROM results WHERE probe = ?1 AND seq <=
-             (SELECT seq FROM results WHERE probe = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
-        params![id, keep as i64],
-    )
+/// Deletes all but the newest `keep` rows of probe `id` on `target`: each target keeps its
+/// own history (a busy target must not push a quiet one's results out).
+fn trim(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    target: &str,
+    keep: usize,
+) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "DELETE FROM results WHERE probe = ?1 AND target = ?2 AND seq <=
+             (SELECT seq FROM results WHERE probe = ?1 AND target = ?2
+              ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
+    )?
+    .execute(params![id, target, keep as i64])
 }
 
 fn parse_status(s: &str) -> Option<Status> {
@@ -425,6 +441,19 @@ mod tests {
             ..key("a")
         };
         assert!(store.recent(&other, 10).is_empty());
+        // So is the same probe on another target, which keeps its own rows within the
+        // bound instead of trimming the first target's.
+        let prod = Key {
+            target: "prod".into(),
+            ..key("a")
+        };
+        for i in 0..2 {
+            store
+                .append(&prod, &point(Status::Fail, 10.0 + i as f64, now))
+                .unwrap();
+        }
+        assert_eq!(store.recent(&prod, 10).len(), 2);
+        assert_eq!(store.recent(&key("a"), 10).len(), 3);
         // Too old: dropped at the next write.
         let old = now - jiff::SignedDuration::from_secs(7200);
         store

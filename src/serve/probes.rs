@@ -1,10 +1,12 @@
-//! Probe results while serving: cached for the probe interval, one execution at a time per
-//! probe however many requests ask (single flight), the last [`HISTORY`] results kept (and
-//! every result written to the history store, which seeds them after a restart), and
-//! refreshed in the background for pages a browser is watching.
+//! Probe results while serving, per probe and target: cached for the probe interval, one
+//! execution at a time per probe and target however many requests ask (single flight), the
+//! last [`HISTORY`] results kept (and every result written to the history store, which
+//! seeds them after a restart), and refreshed in the background for every target in use,
+//! whether or not a page is open.
 //!
-//! Nothing a request sends reaches a probe: requests name a probe by id, and the hub runs
-//! the declaration from the Markdown with the server's own target and options.
+//! Nothing a request sends reaches a probe beyond choosing one of the config's target
+//! names: requests name a probe by id and a target by name (checked by the caller), and the
+//! hub runs the declaration from the Markdown with the server's own options.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,8 +81,10 @@ pub struct ProbeInfo {
 struct Entry {
     decl: ProbeDecl,
     page_url: String,
-    /// Its rows in the history store.
+    /// Its rows in the history store; `key.target` is the target it runs against.
     key: Key,
+    /// The config generation it was made under.
+    generation: u64,
     /// The last 24 hours as last read from the store, and when.
     day: Mutex<Option<(Instant, Day)>>,
     /// Held while the probe runs: the single flight.
@@ -160,26 +164,49 @@ pub enum RunError {
     ReadOnly(String),
 }
 
-/// All probes of the site and their results.
+/// How many intervals a target stays "in use" (probed in the background) after a reader
+/// last asked for it, when no event stream of it is open.
+pub const IN_USE_INTERVALS: u32 = 3;
+
+/// The shortest time a target stays in use after a request, however short the interval:
+/// a reader who opened a page a moment ago is still reading it.
+const IN_USE_AT_LEAST: Duration = Duration::from_secs(60);
+
+/// All probes of the site and their results, per target.
+///
+/// A result belongs to a probe on the target it ran against (its *effective* target: the
+/// declaration's own `target = …`, else the reader's). A page shown for target `T` (the
+/// reader's choice) declares its probes with `T`'s values; [`Self::set_probes`] records
+/// them as `T`'s *view*. Views that resolve a probe to the same effective target and the
+/// same declaration share one entry, so one single flight, one history, one execution per
+/// interval serves them all.
 pub struct ProbeHub {
-    entries: RwLock<BTreeMap<String, Arc<Entry>>>,
+    /// Every probe on every target in any view, by (effective target, id).
+    entries: RwLock<BTreeMap<(String, String), Arc<Entry>>>,
+    /// Each reader target's probes by id (what its pages declare).
+    views: RwLock<BTreeMap<String, BTreeMap<String, Arc<Entry>>>>,
     config: RwLock<Arc<Config>>,
-    /// The target follows the page header's switcher, so it can change while serving.
-    options: RwLock<RunOptions>,
+    /// Bumped when the config changes: results made under an older config are not reused.
+    config_generation: AtomicU64,
+    /// `--read-only`, and the target of readers who chose none (`--target`, else `default`).
+    read_only: bool,
+    default_target: String,
     interval: RwLock<Duration>,
     bus: broadcast::Sender<Event>,
     executions: AtomicU64,
-    /// Open event streams per page URL: those pages' probes are kept fresh.
-    watchers: Mutex<HashMap<String, usize>>,
+    /// Open event streams per reader target: a target with one is in use.
+    streams: Mutex<HashMap<String, usize>>,
+    /// When each reader target was last asked for (a page, `/status/`, the API).
+    seen: Mutex<HashMap<String, Instant>>,
     /// The site's Markdown pages (docs-relative, slash form): a hint linking to a guide
     /// this site does not have is sent without its link.
     pages: RwLock<Arc<std::collections::HashSet<String>>>,
     /// Each page's title by output URL, so listings name guides as the sidebar does.
     titles: RwLock<Arc<HashMap<String, String>>>,
-    /// Each page's health as last announced (pages with at least one result): a `status`
-    /// event goes to every browser only when a page's entry changes, so the sidebars stay
-    /// current without a stream of every result.
-    health: Mutex<BTreeMap<String, PageHealth>>,
+    /// Each reader target's pages' health as last announced (pages with at least one
+    /// result): a `status` event goes to that target's browsers only when a page's entry
+    /// changes, so the sidebars stay current without a stream of every result.
+    health: Mutex<BTreeMap<String, BTreeMap<String, PageHealth>>>,
     /// Where every result is also written; `None` when it could not be opened.
     store: Option<Arc<Store>>,
 }
@@ -192,12 +219,16 @@ impl ProbeHub {
         let interval = config.serve.probe_interval;
         ProbeHub {
             entries: RwLock::new(BTreeMap::new()),
+            views: RwLock::new(BTreeMap::new()),
             config: RwLock::new(config),
-            options: RwLock::new(options),
+            config_generation: AtomicU64::new(0),
+            read_only: options.read_only,
+            default_target: options.target.unwrap_or_else(|| "default".into()),
             interval: RwLock::new(interval),
             bus,
             executions: AtomicU64::new(0),
-            watchers: Mutex::new(HashMap::new()),
+            streams: Mutex::default(),
+            seen: Mutex::default(),
             pages: RwLock::default(),
             titles: RwLock::default(),
             health: Mutex::default(),
@@ -217,37 +248,18 @@ impl ProbeHub {
         self.store.as_ref().map(|s| s.healthy())
     }
 
-    /// The target a declaration runs against.
-    fn target_of(&self, decl: &ProbeDecl) -> String {
-        decl.target
-            .clone()
-            .or_else(|| self.options().target)
-            .unwrap_or_else(|| "default".into())
-    }
-
     /// How long a result stays fresh.
     pub fn interval(&self) -> Duration {
         *self.interval.read().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn read_only(&self) -> bool {
-        self.options().read_only
+        self.read_only
     }
 
-    fn options(&self) -> RunOptions {
-        self.options
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// Runs from now on go to target `name` (one of the config's; the caller checked).
-    /// Results of the previous target are dropped by the rebuild that follows.
-    pub fn set_target(&self, name: &str) {
-        self.options
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .target = Some(name.to_string());
+    /// The target of readers who chose none.
+    pub fn default_target(&self) -> &str {
+        &self.default_target
     }
 
     /// Probes run so far (every execution, not cache hits).
@@ -265,85 +277,137 @@ impl ProbeHub {
         *self.titles.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(titles);
     }
 
-    /// Replaces the set of declared probes (after a rebuild). Results and history of probes
-    /// whose declaration did not change are kept.
-    pub fn set_probes(&self, config: Arc<Config>, probes: Vec<(ProbeDecl, String)>) {
+    /// A new config (after it was edited): every view's results are made anew by the
+    /// [`set_probes`](Self::set_probes) calls that follow.
+    pub fn set_config(&self, config: Arc<Config>) {
         *self.interval.write().unwrap_or_else(|p| p.into_inner()) = config.serve.probe_interval;
-        let config_changed = {
-            let mut c = self.config.write().unwrap_or_else(|p| p.into_inner());
-            let changed = !Arc::ptr_eq(&c, &config);
-            *c = config;
-            changed
-        };
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        let mut next = BTreeMap::new();
-        for (decl, page_url) in probes {
-            let keep = entries
-                .remove(&decl.id)
-                .filter(|e| !config_changed && e.decl == decl && e.page_url == page_url);
-            let entry = keep.unwrap_or_else(|| {
-                let key = Key {
-                    id: decl.id.clone(),
-                    check: decl.check_name().to_string(),
-                    target: self.target_of(&decl),
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        self.config_generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Replaces reader target `target`'s probes (after a rebuild of its pages). Results and
+    /// history of probes whose declaration did not change are kept.
+    pub fn set_probes(&self, target: &str, probes: Vec<(ProbeDecl, String)>) {
+        let generation = self.config_generation.load(Ordering::Relaxed);
+        let mut view = BTreeMap::new();
+        {
+            let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+            for (decl, page_url) in probes {
+                let effective = decl.target.clone().unwrap_or_else(|| target.to_string());
+                let k = (effective.clone(), decl.id.clone());
+                let keep = entries.get(&k).filter(|e| {
+                    e.generation == generation && e.decl == decl && e.page_url == page_url
+                });
+                let entry = match keep {
+                    Some(e) => e.clone(),
+                    None => {
+                        let key = Key {
+                            id: decl.id.clone(),
+                            check: decl.check_name().to_string(),
+                            target: effective,
+                        };
+                        // A probe seen before (by a previous run of serve) continues its
+                        // history.
+                        let history = self
+                            .store
+                            .as_ref()
+                            .map(|s| s.recent(&key, HISTORY).into())
+                            .unwrap_or_default();
+                        let e = Arc::new(Entry {
+                            decl: decl.clone(),
+                            page_url,
+                            key,
+                            generation,
+                            day: Mutex::new(None),
+                            flight: tokio::sync::Mutex::new(()),
+                            state: Mutex::new(EntryState {
+                                latest: None,
+                                history,
+                            }),
+                        });
+                        entries.insert(k, e.clone());
+                        e
+                    }
                 };
-                // A probe seen before (by a previous run of serve) continues its history.
-                let history = self
-                    .store
-                    .as_ref()
-                    .map(|s| s.recent(&key, HISTORY).into())
-                    .unwrap_or_default();
-                Arc::new(Entry {
-                    decl: decl.clone(),
-                    page_url,
-                    key,
-                    day: Mutex::new(None),
-                    flight: tokio::sync::Mutex::new(()),
-                    state: Mutex::new(EntryState {
-                        latest: None,
-                        history,
-                    }),
-                })
-            });
-            next.insert(decl.id.clone(), entry);
+                view.insert(decl.id.clone(), entry);
+            }
+            self.views
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(target.to_string(), view);
+            self.prune(&mut entries);
         }
-        *entries = next;
-        drop(entries);
-        // Probes that went away or lost their results change their pages' dots.
+        self.reannounce(target);
+    }
+
+    /// Forgets reader target `target` (the config no longer has it).
+    pub fn drop_target(&self, target: &str) {
+        self.views
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(target);
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(target);
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        self.prune(&mut entries);
+    }
+
+    /// Drops entries no view holds any more.
+    fn prune(&self, entries: &mut BTreeMap<(String, String), Arc<Entry>>) {
+        let views = self.views.read().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, e| {
+            views
+                .values()
+                .any(|v| v.get(&e.decl.id).is_some_and(|x| Arc::ptr_eq(x, e)))
+        });
+    }
+
+    /// Announces every page of `target` whose health changed (probes that went away or lost
+    /// their results change their pages' dots).
+    fn reannounce(&self, target: &str) {
         let mut pages: Vec<String> = self
             .health
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .keys()
-            .cloned()
-            .collect();
-        pages.extend(self.list().into_iter().map(|i| i.page_url));
+            .get(target)
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default();
+        pages.extend(self.list(target).into_iter().map(|i| i.page_url));
         pages.sort();
         pages.dedup();
-        self.announce_health(&pages);
+        self.announce_health(target, &pages);
     }
 
-    /// The current health of every page with a result, for a newly connected browser.
-    pub fn health(&self) -> BTreeMap<String, PageHealth> {
+    /// Whether `target`'s pages have been rendered (its probes are known).
+    pub fn has_view(&self, target: &str) -> bool {
+        self.views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(target)
+    }
+
+    /// The current health of every page of `target` with a result, for a newly connected
+    /// browser.
+    pub fn health(&self, target: &str) -> BTreeMap<String, PageHealth> {
         self.health
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .get(target)
+            .cloned()
+            .unwrap_or_default()
     }
 
-    /// Recomputes these pages' health from their probes' latest results and sends one
-    /// `status` event with the pages whose health changed (`None`: no result any more).
-    fn announce_health(&self, pages: &[String]) {
+    /// Recomputes these pages' health on `target` from their probes' latest results and
+    /// sends one `status` event with the pages whose health changed (`None`: no result any
+    /// more).
+    fn announce_health(&self, target: &str, pages: &[String]) {
         let mut fresh: BTreeMap<&str, (usize, Vec<Status>, Vec<String>)> = pages
             .iter()
             .map(|p| (p.as_str(), (0, Vec::new(), Vec::new())))
             .collect();
-        for e in self
-            .entries
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-        {
+        for e in self.view(target).values() {
             if let Some((declared, statuses, times)) = fresh.get_mut(e.page_url.as_str()) {
                 *declared += 1;
                 let st = e.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -355,7 +419,8 @@ impl ProbeHub {
         }
         let mut changed = BTreeMap::new();
         {
-            let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+            let mut all = self.health.lock().unwrap_or_else(|p| p.into_inner());
+            let health = all.entry(target.to_string()).or_default();
             for (page, (declared, statuses, times)) in fresh {
                 // Dated by its oldest result, so a newer check of the same verdict is news
                 // too: every sidebar's age restarts from it.
@@ -371,59 +436,128 @@ impl ProbeHub {
             }
         }
         if !changed.is_empty() {
-            let _ = self.bus.send(Event::Status { pages: changed });
+            let _ = self.bus.send(Event::Status {
+                target: target.to_string(),
+                pages: changed,
+            });
         }
     }
 
-    fn entry(&self, id: &str) -> Option<Arc<Entry>> {
-        self.entries
+    /// Reader target `target`'s probes by id (empty for a target not rendered yet).
+    fn view(&self, target: &str) -> BTreeMap<String, Arc<Entry>> {
+        self.views
             .read()
             .unwrap_or_else(|p| p.into_inner())
+            .get(target)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn entry(&self, id: &str, target: &str) -> Option<Arc<Entry>> {
+        self.views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(target)?
             .get(id)
             .cloned()
     }
 
-    /// Every declared probe, ordered by id.
-    pub fn list(&self) -> Vec<ProbeInfo> {
+    /// The reader targets whose pages show `entry`.
+    fn readers_of(&self, entry: &Arc<Entry>) -> Vec<String> {
+        self.views
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, v)| v.get(&entry.decl.id).is_some_and(|e| Arc::ptr_eq(e, entry)))
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
+    fn info(&self, e: &Entry, titles: &HashMap<String, String>) -> ProbeInfo {
+        let page = crate::content::paths::to_slash(&e.decl.page);
+        ProbeInfo {
+            id: e.decl.id.clone(),
+            page_title: titles
+                .get(&e.page_url)
+                .cloned()
+                .unwrap_or_else(|| page.clone()),
+            page,
+            page_url: e.page_url.clone(),
+            title: e.decl.title.clone(),
+            check: e.decl.check_name().to_string(),
+            line: e.decl.line,
+            writes: e.decl.check.writes(),
+            target: e.key.target.clone(),
+        }
+    }
+
+    /// Every probe the pages of reader target `target` declare, ordered by id.
+    pub fn list(&self, target: &str) -> Vec<ProbeInfo> {
         let titles = self
             .titles
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        entries
+        self.view(target)
             .values()
-            .map(|e| {
-                let page = crate::content::paths::to_slash(&e.decl.page);
-                ProbeInfo {
-                    id: e.decl.id.clone(),
-                    page_title: titles
-                        .get(&e.page_url)
-                        .cloned()
-                        .unwrap_or_else(|| page.clone()),
-                    page,
-                    page_url: e.page_url.clone(),
-                    title: e.decl.title.clone(),
-                    check: e.decl.check_name().to_string(),
-                    line: e.decl.line,
-                    writes: e.decl.check.writes(),
-                    target: e.key.target.clone(),
-                }
+            .map(|e| self.info(e, &titles))
+            .collect()
+    }
+
+    /// Every probe of every target in use, once each (a probe two readers' targets run
+    /// against the same place is one), ordered by (target, id), with the reader target to
+    /// ask for it: what `/metrics` reports. Targets nobody uses any more are left out, so a
+    /// scrape never keeps probing them.
+    pub fn list_all(&self) -> Vec<(String, ProbeInfo)> {
+        let titles = self
+            .titles
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let in_use = self.targets_in_use();
+        let entries: Vec<Arc<Entry>> = self
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        entries
+            .iter()
+            .filter_map(|e| {
+                let reader = self
+                    .readers_of(e)
+                    .into_iter()
+                    .find(|t| in_use.contains(t))?;
+                Some((reader, self.info(e, &titles)))
             })
             .collect()
     }
 
-    /// The latest result if it is younger than the interval, else a fresh run (shared with
-    /// any concurrent request for the same probe).
-    pub async fn fresh(&self, id: &str) -> Result<ProbeView, RunError> {
-        self.fresh_within(id, self.interval()).await
+    /// The latest result on reader target `target` if it is younger than the interval,
+    /// else a fresh run (shared with any concurrent request for the same probe).
+    pub async fn fresh(&self, id: &str, target: &str) -> Result<ProbeView, RunError> {
+        self.fresh_within(id, target, self.interval()).await
     }
 
     /// Like [`fresh`](Self::fresh) with an explicit maximum age.
-    pub async fn fresh_within(&self, id: &str, max_age: Duration) -> Result<ProbeView, RunError> {
+    pub async fn fresh_within(
+        &self,
+        id: &str,
+        target: &str,
+        max_age: Duration,
+    ) -> Result<ProbeView, RunError> {
         let entry = self
-            .entry(id)
+            .entry(id, target)
             .ok_or_else(|| RunError::Unknown(id.to_string()))?;
+        self.fresh_entry(&entry, max_age).await
+    }
+
+    async fn fresh_entry(
+        &self,
+        entry: &Arc<Entry>,
+        max_age: Duration,
+    ) -> Result<ProbeView, RunError> {
         if let Some(r) = entry.latest_within(max_age) {
             return Ok(entry.view(r));
         }
@@ -432,15 +566,15 @@ impl ProbeHub {
         if let Some(r) = entry.latest_within(max_age) {
             return Ok(entry.view(r));
         }
-        Ok(self.execute(&entry).await)
+        Ok(self.execute(entry).await)
     }
 
     /// Runs the probe now, unless a run that started after this request already finished
     /// (concurrent clicks share one run).
-    pub async fn run_now(&self, id: &str) -> Result<ProbeView, RunError> {
+    pub async fn run_now(&self, id: &str, target: &str) -> Result<ProbeView, RunError> {
         let asked = Instant::now();
         let entry = self
-            .entry(id)
+            .entry(id, target)
             .ok_or_else(|| RunError::Unknown(id.to_string()))?;
         if self.read_only() && entry.decl.check.writes() {
             return Err(RunError::ReadOnly(id.to_string()));
@@ -453,8 +587,8 @@ impl ProbeHub {
     }
 
     /// The latest result without running anything.
-    pub fn latest(&self, id: &str) -> Option<ProbeView> {
-        let entry = self.entry(id)?;
+    pub fn latest(&self, id: &str, target: &str) -> Option<ProbeView> {
+        let entry = self.entry(id, target)?;
         let r = entry
             .state
             .lock()
@@ -465,74 +599,128 @@ impl ProbeHub {
         Some(entry.view(r))
     }
 
-    async fn execute(&self, entry: &Entry) -> ProbeView {
-        self.executions.fetch_add(1, Ordering::Relaxed);
+    async fn execute(&self, entry: &Arc<Entry>) -> ProbeView {
+        let mut views = self.execute_all(std::slice::from_ref(entry)).await;
+        views
+            .pop()
+            .unwrap_or_else(|| entry.view(unreachable_result(&entry.decl)))
+    }
+
+    /// Runs these probes, which all run against the same target (the caller holds their
+    /// flights), with one runner: one connection for them all, one transaction in the
+    /// history store. A fresh runner each time, so a restarted Redis is seen at the next
+    /// run instead of through a dead socket.
+    async fn execute_all(&self, entries: &[Arc<Entry>]) -> Vec<ProbeView> {
+        let Some(first) = entries.first() else {
+            return Vec::new();
+        };
+        self.executions
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
         let config = self
             .config
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        // A fresh runner per execution: its connection is opened for this run only, so a
-        // restarted Redis is seen at the next run instead of through a dead socket.
-        let mut results = crate::probe::runner::run_all(
-            config,
-            self.options(),
-            std::slice::from_ref(&entry.decl),
-        )
-        .await;
-        let mut result = results
-            .pop()
-            .unwrap_or_else(|| unreachable_result(&entry.decl));
-        if let Some(hint) = result.hint.as_mut()
-            && let Some(link) = &hint.link
-        {
-            let page = link.split('#').next().unwrap_or_default();
-            if !self
-                .pages
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .contains(page)
-            {
-                hint.link = None;
-            }
-        }
-        let point = Point {
-            status: result.status,
-            duration_ms: result.duration_ms,
-            checked_at: result.checked_at.clone(),
+        let options = RunOptions {
+            target: Some(first.key.target.clone()),
+            read_only: self.read_only,
         };
-        // Durable before anyone sees it: a crash then loses at most the result being
+        let decls: Vec<ProbeDecl> = entries.iter().map(|e| e.decl.clone()).collect();
+        let mut results = crate::probe::runner::run_all(config, options, &decls)
+            .await
+            .into_iter();
+        let results: Vec<ProbeResult> = entries
+            .iter()
+            .map(|e| {
+                let mut result = results
+                    .next()
+                    .unwrap_or_else(|| unreachable_result(&e.decl));
+                if let Some(hint) = result.hint.as_mut()
+                    && let Some(link) = &hint.link
+                {
+                    let page = link.split('#').next().unwrap_or_default();
+                    if !self
+                        .pages
+                        .read()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .contains(page)
+                    {
+                        hint.link = None;
+                    }
+                }
+                result
+            })
+            .collect();
+        let points: Vec<Point> = results
+            .iter()
+            .map(|r| Point {
+                status: r.status,
+                duration_ms: r.duration_ms,
+                checked_at: r.checked_at.clone(),
+            })
+            .collect();
+        // Durable before anyone sees them: a crash then loses at most the results being
         // written.
         if let Some(store) = self.store.clone() {
-            let key = entry.key.clone();
-            let p = point.clone();
-            let written = tokio::task::spawn_blocking(move || store.append(&key, &p)).await;
+            let rows: Vec<(Key, Point)> = entries
+                .iter()
+                .zip(&points)
+                .map(|(e, p)| (e.key.clone(), p.clone()))
+                .collect();
+            let written = tokio::task::spawn_blocking(move || store.append_all(&rows)).await;
             if let Ok(Err(line)) = written {
                 eprintln!("warning: {line}");
             }
         }
-        {
-            let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
-            st.history.push_back(point);
-            while st.history.len() > HISTORY {
-                st.history.pop_front();
+        let mut views = Vec::with_capacity(entries.len());
+        for ((entry, result), point) in entries.iter().zip(results).zip(points) {
+            {
+                let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
+                st.history.push_back(point);
+                while st.history.len() > HISTORY {
+                    st.history.pop_front();
+                }
+                st.latest = Some((Instant::now(), result.clone()));
             }
-            st.latest = Some((Instant::now(), result.clone()));
+            let view = entry.view(result);
+            let readers = self.readers_of(entry);
+            let _ = self.bus.send(Event::Probe {
+                page: entry.page_url.clone(),
+                targets: readers.clone(),
+                probe: Box::new(view.clone()),
+            });
+            for t in &readers {
+                self.announce_health(t, std::slice::from_ref(&entry.page_url));
+            }
+            views.push(view);
         }
-        let view = entry.view(result);
-        let _ = self.bus.send(Event::Probe {
-            page: entry.page_url.clone(),
-            probe: Box::new(view.clone()),
-        });
-        self.announce_health(std::slice::from_ref(&entry.page_url));
-        view
+        views
     }
 
-    /// The last 24 hours of probe `id` from the history store (read again at most every
-    /// [`DAY_CACHE`]); `None` for an unknown probe or without a store.
-    pub async fn day(&self, id: &str) -> Option<Day> {
+    /// One background round for probes on one target: those whose flight is free and whose
+    /// result is still older than `max_age` run together (a request already running one
+    /// will produce its result).
+    async fn refresh_group(&self, entries: Vec<Arc<Entry>>, max_age: Duration) {
+        let mut flights = Vec::with_capacity(entries.len());
+        let mut run = Vec::with_capacity(entries.len());
+        for e in &entries {
+            if let Ok(flight) = e.flight.try_lock()
+                && e.latest_within(max_age).is_none()
+            {
+                flights.push(flight);
+                run.push(e.clone());
+            }
+        }
+        self.execute_all(&run).await;
+        drop(flights);
+    }
+
+    /// The last 24 hours of probe `id` (on reader target `target`) from the history store
+    /// (read again at most every [`DAY_CACHE`]); `None` for an unknown probe or without a
+    /// store.
+    pub async fn day(&self, id: &str, target: &str) -> Option<Day> {
         let store = self.store.clone()?;
-        let entry = self.entry(id)?;
+        let entry = self.entry(id, target)?;
         if let Some((at, day)) = &*entry.day.lock().unwrap_or_else(|p| p.into_inner())
             && at.elapsed() < DAY_CACHE
         {
@@ -547,29 +735,66 @@ impl ProbeHub {
         Some(day)
     }
 
-    /// Registers a browser watching `page_url`; dropping the guard unregisters it.
-    pub fn watch(self: &Arc<Self>, page_url: &str) -> WatchGuard {
-        *self
-            .watchers
+    /// Notes that a reader asked for `target` (a page, `/status/`, the API): its probes are
+    /// kept fresh for the next [`IN_USE_INTERVALS`] intervals.
+    pub fn use_target(&self, target: &str) {
+        if target == self.default_target {
+            return;
+        }
+        self.seen
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .entry(page_url.to_string())
+            .insert(target.to_string(), Instant::now());
+    }
+
+    /// Registers an open event stream of reader target `target`: the target is in use
+    /// while the guard lives.
+    pub fn watch(self: &Arc<Self>, target: &str) -> WatchGuard {
+        *self
+            .streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(target.to_string())
             .or_default() += 1;
         WatchGuard {
             hub: self.clone(),
-            page_url: page_url.to_string(),
+            target: target.to_string(),
         }
     }
 
-    /// Watched probes whose result is older than `max_age` (or missing), and the time the
-    /// next one falls due.
-    fn due(&self, max_age: Duration) -> (Vec<String>, Option<Instant>) {
-        let watchers = self.watchers.lock().unwrap_or_else(|p| p.into_inner());
-        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
-        let mut due = Vec::new();
+    /// The reader targets probed in the background now: the default always, others while
+    /// a browser streams their events or asked for them within the last few intervals.
+    pub fn targets_in_use(&self) -> Vec<String> {
+        let linger = (self.interval() * IN_USE_INTERVALS).max(IN_USE_AT_LEAST);
+        let mut out = vec![self.default_target.clone()];
+        let streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.retain(|_, at| at.elapsed() < linger);
+        out.extend(
+            streams
+                .keys()
+                .chain(seen.keys())
+                .filter(|t| **t != self.default_target)
+                .cloned(),
+        );
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Probes of the targets in use whose result is older than `max_age` (or missing),
+    /// once each, and the time the next one falls due.
+    fn due(&self, max_age: Duration) -> (Vec<Arc<Entry>>, Option<Instant>) {
+        let in_use = self.targets_in_use();
+        let views = self.views.read().unwrap_or_else(|p| p.into_inner());
+        let mut due: Vec<Arc<Entry>> = Vec::new();
         let mut next: Option<Instant> = None;
-        for e in entries.values() {
-            if !watchers.contains_key(&e.page_url) {
+        for e in in_use
+            .iter()
+            .filter_map(|t| views.get(t))
+            .flat_map(|v| v.values())
+        {
+            if due.iter().any(|d| Arc::ptr_eq(d, e)) {
                 continue;
             }
             let latest = e
@@ -584,28 +809,40 @@ impl ProbeHub {
                     let when = at + max_age;
                     next = Some(next.map_or(when, |n| n.min(when)));
                 }
-                _ => due.push(e.decl.id.clone()),
+                _ => due.push(e.clone()),
             }
         }
         (due, next)
     }
 
-    /// Keeps watched probes fresh until `stop` fires: each probe runs again as soon as its
-    /// result is one interval old (through the single flight), so however many browsers
-    /// watch, a probe costs one execution per interval.
+    /// Keeps every probe of every target in use fresh until `stop` fires, whether or not a
+    /// page is open: each probe runs again as soon as its result is one interval old
+    /// (through the single flight), so however many browsers watch, a probe costs one
+    /// execution per target per interval, and every surface (widgets, sidebar dots,
+    /// `/status/`, `/metrics`) shows the same current verdict.
+    ///
+    /// Probes that write run here too: the runner itself refuses the write, before
+    /// connecting, under `--read-only` and on a target with `allow_writes = false`, and
+    /// records the probe as skipped with that cause.
     pub async fn refresh_loop(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
-        // New watchers are noticed within this.
+        // New targets in use (and new probes after a rebuild) are noticed within this.
         const POLL: Duration = Duration::from_millis(250);
         loop {
             let interval = self.interval();
             let (due, next) = self.due(interval);
             if !due.is_empty() {
+                // One runner (one connection) per target per round.
+                let mut groups: BTreeMap<String, Vec<Arc<Entry>>> = BTreeMap::new();
+                for entry in due {
+                    groups
+                        .entry(entry.key.target.clone())
+                        .or_default()
+                        .push(entry);
+                }
                 let mut set = tokio::task::JoinSet::new();
-                for id in due {
+                for (_, group) in groups {
                     let hub = self.clone();
-                    set.spawn(async move {
-                        let _ = hub.fresh_within(&id, interval).await;
-                    });
+                    set.spawn(async move { hub.refresh_group(group, interval).await });
                 }
                 tokio::select! {
                     _ = stop.cancelled() => return,
@@ -625,21 +862,24 @@ impl ProbeHub {
     }
 }
 
-/// Unregisters a watching browser on drop.
+/// Unregisters an event stream on drop.
 pub struct WatchGuard {
     hub: Arc<ProbeHub>,
-    page_url: String,
+    target: String,
 }
 
 impl Drop for WatchGuard {
     fn drop(&mut self) {
-        let mut w = self.hub.watchers.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = w.get_mut(&self.page_url) {
+        let mut w = self.hub.streams.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = w.get_mut(&self.target) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                w.remove(&self.page_url);
+                w.remove(&self.target);
             }
         }
+        drop(w);
+        // A reader who just closed the page may open the next one in a moment.
+        self.hub.use_target(&self.target);
     }
 }
 

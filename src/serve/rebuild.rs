@@ -39,9 +39,15 @@ pub enum Done {
     KeptLastGood,
 }
 
-/// Owns the loaded site; one per server, driven from one thread.
+/// Owns the loaded site of one reader target; the server's default target has one from
+/// the start (the *primary*), every other target a reader chose gets one on its first
+/// request. All are driven from one thread, the primary first, so its reload latency does
+/// not depend on how many targets are in use.
 pub struct Rebuilder {
     state: ServeState,
+    /// `None` for the primary (whose files are [`ServeState::files`], and which alone
+    /// reports problems, the site's look and page titles); else the target it renders.
+    other: Option<String>,
     site: Site,
     opts: OutputOptions,
     layout: Layout,
@@ -62,17 +68,17 @@ impl Rebuilder {
     ) -> Result<Rebuilder, Vec<Diagnostic>> {
         // Code highlighting is most of the work; it follows in the background so the
         // first page is served (and every link checked) as soon as possible.
-        let target = state.target();
+        let target = state.default_target().to_string();
         let opts_in = crate::site::LoadOptions {
             target: Some(&target),
             ..FIRST_PASS
         };
         let site = Site::load_opts(root, config, &opts_in)?;
-        state.set_rendered_target(&site.target);
         let layout = layout_of(root, &site.config);
         let unhighlighted = (0..site.pages.len()).collect();
         let mut me = Rebuilder {
             state,
+            other: None,
             site,
             opts,
             layout,
@@ -93,8 +99,99 @@ impl Rebuilder {
         Ok(me)
     }
 
+    /// The pages of another reader target, rendered whole (code highlighted in the
+    /// background) and served as that target's; `Err` says why they cannot be.
+    pub fn for_target(
+        root: &Path,
+        config: Config,
+        state: ServeState,
+        opts: OutputOptions,
+        target: &str,
+    ) -> Result<Rebuilder, String> {
+        let opts_in = crate::site::LoadOptions {
+            target: Some(target),
+            ..FIRST_PASS
+        };
+        let site = Site::load_opts(root, config, &opts_in).map_err(|d| {
+            format!(
+                "the pages for target {target} cannot be rendered: {}",
+                d.first().map(|d| d.message.clone()).unwrap_or_default()
+            )
+        })?;
+        let layout = layout_of(root, &site.config);
+        let unhighlighted = (0..site.pages.len()).collect();
+        let me = Rebuilder {
+            state,
+            other: Some(target.to_string()),
+            site,
+            opts,
+            layout,
+            unhighlighted,
+            unrendered: BTreeSet::new(),
+        };
+        let files = me.write_all().map_err(|d| {
+            format!(
+                "the pages for target {target} cannot be rendered: {}",
+                d.message
+            )
+        })?;
+        me.sync_probes();
+        me.put_files(files);
+        Ok(me)
+    }
+
+    /// A rebuilder for another reader target, from the site as this one last loaded it.
+    pub fn spawn_for(&self, target: &str) -> Result<Rebuilder, String> {
+        Rebuilder::for_target(
+            &self.site.root,
+            self.site.config.clone(),
+            self.state.clone(),
+            self.opts.clone(),
+            target,
+        )
+    }
+
     pub fn site(&self) -> &Site {
         &self.site
+    }
+
+    pub fn state(&self) -> &ServeState {
+        &self.state
+    }
+
+    /// The reader target this rebuilder renders (`None`: the server's default).
+    pub fn other_target(&self) -> Option<&str> {
+        self.other.as_deref()
+    }
+
+    fn put_files(&self, files: SiteFiles) {
+        match &self.other {
+            None => self.state.set_files(files),
+            Some(t) => self.state.set_target_files(t, files),
+        }
+    }
+
+    fn merge_files(&self, written: SiteFiles) {
+        match &self.other {
+            None => self.state.update_files(|files| files.merge(written)),
+            Some(t) => self
+                .state
+                .update_target_files(t, |files| files.merge(written)),
+        }
+    }
+
+    /// Problems are the primary's to report (every target's pages come from the same
+    /// Markdown); returns whether anything changed.
+    fn report(&self, source: &str, problems: Vec<Diagnostic>) -> bool {
+        self.other.is_none() && self.state.set_problems(source, problems)
+    }
+
+    /// Tells the browsers showing these pages (`None`: all) of this target to reload.
+    fn reload(&self, pages: Option<Vec<String>>) {
+        self.state.publish(Event::Reload {
+            pages,
+            target: Some(self.site.target.clone()),
+        });
     }
 
     pub fn layout(&self) -> &Layout {
@@ -129,6 +226,9 @@ impl Rebuilder {
             }
             done
         };
+        if self.other.is_some() {
+            return done;
+        }
         let m = self.state.metrics();
         m.rebuilds
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -144,11 +244,11 @@ impl Rebuilder {
         let cfg = if config {
             match Config::load(&self.site.root) {
                 Ok(c) => {
-                    self.state.set_problems(CONFIG, Vec::new());
+                    self.report(CONFIG, Vec::new());
                     c
                 }
                 Err(e) => {
-                    self.state.set_problems(
+                    self.report(
                         CONFIG,
                         vec![Diagnostic::error(
                             self.layout.config_file.clone(),
@@ -162,13 +262,10 @@ impl Rebuilder {
         } else {
             self.site.config.clone()
         };
-        // The switcher's target, unless the config no longer has it.
-        let mut target = self.state.target();
-        if cfg.target(Some(&target)).is_err() {
-            target = "default".into();
-            self.state.set_target(&target);
+        let target = self.site.target.clone();
+        if self.other.is_none() {
+            self.state.set_targets(cfg.target_names());
         }
-        self.state.set_targets(cfg.target_names());
         let opts_in = crate::site::LoadOptions {
             target: Some(&target),
             ..FIRST_PASS
@@ -176,10 +273,15 @@ impl Rebuilder {
         let site = match Site::load_opts(&self.site.root, cfg, &opts_in) {
             Ok(site) => site,
             Err(diags) => {
-                self.state.set_problems(THEME, diags);
+                self.report(THEME, diags);
                 return Done::KeptLastGood;
             }
         };
+        if self.other.is_none() && config {
+            self.state
+                .probes()
+                .set_config(Arc::new(site.config.clone()));
+        }
         let old = std::mem::replace(&mut self.site, site);
         match self.write_all() {
             Ok(files) => {
@@ -187,19 +289,20 @@ impl Rebuilder {
                 self.unhighlighted = (0..self.site.pages.len()).collect();
                 self.note_unhighlighted();
                 self.layout = layout_of(&self.site.root, &self.site.config);
-                self.state.set_look(self.site.look(true));
-                self.state.set_files(files);
+                if self.other.is_none() {
+                    self.state.set_look(self.site.look(true));
+                }
+                self.put_files(files);
                 self.sync_problems();
                 self.sync_probes();
-                self.state.set_rendered_target(&self.site.target);
-                self.state.publish(Event::Reload { pages: None });
+                self.reload(None);
                 Done::Full {
                     pages: self.site.pages.len(),
                 }
             }
             Err(d) => {
                 self.site = old;
-                self.state.set_problems(THEME, vec![d]);
+                self.report(THEME, vec![d]);
                 Done::KeptLastGood
             }
         }
@@ -208,22 +311,24 @@ impl Rebuilder {
     /// Reloads the theme and re-renders every page from the Markdown in memory.
     fn theme(&mut self, reload_theme: bool) -> Done {
         if reload_theme && let Err(diags) = self.site.reload_theme() {
-            self.state.set_problems(THEME, diags);
+            self.report(THEME, diags);
             return Done::KeptLastGood;
         }
         match self.write_all() {
             Ok(files) => {
                 self.unrendered.clear();
-                self.state.set_look(self.site.look(true));
-                self.state.set_files(files);
-                self.state.set_problems(THEME, Vec::new());
-                self.state.publish(Event::Reload { pages: None });
+                if self.other.is_none() {
+                    self.state.set_look(self.site.look(true));
+                }
+                self.put_files(files);
+                self.report(THEME, Vec::new());
+                self.reload(None);
                 Done::AllPages {
                     pages: self.site.pages.len(),
                 }
             }
             Err(d) => {
-                self.state.set_problems(THEME, vec![d]);
+                self.report(THEME, vec![d]);
                 Done::KeptLastGood
             }
         }
@@ -232,7 +337,7 @@ impl Rebuilder {
     /// Swaps changed stylesheets in the served files; browsers swap them without a reload.
     fn stylesheets(&mut self, names: Vec<String>) -> Done {
         if let Err(diags) = self.site.reload_theme() {
-            self.state.set_problems(THEME, diags);
+            self.report(THEME, diags);
             return Done::KeptLastGood;
         }
         let collector = Collector::new(self.state.token());
@@ -240,15 +345,19 @@ impl Rebuilder {
         if let Err(diags) =
             pages::write_theme_static(&self.site, &collector, |out| wanted.contains(out))
         {
-            self.state.set_problems(THEME, diags);
+            self.report(THEME, diags);
             return Done::KeptLastGood;
         }
         let written = collector.into_files();
-        self.state.update_files(|files| files.merge(written));
-        self.state.set_problems(THEME, Vec::new());
-        self.state.publish(Event::Stylesheet {
-            files: names.clone(),
-        });
+        self.merge_files(written);
+        self.report(THEME, Vec::new());
+        // Stylesheets are the same for every target (pages load them without one): the
+        // primary's swap tells every browser.
+        if self.other.is_none() {
+            self.state.publish(Event::Stylesheet {
+                files: names.clone(),
+            });
+        }
         Done::Stylesheets { files: names }
     }
 
@@ -262,7 +371,7 @@ impl Rebuilder {
             let key = self.site.docs_dir.join(rel).to_string_lossy().into_owned();
             match self.site.reload_page(rel) {
                 Err(d) => {
-                    self.state.set_problems(&key, vec![d]);
+                    self.report(&key, vec![d]);
                 }
                 Ok(update) => {
                     self.unhighlighted.remove(&update.index);
@@ -279,7 +388,7 @@ impl Rebuilder {
                             .into_iter()
                             .filter(Diagnostic::is_error)
                             .collect();
-                        self.state.set_problems(&key, errors);
+                        self.report(&key, errors);
                     }
                 }
             }
@@ -300,10 +409,10 @@ impl Rebuilder {
         }
         let collector = Collector::new(self.state.token());
         if let Err(diags) = pages::write_pages(&self.site, &collector, &self.opts, &changed) {
-            self.state.set_problems(THEME, diags);
+            self.report(THEME, diags);
         }
         if headings && let Err(diags) = pages::write_search_index(&self.site, &collector) {
-            self.state.set_problems(THEME, diags);
+            self.report(THEME, diags);
         }
         let written = collector.into_files();
         let urls: Vec<String> = changed
@@ -311,10 +420,8 @@ impl Rebuilder {
             .map(|&i| self.site.pages[i].page.out_rel.clone())
             .filter(|url| written.map.contains_key(url))
             .collect();
-        self.state.update_files(|files| files.merge(written));
-        self.state.publish(Event::Reload {
-            pages: Some(urls.clone()),
-        });
+        self.merge_files(written);
+        self.reload(Some(urls.clone()));
         Done::Pages { pages: urls }
     }
 
@@ -336,7 +443,7 @@ impl Rebuilder {
                 self.unrendered.remove(i);
             }
             self.render_into_files(&next);
-            if self.unrendered.is_empty() {
+            if self.unrendered.is_empty() && self.other.is_none() {
                 self.state.set_complete();
             }
         } else {
@@ -351,7 +458,7 @@ impl Rebuilder {
         // template errors are reported by the full writes that follow a theme change.
         let _ = pages::write_pages(&self.site, &collector, &self.opts, indexes);
         let written = collector.into_files();
-        self.state.update_files(|files| files.merge(written));
+        self.merge_files(written);
     }
 
     /// The first files served: the shared ones and the home page, written by the same
@@ -383,6 +490,9 @@ impl Rebuilder {
     }
 
     fn note_unhighlighted(&self) {
+        if self.other.is_some() {
+            return;
+        }
         self.state.metrics().unhighlighted.store(
             self.unhighlighted.len() as u64,
             std::sync::atomic::Ordering::Relaxed,
@@ -404,6 +514,9 @@ impl Rebuilder {
 
     /// Problems of the site as loaded now, by file (errors only: warnings go to the log).
     fn sync_problems(&self) {
+        if self.other.is_some() {
+            return;
+        }
         let mut all: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         for d in self.site.diagnostics.iter().filter(|d| d.is_error()) {
             all.entry(d.file.to_string_lossy().into_owned())
@@ -419,6 +532,10 @@ impl Rebuilder {
             .all_probes()
             .map(|(i, d)| (d.clone(), self.site.pages[i].page.out_rel.clone()))
             .collect();
+        if self.other.is_some() {
+            self.state.probes().set_probes(&self.site.target, probes);
+            return;
+        }
         self.state.probes().set_pages(
             self.site
                 .pages
@@ -434,9 +551,7 @@ impl Rebuilder {
                 .map(|p| (p.page.out_rel.clone(), p.title.clone()))
                 .collect(),
         );
-        self.state
-            .probes()
-            .set_probes(Arc::new(self.site.config.clone()), probes);
+        self.state.probes().set_probes(&self.site.target, probes);
     }
 }
 

@@ -35,18 +35,43 @@ struct Inner {
     problems: Mutex<BTreeMap<String, Vec<Diagnostic>>>,
     shutdown: CancellationToken,
     metrics: Metrics,
-    /// The target pages and probes follow (`--target`, then the header's switcher).
-    target: RwLock<String>,
+    /// The target of readers who chose none (`--target`, else `default`); `files` are its
+    /// pages.
+    default_target: String,
     /// The config's targets, `default` first (after each rebuild).
     targets: RwLock<Vec<String>>,
-    /// The target the served pages were last rendered for.
-    rendered_target: watch::Sender<String>,
-    /// Asks the rebuild thread for a full rebuild (a target switch). Weak: the thread ends
-    /// when the watcher's sender goes at shutdown.
+    /// The pages of the other targets readers chose, rendered on first request and kept
+    /// current by the rebuild thread (bounded by the config's targets).
+    others: RwLock<BTreeMap<String, Arc<TargetFiles>>>,
+    /// Targets asked for whose pages the rebuild thread has not started rendering.
+    wanted: Mutex<Vec<String>>,
+    /// Wakes the rebuild thread (an empty batch of paths), and asks it for a full rebuild.
+    /// Weak: the thread ends when the watcher's sender goes at shutdown.
     rebuild: std::sync::OnceLock<(
         tokio::sync::mpsc::WeakUnboundedSender<Vec<std::path::PathBuf>>,
         std::path::PathBuf,
     )>,
+}
+
+/// The served pages of one non-default target.
+struct TargetFiles {
+    files: RwLock<Arc<SiteFiles>>,
+    loaded: watch::Sender<Loaded>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Loaded {
+    Pending,
+    Ready,
+    Failed(String),
+}
+
+/// A target name a request asked for that the config does not declare.
+#[derive(Debug, thiserror::Error)]
+#[error("no target {asked:?}; configured targets: {}", known.join(", "))]
+pub struct UnknownTarget {
+    pub asked: String,
+    pub known: Vec<String>,
 }
 
 /// Counters for `/metrics`.
@@ -85,6 +110,7 @@ impl ServeState {
     pub(crate) fn new(
         token: String,
         read_only: bool,
+        default_target: String,
         access: super::proxy::Access,
         probes_for: impl FnOnce(broadcast::Sender<Event>) -> ProbeHub,
     ) -> Self {
@@ -107,9 +133,10 @@ impl ServeState {
                 problems: Mutex::new(BTreeMap::new()),
                 shutdown: CancellationToken::new(),
                 metrics: Metrics::default(),
-                target: RwLock::new("default".into()),
+                default_target,
                 targets: RwLock::default(),
-                rendered_target: watch::channel(String::new()).0,
+                others: RwLock::default(),
+                wanted: Mutex::default(),
                 rebuild: std::sync::OnceLock::new(),
             }),
         }
@@ -131,18 +158,35 @@ impl ServeState {
         &self.inner.access
     }
 
-    /// The target the pages show and the probes run against.
-    pub fn target(&self) -> String {
-        self.inner
-            .target
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// The target of readers who chose none (`--target`, else `default`).
+    pub fn default_target(&self) -> &str {
+        &self.inner.default_target
     }
 
-    pub(crate) fn set_target(&self, name: &str) {
-        *self.inner.target.write().unwrap_or_else(|p| p.into_inner()) = name.to_string();
-        self.inner.probes.set_target(name);
+    /// The reader target a request names (`?target=prod`; absent or empty: the default).
+    /// Only the config's target names are accepted: a request chooses among them, it never
+    /// says where a probe goes.
+    pub fn reader_target(&self, asked: Option<&str>) -> Result<String, UnknownTarget> {
+        let asked = asked.map(str::trim).filter(|a| !a.is_empty());
+        let Some(asked) = asked else {
+            return Ok(self.inner.default_target.clone());
+        };
+        let known = self.targets();
+        if known.iter().any(|t| t == asked) {
+            Ok(asked.to_string())
+        } else {
+            // Bounded, so a long name in a request does not come back whole.
+            let asked: String = asked.chars().take(64).collect();
+            Err(UnknownTarget { asked, known })
+        }
+    }
+
+    /// The site's look for pages of reader target `target`.
+    pub fn look_for(&self, target: &str) -> Option<crate::site::SiteLook> {
+        self.look().map(|mut l| {
+            l.target = target.to_string();
+            l
+        })
     }
 
     /// The config's target names, `default` first.
@@ -154,25 +198,19 @@ impl ServeState {
             .clone()
     }
 
+    /// Records the config's targets (after a load); pages of targets it no longer has
+    /// stop being served.
     pub(crate) fn set_targets(&self, names: Vec<String>) {
+        self.inner
+            .others
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|t, _| names.contains(t));
         *self
             .inner
             .targets
             .write()
             .unwrap_or_else(|p| p.into_inner()) = names;
-    }
-
-    /// Records the target the served pages now show.
-    pub(crate) fn set_rendered_target(&self, name: &str) {
-        self.inner.rendered_target.send_replace(name.to_string());
-    }
-
-    /// Waits until the served pages show `name` (after a switch), at most `limit`.
-    pub async fn rendered(&self, name: &str, limit: std::time::Duration) -> bool {
-        let mut rx = self.inner.rendered_target.subscribe();
-        tokio::time::timeout(limit, rx.wait_for(|t| t == name))
-            .await
-            .is_ok_and(|r| r.is_ok())
     }
 
     /// The rebuild thread's queue and the config file (a change of it rebuilds everything).
@@ -184,13 +222,98 @@ impl ServeState {
         let _ = self.inner.rebuild.set((tx.downgrade(), config_file));
     }
 
-    /// Asks the rebuild thread for a full rebuild, as after a config edit.
-    pub(crate) fn request_full_rebuild(&self) -> bool {
+    /// Wakes the rebuild thread to render the targets asked for.
+    fn wake_rebuilder(&self) -> bool {
         self.inner
             .rebuild
             .get()
-            .and_then(|(tx, config)| Some((tx.upgrade()?, config)))
-            .is_some_and(|(tx, config)| tx.send(vec![config.clone()]).is_ok())
+            .and_then(|(tx, _)| tx.upgrade())
+            .is_some_and(|tx| tx.send(Vec::new()).is_ok())
+    }
+
+    /// The pages of reader target `target` (one of the config's), rendered on first request
+    /// (waiting for that, at most a minute) and kept current afterwards. `Err` says why
+    /// they cannot be served.
+    pub async fn files_for(&self, target: &str) -> Result<Arc<SiteFiles>, String> {
+        self.ready().await;
+        if target == self.inner.default_target {
+            return Ok(self.files());
+        }
+        self.probes().use_target(target);
+        let (tf, new) = {
+            let mut others = self.inner.others.write().unwrap_or_else(|p| p.into_inner());
+            match others.get(target) {
+                Some(tf) => (tf.clone(), false),
+                None => {
+                    let tf = Arc::new(TargetFiles {
+                        files: RwLock::default(),
+                        loaded: watch::channel(Loaded::Pending).0,
+                    });
+                    others.insert(target.to_string(), tf.clone());
+                    (tf, true)
+                }
+            }
+        };
+        if new {
+            self.inner
+                .wanted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(target.to_string());
+            if !self.wake_rebuilder() {
+                return Err("the server is shutting down".into());
+            }
+        }
+        let mut rx = tf.loaded.subscribe();
+        let waited = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            rx.wait_for(|l| *l != Loaded::Pending),
+        )
+        .await;
+        match waited {
+            Ok(Ok(l)) => match &*l {
+                Loaded::Failed(why) => Err(why.clone()),
+                _ => Ok(tf.files.read().unwrap_or_else(|p| p.into_inner()).clone()),
+            },
+            _ => Err(format!(
+                "the pages for target {target} are still being rendered: reload in a moment"
+            )),
+        }
+    }
+
+    /// Targets asked for whose pages the rebuild thread should render now.
+    pub(crate) fn take_wanted_targets(&self) -> Vec<String> {
+        std::mem::take(&mut *self.inner.wanted.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Serves `files` as target `target`'s pages.
+    pub(crate) fn set_target_files(&self, target: &str, files: SiteFiles) {
+        let others = self.inner.others.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(tf) = others.get(target) {
+            *tf.files.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(files);
+            tf.loaded.send_replace(Loaded::Ready);
+        }
+    }
+
+    /// Changes target `target`'s served pages in place (copy on write).
+    pub(crate) fn update_target_files(&self, target: &str, f: impl FnOnce(&mut SiteFiles)) {
+        let others = self.inner.others.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(tf) = others.get(target) {
+            let mut guard = tf.files.write().unwrap_or_else(|p| p.into_inner());
+            let mut next = (**guard).clone();
+            f(&mut next);
+            next.generation += 1;
+            *guard = Arc::new(next);
+        }
+    }
+
+    /// Target `target`'s pages cannot be rendered: requests get `why`, and the next
+    /// request tries again.
+    pub(crate) fn target_failed(&self, target: &str, why: String) {
+        let mut others = self.inner.others.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(tf) = others.remove(target) {
+            tf.loaded.send_replace(Loaded::Failed(why));
+        }
     }
 
     /// Probe results, single flight and history.

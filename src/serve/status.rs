@@ -33,15 +33,29 @@ pub fn routes() -> Router<ServeState> {
         .route("/healthz", get(healthz))
 }
 
-/// Fresh results (single flight, cached for the interval) of every probe, in listing order.
-async fn all_results(state: &ServeState) -> Vec<(ProbeInfo, Option<ProbeView>)> {
-    let infos = state.probes().list();
+/// Fresh results (single flight, cached for the interval) of every probe of reader target
+/// `target`, in listing order.
+async fn all_results(state: &ServeState, target: &str) -> Vec<(ProbeInfo, Option<ProbeView>)> {
+    let infos = state.probes().list(target);
+    results_of(
+        state,
+        infos.into_iter().map(|i| (target.to_string(), i)).collect(),
+    )
+    .await
+}
+
+/// Fresh results of these probes, each asked for on its reader target.
+async fn results_of(
+    state: &ServeState,
+    infos: Vec<(String, ProbeInfo)>,
+) -> Vec<(ProbeInfo, Option<ProbeView>)> {
     let mut set = tokio::task::JoinSet::new();
-    for (i, info) in infos.iter().enumerate() {
+    for (i, (target, info)) in infos.iter().enumerate() {
         let hub = state.probes().clone();
-        let id = info.id.clone();
-        set.spawn(async move { (i, hub.fresh(&id).await.ok()) });
+        let (id, target) = (info.id.clone(), target.clone());
+        set.spawn(async move { (i, hub.fresh(&id, &target).await.ok()) });
     }
+    let infos: Vec<ProbeInfo> = infos.into_iter().map(|(_, i)| i).collect();
     let mut views: Vec<Option<ProbeView>> = vec![None; infos.len()];
     while let Some(Ok((i, v))) = set.join_next().await {
         views[i] = v;
@@ -156,16 +170,29 @@ const STATUS_DEPTH: usize = 1;
 /// The page the links on `/status/` are relative to, as a docs path (for [`doc_href`]).
 const STATUS_PAGE: &str = "status/index.md";
 
-async fn status_page(State(state): State<ServeState>) -> Response {
+async fn status_page(
+    State(state): State<ServeState>,
+    axum::extract::Query(q): axum::extract::Query<super::api::TargetQuery>,
+) -> Response {
     state.ready().await;
-    let Some(look) = state.look() else {
+    // The reader's target (`?target=prod`): its probes, and links that keep it.
+    let target = match state.reader_target(q.target.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return (StatusCode::NOT_FOUND, format!("{e}\n")).into_response(),
+    };
+    if target != state.default_target()
+        && let Err(why) = state.files_for(&target).await
+    {
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")).into_response();
+    }
+    let Some(look) = state.look_for(&target) else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "the site is still loading: reload in a moment",
         )
             .into_response();
     };
-    let results = all_results(&state).await;
+    let results = all_results(&state, &target).await;
     let now = jiff::Timestamp::now();
     let wrong = causes(&results, now);
     // A probe whose cause is shared with others is explained once, above: its row refers
@@ -373,7 +400,8 @@ fn label(v: &str) -> String {
 
 async fn metrics(State(state): State<ServeState>) -> Response {
     state.ready().await;
-    let results = all_results(&state).await;
+    // Every probe on every target in use, once each: the `target` label keeps them apart.
+    let results = results_of(&state, state.probes().list_all()).await;
     let mut out = String::new();
     let family = |out: &mut String, name: &str, kind: &str, help: &str| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");

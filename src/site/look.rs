@@ -46,8 +46,10 @@ pub struct Fragment<'a> {
 pub struct SiteLook {
     pub theme: Arc<Theme>,
     pub config: Arc<Config>,
-    /// The target whose values the site's pages show (the header's switcher).
+    /// The target whose values the site's pages show (the reader's, under `serve`).
     pub target: String,
+    /// The target of readers who chose none.
+    pub default_target: String,
     /// Pages are rendered by `serve` (header links to Status and Runs, live reload).
     pub serve: bool,
 }
@@ -64,6 +66,7 @@ impl SiteLook {
             theme: super::load_theme(root, &config)?,
             config: Arc::new(config),
             target: "default".into(),
+            default_target: "default".into(),
             serve,
         })
     }
@@ -86,6 +89,12 @@ impl SiteLook {
                 self.config.target_names()
             } else {
                 Vec::new()
+            },
+            default_target: self.default_target.clone(),
+            target_place: if self.serve {
+                super::target_place(&self.config, &self.target)
+            } else {
+                String::new()
             },
         }
     }

@@ -44,6 +44,9 @@ pub struct OutputOptions {
     pub health: std::collections::BTreeMap<String, crate::probe::health::PageHealth>,
     /// When a `build --snapshot` ran its probes: every page says so in a banner.
     pub snapshot: Option<crate::theme::SnapshotTaken>,
+    /// Under `serve`, the target of readers who chose none (`None`: `default`): pages of
+    /// another target say so in a banner.
+    pub default_target: Option<String>,
 }
 
 /// Pages rendered so far, for progress display; shared with whoever draws it.
@@ -119,6 +122,7 @@ impl Site {
             theme: self.theme.clone(),
             config: std::sync::Arc::new(self.config.clone()),
             target: self.target.clone(),
+            default_target: self.target.clone(),
             serve,
         }
     }
@@ -251,6 +255,18 @@ impl Site {
     /// Writes the whole site. Returns the number of pages written.
     pub fn write(&self, sink: &dyn Sink, opts: &OutputOptions) -> Result<usize, Vec<Diagnostic>> {
         pages::write_all(self, sink, opts)
+    }
+}
+
+/// Where target `name`'s probes go, safe to show (passwords hidden): the banner of a page
+/// shown for a target other than the default says it.
+pub fn target_place(config: &Config, name: &str) -> String {
+    match config.target(Some(name)) {
+        Ok(t) if t.target.url.is_empty() && t.name == crate::config::DJANGO_TARGET => {
+            "the cache Django's settings name".into()
+        }
+        Ok(t) => t.target.display_url(),
+        Err(_) => String::new(),
     }
 }
 

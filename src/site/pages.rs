@@ -284,6 +284,15 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
             Vec::new()
         },
         snapshot: opts.snapshot.clone(),
+        default_target: opts
+            .default_target
+            .clone()
+            .unwrap_or_else(|| "default".into()),
+        target_place: if opts.live_reload {
+            super::target_place(&site.config, &site.target)
+        } else {
+            String::new()
+        },
     };
     site.theme
         .render_page(&ctx)

@@ -58,6 +58,10 @@ pub struct PageContext {
     /// In a `build --snapshot` site: when the probes were run, for the banner every page
     /// carries (its results are that old, however current they look).
     pub snapshot: Option<SnapshotTaken>,
+    /// The target of readers who chose none: a page on another shows a banner saying so.
+    pub default_target: String,
+    /// Where `target`'s probes go, safe to show (passwords hidden), for that banner.
+    pub target_place: String,
 }
 
 /// When a `build --snapshot` ran its probes: `<time datetime="{{ iso }}">{{ text }}</time>`,
@@ -113,4 +117,6 @@ pub struct Chrome {
     /// header's switcher, as on the guide pages.
     pub target: String,
     pub targets: Vec<String>,
+    pub default_target: String,
+    pub target_place: String,
 }

@@ -59,6 +59,7 @@ mod serve_http;
 mod serve_probe_api_build;
 mod serve_proxy;
 mod serve_reload;
+mod serve_targets;
 mod site_agreement;
 mod snapshots;
 mod surfaces;

@@ -134,6 +134,8 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         target: "default".into(),
         targets: Vec::new(),
         snapshot: None,
+        default_target: "default".into(),
+        target_place: String::new(),
     };
     let html = theme.render_page(&ctx).unwrap().replace(
         "</body>",

@@ -26,6 +26,27 @@ fn token_of(html: &str) -> String {
     html[at..at + 32].to_string()
 }
 
+/// Waits until the background refresh's first round has run every probe of the fixture
+/// (`ping` and `roundtrip`) once: counts taken afterwards see only what requests cause,
+/// for the rest of the fixture's 30 s interval.
+async fn settled(server: &bisk_docs::serve::Server) -> u64 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let n = server.state.probes().executions();
+        let done = ["ping", "roundtrip"]
+            .iter()
+            .all(|id| server.state.probes().latest(id, "default").is_some());
+        if done {
+            return n;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background refresh ran no first round ({n} executions)"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn ping_calls(redis: &RedisServer) -> u64 {
     let info: String = redis::cmd("INFO")
         .arg("commandstats")
@@ -46,6 +67,9 @@ async fn api_lists_probes_and_returns_results() {
     let server = site.serve(false).await;
     let addr = server.addr;
 
+    // Every probe is run in the background as soon as the site is loaded, page or not.
+    let ran = settled(&server).await;
+    assert_eq!(ran, 2);
     let list = get(addr, "/api/probes").await;
     assert_eq!(list.status, 200);
     assert_eq!(list.header("content-type"), Some("application/json"));
@@ -66,10 +90,10 @@ async fn api_lists_probes_and_returns_results() {
     assert_eq!(v["history"].as_array().unwrap().len(), 1);
     assert_eq!(v["stats"]["uptime_pct"], 100.0);
 
-    // A second GET within the interval is the cached result, not a new run.
+    // A GET within the interval is the cached (background) result, not a new run.
     let again = get(addr, "/api/probes/ping").await.json();
     assert_eq!(again["checked_at"], v["checked_at"]);
-    assert_eq!(server.state.probes().executions(), 1);
+    assert_eq!(server.state.probes().executions(), ran);
 
     let missing = get(addr, "/api/probes/nope").await;
     assert_eq!(missing.status, 404);
@@ -121,6 +145,7 @@ async fn writes_need_the_token_and_our_own_origin() {
     assert_eq!(token, server.state.token());
 
     let run = "/api/probes/ping/run";
+    let ran = settled(&server).await;
     let no_token = request(addr, "POST", run, &[], None).await;
     assert_eq!(no_token.status, 403);
     let wrong = request(
@@ -154,7 +179,7 @@ async fn writes_need_the_token_and_our_own_origin() {
     assert_eq!(allowed_reader.status, 403);
     assert_eq!(
         server.state.probes().executions(),
-        0,
+        ran,
         "refused requests ran nothing"
     );
 
@@ -382,9 +407,11 @@ async fn read_only_skips_and_refuses_writing_probes() {
 async fn concurrent_requests_share_one_execution() {
     let redis = RedisServer::start();
     let site = fixture(&redis);
+    let before = ping_calls(&redis);
+    // The requests race the background refresh's first round for the first result: one
+    // flight between them all.
     let server = site.serve(false).await;
     let addr = server.addr;
-    let before = ping_calls(&redis);
 
     let gets: Vec<_> = (0..40)
         .map(|_| tokio::spawn(async move { get(addr, "/api/probes/ping").await }))
@@ -396,12 +423,13 @@ async fn concurrent_requests_share_one_execution() {
         stamps.insert(r.json()["checked_at"].as_str().unwrap().to_string());
     }
     assert_eq!(stamps.len(), 1, "every request got the same result");
-    assert_eq!(server.state.probes().executions(), 1);
     assert_eq!(
         ping_calls(&redis) - before,
         1,
         "exactly one PING reached Redis"
     );
+    let ran = settled(&server).await;
+    assert_eq!(ran, 2, "one execution of each probe");
 
     // Concurrent "run now" clicks share runs too.
     let token = server.state.token().to_string();
@@ -423,7 +451,7 @@ async fn concurrent_requests_share_one_execution() {
     for p in posts {
         assert_eq!(p.await.unwrap().status, 200);
     }
-    let runs = server.state.probes().executions() - 1;
+    let runs = server.state.probes().executions() - ran;
     assert!(
         (1..=3).contains(&runs),
         "20 concurrent clicks ran {runs} times"
@@ -510,15 +538,21 @@ async fn merged_routes_of_other_features_share_the_guards() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn watched_pages_refresh_once_per_interval_however_many_browsers() {
+async fn probes_refresh_once_per_interval_with_or_without_browsers() {
     let redis = RedisServer::start();
     let site = kit::serve::site(&redis.url(1), "[serve]\nprobe_interval = \"1s\"\n");
     let server = site.serve(false).await;
     let addr = server.addr;
 
-    // Nobody watches: nothing runs.
+    // Nobody watches: probes are kept current anyway, once per interval.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(server.state.probes().executions(), 0);
+    let before = ping_calls(&redis);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let pings = ping_calls(&redis) - before;
+    assert!(
+        (3..=5).contains(&pings),
+        "no browser, 4 intervals: {pings} PINGs reached Redis"
+    );
 
     let mut streams = Vec::new();
     for _ in 0..30 {

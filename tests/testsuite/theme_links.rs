@@ -82,6 +82,8 @@ fn every_template_url_is_relative() {
             target: "default".into(),
             targets: Vec::new(),
             snapshot: None,
+            default_target: "default".into(),
+            target_place: String::new(),
         };
         let html = theme.render_page(&ctx).unwrap();
         let urls: Vec<&str> = ["href", "src", "action"]

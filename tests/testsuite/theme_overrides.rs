@@ -30,6 +30,8 @@ fn ctx() -> PageContext {
         target: "default".into(),
         targets: Vec::new(),
         snapshot: None,
+        default_target: "default".into(),
+        target_place: String::new(),
     }
 }
 

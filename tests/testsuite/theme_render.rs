@@ -116,6 +116,8 @@ fn page_context() -> PageContext {
         target: "default".into(),
         targets: Vec::new(),
         snapshot: None,
+        default_target: "default".into(),
+        target_place: String::new(),
     }
 }
 

@@ -416,7 +416,7 @@ async fn an_unset_value_in_any_parameter_skips_the_probe_with_its_cause() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_switches_target_without_a_restart_values_and_probes_follow() {
+async fn serve_shows_each_reader_the_target_the_request_names_values_and_probes_follow() {
     let redis = RedisServer::start();
     let open = redis.addr();
     let closed = format!("127.0.0.1:{}", kit::redis::closed_port());
@@ -426,8 +426,9 @@ async fn serve_switches_target_without_a_restart_values_and_probes_follow() {
 
     let page = get(addr, "/ops/NET.html").await;
     assert!(
-        page.body
-            .contains("<form class=\"target-switch\" data-current=\"default\">"),
+        page.body.contains(
+            "<form class=\"target-switch\" data-current=\"default\" data-default=\"default\">"
+        ),
         "{}",
         page.body
     );
@@ -441,52 +442,32 @@ async fn serve_switches_target_without_a_restart_values_and_probes_follow() {
         "{}",
         page.body
     );
+    assert!(!page.body.contains("target-banner"), "{}", page.body);
     let v = get(addr, "/api/probes/reach").await.json();
     assert_eq!(v["status"], "pass", "{v}");
 
-    let token = bisk_docs::serve::ServeState::token(&server.state).to_string();
-    // Without the token: refused like any other POST.
-    let refused = request(
-        addr,
-        "POST",
-        "/api/target",
-        &[("content-type", "application/json")],
-        Some("{\"target\":\"prod\"}"),
-    )
-    .await;
-    assert_eq!(refused.status, 403);
-    // An unknown target: 404 naming the configured ones; nothing changes.
-    let unknown = request(
-        addr,
-        "POST",
-        "/api/target",
-        &[
-            ("content-type", "application/json"),
-            ("x-bisk-token", &token),
-        ],
-        Some("{\"target\":\"staging\"}"),
-    )
-    .await;
-    assert_eq!(unknown.status, 404);
-    assert!(
-        unknown.body.contains("default, prod, qa"),
-        "{}",
-        unknown.body
-    );
+    // An unknown target: 404 naming the configured ones, on pages and in the API.
+    for path in [
+        "/ops/NET.html?target=staging",
+        "/api/probes/reach?target=staging",
+        "/api/probes?target=staging",
+        "/status/?target=staging",
+        "/api/events?page=ops/NET.html&target=staging",
+    ] {
+        let unknown = get(addr, path).await;
+        assert_eq!(unknown.status, 404, "{path}: {}", unknown.body);
+        assert!(
+            unknown.body.contains("no target")
+                && unknown.body.contains("staging")
+                && unknown.body.contains("default, prod, qa"),
+            "{path}: {}",
+            unknown.body
+        );
+    }
 
-    let switched = request(
-        addr,
-        "POST",
-        "/api/target",
-        &[
-            ("content-type", "application/json"),
-            ("x-bisk-token", &token),
-        ],
-        Some("{\"target\":\"prod\"}"),
-    )
-    .await;
-    assert_eq!(switched.status, 200, "{}", switched.body);
-    let page = get(addr, "/ops/NET.html").await;
+    // The reader who asks for prod gets prod's values, probes, walkthrough and a banner.
+    let page = get(addr, "/ops/NET.html?target=prod").await;
+    assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("data-current=\"prod\""), "{}", page.body);
     assert!(
         page.body
@@ -500,11 +481,46 @@ async fn serve_switches_target_without_a_restart_values_and_probes_follow() {
         "{}",
         page.body
     );
-    let v = get(addr, "/api/probes/reach").await.json();
+    assert!(
+        page.body.contains(&format!(
+            "You are viewing target <strong>prod</strong> — probes run against <code>redis://{open}/1</code>"
+        )),
+        "{}",
+        page.body
+    );
+    let v = get(addr, "/api/probes/reach?target=prod").await.json();
     assert_eq!(v["status"], "fail", "{v}");
     assert_eq!(v["target"]["name"], "prod", "{v}");
     assert!(v["summary"].as_str().unwrap().contains(&closed), "{v}");
-    assert_eq!(get(addr, "/api/target").await.json()["target"], "prod");
+
+    // Nobody else's page changed: the server has no current target to switch.
+    let page = get(addr, "/ops/NET.html").await;
+    assert!(
+        page.body.contains("data-current=\"default\""),
+        "{}",
+        page.body
+    );
+    let v = get(addr, "/api/probes/reach").await.json();
+    assert_eq!(v["status"], "pass", "{v}");
+    let token = bisk_docs::serve::ServeState::token(&server.state).to_string();
+    let switch = request(
+        addr,
+        "POST",
+        "/api/target",
+        &[
+            ("content-type", "application/json"),
+            ("x-bisk-token", &token),
+        ],
+        Some("{\"target\":\"prod\"}"),
+    )
+    .await;
+    assert_eq!(switch.status, 405, "{}", switch.body);
+    let targets = get(addr, "/api/target").await.json();
+    assert_eq!(targets["default"], "default", "{targets}");
+    assert_eq!(
+        targets["targets"],
+        serde_json::json!(["default", "prod", "qa"])
+    );
     server.shutdown().await;
 }
 
@@ -525,7 +541,7 @@ async fn chromium_switches_to_prod_and_copy_copies_the_substituted_command() {
         browser.js(code).await,
         "sudo systemctl restart bisk-web.service\n"
     );
-    // The reader picks prod in the header's switcher.
+    // The reader picks prod in the header's switcher: the page opens again for prod.
     browser
         .js(
             "var s = document.querySelector('.target-switch select'); s.value = 'prod'; \
@@ -536,7 +552,7 @@ async fn chromium_switches_to_prod_and_copy_copies_the_substituted_command() {
         .wait(
             "the page to show prod's values",
             Duration::from_secs(20),
-            code,
+            "var c = document.querySelector('.content .codeblock code'); return c ? c.textContent : '';",
             |v| v.as_str().is_some_and(|s| s.contains("gunicorn.service")),
         )
         .await;

@@ -20,7 +20,8 @@
 
   // The page a sidebar link points at, as nav.js names it (`ops/REDIS_CACHE.html`).
   function pageOf(a) {
-    var href = a.getAttribute("href") || "";
+    // Without the query: under serve, links carry the reader's target (`?target=prod`).
+    var href = (a.getAttribute("href") || "").split("?")[0];
     return href.indexOf(base) === 0 ? href.slice(base.length) : href;
   }
   /* What a dot says after its label, and whether it is grey. */

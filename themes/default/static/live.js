@@ -19,6 +19,16 @@
   var token = meta("bisk-token");
   var page = body.getAttribute("data-page") || "";
   var runMode = !!document.querySelector(".rb[data-api]");
+  /* The reader's target, under serve with two or more targets: the one this page was
+     rendered for (the URL's `?target=`). Every API call and the event stream name it, so the
+     server answers for this reader's target and nobody else's. */
+  var switchForm = serving ? document.querySelector("form.target-switch") : null;
+  var target = switchForm ? switchForm.getAttribute("data-current") : null;
+  var defaultTarget = switchForm ? switchForm.getAttribute("data-default") : null;
+  function withTarget(url) {
+    if (!target) return url;
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + "target=" + encodeURIComponent(target);
+  }
   var widgets = {};
   var results = {};
   var reachable = true;
@@ -231,7 +241,7 @@
 
   function load(id) {
     var w = widgets[id];
-    fetchJson(base + "api/probes/" + encodeURIComponent(id)).then(function (v) { render(w, v); }, function (e) {
+    fetchJson(withTarget(base + "api/probes/" + encodeURIComponent(id))).then(function (v) { render(w, v); }, function (e) {
       unreachable(w, e instanceof TypeError ? "Server unreachable: no live result." : String(e.message));
     });
   }
@@ -240,7 +250,7 @@
     btn.disabled = true;
     btn.textContent = "Running…";
     setChip(w, "running");
-    fetchJson(base + "api/probes/" + encodeURIComponent(id) + "/run", {
+    fetchJson(withTarget(base + "api/probes/" + encodeURIComponent(id) + "/run"), {
       method: "POST", headers: { "X-Bisk-Token": token || "" }
     }).then(function (v) { render(w, v); }, function (e) {
       btn.disabled = false;
@@ -299,7 +309,7 @@
 
   var es = null, wasDown = false;
   function connect() {
-    es = new EventSource(base + "api/events?page=" + encodeURIComponent(page));
+    es = new EventSource(withTarget(base + "api/events?page=" + encodeURIComponent(page)));
     es.addEventListener("hello", function (e) {
       // The server's clock and probe interval: ages are counted with them.
       try { var h = JSON.parse(e.data); clock.server(h.now, h.interval_s); } catch (x) {}
@@ -332,26 +342,64 @@
     };
   }
 
-  // The header's target switcher: the server re-renders every page for the chosen target
-  // and answers once it has; then this page reloads with the new values.
-  var switcher = document.querySelector(".target-switch select");
-  if (switcher && serving) {
-    switcher.addEventListener("change", function () {
-      var form = switcher.form, wanted = switcher.value;
-      switcher.disabled = true;
-      fetchJson(base + "api/target", {
-        method: "POST",
-        headers: { "X-Bisk-Token": token || "", "Content-Type": "application/json" },
-        body: JSON.stringify({ target: wanted })
-      }).then(function () {
-        // A new target: the tab choice made for the old one no longer applies.
-        try { localStorage.removeItem("bisk-tab"); } catch (e) {}
-        location.reload();
-      }, function (e) {
-        switcher.disabled = false;
-        switcher.value = form.getAttribute("data-current");
-        form.setAttribute("title", "Could not switch: " + (e && e.message ? e.message : e));
+  /* The header's target switcher is the reader's own: choosing a target opens this page
+     again with `?target=NAME` and remembers the choice in this browser; the server changes
+     nothing for anyone else. Links within the site carry the page's target, so a link
+     copied from this page opens the same target for whoever follows it; a bare URL (typed,
+     bookmarked) opens the target this browser last chose. */
+  var TARGET_KEY = "bisk-target";
+  function remember(t) {
+    try { if (t === defaultTarget) localStorage.removeItem(TARGET_KEY); else localStorage.setItem(TARGET_KEY, t); } catch (e) {}
+  }
+  function hrefWithTarget(href, t) {
+    var hash = "", i = href.indexOf("#");
+    if (i >= 0) { hash = href.slice(i); href = href.slice(0, i); }
+    var query = "", j = href.indexOf("?");
+    if (j >= 0) { query = href.slice(j + 1); href = href.slice(0, j); }
+    var kept = query.split("&").filter(function (p) { return p && p.split("=")[0] !== "target"; });
+    kept.push("target=" + encodeURIComponent(t));
+    return href + "?" + kept.join("&") + hash;
+  }
+  /* Links of this site: relative ones (the site's own links are all relative, so it works
+     under a proxy's sub-path), not those to another place or only to an anchor here. */
+  function carry(a) {
+    var href = a.getAttribute("href");
+    if (!href || href.charAt(0) === "#" || /^[a-z][a-z0-9+.-]*:|^\/\//i.test(href)) return;
+    if (a.classList.contains("target-back")) return;
+    var next = hrefWithTarget(href, target);
+    if (next !== href) a.setAttribute("href", next);
+  }
+  if (switchForm && target) {
+    var asked = new URLSearchParams(location.search).get("target");
+    var chosen = null;
+    try { chosen = localStorage.getItem(TARGET_KEY); } catch (e) {}
+    var known = Array.prototype.map.call(switchForm.querySelectorAll("option"), function (o) { return o.value; });
+    if (!asked && chosen && chosen !== target && known.indexOf(chosen) >= 0) {
+      location.replace(hrefWithTarget(location.pathname + location.search + location.hash, chosen));
+      return;
+    }
+    document.querySelectorAll("a[href]").forEach(carry);
+    // The sidebar, search results and /status/'s refreshes add links later.
+    new MutationObserver(function (records) {
+      records.forEach(function (r) {
+        r.addedNodes.forEach(function (n) {
+          if (n.nodeType !== 1) return;
+          if (n.matches("a[href]")) carry(n);
+          n.querySelectorAll("a[href]").forEach(carry);
+        });
       });
+    }).observe(body, { childList: true, subtree: true });
+    var switcher = switchForm.querySelector("select");
+    switcher.addEventListener("change", function () {
+      remember(switcher.value);
+      // A new target: the tab choice made for the old one no longer applies.
+      try { localStorage.removeItem("bisk-tab"); } catch (e) {}
+      location.assign(hrefWithTarget(location.pathname + location.search + location.hash, switcher.value));
+    });
+    // Without scripts the form submits `?target=` itself; with them the change does.
+    switchForm.addEventListener("submit", function (ev) { ev.preventDefault(); });
+    document.querySelectorAll(".target-back").forEach(function (a) {
+      a.addEventListener("click", function () { remember(a.getAttribute("data-target")); });
     });
   }
 
