@@ -7,7 +7,8 @@
 //! - [`watch`] → [`classify`] → [`rebuild`]: file events, debounced, sorted into change
 //!   kinds, applied incrementally to the site and the served files.
 //! - [`events`]: the `/api/events` stream (reloads, stylesheet swaps, errors, results).
-//! - [`probes`]: cached probe results, single flight, history, background refresh.
+//! - [`probes`]: cached probe results per probe and target, single flight, history, and the
+//!   background refresh of every target in use.
 //! - [`history`]: the store under `[serve] state_dir` that keeps probe history across
 //!   restarts.
 //! - [`api`], [`status`]: the JSON API, `/status/`, `/metrics`, `/healthz`.
@@ -24,10 +25,10 @@
 //! let state: ServeState = server.state.clone();
 //! // Read-only, cheap: the per-server token (compare with the `X-Bisk-Token` header),
 //! state.token();
-//! // publish an event to every connected browser,
-//! state.publish(Event::Reload { pages: None });
-//! // probe results (single flight, cached for the probe interval).
-//! state.probes().fresh("ops-redis-cache-1").await;
+//! // publish an event to every connected browser (of every target),
+//! state.publish(Event::Reload { pages: None, target: None });
+//! // probe results on a reader's target (single flight, cached for the probe interval).
+//! state.probes().fresh("ops-redis-cache-1", state.default_target()).await;
 //! ```
 //!
 //! Routes added with [`app::ServeOptions::extra`] are built from the state and merged under
