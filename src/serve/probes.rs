@@ -673,6 +673,10 @@ impl ProbeHub {
             }
         }
         let mut views = Vec::with_capacity(entries.len());
+        // Pages whose health may have changed, per reader target: one `status` event per
+        // target for the whole round, not one per probe (a round of 34 probes would send
+        // every open browser 34 events).
+        let mut touched: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for ((entry, result), point) in entries.iter().zip(results).zip(points) {
             {
                 let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -689,10 +693,16 @@ impl ProbeHub {
                 targets: readers.clone(),
                 probe: Box::new(view.clone()),
             });
-            for t in &readers {
-                self.announce_health(t, std::slice::from_ref(&entry.page_url));
+            for t in readers {
+                let pages = touched.entry(t).or_default();
+                if !pages.contains(&entry.page_url) {
+                    pages.push(entry.page_url.clone());
+                }
             }
             views.push(view);
+        }
+        for (t, pages) in &touched {
+            self.announce_health(t, pages);
         }
         views
     }
