@@ -530,8 +530,30 @@ fn walkable_guides(app: &RunbookHttp, depth: usize) -> Vec<GuideLink> {
     guides
 }
 
-async fn runs_page(State(app): State<RunbookHttp>) -> Result<Response, ApiError> {
-    let look = look(&app)?;
+/// `?target=` on the runbook pages: the reader's target, for the header's switcher.
+#[derive(Deserialize)]
+struct ReaderQuery {
+    target: Option<String>,
+}
+
+/// The look with the header showing `target` (the reader's, or a run's) when the config
+/// names it; the site's default otherwise (a name from a request only selects among the
+/// config's targets).
+fn look_on(app: &RunbookHttp, target: Option<&str>) -> Result<SiteLook, ApiError> {
+    let mut look = look(app)?;
+    if let Some(t) = target
+        && look.config.target_names().iter().any(|n| n == t)
+    {
+        look.target = t.to_string();
+    }
+    Ok(look)
+}
+
+async fn runs_page(
+    State(app): State<RunbookHttp>,
+    Query(q): Query<ReaderQuery>,
+) -> Result<Response, ApiError> {
+    let look = look_on(&app, q.target.as_deref())?;
     let now = jiff::Timestamp::now();
     let runs = app
         .ws
@@ -585,7 +607,7 @@ async fn start_page(
     proxy: Proxied,
     Query(q): Query<StartQuery>,
 ) -> Result<Response, ApiError> {
-    let look = look(&app)?;
+    let look = look_on(&app, q.target.as_deref())?;
     let guide = match app.ws.guide(Path::new(&q.page)) {
         Ok(g) => g,
         Err(e) => return Ok(page_error(&app, 1, e)),
@@ -669,11 +691,12 @@ async fn run_page(
     UrlPath(id): UrlPath<String>,
     proxy: Proxied,
 ) -> Result<Response, ApiError> {
-    let look = look(&app)?;
     let state = match app.ws.load(&id) {
         Ok(s) => s,
         Err(e) => return Ok(page_error(&app, 2, e)),
     };
+    // The header shows the run's target: its steps show that target's values and probes.
+    let look = look_on(&app, Some(&state.target.name))?;
     let now = jiff::Timestamp::now();
     // The run page shows the guide as it is now; the steps are the run's.
     let guide = app.ws.guide(Path::new(&state.guide)).ok();

@@ -725,6 +725,26 @@ async fn a_browser_walkthrough_shows_the_run_target_values_and_starts_on_the_pag
         "{}",
         start.body
     );
+    // The header's switcher is the reader's on the runbook pages too.
+    let switch = "<form class=\"target-switch\" data-current=\"prod\"";
+    assert!(start.body.contains(switch), "{}", start.body);
+    assert!(
+        start
+            .body
+            .contains("<option value=\"prod\" selected>prod</option>"),
+        "{}",
+        start.body
+    );
+    let runs = get(addr, "/runs/?target=prod").await;
+    assert!(runs.body.contains(switch), "{}", runs.body);
+    // A name the config does not have selects nothing: the header stays on the default.
+    let runs = get(addr, "/runs/?target=staging").await;
+    assert!(
+        runs.body
+            .contains("<form class=\"target-switch\" data-current=\"default\""),
+        "{}",
+        runs.body
+    );
     let token = server.state.token().to_string();
     let origin = format!("http://{addr}");
     let created = request(
@@ -748,5 +768,7 @@ async fn a_browser_walkthrough_shows_the_run_target_values_and_starts_on_the_pag
         page.body
     );
     assert!(!page.body.contains("{{ web_unit }}"), "{}", page.body);
+    // The walkthrough's header shows the run's target, whatever the reader's.
+    assert!(page.body.contains(switch), "{}", page.body);
     server.shutdown().await;
 }

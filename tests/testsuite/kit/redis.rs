@@ -129,8 +129,21 @@ impl RedisServer {
 
     /// A synchronous connection to `db`, for test setup and inspection.
     pub fn conn(&self, db: u32) -> redis::Connection {
-        self.try_conn(db)
-            .expect("connect to the private redis-server")
+        // A loaded test machine (browsers, parallel builds) can miss one connect's timeout:
+        // try again for a while before calling the server gone.
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.try_conn(db) {
+                Ok(c) => return c,
+                Err(e) if Instant::now() >= until => {
+                    panic!(
+                        "connect to the private redis-server on port {}: {e}",
+                        self.port
+                    )
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
     }
 
     /// SET key value (binary) in `db`, with an optional `EX`.

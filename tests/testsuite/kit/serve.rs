@@ -402,6 +402,9 @@ pub struct ServeProcess {
     /// The start-up lines, up to and including the one with the URL.
     pub startup: Vec<String>,
     log: std::sync::Arc<std::sync::Mutex<String>>,
+    /// The threads copying stderr and stdout into `log`: they end when the process's pipes
+    /// close, a moment after it exits.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl ServeProcess {
@@ -436,7 +439,7 @@ impl ServeProcess {
             }
         };
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let err_reader = std::thread::spawn(move || {
             for line in err.lines().map_while(Result::ok) {
                 let mut log = sink.lock().unwrap();
                 log.push_str(&line);
@@ -445,7 +448,7 @@ impl ServeProcess {
         });
         let mut out = child.stdout.take().unwrap();
         let sink = log.clone();
-        std::thread::spawn(move || {
+        let out_reader = std::thread::spawn(move || {
             let mut s = String::new();
             let _ = out.read_to_string(&mut s);
             sink.lock().unwrap().push_str(&s);
@@ -455,6 +458,7 @@ impl ServeProcess {
             url,
             startup,
             log,
+            readers: vec![err_reader, out_reader],
         }
     }
 
@@ -496,7 +500,14 @@ impl ServeProcess {
         let t = Instant::now();
         loop {
             if let Some(s) = self.try_wait() {
-                return Some((s, t.elapsed()));
+                let took = t.elapsed();
+                // Its last words (e.g. "stopped") may still be in the pipe: let the readers
+                // drain it, for a bounded time (a grandchild could hold the pipe open).
+                let until = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < until && !self.readers.iter().all(|r| r.is_finished()) {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                return Some((s, took));
             }
             if t.elapsed() > within {
                 return None;
