@@ -16,7 +16,7 @@ pub struct ServeArgs {
     /// Open the site in the default browser.
     #[arg(long)]
     pub open: bool,
-    /// Named target from `[targets.NAME]` for probes that name none (default: `[redis]`).
+    /// The target of readers who choose none, from `[targets.NAME]` (default: `[redis]`); each reader can pick another (`?target=NAME`).
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
     /// Never run probes that write to Redis (cache.roundtrip), even on request.

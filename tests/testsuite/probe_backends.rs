@@ -819,23 +819,9 @@ fn db_table_problems(f: &Fixture) {
 
 /// Python with Django set up as an app with `USE_TZ = False` in `zone` (`cache` in scope).
 fn django_local(f: &Fixture, zone: &str, code: &str) -> String {
-    let out = f
-        .cache
-        .command()
-        .env("BISK_USE_TZ", "0")
-        .env("BISK_TIME_ZONE", zone)
-        .args([
-            "-c",
-            &format!("import django; django.setup()\nfrom django.core.cache import cache\n{code}"),
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let mut python = f.cache.command();
+    python.env("BISK_USE_TZ", "0").env("BISK_TIME_ZONE", zone);
+    kit::django::with_cache(python, code)
 }
 
 /// Django with `USE_TZ = False` writes naive local times: in `expires` on SQLite (PostgreSQL

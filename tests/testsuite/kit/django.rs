@@ -30,7 +30,15 @@ pub fn command(url: &str) -> Command {
 /// returns its stdout, trimmed. Panics with stderr when the code fails.
 #[track_caller]
 pub fn django(url: &str, code: &str) -> String {
-    let out = command(url)
+    with_cache(command(url), code)
+}
+
+/// Runs Python `code` through `python` (an interpreter command whose environment names the
+/// settings) after `django.setup()`, with `cache` in scope; returns its stdout, trimmed.
+/// Panics with stderr when the code fails.
+#[track_caller]
+pub fn with_cache(mut python: Command, code: &str) -> String {
+    let out = python
         .args([
             "-c",
             &format!("import django; django.setup()\nfrom django.core.cache import cache\n{code}"),
@@ -118,22 +126,10 @@ pub fn django_in(cache: &Cache, code: &str) -> String {
 /// [`django_in`] with OPTIONS MAX_ENTRIES.
 #[track_caller]
 pub fn django_in_with(cache: &Cache, max_entries: Option<u64>, code: &str) -> String {
-    let out = cache
-        .command_with_max_entries(max_entries)
-        .args([
-            "-c",
-            &format!(
-                "import django; django.setup()\nfrom django.core.cache import cache\nfrom django.core.management import call_command\n{code}"
-            ),
-        ])
-        .output()
-        .expect("run python");
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    with_cache(
+        cache.command_with_max_entries(max_entries),
+        &format!("from django.core.management import call_command\n{code}"),
+    )
 }
 
 /// `write_state.py` against `cache` (scenario names and options as in [`write_state`]).
@@ -365,24 +361,12 @@ impl Project {
     /// trimmed. Panics with stderr when it fails.
     #[track_caller]
     pub fn django(&self, module: &str, code: &str) -> String {
-        let out = Command::new(django_python())
+        let mut python = Command::new(django_python());
+        python
             .current_dir(self.path())
             .env("PYTHONPATH", self.path())
-            .env("DJANGO_SETTINGS_MODULE", format!("bisksite.{module}"))
-            .args([
-                "-c",
-                &format!(
-                    "import django; django.setup()\nfrom django.core.cache import cache\n{code}"
-                ),
-            ])
-            .output()
-            .expect("run python");
-        assert!(
-            out.status.success(),
-            "python failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+            .env("DJANGO_SETTINGS_MODULE", format!("bisksite.{module}"));
+        with_cache(python, code)
     }
 }
 
