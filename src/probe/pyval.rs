@@ -28,7 +28,7 @@ impl std::fmt::Display for Undecoded {
 /// Decodes a stored value within [`django::Limits::default`] (values up to tens of MB).
 pub fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
     django::decode(bytes).map_err(|e| Undecoded {
-        message: super::result::bound(&e.to_string(), 300),
+        message: crate::text::bound(&e.to_string(), 300),
         too_large: e.is_bound(),
     })
 }
@@ -47,7 +47,7 @@ pub fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
             },
         };
         Undecoded {
-            message: super::result::bound(&e.to_string(), 300),
+            message: crate::text::bound(&e.to_string(), 300),
             too_large: e.is_bound(),
         }
     })
@@ -101,7 +101,7 @@ pub fn encode(value: &PyValue) -> Result<Vec<u8>, String> {
 
 /// How a person reads the value (Python-like), bounded.
 pub fn display(value: &PyValue) -> String {
-    super::result::bound(&value.to_display(), 500)
+    crate::text::bound(&value.to_display(), 500)
 }
 
 /// The instant of an aware datetime; `None` for naive or unresolvable ones.

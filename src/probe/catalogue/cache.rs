@@ -410,7 +410,7 @@ pub(crate) fn judge_present(
 }
 
 pub(crate) fn bounded_inline(s: &str) -> String {
-    crate::probe::result::bound(&s.replace('\n', "⏎"), 120)
+    crate::text::bound(&s.replace('\n', "⏎"), 120)
 }
 
 fn literal_matches(lit: &Literal, v: &PyValue) -> bool {

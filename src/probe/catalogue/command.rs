@@ -15,7 +15,8 @@ use super::systemd::systemd_present;
 use crate::config::{CommandSpec, Requirement};
 use crate::probe::decl::CommandParams;
 use crate::probe::hint;
-use crate::probe::result::{Outcome, Status, bound};
+use crate::probe::result::{Outcome, Status};
+use crate::text::bound;
 use crate::probe::runner::Ctx;
 
 /// Longest quote of the command's output in a summary.

@@ -146,7 +146,7 @@ pub(crate) async fn scan(
 
 /// A key name as text for evidence (keys may be binary; show escapes).
 pub(crate) fn key_text(k: &[u8]) -> String {
-    super::result::bound(&String::from_utf8_lossy(k).escape_debug().to_string(), 200)
+    crate::text::bound(&String::from_utf8_lossy(k).escape_debug().to_string(), 200)
 }
 
 /// "no expiry" / "42 s" / "missing" from a TTL reply.

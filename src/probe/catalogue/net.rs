@@ -10,7 +10,8 @@ use super::http1::{parse_response, response_complete};
 use super::ms_since;
 use crate::probe::decl::{HttpParams, TcpParams};
 use crate::probe::hint;
-use crate::probe::result::{Outcome, Status, bound};
+use crate::probe::result::{Outcome, Status};
+use crate::text::bound;
 use crate::probe::runner::Ctx;
 
 /// Most response bytes read (status line, headers and body).

@@ -15,7 +15,8 @@ use crate::probe::connect::{ErrorKind, ProbeError};
 use crate::probe::decl::{BreadcrumbParams, KeyParams, Presence, RoundtripParams};
 use crate::probe::hint;
 use crate::probe::pyval::{self, Undecoded};
-use crate::probe::result::{Hint, Outcome, Status, bound};
+use crate::probe::result::{Hint, Outcome, Status};
+use crate::text::bound;
 use crate::probe::runner::Ctx;
 use crate::probe::store::{Read, Store, diagnose, now_secs};
 

@@ -755,7 +755,7 @@ fn scrub(text: &str, secrets: &[String]) -> String {
             t = t.replace(s.as_str(), "***");
         }
     }
-    crate::probe::result::bound(&t, 400)
+    crate::text::bound(&t, 400)
 }
 
 /// The longest base64 text read: enough for the decoder's bound, plus one.
@@ -877,7 +877,7 @@ fn pg_expires(epoch: Option<f64>) -> Result<Expires, String> {
 
 /// An `expires` text as Django's `parse_datetime` reads it: naive (no offset) or aware.
 fn parse_expires_text(t: &str) -> Result<Expires, String> {
-    let not_a_datetime = || format!("{:?}, not a datetime", crate::probe::result::bound(t, 40));
+    let not_a_datetime = || format!("{:?}, not a datetime", crate::text::bound(t, 40));
     let trimmed = t.trim();
     let Some((civil, offset)) = crate::django::time::parse_isoformat(trimmed) else {
         // Django's fallback pattern also allows a space before the offset.
