@@ -48,6 +48,9 @@ mod tests {
     fn an_operator_name_is_one_bounded_line() {
         assert_eq!(clean_operator("  ana\nb\u{7}"), Some("ana b".to_string()));
         assert_eq!(clean_operator(" \t "), None);
-        assert_eq!(clean_operator(&"x".repeat(200)).map(|s| s.len()), Some(MAX_OPERATOR));
+        assert_eq!(
+            clean_operator(&"x".repeat(200)).map(|s| s.len()),
+            Some(MAX_OPERATOR)
+        );
     }
 }

@@ -20,8 +20,8 @@ use crate::probe::hint;
 use crate::probe::locality::{self, Locality};
 use crate::probe::pyval::{self, Freshness, age_words, future_words};
 use crate::probe::result::{Hint, Outcome, Status};
-use crate::text::bound;
 use crate::probe::runner::Ctx;
+use crate::text::bound;
 
 pub(crate) const NAMES: [&str; 4] = ["last_run", "last_ok", "last_error", "running_pid"];
 /// A breadcrumb beyond the decoder's bounds cannot be judged; Django itself can still read it.

@@ -16,8 +16,8 @@ use crate::config::{CommandSpec, Requirement};
 use crate::probe::decl::CommandParams;
 use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::text::bound;
 use crate::probe::runner::Ctx;
+use crate::text::bound;
 
 /// Longest quote of the command's output in a summary.
 const QUOTE_CHARS: usize = 120;

@@ -11,8 +11,8 @@ use super::ms_since;
 use crate::probe::decl::{HttpParams, TcpParams};
 use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::text::bound;
 use crate::probe::runner::Ctx;
+use crate::text::bound;
 
 /// Most response bytes read (status line, headers and body).
 const MAX_RESPONSE: usize = 1 << 20;

@@ -16,9 +16,9 @@ use crate::probe::decl::{BreadcrumbParams, KeyParams, Presence, RoundtripParams}
 use crate::probe::hint;
 use crate::probe::pyval::{self, Undecoded};
 use crate::probe::result::{Hint, Outcome, Status};
-use crate::text::bound;
 use crate::probe::runner::Ctx;
 use crate::probe::store::{Read, Store, diagnose, now_secs};
+use crate::text::bound;
 
 /// The evidence label of the one read a probe makes.
 fn read_label(store: &Store) -> &'static str {
