@@ -55,16 +55,7 @@ pub fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
 
 /// [`decode_pickle`] for the first part of a value `total` bytes long.
 pub fn decode_pickle_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
-    if total > bytes.len() {
-        let e = django::DecodeError::TooLarge {
-            size: total,
-            limit: max_value_bytes(),
-        };
-        return Err(Undecoded {
-            message: e.to_string(),
-            too_large: true,
-        });
-    }
+    whole(bytes, total)?;
     decode_pickle(bytes)
 }
 
@@ -81,6 +72,13 @@ pub fn max_value_bytes() -> usize {
 /// [`decode`] for `bytes`, the first part of a stored value `total` bytes long (probes
 /// fetch at most [`max_value_bytes`]).
 pub fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
+    whole(bytes, total)?;
+    decode(bytes)
+}
+
+/// `Ok` when `bytes` is the whole stored value (`total` bytes long); a longer value was cut
+/// at the decoder's bound when fetched, and is too large to judge.
+fn whole(bytes: &[u8], total: usize) -> Result<(), Undecoded> {
     if total > bytes.len() {
         let e = django::DecodeError::TooLarge {
             size: total,
@@ -91,7 +89,7 @@ pub fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
             too_large: true,
         });
     }
-    decode(bytes)
+    Ok(())
 }
 
 /// Encodes a value as Django's RedisCache would store it.

@@ -20,7 +20,9 @@ use crate::text::bound;
 // The I/O half (Redis, /proc, where Redis runs); this file keeps the pure judgement.
 mod read;
 pub use read::run;
-pub(crate) use read::{crumb_keys, crumb_state, expected_words, observed_words, pid_of, shown};
+pub(crate) use read::{
+    crumb_evidence, crumb_keys, crumb_state, expected_words, observed_words, pid_of, shown,
+};
 
 pub(crate) const NAMES: [&str; 4] = ["last_run", "last_ok", "last_error", "running_pid"];
 /// A breadcrumb beyond the decoder's bounds cannot be judged; Django itself can still read it.

@@ -41,24 +41,16 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
         .evidence("db", ep.db_shown.clone())
         .evidence("round trip (MGET + 4×TTL + EXISTS)", rtt);
     let mut decoded: Vec<Result<Option<PyValue>, pyval::Undecoded>> = Vec::new();
-    for (i, raw) in values.iter().enumerate() {
+    let mut seen = Vec::new();
+    for raw in &values {
         let d = match raw {
             None => Ok(None),
             Some(bytes) => pyval::decode(bytes).map(Some),
         };
-        let shown = shown(&d, ctx.now, &names.clock);
-        out = out.evidence(
-            keys[i].clone(),
-            format!("{} · TTL {}", bound(&shown, 300), ttl_words(ttls[i])),
-        );
+        seen.push(shown(&d, ctx.now, &names.clock));
         decoded.push(d);
     }
-    if legacy_count > 0 {
-        out = out.evidence(
-            format!("{legacy_pattern} (legacy, no prefix)"),
-            format!("{legacy_count} of the 4 names present"),
-        );
-    }
+    out = crumb_evidence(out, keys, &seen, &ttls, legacy_pattern, legacy_count);
 
     let pid = pid_of(&decoded[3], p, ctx).await;
     let state = crumb_state(&names, &decoded, pid, ttls, legacy_count, ep.db, ctx.now);
@@ -86,6 +78,31 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
 
 /// The four breadcrumb keys of a namespace under the target's prefix and version, their
 /// unprefixed (legacy) twins and the legacy pattern: named the same on every backend.
+/// The evidence of what was read, the same on every backend: each name's value as shown
+/// (bounded) with its TTL, then the legacy unprefixed names when any are present.
+pub(crate) fn crumb_evidence(
+    mut out: Outcome,
+    keys: &[String],
+    seen: &[String],
+    ttls: &[i64],
+    legacy_pattern: &str,
+    legacy_count: i64,
+) -> Outcome {
+    for ((key, shown), ttl) in keys.iter().zip(seen).zip(ttls) {
+        out = out.evidence(
+            key.clone(),
+            format!("{} · TTL {}", bound(shown, 300), ttl_words(*ttl)),
+        );
+    }
+    if legacy_count > 0 {
+        out = out.evidence(
+            format!("{legacy_pattern} (legacy, no prefix)"),
+            format!("{legacy_count} of the 4 names present"),
+        );
+    }
+    out
+}
+
 pub(crate) struct CrumbKeys {
     pub keys: Vec<String>,
     pub legacy: Vec<String>,
