@@ -452,4 +452,39 @@ mod tests {
         assert_eq!(substitute("{{unit}}", &prod).unwrap().0, "gunicorn.service");
         assert!(substitute("no refs {{ a.b }}", &prod).is_none());
     }
+
+    #[test]
+    fn a_template_is_scanned_once_and_filled_for_any_scope() {
+        let d = vars(&[
+            ("k", VarDef::Value("{{ other }}\" \n]]".into())),
+            ("other", VarDef::Value("EXPANDED".into())),
+            ("later", VarDef::Unset("set later".into())),
+        ]);
+        let p = vars(&[("k", VarDef::Value("prod".into()))]);
+        let t = Template::new("a {{ k }} \\{{ k }} {{later}} {{ nope }}");
+        assert!(t.has_refs());
+        assert_eq!(t.names().collect::<Vec<_>>(), ["k", "later", "nope"]);
+        let (text, problems) = t.fill(&Scope::new("default", &d, None));
+        // A value is inserted as it is: its `{{ other }}` is never looked up.
+        assert_eq!(
+            text,
+            "a {{ other }}\" \n]] {{ k }} ⟨unset: later⟩ {{ nope }}"
+        );
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].at, "a {{ k }} \\{{ k }} ".len());
+        assert!(problems[1].undefined);
+        // The same offsets and text as `substitute`, the one fill both use.
+        assert_eq!(
+            substitute(t.as_written(), &Scope::new("default", &d, None)),
+            Some((text, problems))
+        );
+        assert_eq!(
+            t.fill(&Scope::new("prod", &d, Some(&p)))
+                .0
+                .split(' ')
+                .nth(1),
+            Some("prod")
+        );
+        assert!(!Template::new("no refs {{ a.b }}").has_refs());
+    }
 }

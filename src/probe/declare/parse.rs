@@ -96,7 +96,9 @@ impl Declaration {
         };
         // `check` and `id` name the probe the same way on every target.
         for (key, value) in [("check", Some(&check)), ("id", head.id.as_ref())] {
-            if let Some(name) = value.and_then(|v| Template::new(v.as_str()).names().next().map(str::to_string)) {
+            if let Some(name) =
+                value.and_then(|v| Template::new(v.as_str()).names().next().map(str::to_string))
+            {
                 return Err(at.err(
                     key_line(key),
                     format!(
@@ -170,7 +172,10 @@ impl Declaration {
             .into_iter()
             .flatten()
             .any(|s| s.template.has_refs())
-            || decl.params.iter().any(|(_, n)| !matches!(n, Node::Value(_)));
+            || decl
+                .params
+                .iter()
+                .any(|(_, n)| !matches!(n, Node::Value(_)));
         if !decl.uses_vars {
             // The same on every target: type and validate it now, once.
             let filled = decl.fill(None)?;

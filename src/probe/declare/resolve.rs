@@ -30,7 +30,11 @@ impl Declaration {
     /// The declaration for `target` (a probe naming its own `target` takes that target's
     /// values instead). The one place variables are filled; see the module docs for the
     /// rules. Cheap for a declaration without variables: its check was typed at parse.
-    pub fn resolve(self: &Arc<Self>, config: &Config, target: &str) -> Result<ProbeDecl, DeclError> {
+    pub fn resolve(
+        self: &Arc<Self>,
+        config: &Config,
+        target: &str,
+    ) -> Result<ProbeDecl, DeclError> {
         if !self.uses_vars {
             return self.as_written();
         }
@@ -54,7 +58,11 @@ impl Declaration {
         Ok(self.decl(filled, check))
     }
 
-    fn resolve_for(self: &Arc<Self>, config: &Config, target: &str) -> Result<ProbeDecl, DeclError> {
+    fn resolve_for(
+        self: &Arc<Self>,
+        config: &Config,
+        target: &str,
+    ) -> Result<ProbeDecl, DeclError> {
         let scope = config.scope(target);
         let filled = self.fill(Some(&scope))?;
         if filled.unset.is_empty() {
@@ -129,13 +137,21 @@ impl Declaration {
             }
             Ok(text)
         };
-        out.title = self.title.as_ref().map(|s| text(s, "title", &mut out)).transpose()?;
+        out.title = self
+            .title
+            .as_ref()
+            .map(|s| text(s, "title", &mut out))
+            .transpose()?;
         out.description = self
             .description
             .as_ref()
             .map(|s| text(s, "description", &mut out))
             .transpose()?;
-        out.target = self.target.as_ref().map(|s| text(s, "target", &mut out)).transpose()?;
+        out.target = self
+            .target
+            .as_ref()
+            .map(|s| text(s, "target", &mut out))
+            .transpose()?;
         fn value(
             node: &Node,
             key: &str,
@@ -209,12 +225,19 @@ impl Declaration {
             }
             Ok(()) => {}
         }
-        for (key, value) in [("title", &filled.title), ("description", &filled.description)] {
+        for (key, value) in [
+            ("title", &filled.title),
+            ("description", &filled.description),
+        ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(self.err(self.key_line(key), format!("probe `{key}` is empty")));
             }
         }
-        if filled.target.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        if filled
+            .target
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
             return Err(self.err(self.key_line("target"), "probe `target` is empty".into()));
         }
         Ok(check)
@@ -278,7 +301,13 @@ impl Declaration {
     /// A parameter that takes a number or true/false, given a variable whose value is one,
     /// is told to write the value itself (variables are text); otherwise the value is to be
     /// corrected where the target's variables are set. Empty when no variable is involved.
-    fn variable_note(&self, key: &str, filled: &Filled, scope: Option<&Scope>, typing: bool) -> String {
+    fn variable_note(
+        &self,
+        key: &str,
+        filled: &Filled,
+        scope: Option<&Scope>,
+        typing: bool,
+    ) -> String {
         let Some(scope) = scope else {
             return String::new();
         };

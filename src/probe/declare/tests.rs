@@ -1,6 +1,7 @@
 //! Declarations: parsing, resolving, validating.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
@@ -62,9 +63,8 @@ fn pid_identity_params_need_check_pid() {
     };
     assert_eq!(b.pid_unit.as_deref(), Some("bisk-enforcer.service"));
     assert_eq!(b.pid_cmdline.as_deref(), Some("manage.py enforce"));
-    let e =
-        p("check = \"enforcer.breadcrumbs\"\ncheck_pid = false\npid_unit = \"x.service\"\n")
-            .unwrap_err();
+    let e = p("check = \"enforcer.breadcrumbs\"\ncheck_pid = false\npid_unit = \"x.service\"\n")
+        .unwrap_err();
     assert!(
         e.message.contains("`pid_unit` needs `check_pid = true`"),
         "{e}"
@@ -127,11 +127,7 @@ fn vars_config(value: &str, prod: &str) -> crate::config::Config {
     .unwrap()
 }
 
-fn p_in(
-    body: &str,
-    config: &crate::config::Config,
-    target: &str,
-) -> Result<ProbeDecl, DeclError> {
+fn p_in(body: &str, config: &crate::config::Config, target: &str) -> Result<ProbeDecl, DeclError> {
     parse_in(body, Path::new("ops/P.md"), 10, 1, config, target)
 }
 
@@ -247,9 +243,7 @@ fn an_unset_value_anywhere_makes_a_skipped_probe_not_an_error() {
             assert_eq!(d.unset, ["k"], "{body:?}");
             assert_eq!(
                 d.description.as_deref(),
-                Some(
-                    format!("Not checked on target {target}: `k` has no value there.").as_str()
-                )
+                Some(format!("Not checked on target {target}: `k` has no value there.").as_str())
             );
             assert_eq!(check_config(&d, &config), Ok(()), "{body:?}");
         }
@@ -324,4 +318,216 @@ fn semantic_validation() {
     assert!(p("check = \"redis.scan\"\npattern = \":1:*\"\nlimit = 0\n").is_err());
     assert!(p("check = \"systemd.unit\"\nunit = \"--all\"\n").is_err());
     assert!(p("check = \"http.get\"\nurl = \"http://127.0.0.1:8000/dash/system/\"\ncontains = \"PID\"\n").is_ok());
+}
+
+/// A TOML basic string holding `text` exactly (what an author would write by hand).
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+#[test]
+fn a_hostile_value_changes_only_the_string_it_sits_in() {
+    // Each would rewrite the declaration if it were pasted into the TOML text: close the
+    // string and add a key, open a table, fake a multi-line string, or be expanded again.
+    let hostile = [
+        "\"",
+        "ping\"\nexpect = \"absent",
+        "]]\n[x]\ny = 1",
+        "x\"]\nexpect = \"absent\"\n[t",
+        "''' \"\"\" \\\" \\",
+        "{{ other }}",
+        "\\{{ other }}",
+        "a\u{0}b\u{1b}[31m",
+        "\r\nmax_age = \"1s\"",
+    ];
+    // (key, template) lines; `{{ k }}` marks the hostile value.
+    let bodies: &[&[(&str, &str)]] = &[
+        &[
+            ("check", "cache.key"),
+            ("title", "Key {{ k }}"),
+            ("description", "{{ k }}"),
+            ("key", "pre-{{ k }}-post"),
+        ],
+        &[
+            ("check", "enforcer.breadcrumbs"),
+            ("namespace", "{{ k }}"),
+            ("pid_cmdline", "{{ k }}{{ k }}"),
+        ],
+        &[
+            ("check", "http.get"),
+            ("url", "http://h/"),
+            ("contains", "{{ k }}"),
+        ],
+    ];
+    for value in hostile {
+        let config = vars_config(&quoted(value), &quoted(value));
+        for lines in bodies {
+            let body: String = lines
+                .iter()
+                .map(|(k, t)| format!("{k} = \"{t}\"\n"))
+                .collect();
+            // What the author would get by writing the value itself, quoted as TOML.
+            let expected: String = lines
+                .iter()
+                .map(|(k, t)| format!("{k} = {}\n", quoted(&t.replace("{{ k }}", value))))
+                .collect();
+            // Read as written: `{{ other }}` in it must stay text, as in the value.
+            let want = parse(&expected, Path::new("ops/P.md"), 10, 1)
+                .unwrap_or_else(|e| panic!("{expected:?}: {e}"));
+            for target in ["default", "prod"] {
+                let got = p_in(&body, &config, target).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+                assert_eq!(got.check, want.check, "{value:?} in {body:?} on {target}");
+                assert_eq!(
+                    (&got.title, &got.description, &got.target, &got.id),
+                    (&want.title, &want.description, &want.target, &want.id),
+                    "{value:?} in {body:?}"
+                );
+                assert_eq!(got.source, body, "the source stays as written");
+                assert!(got.unset.is_empty());
+            }
+        }
+    }
+    // A value holding a reference is text: never looked up again.
+    let config = vars_config("\"{{ other }}\"", "\"{{ other }}\"");
+    let d = p_in(
+        "check = \"cache.key\"\nkey = \"{{ k }}\"\n",
+        &config,
+        "prod",
+    )
+    .unwrap();
+    let Check::CacheKey(k) = &d.check else {
+        panic!("{d:?}")
+    };
+    assert_eq!(k.key, "{{ other }}");
+}
+
+#[test]
+fn a_declaration_is_parsed_once_and_resolved_per_target() {
+    let config = vars_config("\"dev-key\"", "\"prod-key\"");
+    let body =
+        "check = \"cache.key\"\nid = \"k\"\ntitle = \"Key {{ k }}\"\n\n  key = \"{{ k }}\"\n";
+    let decl = Arc::new(Declaration::parse(body, Path::new("ops/P.md"), 10, 1).unwrap());
+    assert!(decl.uses_vars());
+    assert_eq!(decl.var_names(), ["k"]);
+    assert_eq!(
+        (decl.id(), decl.check_name()),
+        ("k".to_string(), "cache.key")
+    );
+    assert_eq!(decl.key_line("key"), 15, "spans, not a text scan");
+    assert_eq!(decl.key_line("nope"), 10);
+    for (target, want) in [("default", "dev-key"), ("prod", "prod-key")] {
+        let d = decl.resolve(&config, target).unwrap();
+        let Check::CacheKey(k) = &d.check else {
+            panic!("{d:?}")
+        };
+        assert_eq!(k.key, want);
+        assert_eq!(d.title, format!("Key {want}"));
+        assert!(Arc::ptr_eq(&d.declaration, &decl));
+    }
+    // As written, the template stays text.
+    let d = decl.as_written().unwrap();
+    assert_eq!(d.title, "Key {{ k }}");
+    // A declaration without variables is typed at parse, the same on every target.
+    let plain = Arc::new(
+        Declaration::parse(
+            "check = \"redis.scan\"\npattern = \"*\"\n",
+            Path::new("ops/P.md"),
+            10,
+            2,
+        )
+        .unwrap(),
+    );
+    assert!(!plain.uses_vars());
+    assert_eq!(
+        plain.resolve(&config, "prod").unwrap().check,
+        plain.resolve(&config, "default").unwrap().check
+    );
+    // Errors no value can change are found without a config.
+    for (body, line, words) in [
+        (
+            "check = \"cache.key\"\nid = \"{{ k }}\"\nkey = \"a\"\n",
+            12,
+            "`{{ k }}` in `id`",
+        ),
+        ("check = \"{{ k }}\"\n", 11, "`{{ k }}` in `check`"),
+        (
+            "check = \"cache.kee\"\nkey = \"{{ k }}\"\n",
+            11,
+            "unknown check",
+        ),
+        (
+            "check = \"cache.key\"\n\"{{ k }}\" = \"a\"\n",
+            12,
+            "never in keys",
+        ),
+        (
+            "check = \"cache.key\"\nkey = \"a\"\nt = { \"{{ k }}\" = 1 }\n",
+            13,
+            "never in keys",
+        ),
+    ] {
+        let e = Declaration::parse(body, Path::new("ops/P.md"), 10, 1).unwrap_err();
+        assert_eq!(e.line, line, "{body:?}: {e}");
+        assert!(e.message.contains(words), "{body:?}: {e}");
+    }
+}
+
+#[test]
+fn a_variable_where_a_number_or_boolean_belongs_is_an_error_saying_what_to_write() {
+    let config = crate::config::Config::parse(
+        "[targets.prod]\nurl = \"redis://h/1\"\n[vars]\nn = 5\nb = false\nage = \"20m\"\n[targets.prod.vars]\nage = \"soon\"\n",
+        Path::new("bisk-docs.toml"),
+    )
+    .unwrap();
+    // Variables are text: a parameter that takes a number or true/false takes none.
+    for (body, line, words) in [
+        (
+            "check = \"cache.key\"\nkey = \"a\"\nmin_ttl = \"{{ n }}\"\n",
+            13,
+            "`min_ttl` takes a number or true/false and a variable is always text (`{{ n }}` is \"5\" on target default): write the value in the probe itself, e.g. `min_ttl = 5`",
+        ),
+        (
+            "check = \"enforcer.breadcrumbs\"\n\ncheck_pid = \"{{ b }}\"\n",
+            13,
+            "e.g. `check_pid = false`",
+        ),
+    ] {
+        for target in ["default", "prod"] {
+            let e = p_in(body, &config, target).unwrap_err();
+            assert_eq!(e.line, line, "{body:?}: {e}");
+            assert!(
+                e.message
+                    .contains(&words.replace("target default", &format!("target {target}"))),
+                "{e}"
+            );
+        }
+    }
+    // A duration is a string: it takes a variable, and a value that is not one is an error
+    // at its line naming the variable, its value and where to correct it.
+    let body = "check = \"cache.key\"\nkey = \"a\"\nmax_age = \"{{ age }}\"\n";
+    let d = p_in(body, &config, "default").unwrap();
+    let Check::CacheKey(k) = &d.check else {
+        panic!("{d:?}")
+    };
+    assert_eq!(k.max_age, Some(Duration::from_secs(1200)));
+    let e = p_in(body, &config, "prod").unwrap_err();
+    assert_eq!(e.line, 13, "{e}");
+    assert!(e.message.contains("invalid duration \"soon\""), "{e}");
+    assert!(
+        e.message.contains("the value comes from `{{ age }}` (\"soon\" on target prod): correct it in [targets.prod.vars] (or [vars]) of bisk-docs.toml"),
+        "{e}"
+    );
+    // Validation errors name the variable too.
+    let e = p_in(
+        "check = \"tcp.connect\"\naddress = \"{{ age }}\"\n",
+        &config,
+        "default",
+    )
+    .unwrap_err();
+    assert_eq!(e.line, 12, "{e}");
+    assert!(
+        e.message
+            .contains("not host:port; the value comes from `{{ age }}`"),
+        "{e}"
+    );
 }
