@@ -83,7 +83,7 @@ pub struct Declaration {
     title: Option<StrNode>,
     description: Option<StrNode>,
     target: Option<StrNode>,
-    /// The check's own parameters (every key but the common ones), in source order.
+    /// The check's own parameters (every key but the common ones), by key.
     params: Vec<(String, Node)>,
     /// Every top-level key with the 1-based page line it is written on.
     key_lines: Vec<(String, usize)>,
