@@ -1,6 +1,7 @@
-//! Every `bisk-docs …` command the bundled guides and the README tell a reader to run works
-//! on the shipped `bisk-docs.toml`: run against a copy of the repository's docs and config
-//! and a private redis-server, none ends in a usage error (exit 2, or clap's "Usage:").
+//! Every `bisk-docs …` command the bundled guides, the README and the manual (`manual/docs/`)
+//! tell a reader to run works on the shipped `bisk-docs.toml`: run against a copy of the
+//! repository's docs, config and manual and a private redis-server, none ends in a usage error
+//! (exit 2, or clap's "Usage:").
 //!
 //! Commands are taken from code blocks (one per line, `$ ` prompts removed) and inline code
 //! spans that start with `bisk-docs ` (or `cargo run --release -- `, the README's spelling).
@@ -110,24 +111,28 @@ fn run(root: &Path, args: &[String], env: &[(&str, &str)]) -> kit::tree::Run {
 }
 
 #[test]
-fn every_command_in_the_guides_and_readme_runs_on_the_shipped_config() {
+fn every_command_in_the_guides_readme_and_manual_runs_on_the_shipped_config() {
     let redis = RedisServer::start();
     let url = redis.url(1);
     let tree = kit::Tree::bundled(&url, "");
     let root = tree.root();
+    // The README and the manual tell readers to run the manual's own site (`--root manual`).
+    kit::copy_dir(&kit::repo().join("manual"), &root.join("manual"));
     // The prod target too reaches the private server: a password-less URL in the variable
     // the guides tell operators to use.
     let env = [("BISK_REDIS_URL", url.as_str())];
 
     let mut found: Vec<(String, String)> = Vec::new();
     let mut sources = vec![kit::repo().join("README.md")];
-    for e in walkdir::WalkDir::new(kit::repo().join("docs"))
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if e.path().extension().is_some_and(|x| x == "md") {
-            sources.push(e.path().to_path_buf());
+    for folder in ["docs", "manual/docs"] {
+        for e in walkdir::WalkDir::new(kit::repo().join(folder))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if e.path().extension().is_some_and(|x| x == "md") {
+                sources.push(e.path().to_path_buf());
+            }
         }
     }
     for path in &sources {
@@ -151,6 +156,7 @@ fn every_command_in_the_guides_and_readme_runs_on_the_shipped_config() {
     );
     assert!(has("bisk-docs check --target prod"), "{found:?}");
     assert!(has("bisk-docs serve --target prod"), "{found:?}");
+    assert!(has("bisk-docs check --root manual"), "{found:?}");
     assert!(found.len() >= 15, "{found:?}");
 
     // A finished run, for the commands that name one.
