@@ -81,6 +81,20 @@ fn argv(line: &str, run_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// A command's own `--root DIR` (the manual's `--root manual`, a scaffold's `--root mydocs`)
+/// taken out of its words and resolved against the tree: the kit passes `--root` itself.
+fn own_root(root: &Path, args: Vec<String>) -> (std::path::PathBuf, Vec<String>) {
+    match args.iter().position(|a| a == "--root") {
+        Some(i) if i + 1 < args.len() => {
+            let dir = root.join(&args[i + 1]);
+            let mut rest = args;
+            rest.drain(i..i + 2);
+            (dir, rest)
+        }
+        _ => (root.to_path_buf(), args),
+    }
+}
+
 /// Runs `bisk-docs args` in `root` with stdin closed, at most two minutes.
 fn run(root: &Path, args: &[String], env: &[(&str, &str)]) -> kit::tree::Run {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -180,7 +194,8 @@ fn every_command_in_the_guides_readme_and_manual_runs_on_the_shipped_config() {
 
     let mut report = Vec::new();
     for (source, line) in &found {
-        let args = argv(line, &run_id);
+        let (root, args) = own_root(root, argv(line, &run_id));
+        let root = root.as_path();
         if args.first().is_some_and(|a| a == "serve") {
             let mut serve_args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
             serve_args.extend(["--bind", "127.0.0.1:0"]);

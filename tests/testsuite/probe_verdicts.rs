@@ -342,7 +342,7 @@ fn table_of(rows: impl Iterator<Item = (String, String, String, String, bool)>) 
 }
 
 #[test]
-fn breadcrumbs_table_matches_the_readme() {
+fn breadcrumbs_table_matches_the_manual() {
     assert_same_table(
         "enforcer.breadcrumbs",
         table_of(crumb_rows().iter().map(|r| {
@@ -657,7 +657,7 @@ fn key_rows() -> Vec<KeyRow> {
 }
 
 #[test]
-fn cache_key_table_matches_the_readme() {
+fn cache_key_table_matches_the_manual() {
     assert_same_table(
         "cache.key",
         table_of(key_rows().iter().map(|r| {
@@ -812,7 +812,7 @@ fn roundtrip_rows() -> Vec<TableRow> {
 }
 
 #[test]
-fn roundtrip_table_matches_the_readme() {
+fn roundtrip_table_matches_the_manual() {
     assert_same_table("cache.roundtrip", roundtrip_rows());
 }
 
