@@ -130,7 +130,10 @@ fn table_matches_the_manual() {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-    assert_eq!(rows, ours, "the manual's django.settings table vs the tests");
+    assert_eq!(
+        rows, ours,
+        "the manual's django.settings table vs the tests"
+    );
 }
 
 // ---- One test per row -------------------------------------------------------------------

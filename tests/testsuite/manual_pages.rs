@@ -29,8 +29,22 @@ fn markdown_sources() -> Vec<PathBuf> {
 
 /// Languages in which a line starting with `#` is a comment, not a heading gone astray.
 const HASH_COMMENTS: &[&str] = &[
-    "bash", "sh", "shell", "zsh", "toml", "probe", "yaml", "yml", "python", "py", "nginx", "ini",
-    "conf", "dockerfile", "make", "systemd",
+    "bash",
+    "sh",
+    "shell",
+    "zsh",
+    "toml",
+    "probe",
+    "yaml",
+    "yml",
+    "python",
+    "py",
+    "nginx",
+    "ini",
+    "conf",
+    "dockerfile",
+    "make",
+    "systemd",
 ];
 
 /// The problems of one Markdown text: fenced code blocks that never close (they run on to the
@@ -112,7 +126,11 @@ fn every_fence_is_closed_and_no_heading_hides_in_a_code_block() {
     assert!(sources.len() > 20, "{sources:?}");
     for path in &sources {
         let text = std::fs::read_to_string(path).unwrap();
-        let name = path.strip_prefix(kit::repo()).unwrap().display().to_string();
+        let name = path
+            .strip_prefix(kit::repo())
+            .unwrap()
+            .display()
+            .to_string();
         problems.extend(fence_problems(&name, &text));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -124,9 +142,13 @@ fn every_fence_is_closed_and_no_heading_hides_in_a_code_block() {
 fn the_fence_check_finds_what_broke_the_old_readme() {
     let unclosed = "# A\n\n```markdown\n## Attention\n\ntext\n";
     let p = fence_problems("x.md", unclosed);
-    assert!(p.iter().any(|p| p.contains("x.md:3: the code fence")), "{p:?}");
+    assert!(
+        p.iter().any(|p| p.contains("x.md:3: the code fence")),
+        "{p:?}"
+    );
     assert!(p.iter().any(|p| p.contains("`## Attention`")), "{p:?}");
-    let swallowed = "Report:\n\n```markdown\n\n## Running `serve` for a team\n\n```sh\n$ curl\n```\n";
+    let swallowed =
+        "Report:\n\n```markdown\n\n## Running `serve` for a team\n\n```sh\n$ curl\n```\n";
     let p = fence_problems("y.md", swallowed);
     assert!(
         p.iter()
@@ -144,20 +166,31 @@ fn the_manual_builds_strict() {
     kit::copy_dir(&kit::repo().join("manual"), t.root());
     let _ = std::fs::remove_dir_all(t.root().join("site"));
     let run = t.run(&["build", "--strict"]).ok();
-    assert!(run.stdout.contains("built") || run.stderr.contains("built"), "{run:?}");
+    assert!(
+        run.stdout.contains("built") || run.stderr.contains("built"),
+        "{run:?}"
+    );
     let front = t.page("index.html");
-    assert!(front.contains("class=\"probe"), "the front page shows a live probe");
+    assert!(
+        front.contains("class=\"probe"),
+        "the front page shows a live probe"
+    );
 }
 
 /// `[vars] version` of the manual (what its pages say) is Cargo.toml's version, which is what
 /// `bisk-docs --version` prints.
 #[test]
 fn the_manual_names_the_programs_version() {
-    let config: toml::Table =
-        toml::from_str(&std::fs::read_to_string(kit::repo().join("manual/bisk-docs.toml")).unwrap())
-            .unwrap();
+    let config: toml::Table = toml::from_str(
+        &std::fs::read_to_string(kit::repo().join("manual/bisk-docs.toml")).unwrap(),
+    )
+    .unwrap();
     let manual = config["vars"]["version"].as_str().expect("[vars] version");
-    assert_eq!(manual, env!("CARGO_PKG_VERSION"), "manual/bisk-docs.toml [vars] version");
+    assert_eq!(
+        manual,
+        env!("CARGO_PKG_VERSION"),
+        "manual/bisk-docs.toml [vars] version"
+    );
     let out = std::process::Command::new(kit::tree::bin())
         .arg("--version")
         .output()
@@ -247,7 +280,10 @@ fn the_manuals_probes_only_read() {
     let t = kit::Tree::new();
     kit::copy_dir(&kit::repo().join("manual"), t.root());
     let url = redis.url(0);
-    let run = t.run_env(&["check", "--format", "json"], &[("BISK_REDIS_URL", url.as_str())]);
+    let run = t.run_env(
+        &["check", "--format", "json"],
+        &[("BISK_REDIS_URL", url.as_str())],
+    );
     let doc = run.json();
     let results = doc["results"].as_array().unwrap();
     assert!(results.len() >= 4, "{doc:#}");
@@ -259,9 +295,10 @@ fn the_manuals_probes_only_read() {
     let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
     assert!(keys.is_empty(), "the manual's probes wrote {keys:?}");
     // And the config says so: a writing probe added later would be skipped, not run.
-    let config: toml::Table =
-        toml::from_str(&std::fs::read_to_string(kit::repo().join("manual/bisk-docs.toml")).unwrap())
-            .unwrap();
+    let config: toml::Table = toml::from_str(
+        &std::fs::read_to_string(kit::repo().join("manual/bisk-docs.toml")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(config["redis"]["allow_writes"].as_bool(), Some(false));
 }
 
@@ -274,13 +311,15 @@ fn the_readme_is_a_front_page() {
     assert!(lines < 150, "README.md has {lines} lines");
     assert!(readme.contains("cargo run --release -- serve "), "{readme}");
     assert!(readme.contains("cargo test "), "{readme}");
-    assert!(readme.contains("bisk:1:ping"), "the README warns what serve writes");
+    assert!(
+        readme.contains("bisk:1:ping"),
+        "the README warns what serve writes"
+    );
     let mut links = 0;
     for event in Parser::new_ext(&readme, Options::all()) {
         let dest = match event {
-            Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
-                dest_url.to_string()
-            }
+            Event::Start(Tag::Link { dest_url, .. })
+            | Event::Start(Tag::Image { dest_url, .. }) => dest_url.to_string(),
             _ => continue,
         };
         if dest.contains("://") || dest.starts_with('#') {
