@@ -78,6 +78,7 @@ impl Site {
         })?;
         let page = content::load::read_page(&self.docs_dir, src_rel)?;
         let (rendered, decls) = render_one(
+            &self.theme,
             &self.docs_dir,
             &page,
             &self.config,
@@ -137,7 +138,15 @@ impl Site {
                 let page = &self.pages[i].page;
                 (
                     i,
-                    render_one(&self.docs_dir, page, &self.config, &self.target, None, true)
+                    render_one(
+                        &self.theme,
+                        &self.docs_dir,
+                        page,
+                        &self.config,
+                        &self.target,
+                        None,
+                        true,
+                    )
                         .0
                         .html,
                 )
