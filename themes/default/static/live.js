@@ -1,6 +1,8 @@
 /* Live probes and live reload for pages served by `bisk-docs serve`, or built with
-   `build --probe-api URL`. Everything that comes from the server (and so from Redis) is
-   put into the page with textContent / attributes only, never as HTML. */
+   `build --probe-api URL`. A live result arrives with its widget drawn by the server (the
+   theme's probe.html, every value escaped there): it is parsed inert and swapped in whole.
+   Nothing else the server sends (and so nothing read from Redis) becomes markup here: it
+   is put into the page with textContent / attributes only. */
 (function () {
   "use strict";
   var body = document.body;
@@ -104,15 +106,68 @@
     return s;
   }
 
+  /* The server's widget for a result (`html`: the theme's probe.html), as an element of
+     this document. DOMParser builds an inert document: nothing in it runs, and the CSP
+     allows no inline script or handler anyway. */
+  var parser = new DOMParser();
+  function drawn(v) {
+    if (typeof v.html !== "string") return null;
+    var w = parser.parseFromString(v.html, "text/html").body.querySelector(".probe[data-probe-id]");
+    return w && w.getAttribute("data-probe-id") === v.id ? document.importNode(w, true) : null;
+  }
+
+  /* Puts the server's widget `fresh` in the place of `w` (the same element stays, so
+     whoever holds it keeps it): its attributes and content, keeping what the reader did:
+     <details> they opened or closed, and the focus. */
+  function swap(w, fresh) {
+    var open = {};
+    w.querySelectorAll("details").forEach(function (d) { open[d.className] = d.open; });
+    var active = document.activeElement, focused = active && w.contains(active) && active !== w ? active.className : null;
+    Array.prototype.slice.call(w.attributes).forEach(function (a) { w.removeAttribute(a.name); });
+    Array.prototype.forEach.call(fresh.attributes, function (a) { w.setAttribute(a.name, a.value); });
+    w.replaceChildren.apply(w, Array.prototype.slice.call(fresh.childNodes));
+    w.querySelectorAll("details").forEach(function (d) { if (d.className in open) d.open = open[d.className]; });
+    if (focused) {
+      var again = w.querySelector("." + focused.split(" ")[0]);
+      if (again) again.focus();
+    }
+  }
+
   /* opts (walkthroughs, which show a run's recorded results): rerun false drops the Re-run
      button (the step has its own), note is said after the time ("at the run's start"). */
   function render(w, v, opts) {
     opts = opts || {};
+    var fresh = drawn(v);
+    if (!fresh) {
+      // A walkthrough's recorded result comes without a drawing (see recorded below).
+      if (runMode && v.html == null) { recorded(w, v, opts); return; }
+      unreachable(w, "The server sent a result without its widget: its log says why.");
+      return;
+    }
+    results[v.id] = v;
+    w._biskResult = v;
+    swap(w, fresh);
+    var checked = w.querySelector(".probe-checked");
+    if (checked && opts.note) checked.appendChild(document.createTextNode(", " + opts.note));
+    var btn = w.querySelector(".probe-rerun");
+    if (btn && serving && token && opts.rerun !== false) {
+      btn.addEventListener("click", function () { rerun(w, v.id, btn); });
+    } else if (btn) {
+      btn.remove();
+    }
+    // A response that was in flight when the server went away must not make the widget
+    // look live again.
+    if (!reachable) unreachable(w, "Server unreachable: showing the last result received.");
+    age(w);
+  }
+
+  /* A walkthrough's recorded result (runbook.js): the run's JSON carries results, not
+     drawings, so this one place still builds the result part from fields (text only). */
+  function recorded(w, v, opts) {
     results[v.id] = v;
     w._biskResult = v;
     w.setAttribute("data-status", v.status);
     w.classList.remove("probe-unreachable");
-    // A live result replaces a snapshot's, and is current until it ages (see `age`).
     w.removeAttribute("data-snapshot");
     w.removeAttribute("data-stale");
     setChip(w, WORDS[v.status] ? v.status : "error");
@@ -163,33 +218,12 @@
     }
     var history = v.history || [];
     var foot = el("div", "probe-live");
-    if (runMode) {
-      // A run's recorded result: its history is this run's checks of the probe.
-      foot.appendChild(sparkline(history));
-      foot.appendChild(el("span", "probe-stats", history.length + " check" + (history.length === 1 ? "" : "s") +
-        " in this run · this one " + ms(v.duration_ms)));
-      kids.push(foot);
-      box.replaceChildren.apply(box, kids);
-      return;
-    }
-    foot.appendChild(sparkline(v.history || []));
-    var st = v.stats || {};
-    foot.appendChild(el("span", "probe-stats",
-      (st.uptime_pct != null ? "uptime " + st.uptime_pct.toFixed(1) + "%" : "uptime –") +
-      " · p50 " + ms(st.p50_ms) + " · p95 " + ms(st.p95_ms) + " · " + (st.runs || 0) + " run" + (st.runs === 1 ? "" : "s") +
-      " · this run " + ms(v.duration_ms)));
-    if (serving && token && opts.rerun !== false) {
-      var btn = el("button", "probe-rerun", "Re-run");
-      btn.type = "button";
-      btn.addEventListener("click", function () { rerun(w, v.id, btn); });
-      foot.appendChild(btn);
-    }
+    // A run's recorded result: its history is this run's checks of the probe.
+    foot.appendChild(sparkline(history));
+    foot.appendChild(el("span", "probe-stats", history.length + " check" + (history.length === 1 ? "" : "s") +
+      " in this run · this one " + ms(v.duration_ms)));
     kids.push(foot);
     box.replaceChildren.apply(box, kids);
-    // A response that was in flight when the server went away must not make the widget
-    // look live again.
-    if (!reachable) unreachable(w, "Server unreachable: showing the last result received.");
-    age(w);
   }
 
   /* Keeps a widget's "checked 12 s ago" true, also while the server is unreachable; a result
