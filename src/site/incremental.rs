@@ -157,6 +157,16 @@ impl Site {
         }
     }
 
+    /// Draws every probe widget again with the current theme: the theme's `probe.html`
+    /// draws them into the pages' HTML, so after a theme change the pages that declare
+    /// probes are rendered again (only their HTML changes).
+    pub fn redraw_widgets(&mut self) {
+        let pages: Vec<usize> = (0..self.pages.len())
+            .filter(|&i| !self.pages[i].probes.is_empty())
+            .collect();
+        self.highlight_pages(&pages);
+    }
+
     /// Reloads the theme (templates and static files) without touching the Markdown. On
     /// `Err` the old theme stays in place.
     pub fn reload_theme(&mut self) -> Result<(), Vec<Diagnostic>> {
