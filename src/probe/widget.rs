@@ -611,6 +611,78 @@ mod tests {
     }
 
     #[test]
+    fn live_widget_has_sparkline_figures_and_escaped_values() {
+        let d = decl("check = \"redis.ping\"\n");
+        let mut r = ProbeResult {
+            id: d.id.clone(),
+            page: "ops/REDIS_CACHE.md".into(),
+            check: "redis.ping".into(),
+            title: d.title.clone(),
+            status: Status::Fail,
+            summary: "<img src=x onerror=alert(1)>".into(),
+            expected: None,
+            observed: Some("</pre><script>x</script>".into()),
+            evidence: vec![Evidence {
+                label: "<b>".into(),
+                value: "`v`".into(),
+            }],
+            hint: Some(Hint {
+                text: "Run `redis-cli <x>`".into(),
+                link: None,
+            }),
+            duration_ms: 12.5,
+            checked_at: "2026-11-25T17:02:00Z".into(),
+            target: TargetRef {
+                name: "prod".into(),
+                url: "redis://h/1".into(),
+            },
+        };
+        let live = Live {
+            history: vec![
+                (Status::Pass, 2.0, "2026-11-25T17:01:00Z"),
+                (Status::Fail, 12.5, "2026-11-25T17:02:00Z"),
+            ],
+            stats: "uptime 50.0% · p50 2.0 ms".into(),
+        };
+        let config = crate::config::Config::default();
+        let html = render_live_in(&theme(), &d, &r, &live, &config).unwrap();
+        assert!(html.contains("data-status=\"fail\">") && !html.contains("data-snapshot"));
+        assert!(html.contains("<span class=\"probe-checked-word\">FAIL — checked </span><time class=\"probe-ago\" datetime=\"2026-11-25T17:02:00Z\">2026-11-25 17:02 UTC</time> on prod</p>"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<pre>&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;</pre>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<img") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(html.contains("<summary>Evidence (1)</summary><dl class=\"probe-evidence\"><dt>&lt;b&gt;</dt><dd><code>`v`</code></dd></dl></details>"), "{html}");
+        assert!(
+            html.contains("<p class=\"probe-hint\">Run <code>redis-cli &lt;x&gt;</code></p>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<rect ").count(), 2, "{html}");
+        // The passing run is as tall as its share of the slowest; the failure full height.
+        assert!(html.contains("<rect x=\"0.00\" y=\"18.00\" width=\"5.00\" height=\"4.00\" class=\"spark-pass\"><title>PASS · 2.0 ms · 2026-11-25T17:01:00Z</title></rect>"), "{html}");
+        assert!(
+            html.contains("height=\"22.00\" class=\"spark-fail\"><title>FAIL · 13 ms ·"),
+            "{html}"
+        );
+        assert!(html.contains("<span class=\"probe-stats\">uptime 50.0% · p50 2.0 ms</span><button class=\"probe-rerun\" type=\"button\">Re-run</button>"), "{html}");
+        // A pass shows no hint.
+        r.status = Status::Pass;
+        let html = render_live_in(&theme(), &d, &r, &live, &config).unwrap();
+        assert!(!html.contains("probe-hint"), "{html}");
+        assert_eq!(ms(None), "–");
+        assert_eq!(ms(Some(9.96)), "10.0 ms");
+        assert_eq!(ms(Some(10.4)), "10 ms");
+    }
+
+    #[test]
     fn db_from_urls() {
         assert_eq!(db_of("redis://127.0.0.1:6379/1"), "1");
         assert_eq!(db_of("redis://h:1"), "0");

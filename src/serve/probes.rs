@@ -124,7 +124,6 @@ impl Entry {
             .filter(|(at, _)| *at >= t)
             .map(|(_, r)| r.clone())
     }
-
 }
 
 /// The figures line of a live widget: `uptime 99.0% · p50 1.2 ms · p95 3.4 ms · 12 runs ·
@@ -295,11 +294,7 @@ impl ProbeHub {
     /// What the API and the event stream send for `entry` with `result`: the result, its
     /// history and figures, and the widget drawn by the theme (cached for the latest).
     fn view_of(&self, entry: &Entry, result: ProbeResult) -> ProbeView {
-        let theme = self
-            .theme
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let theme = self.theme.read().unwrap_or_else(|p| p.into_inner()).clone();
         let (history, cached) = {
             let st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
             let history: Vec<Point> = st.history.iter().cloned().collect();
@@ -307,8 +302,7 @@ impl ProbeHub {
                 .html
                 .as_ref()
                 .filter(|(at, generation, _)| {
-                    *at == result.checked_at
-                        && theme.as_ref().is_some_and(|(g, _)| g == generation)
+                    *at == result.checked_at && theme.as_ref().is_some_and(|(g, _)| g == generation)
                 })
                 .map(|(_, _, html)| html.clone());
             (history, cached)

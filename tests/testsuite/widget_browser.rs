@@ -12,7 +12,9 @@ use kit::browser::Browser;
 /// A site whose probes go to `redis_url`, with a PING probe and a cache key probe (`evil`)
 /// whose value the test writes; `theme` (a folder) when given.
 fn site(redis_url: &str, theme: Option<&str>) -> kit::Tree {
-    let theme = theme.map(|t| format!("theme = \"{t}\"\n")).unwrap_or_default();
+    let theme = theme
+        .map(|t| format!("theme = \"{t}\"\n"))
+        .unwrap_or_default();
     kit::Tree::site(
         &format!(
             "title = \"Widgets\"\n{theme}[redis]\nurl = \"{redis_url}\"\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n[serve]\nprobe_interval = \"1s\"\n"
@@ -94,7 +96,8 @@ async fn a_theme_overriding_the_widget_draws_built_and_live_widgets() {
             Duration::from_secs(20),
             &widget_text("ping"),
             |v| {
-                v == "Redis answers PONG says ERROR live" || v == "Redis answers PONG says FAIL live"
+                v == "Redis answers PONG says ERROR live"
+                    || v == "Redis answers PONG says FAIL live"
             },
         )
         .await;
@@ -108,14 +111,17 @@ async fn hostile_cache_values_stay_text_in_the_live_widget() {
         return;
     }
     let redis = RedisServer::start();
-    let evil = "</pre><img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>&amp;";
+    let evil =
+        "</pre><img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>&amp;";
     redis.set(1, "bisk:1:evil", &pickled(evil), None);
     let tree = site(&redis.url(1), None);
     let server = tree.serve(false).await;
 
     // The server's drawing: every character of the value escaped.
     let mut events = kit::serve::EventStream::open(server.addr, "ops/REDIS.html").await;
-    let api = kit::serve::get(server.addr, "/api/probes/evil").await.json();
+    let api = kit::serve::get(server.addr, "/api/probes/evil")
+        .await
+        .json();
     assert_eq!(api["status"], "fail", "{api}");
     let html = api["html"].as_str().expect("the API sends the widget");
     let from_event = events
