@@ -7,6 +7,8 @@
 //! Every text is escaped by the theme's autoescape (the project's one escape); the
 //! description is HTML built here from escaped parts.
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use super::decl::{Check, Literal, Presence, ProbeDecl, ScanExpect};
@@ -295,6 +297,9 @@ pub struct Live<'a> {
     pub history: Vec<(Status, f64, &'a str)>,
     /// The figures line beside the sparkline (`uptime 99.0% · p50 1.2 ms · …`).
     pub stats: String,
+    /// The prefix to the site's root from the page that shows the widget, when that is not
+    /// the probe's own page (a walkthrough at `runs/ID/`: `../../`), for hint links.
+    pub root: Option<String>,
 }
 
 /// A latency as the widgets write it: one decimal under 10 ms, whole ms above, `–` unknown.
@@ -350,7 +355,13 @@ fn probe_facts<'a>(decl: &'a ProbeDecl, target: &RedisTarget) -> ProbeFacts<'a> 
     }
 }
 
-fn result_facts<'a>(decl: &ProbeDecl, result: &'a ProbeResult) -> ResultFacts<'a> {
+/// `root`: the prefix to the site's root from the page showing the widget (`../../` on a
+/// walkthrough), for hint links; `None`: the widget is on the probe's own page.
+fn result_facts<'a>(
+    decl: &ProbeDecl,
+    result: &'a ProbeResult,
+    root: Option<&str>,
+) -> ResultFacts<'a> {
     let s = result.status;
     ResultFacts {
         status: s.as_str(),
@@ -365,7 +376,11 @@ fn result_facts<'a>(decl: &ProbeDecl, result: &'a ProbeResult) -> ResultFacts<'a
             .filter(|_| s != Status::Pass)
             .map(|h| HintFacts {
                 text: &h.text,
-                href: h.link.as_deref().map(|l| doc_href(&decl.page, l)),
+                href: h.link.as_deref().map(|l| match root {
+                    // From a page at the root: the link's path from the root.
+                    Some(root) => format!("{root}{}", doc_href(Path::new("README.md"), l)),
+                    None => doc_href(&decl.page, l),
+                }),
                 link: h.link.as_deref(),
             }),
         duration: format!("{:.1} ms", result.duration_ms),
@@ -433,7 +448,7 @@ pub fn render_snapshot_for(
         probe: probe_facts(decl, target),
         chip: Chip::of(result.status),
         snapshot: true,
-        result: Some(result_facts(decl, result)),
+        result: Some(result_facts(decl, result, None)),
         live: None,
     })
 }
@@ -452,7 +467,7 @@ pub fn render_live_in(
         probe: probe_facts(decl, target_for(decl, config)),
         chip: Chip::of(result.status),
         snapshot: false,
-        result: Some(result_facts(decl, result)),
+        result: Some(result_facts(decl, result, live.root.as_deref())),
         live: Some(LiveFacts {
             spark: spark(&live.history),
             stats: live.stats.clone(),
@@ -643,6 +658,7 @@ mod tests {
                 (Status::Fail, 12.5, "2026-11-25T17:02:00Z"),
             ],
             stats: "uptime 50.0% · p50 2.0 ms".into(),
+            root: None,
         };
         let config = crate::config::Config::default();
         let html = render_live_in(&theme(), &d, &r, &live, &config).unwrap();

@@ -353,6 +353,7 @@ impl ProbeHub {
                 .map(|p| (p.status, p.duration_ms, p.checked_at.as_str()))
                 .collect(),
             stats: figures(stats, result.duration_ms),
+            root: None,
         };
         match widget::render_live_in(theme, &entry.decl, result, &live, &config) {
             Ok(html) => Some(html),

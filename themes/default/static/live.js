@@ -45,35 +45,9 @@
     if (text != null) e.textContent = String(text);
     return e;
   }
-  /* Text whose `code spans` (paired backticks: the commands in hint texts) become <code>
-     elements, built as nodes (never parsed as HTML); an unpaired backtick stays. */
-  function codeSpans(parent, text) {
-    var parts = String(text == null ? "" : text).split("`"), pairs = Math.floor((parts.length - 1) / 2);
-    parts.forEach(function (part, i) {
-      var paired = i > 0 && Math.floor((i - 1) / 2) < pairs;
-      if (i > 0 && !paired) parent.appendChild(document.createTextNode("`"));
-      if (paired && i % 2 === 1) parent.appendChild(el("code", null, part));
-      else parent.appendChild(document.createTextNode(part));
-    });
-  }
-  function svg(tag, attrs) {
-    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    for (var k in attrs) e.setAttribute(k, attrs[k]);
-    return e;
-  }
   /* Ages and staleness come from site.js's clock (the server's time, learnt from `hello`). */
   var clock = window.biskClock || { ago: function () { return ""; }, stale: function () { return false; }, server: function () {} };
   function ago(iso) { return clock.ago(iso) || ""; }
-  function ms(v) { return v == null ? "–" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms"; }
-  /* A docs-relative hint link (ops/REDIS_CACHE.md#x) as a URL of this site; anything that
-     does not look like one gets no link at all. */
-  function docHref(link) {
-    if (typeof link !== "string" || !/^[A-Za-z0-9_.\/-]+(#[A-Za-z0-9_.:-]*)?$/.test(link) || link.indexOf("..") >= 0) return null;
-    var parts = link.split("#"), path = parts[0];
-    if (/(^|\/)(README|index)\.md$/i.test(path)) path = path.replace(/(README|index)\.md$/i, "index.html");
-    else path = path.replace(/\.(md|markdown)$/i, ".html");
-    return (api && !serving ? api + "/" : root) + path + (parts[1] ? "#" + parts[1] : "");
-  }
 
   function setChip(w, status) {
     var chip = w.querySelector(".probe-chip");
@@ -83,27 +57,6 @@
     var icon = chip.querySelector(".probe-icon"), text = chip.querySelector(".probe-word");
     if (icon) icon.textContent = word[0];
     if (text) text.textContent = word[1];
-  }
-
-  function sparkline(history) {
-    var n = history.length, width = 120, height = 22;
-    var s = svg("svg", { "class": "probe-spark", viewBox: "0 0 " + width + " " + height, width: width, height: height,
-      role: "img", "aria-label": "Last " + n + " results" });
-    if (!n) return s;
-    var max = 0;
-    history.forEach(function (p) { if (p.duration_ms > max) max = p.duration_ms; });
-    var bw = width / Math.max(n, 20);
-    history.forEach(function (p, i) {
-      var judged = p.status === "pass" || p.status === "warn";
-      var h = judged ? Math.max(4, (p.duration_ms / (max || 1)) * height) : height;
-      var r = svg("rect", { x: (i * bw).toFixed(2), y: (height - h).toFixed(2), width: Math.max(1, bw - 1).toFixed(2),
-        height: h.toFixed(2), "class": "spark-" + (WORDS[p.status] ? p.status : "error") });
-      var t = svg("title", {});
-      t.textContent = (WORDS[p.status] || WORDS.error)[1] + " · " + ms(p.duration_ms) + " · " + p.checked_at;
-      r.appendChild(t);
-      s.appendChild(r);
-    });
-    return s;
   }
 
   /* The server's widget for a result (`html`: the theme's probe.html), as an element of
@@ -139,8 +92,6 @@
     opts = opts || {};
     var fresh = drawn(v);
     if (!fresh) {
-      // A walkthrough's recorded result comes without a drawing (see recorded below).
-      if (runMode && v.html == null) { recorded(w, v, opts); return; }
       unreachable(w, "The server sent a result without its widget: its log says why.");
       return;
     }
@@ -159,71 +110,6 @@
     // look live again.
     if (!reachable) unreachable(w, "Server unreachable: showing the last result received.");
     age(w);
-  }
-
-  /* A walkthrough's recorded result (runbook.js): the run's JSON carries results, not
-     drawings, so this one place still builds the result part from fields (text only). */
-  function recorded(w, v, opts) {
-    results[v.id] = v;
-    w._biskResult = v;
-    w.setAttribute("data-status", v.status);
-    w.classList.remove("probe-unreachable");
-    w.removeAttribute("data-snapshot");
-    w.removeAttribute("data-stale");
-    setChip(w, WORDS[v.status] ? v.status : "error");
-    var box = w.querySelector(".probe-result");
-    if (!box) { box = el("div", "probe-result"); w.appendChild(box); }
-    box.hidden = false;
-    var kids = [];
-    var checked = el("p", "probe-checked");
-    checked.appendChild(el("span", "probe-checked-word", (WORDS[v.status] || WORDS.error)[1] + " — checked "));
-    var time = el("time", "probe-ago", ago(v.checked_at));
-    time.setAttribute("datetime", v.checked_at || "");
-    checked.appendChild(time);
-    if (v.target && v.target.name) checked.appendChild(document.createTextNode(" on " + v.target.name));
-    if (opts.note) checked.appendChild(document.createTextNode(", " + opts.note));
-    kids.push(checked);
-    kids.push(el("p", "probe-summary", v.summary));
-    if (v.expected != null || v.observed != null) {
-      var dl = el("dl", "probe-compare");
-      if (v.expected != null) { dl.appendChild(el("dt", null, "Expected")); dl.appendChild(el("dd", null, v.expected)); }
-      if (v.observed != null) {
-        dl.appendChild(el("dt", null, "Observed"));
-        var dd = el("dd"); dd.appendChild(el("pre", null, v.observed)); dl.appendChild(dd);
-      }
-      kids.push(dl);
-    }
-    if (v.evidence && v.evidence.length) {
-      var det = el("details", "probe-evidence-box");
-      det.appendChild(el("summary", null, "Evidence (" + v.evidence.length + ")"));
-      var ev = el("dl", "probe-evidence");
-      v.evidence.forEach(function (e) {
-        ev.appendChild(el("dt", null, e.label));
-        var d = el("dd"); d.appendChild(el("code", null, e.value)); ev.appendChild(d);
-      });
-      det.appendChild(ev);
-      kids.push(det);
-    }
-    if (v.hint && v.status !== "pass") {
-      var hint = el("p", "probe-hint");
-      codeSpans(hint, v.hint.text);
-      var href = docHref(v.hint.link);
-      if (href) {
-        hint.appendChild(document.createTextNode(" "));
-        var a = el("a", null, "How to fix");
-        a.setAttribute("href", href);
-        hint.appendChild(a);
-      }
-      kids.push(hint);
-    }
-    var history = v.history || [];
-    var foot = el("div", "probe-live");
-    // A run's recorded result: its history is this run's checks of the probe.
-    foot.appendChild(sparkline(history));
-    foot.appendChild(el("span", "probe-stats", history.length + " check" + (history.length === 1 ? "" : "s") +
-      " in this run · this one " + ms(v.duration_ms)));
-    kids.push(foot);
-    box.replaceChildren.apply(box, kids);
   }
 
   /* Keeps a widget's "checked 12 s ago" true, also while the server is unreachable; a result
