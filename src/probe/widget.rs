@@ -689,6 +689,18 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<span class=\"probe-stats\">uptime 50.0% · p50 2.0 ms</span><button class=\"probe-rerun\" type=\"button\">Re-run</button>"), "{html}");
+        // On another page (a walkthrough at runs/ID/), the hint links from the site's root.
+        r.hint = Some(Hint {
+            text: "Start Redis".into(),
+            link: Some("ops/REDIS_CACHE.md#troubleshooting-b".into()),
+        });
+        let away = Live {
+            root: Some("../../".into()),
+            ..live
+        };
+        let html = render_live_in(&theme(), &d, &r, &away, &config).unwrap();
+        assert!(html.contains("<a href=\"../../ops/REDIS_CACHE.html#troubleshooting-b\" data-doc-link=\"ops/REDIS_CACHE.md#troubleshooting-b\">How to fix</a>"), "{html}");
+        let live = Live { root: None, ..away };
         // A pass shows no hint.
         r.status = Status::Pass;
         let html = render_live_in(&theme(), &d, &r, &live, &config).unwrap();
