@@ -1,48 +1,22 @@
-//! Probe widgets as static HTML.
+//! Probe widgets: the sentence that says what a probe checks, and the facts the theme's
+//! `probe.html` draws the widget from — one template for every widget the site shows: not
+//! checked (`build`, `serve`'s pages), with a build-time result (`build --snapshot`), and
+//! with a current result (what `serve` sends live, swapped in by the page's script). Only
+//! the server renders widget markup; a theme that overrides `probe.html` changes them all.
 //!
-//! Structure (every text escaped; class names are the theme's contract, `data-*` the
-//! live updater's):
-//!
-//! ```html
-//! <div class="probe" id="probe-ID" data-probe-id="ID" data-check="cache.key"
-//!      data-status="unchecked|pass|warn|fail|error|skipped">
-//!   <div class="probe-head">
-//!     <span class="probe-chip probe-chip-unchecked" role="status">
-//!       <span class="probe-icon" aria-hidden="true">○</span>
-//!       <span class="probe-word">not checked</span></span>
-//!     <span class="probe-title">Title</span>
-//!   </div>
-//!   <p class="probe-description">Reads <code>bisk:1:enforcer:last_run</code> in db 1 …</p>
-//!   <div class="probe-result" hidden></div>          <!-- static build: empty -->
-//!   <details class="probe-declaration"><summary>Declaration</summary>
-//!     <pre><code class="language-toml">check = "cache.key" …</code></pre></details>
-//! </div>
-//! ```
-//!
-//! In a snapshot the widget has `data-snapshot` (drawn grey: a build-time result), the chip
-//! carries the result status and `.probe-result` is filled:
-//!
-//! ```html
-//! <div class="probe-result">
-//!   <p class="probe-checked">PASS as of the snapshot — checked <time datetime="…">2026-11-25
-//!      17:02 UTC</time><span class="bisk-age" data-at="…"></span> on prod</p>
-//!   <p class="probe-summary">…</p>
-//!   <dl class="probe-compare"><dt>Expected</dt><dd>…</dd><dt>Observed</dt><dd><pre>…</pre></dd></dl>
-//!   <dl class="probe-evidence"><dt>key</dt><dd><code>…</code></dd>…</dl>
-//!   <p class="probe-hint">text <a href="../ops/REDIS_CACHE.html#troubleshooting-b"
-//!      data-doc-link="ops/REDIS_CACHE.md#troubleshooting-b">How to fix</a></p>
-//!   <!-- the link only when the site has that page: the site drops it otherwise -->
-//!   <p class="probe-duration">3.2 ms</p>
-//! </div>
-//! ```
+//! Every text is escaped by the theme's autoescape (the project's one escape); the
+//! description is HTML built here from escaped parts.
 
-use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
 
 use super::decl::{Check, Literal, Presence, ProbeDecl, ScanExpect};
 use super::result::{ProbeResult, Status};
 use crate::config::{Backend, RedisTarget};
 use crate::content::paths::{output_path, relative_url};
 use crate::render::escape::escape;
+use crate::theme::{Chip, Theme, ThemeError};
 
 fn code(s: &str) -> String {
     format!("<code>{}</code>", escape(s))
@@ -240,51 +214,196 @@ fn literal(l: &Literal) -> String {
     l.to_string()
 }
 
-/// `extra`: more attributes, each with its leading space (` data-snapshot`).
-fn open(decl: &ProbeDecl, status: &str, extra: &str, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "<div class=\"probe\" id=\"probe-{id}\" data-probe-id=\"{id}\" data-check=\"{check}\" data-status=\"{status}\"{extra}>",
-        id = escape(&decl.id),
-        check = escape(decl.check_name()),
-    );
+/// The chip of a widget that has no result yet.
+const UNCHECKED: Chip = Chip {
+    status: "unchecked",
+    icon: "○",
+    word: "not checked",
+};
+
+/// What the theme's `probe.html` sees (see the template's header for the fields).
+#[derive(Serialize)]
+struct WidgetContext<'a> {
+    probe: ProbeFacts<'a>,
+    chip: Chip,
+    snapshot: bool,
+    result: Option<ResultFacts<'a>>,
+    live: Option<LiveFacts>,
 }
 
-fn head(decl: &ProbeDecl, chip_class: &str, icon: &str, word: &str, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "<div class=\"probe-head\"><span class=\"probe-chip probe-chip-{chip_class}\" role=\"status\"><span class=\"probe-icon\" aria-hidden=\"true\">{icon}</span> <span class=\"probe-word\">{word}</span></span> <span class=\"probe-title\">{}</span></div>",
-        escape(&decl.title)
-    );
+#[derive(Serialize)]
+struct ProbeFacts<'a> {
+    id: &'a str,
+    check: &'a str,
+    title: &'a str,
+    source: &'a str,
+    /// HTML: every part escaped by [`describe`].
+    description: String,
 }
 
-fn tail(decl: &ProbeDecl, out: &mut String) {
-    let _ = writeln!(
-        out,
-        "<details class=\"probe-declaration\"><summary>Declaration</summary><pre><code class=\"language-toml\">{}</code></pre></details>\n</div>",
-        escape(decl.source.trim_end())
-    );
+#[derive(Serialize)]
+struct ResultFacts<'a> {
+    status: &'static str,
+    word: &'static str,
+    summary: &'a str,
+    expected: Option<&'a str>,
+    observed: Option<&'a str>,
+    evidence: &'a [super::result::Evidence],
+    /// Only on a result that did not pass.
+    hint: Option<HintFacts<'a>>,
+    duration: String,
+    checked_at: &'a str,
+    checked_text: String,
+    target: &'a str,
 }
 
-/// The widget in its "not checked" state, described against the default target.
-pub fn render_static(decl: &ProbeDecl) -> String {
-    render_static_for(decl, &RedisTarget::default())
+#[derive(Serialize)]
+struct HintFacts<'a> {
+    text: &'a str,
+    /// Relative to the page the widget sits on; absent when the hint has no link.
+    href: Option<String>,
+    link: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct LiveFacts {
+    spark: Spark,
+    stats: String,
+}
+
+/// The sparkline of a live widget: one bar per kept result, oldest first; judged results
+/// (pass, warn) as tall as their latency, others full height.
+#[derive(Serialize)]
+struct Spark {
+    width: u32,
+    height: u32,
+    label: String,
+    bars: Vec<Bar>,
+}
+
+#[derive(Serialize)]
+struct Bar {
+    x: String,
+    y: String,
+    width: String,
+    height: String,
+    status: &'static str,
+    title: String,
+}
+
+/// A live result's surroundings, as the server keeps them.
+pub struct Live<'a> {
+    /// Recent results, oldest first: status, duration in ms, RFC 3339 time.
+    pub history: Vec<(Status, f64, &'a str)>,
+    /// The figures line beside the sparkline (`uptime 99.0% · p50 1.2 ms · …`).
+    pub stats: String,
+    /// The prefix to the site's root from the page that shows the widget, when that is not
+    /// the probe's own page (a walkthrough at `runs/ID/`: `../../`), for hint links.
+    pub root: Option<String>,
+}
+
+/// A latency as the widgets write it: one decimal under 10 ms, whole ms above, `–` unknown.
+pub fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) if v < 10.0 => format!("{v:.1} ms"),
+        Some(v) => format!("{} ms", v.round()),
+    }
+}
+
+fn spark(history: &[(Status, f64, &str)]) -> Spark {
+    const WIDTH: f64 = 120.0;
+    const HEIGHT: f64 = 22.0;
+    let n = history.len();
+    let max = history.iter().map(|p| p.1).fold(0.0, f64::max);
+    let bw = WIDTH / n.max(20) as f64;
+    let bars = history
+        .iter()
+        .enumerate()
+        .map(|(i, &(status, d, at))| {
+            let judged = matches!(status, Status::Pass | Status::Warn);
+            let h = if judged {
+                (d / if max > 0.0 { max } else { 1.0 } * HEIGHT).max(4.0)
+            } else {
+                HEIGHT
+            };
+            Bar {
+                x: format!("{:.2}", i as f64 * bw),
+                y: format!("{:.2}", HEIGHT - h),
+                width: format!("{:.2}", (bw - 1.0).max(1.0)),
+                height: format!("{h:.2}"),
+                status: status.as_str(),
+                title: format!("{} · {} · {at}", status.word(), ms(Some(d))),
+            }
+        })
+        .collect();
+    Spark {
+        width: WIDTH as u32,
+        height: HEIGHT as u32,
+        label: format!("Last {n} results"),
+        bars,
+    }
+}
+
+fn probe_facts<'a>(decl: &'a ProbeDecl, target: &RedisTarget) -> ProbeFacts<'a> {
+    ProbeFacts {
+        id: &decl.id,
+        check: decl.check_name(),
+        title: &decl.title,
+        source: decl.source.trim_end(),
+        description: describe(decl, target),
+    }
+}
+
+/// `root`: the prefix to the site's root from the page showing the widget (`../../` on a
+/// walkthrough), for hint links; `None`: the widget is on the probe's own page.
+fn result_facts<'a>(
+    decl: &ProbeDecl,
+    result: &'a ProbeResult,
+    root: Option<&str>,
+) -> ResultFacts<'a> {
+    let s = result.status;
+    ResultFacts {
+        status: s.as_str(),
+        word: s.word(),
+        summary: &result.summary,
+        expected: result.expected.as_deref(),
+        observed: result.observed.as_deref(),
+        evidence: &result.evidence,
+        hint: result
+            .hint
+            .as_ref()
+            .filter(|_| s != Status::Pass)
+            .map(|h| HintFacts {
+                text: &h.text,
+                href: h.link.as_deref().map(|l| match root {
+                    // From a page at the root: the link's path from the root.
+                    Some(root) => format!("{root}{}", doc_href(Path::new("README.md"), l)),
+                    None => doc_href(&decl.page, l),
+                }),
+                link: h.link.as_deref(),
+            }),
+        duration: format!("{:.1} ms", result.duration_ms),
+        checked_at: &result.checked_at,
+        checked_text: human_time(&result.checked_at),
+        target: &result.target.name,
+    }
 }
 
 /// The widget in its "not checked" state, with key names and DB of `target` (pass the
 /// configured `[redis]` or the probe's named target so the sentence names real keys).
-pub fn render_static_for(decl: &ProbeDecl, target: &RedisTarget) -> String {
-    let mut out = String::new();
-    open(decl, "unchecked", "", &mut out);
-    head(decl, "unchecked", "○", "not checked", &mut out);
-    let _ = writeln!(
-        out,
-        "<p class=\"probe-description\">{}</p>",
-        describe(decl, target)
-    );
-    out.push_str("<div class=\"probe-result\" hidden></div>\n");
-    tail(decl, &mut out);
-    out
+pub fn render_static_for(
+    theme: &Theme,
+    decl: &ProbeDecl,
+    target: &RedisTarget,
+) -> Result<String, ThemeError> {
+    theme.render_probe(&WidgetContext {
+        probe: probe_facts(decl, target),
+        chip: UNCHECKED,
+        snapshot: false,
+        result: None,
+        live: None,
+    })
 }
 
 /// The probe's own target from the config (`target = "NAME"`, else `[redis]`), for the
@@ -298,98 +417,62 @@ pub fn target_for<'a>(decl: &ProbeDecl, config: &'a crate::config::Config) -> &'
 }
 
 /// [`render_static_for`] with the probe's target looked up in `config` — what `build` calls.
-pub fn render_static_in(decl: &ProbeDecl, config: &crate::config::Config) -> String {
-    render_static_for(decl, target_for(decl, config))
-}
-
-/// The widget with a build-time result embedded ("PASS — checked … UTC on prod").
-pub fn render_snapshot(decl: &ProbeDecl, result: &ProbeResult) -> String {
-    render_snapshot_for(decl, result, &RedisTarget::default())
+pub fn render_static_in(
+    theme: &Theme,
+    decl: &ProbeDecl,
+    config: &crate::config::Config,
+) -> Result<String, ThemeError> {
+    render_static_for(theme, decl, target_for(decl, config))
 }
 
 /// [`render_snapshot_for`] with the probe's target looked up in `config`.
 pub fn render_snapshot_in(
+    theme: &Theme,
     decl: &ProbeDecl,
     result: &ProbeResult,
     config: &crate::config::Config,
-) -> String {
-    render_snapshot_for(decl, result, target_for(decl, config))
+) -> Result<String, ThemeError> {
+    render_snapshot_for(theme, decl, result, target_for(decl, config))
 }
 
-pub fn render_snapshot_for(decl: &ProbeDecl, result: &ProbeResult, target: &RedisTarget) -> String {
-    let s = result.status;
-    let mut out = String::new();
-    // `data-snapshot`: the theme draws it grey (a result from build time, never a current
-    // green), and the page's script adds its age after the time.
-    open(decl, s.as_str(), " data-snapshot", &mut out);
-    head(decl, s.as_str(), s.icon(), s.word(), &mut out);
-    let _ = writeln!(
-        out,
-        "<p class=\"probe-description\">{}</p>",
-        describe(decl, target)
-    );
-    out.push_str("<div class=\"probe-result\">\n");
-    let _ = writeln!(
-        out,
-        "<p class=\"probe-checked\">{} as of the snapshot — checked <time datetime=\"{at}\">{}</time><span class=\"bisk-age\" data-at=\"{at}\"></span> on {}</p>",
-        s.word(),
-        escape(&human_time(&result.checked_at)),
-        escape(&result.target.name),
-        at = escape(&result.checked_at),
-    );
-    let _ = writeln!(
-        out,
-        "<p class=\"probe-summary\">{}</p>",
-        escape(&result.summary)
-    );
-    if result.expected.is_some() || result.observed.is_some() {
-        out.push_str("<dl class=\"probe-compare\">");
-        if let Some(e) = &result.expected {
-            let _ = write!(out, "<dt>Expected</dt><dd>{}</dd>", escape(e));
-        }
-        if let Some(o) = &result.observed {
-            let _ = write!(out, "<dt>Observed</dt><dd><pre>{}</pre></dd>", escape(o));
-        }
-        out.push_str("</dl>\n");
-    }
-    if !result.evidence.is_empty() {
-        out.push_str("<dl class=\"probe-evidence\">");
-        for e in &result.evidence {
-            let _ = write!(
-                out,
-                "<dt>{}</dt><dd><code>{}</code></dd>",
-                escape(&e.label),
-                escape(&e.value)
-            );
-        }
-        out.push_str("</dl>\n");
-    }
-    if s != Status::Pass
-        && let Some(h) = &result.hint
-    {
-        let _ = write!(
-            out,
-            "<p class=\"probe-hint\">{}",
-            crate::render::escape::escape_code_spans(&h.text)
-        );
-        if let Some(link) = &h.link {
-            let _ = write!(
-                out,
-                " <a href=\"{}\" data-doc-link=\"{}\">How to fix</a>",
-                escape(&doc_href(&decl.page, link)),
-                escape(link)
-            );
-        }
-        out.push_str("</p>\n");
-    }
-    let _ = writeln!(
-        out,
-        "<p class=\"probe-duration\">{:.1} ms</p>",
-        result.duration_ms
-    );
-    out.push_str("</div>\n");
-    tail(decl, &mut out);
-    out
+/// The widget with a build-time result embedded ("PASS as of the snapshot — checked … UTC
+/// on prod"): `data-snapshot`, so the theme draws it grey (a result from build time, never
+/// a current green), and the page's script adds its age after the time.
+pub fn render_snapshot_for(
+    theme: &Theme,
+    decl: &ProbeDecl,
+    result: &ProbeResult,
+    target: &RedisTarget,
+) -> Result<String, ThemeError> {
+    theme.render_probe(&WidgetContext {
+        probe: probe_facts(decl, target),
+        chip: Chip::of(result.status),
+        snapshot: true,
+        result: Some(result_facts(decl, result, None)),
+        live: None,
+    })
+}
+
+/// The widget with a current result, its sparkline and figures: what the server sends for
+/// every live result (`html` in the probe API and the `probe` event), which the page's
+/// script swaps in for the widget it shows.
+pub fn render_live_in(
+    theme: &Theme,
+    decl: &ProbeDecl,
+    result: &ProbeResult,
+    live: &Live,
+    config: &crate::config::Config,
+) -> Result<String, ThemeError> {
+    theme.render_probe(&WidgetContext {
+        probe: probe_facts(decl, target_for(decl, config)),
+        chip: Chip::of(result.status),
+        snapshot: false,
+        result: Some(result_facts(decl, result, live.root.as_deref())),
+        live: Some(LiveFacts {
+            spark: spark(&live.history),
+            stats: live.stats.clone(),
+        }),
+    })
 }
 
 /// A docs-relative `page.md#anchor` as a URL relative to the page the widget sits on.
@@ -419,6 +502,10 @@ mod tests {
     use crate::probe::decl::parse;
     use crate::probe::result::{Evidence, Hint, TargetRef};
     use std::path::Path;
+
+    fn theme() -> Theme {
+        Theme::load(None).unwrap()
+    }
 
     fn decl(body: &str) -> ProbeDecl {
         parse(body, Path::new("ops/REDIS_CACHE.md"), 1, 1).unwrap()
@@ -456,7 +543,7 @@ mod tests {
         let d = decl(
             "check = \"cache.key\"\nkey = \"enforcer:last_run\"\nmax_age = \"15m\"\ntitle = \"<b>x</b>\"\n",
         );
-        let html = render_static(&d);
+        let html = render_static_for(&theme(), &d, &RedisTarget::default()).unwrap();
         assert!(html.contains("data-probe-id=\"ops-redis-cache-1\""));
         assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
         assert!(!html.contains("<b>x</b>"));
@@ -524,7 +611,7 @@ mod tests {
                 url: "redis://h/1".into(),
             },
         };
-        let html = render_snapshot(&d, &r);
+        let html = render_snapshot_for(&theme(), &d, &r, &RedisTarget::default()).unwrap();
         assert!(html.contains("ERROR as of the snapshot — checked <time datetime=\"2026-11-25T17:02:00Z\">2026-11-25 17:02 UTC</time><span class=\"bisk-age\" data-at=\"2026-11-25T17:02:00Z\"></span> on prod"), "{html}");
         assert!(
             html.starts_with("<div class=\"probe\" id=\"probe-")
@@ -536,6 +623,91 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn live_widget_has_sparkline_figures_and_escaped_values() {
+        let d = decl("check = \"redis.ping\"\n");
+        let mut r = ProbeResult {
+            id: d.id.clone(),
+            page: "ops/REDIS_CACHE.md".into(),
+            check: "redis.ping".into(),
+            title: d.title.clone(),
+            status: Status::Fail,
+            summary: "<img src=x onerror=alert(1)>".into(),
+            expected: None,
+            observed: Some("</pre><script>x</script>".into()),
+            evidence: vec![Evidence {
+                label: "<b>".into(),
+                value: "`v`".into(),
+            }],
+            hint: Some(Hint {
+                text: "Run `redis-cli <x>`".into(),
+                link: None,
+            }),
+            duration_ms: 12.5,
+            checked_at: "2026-11-25T17:02:00Z".into(),
+            target: TargetRef {
+                name: "prod".into(),
+                url: "redis://h/1".into(),
+            },
+        };
+        let live = Live {
+            history: vec![
+                (Status::Pass, 2.0, "2026-11-25T17:01:00Z"),
+                (Status::Fail, 12.5, "2026-11-25T17:02:00Z"),
+            ],
+            stats: "uptime 50.0% · p50 2.0 ms".into(),
+            root: None,
+        };
+        let config = crate::config::Config::default();
+        let html = render_live_in(&theme(), &d, &r, &live, &config).unwrap();
+        assert!(html.contains("data-status=\"fail\">") && !html.contains("data-snapshot"));
+        assert!(html.contains("<span class=\"probe-checked-word\">FAIL — checked </span><time class=\"probe-ago\" datetime=\"2026-11-25T17:02:00Z\">2026-11-25 17:02 UTC</time> on prod</p>"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<pre>&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;</pre>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<img") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(html.contains("<summary>Evidence (1)</summary><dl class=\"probe-evidence\"><dt>&lt;b&gt;</dt><dd><code>`v`</code></dd></dl></details>"), "{html}");
+        assert!(
+            html.contains("<p class=\"probe-hint\">Run <code>redis-cli &lt;x&gt;</code></p>"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<rect ").count(), 2, "{html}");
+        // The passing run is as tall as its share of the slowest; the failure full height.
+        assert!(html.contains("<rect x=\"0.00\" y=\"18.00\" width=\"5.00\" height=\"4.00\" class=\"spark-pass\"><title>PASS · 2.0 ms · 2026-11-25T17:01:00Z</title></rect>"), "{html}");
+        assert!(
+            html.contains("height=\"22.00\" class=\"spark-fail\"><title>FAIL · 13 ms ·"),
+            "{html}"
+        );
+        assert!(html.contains("<span class=\"probe-stats\">uptime 50.0% · p50 2.0 ms</span><button class=\"probe-rerun\" type=\"button\">Re-run</button>"), "{html}");
+        // On another page (a walkthrough at runs/ID/), the hint links from the site's root.
+        r.hint = Some(Hint {
+            text: "Start Redis".into(),
+            link: Some("ops/REDIS_CACHE.md#troubleshooting-b".into()),
+        });
+        let away = Live {
+            root: Some("../../".into()),
+            ..live
+        };
+        let html = render_live_in(&theme(), &d, &r, &away, &config).unwrap();
+        assert!(html.contains("<a href=\"../../ops/REDIS_CACHE.html#troubleshooting-b\" data-doc-link=\"ops/REDIS_CACHE.md#troubleshooting-b\">How to fix</a>"), "{html}");
+        let live = Live { root: None, ..away };
+        // A pass shows no hint.
+        r.status = Status::Pass;
+        let html = render_live_in(&theme(), &d, &r, &live, &config).unwrap();
+        assert!(!html.contains("probe-hint"), "{html}");
+        assert_eq!(ms(None), "–");
+        assert_eq!(ms(Some(9.96)), "10.0 ms");
+        assert_eq!(ms(Some(10.4)), "10 ms");
     }
 
     #[test]

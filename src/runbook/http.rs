@@ -158,7 +158,14 @@ async fn run_json(
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
     let state = app.ws.load(&id)?;
-    let report = report::json(&state);
+    let mut report = report::json(&state);
+    // The report plus `"drawn": {STEP: {ID: HTML}}`, the widgets the page shows.
+    if let Some(drawn) = drawn_widgets(&app, &state)
+        && let Ok(serde_json::Value::Object(mut doc)) = serde_json::from_str(&report)
+    {
+        doc.insert("drawn".into(), drawn);
+        report = serde_json::Value::Object(doc).to_string();
+    }
     Ok((
         [
             (header::CONTENT_TYPE, "application/json"),
@@ -167,6 +174,56 @@ async fn run_json(
         report,
     )
         .into_response())
+}
+
+/// The widgets a walkthrough shows, drawn by the theme's `probe.html` as live widgets
+/// (the page's script swaps them in): each step's latest results, else the run's start
+/// snapshot of its probes, with this run's history of each probe. `None` when the guide
+/// cannot be read (the page then keeps its widgets as they are).
+fn drawn_widgets(app: &RunbookHttp, state: &super::state::RunState) -> Option<serde_json::Value> {
+    let look = look_on(app, Some(&state.target.name)).ok()?;
+    let guide = app.ws.guide(Path::new(&state.guide)).ok()?;
+    let mut steps = serde_json::Map::new();
+    for s in &state.steps {
+        let shown: Vec<&crate::probe::ProbeResult> = if s.results.is_empty() {
+            let before = state.before.as_deref().unwrap_or_default();
+            before.iter().filter(|r| s.probes.contains(&r.id)).collect()
+        } else {
+            s.results.iter().collect()
+        };
+        let mut drawn = serde_json::Map::new();
+        for r in shown {
+            let Some(decl) = guide.probes.iter().find(|d| d.id == r.id) else {
+                continue;
+            };
+            let history = state
+                .probe_history
+                .get(&r.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let live = crate::probe::widget::Live {
+                history: history
+                    .iter()
+                    .map(|p| (p.status, p.duration_ms, p.checked_at.as_str()))
+                    .collect(),
+                stats: format!(
+                    "{} check{} in this run · this one {}",
+                    history.len(),
+                    if history.len() == 1 { "" } else { "s" },
+                    crate::probe::widget::ms(Some(r.duration_ms))
+                ),
+                // The walkthrough is at runs/ID/.
+                root: Some("../../".into()),
+            };
+            if let Ok(html) =
+                crate::probe::widget::render_live_in(&look.theme, decl, r, &live, &look.config)
+            {
+                drawn.insert(r.id.clone(), html.into());
+            }
+        }
+        steps.insert(s.number.to_string(), drawn.into());
+    }
+    Some(steps.into())
 }
 
 #[derive(Deserialize)]

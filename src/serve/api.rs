@@ -4,7 +4,8 @@
 //!
 //! - `GET /api/probes`: every probe the target's pages declare (id, page, title, check).
 //! - `GET /api/probes/{id}`: the latest result, run first if older than the interval, with
-//!   its recent history and (when the history store is kept) its last 24 hours.
+//!   its recent history, (when the history store is kept) its last 24 hours, and `html`:
+//!   the widget as the theme's `probe.html` draws it (the `probe` event carries it too).
 //! - `POST /api/probes/{id}/run`: run now (token required; refused for writing probes
 //!   under `--read-only`).
 //! - `GET /api/events`: the event stream (see [`super::events`]).

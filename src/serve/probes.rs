@@ -20,7 +20,8 @@ use super::events::Event;
 use super::history::{Day, Key, Store};
 use crate::config::Config;
 use crate::probe::health::PageHealth;
-use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status};
+use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status, widget};
+use crate::theme::Theme;
 
 /// Results kept per probe.
 pub const HISTORY: usize = 100;
@@ -58,6 +59,12 @@ pub struct ProbeView {
     /// `GET /api/probes/{id}`, and absent when the store is not kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub day: Option<Day>,
+    /// The widget with this result as the theme's `probe.html` draws it (live: with its
+    /// sparkline and figures): the page's script swaps it in whole, so the browser never
+    /// builds a widget from the fields above. Absent only when the theme could not render
+    /// it (the server's log says why).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 /// A declared probe, for listings.
@@ -96,6 +103,9 @@ struct Entry {
 struct EntryState {
     latest: Option<(Instant, ProbeResult)>,
     history: VecDeque<Point>,
+    /// The live widget of `latest` (its `checked_at`) under theme generation `.1`: drawn
+    /// once per result, however many browsers and requests ask.
+    html: Option<(String, u64, std::sync::Arc<str>)>,
 }
 
 impl Entry {
@@ -114,18 +124,21 @@ impl Entry {
             .filter(|(at, _)| *at >= t)
             .map(|(_, r)| r.clone())
     }
+}
 
-    fn view(&self, result: ProbeResult) -> ProbeView {
-        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let history: Vec<Point> = st.history.iter().cloned().collect();
-        ProbeView {
-            result,
-            page_url: self.page_url.clone(),
-            stats: stats(&history),
-            history,
-            day: None,
-        }
-    }
+/// The figures line of a live widget: `uptime 99.0% · p50 1.2 ms · p95 3.4 ms · 12 runs ·
+/// this run 1.1 ms`.
+fn figures(s: &Stats, this_run_ms: f64) -> String {
+    format!(
+        "uptime {} · p50 {} · p95 {} · {} run{} · this run {}",
+        s.uptime_pct
+            .map_or_else(|| "–".to_string(), |u| format!("{u:.1}%")),
+        widget::ms(s.p50_ms),
+        widget::ms(s.p95_ms),
+        s.runs,
+        if s.runs == 1 { "" } else { "s" },
+        widget::ms(Some(this_run_ms)),
+    )
 }
 
 fn stats(history: &[Point]) -> Stats {
@@ -209,6 +222,9 @@ pub struct ProbeHub {
     health: Mutex<BTreeMap<String, BTreeMap<String, PageHealth>>>,
     /// Where every result is also written; `None` when it could not be opened.
     store: Option<Arc<Store>>,
+    /// The theme live widgets are drawn with, and its generation (bumped on every new
+    /// theme, so widgets drawn with the old one are drawn again).
+    theme: RwLock<Option<(u64, Arc<Theme>)>>,
 }
 
 /// How long the 24-hour summary of a probe is reused before the store is read again.
@@ -233,6 +249,7 @@ impl ProbeHub {
             titles: RwLock::default(),
             health: Mutex::default(),
             store: None,
+            theme: RwLock::default(),
         }
     }
 
@@ -265,6 +282,86 @@ impl ProbeHub {
     /// Probes run so far (every execution, not cache hits).
     pub fn executions(&self) -> u64 {
         self.executions.load(Ordering::Relaxed)
+    }
+
+    /// The theme live widgets are drawn with (after it was loaded or edited).
+    pub fn set_theme(&self, theme: Arc<Theme>) {
+        let mut t = self.theme.write().unwrap_or_else(|p| p.into_inner());
+        let generation = t.as_ref().map_or(0, |(g, _)| g + 1);
+        *t = Some((generation, theme));
+    }
+
+    /// What the API and the event stream send for `entry` with `result`: the result, its
+    /// history and figures, and the widget drawn by the theme (cached for the latest).
+    fn view_of(&self, entry: &Entry, result: ProbeResult) -> ProbeView {
+        let theme = self.theme.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let (history, cached) = {
+            let st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
+            let history: Vec<Point> = st.history.iter().cloned().collect();
+            let cached = st
+                .html
+                .as_ref()
+                .filter(|(at, generation, _)| {
+                    *at == result.checked_at && theme.as_ref().is_some_and(|(g, _)| g == generation)
+                })
+                .map(|(_, _, html)| html.clone());
+            (history, cached)
+        };
+        let stats = stats(&history);
+        let html = cached.or_else(|| {
+            let (generation, theme) = theme?;
+            let html: Arc<str> = self.draw(&theme, entry, &result, &history, &stats)?.into();
+            let mut st = entry.state.lock().unwrap_or_else(|p| p.into_inner());
+            if st
+                .latest
+                .as_ref()
+                .is_some_and(|(_, r)| r.checked_at == result.checked_at)
+            {
+                st.html = Some((result.checked_at.clone(), generation, html.clone()));
+            }
+            Some(html)
+        });
+        let html = html.map(|h| h.to_string());
+        ProbeView {
+            result,
+            page_url: entry.page_url.clone(),
+            stats,
+            history,
+            day: None,
+            html,
+        }
+    }
+
+    /// The live widget of `result`, or `None` (said in the log) when the theme's
+    /// `probe.html` cannot render it.
+    fn draw(
+        &self,
+        theme: &Theme,
+        entry: &Entry,
+        result: &ProbeResult,
+        history: &[Point],
+        stats: &Stats,
+    ) -> Option<String> {
+        let config = self
+            .config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let live = widget::Live {
+            history: history
+                .iter()
+                .map(|p| (p.status, p.duration_ms, p.checked_at.as_str()))
+                .collect(),
+            stats: figures(stats, result.duration_ms),
+            root: None,
+        };
+        match widget::render_live_in(theme, &entry.decl, result, &live, &config) {
+            Ok(html) => Some(html),
+            Err(e) => {
+                eprintln!("warning: probe {}: {e}", entry.decl.id);
+                None
+            }
+        }
     }
 
     /// Records the site's pages (after a rebuild), for hint links.
@@ -323,6 +420,7 @@ impl ProbeHub {
                             state: Mutex::new(EntryState {
                                 latest: None,
                                 history,
+                                html: None,
                             }),
                         });
                         entries.insert(k, e.clone());
@@ -559,12 +657,12 @@ impl ProbeHub {
         max_age: Duration,
     ) -> Result<ProbeView, RunError> {
         if let Some(r) = entry.latest_within(max_age) {
-            return Ok(entry.view(r));
+            return Ok(self.view_of(entry, r));
         }
         let _flight = entry.flight.lock().await;
         // Whoever held the flight before us may have just produced what we need.
         if let Some(r) = entry.latest_within(max_age) {
-            return Ok(entry.view(r));
+            return Ok(self.view_of(entry, r));
         }
         Ok(self.execute(entry).await)
     }
@@ -581,7 +679,7 @@ impl ProbeHub {
         }
         let _flight = entry.flight.lock().await;
         if let Some(r) = entry.latest_after(asked) {
-            return Ok(entry.view(r));
+            return Ok(self.view_of(&entry, r));
         }
         Ok(self.execute(&entry).await)
     }
@@ -596,14 +694,14 @@ impl ProbeHub {
             .latest
             .as_ref()
             .map(|(_, r)| r.clone())?;
-        Some(entry.view(r))
+        Some(self.view_of(&entry, r))
     }
 
     async fn execute(&self, entry: &Arc<Entry>) -> ProbeView {
         let mut views = self.execute_all(std::slice::from_ref(entry)).await;
         views
             .pop()
-            .unwrap_or_else(|| entry.view(unreachable_result(&entry.decl)))
+            .unwrap_or_else(|| self.view_of(entry, unreachable_result(&entry.decl)))
     }
 
     /// Runs these probes, which all run against the same target (the caller holds their
@@ -686,7 +784,7 @@ impl ProbeHub {
                 }
                 st.latest = Some((Instant::now(), result.clone()));
             }
-            let view = entry.view(result);
+            let view = self.view_of(entry, result);
             let readers = self.readers_of(entry);
             let _ = self.bus.send(Event::Probe {
                 page: entry.page_url.clone(),

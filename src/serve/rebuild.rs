@@ -310,9 +310,13 @@ impl Rebuilder {
 
     /// Reloads the theme and re-renders every page from the Markdown in memory.
     fn theme(&mut self, reload_theme: bool) -> Done {
-        if reload_theme && let Err(diags) = self.site.reload_theme() {
-            self.report(THEME, diags);
-            return Done::KeptLastGood;
+        if reload_theme {
+            if let Err(diags) = self.site.reload_theme() {
+                self.report(THEME, diags);
+                return Done::KeptLastGood;
+            }
+            // The widgets in the pages are the theme's too.
+            self.site.redraw_widgets();
         }
         match self.write_all() {
             Ok(files) => {

@@ -360,6 +360,8 @@ impl ServeState {
     }
 
     pub(crate) fn set_look(&self, look: crate::site::SiteLook) {
+        // Live widgets are drawn with the pages' theme.
+        self.inner.probes.set_theme(look.theme.clone());
         *self.inner.look.write().unwrap_or_else(|e| e.into_inner()) = Some(look);
     }
 

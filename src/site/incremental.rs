@@ -78,6 +78,7 @@ impl Site {
         })?;
         let page = content::load::read_page(&self.docs_dir, src_rel)?;
         let (rendered, decls) = render_one(
+            &self.theme,
             &self.docs_dir,
             &page,
             &self.config,
@@ -137,15 +138,33 @@ impl Site {
                 let page = &self.pages[i].page;
                 (
                     i,
-                    render_one(&self.docs_dir, page, &self.config, &self.target, None, true)
-                        .0
-                        .html,
+                    render_one(
+                        &self.theme,
+                        &self.docs_dir,
+                        page,
+                        &self.config,
+                        &self.target,
+                        None,
+                        true,
+                    )
+                    .0
+                    .html,
                 )
             })
             .collect();
         for (i, html) in fresh {
             self.pages[i].rendered.html = html;
         }
+    }
+
+    /// Draws every probe widget again with the current theme: the theme's `probe.html`
+    /// draws them into the pages' HTML, so after a theme change the pages that declare
+    /// probes are rendered again (only their HTML changes).
+    pub fn redraw_widgets(&mut self) {
+        let pages: Vec<usize> = (0..self.pages.len())
+            .filter(|&i| !self.pages[i].probes.is_empty())
+            .collect();
+        self.highlight_pages(&pages);
     }
 
     /// Reloads the theme (templates and static files) without touching the Markdown. On

@@ -135,7 +135,7 @@ impl SiteLook {
                 .iter()
                 .find(|d| &d.id == id)
                 .ok_or_else(|| format!("probe {id:?} is not declared in the guide any more"))?;
-            Ok(widget::render_static_in(decl, config))
+            widget::render_static_in(&self.theme, decl, config).map_err(|e| e.to_string())
         };
         let scope = self.config.scope(target);
         render::render_markdown_in(&input, Some(scope), &mut hook).html

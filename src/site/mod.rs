@@ -165,6 +165,7 @@ impl Site {
             .par_iter_mut()
             .map(|page| {
                 let out = render_one(
+                    &theme,
                     &docs_dir,
                     page,
                     &config,
@@ -281,6 +282,7 @@ fn load_theme(root: &Path, config: &Config) -> Result<std::sync::Arc<Theme>, Vec
 }
 
 fn render_one(
+    theme: &Theme,
     docs_dir: &Path,
     page: &Page,
     config: &Config,
@@ -304,6 +306,7 @@ fn render_one(
     let mut hint_links = Vec::new();
     let mut rendered = {
         let mut hook = probes::hook(
+            theme,
             &page.src_rel,
             config,
             target,

@@ -10,6 +10,7 @@ use crate::probe::decl::{self, ProbeDecl};
 use crate::probe::result::ProbeResult;
 use crate::probe::widget;
 use crate::render::{LinkRef, LinkTarget, ProbeFence};
+use crate::theme::Theme;
 
 /// Build-time probe results by probe id.
 pub type Snapshot = HashMap<String, ProbeResult>;
@@ -22,6 +23,7 @@ pub struct SnapshotIn<'a> {
 }
 
 pub fn hook<'a>(
+    theme: &'a Theme,
     page: &'a Path,
     config: &'a Config,
     target: &'a str,
@@ -63,10 +65,11 @@ pub fn hook<'a>(
                         hint.link = None;
                     }
                 }
-                widget::render_snapshot_in(&parsed, &result, config)
+                widget::render_snapshot_in(theme, &parsed, &result, config)
             }
-            None => widget::render_static_in(&parsed, config),
-        };
+            None => widget::render_static_in(theme, &parsed, config),
+        }
+        .map_err(|e| e.to_string())?;
         decls.push(parsed);
         Ok(html)
     }

@@ -26,6 +26,8 @@ use files::ThemeFiles;
 
 /// Template that renders every Markdown page.
 const PAGE_TEMPLATE: &str = "page.html";
+/// Template of a probe widget (see [`crate::probe::widget`]).
+const PROBE_TEMPLATE: &str = "probe.html";
 /// Template of the not-found page.
 const NOT_FOUND_TEMPLATE: &str = "404.html";
 
@@ -84,6 +86,11 @@ impl Theme {
         ctx: &T,
     ) -> Result<String, ThemeError> {
         self.render(template, ctx)
+    }
+
+    /// Renders one probe widget (the context is built by [`crate::probe::widget`]).
+    pub fn render_probe<T: serde::Serialize>(&self, ctx: &T) -> Result<String, ThemeError> {
+        self.render(PROBE_TEMPLATE, ctx)
     }
 
     /// Renders the not-found page.

@@ -70,3 +70,4 @@ mod theme_render;
 mod vars;
 mod verdicts_proptest;
 mod walkthrough_browser;
+mod widget_browser;

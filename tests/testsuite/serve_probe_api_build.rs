@@ -42,7 +42,9 @@ fn static_pages_point_their_widgets_at_the_probe_api() {
     run_in(root, &["build", "--probe-api", "javascript:alert(1)"], &[]).fails_with(2);
 }
 
-/// Results come from Redis: live.js must only ever set text and attributes.
+/// Results come from Redis: live.js only ever sets text and attributes, except for the one
+/// widget the server drew (its theme's `probe.html`, every value escaped there), parsed
+/// inert from the result's `html` field and nothing else.
 #[test]
 fn live_script_never_parses_server_data_as_html() {
     let js = include_str!("../../themes/default/static/live.js");
@@ -57,4 +59,6 @@ fn live_script_never_parses_server_data_as_html() {
         assert!(!js.contains(bad), "live.js uses {bad}");
     }
     assert!(js.contains("textContent"));
+    assert_eq!(js.matches("parseFromString(").count(), 1, "one HTML parse");
+    assert!(js.contains("parseFromString(v.html, \"text/html\")"));
 }

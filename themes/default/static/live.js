@@ -1,6 +1,8 @@
 /* Live probes and live reload for pages served by `bisk-docs serve`, or built with
-   `build --probe-api URL`. Everything that comes from the server (and so from Redis) is
-   put into the page with textContent / attributes only, never as HTML. */
+   `build --probe-api URL`. A live result arrives with its widget drawn by the server (the
+   theme's probe.html, every value escaped there): it is parsed inert and swapped in whole.
+   Nothing else the server sends (and so nothing read from Redis) becomes markup here: it
+   is put into the page with textContent / attributes only. */
 (function () {
   "use strict";
   var body = document.body;
@@ -43,35 +45,9 @@
     if (text != null) e.textContent = String(text);
     return e;
   }
-  /* Text whose `code spans` (paired backticks: the commands in hint texts) become <code>
-     elements, built as nodes (never parsed as HTML); an unpaired backtick stays. */
-  function codeSpans(parent, text) {
-    var parts = String(text == null ? "" : text).split("`"), pairs = Math.floor((parts.length - 1) / 2);
-    parts.forEach(function (part, i) {
-      var paired = i > 0 && Math.floor((i - 1) / 2) < pairs;
-      if (i > 0 && !paired) parent.appendChild(document.createTextNode("`"));
-      if (paired && i % 2 === 1) parent.appendChild(el("code", null, part));
-      else parent.appendChild(document.createTextNode(part));
-    });
-  }
-  function svg(tag, attrs) {
-    var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    for (var k in attrs) e.setAttribute(k, attrs[k]);
-    return e;
-  }
   /* Ages and staleness come from site.js's clock (the server's time, learnt from `hello`). */
   var clock = window.biskClock || { ago: function () { return ""; }, stale: function () { return false; }, server: function () {} };
   function ago(iso) { return clock.ago(iso) || ""; }
-  function ms(v) { return v == null ? "–" : (v < 10 ? v.toFixed(1) : Math.round(v)) + " ms"; }
-  /* A docs-relative hint link (ops/REDIS_CACHE.md#x) as a URL of this site; anything that
-     does not look like one gets no link at all. */
-  function docHref(link) {
-    if (typeof link !== "string" || !/^[A-Za-z0-9_.\/-]+(#[A-Za-z0-9_.:-]*)?$/.test(link) || link.indexOf("..") >= 0) return null;
-    var parts = link.split("#"), path = parts[0];
-    if (/(^|\/)(README|index)\.md$/i.test(path)) path = path.replace(/(README|index)\.md$/i, "index.html");
-    else path = path.replace(/\.(md|markdown)$/i, ".html");
-    return (api && !serving ? api + "/" : root) + path + (parts[1] ? "#" + parts[1] : "");
-  }
 
   function setChip(w, status) {
     var chip = w.querySelector(".probe-chip");
@@ -83,109 +59,53 @@
     if (text) text.textContent = word[1];
   }
 
-  function sparkline(history) {
-    var n = history.length, width = 120, height = 22;
-    var s = svg("svg", { "class": "probe-spark", viewBox: "0 0 " + width + " " + height, width: width, height: height,
-      role: "img", "aria-label": "Last " + n + " results" });
-    if (!n) return s;
-    var max = 0;
-    history.forEach(function (p) { if (p.duration_ms > max) max = p.duration_ms; });
-    var bw = width / Math.max(n, 20);
-    history.forEach(function (p, i) {
-      var judged = p.status === "pass" || p.status === "warn";
-      var h = judged ? Math.max(4, (p.duration_ms / (max || 1)) * height) : height;
-      var r = svg("rect", { x: (i * bw).toFixed(2), y: (height - h).toFixed(2), width: Math.max(1, bw - 1).toFixed(2),
-        height: h.toFixed(2), "class": "spark-" + (WORDS[p.status] ? p.status : "error") });
-      var t = svg("title", {});
-      t.textContent = (WORDS[p.status] || WORDS.error)[1] + " · " + ms(p.duration_ms) + " · " + p.checked_at;
-      r.appendChild(t);
-      s.appendChild(r);
-    });
-    return s;
+  /* The server's widget for a result (`html`: the theme's probe.html), as an element of
+     this document. DOMParser builds an inert document: nothing in it runs, and the CSP
+     allows no inline script or handler anyway. */
+  var parser = new DOMParser();
+  function drawn(v) {
+    if (typeof v.html !== "string") return null;
+    var w = parser.parseFromString(v.html, "text/html").body.querySelector(".probe[data-probe-id]");
+    return w && w.getAttribute("data-probe-id") === v.id ? document.importNode(w, true) : null;
+  }
+
+  /* Puts the server's widget `fresh` in the place of `w` (the same element stays, so
+     whoever holds it keeps it): its attributes and content, keeping what the reader did:
+     <details> they opened or closed, and the focus. */
+  function swap(w, fresh) {
+    var open = {};
+    w.querySelectorAll("details").forEach(function (d) { open[d.className] = d.open; });
+    var active = document.activeElement, focused = active && w.contains(active) && active !== w ? active.className : null;
+    Array.prototype.slice.call(w.attributes).forEach(function (a) { w.removeAttribute(a.name); });
+    Array.prototype.forEach.call(fresh.attributes, function (a) { w.setAttribute(a.name, a.value); });
+    w.replaceChildren.apply(w, Array.prototype.slice.call(fresh.childNodes));
+    w.querySelectorAll("details").forEach(function (d) { if (d.className in open) d.open = open[d.className]; });
+    if (focused) {
+      var again = w.querySelector("." + focused.split(" ")[0]);
+      if (again) again.focus();
+    }
   }
 
   /* opts (walkthroughs, which show a run's recorded results): rerun false drops the Re-run
      button (the step has its own), note is said after the time ("at the run's start"). */
   function render(w, v, opts) {
     opts = opts || {};
-    results[v.id] = v;
-    w._biskResult = v;
-    w.setAttribute("data-status", v.status);
-    w.classList.remove("probe-unreachable");
-    // A live result replaces a snapshot's, and is current until it ages (see `age`).
-    w.removeAttribute("data-snapshot");
-    w.removeAttribute("data-stale");
-    setChip(w, WORDS[v.status] ? v.status : "error");
-    var box = w.querySelector(".probe-result");
-    if (!box) { box = el("div", "probe-result"); w.appendChild(box); }
-    box.hidden = false;
-    var kids = [];
-    var checked = el("p", "probe-checked");
-    checked.appendChild(el("span", "probe-checked-word", (WORDS[v.status] || WORDS.error)[1] + " — checked "));
-    var time = el("time", "probe-ago", ago(v.checked_at));
-    time.setAttribute("datetime", v.checked_at || "");
-    checked.appendChild(time);
-    if (v.target && v.target.name) checked.appendChild(document.createTextNode(" on " + v.target.name));
-    if (opts.note) checked.appendChild(document.createTextNode(", " + opts.note));
-    kids.push(checked);
-    kids.push(el("p", "probe-summary", v.summary));
-    if (v.expected != null || v.observed != null) {
-      var dl = el("dl", "probe-compare");
-      if (v.expected != null) { dl.appendChild(el("dt", null, "Expected")); dl.appendChild(el("dd", null, v.expected)); }
-      if (v.observed != null) {
-        dl.appendChild(el("dt", null, "Observed"));
-        var dd = el("dd"); dd.appendChild(el("pre", null, v.observed)); dl.appendChild(dd);
-      }
-      kids.push(dl);
-    }
-    if (v.evidence && v.evidence.length) {
-      var det = el("details", "probe-evidence-box");
-      det.appendChild(el("summary", null, "Evidence (" + v.evidence.length + ")"));
-      var ev = el("dl", "probe-evidence");
-      v.evidence.forEach(function (e) {
-        ev.appendChild(el("dt", null, e.label));
-        var d = el("dd"); d.appendChild(el("code", null, e.value)); ev.appendChild(d);
-      });
-      det.appendChild(ev);
-      kids.push(det);
-    }
-    if (v.hint && v.status !== "pass") {
-      var hint = el("p", "probe-hint");
-      codeSpans(hint, v.hint.text);
-      var href = docHref(v.hint.link);
-      if (href) {
-        hint.appendChild(document.createTextNode(" "));
-        var a = el("a", null, "How to fix");
-        a.setAttribute("href", href);
-        hint.appendChild(a);
-      }
-      kids.push(hint);
-    }
-    var history = v.history || [];
-    var foot = el("div", "probe-live");
-    if (runMode) {
-      // A run's recorded result: its history is this run's checks of the probe.
-      foot.appendChild(sparkline(history));
-      foot.appendChild(el("span", "probe-stats", history.length + " check" + (history.length === 1 ? "" : "s") +
-        " in this run · this one " + ms(v.duration_ms)));
-      kids.push(foot);
-      box.replaceChildren.apply(box, kids);
+    var fresh = drawn(v);
+    if (!fresh) {
+      unreachable(w, "The server sent a result without its widget: its log says why.");
       return;
     }
-    foot.appendChild(sparkline(v.history || []));
-    var st = v.stats || {};
-    foot.appendChild(el("span", "probe-stats",
-      (st.uptime_pct != null ? "uptime " + st.uptime_pct.toFixed(1) + "%" : "uptime –") +
-      " · p50 " + ms(st.p50_ms) + " · p95 " + ms(st.p95_ms) + " · " + (st.runs || 0) + " run" + (st.runs === 1 ? "" : "s") +
-      " · this run " + ms(v.duration_ms)));
-    if (serving && token && opts.rerun !== false) {
-      var btn = el("button", "probe-rerun", "Re-run");
-      btn.type = "button";
+    results[v.id] = v;
+    w._biskResult = v;
+    swap(w, fresh);
+    var checked = w.querySelector(".probe-checked");
+    if (checked && opts.note) checked.appendChild(document.createTextNode(", " + opts.note));
+    var btn = w.querySelector(".probe-rerun");
+    if (btn && serving && token && opts.rerun !== false) {
       btn.addEventListener("click", function () { rerun(w, v.id, btn); });
-      foot.appendChild(btn);
+    } else if (btn) {
+      btn.remove();
     }
-    kids.push(foot);
-    box.replaceChildren.apply(box, kids);
     // A response that was in flight when the server went away must not make the widget
     // look live again.
     if (!reachable) unreachable(w, "Server unreachable: showing the last result received.");

@@ -103,7 +103,8 @@
     return { list: before, fromStart: true };
   }
 
-  function renderStep(run, s, current, finished) {
+  /* drawn: the step's widgets as the server drew them (the theme's probe.html), by id. */
+  function renderStep(run, s, current, finished, drawn) {
     var sec = doc.getElementById("step-" + s.number);
     if (!sec) return;
     var settled = s.status !== "pending";
@@ -136,7 +137,7 @@
       var id = w.getAttribute("data-probe-id");
       var r = res.list.filter(function (x) { return x.id === id; })[0];
       if (r && window.biskLive && window.biskLive.render) {
-        var shown = Object.assign({}, r, { history: (run.probe_history || {})[id] || [] });
+        var shown = Object.assign({}, r, { history: (run.probe_history || {})[id] || [], html: drawn[id] });
         window.biskLive.render(w, shown, { rerun: false, note: res.fromStart ? "at the run's start" : null });
       }
     });
@@ -170,7 +171,7 @@
       if (s.status !== "pending") settled++;
       else if (current === null) current = s.number;
     });
-    run.steps.forEach(function (s) { renderStep(run, s, current, finished); });
+    run.steps.forEach(function (s) { renderStep(run, s, current, finished, (report.drawn || {})[s.number] || {}); });
     doc.querySelectorAll(".rb-nav li[data-step], .rb-jump li[data-step]").forEach(function (li) {
       var s = run.steps[Number(li.getAttribute("data-step")) - 1];
       if (!s) return;
