@@ -299,7 +299,7 @@ async fn an_operator_walks_a_guide_with_a_failing_step_end_to_end() {
             "snapshot",
             "task_ticked",
             "step_done",
-            "probes_run",
+            "sign_off_refused",
             "step_done",
             "step_reopened",
             "step_done",
