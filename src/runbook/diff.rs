@@ -203,6 +203,7 @@ fn diff_one(
                 },
             });
         }
+        let fixed = rank(a.status) < rank(b.status);
         let context = format!("{} {}", a.id, a.title);
         let mut facts: Vec<(String, String, String, String)> = Vec::new();
         facts.push((
@@ -272,6 +273,9 @@ fn diff_one(
                         ),
                         _ => (Verdict::Changed, String::new()),
                     }
+                } else if absent(&na) && !absent(&nb) && fixed {
+                    // Evidence of the failure, gone with it.
+                    (Verdict::Expected, "gone: the probe passes now".into())
                 } else if absent(&na) && !absent(&nb) {
                     (Verdict::Unexpected, "gone".into())
                 } else {
@@ -302,7 +306,7 @@ fn diff_one(
                 } else {
                     is_pid(&what)
                 };
-                if about_pid && !absent(&na) {
+                if about_pid && !absent(&na) && super::verify::pid_of(&na).is_some() {
                     changes.push(Change {
                         what,
                         before,

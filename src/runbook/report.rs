@@ -13,9 +13,9 @@ use std::path::Path;
 
 use super::diff::{self, ProbeDiff, Verdict};
 use super::log::Outcome;
+use super::report_view::*;
 use super::state::{RunState, StepStatus};
 use super::terminal::hint_url;
-use super::report_view::*;
 use super::verify;
 use crate::content::paths::output_path;
 use crate::probe::widget::doc_href;
@@ -48,13 +48,16 @@ pub struct JsonReport<'a> {
 /// with override) whose title says "restart". Only used to call an *unchanged* PID
 /// unexpected; a PID that changed is attributed from the record ([`verify::attribute`]).
 pub fn restart_step(state: &RunState) -> Option<diff::Restart<'_>> {
-    state
-        .steps
-        .iter()
-        .find(|s| {
+    let restarts = || {
+        state.steps.iter().filter(|s| {
             matches!(s.status, StepStatus::Done | StepStatus::Overridden)
                 && s.title.to_lowercase().contains("restart")
         })
+    };
+    // Of several, the one whose own probes watch a PID (the enforcer's, not the web's).
+    restarts()
+        .find(|s| verify::watches_pid(state, s.number))
+        .or_else(|| restarts().next())
         .map(|s| diff::Restart {
             step: s.number,
             title: &s.title,

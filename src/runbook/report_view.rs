@@ -199,4 +199,3 @@ pub(super) struct ChangeView {
     pub(super) after: String,
     pub(super) note: String,
 }
-

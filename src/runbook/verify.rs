@@ -37,7 +37,10 @@ impl StepCheck {
             self.passed.join(", ")
         );
         if !self.skipped.is_empty() {
-            s.push_str(&format!("; not verified (skipped): {}", self.skipped.join("; ")));
+            s.push_str(&format!(
+                "; not verified (skipped): {}",
+                self.skipped.join("; ")
+            ));
         }
         s.push('.');
         Some(s)
@@ -235,6 +238,14 @@ fn pids(mark: &Mark) -> Vec<&str> {
     out
 }
 
+/// Whether the probes of step `n` saw a PID when it was signed off.
+pub fn watches_pid(state: &RunState, n: usize) -> bool {
+    state
+        .timeline
+        .iter()
+        .any(|m| m.kind == MarkKind::SignOff(n) && !pids(m).is_empty())
+}
+
 fn describe(mark: &Mark) -> String {
     match mark.kind {
         MarkKind::Snapshot(Phase::Before) => "at the run's start".into(),
@@ -253,7 +264,11 @@ pub fn attribute(state: &RunState, old: &str, new: &str) -> Option<Attribution> 
     let (o, n) = (pid_of(old)?, pid_of(new)?);
     let tl = &state.timeline;
     let last_old = tl.iter().rposition(|m| pids(m).contains(&o))?;
-    let first_new = last_old + 1 + tl[last_old + 1..].iter().position(|m| pids(m).contains(&n))?;
+    let first_new = last_old
+        + 1
+        + tl[last_old + 1..]
+            .iter()
+            .position(|m| pids(m).contains(&n))?;
     let steps: Vec<&StepState> = tl[last_old + 1..=first_new]
         .iter()
         .filter_map(|m| match m.kind {

@@ -17,6 +17,7 @@ mod check_cli;
 mod contrib_ops;
 mod copy_browser;
 mod decl_errors;
+mod deploy_record_browser;
 mod django_fixtures;
 mod django_hostile;
 mod django_limits;
