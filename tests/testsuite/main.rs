@@ -49,6 +49,7 @@ mod runbook_guide;
 mod runbook_http;
 mod runbook_report;
 mod runbook_terminal;
+mod runbook_tmux;
 mod search_browser;
 mod search_index;
 mod search_size;
