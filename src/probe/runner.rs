@@ -389,6 +389,10 @@ impl Runner {
         if outcome.status == Status::Pass {
             outcome.hint = None;
         }
+        // Every redis-cli command a hint shows reaches this target (never its password).
+        if let (Some(s), Some(h)) = (session, outcome.hint.as_mut()) {
+            hint::for_target(h, &s.named.target);
+        }
         ProbeResult {
             id: decl.id.clone(),
             page: crate::content::paths::to_slash(&decl.page),
