@@ -30,6 +30,7 @@ mod highlighter_config;
 mod hint_links;
 mod junit_output;
 mod leaks;
+mod phone_browser;
 mod probe_backends;
 mod probe_command;
 mod probe_django_interop;

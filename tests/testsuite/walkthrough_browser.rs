@@ -30,7 +30,7 @@ fn guide() -> String {
     )
 }
 
-fn site(redis_url: &str) -> kit::Tree {
+pub(crate) fn site(redis_url: &str) -> kit::Tree {
     kit::Tree::site(
         &format!(
             "title = \"Ops\"\n[redis]\nurl = \"{redis_url}\"\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n"
