@@ -49,6 +49,12 @@ pub struct ProbeDecl {
     /// Variables the body uses that have no value for its target: the probe cannot be
     /// judged and is skipped with this as the cause.
     pub unset: Vec<String>,
+    /// The author's fix text (`hint = "…"`, `{{ vars }}` allowed): shown instead of the
+    /// check's built-in hint when the probe does not pass.
+    pub hint: Option<String>,
+    /// Where the fix is explained (`hint_link`): a docs page (`ops/APP.md#anchor`) or an
+    /// `https://` URL; replaces the built-in hint's link into the bundled guides.
+    pub hint_link: Option<String>,
 }
 
 impl ProbeDecl {
@@ -413,7 +419,15 @@ impl DeclError {
     }
 }
 
-const COMMON_KEYS: &[&str] = &["check", "title", "id", "description", "target"];
+const COMMON_KEYS: &[&str] = &[
+    "check",
+    "title",
+    "id",
+    "description",
+    "target",
+    "hint",
+    "hint_link",
+];
 
 #[derive(Deserialize)]
 struct Head {
@@ -422,6 +436,8 @@ struct Head {
     id: Option<String>,
     description: Option<String>,
     target: Option<String>,
+    hint: Option<String>,
+    hint_link: Option<String>,
 }
 
 /// Parses one probe body. `fence_line` is the 1-based line of the opening fence (the body
@@ -607,7 +623,34 @@ fn parse_doc(
         }
         None => derive_id(page, index),
     };
-    for (key, value) in [("title", &head.title), ("description", &head.description)] {
+    // ---- `hint` and `hint_link` (the probe's own fix text and where it is explained) ----
+    if head
+        .hint
+        .as_deref()
+        .is_some_and(|h| h.chars().count() > 1000)
+    {
+        return Err(err(
+            key_line("hint"),
+            "probe `hint` is longer than 1000 characters: link to a section with `hint_link` instead".into(),
+        ));
+    }
+    if let Some(l) = head.hint_link.as_deref()
+        && !valid_hint_link(l)
+    {
+        return Err(err(
+            key_line("hint_link"),
+            format!(
+                "probe `hint_link` {l:?} must be a docs page (`ops/APP.md` or `ops/APP.md#anchor`) or an https:// or http:// URL"
+            ),
+        ));
+    }
+    // ---- end of `hint` and `hint_link` ----
+    for (key, value) in [
+        ("title", &head.title),
+        ("description", &head.description),
+        ("hint", &head.hint),
+        ("hint_link", &head.hint_link),
+    ] {
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(err(key_line(key), format!("probe `{key}` is empty")));
         }
@@ -628,7 +671,23 @@ fn parse_doc(
         check,
         source: body.to_string(),
         unset: Vec::new(),
+        hint: head.hint,
+        hint_link: head.hint_link,
     })
+}
+
+/// A `hint_link`: an http(s) URL, or a docs-relative Markdown page with an optional anchor
+/// (no `..`, no scheme, no spaces).
+fn valid_hint_link(l: &str) -> bool {
+    if l.starts_with("https://") || l.starts_with("http://") {
+        return !l.chars().any(|c| c.is_whitespace() || c.is_control());
+    }
+    let page = l.split('#').next().unwrap_or("");
+    page.ends_with(".md")
+        && !page.starts_with('/')
+        && !page.split('/').any(|seg| seg == ".." || seg.is_empty())
+        && !l.contains(':')
+        && !l.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// [`parse`] with the variables of the run's target (`run_target`; a probe naming its own

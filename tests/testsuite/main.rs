@@ -28,6 +28,7 @@ mod e2e_browser;
 mod guard_one_answer;
 mod highlighter_config;
 mod hint_links;
+mod init_starter;
 mod junit_output;
 mod leaks;
 mod phone_browser;
