@@ -112,7 +112,11 @@ fn the_terminal_runbook_ticks_reopens_resumes_and_abandons_at_80x24() {
     assert!(out.contains("abandoned."), "{out}");
     fits(&t);
     drop(t);
-    assert_eq!(run_ids(root), [id.clone()], "no second run was started");
+    assert_eq!(
+        run_ids(root),
+        std::slice::from_ref(&id),
+        "no second run was started"
+    );
 
     let log = events(root, &id);
     let k = kinds(&log);

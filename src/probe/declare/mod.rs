@@ -153,7 +153,7 @@ impl Declaration {
             &self.hint_link,
         ]
         .into_iter()
-            .flatten()
+        .flatten()
         {
             add(&s.template);
         }

@@ -182,8 +182,8 @@ impl Declaration {
             &decl.hint_link,
         ]
         .into_iter()
-            .flatten()
-            .any(|s| s.template.has_refs())
+        .flatten()
+        .any(|s| s.template.has_refs())
             || decl
                 .params
                 .iter()

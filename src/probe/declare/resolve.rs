@@ -238,7 +238,11 @@ impl Declaration {
             Ok(()) => {}
         }
         // ---- `hint` and `hint_link` (the probe's own fix text and where it is explained) ----
-        if filled.hint.as_deref().is_some_and(|h| h.chars().count() > 1000) {
+        if filled
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.chars().count() > 1000)
+        {
             return Err(self.err(
                 self.key_line("hint"),
                 "probe `hint` is longer than 1000 characters: link to a section with `hint_link` instead".into(),
