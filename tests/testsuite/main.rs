@@ -31,6 +31,7 @@ mod hint_links;
 mod init_starter;
 mod junit_output;
 mod leaks;
+mod manual_pages;
 mod phone_browser;
 mod probe_backends;
 mod probe_command;
