@@ -222,6 +222,7 @@ impl Session {
                         id: s.id.clone(),
                         title: s.title.clone(),
                         probes: s.probes.clone(),
+                        tasks: s.tasks.clone(),
                     })
                     .collect(),
                 tool_version: format!("bisk-docs {}", env!("CARGO_PKG_VERSION")),
@@ -352,7 +353,7 @@ impl Session {
         let rec = results.clone();
         let has_reason = reason.is_some();
         let event = if blocked && !has_reason {
-            Event::ProbesRun { step, results: rec }
+            Event::SignOffRefused { step, results: rec }
         } else {
             Event::StepDone {
                 step,

@@ -23,6 +23,7 @@ pub mod runbook;
 pub mod serve;
 pub mod snap;
 pub mod system;
+pub mod tmux;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
