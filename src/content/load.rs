@@ -25,6 +25,8 @@ pub struct Page {
     /// Lines before the body, so render errors point at file lines.
     pub body_line_offset: usize,
     pub front: FrontMatter,
+    /// The Markdown parsed once: what the renderer, `check`, the runbook and `serve` read.
+    pub doc: std::sync::Arc<super::document::Document>,
     /// `README.md`/`index.md` of its folder (or a generated one).
     pub is_index: bool,
     /// A folder index bisk-docs made because the folder has none.
@@ -118,9 +120,11 @@ pub fn parse_page(source: String, src_rel: &Path, display: &Path) -> Result<Page
     let is_index = src_rel
         .file_name()
         .is_some_and(|n| is_index_name(&n.to_string_lossy()));
+    let doc = super::document::Document::parse(&source, body_offset, body_line_offset);
     Ok(Page {
         out_rel: output_path(src_rel),
         src_rel: src_rel.to_path_buf(),
+        doc: std::sync::Arc::new(doc),
         source,
         body_start: body_offset,
         body_line_offset,
@@ -289,6 +293,7 @@ fn add_generated_indexes(loaded: &mut Loaded) {
                 body_start: 0,
                 body_line_offset: 0,
                 front: FrontMatter::default(),
+                doc: Default::default(),
                 is_index: true,
                 generated: true,
             });

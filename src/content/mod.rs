@@ -5,6 +5,10 @@ pub mod load;
 pub mod paths;
 pub mod tree;
 pub mod walk;
+pub mod markdown;
+pub mod document;
+pub mod index;
+pub mod slug;
 
 pub use load::{Asset, Loaded, Page};
 pub use tree::NavTree;

@@ -80,6 +80,7 @@ impl Site {
         let (rendered, decls) = render_one(
             &self.docs_dir,
             &page,
+            page.doc.events().to_vec(),
             &self.config,
             &self.target,
             None,
@@ -137,7 +138,15 @@ impl Site {
                 let page = &self.pages[i].page;
                 (
                     i,
-                    render_one(&self.docs_dir, page, &self.config, &self.target, None, true)
+                    render_one(
+                        &self.docs_dir,
+                        page,
+                        page.doc.events().to_vec(),
+                        &self.config,
+                        &self.target,
+                        None,
+                        true,
+                    )
                         .0
                         .html,
                 )
