@@ -153,25 +153,10 @@ pub fn is_content(rel: &Path) -> bool {
 
 /// The one rule for which docs-relative paths are pages: content with a page extension
 /// ([`super::paths::PAGE_EXTENSIONS`]). `build`, `serve`, `check`, `build --snapshot`,
-/// runbooks and `serve`'s change classification all ask this (or [`page_files`]).
+/// runbooks and `serve`'s change classification all ask this (or read the page index,
+/// [`super::index::Index`]).
 pub fn is_page(rel: &Path) -> bool {
     is_content(rel) && is_markdown(rel)
-}
-
-/// The docs-relative paths of every page file, in path order, from the same walk as the
-/// site's (hidden files skipped, links leaving the docs folder refused). For readers that
-/// need only the pages' Markdown (`check`, runbooks), not a rendered site. `Err` when the
-/// docs folder itself cannot be used.
-pub fn page_files(docs_dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Diagnostic> {
-    let root = super::walk::docs_root(docs_dir).map_err(|e| e.to_diagnostic())?;
-    let (found, diags) = super::walk::walk(docs_dir, &root, is_hidden);
-    let mut pages: Vec<PathBuf> = found
-        .into_iter()
-        .filter(|f| !f.is_dir && is_page(&f.rel))
-        .map(|f| f.rel)
-        .collect();
-    pages.sort();
-    Ok((pages, diags))
 }
 
 /// Walks `docs_dir`, reading pages in parallel. Hidden files and editor backups are skipped;
