@@ -370,14 +370,23 @@ mod tests {
         assert!(markdown::parse_count() > before);
         assert_eq!(doc.outline.h1.as_deref(), Some("T"));
         assert_eq!(doc.outline.headings[1].id, "one");
-        assert_eq!(doc.outline.headings[1].start, source.find("## Step").unwrap());
+        assert_eq!(
+            doc.outline.headings[1].start,
+            source.find("## Step").unwrap()
+        );
         let tasks: Vec<&str> = doc.outline.tasks.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(tasks, ["do x", "nested"]);
         assert_eq!(doc.outline.code[0].code, "ls {{ dir }}");
         assert_eq!(doc.fences.len(), 1);
         assert_eq!(doc.fences[0].line, 15);
         assert_eq!(doc.fences[0].body, "check = \"redis.ping\"\n");
-        assert_eq!(doc.links, [Link { dest: "b.md".into(), line: 19 }]);
+        assert_eq!(
+            doc.links,
+            [Link {
+                dest: "b.md".into(),
+                line: 19
+            }]
+        );
         let vars: Vec<(&str, usize)> = doc.vars.iter().map(|v| (v.name.as_str(), v.line)).collect();
         assert_eq!(vars, [("a", 2), ("dir", 12)]);
         assert!(!doc.events().is_empty());

@@ -20,7 +20,11 @@ pub type VarsIn<'a> = Option<(&'a crate::config::Config, &'a str)>;
 /// The declarations of one page's probe fences, one result per fence, in order: THE place
 /// a fence becomes a declaration (`build`, `serve`, `check`, `build --snapshot` and the
 /// runbook all come through here). `page` is the docs-relative path used in ids and errors.
-pub fn fence_decls(fences: &[Fence], page: &Path, vars: VarsIn) -> Vec<Result<ProbeDecl, DeclError>> {
+pub fn fence_decls(
+    fences: &[Fence],
+    page: &Path,
+    vars: VarsIn,
+) -> Vec<Result<ProbeDecl, DeclError>> {
     fences
         .iter()
         .map(|f| match vars {
@@ -33,7 +37,11 @@ pub fn fence_decls(fences: &[Fence], page: &Path, vars: VarsIn) -> Vec<Result<Pr
 }
 
 /// [`fence_decls`] split into the declarations and the problems.
-pub fn page_decls(fences: &[Fence], page: &Path, vars: VarsIn) -> (Vec<ProbeDecl>, Vec<Diagnostic>) {
+pub fn page_decls(
+    fences: &[Fence],
+    page: &Path,
+    vars: VarsIn,
+) -> (Vec<ProbeDecl>, Vec<Diagnostic>) {
     let mut decls = Vec::new();
     let mut diags = Vec::new();
     for parsed in fence_decls(fences, page, vars) {
@@ -66,7 +74,11 @@ pub fn page_probes_in(
 /// non-empty, just those pages (paths relative to the docs folder, or as given on the
 /// command line; a folder means its pages) are returned, but ids stay unique site-wide.
 /// Page paths in results are docs-relative.
-pub fn discover(index: &Index, only: &[PathBuf], vars: VarsIn) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
+pub fn discover(
+    index: &Index,
+    only: &[PathBuf],
+    vars: VarsIn,
+) -> Result<Vec<ProbeDecl>, Vec<Diagnostic>> {
     let docs_dir = &index.docs_dir;
     let pages = index.authored();
     let wanted: Vec<PathBuf> = only.iter().map(|p| normalise(docs_dir, p)).collect();
@@ -76,13 +88,15 @@ pub fn discover(index: &Index, only: &[PathBuf], vars: VarsIn) -> Result<Vec<Pro
         .diagnostics
         .iter()
         .filter(|d| {
-            wanted.is_empty()
-                || wanted.iter().any(|w| d.file.starts_with(docs_dir.join(w)))
+            wanted.is_empty() || wanted.iter().any(|w| d.file.starts_with(docs_dir.join(w)))
         })
         .cloned()
         .collect();
     for w in &wanted {
-        if !pages.iter().any(|p| p.src_rel == *w || p.src_rel.starts_with(w)) {
+        if !pages
+            .iter()
+            .any(|p| p.src_rel == *w || p.src_rel.starts_with(w))
+        {
             diags.push(Diagnostic::error(
                 w.clone(),
                 0,
@@ -111,7 +125,11 @@ pub fn discover(index: &Index, only: &[PathBuf], vars: VarsIn) -> Result<Vec<Pro
 
 /// Every use of a variable that has no value for `target`, in every page, as a warning at
 /// its file:line (`check` lists them; `build` finds them while rendering).
-pub fn unset_values(index: &Index, config: &crate::config::Config, target: &str) -> Vec<Diagnostic> {
+pub fn unset_values(
+    index: &Index,
+    config: &crate::config::Config,
+    target: &str,
+) -> Vec<Diagnostic> {
     let scope = config.scope(target);
     let mut out = Vec::new();
     for page in index.authored() {

@@ -39,9 +39,9 @@ use super::log::{Actor, Outcome};
 use super::report;
 use super::session::{Session, SignOff, Workspace, clean_operator};
 use super::state::StepStatus;
-use crate::content::paths::output_path;
 use super::steps::Guide;
 use crate::content::index::Index;
+use crate::content::paths::output_path;
 use crate::serve::guard;
 use crate::serve::proxy::ProxyUser;
 use crate::site::SiteLook;
@@ -73,7 +73,12 @@ pub struct RunbookHttp {
 /// guides from the docs folder on each request.
 pub fn router(ws: Arc<Workspace>, token: &str, look: LookSource) -> Router {
     let docs = ws.docs_dir.clone();
-    router_on(ws, token, look, Arc::new(move || Some(Arc::new(Index::load(&docs)))))
+    router_on(
+        ws,
+        token,
+        look,
+        Arc::new(move || Some(Arc::new(Index::load(&docs)))),
+    )
 }
 
 /// [`router`] reading the guides from `index`.

@@ -134,7 +134,10 @@ impl Guide {
     /// The guide, or the first of its probes' references to a command or target the
     /// config lacks.
     pub fn checked(self, config: &crate::config::Config) -> Result<Guide, RunbookError> {
-        if let Some(d) = discover::config_errors(&self.probes, config).into_iter().next() {
+        if let Some(d) = discover::config_errors(&self.probes, config)
+            .into_iter()
+            .next()
+        {
             return Err(RunbookError::Guide {
                 path: d.file,
                 line: d.line,
@@ -229,12 +232,13 @@ pub fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookErr
 
 /// Splits `text` (a whole page, front matter included) into steps.
 pub fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, RunbookError> {
-    let parsed = crate::content::load::parse_page(text.to_string(), Path::new(page), Path::new(page))
-        .map_err(|d| RunbookError::Guide {
-            path: page.into(),
-            line: d.line,
-            message: d.message,
-        })?;
+    let parsed =
+        crate::content::load::parse_page(text.to_string(), Path::new(page), Path::new(page))
+            .map_err(|d| RunbookError::Guide {
+                path: page.into(),
+                line: d.line,
+                message: d.message,
+            })?;
     Guide::from_page(&parsed, probes)
 }
 

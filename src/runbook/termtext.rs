@@ -271,7 +271,9 @@ pub fn render(markdown: &str, style: &Style, probe_line: &dyn Fn(usize) -> Strin
                 out.push_line(&line);
             }
             Event::FootnoteReference(name) => out.inline.push_str(&format!("[^{name}]")),
-            Event::Start(Tag::MetadataBlock(_)) => code = Some(("meta".into(), false, String::new())),
+            Event::Start(Tag::MetadataBlock(_)) => {
+                code = Some(("meta".into(), false, String::new()))
+            }
             Event::End(TagEnd::MetadataBlock(_)) => code = None,
             _ => {}
         }

@@ -147,8 +147,8 @@ impl Site {
                         None,
                         true,
                     )
-                        .0
-                        .html,
+                    .0
+                    .html,
                 )
             })
             .collect();

@@ -38,7 +38,13 @@ pub fn hook<'a>(
         let parsed = parsed
             .get_mut(fence.index)
             .and_then(Option::take)
-            .ok_or_else(|| format!("{}:{}: probe fence not in the page's index", page.display(), fence.line))?
+            .ok_or_else(|| {
+                format!(
+                    "{}:{}: probe fence not in the page's index",
+                    page.display(),
+                    fence.line
+                )
+            })?
             .and_then(|d| decl::check_config(&d, config).map(|()| d))
             .map_err(|e| e.to_string())?;
         let html = match snapshot.and_then(|s| s.results.get(&parsed.id).map(|r| (s, r))) {

@@ -30,7 +30,10 @@ fn tree() -> (Tree, usize) {
         probe("checks-b")
     );
     let mut pages: Vec<(String, String)> = vec![
-        ("README.md".into(), "# Home\n\nSee [deploy](ops/DEPLOY.md) and [checks](ops/CHECKS.md#one).\n".into()),
+        (
+            "README.md".into(),
+            "# Home\n\nSee [deploy](ops/DEPLOY.md) and [checks](ops/CHECKS.md#one).\n".into(),
+        ),
         ("ops/DEPLOY.md".into(), deploy),
         ("ops/CHECKS.md".into(), checks),
     ];
@@ -59,7 +62,11 @@ fn parses_of(t: &Tree, args: &[&str]) -> usize {
     let before = parse_count();
     let mut argv = vec!["bisk-docs".to_string()];
     argv.extend(args.iter().map(|a| a.to_string()));
-    argv.extend(["--root".to_string(), t.root().display().to_string(), "--quiet".into()]);
+    argv.extend([
+        "--root".to_string(),
+        t.root().display().to_string(),
+        "--quiet".into(),
+    ]);
     let code = bisk_docs::cli::run_from(argv);
     assert_eq!(code, std::process::ExitCode::SUCCESS, "{args:?} failed");
     parse_count() - before
@@ -72,9 +79,16 @@ fn a_build_parses_each_page_once() {
     }
     let (t, pages) = tree();
     assert_eq!(parses_of(&t, &["build"]), pages, "plain build");
-    assert!(t.page("ops/DEPLOY.html").contains("data-probe-id=\"deploy-port\""));
+    assert!(
+        t.page("ops/DEPLOY.html")
+            .contains("data-probe-id=\"deploy-port\"")
+    );
     // The snapshot's probes come from the same index the site renders from.
-    assert_eq!(parses_of(&t, &["build", "--snapshot"]), pages, "build --snapshot");
+    assert_eq!(
+        parses_of(&t, &["build", "--snapshot"]),
+        pages,
+        "build --snapshot"
+    );
     assert!(t.page("ops/CHECKS.html").contains("checks-b"));
 }
 
@@ -109,6 +123,10 @@ fn serve_answers_runs_and_status_without_parsing() {
             assert_eq!(status.status, 200, "{}", status.body);
             assert!(status.body.contains("deploy-port"), "{}", status.body);
         }
-        assert_eq!(parse_count(), before, "GET /runs/ and /status/ parsed Markdown");
+        assert_eq!(
+            parse_count(),
+            before,
+            "GET /runs/ and /status/ parsed Markdown"
+        );
     });
 }

@@ -28,8 +28,8 @@ pub mod tree;
 
 use std::path::{Path, PathBuf};
 
-pub use redis::{BlackHole, RedisOptions, RedisServer, closed_port, free_port};
 pub use alone::alone;
+pub use redis::{BlackHole, RedisOptions, RedisServer, closed_port, free_port};
 pub use tree::{Tree, bisk_docs};
 
 /// The repository (for its fixtures, bundled docs and themes).
