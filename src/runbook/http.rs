@@ -66,8 +66,11 @@ pub struct RunbookHttp {
     pub index: IndexSource,
     /// The walkable guides of the last index `/runs/` listed, so a listing costs no
     /// work until the index changes.
-    walkable: Arc<std::sync::Mutex<Option<(Arc<Index>, Arc<Vec<Guide>>)>>>,
+    walkable: Arc<std::sync::Mutex<Option<Walkable>>>,
 }
+
+/// The walkable guides of one index.
+type Walkable = (Arc<Index>, Arc<Vec<Guide>>);
 
 /// The runbook routes (absolute paths: merge them into the server's router), reading the
 /// guides from the docs folder on each request.
