@@ -269,39 +269,112 @@ pub fn pieces<'t>(text: &'t str, scope: &Scope<'t>) -> Option<Vec<Piece<'t>>> {
 /// undefined one left as written), and the problems found, each at its offset in `text`.
 /// `None` when the text has no reference.
 pub fn substitute(text: &str, scope: &Scope) -> Option<(String, Vec<Problem>)> {
-    let pieces = pieces(text, scope)?;
+    let found = refs(text);
+    if found.is_empty() {
+        return None;
+    }
+    Some(fill(text, &found, scope))
+}
+
+/// The one substitution: `text` with the references `found` in it (in order) replaced. A
+/// value is inserted as it is, never scanned again, so a value holding `{{ other }}` stays
+/// that text.
+fn fill(text: &str, found: &[Ref<'_>], scope: &Scope) -> (String, Vec<Problem>) {
     let mut out = String::with_capacity(text.len() + 32);
     let mut problems = Vec::new();
-    let mut at = 0;
-    for piece in pieces {
-        match piece {
-            Piece::Text(t) => {
-                out.push_str(t);
-                at += t.len();
-                continue;
+    let mut last = 0;
+    for r in found {
+        out.push_str(&text[last..r.start]);
+        last = r.end;
+        if r.escaped {
+            // `\{{ name }}`: the braces as written, without the backslash.
+            out.push_str(&text[r.start + 1..r.end]);
+            continue;
+        }
+        match scope.get(r.name) {
+            Some(VarDef::Value(v)) => out.push_str(v),
+            Some(VarDef::Unset(about)) => {
+                out.push_str(&unset_marker(r.name));
+                problems.push(unset_problem(r.start, r.name, about, scope.target));
             }
-            Piece::Literal(t) => {
-                out.push_str(t);
-                at += t.len() + 1;
-                continue;
-            }
-            Piece::Value { value, .. } => out.push_str(value),
-            Piece::Unset { name, about } => {
-                out.push_str(&unset_marker(name));
-                problems.push(unset_problem(at, name, about, scope.target));
-            }
-            Piece::Undefined { name } => {
+            None => {
                 out.push_str("{{ ");
-                out.push_str(name);
+                out.push_str(r.name);
                 out.push_str(" }}");
-                problems.push(undefined_problem(at, name, scope));
+                problems.push(undefined_problem(r.start, r.name, scope));
             }
         }
-        // Advance past the reference as written (`{{name}}` or `{{ name }}`).
-        let rest = &text[at..];
-        at += rest.find("}}").map_or(rest.len(), |i| i + 2);
     }
-    Some((out, problems))
+    out.push_str(&text[last..]);
+    (out, problems)
+}
+
+/// A text that may hold `{{ name }}`, scanned once and filled for any target: the string
+/// fields of a probe declaration keep their variables this way until a target is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    text: String,
+    refs: Vec<TemplateRef>,
+}
+
+/// A reference of a [`Template`] (owned [`Ref`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TemplateRef {
+    start: usize,
+    end: usize,
+    name: String,
+    escaped: bool,
+}
+
+impl Template {
+    pub fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let refs = refs(&text)
+            .into_iter()
+            .map(|r| TemplateRef {
+                start: r.start,
+                end: r.end,
+                name: r.name.to_string(),
+                escaped: r.escaped,
+            })
+            .collect();
+        Template { text, refs }
+    }
+
+    /// The text as written (`{{ name }}` and `\{{ name }}` unreplaced).
+    pub fn as_written(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the text holds any reference, escaped ones included (both change it when
+    /// filled).
+    pub fn has_refs(&self) -> bool {
+        !self.refs.is_empty()
+    }
+
+    /// The variables it uses (not the escaped ones), in order, repeats included.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.refs
+            .iter()
+            .filter(|r| !r.escaped)
+            .map(|r| r.name.as_str())
+    }
+
+    /// The text with the scope's values (see [`substitute`]), and the problems, each at its
+    /// offset in the text as written.
+    pub fn fill(&self, scope: &Scope) -> (String, Vec<Problem>) {
+        let found: Vec<Ref<'_>> = self
+            .refs
+            .iter()
+            .map(|r| Ref {
+                start: r.start,
+                end: r.end,
+                name: &r.name,
+                escaped: r.escaped,
+            })
+            .collect();
+        fill(&self.text, &found, scope)
+    }
 }
 
 pub fn unset_problem(at: usize, name: &str, about: &str, target: &str) -> Problem {
@@ -378,5 +451,40 @@ mod tests {
         assert!(problems[1].undefined && problems[1].message.contains("host, unit"));
         assert_eq!(substitute("{{unit}}", &prod).unwrap().0, "gunicorn.service");
         assert!(substitute("no refs {{ a.b }}", &prod).is_none());
+    }
+
+    #[test]
+    fn a_template_is_scanned_once_and_filled_for_any_scope() {
+        let d = vars(&[
+            ("k", VarDef::Value("{{ other }}\" \n]]".into())),
+            ("other", VarDef::Value("EXPANDED".into())),
+            ("later", VarDef::Unset("set later".into())),
+        ]);
+        let p = vars(&[("k", VarDef::Value("prod".into()))]);
+        let t = Template::new("a {{ k }} \\{{ k }} {{later}} {{ nope }}");
+        assert!(t.has_refs());
+        assert_eq!(t.names().collect::<Vec<_>>(), ["k", "later", "nope"]);
+        let (text, problems) = t.fill(&Scope::new("default", &d, None));
+        // A value is inserted as it is: its `{{ other }}` is never looked up.
+        assert_eq!(
+            text,
+            "a {{ other }}\" \n]] {{ k }} ⟨unset: later⟩ {{ nope }}"
+        );
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].at, "a {{ k }} \\{{ k }} ".len());
+        assert!(problems[1].undefined);
+        // The same offsets and text as `substitute`, the one fill both use.
+        assert_eq!(
+            substitute(t.as_written(), &Scope::new("default", &d, None)),
+            Some((text, problems))
+        );
+        assert_eq!(
+            t.fill(&Scope::new("prod", &d, Some(&p)))
+                .0
+                .split(' ')
+                .nth(1),
+            Some("prod")
+        );
+        assert!(!Template::new("no refs {{ a.b }}").has_refs());
     }
 }

@@ -1,6 +1,7 @@
 //! Live probes: declared in Markdown (```probe fences), run against Redis and the host.
 //!
-//! - [`decl`] parses a declaration; [`discover`] finds them in a docs tree.
+//! - [`declare`] reads a declaration once and resolves it for a target (also reachable as
+//!   `decl`, its former name); [`discover`] finds them in a docs tree.
 //! - [`runner`] runs them (async, capped, deadlines, shared connections) through the fixed
 //!   [`catalogue`] of checks, producing [`result::ProbeResult`]s.
 //! - [`widget`] renders declarations and results as HTML for the site.
@@ -8,7 +9,7 @@
 pub mod catalogue;
 pub mod causes;
 pub mod connect;
-pub mod decl;
+pub mod declare;
 pub mod discover;
 pub mod health;
 pub mod hint;
@@ -20,6 +21,9 @@ pub mod runner;
 pub mod store;
 pub mod widget;
 
-pub use decl::{Check, DeclError, ProbeDecl};
+/// The former name of [`declare`], kept so existing paths (`probe::decl::parse`, …) work.
+pub use declare as decl;
+
+pub use declare::{Check, DeclError, Declaration, ProbeDecl};
 pub use result::{ProbeResult, Status};
 pub use runner::{RunOptions, Runner};

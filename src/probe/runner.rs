@@ -230,19 +230,13 @@ impl Runner {
     /// Runs one probe under its deadline.
     pub async fn run_one(&self, decl: &ProbeDecl) -> ProbeResult {
         let started = Instant::now();
-        // A body with `{{ name }}` is read again with the values of the target this run
-        // uses, wherever the declaration was first read (a page, a guide, another target).
+        // A declaration with `{{ name }}` is resolved again for the target this run uses,
+        // wherever it was first resolved (a page, a guide, another target): the one
+        // resolve function, from the declaration parsed once.
         let resolved;
-        let decl = if decl.source.contains("{{") {
+        let decl = if decl.declaration.uses_vars() {
             let target = self.options.target.as_deref().unwrap_or("default");
-            match crate::probe::decl::parse_in(
-                &decl.source,
-                &decl.page,
-                decl.line,
-                decl.index,
-                &self.config,
-                target,
-            ) {
+            match decl.declaration.resolve(&self.config, target) {
                 Ok(mut d) => {
                     d.id = decl.id.clone();
                     resolved = d;

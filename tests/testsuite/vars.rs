@@ -353,6 +353,44 @@ fn a_value_cannot_rewrite_a_probe_on_any_target() {
     }
 }
 
+/// Issue 20: whatever a value holds (a quote and a key, `]]` and a table header, another
+/// `{{ name }}`), it is only the text of the string it sits in, on every target, through
+/// the whole path: the page's resolve, the runner's resolve for its target, the result.
+#[test]
+fn a_hostile_value_is_only_the_text_of_its_own_string() {
+    let redis = RedisServer::start();
+    let evil = r#""]]\n[x]\nexpect = \"absent\"\n\"\"\"{{ safe }}\\{{ safe }}""#;
+    let cfg = format!(
+        "[redis]\nurl = \"{url}\"\n[targets.prod]\nurl = \"{url}\"\n\
+         [vars]\nk = {evil}\nsafe = \"EXPANDED\"\n[targets.prod.vars]\nk = {evil}\n",
+        url = redis.url(1)
+    );
+    let t = Tree::site(
+        &cfg,
+        &[(
+            "ops/K.md",
+            "# K\n\n```probe\nid = \"k\"\ncheck = \"cache.key\"\ntitle = \"T {{ k }}\"\nkey = \"{{ k }}\"\n```\n",
+        )],
+    );
+    let value = "]]\n[x]\nexpect = \"absent\"\n\"\"\"{{ safe }}\\{{ safe }}";
+    for target in ["default", "prod"] {
+        let run = t.run(&["check", "--target", target, "--format", "json"]);
+        let doc = run.json();
+        let r = result(&doc, "k");
+        assert_eq!(r["status"], "fail", "{target}: {r}");
+        assert_eq!(r["expected"], "present", "{r}");
+        assert_eq!(r["title"], format!("T {value}"), "{r}");
+        assert!(
+            r["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("bisk:1:{value} is absent in db 1")),
+            "{r}"
+        );
+        assert_eq!(run.code, 1, "{}", run.stderr);
+    }
+}
+
 /// Issue 18, 10: an unset value inside a probe used to be a declaration error (`unknown
 /// variant ⟨unset: k⟩`) where it must be a skipped probe, in check, serve and build.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
