@@ -32,6 +32,7 @@ mod init_starter;
 mod junit_output;
 mod leaks;
 mod manual_pages;
+mod parse_once;
 mod phone_browser;
 mod probe_backends;
 mod probe_command;
