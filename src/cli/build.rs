@@ -196,17 +196,17 @@ fn run_snapshot(
     config
         .target(args.target.as_deref())
         .map_err(|e| Failure::Usage(e.to_string()))?;
-    let decls = crate::probe::discover::discover(
+    let decls = crate::probe::declare::discover::discover(
         index,
         &[],
         Some((config, args.target.as_deref().unwrap_or("default"))),
     )
     .map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
-    let diags = crate::probe::discover::config_errors(&decls, config);
+    let diags = crate::probe::declare::discover::config_errors(&decls, config);
     if !diags.is_empty() {
         return Err(super::report_diagnostics(&diags, &args.common));
     }
-    let options = crate::probe::runner::RunOptions {
+    let options = crate::probe::run::runner::RunOptions {
         target: args.target.clone(),
         read_only: args.read_only,
     };
@@ -214,7 +214,7 @@ fn run_snapshot(
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(e.into()))?;
-    let results = runtime.block_on(crate::probe::runner::run_all(
+    let results = runtime.block_on(crate::probe::run::runner::run_all(
         std::sync::Arc::new(config.clone()),
         options,
         &decls,
@@ -245,7 +245,7 @@ fn phase(common: &super::Common, what: &str, started: Instant) {
 fn snapshot_health(
     site: &Site,
     results: &Snapshot,
-) -> std::collections::BTreeMap<String, crate::probe::health::PageHealth> {
+) -> std::collections::BTreeMap<String, crate::probe::show::health::PageHealth> {
     site.pages
         .iter()
         .filter_map(|sp| {
@@ -255,7 +255,7 @@ fn snapshot_health(
                 .filter_map(|d| results.get(&d.id))
                 .collect();
             let statuses: Vec<Status> = found.iter().map(|r| r.status).collect();
-            crate::probe::health::PageHealth::of(sp.probes.len(), &statuses)
+            crate::probe::show::health::PageHealth::of(sp.probes.len(), &statuses)
                 .map(|h| h.checked(found.iter().map(|r| r.checked_at.as_str())))
                 .map(|h| (sp.page.out_rel.clone(), h))
         })

@@ -11,8 +11,10 @@ use clap::{Args, ValueEnum};
 
 use super::{Common, Failure, output};
 use crate::config::Config;
+use crate::probe::RunOptions;
+use crate::probe::declare::discover;
 use crate::probe::result::{ProbeResult, Status, Tally};
-use crate::probe::{RunOptions, discover, runner};
+use crate::probe::run::runner;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -361,7 +363,7 @@ pub fn text_report(
     // Errors that share their summary and hint have one cause: report it once (the same
     // grouping as `/status/`'s "what is wrong now").
     let causes: Vec<(&str, Option<String>, Vec<&ProbeResult>)> =
-        crate::probe::causes::by_cause(results.iter().filter(|r| r.status == Status::Error))
+        crate::probe::show::causes::by_cause(results.iter().filter(|r| r.status == Status::Error))
             .into_iter()
             .filter(|c| c.results.len() > 1)
             .map(|c| (c.summary, hint_text(c.results[0]), c.results))

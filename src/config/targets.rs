@@ -70,7 +70,7 @@ pub struct RedisTarget {
     /// Whether probes that write (cache.roundtrip) may run against this target.
     pub allow_writes: bool,
     /// Whether this Redis (and so the enforcer whose PID it holds) runs on this host;
-    /// unset: decided from the addresses the URL resolves to (see `probe::locality`).
+    /// unset: decided from the addresses the URL resolves to (see `probe::run::locality`).
     pub local: Option<bool>,
     /// `[targets.NAME.vars]`: this target's values of `[vars]` (not allowed in `[redis]`).
     pub vars: BTreeMap<String, crate::vars::VarDef>,

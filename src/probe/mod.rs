@@ -1,31 +1,28 @@
 //! Live probes: declared in Markdown (```probe fences), run against Redis and the host.
+//! One folder per job:
 //!
-//! - [`declare`] reads a declaration once and resolves it for a target (also reachable as
-//!   `decl`, its former name); [`discover`] finds them in a docs tree.
-//! - [`runner`] runs them (async, capped, deadlines, shared connections) through the fixed
-//!   [`catalogue`] of checks, producing [`result::ProbeResult`]s.
-//! - [`widget`] renders declarations and results as HTML for the site.
+//! - [`declare`]: a declaration read once and resolved for a target (also reachable as
+//!   `decl`, its former name); [`declare::discover`] makes a page's declarations from the
+//!   page index's probe fences.
+//! - [`run`]: the runner (async, capped, deadlines, shared connections), connecting, and the
+//!   door to the Django dialect; it runs the fixed [`catalogue`] of checks, producing
+//!   [`result::ProbeResult`]s, against Redis or another cache [`store`].
+//! - [`show`]: results as people see them: the widget's facts for the theme, hints, causes
+//!   grouped across probes, a page's health.
 
 pub mod catalogue;
-pub mod causes;
-pub mod connect;
 pub mod declare;
-pub mod discover;
-pub mod health;
-pub mod hint;
-pub mod locality;
-pub mod pyval;
 // The URL reader sits on the lowest floor (`django::settings` reads LOCATIONs with it);
 // re-exported for the callers that know it by this path.
 pub use crate::redis_url;
 pub mod result;
-pub mod runner;
+pub mod run;
+pub mod show;
 pub mod store;
-pub mod widget;
 
 /// The former name of [`declare`], kept so existing paths (`probe::decl::parse`, …) work.
 pub use declare as decl;
 
 pub use declare::{Check, DeclError, Declaration, ProbeDecl};
 pub use result::{ProbeResult, Status};
-pub use runner::{RunOptions, Runner};
+pub use run::runner::{RunOptions, Runner};

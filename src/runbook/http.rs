@@ -233,7 +233,7 @@ fn drawn_widgets(app: &RunbookHttp, state: &super::state::RunState) -> Option<se
                 .get(&r.id)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let live = crate::probe::widget::Live {
+            let live = crate::probe::show::widget::Live {
                 history: history
                     .iter()
                     .map(|p| (p.status, p.duration_ms, p.checked_at.as_str()))
@@ -242,14 +242,18 @@ fn drawn_widgets(app: &RunbookHttp, state: &super::state::RunState) -> Option<se
                     "{} check{} in this run · this one {}",
                     history.len(),
                     if history.len() == 1 { "" } else { "s" },
-                    crate::probe::widget::ms(Some(r.duration_ms))
+                    crate::probe::show::widget::ms(Some(r.duration_ms))
                 ),
                 // The walkthrough is at runs/ID/.
                 root: Some("../../".into()),
             };
-            if let Ok(html) =
-                crate::probe::widget::render_live_in(&look.theme, decl, r, &live, &look.config)
-            {
+            if let Ok(html) = crate::probe::show::widget::render_live_in(
+                &look.theme,
+                decl,
+                r,
+                &live,
+                &look.config,
+            ) {
                 drawn.insert(r.id.clone(), html.into());
             }
         }

@@ -18,7 +18,7 @@ use super::state::{RunState, StepStatus};
 use super::terminal::hint_url;
 use super::verify;
 use crate::content::paths::output_path;
-use crate::probe::widget::doc_href;
+use crate::probe::show::widget::doc_href;
 use crate::probe::{ProbeResult, Status};
 use crate::render::escape::escape_into;
 use crate::site::SiteLook;

@@ -16,7 +16,8 @@ use crate::content::document::Outline;
 use crate::content::frontmatter::StepStyle;
 use crate::content::index::Index;
 use crate::diag::line_of;
-use crate::probe::{ProbeDecl, discover};
+use crate::probe::ProbeDecl;
+use crate::probe::declare::discover;
 
 /// A command block of a step, for the operator to copy. bisk-docs never runs it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

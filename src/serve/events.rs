@@ -19,7 +19,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use super::probes::ProbeView;
 use super::state::ServeState;
 use crate::diag::Diagnostic;
-use crate::probe::health::PageHealth;
+use crate::probe::show::health::PageHealth;
 
 /// Something connected browsers should know.
 #[derive(Debug, Clone, Serialize)]

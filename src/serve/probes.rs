@@ -19,8 +19,9 @@ use tokio::sync::broadcast;
 use super::events::Event;
 use super::history::{Day, Key, Store};
 use crate::config::Config;
-use crate::probe::health::PageHealth;
-use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status, widget};
+use crate::probe::show::health::PageHealth;
+use crate::probe::show::widget;
+use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status};
 use crate::theme::Theme;
 
 /// Results kept per probe.
@@ -724,7 +725,7 @@ impl ProbeHub {
             read_only: self.read_only,
         };
         let decls: Vec<ProbeDecl> = entries.iter().map(|e| e.decl.clone()).collect();
-        let mut results = crate::probe::runner::run_all(config, options, &decls)
+        let mut results = crate::probe::run::runner::run_all(config, options, &decls)
             .await
             .into_iter();
         let results: Vec<ProbeResult> = entries

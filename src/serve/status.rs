@@ -17,8 +17,8 @@ use serde::Serialize;
 use super::probes::{ProbeInfo, ProbeView};
 use super::state::ServeState;
 use crate::probe::Status;
-use crate::probe::health::worst as verdict;
-use crate::probe::widget::doc_href;
+use crate::probe::show::health::worst as verdict;
+use crate::probe::show::widget::doc_href;
 use crate::theme::{Chip, When};
 
 pub fn routes() -> Router<ServeState> {
@@ -302,7 +302,7 @@ fn causes(results: &[(ProbeInfo, Option<ProbeView>)], now: jiff::Timestamp) -> V
         .iter()
         .filter_map(|(_, v)| v.as_ref().map(|v| &v.result))
         .filter(|r| matches!(r.status, Status::Fail | Status::Error));
-    let mut out: Vec<CauseView> = crate::probe::causes::by_cause(wrong)
+    let mut out: Vec<CauseView> = crate::probe::show::causes::by_cause(wrong)
         .into_iter()
         .map(|c| CauseView {
             anchor: String::new(),

@@ -16,7 +16,7 @@ use crate::content;
 use crate::diag::Diagnostic;
 
 /// Marks the diagnostics [`Site::check_probe_ids`] produces, so they can be recomputed.
-const DUPLICATE_PROBE: &str = crate::probe::discover::DUPLICATE_ID;
+const DUPLICATE_PROBE: &str = crate::probe::declare::discover::DUPLICATE_ID;
 
 /// What re-rendering one page changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +78,9 @@ impl Site {
         })?;
         let page = content::load::read_page(&self.docs_dir, src_rel)?;
         let (rendered, decls) = render_one(
-            &self.theme,
-            &self.docs_dir,
+            &self.render_env(),
             &page,
             page.doc.events().to_vec(),
-            &self.config,
-            &self.target,
             None,
             true,
         );
@@ -140,12 +137,9 @@ impl Site {
                 (
                     i,
                     render_one(
-                        &self.theme,
-                        &self.docs_dir,
+                        &self.render_env(),
                         page,
                         page.doc.events().to_vec(),
-                        &self.config,
-                        &self.target,
                         None,
                         true,
                     )

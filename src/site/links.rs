@@ -138,14 +138,14 @@ impl LinkIndex {
         out
     }
 
-    /// Probe hints link into the bundled guides by path (`probe::hint::LINKED`). When
+    /// Probe hints link into the bundled guides by path (`probe::show::hint::LINKED`). When
     /// `page` is one of those guides, each id the hints name must still be on it, checked
     /// like a link (the live widgets of `serve` link there without a build-time result).
     /// A tree without the guide is fine: hints are then shown without their link. A warning,
     /// not an error: the page itself is sound, only those hints land at its top.
     pub fn check_hint_targets(&self, page: usize, display: &Path) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for (guide, anchor) in crate::probe::hint::LINKED {
+        for (guide, anchor) in crate::probe::show::hint::LINKED {
             if self.by_src.get(*guide) != Some(&page) || self.has_anchor(page, anchor) {
                 continue;
             }

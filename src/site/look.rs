@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::probe::decl::ProbeDecl;
-use crate::probe::widget;
+use crate::probe::show::widget;
 use crate::render::{self, ProbeFence, RenderInput};
 use crate::theme::{Chrome, Theme, ThemeError};
 

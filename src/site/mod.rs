@@ -42,7 +42,7 @@ pub struct OutputOptions {
     pub probe_api: Option<String>,
     /// Each guide's health from a `build --snapshot` (output path → worst status), for the
     /// sidebar's dots; empty otherwise (`serve` sends it over the event stream).
-    pub health: std::collections::BTreeMap<String, crate::probe::health::PageHealth>,
+    pub health: std::collections::BTreeMap<String, crate::probe::show::health::PageHealth>,
     /// When a `build --snapshot` ran its probes: every page says so in a banner.
     pub snapshot: Option<crate::theme::SnapshotTaken>,
     /// Under `serve`, the target of readers who chose none (`None`: `default`): pages of
@@ -117,6 +117,15 @@ pub struct Site {
 }
 
 impl Site {
+    fn render_env(&self) -> RenderEnv<'_> {
+        RenderEnv {
+            theme: &self.theme,
+            docs_dir: &self.docs_dir,
+            config: &self.config,
+            target: &self.target,
+        }
+    }
+
     /// The look the server's own pages share with the guides (see [`SiteLook`]).
     pub fn look(&self, serve: bool) -> SiteLook {
         SiteLook {
@@ -184,16 +193,13 @@ impl Site {
             .par_iter_mut()
             .map(|page| {
                 let events = page_events(page, opts.release_sources);
-                let out = render_one(
-                    &theme,
-                    &docs_dir,
-                    page,
-                    events,
-                    &config,
-                    &target,
-                    snapshot.as_ref(),
-                    !opts.plain_code,
-                );
+                let env = RenderEnv {
+                    theme: &theme,
+                    docs_dir: &docs_dir,
+                    config: &config,
+                    target: &target,
+                };
+                let out = render_one(&env, page, events, snapshot.as_ref(), !opts.plain_code);
                 if opts.release_sources {
                     page.source = String::new();
                     page.body_start = 0;
@@ -272,7 +278,7 @@ impl Site {
     }
 
     fn check_probe_ids(&self) -> Vec<Diagnostic> {
-        crate::probe::discover::duplicate_ids(self.all_probes().map(|(_, d)| d), |page| {
+        crate::probe::declare::discover::duplicate_ids(self.all_probes().map(|(_, d)| d), |page| {
             content::load::docs_display(&self.docs_dir, page)
         })
     }
@@ -323,21 +329,33 @@ fn page_events(page: &mut Page, take: bool) -> content::document::Events {
     }
 }
 
+/// What every page of one rendering shares: the theme, where the pages live, the config
+/// and the target whose values and probes the pages show.
+struct RenderEnv<'a> {
+    theme: &'a Theme,
+    docs_dir: &'a Path,
+    config: &'a Config,
+    target: &'a str,
+}
+
 fn render_one(
-    theme: &Theme,
-    docs_dir: &Path,
+    env: &RenderEnv,
     page: &Page,
     events: content::document::Events,
-    config: &Config,
-    target: &str,
     snapshot: Option<&probes::SnapshotIn>,
     highlight: bool,
 ) -> (Rendered, Vec<ProbeDecl>) {
+    let RenderEnv {
+        theme,
+        docs_dir,
+        config,
+        target,
+    } = *env;
     if page.generated {
         return (Rendered::default(), Vec::new());
     }
     let display = content::load::docs_display(docs_dir, &page.src_rel);
-    let parsed = crate::probe::discover::fence_decls(
+    let parsed = crate::probe::declare::discover::fence_decls(
         &page.doc.fences,
         &page.src_rel,
         Some((config, target)),

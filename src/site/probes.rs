@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::probe::decl::{self, ProbeDecl};
 use crate::probe::result::ProbeResult;
-use crate::probe::widget;
+use crate::probe::show::widget;
 use crate::render::{LinkRef, LinkTarget, ProbeFence};
 use crate::theme::Theme;
 
@@ -23,7 +23,7 @@ pub struct SnapshotIn<'a> {
 }
 
 /// The hook for one page: `parsed` holds the declaration of each of its probe fences
-/// ([`crate::probe::discover::fence_decls`]), taken in turn as the renderer meets them.
+/// ([`crate::probe::declare::discover::fence_decls`]), taken in turn as the renderer meets them.
 pub fn hook<'a>(
     theme: &'a Theme,
     page: &'a Path,

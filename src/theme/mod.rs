@@ -26,7 +26,7 @@ use files::ThemeFiles;
 
 /// Template that renders every Markdown page.
 const PAGE_TEMPLATE: &str = "page.html";
-/// Template of a probe widget (see [`crate::probe::widget`]).
+/// Template of a probe widget (see [`crate::probe::show::widget`]).
 const PROBE_TEMPLATE: &str = "probe.html";
 /// Template of the not-found page.
 const NOT_FOUND_TEMPLATE: &str = "404.html";
@@ -88,7 +88,7 @@ impl Theme {
         self.render(template, ctx)
     }
 
-    /// Renders one probe widget (the context is built by [`crate::probe::widget`]).
+    /// Renders one probe widget (the context is built by [`crate::probe::show::widget`]).
     pub fn render_probe<T: serde::Serialize>(&self, ctx: &T) -> Result<String, ThemeError> {
         self.render(PROBE_TEMPLATE, ctx)
     }

@@ -22,7 +22,7 @@ pub fn nav_js(tree: &NavNode) -> String {
 /// The line `nav.js` gets in a `build --snapshot` site: each guide's health at build time,
 /// which the sidebar marks with a dot (`_static/health.js`).
 pub fn health_js(
-    health: &std::collections::BTreeMap<String, crate::probe::health::PageHealth>,
+    health: &std::collections::BTreeMap<String, crate::probe::show::health::PageHealth>,
 ) -> String {
     format!("window.BISK_HEALTH = {};\n", script_safe_json(health))
 }

@@ -12,7 +12,8 @@ use std::time::Duration;
 use bisk_docs::config::{Config, RedisTarget};
 use bisk_docs::django::{DecodeError, PyValue, decode};
 use bisk_docs::probe::result::{ProbeResult, Status};
-use bisk_docs::probe::{RunOptions, decl, runner};
+use bisk_docs::probe::run::runner;
+use bisk_docs::probe::{RunOptions, decl};
 use kit::RedisServer;
 
 /// Runs `code` with Django's cache configured against `url` (`cache` in scope).

@@ -1,7 +1,7 @@
 //! Hint texts and their links agree, checked against the bundled guides
 //! (docs/ops/REDIS_CACHE.md, docs/ops/ENFORCER_SYSTEMD_GUIDE.md):
 //!
-//! - every constructor of `probe::hint` is audited here (a new one fails until added);
+//! - every constructor of `probe::show::hint` is audited here (a new one fails until added);
 //! - each link's anchor exists as a heading id of the guide it names;
 //! - each fixed hint refers to the section it links: it quotes a `code` term of that
 //!   section, or names the section's heading;
@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use bisk_docs::probe::hint;
 use bisk_docs::probe::result::Hint;
+use bisk_docs::probe::show::hint;
 use regex::Regex;
 
 fn repo() -> &'static Path {

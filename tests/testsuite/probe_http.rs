@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bisk_docs::config::{Config, RedisTarget};
-use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl, runner};
+use bisk_docs::probe::run::runner;
+use bisk_docs::probe::{ProbeResult, RunOptions, Status, decl};
 
 /// Connect timeout + deadline of the test target: the probe's whole budget is 1 s.
 fn config() -> Config {

@@ -9,8 +9,8 @@
 use crate::kit;
 
 use bisk_docs::config::{Config, DjangoSection, RedisTarget};
-use bisk_docs::probe::connect::Endpoint;
 use bisk_docs::probe::redis_url::{Address, REDIS_PY_OPTIONS, RedisUrl};
+use bisk_docs::probe::run::connect::Endpoint;
 use bisk_docs::probe::{ProbeResult, RunOptions, Status};
 use kit::RedisServer;
 use kit::django::{Project, django_python};

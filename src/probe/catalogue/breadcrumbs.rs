@@ -12,9 +12,9 @@ use jiff::Timestamp;
 
 use super::process::{self, Process};
 use crate::probe::decl::BreadcrumbParams;
-use crate::probe::hint;
-use crate::probe::pyval::{self, Freshness, age_words, future_words};
 use crate::probe::result::{Hint, Status};
+use crate::probe::run::pyval::{self, Freshness, age_words, future_words};
+use crate::probe::show::hint;
 use crate::text::bound;
 
 // The I/O half (Redis, /proc, where Redis runs); this file keeps the pure judgement.

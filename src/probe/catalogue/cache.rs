@@ -7,12 +7,12 @@ use redis::aio::MultiplexedConnection;
 
 use super::{glob_escape, key_text, ms_since, pipe, query, scan, ttl_words};
 use crate::django::PyValue;
-use crate::probe::connect::{Endpoint, ProbeError};
 use crate::probe::decl::{KeyParams, Literal, Presence, RoundtripParams};
-use crate::probe::hint;
-use crate::probe::pyval::{self, Freshness};
 use crate::probe::result::{Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::{Endpoint, ProbeError};
+use crate::probe::run::pyval::{self, Freshness};
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 
 /// Most SCAN calls one probe makes (COUNT 1000 each: a million keys).
 const SCAN_CALLS: usize = 1000;
@@ -48,7 +48,7 @@ pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, Pr
     let value = PyValue::Str(p.value.clone());
     let stored = pyval::encode(&value).map_err(|e| {
         ProbeError::new(
-            crate::probe::connect::ErrorKind::Other,
+            crate::probe::run::connect::ErrorKind::Other,
             format!("cannot encode the value as Django would: {e}"),
             None,
         )

@@ -14,9 +14,9 @@ use super::ms_since;
 use super::systemd::systemd_present;
 use crate::config::{CommandSpec, Requirement};
 use crate::probe::decl::CommandParams;
-use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 use crate::text::bound;
 
 /// Longest quote of the command's output in a summary.

@@ -1,10 +1,10 @@
 //! `redis.config`: the guide's security and production notes, read with CONFIG GET.
 //! The password itself is never read into a result: only whether one is set.
 
-use crate::probe::connect::ProbeError;
-use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::ProbeError;
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 
 const PARAMS: &[&str] = &[
     "bind",

@@ -13,11 +13,11 @@ use crate::config::{self, DatabaseUrl};
 use crate::config::{NamedTarget, RedisTarget};
 use crate::django::settings::{self, AskError, CacheConf, DjangoBackend, DjangoCaches};
 use crate::probe::catalogue::command::quote;
-use crate::probe::connect::Endpoint;
 use crate::probe::decl::DjangoSettingsParams;
-use crate::probe::hint;
 use crate::probe::result::{Hint, Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::Endpoint;
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 
 pub async fn run(p: &DjangoSettingsParams, ctx: &Ctx<'_>) -> Outcome {
     let Some(section) = &ctx.config.django else {

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use super::query;
-use crate::probe::connect::ProbeError;
 use crate::probe::decl::InfoParams;
-use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::ProbeError;
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 
 /// `INFO` text → field map (sections flattened; INFO field names are unique).
 pub fn parse_info(text: &str) -> HashMap<String, String> {

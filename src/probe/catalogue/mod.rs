@@ -18,10 +18,10 @@ use std::time::Instant;
 
 use redis::aio::MultiplexedConnection;
 
-use super::connect::{Endpoint, ProbeError};
 use super::decl::Check;
 use super::result::Outcome;
-use super::runner::Ctx;
+use super::run::connect::{Endpoint, ProbeError};
+use super::run::runner::Ctx;
 
 /// Runs one check.
 pub async fn run(check: &Check, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {

@@ -9,9 +9,9 @@ use tokio::net::TcpStream;
 use super::http1::{parse_response, response_complete};
 use super::ms_since;
 use crate::probe::decl::{HttpParams, TcpParams};
-use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 use crate::text::bound;
 
 /// Most response bytes read (status line, headers and body).

@@ -3,10 +3,10 @@
 use std::time::Instant;
 
 use super::{ms_since, query};
-use crate::probe::connect::{ErrorKind, ProbeError};
-use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::{ErrorKind, ProbeError};
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
     let ep = ctx.session.endpoint()?;

@@ -9,11 +9,11 @@
 use std::time::Duration;
 
 use super::{key_text, pipe, scan};
-use crate::probe::connect::ProbeError;
 use crate::probe::decl::{ScanExpect, ScanParams};
-use crate::probe::hint;
 use crate::probe::result::{Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::ProbeError;
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 
 const SCAN_CALLS: usize = 1000;
 
@@ -165,7 +165,7 @@ pub async fn run(p: &ScanParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
 
 /// TTL and OBJECT IDLETIME of every key (neither touches the key's access time).
 async fn inspect(
-    ep: &crate::probe::connect::Endpoint,
+    ep: &crate::probe::run::connect::Endpoint,
     conn: &mut redis::aio::MultiplexedConnection,
     keys: &[Vec<u8>],
 ) -> Result<Usage, ProbeError> {

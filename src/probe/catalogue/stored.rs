@@ -11,12 +11,12 @@ use super::cache::{RoundtripRead, hex_preview, judge_roundtrip, judge_stored, wr
 use super::{ms_since, ttl_words};
 use crate::config::Backend;
 use crate::django::PyValue;
-use crate::probe::connect::{ErrorKind, ProbeError};
 use crate::probe::decl::{BreadcrumbParams, KeyParams, Presence, RoundtripParams};
-use crate::probe::hint;
-use crate::probe::pyval::{self, Undecoded};
 use crate::probe::result::{Hint, Outcome, Status};
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::{ErrorKind, ProbeError};
+use crate::probe::run::pyval::{self, Undecoded};
+use crate::probe::run::runner::Ctx;
+use crate::probe::show::hint;
 use crate::probe::store::{Read, Store, diagnose, now_secs};
 use crate::text::bound;
 

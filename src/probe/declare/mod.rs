@@ -48,6 +48,7 @@
 //! - A probe naming its own `target` takes that target's values.
 
 mod check;
+pub mod discover;
 mod parse;
 mod resolve;
 mod validate;

@@ -17,9 +17,9 @@ use base64::Engine as _;
 use super::{Count, Elsewhere, Expiry, Read, Stored, now_secs, split_stored};
 use crate::config::{DatabaseUrl, RedisTarget, valid_table_name};
 use crate::django::time::AppClock;
-use crate::probe::connect::{ErrorKind, ProbeError};
-use crate::probe::hint;
-use crate::probe::pyval;
+use crate::probe::run::connect::{ErrorKind, ProbeError};
+use crate::probe::run::pyval;
+use crate::probe::show::hint;
 
 mod connect;
 use connect::{open_sqlite, pg_connect, scrub};
@@ -307,7 +307,7 @@ impl DbStore {
         target: &RedisTarget,
         django_key: &str,
     ) -> Result<Vec<Elsewhere>, ProbeError> {
-        let exact = crate::probe::pyval::key(target, django_key);
+        let exact = crate::probe::run::pyval::key(target, django_key);
         let pattern = format!("%:{}", like_escape(django_key));
         let keys: Vec<String> = match &self.conn {
             Conn::Sqlite(c) => {

@@ -7,10 +7,10 @@
 use super::file::{self, DirProblem};
 use super::{Read, Store};
 use crate::config::RedisTarget;
-use crate::probe::connect::{ErrorKind, ProbeError};
-use crate::probe::hint;
-use crate::probe::pyval;
 use crate::probe::result::{Hint, Status};
+use crate::probe::run::connect::{ErrorKind, ProbeError};
+use crate::probe::run::pyval;
+use crate::probe::show::hint;
 
 /// Why a key is missing: the verdict's status, words, hint and the facts behind them.
 #[derive(Debug, Clone, PartialEq)]

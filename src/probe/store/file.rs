@@ -19,9 +19,9 @@ use md5::{Digest, Md5};
 use super::{Count, Elsewhere, Expiry, Read, Stored, now_secs, store_error};
 use crate::config::RedisTarget;
 use crate::django::{self, PyValue};
-use crate::probe::connect::ProbeError;
-use crate::probe::hint;
-use crate::probe::pyval;
+use crate::probe::run::connect::ProbeError;
+use crate::probe::run::pyval;
+use crate::probe::show::hint;
 
 const SUFFIX: &str = ".djcache";
 /// Most directory entries one count visits (a cache far past any MAX_ENTRIES).
@@ -367,9 +367,9 @@ fn write_file(dir: &Path, path: &Path, pickle: &[u8], ttl: u64) -> Result<String
             // bisk-docs does not create it: a directory owned by this user could lock the
             // app out.
             let kind = if under_tmp(dir) {
-                crate::probe::connect::ErrorKind::Other
+                crate::probe::run::connect::ErrorKind::Other
             } else {
-                crate::probe::connect::ErrorKind::NotHere
+                crate::probe::run::connect::ErrorKind::NotHere
             };
             return Err(ProbeError::new(
                 kind,

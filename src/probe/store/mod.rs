@@ -16,8 +16,8 @@ pub mod file;
 use std::time::Duration;
 
 use crate::config::{Backend, RedisTarget};
-use crate::probe::connect::{ErrorKind, ProbeError};
 use crate::probe::result::Hint;
+use crate::probe::run::connect::{ErrorKind, ProbeError};
 
 /// When an entry stops being returned by Django's `cache.get`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,7 +40,7 @@ impl Expiry {
 }
 
 /// A present entry: the pickle Django reads (decompressed or base64-decoded), at most
-/// [`crate::probe::pyval::max_value_bytes`] of it.
+/// [`crate::probe::run::pyval::max_value_bytes`] of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
     pub raw: Vec<u8>,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bisk_docs::config::{Config, RedisTarget};
-use bisk_docs::probe::{ProbeResult, RunOptions, decl, runner};
+use bisk_docs::probe::run::runner;
+use bisk_docs::probe::{ProbeResult, RunOptions, decl};
 
 /// A config whose `[redis]` is `url`, with the given connect timeout and deadline (ms).
 pub fn redis_config(url: &str, connect_ms: u64, deadline_ms: u64) -> Config {

@@ -11,12 +11,12 @@ use super::super::process::{self, Lookup};
 use super::super::{ms_since, pipe, ttl_words};
 use super::{CrumbState, ErrorCrumb, NAMES, Pid, Stamp, Verdict, dur, judge};
 use crate::django::{PyValue, time::AppClock};
-use crate::probe::connect::ProbeError;
 use crate::probe::decl::BreadcrumbParams;
-use crate::probe::locality::{self, Locality};
-use crate::probe::pyval;
 use crate::probe::result::Outcome;
-use crate::probe::runner::Ctx;
+use crate::probe::run::connect::ProbeError;
+use crate::probe::run::locality::{self, Locality};
+use crate::probe::run::pyval;
+use crate::probe::run::runner::Ctx;
 use crate::text::bound;
 
 pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::probe::connect::{ErrorKind, ProbeError};
-use crate::probe::hint;
+use crate::probe::run::connect::{ErrorKind, ProbeError};
+use crate::probe::show::hint;
 
 pub(super) async fn open_sqlite(
     path: &Path,

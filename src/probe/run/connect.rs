@@ -9,10 +9,10 @@ use redis::{
     RedisError,
 };
 
-use super::hint;
-use super::redis_url::{Address, RedisUrl};
-use super::result::{Hint, Outcome, Status};
 use crate::config::RedisTarget;
+use crate::probe::result::{Hint, Outcome, Status};
+use crate::probe::show::hint;
+use crate::redis_url::{Address, RedisUrl};
 
 /// Why a probe could not be judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

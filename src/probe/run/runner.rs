@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 use tokio::sync::{OnceCell, Semaphore};
 
-use super::catalogue;
-use super::connect::{Endpoint, ErrorKind, ProbeError};
-use super::decl::{Check, ProbeDecl};
-use super::hint;
-use super::result::{Outcome, ProbeResult, Status, TargetRef};
-use super::store::Store;
 use crate::config::{Backend, Config, DJANGO_TARGET, NamedTarget};
+use crate::probe::catalogue;
+use crate::probe::declare::{Check, ProbeDecl};
+use crate::probe::result::{Outcome, ProbeResult, Status, TargetRef};
+use crate::probe::run::connect::{Endpoint, ErrorKind, ProbeError};
+use crate::probe::show::hint;
+use crate::probe::store::Store;
 
 /// Margin of the per-probe backstop over connect_timeout + deadline (see
 /// [`Runner::deadline`]).

@@ -2,7 +2,7 @@
 //! error with the same summary and hint, and every surface (`check`'s text, `/status/`)
 //! says it once, with the affected probes under it, instead of 22 times.
 
-use super::result::{Hint, ProbeResult, Status};
+use crate::probe::result::{Hint, ProbeResult, Status};
 
 /// One cause: the status, summary and hint its results share, and those results in the
 /// order they were given.

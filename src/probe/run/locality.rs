@@ -53,9 +53,9 @@ pub async fn of_target(target: &RedisTarget) -> Locality {
     if url.starts_with("unix:") || url.starts_with("redis+unix:") {
         return Locality::Local("a unix socket".into());
     }
-    let (host, port) = match super::redis_url::RedisUrl::parse(url).map(|u| u.addr) {
-        Ok(super::redis_url::Address::Tcp { host, port }) => (host, port),
-        Ok(super::redis_url::Address::Unix(_)) => {
+    let (host, port) = match crate::redis_url::RedisUrl::parse(url).map(|u| u.addr) {
+        Ok(crate::redis_url::Address::Tcp { host, port }) => (host, port),
+        Ok(crate::redis_url::Address::Unix(_)) => {
             return Locality::Local("a unix socket".into());
         }
         Err(_) => return Locality::Unknown("the target URL does not parse".into()),

@@ -11,10 +11,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::decl::{Check, Literal, Presence, ProbeDecl, ScanExpect};
-use super::result::{ProbeResult, Status};
 use crate::config::{Backend, RedisTarget};
 use crate::content::paths::{output_path, relative_url};
+use crate::probe::declare::{Check, Literal, Presence, ProbeDecl, ScanExpect};
+use crate::probe::result::{ProbeResult, Status};
 use crate::render::escape::escape;
 use crate::theme::{Chip, Theme, ThemeError};
 
@@ -25,7 +25,7 @@ fn code(s: &str) -> String {
 /// The db a target URL selects, for descriptions: redis-py's reading (`?db=` before the
 /// path), the one the probes use. Only a number is ever shown, never text of the URL.
 fn db_of(url: &str) -> String {
-    match super::redis_url::RedisUrl::parse(url.trim()) {
+    match crate::redis_url::RedisUrl::parse(url.trim()) {
         Ok(u) => u.db.to_string(),
         Err(_) => "(unknown: the target URL does not parse)".into(),
     }
@@ -248,7 +248,7 @@ struct ResultFacts<'a> {
     summary: &'a str,
     expected: Option<&'a str>,
     observed: Option<&'a str>,
-    evidence: &'a [super::result::Evidence],
+    evidence: &'a [crate::probe::result::Evidence],
     /// Only on a result that did not pass.
     hint: Option<HintFacts<'a>>,
     duration: String,

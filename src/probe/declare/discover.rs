@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::decl::{self, DeclError, ProbeDecl};
 use crate::content::index::Index;
 use crate::diag::Diagnostic;
+use crate::probe::declare::{self as decl, DeclError, ProbeDecl};
 
 pub use crate::content::document::Fence;
 pub use crate::content::markdown::is_probe_info;

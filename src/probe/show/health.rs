@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::Status;
+use crate::probe::Status;
 
 /// The worst judged status of a page's probes, with its text alternative.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -7,7 +7,7 @@
 //! section uses); `tests` below checks both against the bundled guides, and checks every
 //! call site in `src/probe` for a text that names another section than its link.
 
-use super::result::Hint;
+use crate::probe::result::Hint;
 
 pub const REDIS_GUIDE: &str = "ops/REDIS_CACHE.md";
 pub const ENFORCER_GUIDE: &str = "ops/ENFORCER_SYSTEMD_GUIDE.md";
@@ -278,16 +278,16 @@ pub fn django_config(text: impl Into<String>) -> Option<Hint> {
 /// The `redis-cli` options that reach `target`: host and port (or socket), TLS, the ACL
 /// user; never the password (`-a` shows in `ps` and in the shell's history).
 pub(crate) fn redis_cli_options(target: &crate::config::RedisTarget) -> Option<(String, bool)> {
-    let url = super::redis_url::RedisUrl::parse(target.url.trim()).ok()?;
+    let url = crate::redis_url::RedisUrl::parse(target.url.trim()).ok()?;
     let mut opts = String::new();
     if url.tls {
         opts.push_str(" --tls");
     }
     match &url.addr {
-        super::redis_url::Address::Tcp { host, port } => {
+        crate::redis_url::Address::Tcp { host, port } => {
             opts.push_str(&format!(" -h {} -p {port}", shell_word(host)));
         }
-        super::redis_url::Address::Unix(path) => {
+        crate::redis_url::Address::Unix(path) => {
             opts.push_str(&format!(" -s {}", shell_word(path)))
         }
     }
