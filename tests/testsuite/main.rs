@@ -50,6 +50,7 @@ mod runbook_report;
 mod runbook_terminal;
 mod search_browser;
 mod search_index;
+mod search_ranking;
 mod search_size;
 mod serve_age;
 mod serve_cli;

@@ -54,6 +54,14 @@ pub fn search_index<U: AsRef<str>, T: AsRef<str>>(
     bisk_docs::site::search::build_index(&docs)
 }
 
+/// Writes the search index of `pages` under `out/_static/`, as a build does.
+pub fn write_search_index<U: AsRef<str>, T: AsRef<str>>(
+    out: &Path,
+    pages: &[(U, T, Vec<bisk_docs::render::SearchSection>)],
+) {
+    write_file(out, "_static/search-index.js", search_index(pages).as_bytes());
+}
+
 /// A search section (anchor, heading, text).
 pub fn section(anchor: &str, heading: &str, text: &str) -> bisk_docs::render::SearchSection {
     bisk_docs::render::SearchSection {
