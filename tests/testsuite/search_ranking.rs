@@ -73,9 +73,7 @@ pub(crate) const QUERIES: &[&str] = &[
 /// Types every query into the search box of `page` and returns the first 10 result links
 /// of each, as the page shows them.
 pub(crate) async fn top10(browser: &Browser, page: &Path) -> BTreeMap<String, Vec<String>> {
-    browser
-        .goto(&format!("file://{}", page.display()))
-        .await;
+    browser.goto(&format!("file://{}", page.display())).await;
     let script = r#"
         var queries = __QUERIES__, out = {};
         var input = document.getElementById("search-input");

@@ -216,8 +216,9 @@ fn measure(n: usize) {
         })
         .sum();
     let start = std::time::Instant::now();
-    let js = crate::kit::render::search_index(&pages);
+    let files = crate::kit::render::search_index(&pages);
     let took = start.elapsed();
+    let js: String = files.iter().map(|(_, text)| text.as_str()).collect();
     let sections: usize = pages.iter().map(|p| p.2.len()).sum();
     println!(
         "{n} pages, {sections} sections, text {:.2} MB → index {:.2} MB ({:.0}% of the text), built in {:.0} ms",
