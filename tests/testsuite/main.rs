@@ -49,6 +49,7 @@ mod runbook_http;
 mod runbook_report;
 mod runbook_terminal;
 mod search_browser;
+mod search_first_fetch;
 mod search_index;
 mod search_ranking;
 mod search_size;

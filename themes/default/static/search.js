@@ -13,6 +13,9 @@
   var MAX_RESULTS = 12, PER_PAGE = 3, MAX_EXPANSIONS = 40;
   var idx = null, loading = false, failed = false, stop = {}, cache = {}, firstSec = [];
   var results = [], active = -1, timer = 0, waiting = {}, missing = null;
+  // secPage: each section's page. ranked: the last query's ranking, reused while the page
+  // chunks its results show are fetched.
+  var secPage = null, nSecs = 0, ranked = { query: null, top: null };
   var parts = window.BISK_SEARCH_PARTS = window.BISK_SEARCH_PARTS || {};
 
   function inject(src, done, fail) {
@@ -30,7 +33,9 @@
       loading = false;
       if (!idx || idx.v !== 2) { idx = null; failed = true; return render(); }
       idx.stop.forEach(function (w) { stop[w] = true; });
-      for (var p = 0, n = 0; p < idx.counts.length; p++) { firstSec.push(n); n += idx.counts[p]; }
+      for (var p = 0; p < idx.counts.length; p++) { firstSec.push(nSecs); nSecs += idx.counts[p]; }
+      secPage = new Int32Array(nSecs);
+      for (p = 0; p < idx.counts.length; p++) secPage.fill(p, firstSec[p], firstSec[p] + idx.counts[p]);
       if (input.value) run();
     }, function () { loading = false; failed = true; render(); });
   }
@@ -83,25 +88,31 @@
     while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= x) lo = mid; else hi = mid - 1; }
     return lo;
   }
-  // Postings of one term: {pages: Set of page ids (title hits), secs: Map section → weight}.
+  // Postings of one term: {pages: title-hit page ids, secs: section ids, w: their weights},
+  // ids ascending. Typed arrays: a common word is in most of 100,000 sections.
   function postings(shard, terms, i) {
     var key = shard + ":" + i;
     if (cache[key]) return cache[key];
-    var halves = terms[i * 2 + 1].split("|"), pages = {}, secs = {}, id = 0;
-    if (halves[0]) halves[0].split(",").forEach(function (d) { id += parseInt(d, 36); pages[id] = true; });
+    var halves = terms[i * 2 + 1].split("|"), pages = [], id = 0;
+    if (halves[0]) halves[0].split(",").forEach(function (d) { id += parseInt(d, 36); pages.push(id); });
+    var list = halves[1] ? halves[1].split(",") : [];
+    var secs = new Int32Array(list.length), w = new Uint8Array(list.length);
     id = 0;
-    if (halves[1]) halves[1].split(",").forEach(function (d) {
-      var v = parseInt(d, 36);
+    for (var k = 0; k < list.length; k++) {
+      var v = parseInt(list[k], 36);
       id += Math.floor(v / 4);
-      secs[id] = v % 4;
-    });
-    return (cache[key] = { pages: pages, secs: secs });
+      secs[k] = id;
+      w[k] = v % 4;
+    }
+    return (cache[key] = { pages: pages, secs: secs, w: w });
   }
   // Per query word: title pages and section scores, merged over the terms it matches
   // (one exact term, or up to MAX_EXPANSIONS terms starting with it when it is a prefix),
   // walking the sorted terms across shards. Null when a shard it needs is not loaded.
   function lookup(word, prefix) {
-    var out = { pages: {}, secs: {}, any: false }, n = 0;
+    // Scores by page (title hits) and by section, 0 where none, and the ids that have one.
+    var out = { pages: new Float64Array(idx.counts.length), secs: new Float64Array(nSecs),
+      pageList: [], secList: [], any: false }, n = 0;
     if (!idx.shards.length) return out;
     var matches = function (term) { return term === word || (prefix && term.lastIndexOf(word, 0) === 0); };
     var shard = lastAtMost(idx.shards, word), terms = part("t" + shard);
@@ -121,9 +132,13 @@
       if (!matches(term)) break;
       var p = postings(shard, terms, i), damp = exact ? 1 : 0.7;
       out.any = true;
-      for (var pg in p.pages) out.pages[pg] = Math.max(out.pages[pg] || 0, 10 * damp);
-      for (var s in p.secs) {
-        var w = p.secs[s], score = (w === 3 ? 6 : 1 + w) * damp;
+      p.pages.forEach(function (pg) {
+        if (!out.pages[pg]) out.pageList.push(pg);
+        out.pages[pg] = Math.max(out.pages[pg], 10 * damp);
+      });
+      for (var k = 0; k < p.secs.length; k++) {
+        var s = p.secs[k], w = p.w[k], score = (w === 3 ? 6 : 1 + w) * damp;
+        if (!out.secs[s]) out.secList.push(s);
         if (!(out.secs[s] >= score)) out.secs[s] = score;
       }
       i++;
@@ -131,13 +146,9 @@
     }
     return out;
   }
-  function pageOf(sec) {
-    var lo = 0, hi = firstSec.length - 1;
-    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (firstSec[mid] <= sec) lo = mid; else hi = mid - 1; }
-    return lo;
-  }
 
   function search(query) {
+    if (ranked.query === query) return show(ranked.top);
     var words = tokens(query), prefixLast = !/\s$/.test(query), lists = [], wait = false;
     words.forEach(function (w, i) {
       var last = i === words.length - 1;
@@ -153,13 +164,14 @@
     if (wait) return null;
     if (!lists.length) return [];
     // A section matches when every word is in it or in its page's title.
-    var pagesHit = {}, scored = [];
+    var pagesHit = new Uint8Array(idx.counts.length), scored = [];
     lists.forEach(function (l) {
-      for (var pg in l.pages) pagesHit[pg] = true;
-      for (var s in l.secs) pagesHit[pageOf(+s)] = true;
+      l.pageList.forEach(function (pg) { pagesHit[pg] = 1; });
+      l.secList.forEach(function (s) { pagesHit[secPage[s]] = 1; });
     });
-    for (var pg in pagesHit) {
-      var p = +pg, first = firstSec[p], count = idx.counts[p], titleScore = 0, allTitle = true;
+    for (var p = 0; p < pagesHit.length; p++) {
+      if (!pagesHit[p]) continue;
+      var first = firstSec[p], count = idx.counts[p], titleScore = 0, allTitle = true;
       lists.forEach(function (l) { if (l.pages[p]) titleScore += l.pages[p]; else allTitle = false; });
       var found = [];
       for (var s = first; s < first + count; s++) {
@@ -175,10 +187,14 @@
       found.slice(0, PER_PAGE).forEach(function (f) { scored.push(f); });
     }
     scored.sort(function (a, b) { return b.score - a.score || a.sec - b.sec; });
-    var top = scored.slice(0, MAX_RESULTS), shown = [];
+    ranked = { query: query, top: scored.slice(0, MAX_RESULTS) };
+    return show(ranked.top);
+  }
+  function show(top) {
+    var shown = [], wait = false;
     // What results show lives in the page chunks: fetch all the missing ones at once.
     top.forEach(function (f) {
-      var p = pageOf(f.sec), c = lastAtMost(idx.docs, p), chunk = part("d" + c);
+      var p = secPage[f.sec], c = lastAtMost(idx.docs, p), chunk = part("d" + c);
       if (!chunk) { wait = true; return; }
       var page = chunk.pages[p - idx.docs[c]], sec = chunk.secs[f.sec - firstSec[idx.docs[c]]];
       var id = sec[0] === 0 ? slug(sec[1]) : sec[0];
