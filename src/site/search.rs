@@ -11,7 +11,8 @@
 //! - `stop`: the stop words, so the client drops exactly the words the index left out;
 //! - `counts`: the number of sections of each page, in site order (a page's sections are
 //!   contiguous, so a section id is enough to find its page, and ranking needs no more);
-//! - `shards`: the first term of each term shard `search-t<N>.js`;
+//! - `shards`: the first term of each term shard `search-t<N>.js`, `sizes`: its number of
+//!   terms (so a prefix's walk into following shards asks for all it needs at once);
 //! - `docs`: the first page id of each page chunk `search-d<N>.js`.
 //!
 //! A term shard sets `BISK_SEARCH_PARTS["t<N>"]` to a flattened `[term, postings, …]`: a
@@ -25,8 +26,8 @@
 //! [`DOC_CHUNK_BYTES`]: what results show, fetched only for the results shown. The anchor
 //! is `0` when it is [`ascii_slug`] of the heading, which the client recomputes.
 //!
-//! A postings string is `"<pages>|<sections>"`, each part a comma-separated list of base-36
-//! numbers. `<pages>` lists the pages whose *title* holds the term, as gaps between page ids.
+//! A postings string is `"<pages>|<sections>"`, each part a list of self-delimiting base-32
+//! numbers ([`push_number`]). `<pages>` lists the pages whose *title* holds the term, as gaps between page ids.
 //! `<sections>` lists `gap * 4 + weight` per section holding the term, where weight 3 means
 //! "in the heading" and 0..=2 bucket how often it occurs in the text (1, 2–3, 4+). Title >
 //! heading > text ranking and prefix search both work from this alone; the snippet is the
@@ -176,6 +177,7 @@ pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, String)> {
         stop: STOP_WORDS,
         counts: pages.iter().map(|p| p.2).collect(),
         shards: shard_firsts,
+        sizes: shards.iter().map(|r| r.len()).collect(),
         docs: doc_firsts,
     })
     .expect("serialising plain data to JSON cannot fail");
@@ -230,6 +232,7 @@ struct Manifest<'a> {
     stop: &'a [&'a str],
     counts: Vec<usize>,
     shards: Vec<&'a str>,
+    sizes: Vec<usize>,
     docs: Vec<usize>,
 }
 
@@ -357,20 +360,14 @@ fn encode(terms: TermMap<String, Postings>) -> Vec<(String, String)> {
         .map(|(term, postings)| {
             let mut enc = String::new();
             let mut prev = 0u32;
-            for (i, page) in postings.title_pages.iter().enumerate() {
-                if i > 0 {
-                    enc.push(',');
-                }
-                push_base36(&mut enc, (page - prev) as u64);
+            for page in &postings.title_pages {
+                push_number(&mut enc, page - prev);
                 prev = *page;
             }
             enc.push('|');
             let mut prev = 0u32;
-            for (i, (sec, weight)) in postings.sections.iter().enumerate() {
-                if i > 0 {
-                    enc.push(',');
-                }
-                push_base36(&mut enc, ((sec - prev) as u64) * 4 + *weight as u64);
+            for (sec, weight) in &postings.sections {
+                push_number(&mut enc, (sec - prev) * 4 + *weight as u32);
                 prev = *sec;
             }
             (term, enc)
@@ -402,6 +399,25 @@ impl Hasher for WordHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// The 64 digits of [`push_number`]: none needs escaping in JSON or a script.
+pub const DIGITS: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVwxyzWXYZ_-";
+
+/// Appends `n` as a self-delimiting number: base-32 digits, most significant first; the
+/// last digit is one of `DIGITS[..32]`, the others of `DIGITS[32..]`. A list of numbers
+/// needs no separator, and the small gaps of a common word's postings take one byte each.
+fn push_number(out: &mut String, mut n: u32) {
+    let mut buf = [0u8; 7];
+    let mut i = buf.len() - 1;
+    buf[i] = DIGITS[(n % 32) as usize];
+    n /= 32;
+    while n > 0 {
+        i -= 1;
+        buf[i] = DIGITS[32 + (n % 32) as usize];
+        n /= 32;
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
 }
 
 fn push_base36(out: &mut String, mut n: u64) {
@@ -513,6 +529,20 @@ mod tests {
     #[test]
     fn stop_words_are_sorted_for_binary_search() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn self_delimiting_numbers() {
+        let mut s = String::new();
+        for n in [0, 31, 32, 1023, 1024, u32::MAX] {
+            push_number(&mut s, n);
+            s.push(' ');
+        }
+        assert_eq!(s, "0 v B0 -v BA0 D-----v ");
+        let mut digits = DIGITS.to_vec();
+        digits.sort();
+        digits.dedup();
+        assert_eq!(digits.len(), 64);
     }
 
     #[test]

@@ -73,20 +73,17 @@ impl Decoded {
             let (term, post) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
             let (pages, secs) = post.split_once('|').unwrap();
             let mut id = 0;
-            let pages = pages
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|d| {
-                    id += usize::from_str_radix(d, 36).unwrap();
+            let pages = numbers(pages)
+                .into_iter()
+                .map(|gap| {
+                    id += gap;
                     id
                 })
                 .collect();
             let mut id = 0;
-            let secs = secs
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|d| {
-                    let v = usize::from_str_radix(d, 36).unwrap();
+            let secs = numbers(secs)
+                .into_iter()
+                .map(|v| {
                     id += v / 4;
                     (id, (v % 4) as u32)
                 })
@@ -155,6 +152,23 @@ impl Decoded {
             })
             .unwrap_or_default()
     }
+}
+
+/// The self-delimiting numbers of a postings half (`push_number` in search.rs).
+fn numbers(s: &str) -> Vec<usize> {
+    let digits = bisk_docs::site::search::DIGITS;
+    let (mut out, mut n) = (vec![], 0);
+    for b in s.bytes() {
+        let d = digits.iter().position(|&c| c == b).expect("a digit");
+        if d >= 32 {
+            n = n * 32 + d - 32;
+        } else {
+            out.push(n * 32 + d);
+            n = 0;
+        }
+    }
+    assert_eq!(n, 0, "the last number is complete");
+    out
 }
 
 /// The index files' text, concatenated, and the index decoded.

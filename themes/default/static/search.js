@@ -88,23 +88,34 @@
     while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= x) lo = mid; else hi = mid - 1; }
     return lo;
   }
+  // The digits of search.rs's `push_number`: 0–31 end a number, 32–63 lead it.
+  var DIGIT = new Int8Array(128);
+  "0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVwxyzWXYZ_-".split("").forEach(function (c, i) {
+    DIGIT[c.charCodeAt(0)] = i;
+  });
+  // Calls each(n) for the numbers of str[from, to).
+  function numbers(str, from, to, each) {
+    for (var j = from, n = 0; j < to; j++) {
+      var d = DIGIT[str.charCodeAt(j)];
+      if (d >= 32) n = n * 32 + d - 32; else { each(n * 32 + d); n = 0; }
+    }
+  }
   // Postings of one term: {pages: title-hit page ids, secs: section ids, w: their weights},
   // ids ascending. Typed arrays: a common word is in most of 100,000 sections.
   function postings(shard, terms, i) {
     var key = shard + ":" + i;
     if (cache[key]) return cache[key];
-    var halves = terms[i * 2 + 1].split("|"), pages = [], id = 0;
-    if (halves[0]) halves[0].split(",").forEach(function (d) { id += parseInt(d, 36); pages.push(id); });
-    var list = halves[1] ? halves[1].split(",") : [];
-    var secs = new Int32Array(list.length), w = new Uint8Array(list.length);
+    var post = terms[i * 2 + 1], bar = post.indexOf("|"), pages = [], id = 0, k = 0;
+    numbers(post, 0, bar, function (gap) { id += gap; pages.push(id); });
+    // At most one section per byte.
+    var secs = new Int32Array(post.length - bar), w = new Uint8Array(post.length - bar);
     id = 0;
-    for (var k = 0; k < list.length; k++) {
-      var v = parseInt(list[k], 36);
+    numbers(post, bar + 1, post.length, function (v) {
       id += Math.floor(v / 4);
       secs[k] = id;
-      w[k] = v % 4;
-    }
-    return (cache[key] = { pages: pages, secs: secs, w: w });
+      w[k++] = v % 4;
+    });
+    return (cache[key] = { pages: pages, secs: secs.subarray(0, k), w: w.subarray(0, k) });
   }
   // Per query word: title pages and section scores, merged over the terms it matches
   // (one exact term, or up to MAX_EXPANSIONS terms starting with it when it is a prefix),
@@ -122,8 +133,14 @@
       if (i >= terms.length / 2) {
         // The next shard is needed only if its first term still matches.
         if (shard + 1 >= idx.shards.length || !matches(idx.shards[shard + 1])) break;
-        terms = part("t" + ++shard);
-        if (!terms) return null;
+        if (!parts["t" + (shard + 1)]) {
+          // Ask at once for every further shard the walk will need: those whose first
+          // term still matches, until their terms make up the expansions left.
+          for (var j = shard + 1, left = MAX_EXPANSIONS - n;
+            j < idx.shards.length && left > 0 && matches(idx.shards[j]); left -= idx.sizes[j++]) part("t" + j);
+          return null;
+        }
+        terms = parts["t" + ++shard];
         i = 0;
         continue;
       }
