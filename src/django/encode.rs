@@ -444,6 +444,30 @@ impl Pickler {
         Ok(())
     }
 
+    /// `timezone(timedelta(0, seconds, micros)[, name])`, memoized; its memo index.
+    fn timezone(
+        &mut self,
+        seconds: i64,
+        micros: i64,
+        name: Option<&str>,
+    ) -> Result<u32, EncodeError> {
+        self.global("datetime", "timezone");
+        let len = if name.is_some() { 2 } else { 1 };
+        self.tuple(len, |p| {
+            p.timedelta(
+                seconds.div_euclid(86_400),
+                seconds.rem_euclid(86_400),
+                micros,
+            )?;
+            if let Some(name) = name {
+                p.str(name);
+            }
+            Ok(())
+        })?;
+        self.write(b"R");
+        Ok(self.memoize())
+    }
+
     fn tz(&mut self, tz: &PyTz) -> Result<(), EncodeError> {
         match tz {
             PyTz::Fixed {
@@ -461,21 +485,7 @@ impl Pickler {
                     self.get(index);
                     return Ok(());
                 }
-                self.global("datetime", "timezone");
-                let len = if name.is_some() { 2 } else { 1 };
-                self.tuple(len, |p| {
-                    p.timedelta(
-                        offset_seconds.div_euclid(86_400),
-                        offset_seconds.rem_euclid(86_400),
-                        0,
-                    )?;
-                    if let Some(name) = name {
-                        p.str(name);
-                    }
-                    Ok(())
-                })?;
-                self.write(b"R");
-                let index = self.memoize();
+                let index = self.timezone(*offset_seconds, 0, name.as_deref())?;
                 if is_utc {
                     self.utc = Some(index);
                 }
@@ -491,21 +501,8 @@ impl Pickler {
                     )));
                 }
                 let seconds = offset_microseconds.div_euclid(1_000_000);
-                self.global("datetime", "timezone");
-                let len = if name.is_some() { 2 } else { 1 };
-                self.tuple(len, |p| {
-                    p.timedelta(
-                        seconds.div_euclid(86_400),
-                        seconds.rem_euclid(86_400),
-                        offset_microseconds.rem_euclid(1_000_000),
-                    )?;
-                    if let Some(name) = name {
-                        p.str(name);
-                    }
-                    Ok(())
-                })?;
-                self.write(b"R");
-                self.memoize();
+                let micros = offset_microseconds.rem_euclid(1_000_000);
+                self.timezone(seconds, micros, name.as_deref())?;
                 Ok(())
             }
             PyTz::ZoneInfo { key } => {

@@ -160,7 +160,7 @@ impl CacheConf {
         };
         match &self.redis_db {
             None => Ok(Some(first)),
-            Some(Num::Int(db)) => Ok(Some(crate::probe::redis_url::with_default_db(&first, *db))),
+            Some(Num::Int(db)) => Ok(Some(crate::redis_url::with_default_db(&first, *db))),
             // redis-py sends it as it is, and Redis reads a decimal text as its number.
             Some(Num::Text(t))
                 if t.strip_prefix('-')
@@ -169,13 +169,13 @@ impl CacheConf {
                     .all(|b| b.is_ascii_digit())
                     && let Ok(db) = t.parse::<i64>() =>
             {
-                Ok(Some(crate::probe::redis_url::with_default_db(&first, db)))
+                Ok(Some(crate::redis_url::with_default_db(&first, db)))
             }
             Some(other) => Err(format!(
                 "Django's CACHES['default'] OPTIONS['db'] is {}, not an integer: redis-py cannot select it",
                 match other {
                     Num::Float(f) => f.to_string(),
-                    Num::Text(t) => format!("{:?}", crate::probe::result::bound(t, 40)),
+                    Num::Text(t) => format!("{:?}", crate::text::bound(t, 40)),
                     Num::Int(i) => i.to_string(),
                 }
             )),
@@ -702,7 +702,7 @@ pub fn scrub(text: &str) -> String {
             }
         })
         .collect();
-    crate::probe::result::bound(&escaped, 300)
+    crate::text::bound(&escaped, 300)
 }
 
 /// Why the `django` target cannot be probed.

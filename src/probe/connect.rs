@@ -464,14 +464,14 @@ impl Endpoint {
                 ErrorKind::Other,
                 format!(
                     "{stage} stage: the connection to {at} broke: {}",
-                    super::result::bound(&raw, 300)
+                    crate::text::bound(&raw, 300)
                 ),
                 hint::connection_lost(),
             )
         } else {
             ProbeError::new(
                 ErrorKind::Protocol,
-                format!("Redis error from {at}: {}", super::result::bound(&raw, 300)),
+                format!("Redis error from {at}: {}", crate::text::bound(&raw, 300)),
                 None,
             )
         }

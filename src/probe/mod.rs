@@ -15,7 +15,9 @@ pub mod health;
 pub mod hint;
 pub mod locality;
 pub mod pyval;
-pub mod redis_url;
+// The URL reader sits on the lowest floor (`django::settings` reads LOCATIONs with it);
+// re-exported for the callers that know it by this path.
+pub use crate::redis_url;
 pub mod result;
 pub mod runner;
 pub mod store;

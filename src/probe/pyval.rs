@@ -28,7 +28,7 @@ impl std::fmt::Display for Undecoded {
 /// Decodes a stored value within [`django::Limits::default`] (values up to tens of MB).
 pub fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
     django::decode(bytes).map_err(|e| Undecoded {
-        message: super::result::bound(&e.to_string(), 300),
+        message: crate::text::bound(&e.to_string(), 300),
         too_large: e.is_bound(),
     })
 }
@@ -47,7 +47,7 @@ pub fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
             },
         };
         Undecoded {
-            message: super::result::bound(&e.to_string(), 300),
+            message: crate::text::bound(&e.to_string(), 300),
             too_large: e.is_bound(),
         }
     })
@@ -55,16 +55,7 @@ pub fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
 
 /// [`decode_pickle`] for the first part of a value `total` bytes long.
 pub fn decode_pickle_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
-    if total > bytes.len() {
-        let e = django::DecodeError::TooLarge {
-            size: total,
-            limit: max_value_bytes(),
-        };
-        return Err(Undecoded {
-            message: e.to_string(),
-            too_large: true,
-        });
-    }
+    whole(bytes, total)?;
     decode_pickle(bytes)
 }
 
@@ -81,6 +72,13 @@ pub fn max_value_bytes() -> usize {
 /// [`decode`] for `bytes`, the first part of a stored value `total` bytes long (probes
 /// fetch at most [`max_value_bytes`]).
 pub fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
+    whole(bytes, total)?;
+    decode(bytes)
+}
+
+/// `Ok` when `bytes` is the whole stored value (`total` bytes long); a longer value was cut
+/// at the decoder's bound when fetched, and is too large to judge.
+fn whole(bytes: &[u8], total: usize) -> Result<(), Undecoded> {
     if total > bytes.len() {
         let e = django::DecodeError::TooLarge {
             size: total,
@@ -91,7 +89,7 @@ pub fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
             too_large: true,
         });
     }
-    decode(bytes)
+    Ok(())
 }
 
 /// Encodes a value as Django's RedisCache would store it.
@@ -101,7 +99,7 @@ pub fn encode(value: &PyValue) -> Result<Vec<u8>, String> {
 
 /// How a person reads the value (Python-like), bounded.
 pub fn display(value: &PyValue) -> String {
-    super::result::bound(&value.to_display(), 500)
+    crate::text::bound(&value.to_display(), 500)
 }
 
 /// The instant of an aware datetime; `None` for naive or unresolvable ones.

@@ -15,8 +15,10 @@ use super::steps::Guide;
 use crate::config::Config;
 use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Runner};
 
-/// Longest operator name, note and reason accepted (anything longer is cut).
-pub const MAX_OPERATOR: usize = 80;
+// The bounds of untrusted text live on the lowest floor (`serve::proxy` needs the operator
+// name's too); re-exported here for the callers that know them by this path.
+pub use crate::text::{MAX_OPERATOR, clean_operator, clean_text};
+/// Longest note and reason accepted (anything longer is cut).
 pub const MAX_TEXT: usize = 4000;
 
 /// Where runs are: the site root, its docs and its runs folder.
@@ -177,23 +179,6 @@ pub fn host_name() -> String {
         .filter(|s| !s.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown".into())
-}
-
-/// Untrusted free text made safe to keep: no control characters but newlines and tabs,
-/// trimmed, at most `max` characters.
-pub fn clean_text(s: &str, max: usize) -> String {
-    let kept: String = s
-        .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .take(max)
-        .collect();
-    kept.trim().to_string()
-}
-
-/// An operator name as recorded: one line, bounded; `None` when empty.
-pub fn clean_operator(s: &str) -> Option<String> {
-    let s = clean_text(&s.replace(['\n', '\t'], " "), MAX_OPERATOR);
-    (!s.is_empty()).then_some(s)
 }
 
 impl Session {

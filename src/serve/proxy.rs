@@ -59,7 +59,7 @@ pub fn decode_operator(raw: &[u8]) -> Result<String, String> {
     }) {
         return Err("holds a control or invisible formatting character".into());
     }
-    let max = crate::runbook::session::MAX_OPERATOR;
+    let max = crate::text::MAX_OPERATOR;
     if text.chars().count() > max {
         return Err(format!("is longer than {max} characters"));
     }

@@ -415,25 +415,32 @@ impl ServeState {
 
     /// Current problems, errors first, each with its file:line.
     pub fn problems(&self) -> Vec<Diagnostic> {
-        let p = self
-            .inner
-            .problems
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let p = self.problems_map();
         let mut all: Vec<Diagnostic> = p.values().flatten().cloned().collect();
         all.sort_by_key(|d| std::cmp::Reverse(d.severity));
         all
+    }
+
+    /// The recorded problems by source. A writer that panicked left the map whole (every
+    /// write replaces whole entries), so a poisoned lock is still read.
+    fn problems_map(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<Diagnostic>>> {
+        self.inner
+            .problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn publish_problems(&self) {
+        self.publish(Event::Problems {
+            problems: self.problems(),
+        });
     }
 
     /// Replaces the problems of one source (a file, `theme`, `config`, `site`); returns
     /// whether anything changed (and publishes the new list if so).
     pub(crate) fn set_problems(&self, source: &str, problems: Vec<Diagnostic>) -> bool {
         let changed = {
-            let mut p = self
-                .inner
-                .problems
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut p = self.problems_map();
             let old = p.get(source).cloned().unwrap_or_default();
             if old == problems {
                 false
@@ -447,9 +454,7 @@ impl ServeState {
             }
         };
         if changed {
-            self.publish(Event::Problems {
-                problems: self.problems(),
-            });
+            self.publish_problems();
         }
         changed
     }
@@ -458,19 +463,13 @@ impl ServeState {
     /// list if it changed.
     pub(crate) fn set_all_problems(&self, all: BTreeMap<String, Vec<Diagnostic>>) {
         let changed = {
-            let mut p = self
-                .inner
-                .problems
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let mut p = self.problems_map();
             let changed = *p != all;
             *p = all;
             changed
         };
         if changed {
-            self.publish(Event::Problems {
-                problems: self.problems(),
-            });
+            self.publish_problems();
         }
     }
 }

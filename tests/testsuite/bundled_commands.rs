@@ -1,6 +1,7 @@
-//! Every `bisk-docs …` command the bundled guides and the README tell a reader to run works
-//! on the shipped `bisk-docs.toml`: run against a copy of the repository's docs and config
-//! and a private redis-server, none ends in a usage error (exit 2, or clap's "Usage:").
+//! Every `bisk-docs …` command the bundled guides, the README and the manual (`manual/docs/`)
+//! tell a reader to run works on the shipped `bisk-docs.toml`: run against a copy of the
+//! repository's docs, config and manual and a private redis-server, none ends in a usage error
+//! (exit 2, or clap's "Usage:").
 //!
 //! Commands are taken from code blocks (one per line, `$ ` prompts removed) and inline code
 //! spans that start with `bisk-docs ` (or `cargo run --release -- `, the README's spelling).
@@ -80,6 +81,20 @@ fn argv(line: &str, run_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// A command's own `--root DIR` (the manual's `--root manual`, a scaffold's `--root mydocs`)
+/// taken out of its words and resolved against the tree: the kit passes `--root` itself.
+fn own_root(root: &Path, args: Vec<String>) -> (std::path::PathBuf, Vec<String>) {
+    match args.iter().position(|a| a == "--root") {
+        Some(i) if i + 1 < args.len() => {
+            let dir = root.join(&args[i + 1]);
+            let mut rest = args;
+            rest.drain(i..i + 2);
+            (dir, rest)
+        }
+        _ => (root.to_path_buf(), args),
+    }
+}
+
 /// Runs `bisk-docs args` in `root` with stdin closed, at most two minutes.
 fn run(root: &Path, args: &[String], env: &[(&str, &str)]) -> kit::tree::Run {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -110,24 +125,28 @@ fn run(root: &Path, args: &[String], env: &[(&str, &str)]) -> kit::tree::Run {
 }
 
 #[test]
-fn every_command_in_the_guides_and_readme_runs_on_the_shipped_config() {
+fn every_command_in_the_guides_readme_and_manual_runs_on_the_shipped_config() {
     let redis = RedisServer::start();
     let url = redis.url(1);
     let tree = kit::Tree::bundled(&url, "");
     let root = tree.root();
+    // The README and the manual tell readers to run the manual's own site (`--root manual`).
+    kit::copy_dir(&kit::repo().join("manual"), &root.join("manual"));
     // The prod target too reaches the private server: a password-less URL in the variable
     // the guides tell operators to use.
     let env = [("BISK_REDIS_URL", url.as_str())];
 
     let mut found: Vec<(String, String)> = Vec::new();
     let mut sources = vec![kit::repo().join("README.md")];
-    for e in walkdir::WalkDir::new(kit::repo().join("docs"))
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        if e.path().extension().is_some_and(|x| x == "md") {
-            sources.push(e.path().to_path_buf());
+    for folder in ["docs", "manual/docs"] {
+        for e in walkdir::WalkDir::new(kit::repo().join(folder))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if e.path().extension().is_some_and(|x| x == "md") {
+                sources.push(e.path().to_path_buf());
+            }
         }
     }
     for path in &sources {
@@ -151,6 +170,7 @@ fn every_command_in_the_guides_and_readme_runs_on_the_shipped_config() {
     );
     assert!(has("bisk-docs check --target prod"), "{found:?}");
     assert!(has("bisk-docs serve --target prod"), "{found:?}");
+    assert!(has("bisk-docs check --root manual"), "{found:?}");
     assert!(found.len() >= 15, "{found:?}");
 
     // A finished run, for the commands that name one.
@@ -174,7 +194,8 @@ fn every_command_in_the_guides_and_readme_runs_on_the_shipped_config() {
 
     let mut report = Vec::new();
     for (source, line) in &found {
-        let args = argv(line, &run_id);
+        let (root, args) = own_root(root, argv(line, &run_id));
+        let root = root.as_path();
         if args.first().is_some_and(|a| a == "serve") {
             let mut serve_args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
             serve_args.extend(["--bind", "127.0.0.1:0"]);

@@ -1,4 +1,4 @@
-//! `[django]`: the `django.settings` check row by row of the README's `### django.settings`
+//! `[django]`: the `django.settings` check row by row of the manual's `## django.settings`
 //! table, and `target = "django"`, with real Django 5.2 importing real settings modules
 //! (`tests/fixtures/django-settings/bisksite`, one per case) against a private
 //! redis-server, a FileBasedCache folder and a SQLite DatabaseCache of the test's own.
@@ -55,7 +55,7 @@ fn nowhere() -> String {
     format!("redis://127.0.0.1:{}/1", closed_port())
 }
 
-// ---- The README's table ----------------------------------------------------------------
+// ---- The manual's table ----------------------------------------------------------------
 
 /// The first two columns of each row, in order, as the tests below replay them.
 const ROWS: &[(&str, &str)] = &[
@@ -116,14 +116,8 @@ const ROWS: &[(&str, &str)] = &[
 ];
 
 #[test]
-fn table_matches_the_readme() {
-    let readme = std::fs::read_to_string(kit::repo().join("README.md")).unwrap();
-    let body = readme
-        .split("\n### django.settings\n")
-        .nth(1)
-        .expect("README has `### django.settings`");
-    let body = body.split("\n### ").next().unwrap();
-    let body = body.split("\n## ").next().unwrap();
+fn table_matches_the_manual() {
+    let body = kit::manual_verdict_section("django.settings");
     let rows: Vec<(String, String)> = body
         .lines()
         .filter(|l| l.starts_with('|') && !l.starts_with("|---") && !l.starts_with("| state"))
@@ -136,7 +130,10 @@ fn table_matches_the_readme() {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-    assert_eq!(rows, ours, "README's django.settings table vs the tests");
+    assert_eq!(
+        rows, ours,
+        "the manual's django.settings table vs the tests"
+    );
 }
 
 // ---- One test per row -------------------------------------------------------------------

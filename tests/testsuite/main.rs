@@ -29,6 +29,7 @@ mod highlighter_config;
 mod hint_links;
 mod junit_output;
 mod leaks;
+mod manual_pages;
 mod probe_backends;
 mod probe_command;
 mod probe_django_interop;

@@ -4,8 +4,9 @@
 //! scenarios written through Django into a private redis-server give the same status and
 //! summary), the ping key `cache.roundtrip` writes is read by Django's `cache.get` as
 //! 'pong', each `(nil)` cause gets its own diagnosis and hint, and bad input is an error or
-//! a fail with words, never a panic or a hang. Verdict tables: README `### Other backends`
-//! rows under `cache.roundtrip`, `cache.key` and `enforcer.breadcrumbs`.
+//! a fail with words, never a panic or a hang. Verdict tables: the manual's
+//! `manual/docs/verdicts.md`, rows under `cache.roundtrip`, `cache.key` and
+//! `enforcer.breadcrumbs`.
 
 use crate::kit;
 
@@ -1017,18 +1018,12 @@ fn file_odd_expiries_judged_as_django() {
     assert_eq!(f.django("print(cache.get('past'))"), "None");
 }
 
-/// The README's table of these verdicts names its tests: each must exist here (a `*` row on
-/// all three backends), so the table cannot drift from what is tested.
+/// The manual's table of these verdicts (`manual/docs/verdicts.md`) names its tests: each
+/// must exist here (a `*` row on all three backends), so the table cannot drift from what is
+/// tested.
 #[test]
-fn readme_table_names_real_tests() {
-    let readme = std::fs::read_to_string(kit::repo().join("README.md")).unwrap();
-    let table = readme
-        .split("\n### cache checks on file and db targets\n")
-        .nth(1)
-        .expect("README has the file/db verdict table")
-        .split("\n### ")
-        .next()
-        .unwrap();
+fn manual_table_names_real_tests() {
+    let table = kit::manual_verdict_section("cache checks on file and db targets");
     let source = include_str!("probe_backends.rs");
     let mut rows = 0;
     for line in table
@@ -1054,7 +1049,7 @@ fn readme_table_names_real_tests() {
         for n in names {
             assert!(
                 source.contains(&format!("fn {n}()")),
-                "README names {n}, not a test here"
+                "the manual names {n}, not a test here"
             );
         }
         rows += 1;

@@ -1,6 +1,7 @@
-//! `command` probes, row by row of the README's `### command` verdict table, with real
-//! programs: the systemd tools of this machine (which has them installed but was not booted
-//! with systemd), a missing binary, and commands that answer right or wrong.
+//! `command` probes, row by row of the manual's `## command` verdict table
+//! (`manual/docs/verdicts.md`), with real programs: the systemd tools of this machine (which
+//! has them installed but was not booted with systemd), a missing binary, and commands that
+//! answer right or wrong.
 
 use crate::kit;
 

@@ -1,5 +1,6 @@
-//! `http.get`, row by row of the README's `### http.get` verdict table, against real servers
-//! on free loopback ports: a small std::net server that answers each connection the way a
+//! `http.get`, row by row of the manual's `## http.get` verdict table
+//! (`manual/docs/verdicts.md`), against real servers on free loopback ports: a small
+//! std::net server that answers each connection the way a
 //! row needs (right, wrong, hung, not HTTP…), and Python's `http.server`.
 
 use crate::kit;

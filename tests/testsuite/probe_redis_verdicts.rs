@@ -1,5 +1,5 @@
 //! The verdict tables of `redis.ping`, `redis.info`, `redis.config`, `redis.scan` and
-//! `tcp.connect` (README, "Verdict tables"), row by row, against real private
+//! `tcp.connect` (the manual's `manual/docs/verdicts.md`), row by row, against real private
 //! redis-servers put in each state: full (OOM), a replica (READONLY), socket-only, no
 //! password, slow, silent; plus real non-Redis peers (an HTTP server, a garbage talker).
 //! Where values matter (scan), real Django writes them (tests/fixtures/django_writer).

@@ -1,6 +1,6 @@
-//! `systemd.unit`, row by row of the README's `### systemd.unit` verdict table. This machine
-//! does not run systemd, so the rows that need a unit state are judged by the pure
-//! [`systemd::judge`] on `systemctl show` output kept in tests/fixtures/systemctl-show; the
+//! `systemd.unit`, row by row of the manual's `## systemd.unit` verdict table
+//! (`manual/docs/verdicts.md`). This machine does not run systemd, so the rows that need a
+//! unit state are judged by the pure [`systemd::judge`] on `systemctl show` output kept in tests/fixtures/systemctl-show; the
 //! "no systemd" row runs for real.
 
 use crate::kit;

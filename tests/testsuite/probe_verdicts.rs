@@ -1,6 +1,6 @@
-//! The verdict tables of the README (`## Verdict tables`), replayed row by row.
+//! The verdict tables of the manual (`manual/docs/verdicts.md`), replayed row by row.
 //!
-//! Each table here is the README's table as data: the first test of each check compares them
+//! Each table here is the manual's table as data: the first test of each check compares them
 //! (so neither can change alone), the second writes every *Django* row into a private
 //! redis-server with the real Django cache (tests/fixtures/django_writer/write_values.py, one
 //! key namespace per row, one Python run per table) and runs the real probes through the runner;
@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "verdict-table-pw";
 
-/// One row: the README's five columns.
+/// One row: the manual table's five columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct TableRow {
     input: String,
@@ -35,21 +35,9 @@ struct TableRow {
     tested_by: String,
 }
 
-/// The rows of `### {check}` in the README, in order.
-fn readme_rows(check: &str) -> Vec<TableRow> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("README.md");
-    let section = readme
-        .split("\n## Verdict tables\n")
-        .nth(1)
-        .expect("README has a `## Verdict tables` section");
-    let section = section.split("\n## ").next().unwrap_or(section);
-    let heading = format!("\n### {check}\n");
-    let body = section
-        .split(heading.as_str())
-        .nth(1)
-        .unwrap_or_else(|| panic!("README has no `### {check}` under `## Verdict tables`"));
-    let body = body.split("\n### ").next().unwrap_or(body);
+/// The rows of `## {check}` in the manual's verdict tables, in order.
+fn manual_rows(check: &str) -> Vec<TableRow> {
+    let body = kit::manual_verdict_section(check);
     body.lines()
         .filter(|l| l.starts_with('|'))
         .skip(2) // header and separator
@@ -63,7 +51,7 @@ fn readme_rows(check: &str) -> Vec<TableRow> {
             assert_eq!(
                 cells.len(),
                 5,
-                "README row of {check} with {} cells: {l}",
+                "manual row of {check} with {} cells: {l}",
                 cells.len()
             );
             TableRow {
@@ -78,14 +66,14 @@ fn readme_rows(check: &str) -> Vec<TableRow> {
 }
 
 fn assert_same_table(check: &str, ours: Vec<TableRow>) {
-    let readme = readme_rows(check);
+    let readme = manual_rows(check);
     for (i, (a, b)) in readme.iter().zip(&ours).enumerate() {
-        assert_eq!(a, b, "row {} of the {check} table: README vs tests", i + 1);
+        assert_eq!(a, b, "row {} of the {check} table: manual vs tests", i + 1);
     }
     assert_eq!(
         readme.len(),
         ours.len(),
-        "the {check} table has {} rows in the README and {} in the tests",
+        "the {check} table has {} rows in the manual and {} in the tests",
         readme.len(),
         ours.len()
     );
@@ -354,7 +342,7 @@ fn table_of(rows: impl Iterator<Item = (String, String, String, String, bool)>) 
 }
 
 #[test]
-fn breadcrumbs_table_matches_the_readme() {
+fn breadcrumbs_table_matches_the_manual() {
     assert_same_table(
         "enforcer.breadcrumbs",
         table_of(crumb_rows().iter().map(|r| {
@@ -669,7 +657,7 @@ fn key_rows() -> Vec<KeyRow> {
 }
 
 #[test]
-fn cache_key_table_matches_the_readme() {
+fn cache_key_table_matches_the_manual() {
     assert_same_table(
         "cache.key",
         table_of(key_rows().iter().map(|r| {
@@ -824,7 +812,7 @@ fn roundtrip_rows() -> Vec<TableRow> {
 }
 
 #[test]
-fn roundtrip_table_matches_the_readme() {
+fn roundtrip_table_matches_the_manual() {
     assert_same_table("cache.roundtrip", roundtrip_rows());
 }
 

@@ -1,4 +1,4 @@
-//! Random states against the README's verdict tables: `enforcer.breadcrumbs` (every input)
+//! Random states against the manual's verdict tables: `enforcer.breadcrumbs` (every input)
 //! and the `max_age` rows of `cache.key`.
 //!
 //! The oracle below is written from the table (each input's rows give that input's verdict;

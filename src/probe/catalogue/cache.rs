@@ -19,19 +19,29 @@ const SCAN_CALLS: usize = 1000;
 /// DB indexes searched when a key is missing (Redis' default `databases 16`).
 const OTHER_DBS: i64 = 16;
 
-pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+/// Why this run may not write the round trip's key (a read-only run, or a target with
+/// `allow_writes = false`): the skip, the same on every backend; `None` when it may.
+pub(crate) fn write_refused(ctx: &Ctx<'_>) -> Option<Outcome> {
     let target = &ctx.session.named;
     if ctx.read_only {
-        return Ok(Outcome::skipped(
+        return Some(Outcome::skipped(
             "this run is read-only; the round-trip writes a key",
         ));
     }
     if !target.target.allow_writes {
-        return Ok(Outcome::skipped(format!(
+        return Some(Outcome::skipped(format!(
             "writes are off for target {} (allow_writes = false); the round-trip writes a key",
             target.name
         )));
     }
+    None
+}
+
+pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    if let Some(skip) = write_refused(ctx) {
+        return Ok(skip);
+    }
+    let target = &ctx.session.named;
     let ep = ctx.session.endpoint()?;
     let mut conn = ctx.session.conn().await?;
     let key = pyval::key(&target.target, &p.key);
@@ -208,10 +218,42 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         }
         return Ok(out);
     };
-    // A value Django reads but the probe declines to decode (too large, too deep) is
-    // present: `expect = "present"` and the TTL checks still judge it; what needs the
-    // value itself (`equals`, `max_age`) cannot be judged and says so.
-    let (value, shown) = match pyval::decode_prefix(&raw, len) {
+    let unreadable =
+        "Django stores pickles (or ASCII ints); a raw value written by hand breaks cache.get().";
+    let decoded = pyval::decode_prefix(&raw, len);
+    Ok(judge_stored(
+        p,
+        &key,
+        decoded,
+        len,
+        &raw,
+        ttl,
+        ctx,
+        base,
+        hint::pickled(unreadable),
+    ))
+}
+
+/// `cache.key`'s verdict on a value that is there, the same on every backend: `decoded` is
+/// what the decoder made of its first bytes `raw` (`len` bytes in all); `unreadable` is the
+/// backend's hint for bytes Django cannot read.
+///
+/// A value Django reads but the probe declines to decode (too large, too deep) is present:
+/// `expect = "present"` and the TTL checks still judge it; what needs the value itself
+/// (`equals`, `max_age`) cannot be judged and says so.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn judge_stored(
+    p: &KeyParams,
+    key: &str,
+    decoded: Result<PyValue, pyval::Undecoded>,
+    len: usize,
+    raw: &[u8],
+    ttl: i64,
+    ctx: &Ctx<'_>,
+    base: impl Fn(Status, String) -> Outcome,
+    unreadable: Option<crate::probe::result::Hint>,
+) -> Outcome {
+    let (value, shown) = match decoded {
         Ok(v) => {
             let shown = pyval::display(&v);
             (Some(v), shown)
@@ -219,30 +261,35 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         Err(e) if e.too_large => {
             let shown = format!("present, {len} bytes ({e})");
             if p.expect != Presence::Absent && (p.equals.is_some() || p.max_age.is_some()) {
-                return Ok(base(Status::Error, format!("{key} cannot be judged: {e}"))
+                return base(Status::Error, format!("{key} cannot be judged: {e}"))
                     .observed(shown)
-                    .evidence("stored bytes", hex_preview(&raw, 48)));
+                    .evidence("stored bytes", hex_preview(raw, 48));
             }
             (None, shown)
         }
         Err(e) => {
-            return Ok(base(Status::Fail, format!("{key} holds a value Django cannot read: {e}"))
-                .observed(format!("undecodable ({} bytes): {}", raw.len(), hex_preview(&raw, 32)))
-                .hint(hint::pickled("Django stores pickles (or ASCII ints); a raw value written by hand breaks cache.get().")));
+            return base(
+                Status::Fail,
+                format!("{key} holds a value Django cannot read: {e}"),
+            )
+            .observed(format!(
+                "undecodable ({} bytes): {}",
+                raw.len(),
+                hex_preview(raw, 32)
+            ))
+            .hint(unreadable);
         }
     };
     if p.expect == Presence::Absent {
-        return Ok(
-            base(Status::Fail, format!("{key} exists but should be absent"))
-                .expected("absent")
-                .observed(shown)
-                .hint(hint::keys_missing()),
-        );
+        return base(Status::Fail, format!("{key} exists but should be absent"))
+            .expected("absent")
+            .observed(shown)
+            .hint(hint::keys_missing());
     }
     let clock = ctx.session.named.target.app_clock();
     let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now, &clock);
-    let out = j.outcome(&key, base);
-    Ok(out.evidence("stored bytes", hex_preview(&raw, 48)))
+    j.outcome(key, base)
+        .evidence("stored bytes", hex_preview(raw, 48))
 }
 
 /// What `cache.key` concludes about a present, readable value.
@@ -410,7 +457,7 @@ pub(crate) fn judge_present(
 }
 
 pub(crate) fn bounded_inline(s: &str) -> String {
-    crate::probe::result::bound(&s.replace('\n', "⏎"), 120)
+    crate::text::bound(&s.replace('\n', "⏎"), 120)
 }
 
 fn literal_matches(lit: &Literal, v: &PyValue) -> bool {

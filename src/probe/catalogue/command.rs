@@ -15,8 +15,9 @@ use super::systemd::systemd_present;
 use crate::config::{CommandSpec, Requirement};
 use crate::probe::decl::CommandParams;
 use crate::probe::hint;
-use crate::probe::result::{Outcome, Status, bound};
+use crate::probe::result::{Outcome, Status};
 use crate::probe::runner::Ctx;
+use crate::text::bound;
 
 /// Longest quote of the command's output in a summary.
 const QUOTE_CHARS: usize = 120;

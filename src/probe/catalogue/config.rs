@@ -84,8 +84,8 @@ pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
             "maxmemory is set with policy noeviction: writes fail when full (a cache wants allkeys-lru or volatile-lru)".into(),
         ));
     }
-    let status = problems.iter().map(|p| p.0).max().unwrap_or(Status::Pass);
-    let summary = if problems.is_empty() {
+    let (status, found) = super::findings(&problems);
+    let summary = found.unwrap_or_else(|| {
         format!(
             "{}; {}",
             if no_tcp {
@@ -101,13 +101,7 @@ pub fn judge(pairs: &[(String, String)], url_has_password: bool) -> Outcome {
                 "no maxmemory set".into()
             }
         )
-    } else {
-        problems
-            .iter()
-            .map(|p| p.1.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    });
     let mut out = Outcome::new(status, summary)
         .expected("no TCP, a loopback bind, or a password/ACL; protected-mode on; a cache-friendly eviction policy")
         .evidence("bind", bind.to_string())

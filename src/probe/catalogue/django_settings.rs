@@ -93,7 +93,7 @@ struct Finding {
 
 /// The verdict on Django's answer (see the README's `### django.settings` table).
 pub fn judge(caches: &DjangoCaches, targets: &[NamedTarget], p: &DjangoSettingsParams) -> Outcome {
-    let versions = crate::probe::result::bound(
+    let versions = crate::text::bound(
         &format!(
             "{} (Python {}, Django {})",
             caches.python, caches.python_version, caches.django_version
@@ -661,7 +661,7 @@ fn shown_location(conf: &CacheConf) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    crate::probe::result::bound(&shown, 500)
+    crate::text::bound(&shown, 500)
 }
 
 fn num_words(n: &settings::Num) -> String {

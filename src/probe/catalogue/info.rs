@@ -105,20 +105,14 @@ pub fn judge(p: &InfoParams, f: &HashMap<String, String>) -> Outcome {
             "off".into()
         }
     );
-    let status = problems.iter().map(|p| p.0).max().unwrap_or(Status::Pass);
-    let summary = if problems.is_empty() {
+    let (status, found) = super::findings(&problems);
+    let summary = found.unwrap_or_else(|| {
         format!(
             "Redis {} {}, up {uptime}, memory {memory}",
             get("redis_version"),
             get("role")
         )
-    } else {
-        problems
-            .iter()
-            .map(|p| p.1.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    });
     Outcome::new(status, summary)
         .expected(format!(
             "memory ≤ {:.0}% of maxmemory, evicted ≤ {}, rejected ≤ {}, persistence OK",

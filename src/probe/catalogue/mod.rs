@@ -77,6 +77,20 @@ pub(crate) async fn pipe<T: redis::FromRedisValue>(
 }
 
 /// Milliseconds with 2 decimals, for evidence.
+/// For checks that collect several problems: the worst status (pass when there are none)
+/// and their texts in one line (`None` when there are none: the check words its pass).
+pub(crate) fn findings(
+    problems: &[(super::result::Status, String)],
+) -> (super::result::Status, Option<String>) {
+    let status = problems
+        .iter()
+        .map(|p| p.0)
+        .max()
+        .unwrap_or(super::result::Status::Pass);
+    let texts: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+    (status, (!texts.is_empty()).then(|| texts.join("; ")))
+}
+
 pub(crate) fn ms_since(t: Instant) -> String {
     format!("{:.2} ms", t.elapsed().as_secs_f64() * 1000.0)
 }
@@ -146,7 +160,7 @@ pub(crate) async fn scan(
 
 /// A key name as text for evidence (keys may be binary; show escapes).
 pub(crate) fn key_text(k: &[u8]) -> String {
-    super::result::bound(&String::from_utf8_lossy(k).escape_debug().to_string(), 200)
+    crate::text::bound(&String::from_utf8_lossy(k).escape_debug().to_string(), 200)
 }
 
 /// "no expiry" / "42 s" / "missing" from a TTL reply.

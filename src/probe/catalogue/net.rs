@@ -10,8 +10,9 @@ use super::http1::{parse_response, response_complete};
 use super::ms_since;
 use crate::probe::decl::{HttpParams, TcpParams};
 use crate::probe::hint;
-use crate::probe::result::{Outcome, Status, bound};
+use crate::probe::result::{Outcome, Status};
 use crate::probe::runner::Ctx;
+use crate::text::bound;
 
 /// Most response bytes read (status line, headers and body).
 const MAX_RESPONSE: usize = 1 << 20;

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use super::breadcrumbs;
-use super::cache::{RoundtripRead, hex_preview, judge_present, judge_roundtrip};
+use super::cache::{RoundtripRead, hex_preview, judge_roundtrip, judge_stored, write_refused};
 use super::{ms_since, ttl_words};
 use crate::config::Backend;
 use crate::django::PyValue;
@@ -15,9 +15,10 @@ use crate::probe::connect::{ErrorKind, ProbeError};
 use crate::probe::decl::{BreadcrumbParams, KeyParams, Presence, RoundtripParams};
 use crate::probe::hint;
 use crate::probe::pyval::{self, Undecoded};
-use crate::probe::result::{Hint, Outcome, Status, bound};
+use crate::probe::result::{Hint, Outcome, Status};
 use crate::probe::runner::Ctx;
 use crate::probe::store::{Read, Store, diagnose, now_secs};
+use crate::text::bound;
 
 /// The evidence label of the one read a probe makes.
 fn read_label(store: &Store) -> &'static str {
@@ -39,18 +40,10 @@ fn pickled_hint(store: &Store) -> Option<Hint> {
 }
 
 pub async fn roundtrip(p: &RoundtripParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
+    if let Some(skip) = write_refused(ctx) {
+        return Ok(skip);
+    }
     let target = &ctx.session.named;
-    if ctx.read_only {
-        return Ok(Outcome::skipped(
-            "this run is read-only; the round-trip writes a key",
-        ));
-    }
-    if !target.target.allow_writes {
-        return Ok(Outcome::skipped(format!(
-            "writes are off for target {} (allow_writes = false); the round-trip writes a key",
-            target.name
-        )));
-    }
     let store = ctx.session.store().await?;
     let key = pyval::key(&target.target, &p.key);
     let value = PyValue::Str(p.value.clone());
@@ -186,45 +179,19 @@ pub async fn key(p: &KeyParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
         }
         Read::Present(s) => s,
     };
-    let (value, shown) = match diagnose::decode(stored) {
-        Ok(v) => {
-            let shown = pyval::display(&v);
-            (Some(v), shown)
-        }
-        Err(e) if e.too_large => {
-            let shown = format!("present, {} bytes ({e})", stored.len);
-            if p.expect != Presence::Absent && (p.equals.is_some() || p.max_age.is_some()) {
-                return Ok(base(Status::Error, format!("{key} cannot be judged: {e}"))
-                    .observed(shown)
-                    .evidence("stored bytes", hex_preview(&stored.raw, 48)));
-            }
-            (None, shown)
-        }
-        Err(e) => {
-            return Ok(base(
-                Status::Fail,
-                format!("{key} holds a value Django cannot read: {e}"),
-            )
-            .observed(format!(
-                "undecodable ({} bytes): {}",
-                stored.raw.len(),
-                hex_preview(&stored.raw, 32)
-            ))
-            .hint(pickled_hint(&store)));
-        }
-    };
-    if p.expect == Presence::Absent {
-        return Ok(
-            base(Status::Fail, format!("{key} exists but should be absent"))
-                .expected("absent")
-                .observed(shown)
-                .hint(hint::keys_missing()),
-        );
-    }
-    let clock = ctx.session.named.target.app_clock();
-    let j = judge_present(p, value.as_ref(), shown, ttl, ctx.now, &clock);
-    Ok(j.outcome(&key, base)
-        .evidence("stored bytes", hex_preview(&stored.raw, 48)))
+    let decoded = diagnose::decode(stored);
+    let (len, raw) = (stored.len, &stored.raw);
+    Ok(judge_stored(
+        p,
+        &key,
+        decoded,
+        len,
+        raw,
+        ttl,
+        ctx,
+        base,
+        pickled_hint(&store),
+    ))
 }
 
 pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeError> {
@@ -256,7 +223,8 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
         rtt,
     );
     let mut decoded: Vec<Result<Option<PyValue>, Undecoded>> = Vec::new();
-    for (i, read) in reads[..4].iter().enumerate() {
+    let mut seen = Vec::new();
+    for read in &reads[..4] {
         let d = match read {
             Read::Missing | Read::Expired { .. } => Ok(None),
             Read::Present(s) => diagnose::decode(s).map(Some),
@@ -272,18 +240,10 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
             ),
             _ => breadcrumbs::shown(&d, ctx.now, &names.clock),
         };
-        out = out.evidence(
-            keys[i].clone(),
-            format!("{} · TTL {}", bound(&shown, 300), ttl_words(ttls[i])),
-        );
+        seen.push(shown);
         decoded.push(d);
     }
-    if legacy_count > 0 {
-        out = out.evidence(
-            format!("{legacy_pattern} (legacy, no prefix)"),
-            format!("{legacy_count} of the 4 names present"),
-        );
-    }
+    out = breadcrumbs::crumb_evidence(out, keys, &seen, &ttls, legacy_pattern, legacy_count);
     let pid = breadcrumbs::pid_of(&decoded[3], p, ctx).await;
     let state = breadcrumbs::crumb_state(&names, &decoded, pid, ttls, legacy_count, 0, ctx.now);
     let mut verdict = breadcrumbs::judge(&state, p, ctx.now);

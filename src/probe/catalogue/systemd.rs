@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::probe::decl::UnitParams;
 use crate::probe::hint;
-use crate::probe::result::{Hint, Outcome, Status, bound};
+use crate::probe::result::{Hint, Outcome, Status};
+use crate::text::bound;
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 

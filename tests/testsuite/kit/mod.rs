@@ -35,6 +35,24 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The manual's page `manual/docs/<rel>` (the manual is a bisk-docs site: `manual/`).
+pub fn manual_page(rel: &str) -> String {
+    let path = repo().join("manual/docs").join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The body of `## {heading}` on the manual's verdict tables page (`manual/docs/verdicts.md`),
+/// up to the next `## `: one check's table with the text around it.
+pub fn manual_verdict_section(heading: &str) -> String {
+    let page = manual_page("verdicts.md");
+    let marker = format!("\n## {heading}\n");
+    let body = page
+        .split(marker.as_str())
+        .nth(1)
+        .unwrap_or_else(|| panic!("manual/docs/verdicts.md has no `## {heading}`"));
+    body.split("\n## ").next().unwrap_or(body).to_string()
+}
+
 /// `tests/fixtures/<rel>` in the repository.
 pub fn fixture_path(rel: &str) -> PathBuf {
     repo().join("tests/fixtures").join(rel)
