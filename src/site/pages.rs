@@ -138,9 +138,12 @@ pub fn write_shared(
     Ok(())
 }
 
-/// `_static/search-index.js` for the site as it is now (after a page's headings moved).
+/// The search index (`_static/search-index.js` and its parts) for the site as it is now
+/// (after a page's headings moved).
 pub fn write_search_index(site: &Site, sink: &dyn Sink) -> Result<(), Vec<Diagnostic>> {
-    sink.write("_static/search-index.js", search_index(site).as_bytes())
+    search_index(site)
+        .par_iter()
+        .try_for_each(|(rel, text)| sink.write(rel, text.as_bytes()))
         .map_err(|e| fail(site, "search index", &e))
 }
 
@@ -169,7 +172,7 @@ fn fail(site: &Site, what: &str, e: &dyn std::fmt::Display) -> Vec<Diagnostic> {
     )]
 }
 
-fn search_index(site: &Site) -> String {
+fn search_index(site: &Site) -> Vec<(String, String)> {
     let docs: Vec<search::SearchDoc> = site
         .pages
         .iter()

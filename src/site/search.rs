@@ -1,16 +1,33 @@
-//! The client-side search index: `_static/search-index.js`.
+//! The client-side search index: `_static/search-index.js` and the parts it lists.
 //!
-//! The browser loads it only when search is first used, so it must be compact. It holds:
-//! - `pages`: `[url, title, number of sections]`, in site order;
-//! - `secs`: `[anchor, heading, snippet]` for every section of every page, in page order
-//!   (a page's sections are contiguous, so a section id is enough to find its page); the
-//!   anchor is `0` when it is [`ascii_slug`] of the heading, which the client recomputes;
-//! - `terms`: a flattened list `[term, postings, term, postings, …]`, sorted in UTF-16 order (so the
-//!   client can binary-search it for prefixes);
-//! - `stop`: the stop words, so the client drops exactly the words the index left out.
+//! The browser loads nothing until search is first used, and then only what the query
+//! needs: at 10,000 pages the whole index is ~20 MB, a first search fetches well under 1 MB.
+//! Every file is a script (`<script src>` also loads from `file://`, where browsers block
+//! data requests).
 //!
-//! A postings string is `"<pages>|<sections>"`, each part a comma-separated list of base-36
-//! numbers. `<pages>` lists the pages whose *title* holds the term, as gaps between page ids.
+//! `search-index.js`, the manifest, sets `window.BISK_SEARCH_INDEX` to:
+//! - `v`: the format (2); `id`: a hash of every part, appended to part URLs (`?v=`) so a
+//!   browser never mixes parts of two builds;
+//! - `stop`: the stop words, so the client drops exactly the words the index left out;
+//! - `counts`: the number of sections of each page, in site order (a page's sections are
+//!   contiguous, so a section id is enough to find its page, and ranking needs no more);
+//! - `shards`: the first term of each term shard `search-t<N>.js`, `sizes`: its number of
+//!   terms (so a prefix's walk into following shards asks for all it needs at once);
+//! - `docs`: the first page id of each page chunk `search-d<N>.js`.
+//!
+//! A term shard sets `BISK_SEARCH_PARTS["t<N>"]` to a flattened `[term, postings, …]`: a
+//! contiguous run of all terms sorted in UTF-16 order (how JavaScript compares strings),
+//! cut at about [`TERM_SHARD_BYTES`]. The client binary-searches `shards` for the shard of
+//! a word, then the shard for the word; a prefix whose terms run past the shard's end
+//! continues into the next one only when that shard's first term still matches.
+//!
+//! A page chunk sets `BISK_SEARCH_PARTS["d<N>"]` to `{pages: [[url, title], …], secs:
+//! [[anchor, heading, snippet], …]}` for its pages and all their sections, cut at about
+//! [`DOC_CHUNK_BYTES`]: what results show, fetched only for the results shown. The anchor
+//! is `0` when it is [`ascii_slug`] of the heading, which the client recomputes.
+//!
+//! A postings string is `"<pages>|<sections>"`, each part a list of self-delimiting base-32
+//! numbers ([`push_number`]). `<pages>` lists the pages whose *title* holds the term, as gaps between page ids.
 //! `<sections>` lists `gap * 4 + weight` per section holding the term, where weight 3 means
 //! "in the heading" and 0..=2 bucket how often it occurs in the text (1, 2–3, 4+). Title >
 //! heading > text ranking and prefix search both work from this alone; the snippet is the
@@ -49,8 +66,8 @@ pub const STOP_WORDS: &[&str] = &[
     "with", "would", "you", "your",
 ];
 
-/// Builds the text of `_static/search-index.js`.
-pub fn build_index(docs: &[SearchDoc]) -> String {
+/// Builds the search index: (output path, text) of the manifest (first) and every part.
+pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, String)> {
     // Tokenising is the expensive part and independent per page: done in parallel, then
     // merged in page order so section ids and postings come out sorted and deterministic.
     // Analysed pages hold one small String per distinct term per section; analysing the
@@ -93,29 +110,136 @@ pub fn build_index(docs: &[SearchDoc]) -> String {
         }
     }
 
-    // At 10,000 pages the index is ~17 MB: serialise once, escape straight into the output.
-    let json = serde_json::to_string(&IndexJson {
-        v: 1,
+    let terms = encode(terms);
+    let mut files = Vec::new();
+    let shards = cut(&terms, TERM_SHARD_BYTES, |(t, p)| t.len() + p.len() + 6);
+    let shard_firsts: Vec<&str> = shards.iter().map(|r| terms[r.start].0.as_str()).collect();
+    for (n, range) in shards.iter().enumerate() {
+        let flat: Vec<&str> = terms[range.clone()]
+            .iter()
+            .flat_map(|(t, p)| [t.as_str(), p.as_str()])
+            .collect();
+        files.push(part(&format!("t{n}"), &flat));
+    }
+    // Page chunks: whole pages with all their sections.
+    let mut first_sec = Vec::with_capacity(pages.len() + 1);
+    let mut n = 0;
+    for p in &pages {
+        first_sec.push(n);
+        n += p.2;
+    }
+    first_sec.push(n);
+    let sec_bytes = |s: &(Anchor, &str, String)| {
+        s.1.len()
+            + s.2.len()
+            + if let Anchor::Literal(a) = s.0 {
+                a.len()
+            } else {
+                1
+            }
+            + 12
+    };
+    let page_bytes: Vec<usize> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.0.len()
+                + p.1.len()
+                + 8
+                + secs[first_sec[i]..first_sec[i + 1]]
+                    .iter()
+                    .map(sec_bytes)
+                    .sum::<usize>()
+        })
+        .collect();
+    let chunks = cut(&page_bytes, DOC_CHUNK_BYTES, |b| *b);
+    let doc_firsts: Vec<usize> = chunks.iter().map(|r| r.start).collect();
+    for (n, range) in chunks.iter().enumerate() {
+        let chunk = DocChunk {
+            pages: pages[range.clone()].iter().map(|p| (p.0, p.1)).collect(),
+            secs: &secs[first_sec[range.start]..first_sec[range.end]],
+        };
+        files.push(part(&format!("d{n}"), &chunk));
+    }
+
+    let id = {
+        let mut h = WordHasher::default();
+        for (_, body) in &files {
+            h.write(body.as_bytes());
+        }
+        let mut id = String::new();
+        push_base36(&mut id, h.finish());
+        id
+    };
+    let manifest = serde_json::to_string(&Manifest {
+        v: 2,
+        id: &id,
         stop: STOP_WORDS,
-        pages,
-        secs,
-        terms: encode(terms),
+        counts: pages.iter().map(|p| p.2).collect(),
+        shards: shard_firsts,
+        sizes: shards.iter().map(|r| r.len()).collect(),
+        docs: doc_firsts,
     })
     .expect("serialising plain data to JSON cannot fail");
     let mut out = String::from("window.BISK_SEARCH_INDEX=");
-    crate::theme::escape_json_for_script_into(&json, &mut out);
-    drop(json);
+    crate::theme::escape_json_for_script_into(&manifest, &mut out);
     out.push_str(";\n");
+    files.insert(0, (MANIFEST.to_string(), out));
+    files
+}
+
+/// The manifest's path in the output; the client loads it first.
+pub const MANIFEST: &str = "_static/search-index.js";
+/// Aimed-at size of a term shard. A single term's postings are never split, so a shard
+/// holding one very common term is as large as that term's postings.
+pub const TERM_SHARD_BYTES: usize = 48 * 1024;
+/// Aimed-at size of a page chunk; a search shows at most 12 results, so at most 12 chunks.
+pub const DOC_CHUNK_BYTES: usize = 24 * 1024;
+
+/// Cuts `items` into contiguous runs of about `target` bytes each (at least one item).
+fn cut<T>(items: &[T], target: usize, size: impl Fn(&T) -> usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, item) in items.iter().enumerate() {
+        if bytes >= target {
+            out.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size(item);
+    }
+    if start < items.len() {
+        out.push(start..items.len());
+    }
     out
 }
 
+/// `_static/search-<name>.js`: `BISK_SEARCH_PARTS["<name>"]=<json>;`.
+fn part(name: &str, data: &impl Serialize) -> (String, String) {
+    let json = serde_json::to_string(data).expect("serialising plain data to JSON cannot fail");
+    let mut out = String::with_capacity(json.len() + 40);
+    out.push_str("BISK_SEARCH_PARTS[\"");
+    out.push_str(name);
+    out.push_str("\"]=");
+    crate::theme::escape_json_for_script_into(&json, &mut out);
+    out.push_str(";\n");
+    (format!("_static/search-{name}.js"), out)
+}
+
 #[derive(Serialize)]
-struct IndexJson<'a> {
+struct Manifest<'a> {
     v: u8,
+    id: &'a str,
     stop: &'a [&'a str],
-    pages: Vec<(&'a str, &'a str, usize)>,
-    secs: Vec<(Anchor<'a>, &'a str, String)>,
-    terms: Vec<String>,
+    counts: Vec<usize>,
+    shards: Vec<&'a str>,
+    sizes: Vec<usize>,
+    docs: Vec<usize>,
+}
+
+#[derive(Serialize)]
+struct DocChunk<'a> {
+    pages: Vec<(&'a str, &'a str)>,
+    secs: &'a [(Anchor<'a>, &'a str, String)],
 }
 
 /// A section's anchor, or `0` when the client can derive it from the heading.
@@ -225,35 +349,30 @@ fn section_terms(heading: &str, text: &str) -> Vec<(String, u8)> {
         .collect()
 }
 
-/// Sorted, flattened `[term, postings, …]`.
-fn encode(terms: TermMap<String, Postings>) -> Vec<String> {
+/// Every term with its encoded postings, sorted in UTF-16 order.
+fn encode(terms: TermMap<String, Postings>) -> Vec<(String, String)> {
     let mut terms: Vec<(String, Postings)> = terms.into_iter().collect();
     // UTF-16 order, which is how JavaScript compares strings in its binary search.
     terms.par_sort_unstable_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-    let mut out = Vec::with_capacity(terms.len() * 2);
-    for (term, postings) in terms {
-        let mut enc = String::new();
-        let mut prev = 0u32;
-        for (i, page) in postings.title_pages.iter().enumerate() {
-            if i > 0 {
-                enc.push(',');
+    // Encoding is independent per term; order is kept by the indexed collect.
+    terms
+        .into_par_iter()
+        .map(|(term, postings)| {
+            let mut enc = String::new();
+            let mut prev = 0u32;
+            for page in &postings.title_pages {
+                push_number(&mut enc, page - prev);
+                prev = *page;
             }
-            push_base36(&mut enc, (page - prev) as u64);
-            prev = *page;
-        }
-        enc.push('|');
-        let mut prev = 0u32;
-        for (i, (sec, weight)) in postings.sections.iter().enumerate() {
-            if i > 0 {
-                enc.push(',');
+            enc.push('|');
+            let mut prev = 0u32;
+            for (sec, weight) in &postings.sections {
+                push_number(&mut enc, (sec - prev) * 4 + *weight as u32);
+                prev = *sec;
             }
-            push_base36(&mut enc, ((sec - prev) as u64) * 4 + *weight as u64);
-            prev = *sec;
-        }
-        out.push(term);
-        out.push(enc);
-    }
-    out
+            (term, enc)
+        })
+        .collect()
 }
 
 /// Hash maps keyed by index terms. The default SipHash guards against hash flooding by
@@ -280,6 +399,25 @@ impl Hasher for WordHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// The 64 digits of [`push_number`]: none needs escaping in JSON or a script.
+pub const DIGITS: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVwxyzWXYZ_-";
+
+/// Appends `n` as a self-delimiting number: base-32 digits, most significant first; the
+/// last digit is one of `DIGITS[..32]`, the others of `DIGITS[32..]`. A list of numbers
+/// needs no separator, and the small gaps of a common word's postings take one byte each.
+fn push_number(out: &mut String, mut n: u32) {
+    let mut buf = [0u8; 7];
+    let mut i = buf.len() - 1;
+    buf[i] = DIGITS[(n % 32) as usize];
+    n /= 32;
+    while n > 0 {
+        i -= 1;
+        buf[i] = DIGITS[32 + (n % 32) as usize];
+        n /= 32;
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
 }
 
 fn push_base36(out: &mut String, mut n: u64) {
@@ -391,6 +529,20 @@ mod tests {
     #[test]
     fn stop_words_are_sorted_for_binary_search() {
         assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn self_delimiting_numbers() {
+        let mut s = String::new();
+        for n in [0, 31, 32, 1023, 1024, u32::MAX] {
+            push_number(&mut s, n);
+            s.push(' ');
+        }
+        assert_eq!(s, "0 v B0 -v BA0 D-----v ");
+        let mut digits = DIGITS.to_vec();
+        digits.sort();
+        digits.dedup();
+        assert_eq!(digits.len(), 64);
     }
 
     #[test]

@@ -19,32 +19,71 @@ struct Decoded {
 }
 
 impl Decoded {
-    fn new(js: &str) -> Decoded {
-        let json = js
+    /// Reassembles the manifest and its parts into the whole index: `pages` as
+    /// `[url, title, number of sections]`, `secs`, `terms` flattened, `stop`.
+    fn new(files: &[(String, String)]) -> Decoded {
+        let (manifest, parts) = files.split_first().expect("a manifest");
+        assert_eq!(manifest.0, "_static/search-index.js");
+        let json = manifest
+            .1
             .strip_prefix("window.BISK_SEARCH_INDEX=")
             .and_then(|s| s.trim_end().strip_suffix(';'))
-            .expect("index is one assignment");
-        let raw: Value = serde_json::from_str(json).expect("index is JSON");
+            .expect("manifest is one assignment");
+        let m: Value = serde_json::from_str(json).expect("manifest is JSON");
+        let part = |name: String| -> Value {
+            let (rel, text) = parts
+                .iter()
+                .find(|(rel, _)| *rel == format!("_static/search-{name}.js"))
+                .unwrap_or_else(|| panic!("part {name} missing"));
+            let prefix = format!("BISK_SEARCH_PARTS[\"{name}\"]=");
+            let json = text
+                .strip_prefix(&prefix)
+                .and_then(|s| s.trim_end().strip_suffix(';'))
+                .unwrap_or_else(|| panic!("{rel} is one assignment"));
+            serde_json::from_str(json).expect("part is JSON")
+        };
+        let (mut flat, mut pages, mut secs) = (vec![], vec![], vec![]);
+        for (n, first) in m["shards"].as_array().unwrap().iter().enumerate() {
+            let shard = part(format!("t{n}"));
+            assert_eq!(shard[0], *first, "manifest names each shard's first term");
+            flat.extend(shard.as_array().unwrap().iter().cloned());
+        }
+        let counts = m["counts"].as_array().unwrap();
+        for (n, first) in m["docs"].as_array().unwrap().iter().enumerate() {
+            let chunk = part(format!("d{n}"));
+            assert_eq!(first.as_u64().unwrap() as usize, pages.len());
+            for p in chunk["pages"].as_array().unwrap() {
+                pages.push(serde_json::json!([p[0], p[1], counts[pages.len()]]));
+            }
+            secs.extend(chunk["secs"].as_array().unwrap().iter().cloned());
+        }
+        assert_eq!(pages.len(), counts.len(), "every page in one chunk");
+        let total: u64 = counts.iter().map(|c| c.as_u64().unwrap()).sum();
+        assert_eq!(
+            secs.len() as u64,
+            total,
+            "every section in its page's chunk"
+        );
+        let raw = serde_json::json!({
+            "stop": m["stop"], "pages": pages, "secs": secs, "terms": flat,
+        });
         let flat = raw["terms"].as_array().unwrap();
         let mut terms = BTreeMap::new();
         for pair in flat.chunks(2) {
             let (term, post) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
             let (pages, secs) = post.split_once('|').unwrap();
             let mut id = 0;
-            let pages = pages
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|d| {
-                    id += usize::from_str_radix(d, 36).unwrap();
+            let pages = numbers(pages)
+                .into_iter()
+                .map(|gap| {
+                    id += gap;
                     id
                 })
                 .collect();
             let mut id = 0;
-            let secs = secs
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(|d| {
-                    let v = usize::from_str_radix(d, 36).unwrap();
+            let secs = numbers(secs)
+                .into_iter()
+                .map(|v| {
                     id += v / 4;
                     (id, (v % 4) as u32)
                 })
@@ -115,10 +154,28 @@ impl Decoded {
     }
 }
 
+/// The self-delimiting numbers of a postings half (`push_number` in search.rs).
+fn numbers(s: &str) -> Vec<usize> {
+    let digits = bisk_docs::site::search::DIGITS;
+    let (mut out, mut n) = (vec![], 0);
+    for b in s.bytes() {
+        let d = digits.iter().position(|&c| c == b).expect("a digit");
+        if d >= 32 {
+            n = n * 32 + d - 32;
+        } else {
+            out.push(n * 32 + d);
+            n = 0;
+        }
+    }
+    assert_eq!(n, 0, "the last number is complete");
+    out
+}
+
+/// The index files' text, concatenated, and the index decoded.
 fn index(docs: &[(&str, &str, Vec<SearchSection>)]) -> (String, Decoded) {
-    let js = crate::kit::render::search_index(docs);
-    let decoded = Decoded::new(&js);
-    (js, decoded)
+    let files = crate::kit::render::search_index(docs);
+    let decoded = Decoded::new(&files);
+    (files.into_iter().map(|(_, text)| text).collect(), decoded)
 }
 
 #[test]
@@ -322,4 +379,39 @@ fn anchors_equal_to_the_heading_slug_are_not_stored() {
     );
     assert_eq!(ascii_slug("  Expiry -- and TTL!  "), "expiry-and-ttl");
     assert_eq!(ascii_slug("Größe"), "");
+}
+
+#[test]
+fn a_large_index_is_split_into_bounded_parts() {
+    use bisk_docs::site::search::{DOC_CHUNK_BYTES, TERM_SHARD_BYTES};
+    let pages = crate::search_size::generated_pages(300);
+    let files = crate::kit::render::search_index(&pages);
+    let idx = Decoded::new(&files);
+    let (manifest, parts) = files.split_first().unwrap();
+    let shards = parts.iter().filter(|(r, _)| r.contains("search-t")).count();
+    let chunks = parts.iter().filter(|(r, _)| r.contains("search-d")).count();
+    assert!(shards > 3 && chunks > 3, "{shards} shards, {chunks} chunks");
+    // The manifest is what every first search pays: counts and shard starts only.
+    assert!(
+        manifest.1.len() < 8 * 1024,
+        "manifest {} bytes",
+        manifest.1.len()
+    );
+    for (rel, text) in parts {
+        // A part ends at the first item past its target; no generated term or page is
+        // larger than a quarter of it.
+        let limit = if rel.contains("search-t") {
+            TERM_SHARD_BYTES
+        } else {
+            DOC_CHUNK_BYTES
+        };
+        assert!(text.len() < limit * 5 / 4, "{rel}: {} bytes", text.len());
+    }
+    // Every section of every page is still found, under its page's URL.
+    assert_eq!(idx.raw["pages"].as_array().unwrap().len(), 300);
+    assert_eq!(
+        idx.raw["pages"][299][0],
+        pages[299].0.as_str(),
+        "the last page is in the last chunk"
+    );
 }

@@ -189,9 +189,10 @@ fn index_for_2000_pages_is_well_under_the_text_size() {
     measure(2000);
 }
 
-fn measure(n: usize) {
+/// `n` generated pages as (url, title, sections); the same `n` always gives the same pages.
+pub(crate) fn generated_pages(n: usize) -> Vec<(String, String, Vec<SearchSection>)> {
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
-    let pages: Vec<(String, String, Vec<SearchSection>)> = (0..n)
+    (0..n)
         .map(|i| {
             let (title, sections) = page(&mut rng);
             (
@@ -200,7 +201,11 @@ fn measure(n: usize) {
                 sections,
             )
         })
-        .collect();
+        .collect()
+}
+
+fn measure(n: usize) {
+    let pages = generated_pages(n);
     let raw: usize = pages
         .iter()
         .map(|(_, t, s)| {
@@ -211,8 +216,9 @@ fn measure(n: usize) {
         })
         .sum();
     let start = std::time::Instant::now();
-    let js = crate::kit::render::search_index(&pages);
+    let files = crate::kit::render::search_index(&pages);
     let took = start.elapsed();
+    let js: String = files.iter().map(|(_, text)| text.as_str()).collect();
     let sections: usize = pages.iter().map(|p| p.2.len()).sum();
     println!(
         "{n} pages, {sections} sections, text {:.2} MB → index {:.2} MB ({:.0}% of the text), built in {:.0} ms",

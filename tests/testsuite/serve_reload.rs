@@ -88,6 +88,18 @@ async fn editing_a_page_reloads_only_browsers_showing_it() {
     );
     let after = get(addr, "/_static/search-index.js").await.body;
     assert_ne!(before, after);
+    // Headings are shown from the manifest's page chunks.
+    let manifest: serde_json::Value = serde_json::from_str(
+        after
+            .strip_prefix("window.BISK_SEARCH_INDEX=")
+            .and_then(|s| s.trim_end().strip_suffix(';'))
+            .expect("manifest is one assignment"),
+    )
+    .unwrap();
+    let mut after = String::new();
+    for n in 0..manifest["docs"].as_array().unwrap().len() {
+        after.push_str(&get(addr, &format!("/_static/search-d{n}.js")).await.body);
+    }
     assert!(after.contains("Freshly added heading") || after.contains("freshly-added-heading"));
     server.shutdown().await;
 }

@@ -356,6 +356,8 @@ fn preview_site() {
         title: "Redis cache",
         sections: &sections,
     }];
-    write("_static/search-index.js", build_index(&docs).as_bytes());
+    for (rel, text) in build_index(&docs) {
+        write(&rel, text.as_bytes());
+    }
     assert!(Path::new(&out.join("ops/REDIS_CACHE.html")).is_file());
 }

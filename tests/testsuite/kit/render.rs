@@ -37,10 +37,11 @@ pub fn write_theme_static(out: &std::path::Path) -> bisk_docs::theme::Theme {
     theme
 }
 
-/// The search index (`search-index.js`) of pages given as (url, title, sections).
+/// The search index files (output path, text; the manifest first) of pages given as
+/// (url, title, sections).
 pub fn search_index<U: AsRef<str>, T: AsRef<str>>(
     pages: &[(U, T, Vec<bisk_docs::render::SearchSection>)],
-) -> String {
+) -> Vec<(String, String)> {
     let docs: Vec<bisk_docs::site::search::SearchDoc> = pages
         .iter()
         .map(
@@ -52,6 +53,16 @@ pub fn search_index<U: AsRef<str>, T: AsRef<str>>(
         )
         .collect();
     bisk_docs::site::search::build_index(&docs)
+}
+
+/// Writes the search index of `pages` under `out/_static/`, as a build does.
+pub fn write_search_index<U: AsRef<str>, T: AsRef<str>>(
+    out: &Path,
+    pages: &[(U, T, Vec<bisk_docs::render::SearchSection>)],
+) {
+    for (rel, text) in search_index(pages) {
+        write_file(out, &rel, text.as_bytes());
+    }
 }
 
 /// A search section (anchor, heading, text).

@@ -1,6 +1,8 @@
-// bisk-docs: client-side search. The index (_static/search-index.js, built by
-// src/site/search.rs, which documents its format) is injected as a <script> the first time
-// search is used: browsers block data requests to file:// URLs, but a <script src> loads.
+// bisk-docs: client-side search. The index (built by src/site/search.rs, which documents
+// its format) is a small manifest, _static/search-index.js, and parts loaded as queries
+// need them: the term shards holding the query's words and the page chunks of the
+// results shown. All are injected as <script>s: browsers block data requests to file://
+// URLs, but a <script src> loads.
 (function () {
   "use strict";
   var doc = document;
@@ -10,23 +12,50 @@
   var base = doc.body.getAttribute("data-root") || "";
   var MAX_RESULTS = 12, PER_PAGE = 3, MAX_EXPANSIONS = 40;
   var idx = null, loading = false, failed = false, stop = {}, cache = {}, firstSec = [];
-  var results = [], active = -1, timer = 0;
+  var results = [], active = -1, timer = 0, waiting = {}, missing = null;
+  // secPage: each section's page. ranked: the last query's ranking, reused while the page
+  // chunks its results show are fetched.
+  var secPage = null, nSecs = 0, ranked = { query: null, top: null };
+  var parts = window.BISK_SEARCH_PARTS = window.BISK_SEARCH_PARTS || {};
 
+  function inject(src, done, fail) {
+    var s = doc.createElement("script");
+    s.src = src;
+    s.onload = done;
+    s.onerror = fail;
+    doc.head.appendChild(s);
+  }
   function load() {
     if (idx || loading) return;
     loading = true;
-    var s = doc.createElement("script");
-    s.src = base + "_static/search-index.js";
-    s.onload = function () {
+    inject(base + "_static/search-index.js", function () {
       idx = window.BISK_SEARCH_INDEX;
       loading = false;
-      if (!idx) { failed = true; return render(); }
+      if (!idx || idx.v !== 2) { idx = null; failed = true; return render(); }
       idx.stop.forEach(function (w) { stop[w] = true; });
-      for (var p = 0, n = 0; p < idx.pages.length; p++) { firstSec.push(n); n += idx.pages[p][2]; }
+      for (var p = 0; p < idx.counts.length; p++) { firstSec.push(nSecs); nSecs += idx.counts[p]; }
+      secPage = new Int32Array(nSecs);
+      for (p = 0; p < idx.counts.length; p++) secPage.fill(p, firstSec[p], firstSec[p] + idx.counts[p]);
       if (input.value) run();
-    };
-    s.onerror = function () { loading = false; failed = true; render(); };
-    doc.head.appendChild(s);
+    }, function () { loading = false; failed = true; render(); });
+  }
+  // A part's data, or null after noting it as missing (the caller gives up this round;
+  // `run` fetches every missing part at once, then searches again).
+  function part(name) {
+    if (parts[name]) return parts[name];
+    missing[name] = true;
+    return null;
+  }
+  function fetchParts(names) {
+    names.forEach(function (name) {
+      if (waiting[name]) return;
+      waiting[name] = true;
+      inject(base + "_static/search-" + name + ".js?v=" + idx.id, function () {
+        delete waiting[name];
+        if (!parts[name]) { failed = true; return render(); }
+        if (!Object.keys(waiting).length) run();
+      }, function () { delete waiting[name]; failed = true; render(); });
+    });
   }
 
   // Same rules as `for_each_term` in src/site/search.rs.
@@ -44,72 +73,122 @@
     return heading.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   }
 
-  function lowerBound(term) {
-    var t = idx.terms, lo = 0, hi = t.length / 2;
+  // Index of the first element of the sorted `list` (every `step`-th item) not below `x`.
+  function lowerBound(list, step, x) {
+    var lo = 0, hi = list.length / step;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (t[mid * 2] < term) lo = mid + 1; else hi = mid;
+      if (list[mid * step] < x) lo = mid + 1; else hi = mid;
     }
     return lo;
   }
-  // Postings of one term: {pages: Set of page ids (title hits), secs: Map section → weight}.
-  function postings(i) {
-    if (cache[i]) return cache[i];
-    var parts = idx.terms[i * 2 + 1].split("|"), pages = {}, secs = {}, id = 0;
-    if (parts[0]) parts[0].split(",").forEach(function (d) { id += parseInt(d, 36); pages[id] = true; });
+  // The last element of the sorted `starts` not above `x` (0 when all are above it).
+  function lastAtMost(starts, x) {
+    var lo = 0, hi = starts.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= x) lo = mid; else hi = mid - 1; }
+    return lo;
+  }
+  // The digits of search.rs's `push_number`: 0–31 end a number, 32–63 lead it.
+  var DIGIT = new Int8Array(128);
+  "0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUVwxyzWXYZ_-".split("").forEach(function (c, i) {
+    DIGIT[c.charCodeAt(0)] = i;
+  });
+  // Calls each(n) for the numbers of str[from, to).
+  function numbers(str, from, to, each) {
+    for (var j = from, n = 0; j < to; j++) {
+      var d = DIGIT[str.charCodeAt(j)];
+      if (d >= 32) n = n * 32 + d - 32; else { each(n * 32 + d); n = 0; }
+    }
+  }
+  // Postings of one term: {pages: title-hit page ids, secs: section ids, w: their weights},
+  // ids ascending. Typed arrays: a common word is in most of 100,000 sections.
+  function postings(shard, terms, i) {
+    var key = shard + ":" + i;
+    if (cache[key]) return cache[key];
+    var post = terms[i * 2 + 1], bar = post.indexOf("|"), pages = [], id = 0, k = 0;
+    numbers(post, 0, bar, function (gap) { id += gap; pages.push(id); });
+    // At most one section per byte.
+    var secs = new Int32Array(post.length - bar), w = new Uint8Array(post.length - bar);
     id = 0;
-    if (parts[1]) parts[1].split(",").forEach(function (d) {
-      var v = parseInt(d, 36);
+    numbers(post, bar + 1, post.length, function (v) {
       id += Math.floor(v / 4);
-      secs[id] = v % 4;
+      secs[k] = id;
+      w[k++] = v % 4;
     });
-    return (cache[i] = { pages: pages, secs: secs });
+    return (cache[key] = { pages: pages, secs: secs.subarray(0, k), w: w.subarray(0, k) });
   }
   // Per query word: title pages and section scores, merged over the terms it matches
-  // (one exact term, or up to MAX_EXPANSIONS terms starting with it when it is a prefix).
+  // (one exact term, or up to MAX_EXPANSIONS terms starting with it when it is a prefix),
+  // walking the sorted terms across shards. Null when a shard it needs is not loaded.
   function lookup(word, prefix) {
-    var i = lowerBound(word), out = { pages: {}, secs: {}, any: false }, n = 0;
-    for (; i < idx.terms.length / 2 && n < MAX_EXPANSIONS; i++, n++) {
-      var term = idx.terms[i * 2];
+    // Scores by page (title hits) and by section, 0 where none, and the ids that have one.
+    var out = { pages: new Float64Array(idx.counts.length), secs: new Float64Array(nSecs),
+      pageList: [], secList: [], any: false }, n = 0;
+    if (!idx.shards.length) return out;
+    var matches = function (term) { return term === word || (prefix && term.lastIndexOf(word, 0) === 0); };
+    var shard = lastAtMost(idx.shards, word), terms = part("t" + shard);
+    if (!terms) return null;
+    var i = lowerBound(terms, 2, word);
+    while (n < MAX_EXPANSIONS) {
+      if (i >= terms.length / 2) {
+        // The next shard is needed only if its first term still matches.
+        if (shard + 1 >= idx.shards.length || !matches(idx.shards[shard + 1])) break;
+        if (!parts["t" + (shard + 1)]) {
+          // Ask at once for every further shard the walk will need: those whose first
+          // term still matches, until their terms make up the expansions left.
+          for (var j = shard + 1, left = MAX_EXPANSIONS - n;
+            j < idx.shards.length && left > 0 && matches(idx.shards[j]); left -= idx.sizes[j++]) part("t" + j);
+          return null;
+        }
+        terms = parts["t" + ++shard];
+        i = 0;
+        continue;
+      }
+      var term = terms[i * 2];
       var exact = term === word;
-      if (!exact && !(prefix && term.lastIndexOf(word, 0) === 0)) break;
-      var p = postings(i), damp = exact ? 1 : 0.7;
+      if (!matches(term)) break;
+      var p = postings(shard, terms, i), damp = exact ? 1 : 0.7;
       out.any = true;
-      for (var pg in p.pages) out.pages[pg] = Math.max(out.pages[pg] || 0, 10 * damp);
-      for (var s in p.secs) {
-        var w = p.secs[s], score = (w === 3 ? 6 : 1 + w) * damp;
+      p.pages.forEach(function (pg) {
+        if (!out.pages[pg]) out.pageList.push(pg);
+        out.pages[pg] = Math.max(out.pages[pg], 10 * damp);
+      });
+      for (var k = 0; k < p.secs.length; k++) {
+        var s = p.secs[k], w = p.w[k], score = (w === 3 ? 6 : 1 + w) * damp;
+        if (!out.secs[s]) out.secList.push(s);
         if (!(out.secs[s] >= score)) out.secs[s] = score;
       }
+      i++;
+      n++;
     }
     return out;
   }
-  function pageOf(sec) {
-    var lo = 0, hi = firstSec.length - 1;
-    while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (firstSec[mid] <= sec) lo = mid; else hi = mid - 1; }
-    return lo;
-  }
 
   function search(query) {
-    var words = tokens(query), prefixLast = !/\s$/.test(query), lists = [];
+    if (ranked.query === query) return show(ranked.top);
+    var words = tokens(query), prefixLast = !/\s$/.test(query), lists = [], wait = false;
     words.forEach(function (w, i) {
       var last = i === words.length - 1;
       if (!last || !prefixLast) {
         if (stop[w] || (Array.from(w).length < 2 && !CJK.test(w))) return;
-        lists.push(lookup(w, false));
+        var exact = lookup(w, false);
+        if (exact) lists.push(exact); else wait = true;
       } else {
         var l = lookup(w, true);
-        if (l.any || !stop[w]) lists.push(l);
+        if (!l) wait = true; else if (l.any || !stop[w]) lists.push(l);
       }
     });
+    if (wait) return null;
     if (!lists.length) return [];
     // A section matches when every word is in it or in its page's title.
-    var pagesHit = {}, scored = [];
+    var pagesHit = new Uint8Array(idx.counts.length), scored = [];
     lists.forEach(function (l) {
-      for (var pg in l.pages) pagesHit[pg] = true;
-      for (var s in l.secs) pagesHit[pageOf(+s)] = true;
+      l.pageList.forEach(function (pg) { pagesHit[pg] = 1; });
+      l.secList.forEach(function (s) { pagesHit[secPage[s]] = 1; });
     });
-    for (var pg in pagesHit) {
-      var p = +pg, first = firstSec[p], count = idx.pages[p][2], titleScore = 0, allTitle = true;
+    for (var p = 0; p < pagesHit.length; p++) {
+      if (!pagesHit[p]) continue;
+      var first = firstSec[p], count = idx.counts[p], titleScore = 0, allTitle = true;
       lists.forEach(function (l) { if (l.pages[p]) titleScore += l.pages[p]; else allTitle = false; });
       var found = [];
       for (var s = first; s < first + count; s++) {
@@ -125,12 +204,21 @@
       found.slice(0, PER_PAGE).forEach(function (f) { scored.push(f); });
     }
     scored.sort(function (a, b) { return b.score - a.score || a.sec - b.sec; });
-    return scored.slice(0, MAX_RESULTS).map(function (f) {
-      var p = pageOf(f.sec), page = idx.pages[p], sec = idx.secs[f.sec];
+    ranked = { query: query, top: scored.slice(0, MAX_RESULTS) };
+    return show(ranked.top);
+  }
+  function show(top) {
+    var shown = [], wait = false;
+    // What results show lives in the page chunks: fetch all the missing ones at once.
+    top.forEach(function (f) {
+      var p = secPage[f.sec], c = lastAtMost(idx.docs, p), chunk = part("d" + c);
+      if (!chunk) { wait = true; return; }
+      var page = chunk.pages[p - idx.docs[c]], sec = chunk.secs[f.sec - firstSec[idx.docs[c]]];
       var id = sec[0] === 0 ? slug(sec[1]) : sec[0];
       var anchor = f.top || !id ? "" : "#" + id;
-      return { url: base + page[0] + anchor, title: page[1], heading: f.top ? "" : sec[1], text: sec[2] };
+      shown.push({ url: base + page[0] + anchor, title: page[1], heading: f.top ? "" : sec[1], text: sec[2] });
     });
+    return wait ? null : shown;
   }
 
   // Text with the query words marked, built as DOM nodes (index text is never parsed as HTML).
@@ -166,7 +254,7 @@
     box.hidden = false;
     input.setAttribute("aria-expanded", "true");
     if (failed) return message("The search index could not be loaded.");
-    if (!idx) return message("Loading the search index…");
+    if (!idx || missing) return message("Loading the search index…");
     if (!results.length) return message("No results for “" + q + "”.");
     var words = tokens(q).filter(function (w) { return !stop[w]; });
     results.forEach(function (r, i) {
@@ -209,7 +297,21 @@
     input.setAttribute("aria-expanded", "false");
   }
   function run() {
-    results = idx && input.value.trim() ? search(input.value) : [];
+    missing = null;
+    if (idx && input.value.trim()) {
+      missing = {};
+      var found = search(input.value), names = Object.keys(missing);
+      if (!found) {
+        // Keep the previous results on screen while the parts this query needs arrive.
+        fetchParts(names);
+        if (results.length && box.querySelector("a")) { missing = null; return; }
+        return render();
+      }
+      missing = null;
+      results = found;
+    } else {
+      results = [];
+    }
     render();
   }
 
