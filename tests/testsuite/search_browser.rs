@@ -115,6 +115,7 @@ fn search_box_finds_and_deep_links_from_file_urls() {
         site_title: "Docs".into(),
         title: "Deploying".into(),
         description: None,
+        extra: Default::default(),
         content: "<h1 id=\"deploying\">Deploying</h1>".into(),
         toc: vec![],
         breadcrumbs: vec![],
