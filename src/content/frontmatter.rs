@@ -224,15 +224,15 @@ fn known_keys(
     ) -> Result<Option<T>, FrontMatterError> {
         match map.remove(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| {
-                FrontMatterError {
+            Some(v) => serde_json::from_value(v.clone())
+                .map(Some)
+                .map_err(|_| FrontMatterError {
                     line: file_line(key_line(inner, key).unwrap_or(1)),
                     message: format!(
                         "front matter key `{key}` must be {expected}, not {}",
                         describe(&v)
                     ),
-                }
-            }),
+                }),
         }
     }
     let title = take(&mut map, "title", "a string", inner, file_line)?;
@@ -245,7 +245,11 @@ fn known_keys(
         inner,
         file_line,
     )?;
-    let table = if delim == "+++" { "a table (`[extra]`)" } else { "a mapping" };
+    let table = if delim == "+++" {
+        "a table (`[extra]`)"
+    } else {
+        "a mapping"
+    };
     let extra: Option<Map<String, Value>> = take(&mut map, "extra", table, inner, file_line)?;
     let mut front = FrontMatter {
         title,
@@ -260,18 +264,20 @@ fn known_keys(
 
 /// 1-based line within `inner` where top-level `key` is set.
 fn key_line(inner: &str, key: &str) -> Option<usize> {
-    inner.lines().position(|line| {
-        let Some(rest) = line
-            .strip_prefix(key)
-            .or_else(|| line.strip_prefix(&format!("\"{key}\"")))
-            .or_else(|| line.strip_prefix(&format!("'{key}'")))
-        else {
-            return false;
-        };
-        let rest = rest.trim_start();
-        rest.starts_with('=') || rest.starts_with(':')
-    })
-    .map(|i| i + 1)
+    inner
+        .lines()
+        .position(|line| {
+            let Some(rest) = line
+                .strip_prefix(key)
+                .or_else(|| line.strip_prefix(&format!("\"{key}\"")))
+                .or_else(|| line.strip_prefix(&format!("'{key}'")))
+            else {
+                return false;
+            };
+            let rest = rest.trim_start();
+            rest.starts_with('=') || rest.starts_with(':')
+        })
+        .map(|i| i + 1)
 }
 
 fn describe(v: &Value) -> String {

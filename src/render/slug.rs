@@ -94,6 +94,7 @@ impl IdAllocator {
 
     /// A unique id derived from `text`: `slug`, then `slug-1`, `slug-2`, …;
     /// `section` when the text has no usable characters.
+    #[cfg(test)]
     pub(crate) fn unique_for(&mut self, text: &str) -> String {
         self.unique_with_legacy(text).0
     }
@@ -125,7 +126,10 @@ mod tests {
         assert_eq!(slugify("HTML/XML tags"), "htmlxml-tags");
         assert_eq!(slugify("Access to Mutex<T>"), "access-to-mutext");
         assert_eq!(slugify("✨ Features"), "-features");
-        assert_eq!(legacy_slugify("  KEY_PREFIX & version  "), "key_prefix-version");
+        assert_eq!(
+            legacy_slugify("  KEY_PREFIX & version  "),
+            "key_prefix-version"
+        );
         assert_eq!(legacy_slugify("`bisk:1:ping` — TTL"), "bisk-1-ping-ttl");
         assert_eq!(legacy_slugify("🚀"), "");
     }

@@ -30,7 +30,12 @@ impl LinkIndex {
             .iter()
             .map(|p| {
                 let r = &p.rendered;
-                r.headings.iter().map(|h| &h.id).chain(&r.anchors).cloned().collect()
+                r.headings
+                    .iter()
+                    .map(|h| &h.id)
+                    .chain(&r.anchors)
+                    .cloned()
+                    .collect()
             })
             .collect();
         for (i, p) in pages.iter().map(|p| &p.page).enumerate() {
