@@ -80,12 +80,14 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         probe_api: args.probe_api.clone(),
         ..OutputOptions::default()
     };
+    // The docs walked and parsed once: the snapshot's probes and the site come from it.
+    let index = crate::content::index::Index::load(&docs);
     let snapshot = if args.snapshot {
         opts.snapshot = Some(crate::theme::SnapshotTaken::at(
             jiff::Timestamp::now(),
             &target,
         ));
-        Some(run_snapshot(&args, &config, &docs)?)
+        Some(run_snapshot(&args, &config, &index)?)
     } else {
         None
     };
@@ -98,7 +100,7 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
         target: Some(&target),
         ..crate::site::LoadOptions::default()
     };
-    let loaded = Site::load_opts(root, config, &load);
+    let loaded = Site::from_index(root, config, index, &load);
     drop(bar);
     let site = loaded.map_err(|diags| super::report_diagnostics(&diags, &args.common))?;
     let verbose_or_errors = super::print_diagnostics(&site.diagnostics, &args.common);
@@ -189,13 +191,13 @@ pub fn run(args: BuildArgs) -> Result<(), Failure> {
 fn run_snapshot(
     args: &BuildArgs,
     config: &Config,
-    docs: &std::path::Path,
+    index: &crate::content::index::Index,
 ) -> Result<Snapshot, Failure> {
     config
         .target(args.target.as_deref())
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let decls = crate::probe::discover::discover(
-        docs,
+        index,
         &[],
         Some((config, args.target.as_deref().unwrap_or("default"))),
     )

@@ -69,7 +69,9 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
             }
         })
         .collect();
-    let mut decls = match discover::discover(&docs_dir, &paths, Some((&config, &named.name))) {
+    // One walk and one parse per page: the probes and the unset values below both read it.
+    let index = crate::content::index::Index::load(&docs_dir);
+    let mut decls = match discover::discover(&index, &paths, Some((&config, &named.name))) {
         Ok(d) => d,
         Err(diags) => {
             for d in &diags {
@@ -110,7 +112,7 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
     // The values a reader of these pages would miss on this target (the probes using one
     // are skipped with the cause in the results).
     if !args.common.quiet {
-        let unset = discover::unset_values(&docs_dir, &config, &named.name);
+        let unset = discover::unset_values(&index, &config, &named.name);
         // A handful is shown as is; more would push the results off the screen, so they
         // become one line with a count (`--verbose` and `build` list each use).
         if args.common.verbose || unset.len() <= 2 {

@@ -146,10 +146,11 @@ fn list_cmd(ws: &Workspace, args: &ListArgs) -> Result<(), Failure> {
         let _ = writeln!(out, "No runs in {}.", ws.runs_dir.display());
         return Ok(());
     }
+    // Two lines a run, so a row fits 80 columns: the facts, then the guide and who.
     let _ = writeln!(
         out,
-        "{:<23}  {:<20}  {:<10}  {:<9}  {:<18}  GUIDE",
-        "RUN", "STARTED", "TARGET", "STEPS", "OUTCOME"
+        "{:<23}  {:<16}  {:<5}  OUTCOME",
+        "RUN", "STARTED", "STEPS"
     );
     for r in runs {
         let outcome = r
@@ -163,18 +164,26 @@ fn list_cmd(ws: &Workspace, args: &ListArgs) -> Result<(), Failure> {
         };
         let _ = writeln!(
             out,
-            "{:<23}  {:<20}  {:<10}  {:<9}  {:<18}  {} ({})",
+            "{:<23}  {:<16}  {:<5}  {}",
             r.run_id,
             r.started_at
-                .get(..19)
+                .get(..16)
                 .unwrap_or(&r.started_at)
                 .replace('T', " "),
-            terminal::plain(&r.target),
             format!("{}/{}", r.settled, r.steps),
             outcome,
-            r.guide,
-            terminal::plain(&r.operators.join(", "))
         );
+        for l in terminal::fit(
+            &format!(
+                "  {} · target {} · {}",
+                r.guide,
+                terminal::plain(&r.target),
+                terminal::plain(&r.operators.join(", "))
+            ),
+            80,
+        ) {
+            let _ = writeln!(out, "{l}");
+        }
     }
     Ok(())
 }
@@ -216,13 +225,22 @@ fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Other(e.into()))?;
     rt.block_on(async {
-        let session = match &args.resume {
+        let resume = match &args.resume {
+            Some(id) => Some(id.clone()),
+            None if args.yes => None,
+            None => match offer_resume(&ws, args)? {
+                Offer::Resume(id) => Some(id),
+                Offer::New => None,
+                Offer::Quit => return Ok(()),
+            },
+        };
+        let session = match &resume {
             Some(id) => {
                 let (session, warnings) = Session::open(ws.clone(), id).map_err(failure)?;
                 for w in &warnings {
                     output::warning(w);
                 }
-                if let Some(page) = &args.page {
+                if let Some(page) = args.page.as_ref().filter(|_| args.resume.is_some()) {
                     let rel = steps::docs_relative(&ws.docs_dir, page).map_err(failure)?;
                     if crate::content::paths::to_slash(&rel) != session.guide.page {
                         return Err(Failure::Usage(format!(
@@ -272,5 +290,68 @@ fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
         {
             TermEnd::Finished(_) | TermEnd::Quit | TermEnd::InputClosed => Ok(()),
         }
+    })
+}
+
+/// What to do when a run of the guide is already open.
+enum Offer {
+    Resume(String),
+    New,
+    Quit,
+}
+
+/// Starting a guide that has an open run on the same target: at a terminal, offers to
+/// resume it (Enter resumes); from a script, says so and starts another.
+fn offer_resume(ws: &Workspace, args: &RunbookArgs) -> Result<Offer, Failure> {
+    let Some(page) = &args.page else {
+        return Ok(Offer::New);
+    };
+    let Ok(rel) = steps::docs_relative(&ws.docs_dir, page) else {
+        return Ok(Offer::New);
+    };
+    let guide = crate::content::paths::to_slash(&rel);
+    let target = ws
+        .config
+        .target(args.target.as_deref())
+        .map(|t| t.name)
+        .unwrap_or_default();
+    let open = ws
+        .list()
+        .map_err(failure)?
+        .into_iter()
+        .find(|r| r.outcome.is_none() && r.guide == guide && r.target == target);
+    let Some(run) = open else {
+        return Ok(Offer::New);
+    };
+    let about = format!(
+        "Run {} of {guide} on {target} is open: {} of {} steps settled, started {} by {}.",
+        run.run_id,
+        run.settled,
+        run.steps,
+        run.started_at
+            .get(..16)
+            .unwrap_or(&run.started_at)
+            .replace('T', " "),
+        terminal::plain(&run.operators.join(", "))
+    );
+    if !std::io::stdin().is_terminal() {
+        output::warning(&format!(
+            "{about} Starting another; continue that one with --resume {}.",
+            run.run_id
+        ));
+        return Ok(Offer::New);
+    }
+    let mut out = std::io::stdout().lock();
+    for l in terminal::fit(&about, 80) {
+        let _ = writeln!(out, "{l}");
+    }
+    let _ = write!(out, "[r]esume it (Enter), start a [n]ew run, [q]uit > ");
+    let _ = out.flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    Ok(match line.trim().to_lowercase().as_str() {
+        "" | "r" | "resume" => Offer::Resume(run.run_id),
+        "n" | "new" => Offer::New,
+        _ => Offer::Quit,
     })
 }

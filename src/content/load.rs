@@ -25,6 +25,8 @@ pub struct Page {
     /// Lines before the body, so render errors point at file lines.
     pub body_line_offset: usize,
     pub front: FrontMatter,
+    /// The Markdown parsed once: what the renderer, `check`, the runbook and `serve` read.
+    pub doc: std::sync::Arc<super::document::Document>,
     /// `README.md`/`index.md` of its folder (or a generated one).
     pub is_index: bool,
     /// A folder index bisk-docs made because the folder has none.
@@ -118,9 +120,11 @@ pub fn parse_page(source: String, src_rel: &Path, display: &Path) -> Result<Page
     let is_index = src_rel
         .file_name()
         .is_some_and(|n| is_index_name(&n.to_string_lossy()));
+    let doc = super::document::Document::parse(&source, body_offset, body_line_offset);
     Ok(Page {
         out_rel: output_path(src_rel),
         src_rel: src_rel.to_path_buf(),
+        doc: std::sync::Arc::new(doc),
         source,
         body_start: body_offset,
         body_line_offset,
@@ -149,25 +153,10 @@ pub fn is_content(rel: &Path) -> bool {
 
 /// The one rule for which docs-relative paths are pages: content with a page extension
 /// ([`super::paths::PAGE_EXTENSIONS`]). `build`, `serve`, `check`, `build --snapshot`,
-/// runbooks and `serve`'s change classification all ask this (or [`page_files`]).
+/// runbooks and `serve`'s change classification all ask this (or read the page index,
+/// [`super::index::Index`]).
 pub fn is_page(rel: &Path) -> bool {
     is_content(rel) && is_markdown(rel)
-}
-
-/// The docs-relative paths of every page file, in path order, from the same walk as the
-/// site's (hidden files skipped, links leaving the docs folder refused). For readers that
-/// need only the pages' Markdown (`check`, runbooks), not a rendered site. `Err` when the
-/// docs folder itself cannot be used.
-pub fn page_files(docs_dir: &Path) -> Result<(Vec<PathBuf>, Vec<Diagnostic>), Diagnostic> {
-    let root = super::walk::docs_root(docs_dir).map_err(|e| e.to_diagnostic())?;
-    let (found, diags) = super::walk::walk(docs_dir, &root, is_hidden);
-    let mut pages: Vec<PathBuf> = found
-        .into_iter()
-        .filter(|f| !f.is_dir && is_page(&f.rel))
-        .map(|f| f.rel)
-        .collect();
-    pages.sort();
-    Ok((pages, diags))
 }
 
 /// Walks `docs_dir`, reading pages in parallel. Hidden files and editor backups are skipped;
@@ -289,6 +278,7 @@ fn add_generated_indexes(loaded: &mut Loaded) {
                 body_start: 0,
                 body_line_offset: 0,
                 front: FrontMatter::default(),
+                doc: Default::default(),
                 is_index: true,
                 generated: true,
             });

@@ -1,8 +1,12 @@
 //! The content model: the docs folder walked into pages and folders, in navigation order.
 
+pub mod document;
 pub mod frontmatter;
+pub mod index;
 pub mod load;
+pub mod markdown;
 pub mod paths;
+pub mod slug;
 pub mod tree;
 pub mod walk;
 

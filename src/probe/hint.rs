@@ -275,10 +275,119 @@ pub fn django_config(text: impl Into<String>) -> Option<Hint> {
     at(REDIS_GUIDE, "django-config", text)
 }
 
+/// The `redis-cli` options that reach `target`: host and port (or socket), TLS, the ACL
+/// user; never the password (`-a` shows in `ps` and in the shell's history).
+pub(crate) fn redis_cli_options(target: &crate::config::RedisTarget) -> Option<(String, bool)> {
+    let url = super::redis_url::RedisUrl::parse(target.url.trim()).ok()?;
+    let mut opts = String::new();
+    if url.tls {
+        opts.push_str(" --tls");
+    }
+    match &url.addr {
+        super::redis_url::Address::Tcp { host, port } => {
+            opts.push_str(&format!(" -h {} -p {port}", shell_word(host)));
+        }
+        super::redis_url::Address::Unix(path) => {
+            opts.push_str(&format!(" -s {}", shell_word(path)))
+        }
+    }
+    if let Some(user) = &url.username {
+        opts.push_str(&format!(" --user {}", shell_word(user)));
+    }
+    Some((opts, url.password.is_some()))
+}
+
+/// A value as one shell word: as is when it is plain, else single-quoted.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '/' | '[' | ']')
+        })
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Makes every `redis-cli` command of `hint` talk to `target` (a copied command must not
+/// reach another Redis): its connection options are inserted after `redis-cli`, the db
+/// stays the hint's own `-n`. When the target has a password, says to export it in
+/// `REDISCLI_AUTH` first (never `-a`).
+pub(crate) fn for_target(hint: &mut Hint, target: &crate::config::RedisTarget) {
+    if target.backend != crate::config::Backend::Redis || !hint.text.contains("redis-cli") {
+        return;
+    }
+    let Some((opts, password)) = redis_cli_options(target) else {
+        return;
+    };
+    let mut out = String::with_capacity(hint.text.len() + 64);
+    let mut rest = hint.text.as_str();
+    while let Some(i) = rest.find("redis-cli") {
+        let after = &rest[i + "redis-cli".len()..];
+        out.push_str(&rest[..i]);
+        out.push_str("redis-cli");
+        // Only a command (`redis-cli -n 1 …`, `redis-cli INFO`), not the word in prose.
+        if after.starts_with(' ') && !after.starts_with(&opts) {
+            out.push_str(&opts);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    if password {
+        out.push_str(
+            " The target has a password: `export REDISCLI_AUTH` with it before these commands (never `-a PASSWORD`: it shows in `ps` and in the shell's history).",
+        );
+    }
+    hint.text = out;
+}
+
 /// A hint without a guide section.
 pub fn plain(text: impl Into<String>) -> Option<Hint> {
     Some(Hint {
         text: text.into(),
         link: None,
     })
+}
+
+#[cfg(test)]
+mod target_tests {
+    use super::*;
+
+    fn target(url: &str) -> crate::config::RedisTarget {
+        crate::config::RedisTarget {
+            url: url.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hint_commands_reach_the_target_and_never_carry_its_password() {
+        let mut h = Hint {
+            text: "List them with `redis-cli -n 2 --scan --pattern 'x:*'`; not raw redis-cli."
+                .into(),
+            link: None,
+        };
+        for_target(&mut h, &target("redis://:s3cret@10.0.0.5:6380/1"));
+        assert_eq!(
+            h.text,
+            "List them with `redis-cli -h 10.0.0.5 -p 6380 -n 2 --scan --pattern 'x:*'`; not raw redis-cli. The target has a password: `export REDISCLI_AUTH` with it before these commands (never `-a PASSWORD`: it shows in `ps` and in the shell's history)."
+        );
+        assert!(!h.text.contains("s3cret"));
+        let mut h = Hint {
+            text: "`redis-cli INFO keyspace`".into(),
+            link: None,
+        };
+        for_target(&mut h, &target("unix:///run/redis/r.sock?db=3"));
+        assert_eq!(h.text, "`redis-cli -s /run/redis/r.sock INFO keyspace`");
+        let mut h = Hint {
+            text: "`redis-cli PING`".into(),
+            link: None,
+        };
+        for_target(&mut h, &target("rediss://app@cache.internal:6379/0"));
+        assert_eq!(
+            h.text,
+            "`redis-cli --tls -h cache.internal -p 6379 --user app PING`"
+        );
+    }
 }

@@ -383,6 +383,22 @@ impl Runner {
         if outcome.status == Status::Pass {
             outcome.hint = None;
         }
+        // The probe's own `hint`/`hint_link` win over the check's built-in one.
+        if outcome.status != Status::Pass && (decl.hint.is_some() || decl.hint_link.is_some()) {
+            let builtin = outcome.hint.take();
+            outcome.hint = Some(crate::probe::result::Hint {
+                text: decl
+                    .hint
+                    .clone()
+                    .or_else(|| builtin.map(|h| h.text))
+                    .unwrap_or_default(),
+                link: decl.hint_link.clone(),
+            });
+        }
+        // Every redis-cli command a hint shows reaches this target (never its password).
+        if let (Some(s), Some(h)) = (session, outcome.hint.as_mut()) {
+            hint::for_target(h, &s.named.target);
+        }
         ProbeResult {
             id: decl.id.clone(),
             page: crate::content::paths::to_slash(&decl.page),

@@ -477,6 +477,10 @@ pub fn render_live_in(
 
 /// A docs-relative `page.md#anchor` as a URL relative to the page the widget sits on.
 pub fn doc_href(from_page: &std::path::Path, link: &str) -> String {
+    // A probe's own `hint_link` may be a full URL: it stays as written.
+    if link.starts_with("https://") || link.starts_with("http://") {
+        return link.to_string();
+    }
     let (page, anchor) = link.split_once('#').unwrap_or((link, ""));
     let from = output_path(from_page);
     let to = output_path(std::path::Path::new(page));

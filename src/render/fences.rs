@@ -15,29 +15,14 @@ pub(crate) enum FenceKind {
 
 /// Parses a fenced code block's info string.
 pub(crate) fn parse_info(info: &str) -> FenceKind {
-    let info = info.trim();
-    let (first, rest) = split_first_word(info);
-    let lang = first
-        .trim_start_matches('{')
-        .trim_end_matches('}')
-        .trim_start_matches('.')
-        .split([',', '{', '}'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if lang == "probe" {
+    let lang = crate::content::markdown::fence_language(info);
+    if lang == crate::content::markdown::PROBE_LANGUAGE {
         return FenceKind::Probe;
     }
+    let (_, rest) = crate::content::markdown::split_first_word(info.trim());
     FenceKind::Code {
         lang,
         title: title_attr(rest),
-    }
-}
-
-fn split_first_word(s: &str) -> (&str, &str) {
-    match s.find(char::is_whitespace) {
-        Some(i) => (&s[..i], &s[i..]),
-        None => (s, ""),
     }
 }
 

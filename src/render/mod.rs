@@ -59,7 +59,7 @@ mod lexers;
 pub(crate) mod links;
 mod pipeline;
 mod search_text;
-pub mod slug;
+pub use crate::content::slug;
 
 pub use highlight::Highlighter;
 pub use slug::slugify;
@@ -189,6 +189,18 @@ pub fn render_markdown_in(
     probe_hook: &mut ProbeHook,
 ) -> Rendered {
     pipeline::render(input, vars, probe_hook)
+}
+
+/// [`render_markdown_in`] from the page's [`Document`](crate::content::document::Document)
+/// events (the parse the page index made), so a page is parsed once however many readers
+/// it has. `events` must be the parse of `input.source`.
+pub fn render_document_in(
+    input: &RenderInput,
+    events: crate::content::document::Events,
+    vars: Option<crate::vars::Scope<'_>>,
+    probe_hook: &mut ProbeHook,
+) -> Rendered {
+    pipeline::render_events(input, events, vars, probe_hook)
 }
 
 /// Highlighting stylesheets, `(light, dark)`, matching the classes in rendered code.

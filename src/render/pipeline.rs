@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Tag, TagEnd};
 
 use super::code::{error_box, render_code_block};
 use super::escape::escape_into;
@@ -15,18 +15,6 @@ use super::slug::IdAllocator;
 use super::{Heading, LinkRef, ProbeFence, ProbeHook, RenderInput, Rendered, alerts, links};
 use crate::diag::{Diagnostic, LineIndex};
 use crate::vars::{self, Piece, Scope};
-
-fn options() -> Options {
-    // Metadata-block options stay off on purpose: front matter is stripped by the caller,
-    // and with them on, a `---` rule followed by text and another `---` anywhere in the
-    // page would silently swallow that text as "metadata".
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_GFM
-}
 
 /// Footnote numbering in order of first appearance, and how often each is referenced.
 #[derive(Default)]
@@ -132,16 +120,27 @@ struct Walk<'a, 'i, 'h, 'p> {
     tab_groups: usize,
 }
 
-/// Renders one page; see [`super::render_markdown`].
+/// Renders one page's Markdown, parsing it; see [`super::render_markdown`].
 pub(crate) fn render<'i>(
     input: &'i RenderInput<'_>,
     vars: Option<Scope<'i>>,
     hook: &mut ProbeHook,
 ) -> Rendered {
-    let source = input.source;
-    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(source, options())
+    let events = crate::content::markdown::parser(input.source)
         .into_offset_iter()
         .collect();
+    render_events(input, events, vars, hook)
+}
+
+/// Renders a page from its already parsed events (offsets into `input.source`); see
+/// [`super::render_document_in`].
+pub(crate) fn render_events<'a, 'i>(
+    input: &'i RenderInput<'a>,
+    events: Vec<(Event<'a>, std::ops::Range<usize>)>,
+    vars: Option<Scope<'i>>,
+    hook: &mut ProbeHook,
+) -> Rendered {
+    let source = input.source;
 
     let mut walk = Walk {
         input,

@@ -61,6 +61,16 @@ pub struct Restart<'a> {
     pub title: &'a str,
 }
 
+/// What the run's record says about a PID that changed (see `verify::attribute`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    pub verdict: Verdict,
+    pub note: String,
+}
+
+/// Asked for a PID that changed (old value, new value); `None`: the record cannot say.
+pub type Attribute<'a> = &'a dyn Fn(&str, &str) -> Option<Attribution>;
+
 impl ProbeDiff {
     /// The worst verdict among the changes (`None`: nothing changed).
     pub fn verdict(&self) -> Option<Verdict> {
@@ -139,6 +149,17 @@ pub fn compare(
     after: &[ProbeResult],
     restart: Option<Restart<'_>>,
 ) -> Vec<ProbeDiff> {
+    compare_with(before, after, restart, &|_, _| None)
+}
+
+/// [`compare`], with a new PID attributed by `attribute` (from the run's record) rather than
+/// to `restart`; `restart` then only makes an unchanged PID unexpected.
+pub fn compare_with(
+    before: &[ProbeResult],
+    after: &[ProbeResult],
+    restart: Option<Restart<'_>>,
+    attribute: Attribute<'_>,
+) -> Vec<ProbeDiff> {
     let mut ids: Vec<&str> = before.iter().map(|r| r.id.as_str()).collect();
     for r in after {
         if !ids.contains(&r.id.as_str()) {
@@ -149,7 +170,7 @@ pub fn compare(
         .map(|id| {
             let b = before.iter().find(|r| r.id == id);
             let a = after.iter().find(|r| r.id == id);
-            diff_one(id, b, a, restart)
+            diff_one(id, b, a, restart, attribute)
         })
         .collect()
 }
@@ -159,6 +180,7 @@ fn diff_one(
     b: Option<&ProbeResult>,
     a: Option<&ProbeResult>,
     restart: Option<Restart<'_>>,
+    attribute: Attribute<'_>,
 ) -> ProbeDiff {
     let title = a.or(b).map(|r| r.title.clone()).unwrap_or_default();
     let mut changes = Vec::new();
@@ -181,6 +203,7 @@ fn diff_one(
                 },
             });
         }
+        let fixed = rank(a.status) < rank(b.status);
         let context = format!("{} {}", a.id, a.title);
         let mut facts: Vec<(String, String, String, String)> = Vec::new();
         facts.push((
@@ -221,7 +244,10 @@ fn diff_one(
             let (nb, na) = (without_age(&before), without_age(&after));
             if nb != na {
                 let (verdict, note) = if is_pid(&pid_ctx) && !absent(&na) && !absent(&nb) {
-                    match restart {
+                    if let Some(a) = attribute(&nb, &na) {
+                        (a.verdict, a.note)
+                    } else {
+                        match restart {
                         Some(r) => (
                             Verdict::Expected,
                             format!("new PID: restarted by step {} ({})", r.step, r.title),
@@ -231,6 +257,7 @@ fn diff_one(
                             "new PID: the process restarted although no step of the run restarted it"
                                 .into(),
                         ),
+                    }
                     }
                 } else if is_progress_crumb(&ctx) && !absent(&na) {
                     // Same-format times compare in text order.
@@ -246,6 +273,9 @@ fn diff_one(
                         ),
                         _ => (Verdict::Changed, String::new()),
                     }
+                } else if absent(&na) && !absent(&nb) && fixed {
+                    // Evidence of the failure, gone with it.
+                    (Verdict::Expected, "gone: the probe passes now".into())
                 } else if absent(&na) && !absent(&nb) {
                     (Verdict::Unexpected, "gone".into())
                 } else {
@@ -276,7 +306,7 @@ fn diff_one(
                 } else {
                     is_pid(&what)
                 };
-                if about_pid && !absent(&na) {
+                if about_pid && !absent(&na) && super::verify::pid_of(&na).is_some() {
                     changes.push(Change {
                         what,
                         before,

@@ -39,8 +39,9 @@ use super::log::{Actor, Outcome};
 use super::report;
 use super::session::{Session, SignOff, Workspace, clean_operator};
 use super::state::StepStatus;
+use super::steps::Guide;
+use crate::content::index::Index;
 use crate::content::paths::output_path;
-use crate::probe::discover;
 use crate::serve::guard;
 use crate::serve::proxy::ProxyUser;
 use crate::site::SiteLook;
@@ -51,6 +52,10 @@ use crate::theme::{Chrome, When};
 /// reloaded while it runs); an embedder without a server hands a fixed one.
 pub type LookSource = Arc<dyn Fn() -> Option<SiteLook> + Send + Sync>;
 
+/// Where the pages get the guides: `serve` hands the page index of the site it serves
+/// (kept current as files change); an embedder without a server reads the docs folder.
+pub type IndexSource = Arc<dyn Fn() -> Option<Arc<Index>> + Send + Sync>;
+
 /// What the runbook routes need from the server.
 #[derive(Clone)]
 pub struct RunbookHttp {
@@ -58,15 +63,36 @@ pub struct RunbookHttp {
     /// The server's per-process token, required on every POST.
     pub token: Arc<str>,
     pub look: LookSource,
+    pub index: IndexSource,
+    /// The walkable guides of the last index `/runs/` listed, so a listing costs no
+    /// work until the index changes.
+    walkable: Arc<std::sync::Mutex<Option<Walkable>>>,
 }
 
-/// The runbook routes (absolute paths: merge them into the server's router).
+/// The walkable guides of one index.
+type Walkable = (Arc<Index>, Arc<Vec<Guide>>);
+
+/// The runbook routes (absolute paths: merge them into the server's router), reading the
+/// guides from the docs folder on each request.
 pub fn router(ws: Arc<Workspace>, token: &str, look: LookSource) -> Router {
+    let docs = ws.docs_dir.clone();
+    router_on(
+        ws,
+        token,
+        look,
+        Arc::new(move || Some(Arc::new(Index::load(&docs)))),
+    )
+}
+
+/// [`router`] reading the guides from `index`.
+pub fn router_on(ws: Arc<Workspace>, token: &str, look: LookSource, index: IndexSource) -> Router {
     let token: Arc<str> = Arc::from(token);
     let app = RunbookHttp {
         ws,
         token: token.clone(),
         look,
+        index,
+        walkable: Arc::default(),
     };
     Router::new()
         .route("/runs/", get(runs_page))
@@ -89,7 +115,13 @@ pub fn router(ws: Arc<Workspace>, token: &str, look: LookSource) -> Router {
 /// The runbook routes of a running `serve`: its token, and its look as the theme reloads.
 pub fn for_server(ws: Arc<Workspace>, state: &crate::serve::ServeState) -> Router {
     let s = state.clone();
-    router(ws, state.token(), Arc::new(move || s.look()))
+    let i = state.clone();
+    router_on(
+        ws,
+        state.token(),
+        Arc::new(move || s.look()),
+        Arc::new(move || i.index()),
+    )
 }
 
 /// An error as a JSON response.
@@ -241,7 +273,7 @@ async fn start_run(
     proxy: Proxied,
     Json(body): Json<StartBody>,
 ) -> Result<Response, ApiError> {
-    let guide = app.ws.guide(Path::new(&body.page))?;
+    let guide = guide(&app, Path::new(&body.page))?;
     let s = Session::start(
         app.ws.clone(),
         guide,
@@ -554,37 +586,50 @@ struct GuideLink {
     probes: usize,
 }
 
+/// The guide at `page` from the index (the served one inside `serve`).
+fn guide(app: &RunbookHttp, page: &Path) -> Result<Guide, RunbookError> {
+    match (app.index)() {
+        Some(index) => Guide::from_index_checked(&index, page, &app.ws.config),
+        None => Err(RunbookError::NoSuchGuide {
+            page: page.display().to_string(),
+            why: "the site is still loading: reload in a moment".into(),
+        }),
+    }
+}
+
 /// The guides that can be walked (pages with probes), by title.
 fn walkable_guides(app: &RunbookHttp, depth: usize) -> Vec<GuideLink> {
-    let Ok(decls) = discover::discover(&app.ws.docs_dir, &[], Some((&app.ws.config, "default")))
-    else {
+    let Some(index) = (app.index)() else {
         return Vec::new();
     };
-    let mut pages: Vec<String> = decls
+    let guides = {
+        let mut cache = app.walkable.lock().unwrap_or_else(|e| e.into_inner());
+        match cache.as_ref() {
+            Some((seen, guides)) if Arc::ptr_eq(seen, &index) => guides.clone(),
+            _ => {
+                let guides = Arc::new(Guide::walkable(&index, &app.ws.config));
+                *cache = Some((index, guides.clone()));
+                guides
+            }
+        }
+    };
+    let mut links: Vec<GuideLink> = guides
         .iter()
-        .map(|d| crate::content::paths::to_slash(&d.page))
-        .collect();
-    pages.dedup();
-    let mut guides: Vec<GuideLink> = pages
-        .into_iter()
-        .filter_map(|page| {
-            let guide = app.ws.guide(Path::new(&page)).ok()?;
-            Some(GuideLink {
-                title: guide.title.clone(),
-                url: guide_url(depth, &page),
-                start_url: format!(
-                    "{}runs/start?page={}",
-                    "../".repeat(depth),
-                    crate::percent::encode_query_value(&page)
-                ),
-                steps: guide.steps.len(),
-                probes: guide.probes.len(),
-                page,
-            })
+        .map(|guide| GuideLink {
+            title: guide.title.clone(),
+            url: guide_url(depth, &guide.page),
+            start_url: format!(
+                "{}runs/start?page={}",
+                "../".repeat(depth),
+                crate::percent::encode_query_value(&guide.page)
+            ),
+            steps: guide.steps.len(),
+            probes: guide.probes.len(),
+            page: guide.page.clone(),
         })
         .collect();
-    guides.sort_by_key(|g| g.title.to_lowercase());
-    guides
+    links.sort_by_key(|g| g.title.to_lowercase());
+    links
 }
 
 /// `?target=` on the runbook pages: the reader's target, for the header's switcher.
@@ -665,7 +710,7 @@ async fn start_page(
     Query(q): Query<StartQuery>,
 ) -> Result<Response, ApiError> {
     let look = look_on(&app, q.target.as_deref())?;
-    let guide = match app.ws.guide(Path::new(&q.page)) {
+    let guide = match guide(&app, Path::new(&q.page)) {
         Ok(g) => g,
         Err(e) => return Ok(page_error(&app, 1, e)),
     };
@@ -756,7 +801,7 @@ async fn run_page(
     let look = look_on(&app, Some(&state.target.name))?;
     let now = jiff::Timestamp::now();
     // The run page shows the guide as it is now; the steps are the run's.
-    let guide = app.ws.guide(Path::new(&state.guide)).ok();
+    let guide = guide(&app, Path::new(&state.guide)).ok();
     // From /runs/ID/ to the guide's folder.
     let base = {
         let out = output_path(Path::new(&state.guide));

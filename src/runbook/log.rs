@@ -45,6 +45,10 @@ pub struct StepInfo {
     pub id: String,
     pub title: String,
     pub probes: Vec<String>,
+    /// The step's task-list items as the guide said them when the run started, so the
+    /// report lists the ones nobody ticked (older logs have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<String>,
 }
 
 /// Start or end of a run.
@@ -100,6 +104,12 @@ pub enum Event {
         results: Vec<ProbeResult>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         override_reason: Option<String>,
+    },
+    /// A sign-off refused: a probe failed and no override reason was given. The evidence of
+    /// the attempt is kept; the step stays pending.
+    SignOffRefused {
+        step: usize,
+        results: Vec<ProbeResult>,
     },
     StepSkipped {
         step: usize,

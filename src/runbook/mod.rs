@@ -16,11 +16,13 @@ pub mod diff;
 pub mod http;
 pub mod log;
 pub mod report;
+mod report_view;
 pub mod session;
 pub mod state;
 pub mod steps;
 pub mod terminal;
 pub mod termtext;
+pub mod verify;
 
 use std::path::PathBuf;
 

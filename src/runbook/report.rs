@@ -13,8 +13,10 @@ use std::path::Path;
 
 use super::diff::{self, ProbeDiff, Verdict};
 use super::log::Outcome;
+use super::report_view::*;
 use super::state::{RunState, StepStatus};
 use super::terminal::hint_url;
+use super::verify;
 use crate::content::paths::output_path;
 use crate::probe::widget::doc_href;
 use crate::probe::{ProbeResult, Status};
@@ -42,18 +44,20 @@ pub struct JsonReport<'a> {
     pub still_failing: Vec<String>,
 }
 
-/// The step of the run that restarted the process: the first step signed off (done or done
-/// with override) whose title says "restart". The run knows its steps only by their titles
-/// (the guide may have changed since), and the guides name the step that restarts a service
-/// after what it does ("Restart the enforcer").
+/// A step of the run meant to restart a process: the first one signed off (done or done
+/// with override) whose title says "restart". Only used to call an *unchanged* PID
+/// unexpected; a PID that changed is attributed from the record ([`verify::attribute`]).
 pub fn restart_step(state: &RunState) -> Option<diff::Restart<'_>> {
-    state
-        .steps
-        .iter()
-        .find(|s| {
+    let restarts = || {
+        state.steps.iter().filter(|s| {
             matches!(s.status, StepStatus::Done | StepStatus::Overridden)
                 && s.title.to_lowercase().contains("restart")
         })
+    };
+    // Of several, the one whose own probes watch a PID (the enforcer's, not the web's).
+    restarts()
+        .find(|s| verify::watches_pid(state, s.number))
+        .or_else(|| restarts().next())
         .map(|s| diff::Restart {
             step: s.number,
             title: &s.title,
@@ -63,7 +67,9 @@ pub fn restart_step(state: &RunState) -> Option<diff::Restart<'_>> {
 /// The before/after comparison of a run (empty until both snapshots exist).
 pub fn before_after(state: &RunState) -> Vec<ProbeDiff> {
     match (&state.before, &state.after) {
-        (Some(b), Some(a)) => diff::compare(b, a, restart_step(state)),
+        (Some(b), Some(a)) => diff::compare_with(b, a, restart_step(state), &|old, new| {
+            verify::attribute(state, old, new)
+        }),
         _ => Vec::new(),
     }
 }
@@ -255,7 +261,9 @@ pub fn markdown(state: &RunState) -> String {
         .collect();
     let unexpected = unexpected_count(&diffs);
     let failing = still_failing(&diffs);
+    let flags = verify::flags(state);
     if !overrides.is_empty()
+        || !flags.is_empty()
         || unexpected > 0
         || !failing.is_empty()
         || !state.log_problems.is_empty()
@@ -271,6 +279,9 @@ pub fn markdown(state: &RunState) -> String {
                 md(s.settled_by.as_deref().unwrap_or("?")),
                 md(s.reason.as_deref().unwrap_or(""))
             );
+        }
+        for f in &flags {
+            let _ = writeln!(out, "- Step {} *{}*: {}", f.step, md(&f.title), md(&f.text));
         }
         if unexpected > 0 {
             let _ = writeln!(
@@ -317,6 +328,18 @@ pub fn markdown(state: &RunState) -> String {
     for s in &state.steps {
         let _ = writeln!(out, "### {}. {}\n", s.number, md(&s.title));
         let _ = writeln!(out, "{}\n", step_status_md(s.status));
+        if let Some(line) = verify::step_check(s).and_then(|c| c.line(s.settled_at.as_deref())) {
+            let _ = writeln!(out, "{}\n", md(&line));
+        }
+        for r in &s.refusals {
+            let _ = writeln!(
+                out,
+                "> Done refused for {} at {}: {} did not pass\n",
+                md(r.by.as_deref().unwrap_or("?")),
+                md(&r.at),
+                md(&r.failing.join(", "))
+            );
+        }
         for n in state.notes.iter().filter(|n| n.step == Some(s.number)) {
             let _ = writeln!(
                 out,
@@ -336,17 +359,24 @@ pub fn markdown(state: &RunState) -> String {
                 md(&r.reason)
             );
         }
-        if !s.tasks.is_empty() {
+        let tasks = verify::tasks(s);
+        if !tasks.is_empty() {
             out.push_str("Tasks:\n\n");
-            for t in &s.tasks {
+            for t in &tasks {
                 let _ = writeln!(
                     out,
-                    "- [{}] {} ({} by {} at {})",
+                    "- [{}] {} ({})",
                     if t.done { "x" } else { " " },
                     md(&t.text),
-                    if t.done { "ticked" } else { "unticked" },
-                    md(t.by.as_deref().unwrap_or("?")),
-                    md(&t.at)
+                    match &t.at {
+                        Some(at) => format!(
+                            "{} by {} at {}",
+                            if t.done { "ticked" } else { "unticked" },
+                            md(t.by.as_deref().unwrap_or("?")),
+                            md(at)
+                        ),
+                        None => "never ticked".into(),
+                    }
                 );
             }
             out.push('\n');
@@ -432,179 +462,6 @@ pub fn markdown(state: &RunState) -> String {
 
 // ---- HTML: the theme's `report.html`, like every other page of the site. ----
 
-/// The report as `report.html` sees it. Every value is plain text (the template escapes
-/// it); times are [`When`]s.
-#[derive(Serialize)]
-struct ReportPage {
-    /// A file opened from disk: the theme's stylesheet inlined, no scripts, no links into
-    /// a server.
-    standalone: bool,
-    /// The theme's `style.css`, for a standalone page.
-    inline_css: Option<String>,
-    run: RunView,
-    attention: Attention,
-    steps: Vec<StepView>,
-    notes: Vec<NoteView>,
-    before_after: BeforeAfter,
-    anomalies: Vec<String>,
-    /// Under `serve`: the walkthrough and the other formats, relative to the report.
-    links: Option<Links>,
-}
-
-#[derive(Serialize)]
-struct Links {
-    walkthrough: String,
-    guide: String,
-    md: String,
-    json: String,
-    runs: String,
-}
-
-#[derive(Serialize)]
-struct RunView {
-    id: String,
-    guide: String,
-    guide_title: String,
-    guide_sha256: String,
-    target_name: String,
-    /// Redacted, as the log stores it.
-    target_url: String,
-    host: String,
-    operators: String,
-    started: When,
-    finished: Option<When>,
-    tool: String,
-    /// `completed`, `failed`, `abandoned`, `open`.
-    outcome: &'static str,
-    /// "completed", "open (2 of 3 steps settled)".
-    outcome_text: String,
-}
-
-#[derive(Serialize)]
-struct Attention {
-    any: bool,
-    steps: Vec<FlaggedStep>,
-    unexpected: usize,
-    still_failing: Vec<StillFailing>,
-    log_problems: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct FlaggedStep {
-    number: usize,
-    title: String,
-    status: &'static str,
-    by: String,
-    reason: String,
-}
-
-#[derive(Serialize)]
-struct StillFailing {
-    id: String,
-    title: String,
-    before: Option<Chip>,
-    after: Option<Chip>,
-}
-
-#[derive(Serialize)]
-struct StepView {
-    number: usize,
-    title: String,
-    /// `pending`, `done`, `overridden`, … (the walkthrough's `data-status`).
-    status: StepStatus,
-    status_text: &'static str,
-    settled: Option<When>,
-    by: Option<String>,
-    via: Option<String>,
-    reason: Option<String>,
-    notes: Vec<NoteView>,
-    tasks: Vec<TaskView>,
-    reopened: Vec<ReopenView>,
-    has_probes: bool,
-    results: Vec<ResultView>,
-}
-
-#[derive(Serialize)]
-struct NoteView {
-    by: String,
-    at: When,
-    text: String,
-}
-
-#[derive(Serialize)]
-struct TaskView {
-    task: usize,
-    text: String,
-    done: bool,
-    at: When,
-    by: String,
-}
-
-#[derive(Serialize)]
-struct ReopenView {
-    at: When,
-    by: String,
-    reason: String,
-    /// What the step was before it was reopened.
-    was: &'static str,
-}
-
-#[derive(Serialize)]
-struct ResultView {
-    id: String,
-    title: String,
-    chip: Chip,
-    summary: String,
-    checked: When,
-    expected: Option<String>,
-    observed: Option<String>,
-    evidence: Vec<(String, String)>,
-    hint: Option<HintView>,
-    target_name: String,
-    target_url: String,
-    duration_ms: String,
-}
-
-#[derive(Serialize)]
-struct HintView {
-    text: String,
-    /// Where the fix is explained: a link when the page can reach the guide.
-    url: Option<String>,
-    /// The docs path of that section, when there is no link to give.
-    path: Option<String>,
-}
-
-#[derive(Serialize)]
-struct BeforeAfter {
-    /// Both snapshots exist.
-    compared: bool,
-    rows: Vec<DiffRow>,
-    /// "5 probes unchanged (relative ages aside).", or empty.
-    unchanged: String,
-}
-
-#[derive(Serialize)]
-struct DiffRow {
-    id: String,
-    title: String,
-    before: Option<Chip>,
-    after: Option<Chip>,
-    still_failing: bool,
-    changes: Vec<ChangeView>,
-}
-
-#[derive(Serialize)]
-struct ChangeView {
-    /// `expected`, `unexpected`, `changed` (a class).
-    verdict: &'static str,
-    /// As the Markdown report writes it (`UNEXPECTED` in capitals).
-    verdict_text: &'static str,
-    what: String,
-    before: String,
-    after: String,
-    note: String,
-}
-
 /// The HTML report through the theme's `report.html`. Under `serve` (`look.serve`) it is a
 /// page of the site at `/runs/ID/report`; otherwise one self-contained file for a ticket:
 /// the stylesheet inlined, no scripts, nothing fetched.
@@ -669,12 +526,22 @@ pub fn html(state: &RunState, look: &SiteLook) -> Result<String, ThemeError> {
         .collect();
     let unexpected = unexpected_count(&diffs);
     let log_problems: Vec<String> = state.log_problems.iter().map(|p| p.to_string()).collect();
+    let flags: Vec<FlagView> = verify::flags(state)
+        .into_iter()
+        .map(|f| FlagView {
+            number: f.step,
+            title: f.title,
+            text: f.text,
+        })
+        .collect();
     let attention = Attention {
         any: !flagged.is_empty()
+            || !flags.is_empty()
             || unexpected > 0
             || !failing.is_empty()
             || !log_problems.is_empty(),
         steps: flagged,
+        flags,
         unexpected,
         still_failing: failing
             .iter()
@@ -705,15 +572,25 @@ pub fn html(state: &RunState, look: &SiteLook) -> Result<String, ThemeError> {
                 .filter(|n| n.step == Some(s.number))
                 .map(note)
                 .collect(),
-            tasks: s
-                .tasks
-                .iter()
+            tasks: verify::tasks(s)
+                .into_iter()
                 .map(|t| TaskView {
                     task: t.task,
-                    text: t.text.clone(),
+                    text: t.text,
                     done: t.done,
-                    at: when(&t.at),
-                    by: t.by.clone().unwrap_or_else(|| "?".into()),
+                    at: t.at.as_deref().map(when),
+                    by: t.by.unwrap_or_else(|| "?".into()),
+                })
+                .collect(),
+            verified: verify::step_check(s).and_then(|c| c.line(s.settled_at.as_deref())),
+            nothing_verified: verify::step_check(s).is_some_and(|c| c.nothing.is_some()),
+            refusals: s
+                .refusals
+                .iter()
+                .map(|r| RefusalView {
+                    at: when(&r.at),
+                    by: r.by.clone().unwrap_or_else(|| "?".into()),
+                    failing: r.failing.join(", "),
                 })
                 .collect(),
             reopened: s

@@ -87,18 +87,7 @@ impl Workspace {
 
     /// The guide at `page`; its probes must name commands and targets the config has.
     pub fn guide(&self, page: &Path) -> Result<Guide, RunbookError> {
-        let guide = Guide::load_in(&self.docs_dir, page, Some((&self.config, "default")))?;
-        if let Some(d) = crate::probe::discover::config_errors(&guide.probes, &self.config)
-            .into_iter()
-            .next()
-        {
-            return Err(RunbookError::Guide {
-                path: d.file,
-                line: d.line,
-                message: d.message,
-            });
-        }
-        Ok(guide)
+        Guide::load_in(&self.docs_dir, page, Some((&self.config, "default")))?.checked(&self.config)
     }
 
     /// Every run in the runs folder, newest first. Unreadable logs are skipped.
@@ -222,6 +211,7 @@ impl Session {
                         id: s.id.clone(),
                         title: s.title.clone(),
                         probes: s.probes.clone(),
+                        tasks: s.tasks.clone(),
                     })
                     .collect(),
                 tool_version: format!("bisk-docs {}", env!("CARGO_PKG_VERSION")),
@@ -352,7 +342,7 @@ impl Session {
         let rec = results.clone();
         let has_reason = reason.is_some();
         let event = if blocked && !has_reason {
-            Event::ProbesRun { step, results: rec }
+            Event::SignOffRefused { step, results: rec }
         } else {
             Event::StepDone {
                 step,

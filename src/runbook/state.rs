@@ -59,6 +59,43 @@ pub struct StepState {
     pub tasks: Vec<TaskState>,
     /// Every time the step was opened again after being settled, oldest first.
     pub reopened: Vec<Reopening>,
+    /// The step's task-list items when the run started (empty in logs of older versions).
+    pub task_texts: Vec<String>,
+    /// Sign-offs refused because a probe failed, oldest first.
+    pub refusals: Vec<Refusal>,
+}
+
+/// A sign-off that was refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub at: String,
+    pub by: Option<String>,
+    pub via: Option<String>,
+    /// "Title (FAIL)" of each probe that blocked it.
+    pub failing: Vec<String>,
+}
+
+/// One moment of the record at which probes were observed: the order of these, with the
+/// sign-offs among them, is what the report attributes a change to (never a step's title).
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub seq: u64,
+    pub at: String,
+    pub kind: MarkKind,
+    pub results: Vec<ProbeResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkKind {
+    Snapshot(Phase),
+    /// A step's probes run on request.
+    Probes(usize),
+    /// A step signed off (done or with override), its evidence captured at that moment.
+    SignOff(usize),
+    /// A sign-off attempt that a failing probe refused.
+    Refused(usize),
+    /// A step that could not be signed off (`--yes`).
+    Failed(usize),
 }
 
 /// A task-list item as the run's log last left it.
@@ -121,6 +158,10 @@ pub struct RunState {
     /// Every result of each probe in this run (start, re-runs, sign-offs, end), oldest
     /// first: the walkthrough's widgets draw it as their history.
     pub probe_history: std::collections::BTreeMap<String, Vec<HistoryPoint>>,
+    /// Every observation of probes and every sign-off, in the log's order (not serialised:
+    /// the events themselves are the record).
+    #[serde(skip)]
+    pub timeline: Vec<Mark>,
 }
 
 /// One result of a probe in a run's history.
@@ -176,6 +217,7 @@ impl RunState {
             log_problems: replay.problems.clone(),
             anomalies: Vec::new(),
             probe_history: Default::default(),
+            timeline: Vec::new(),
         };
         for (i, r) in replay.records.iter().enumerate() {
             if r.seq != i as u64 + 1 {
@@ -204,12 +246,22 @@ impl RunState {
 
     fn apply(&mut self, r: &Record, first: bool) {
         self.last_seq = r.seq;
-        match &r.event {
-            Event::Snapshot { results, .. }
-            | Event::ProbesRun { results, .. }
-            | Event::StepDone { results, .. }
-            | Event::StepFailed { results, .. } => self.record_history(results),
-            _ => {}
+        let mark = match &r.event {
+            Event::Snapshot { phase, results } => Some((MarkKind::Snapshot(*phase), results)),
+            Event::ProbesRun { step, results } => Some((MarkKind::Probes(*step), results)),
+            Event::StepDone { step, results, .. } => Some((MarkKind::SignOff(*step), results)),
+            Event::SignOffRefused { step, results } => Some((MarkKind::Refused(*step), results)),
+            Event::StepFailed { step, results, .. } => Some((MarkKind::Failed(*step), results)),
+            _ => None,
+        };
+        if let Some((kind, results)) = mark {
+            self.record_history(results);
+            self.timeline.push(Mark {
+                seq: r.seq,
+                at: r.at.clone(),
+                kind,
+                results: results.clone(),
+            });
         }
         self.updated_at = r.at.clone();
         if let Some(op) = &r.operator
@@ -257,6 +309,23 @@ impl RunState {
                         StepStatus::Done
                     };
                     settle(s, status, override_reason.clone());
+                }
+            }
+            Event::SignOffRefused { step, results } => {
+                if let Some(s) = self.step_mut(*step, r.seq) {
+                    s.probe_runs += 1;
+                    if !s.status.is_settled() {
+                        s.results = results.clone();
+                    }
+                    s.refusals.push(Refusal {
+                        at: r.at.clone(),
+                        by: r.operator.clone(),
+                        via: r.via.clone(),
+                        failing: blocking(results)
+                            .iter()
+                            .map(|p| format!("{} ({})", p.title, p.status.word()))
+                            .collect(),
+                    });
                 }
             }
             Event::StepSkipped { step, reason } => {
@@ -409,6 +478,8 @@ fn step_state(info: &StepInfo) -> StepState {
         probe_runs: 0,
         tasks: Vec::new(),
         reopened: Vec::new(),
+        task_texts: info.tasks.clone(),
+        refusals: Vec::new(),
     }
 }
 

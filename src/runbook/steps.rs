@@ -8,14 +8,15 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use sha2::{Digest, Sha256};
 
 use super::RunbookError;
-use crate::content::frontmatter::{self, StepStyle};
+use crate::content::Page;
+use crate::content::document::Outline;
+use crate::content::frontmatter::StepStyle;
+use crate::content::index::Index;
 use crate::diag::line_of;
 use crate::probe::{ProbeDecl, discover};
-use crate::render::slug::slugify;
 
 /// A command block of a step, for the operator to copy. bisk-docs never runs it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -68,25 +69,45 @@ impl Guide {
     }
 
     /// [`Guide::load`] reading probe bodies with a target's variables (the runner resolves
-    /// them again for the target a run uses).
+    /// them again for the target a run uses). Walks and parses the docs folder (ids must be
+    /// unique site-wide); a server holding the [`Index`] calls [`Guide::from_index`].
     pub fn load_in(
         docs_dir: &Path,
         page: &Path,
         vars: discover::VarsIn,
     ) -> Result<Guide, RunbookError> {
         let rel = docs_relative(docs_dir, page)?;
-        let path = docs_dir.join(&rel);
-        let bytes = std::fs::read(&path).map_err(|e| RunbookError::Io {
-            path: path.clone(),
-            source: e,
-        })?;
-        let text = String::from_utf8(bytes.clone()).map_err(|_| RunbookError::Guide {
-            path: rel.clone(),
-            line: 0,
-            message: "not UTF-8 text".into(),
-        })?;
+        Guide::from_index(&Index::load(docs_dir), &rel, vars)
+    }
+
+    /// The guide at `page` (docs-relative, or a path under the docs folder) from a loaded
+    /// index: nothing is read or parsed.
+    pub fn from_index(
+        index: &Index,
+        page: &Path,
+        vars: discover::VarsIn,
+    ) -> Result<Guide, RunbookError> {
+        let found = match index.page(page) {
+            Some(p) => p,
+            None => {
+                // Not a page's docs-relative path as given: the same path rules as from
+                // the disk (a path under the docs folder, a link inside it), then the index.
+                let rel = docs_relative(&index.docs_dir, page)?;
+                index.page(&rel).ok_or_else(|| RunbookError::Guide {
+                    path: crate::content::load::docs_display(&index.docs_dir, &rel),
+                    line: 0,
+                    message: index
+                        .diagnostics
+                        .iter()
+                        .find(|d| d.file == index.docs_dir.join(&rel))
+                        .map(|d| d.message.clone())
+                        .unwrap_or_else(|| "the page could not be read".into()),
+                })?
+            }
+        };
+        let rel = found.src_rel.clone();
         let probes =
-            discover::discover(docs_dir, std::slice::from_ref(&rel), vars).map_err(|diags| {
+            discover::discover(index, std::slice::from_ref(&rel), vars).map_err(|diags| {
                 let first = diags.iter().find(|d| d.is_error()).or(diags.first());
                 RunbookError::Guide {
                     path: first.map(|d| d.file.clone()).unwrap_or(rel.clone()),
@@ -96,10 +117,57 @@ impl Guide {
                         .unwrap_or_else(|| "invalid probe declarations".into()),
                 }
             })?;
-        let page = crate::content::paths::to_slash(&rel);
-        let mut guide = parse(&text, &page, probes)?;
-        guide.sha256 = sha256_hex(&bytes);
-        Ok(guide)
+        Guide::from_page(found, probes)
+    }
+
+    /// [`Guide::from_index`] read with the default target's values, refused when its probes
+    /// name commands or targets the config lacks: the guide a walkthrough starts from.
+    pub fn from_index_checked(
+        index: &Index,
+        page: &Path,
+        config: &crate::config::Config,
+    ) -> Result<Guide, RunbookError> {
+        let guide = Guide::from_index(index, page, Some((config, "default")))?;
+        guide.checked(config)
+    }
+
+    /// The guide, or the first of its probes' references to a command or target the
+    /// config lacks.
+    pub fn checked(self, config: &crate::config::Config) -> Result<Guide, RunbookError> {
+        if let Some(d) = discover::config_errors(&self.probes, config)
+            .into_iter()
+            .next()
+        {
+            return Err(RunbookError::Guide {
+                path: d.file,
+                line: d.line,
+                message: d.message,
+            });
+        }
+        Ok(self)
+    }
+
+    /// Every guide of the index that can be walked (pages declaring probes, read with the
+    /// default target's values, whose probes the config can run), in page order. One pass
+    /// over the index: `serve`'s `/runs/` lists these.
+    pub fn walkable(index: &Index, config: &crate::config::Config) -> Vec<Guide> {
+        let Ok(decls) = discover::discover(index, &[], Some((config, "default"))) else {
+            return Vec::new();
+        };
+        let mut by_page: Vec<(PathBuf, Vec<ProbeDecl>)> = Vec::new();
+        for d in decls {
+            match by_page.last_mut() {
+                Some((page, list)) if *page == d.page => list.push(d),
+                _ => by_page.push((d.page.clone(), vec![d])),
+            }
+        }
+        by_page
+            .into_iter()
+            .filter_map(|(rel, decls)| {
+                let page = index.page(&rel)?;
+                Guide::from_page(page, decls).ok()?.checked(config).ok()
+            })
+            .collect()
     }
 
     /// The step with 1-based `number`.
@@ -164,78 +232,109 @@ pub fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookErr
 
 /// Splits `text` (a whole page, front matter included) into steps.
 pub fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, RunbookError> {
-    let split = frontmatter::split(text).map_err(|e| RunbookError::Guide {
-        path: page.into(),
-        line: e.line,
-        message: e.message,
-    })?;
-    let style = split.front.steps.unwrap_or(StepStyle::H2);
-    // Only the body is Markdown: a YAML front matter's closing `---` would otherwise turn
-    // its last line into a setext heading.
-    let body_start = text.len() - split.body.len();
-    let outline = outline(split.body, body_start);
-    let title = split
-        .front
-        .title
-        .clone()
-        .or_else(|| outline.h1.clone())
-        .unwrap_or_else(|| page.to_string());
-    let spans = match style {
-        StepStyle::H2 => heading_spans(&outline, 2, text.len()),
-        StepStyle::H3 => heading_spans(&outline, 3, text.len()),
-        StepStyle::List => outline.items.clone(),
-    };
-    if spans.is_empty() {
-        let what = match style {
-            StepStyle::H2 => {
-                "no H2 headings (`## …`); set `steps = \"h3\"` or `\"list\"` in the front matter to split it otherwise"
-            }
-            StepStyle::H3 => {
-                "no H3 headings (`### …`), and the front matter asks for `steps = \"h3\"`"
-            }
-            StepStyle::List => {
-                "no top-level numbered list, and the front matter asks for `steps = \"list\"`"
-            }
+    let parsed =
+        crate::content::load::parse_page(text.to_string(), Path::new(page), Path::new(page))
+            .map_err(|d| RunbookError::Guide {
+                path: page.into(),
+                line: d.line,
+                message: d.message,
+            })?;
+    Guide::from_page(&parsed, probes)
+}
+
+impl Guide {
+    /// Splits a page of the index into steps, from its document (no parse).
+    pub fn from_page(p: &Page, probes: Vec<ProbeDecl>) -> Result<Guide, RunbookError> {
+        let page = crate::content::paths::to_slash(&p.src_rel);
+        let text = p.source.as_str();
+        let outline = &p.doc.outline;
+        let style = p.front.steps.unwrap_or(StepStyle::H2);
+        let title = p
+            .front
+            .title
+            .clone()
+            .or_else(|| outline.h1.clone())
+            .unwrap_or_else(|| page.clone());
+        let spans = match style {
+            StepStyle::H2 => heading_spans(outline, 2, text.len()),
+            StepStyle::H3 => heading_spans(outline, 3, text.len()),
+            StepStyle::List => outline
+                .items
+                .iter()
+                .map(|i| Span {
+                    range: i.range.clone(),
+                    title: i.title.clone(),
+                    id: None,
+                })
+                .collect(),
         };
-        return Err(RunbookError::Guide {
-            path: page.into(),
-            line: 1,
-            message: format!("nothing to walk: the page has {what}"),
-        });
+        if spans.is_empty() {
+            let what = match style {
+                StepStyle::H2 => {
+                    "no H2 headings (`## …`); set `steps = \"h3\"` or `\"list\"` in the front matter to split it otherwise"
+                }
+                StepStyle::H3 => {
+                    "no H3 headings (`### …`), and the front matter asks for `steps = \"h3\"`"
+                }
+                StepStyle::List => {
+                    "no top-level numbered list, and the front matter asks for `steps = \"list\"`"
+                }
+            };
+            return Err(RunbookError::Guide {
+                path: page.into(),
+                line: 1,
+                message: format!("nothing to walk: the page has {what}"),
+            });
+        }
+        let mut steps = Vec::with_capacity(spans.len());
+        for (i, span) in spans.iter().enumerate() {
+            let number = i + 1;
+            let first_line = line_of(text, span.range.start);
+            let last_line = line_of(text, span.range.end.saturating_sub(1).max(span.range.start));
+            let markdown = text[span.range.clone()].trim_end().to_string();
+            let inside = |at: usize| span.range.contains(&at);
+            let code = outline
+                .code
+                .iter()
+                .filter(|c| inside(c.at))
+                .filter(|c| !crate::content::markdown::is_probe_info(&c.info))
+                .map(|c| CodeBlock {
+                    lang: c.info.split_whitespace().next().unwrap_or("").to_string(),
+                    code: c.code.clone(),
+                })
+                .collect();
+            let tasks = outline
+                .tasks
+                .iter()
+                .filter(|t| inside(t.at))
+                .map(|t| t.text.clone())
+                .collect();
+            let ids = probes
+                .iter()
+                .filter(|d| d.line >= first_line && d.line <= last_line)
+                .map(|d| d.id.clone())
+                .collect();
+            steps.push(Step {
+                number,
+                id: span.id.clone().unwrap_or_else(|| format!("step-{number}")),
+                title: span.title.clone(),
+                markdown,
+                first_line,
+                last_line,
+                code,
+                tasks,
+                probes: ids,
+            });
+        }
+        Ok(Guide {
+            page,
+            title,
+            sha256: sha256_hex(text.as_bytes()),
+            style,
+            steps,
+            probes,
+        })
     }
-    let mut steps = Vec::with_capacity(spans.len());
-    for (i, span) in spans.iter().enumerate() {
-        let number = i + 1;
-        let first_line = line_of(text, span.range.start);
-        let last_line = line_of(text, span.range.end.saturating_sub(1).max(span.range.start));
-        let markdown = text[span.range.clone()].trim_end().to_string();
-        let code = code_blocks(&markdown);
-        let tasks = task_items(&markdown);
-        let ids = probes
-            .iter()
-            .filter(|d| d.line >= first_line && d.line <= last_line)
-            .map(|d| d.id.clone())
-            .collect();
-        steps.push(Step {
-            number,
-            id: span.id.clone().unwrap_or_else(|| format!("step-{number}")),
-            title: span.title.clone(),
-            markdown,
-            first_line,
-            last_line,
-            code,
-            tasks,
-            probes: ids,
-        });
-    }
-    Ok(Guide {
-        page: page.to_string(),
-        title,
-        sha256: sha256_hex(text.as_bytes()),
-        style,
-        steps,
-        probes,
-    })
 }
 
 #[derive(Debug, Clone)]
@@ -243,127 +342,6 @@ struct Span {
     range: Range<usize>,
     title: String,
     id: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-struct HeadingAt {
-    level: usize,
-    start: usize,
-    title: String,
-    id: String,
-}
-
-#[derive(Debug, Default)]
-struct Outline {
-    h1: Option<String>,
-    headings: Vec<HeadingAt>,
-    /// Items of top-level ordered lists.
-    items: Vec<Span>,
-}
-
-fn level_number(l: HeadingLevel) -> usize {
-    match l {
-        HeadingLevel::H1 => 1,
-        HeadingLevel::H2 => 2,
-        HeadingLevel::H3 => 3,
-        HeadingLevel::H4 => 4,
-        HeadingLevel::H5 => 5,
-        HeadingLevel::H6 => 6,
-    }
-}
-
-/// Headings (with the ids the site gives them) and top-level numbered list items of `body`;
-/// offsets are shifted by `base` (where the body starts in the file).
-fn outline(body: &str, base: usize) -> Outline {
-    let mut out = Outline::default();
-    let mut taken = std::collections::HashSet::new();
-    let mut heading: Option<(usize, usize, Option<String>, String)> = None;
-    // Depth of lists (any kind) and of block quotes we are inside.
-    let mut list_stack: Vec<bool> = Vec::new();
-    let mut item: Option<(usize, String, bool)> = None;
-    for (event, range) in Parser::new_ext(body, discover::markdown_options()).into_offset_iter() {
-        let range = range.start + base..range.end + base;
-        match event {
-            Event::Start(Tag::Heading { level, id, .. }) => {
-                heading = Some((
-                    level_number(level),
-                    range.start,
-                    id.map(|s| s.to_string()),
-                    String::new(),
-                ));
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, start, id, title)) = heading.take() {
-                    let title = title.trim().to_string();
-                    if level == 1 && out.h1.is_none() {
-                        out.h1 = Some(title.clone());
-                    }
-                    let id = id.unwrap_or_else(|| {
-                        let base = slugify(&title);
-                        let base = if base.is_empty() {
-                            "section".into()
-                        } else {
-                            base
-                        };
-                        let mut candidate = base.clone();
-                        let mut n = 1;
-                        while taken.contains(&candidate) {
-                            candidate = format!("{base}-{n}");
-                            n += 1;
-                        }
-                        candidate
-                    });
-                    taken.insert(id.clone());
-                    out.headings.push(HeadingAt {
-                        level,
-                        start,
-                        title,
-                        id,
-                    });
-                }
-            }
-            Event::Start(Tag::List(first)) => list_stack.push(first.is_some()),
-            Event::End(TagEnd::List(_)) => {
-                list_stack.pop();
-            }
-            Event::Start(Tag::Item) if list_stack.len() == 1 && list_stack[0] => {
-                item = Some((range.start, String::new(), false));
-            }
-            Event::End(TagEnd::Item) if list_stack.len() == 1 && list_stack[0] => {
-                if let Some((start, title, _)) = item.take() {
-                    out.items.push(Span {
-                        range: start..range.end,
-                        title: title.trim().to_string(),
-                        id: None,
-                    });
-                }
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((_, _, _, title)) = heading.as_mut() {
-                    title.push_str(&t);
-                }
-                if let Some((_, title, done)) = item.as_mut()
-                    && !*done
-                {
-                    title.push_str(&t);
-                }
-            }
-            Event::SoftBreak | Event::HardBreak => {
-                if let Some((_, title, done)) = item.as_mut()
-                    && !title.is_empty()
-                {
-                    *done = true;
-                }
-            }
-            Event::End(TagEnd::Paragraph) => {
-                if let Some((_, _, done)) = item.as_mut() {
-                    *done = true;
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Sections that start at a heading of `level` and end at the next heading of that level or
@@ -388,93 +366,19 @@ fn heading_spans(outline: &Outline, level: usize, end: usize) -> Vec<Span> {
         .collect()
 }
 
-/// The plain text of each task-list item, in the order the renderer emits their checkboxes
-/// (which is how the walkthrough numbers them). Text stops at a nested list.
-fn task_items(markdown: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    // The item being read, and how deep inside it nested lists go.
-    let mut reading: Option<(String, usize)> = None;
-    for event in Parser::new_ext(markdown, discover::markdown_options()) {
-        match event {
-            Event::TaskListMarker(_) => {
-                if let Some((text, _)) = reading.take() {
-                    out.push(text.trim().to_string());
-                }
-                reading = Some((String::new(), 0));
-            }
-            Event::Start(Tag::List(_)) => {
-                if let Some((_, depth)) = reading.as_mut() {
-                    *depth += 1;
-                }
-            }
-            Event::End(TagEnd::List(_)) => {
-                if let Some((_, depth)) = reading.as_mut() {
-                    *depth = depth.saturating_sub(1);
-                }
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some((text, 0)) = reading.as_mut() {
-                    text.push_str(&t);
-                }
-            }
-            Event::SoftBreak | Event::HardBreak => {
-                if let Some((text, 0)) = reading.as_mut() {
-                    text.push(' ');
-                }
-            }
-            Event::End(TagEnd::Item) => {
-                if let Some((text, 0)) = reading.as_ref() {
-                    out.push(text.trim().to_string());
-                    reading = None;
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some((text, _)) = reading {
-        out.push(text.trim().to_string());
-    }
-    out
-}
-
-/// The step's command blocks: every fenced or indented code block but probe declarations.
-fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
-    let mut out = Vec::new();
-    let mut current: Option<CodeBlock> = None;
-    for event in Parser::new_ext(markdown, discover::markdown_options()) {
-        match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => {
-                        info.split_whitespace().next().unwrap_or("").to_string()
-                    }
-                    CodeBlockKind::Indented => String::new(),
-                };
-                current = (lang != "probe").then(|| CodeBlock {
-                    lang,
-                    code: String::new(),
-                });
-            }
-            Event::Text(t) => {
-                if let Some(c) = current.as_mut() {
-                    c.code.push_str(&t);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some(mut c) = current.take() {
-                    c.code = c.code.trim_end().to_string();
-                    out.push(c);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The task items the document finds, as a step lists them.
+    fn task_items(md: &str) -> Vec<String> {
+        crate::content::document::Document::parse(md, 0, 0)
+            .outline
+            .tasks
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
+    }
 
     fn guide(md: &str) -> Guide {
         let (decls, diags) = discover::page_probes(md, Path::new("ops/T.md"));

@@ -72,12 +72,15 @@ const HELP: &str = "  d, done             sign the step off (its probes run agai
   o, override REASON  sign off although a probe failed, with the reason
   s, skip REASON      skip the step, with the reason
   r, rerun            run the step's probes again
+  t, tick N           tick task N of the step (u N unticks it)
   n, note TEXT        add a note to the step
+  reopen N REASON     open settled step N again
+  abandon REASON      end the run early (the report says why)
   q, quit             leave; the run stays open (--resume RUN_ID)
   Enter               look again (a browser or another terminal may have moved on)
   ?, help             this list";
 
-const PROMPT: &str = "[d]one [s]kip [r]erun [n]ote [o]verride [q]uit [?] > ";
+const PROMPT: &str = "[d]one [s]kip [r]erun [t]ick [n]ote [o]verride [q]uit [?] > ";
 
 /// Control characters out (ANSI escapes from Redis data included); one line.
 pub fn plain(s: &str) -> String {
@@ -150,10 +153,25 @@ fn before_line(results: &[ProbeResult]) -> String {
 }
 
 fn tally_line(label: &str, results: &[ProbeResult]) -> String {
+    // Only the counts that are not zero: the line fits 80 columns with what is failing.
     let t = Tally::of(results);
+    let counts: Vec<String> = [
+        (t.pass, "pass"),
+        (t.warn, "warn"),
+        (t.fail, "fail"),
+        (t.error, "error"),
+        (t.skipped, "skipped"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, w)| format!("{n} {w}"))
+    .collect();
     format!(
-        "{label}: {} probes: {} pass, {} warn, {} fail, {} error, {} skipped",
-        t.total, t.pass, t.warn, t.fail, t.error, t.skipped
+        "{label}: {} probe{}{}{}",
+        t.total,
+        if t.total == 1 { "" } else { "s" },
+        if counts.is_empty() { "" } else { ": " },
+        counts.join(", ")
     )
 }
 
@@ -164,23 +182,141 @@ fn write_lines<W: Write>(out: &mut W, lines: &[String]) -> Result<(), RunbookErr
     out.flush().map_err(io)
 }
 
-/// The run's header.
+/// `line` wrapped to `width` between words, never inside one: continuation lines are
+/// indented four more than the line's own indent. A word longer than the width (a URL, a
+/// path) gets a line of its own.
+pub fn fit(line: &str, width: usize) -> Vec<String> {
+    if line.chars().count() <= width || line.contains('\x1b') {
+        return vec![line.to_string()];
+    }
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let hang = " ".repeat((indent + 4).min(width / 2));
+    let mut out = Vec::new();
+    let first = termtext::wrap(line.trim_start(), width.saturating_sub(indent).max(20));
+    let mut rest = String::new();
+    for (i, l) in first.into_iter().enumerate() {
+        if i == 0 {
+            out.push(format!("{}{l}", &line[..indent]));
+        } else {
+            if !rest.is_empty() {
+                rest.push(' ');
+            }
+            rest.push_str(&l);
+        }
+    }
+    if !rest.is_empty() {
+        for l in termtext::wrap(&rest, width.saturating_sub(hang.len()).max(20)) {
+            out.push(format!("{hang}{l}"));
+        }
+    }
+    out
+}
+
+/// Writes `lines`, each [`fit`] to `width`.
+fn say<W: Write>(out: &mut W, width: usize, lines: &[String]) -> Result<(), RunbookError> {
+    let fitted: Vec<String> = lines.iter().flat_map(|l| fit(l, width)).collect();
+    write_lines(out, &fitted)
+}
+
+/// The run's header: one fact a line, so none is cut at the terminal's edge.
 pub fn header(session: &Session, state: &RunState) -> Vec<String> {
     vec![
-        format!(
-            "Run {} · {} ({})",
-            state.run_id,
-            plain(&state.guide_title),
-            state.guide
-        ),
-        format!(
-            "Target {} ({}) · host {} · log {}",
-            state.target.name,
-            state.target.url,
-            plain(&state.host),
-            session.log.path().display()
-        ),
+        format!("{} ({})", plain(&state.guide_title), state.guide),
+        format!("Run {} on host {}", state.run_id, plain(&state.host)),
+        format!("Target {} ({})", state.target.name, state.target.url),
+        format!("Log {}", session.log.path().display()),
     ]
+}
+
+/// Step `number`'s tasks with their ticks, numbered for `t N`.
+fn task_lines(session: &Session, state: &RunState, number: usize) -> Vec<String> {
+    let Some(step) = state.step(number) else {
+        return Vec::new();
+    };
+    let mut tasks = super::verify::tasks(step);
+    if tasks.is_empty()
+        && let Some(g) = session.guide.step(number)
+    {
+        tasks = g
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| super::verify::TaskLine {
+                task: i + 1,
+                text: t.clone(),
+                done: false,
+                at: None,
+                by: None,
+            })
+            .collect();
+    }
+    if tasks.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![String::new(), "Tasks (t N ticks, u N unticks):".to_string()];
+    for t in tasks {
+        lines.push(format!(
+            "  [{}] {}. {}{}",
+            if t.done { "x" } else { " " },
+            t.task,
+            plain(&t.text),
+            match (&t.at, t.done) {
+                (Some(_), true) =>
+                    format!(" (ticked by {})", plain(t.by.as_deref().unwrap_or("?"))),
+                _ => String::new(),
+            }
+        ));
+    }
+    lines
+}
+
+/// What a resumed run looks like: what is settled, what was said, where it stands.
+fn recap(state: &RunState) -> Vec<String> {
+    let mut lines = Vec::new();
+    let settled: Vec<_> = state
+        .steps
+        .iter()
+        .filter(|s| s.status.is_settled())
+        .collect();
+    if !settled.is_empty() {
+        lines.push(format!(
+            "Already settled ({} of {} steps):",
+            settled.len(),
+            state.steps.len()
+        ));
+        for s in settled {
+            lines.push(format!(
+                "  {}. {} — {} by {}{}",
+                s.number,
+                plain(&s.title),
+                s.status.word(),
+                plain(s.settled_by.as_deref().unwrap_or("?")),
+                s.reason
+                    .as_deref()
+                    .map(|r| format!(" ({})", plain(r)))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    for n in &state.notes {
+        lines.push(format!(
+            "  Note{} by {}: {}",
+            n.step.map(|s| format!(" on step {s}")).unwrap_or_default(),
+            plain(n.by.as_deref().unwrap_or("?")),
+            plain(&n.text)
+        ));
+    }
+    if !lines.is_empty()
+        && let Some(c) = state.current_step()
+    {
+        lines.push(format!(
+            "Next: step {} of {}, {}.",
+            c.number,
+            state.steps.len(),
+            plain(&c.title)
+        ));
+    }
+    lines
 }
 
 /// Shows one step: its heading, its text wrapped, its commands and where its probes are.
@@ -223,45 +359,21 @@ pub async fn walk<R: BufRead, W: Write>(
     out: &mut W,
     opts: &TermOptions,
 ) -> Result<TermEnd, RunbookError> {
+    let width = opts.style.width;
     let state = session.state()?;
-    write_lines(out, &header(session, &state))?;
+    say(out, width, &header(session, &state))?;
     if let Some(before) = &state.before {
-        write_lines(out, &[before_line(before)])?;
+        say(out, width, &[before_line(before)])?;
     }
     // Resumed: what is already settled, so the operator knows where the run stands.
-    let settled: Vec<_> = state
-        .steps
-        .iter()
-        .filter(|s| s.status.is_settled())
-        .collect();
-    if !settled.is_empty() {
-        let mut lines = vec![format!(
-            "Already settled ({} of {} steps):",
-            settled.len(),
-            state.steps.len()
-        )];
-        for s in settled {
-            lines.push(format!(
-                "  {}. {} — {} by {}{}",
-                s.number,
-                plain(&s.title),
-                s.status.word(),
-                plain(s.settled_by.as_deref().unwrap_or("?")),
-                s.reason
-                    .as_deref()
-                    .map(|r| format!(" ({})", plain(r)))
-                    .unwrap_or_default()
-            ));
-        }
-        write_lines(out, &lines)?;
-    }
+    say(out, width, &recap(&state))?;
     let mut shown: Option<usize> = None;
     let mut settled_here = false;
     let mut line = String::new();
     loop {
         let state = session.state()?;
         if state.is_finished() {
-            write_lines(out, &summary_lines(&state))?;
+            say(out, width, &summary_lines(&state))?;
             return Ok(TermEnd::Finished(Box::new(state)));
         }
         // Another terminal or a browser may have settled the step shown here.
@@ -270,8 +382,9 @@ pub async fn walk<R: BufRead, W: Write>(
             && s.status.is_settled()
             && !settled_here
         {
-            write_lines(
+            say(
                 out,
+                width,
                 &[format!(
                     "Step {n} was marked {} by {} in the {}.",
                     s.status.word(),
@@ -281,37 +394,60 @@ pub async fn walk<R: BufRead, W: Write>(
             )?;
         }
         let Some(current) = state.current_step().map(|s| s.number) else {
-            write_lines(
+            say(
                 out,
+                width,
                 &[String::new(), "Every step is done or skipped.".into()],
             )?;
-            write!(out, "[f]inish the run, [n]ote TEXT, [q]uit > ").map_err(io)?;
+            write!(
+                out,
+                "[f]inish the run, [n]ote TEXT, reopen N, abandon, [q]uit > "
+            )
+            .map_err(io)?;
             out.flush().map_err(io)?;
             line.clear();
             if input.read_line(&mut line).map_err(io)? == 0 {
-                return closed(out, &state);
+                return closed(out, width, &state);
             }
             let (cmd, arg) = split_command(&line);
-            match cmd.as_str() {
+            let outcome = match cmd.as_str() {
                 "f" | "finish" => {
                     let state = session.finish(None, actor).await?;
-                    write_lines(out, &summary_lines(&state))?;
+                    say(out, width, &summary_lines(&state))?;
                     return Ok(TermEnd::Finished(Box::new(state)));
                 }
-                "n" | "note" => note(session, None, arg, &mut input, out, actor)?,
-                "q" | "quit" => return left_open(out, &state),
-                "" => {}
-                _ => write_lines(out, &["  f, n TEXT or q".into()])?,
+                "n" | "note" => note(session, None, arg, &mut input, out, actor),
+                "reopen" => reopen(session, arg, &mut input, out, actor),
+                "abandon" => match abandon(session, arg, &mut input, out, actor).await? {
+                    Some(state) => {
+                        say(out, width, &summary_lines(&state))?;
+                        return Ok(TermEnd::Finished(Box::new(state)));
+                    }
+                    None => Ok(()),
+                },
+                "q" | "quit" => return left_open(out, width, &state),
+                "" => Ok(()),
+                _ => say(
+                    out,
+                    width,
+                    &["  f, n TEXT, reopen N REASON, abandon REASON or q".into()],
+                ),
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(RunbookError::Refused(m)) => say(out, width, &[format!("  {}", plain(&m))])?,
+                Err(e) => return Err(e),
             }
             shown = None;
             continue;
         };
         if shown != Some(current) {
             write_lines(out, &step_lines(session, &state, current, &opts.style))?;
-            write_lines(out, &[String::new(), "Probes:".into()])?;
+            say(out, width, &task_lines(session, &state, current))?;
+            say(out, width, &[String::new(), "Probes:".into()])?;
             match session.run_step_probes(current, actor).await {
-                Ok(results) => write_lines(out, &result_lines(&results, opts))?,
-                Err(RunbookError::Refused(m)) => write_lines(out, &[format!("  {m}")])?,
+                Ok(results) => say(out, width, &result_lines(&results, opts))?,
+                Err(RunbookError::Refused(m)) => say(out, width, &[format!("  {m}")])?,
                 Err(e) => return Err(e),
             }
             shown = Some(current);
@@ -321,7 +457,7 @@ pub async fn walk<R: BufRead, W: Write>(
         out.flush().map_err(io)?;
         line.clear();
         if input.read_line(&mut line).map_err(io)? == 0 {
-            return closed(out, &state);
+            return closed(out, width, &state);
         }
         let (cmd, arg) = split_command(&line);
         let outcome = match cmd.as_str() {
@@ -329,7 +465,7 @@ pub async fn walk<R: BufRead, W: Write>(
             "o" | "override" => {
                 let reason = ask_if_empty(arg, "Override reason: ", &mut input, out)?;
                 if reason.is_empty() {
-                    write_lines(out, &["  An override needs a reason.".into()])
+                    say(out, width, &["  An override needs a reason.".into()])
                 } else {
                     sign(session, current, Some(&reason), out, opts, actor).await
                 }
@@ -337,20 +473,57 @@ pub async fn walk<R: BufRead, W: Write>(
             "s" | "skip" => {
                 let reason = ask_if_empty(arg, "Why skip it? ", &mut input, out)?;
                 match session.skip(current, &reason, actor) {
-                    Ok(()) => write_lines(out, &[format!("  – Step {current} skipped.")]),
+                    Ok(()) => say(out, width, &[format!("  – Step {current} skipped.")]),
                     Err(e) => Err(e),
                 }
             }
             "r" | "rerun" | "re-run" => match session.run_step_probes(current, actor).await {
-                Ok(results) => write_lines(out, &result_lines(&results, opts)),
+                Ok(results) => say(out, width, &result_lines(&results, opts)),
                 Err(e) => Err(e),
             },
+            "t" | "tick" | "u" | "untick" => {
+                let done = matches!(cmd.as_str(), "t" | "tick");
+                match arg.trim().parse::<usize>() {
+                    Ok(task) => match session.tick(current, task, done, actor) {
+                        Ok(()) => {
+                            let mut lines = vec![format!(
+                                "  Task {task} {}.",
+                                if done { "ticked" } else { "unticked" }
+                            )];
+                            lines.extend(task_lines(session, &session.state()?, current));
+                            say(out, width, &lines)
+                        }
+                        Err(e) => Err(e),
+                    },
+                    Err(_) => say(
+                        out,
+                        width,
+                        &["  Which task? t N ticks task N of this step (u N unticks it).".into()],
+                    ),
+                }
+            }
             "n" | "note" => note(session, Some(current), arg, &mut input, out, actor),
-            "q" | "quit" => return left_open(out, &state),
+            "reopen" => {
+                let r = reopen(session, arg, &mut input, out, actor);
+                if r.is_ok() {
+                    // The reopened step may come before this one: show where the run is.
+                    shown = None;
+                }
+                r
+            }
+            "abandon" => match abandon(session, arg, &mut input, out, actor).await? {
+                Some(state) => {
+                    say(out, width, &summary_lines(&state))?;
+                    return Ok(TermEnd::Finished(Box::new(state)));
+                }
+                None => Ok(()),
+            },
+            "q" | "quit" => return left_open(out, width, &state),
             "?" | "h" | "help" => write_lines(out, &[HELP.to_string()]),
             "" => Ok(()),
-            other => write_lines(
+            other => say(
                 out,
+                width,
                 &[format!(
                     "  Unknown command {:?}; ? lists them.",
                     plain(other)
@@ -367,10 +540,49 @@ pub async fn walk<R: BufRead, W: Write>(
         match outcome {
             Ok(()) => {}
             // Someone else settled the step, or the action is not allowed: say so, go on.
-            Err(RunbookError::Refused(m)) => write_lines(out, &[format!("  {}", plain(&m))])?,
+            Err(RunbookError::Refused(m)) => say(out, width, &[format!("  {}", plain(&m))])?,
             Err(e) => return Err(e),
         }
     }
+}
+
+/// `reopen N REASON`: opens settled step N again (asks for the reason when missing).
+fn reopen<R: BufRead, W: Write>(
+    session: &Session,
+    arg: String,
+    input: &mut R,
+    out: &mut W,
+    actor: &Actor,
+) -> Result<(), RunbookError> {
+    let (n, reason) = match arg.split_once(char::is_whitespace) {
+        Some((n, r)) => (n.to_string(), r.trim().to_string()),
+        None => (arg, String::new()),
+    };
+    let Ok(step) = n.parse::<usize>() else {
+        return write_lines(out, &["  Which step? reopen N REASON".into()]);
+    };
+    let reason = ask_if_empty(reason, "Why reopen it? ", input, out)?;
+    session.reopen(step, &reason, actor)?;
+    write_lines(out, &[format!("  Step {step} reopened.")])
+}
+
+/// `abandon REASON`: ends the run early; `None` when the operator gave no reason.
+async fn abandon<R: BufRead, W: Write>(
+    session: &Session,
+    arg: String,
+    input: &mut R,
+    out: &mut W,
+    actor: &Actor,
+) -> Result<Option<RunState>, RunbookError> {
+    let reason = ask_if_empty(arg, "Why abandon the run? ", input, out)?;
+    if reason.is_empty() {
+        write_lines(
+            out,
+            &["  Abandoning needs a reason; the run goes on.".into()],
+        )?;
+        return Ok(None);
+    }
+    session.finish(Some(&reason), actor).await.map(Some)
 }
 
 async fn sign<W: Write>(
@@ -389,7 +601,7 @@ async fn sign<W: Write>(
             } else {
                 "done"
             };
-            write_lines(out, &[format!("  ✔ Step {step} {word}.")])
+            say(out, opts.style.width, &[format!("  ✔ Step {step} {word}.")])
         }
         SignOff::Blocked(results) => {
             let mut lines = result_lines(&results, opts);
@@ -401,7 +613,7 @@ async fn sign<W: Write>(
                 "  ✖ Step {step} cannot be marked done: {} did not pass. Fix it and [r]erun, or [o]verride REASON.",
                 failed.join(", ")
             ));
-            write_lines(out, &lines)
+            say(out, opts.style.width, &lines)
         }
     }
 }
@@ -446,9 +658,14 @@ fn split_command(line: &str) -> (String, String) {
     }
 }
 
-fn left_open<W: Write>(out: &mut W, state: &RunState) -> Result<TermEnd, RunbookError> {
-    write_lines(
+fn left_open<W: Write>(
+    out: &mut W,
+    width: usize,
+    state: &RunState,
+) -> Result<TermEnd, RunbookError> {
+    say(
         out,
+        width,
         &[format!(
             "Run {} left open at step {} of {}; continue with `bisk-docs runbook {} --resume {}`.",
             state.run_id,
@@ -464,9 +681,9 @@ fn left_open<W: Write>(out: &mut W, state: &RunState) -> Result<TermEnd, Runbook
     Ok(TermEnd::Quit)
 }
 
-fn closed<W: Write>(out: &mut W, state: &RunState) -> Result<TermEnd, RunbookError> {
+fn closed<W: Write>(out: &mut W, width: usize, state: &RunState) -> Result<TermEnd, RunbookError> {
     writeln!(out).map_err(io)?;
-    left_open(out, state)?;
+    left_open(out, width, state)?;
     Ok(TermEnd::InputClosed)
 }
 
@@ -515,9 +732,9 @@ pub async fn walk_yes<W: Write>(
     opts: &TermOptions,
 ) -> Result<RunState, RunbookError> {
     let state = session.state()?;
-    write_lines(out, &header(session, &state))?;
+    say(out, opts.style.width, &header(session, &state))?;
     if let Some(before) = &state.before {
-        write_lines(out, &[before_line(before)])?;
+        say(out, opts.style.width, &[before_line(before)])?;
     }
     for s in state
         .steps
@@ -527,7 +744,11 @@ pub async fn walk_yes<W: Write>(
         let n = s.number;
         let results = match session.sign_off(n, None, actor).await? {
             SignOff::Done(r) => {
-                write_lines(out, &[format!("✔ Step {n}: {}", plain(&s.title))])?;
+                say(
+                    out,
+                    opts.style.width,
+                    &[format!("✔ Step {n}: {}", plain(&s.title))],
+                )?;
                 r
             }
             SignOff::Blocked(r) => {
@@ -544,14 +765,18 @@ pub async fn walk_yes<W: Write>(
                     ),
                     actor,
                 )?;
-                write_lines(out, &[format!("✖ Step {n}: {}", plain(&s.title))])?;
+                say(
+                    out,
+                    opts.style.width,
+                    &[format!("✖ Step {n}: {}", plain(&s.title))],
+                )?;
                 r
             }
         };
-        write_lines(out, &result_lines(&results, opts))?;
+        say(out, opts.style.width, &result_lines(&results, opts))?;
     }
     let state = session.finish(None, actor).await?;
-    write_lines(out, &summary_lines(&state))?;
+    say(out, opts.style.width, &summary_lines(&state))?;
     Ok(state)
 }
 

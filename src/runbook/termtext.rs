@@ -2,9 +2,7 @@
 //! indented, commands set apart in a box to copy, probe declarations replaced by one line
 //! naming the probe (its result follows the text).
 
-use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
-
-use crate::probe::discover;
+use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 
 /// How to render.
 #[derive(Debug, Clone)]
@@ -104,13 +102,13 @@ pub fn render(markdown: &str, style: &Style, probe_line: &dyn Fn(usize) -> Strin
         inline: String::new(),
         fresh: false,
     };
-    let mut code: Option<(String, String)> = None;
+    let mut code: Option<(String, bool, String)> = None;
     let mut probes_seen = 0;
     let mut link_stack: Vec<String> = Vec::new();
     let mut list_numbers: Vec<Option<u64>> = Vec::new();
     let mut heading = false;
     let mut row: Vec<String> = Vec::new();
-    for event in Parser::new_ext(markdown, discover::markdown_options()) {
+    for event in crate::content::markdown::parser(markdown) {
         match event {
             Event::Start(Tag::Heading { .. }) => {
                 out.flush();
@@ -190,17 +188,20 @@ pub fn render(markdown: &str, style: &Style, probe_line: &dyn Fn(usize) -> Strin
             Event::Start(Tag::CodeBlock(kind)) => {
                 out.flush();
                 out.blank();
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => {
-                        info.split_whitespace().next().unwrap_or("").to_string()
-                    }
-                    CodeBlockKind::Indented => String::new(),
+                // The language word as written, and whether the block is a probe fence
+                // (the one rule the page index counts fences by).
+                let (lang, probe) = match kind {
+                    CodeBlockKind::Fenced(info) => (
+                        info.split_whitespace().next().unwrap_or("").to_string(),
+                        crate::content::markdown::is_probe_info(&info),
+                    ),
+                    CodeBlockKind::Indented => (String::new(), false),
                 };
-                code = Some((lang, String::new()));
+                code = Some((lang, probe, String::new()));
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((lang, body)) = code.take() {
-                    if lang == "probe" {
+                if let Some((lang, probe, body)) = code.take() {
+                    if probe {
                         let line = probe_line(probes_seen);
                         probes_seen += 1;
                         out.push_line(&line);
@@ -221,7 +222,7 @@ pub fn render(markdown: &str, style: &Style, probe_line: &dyn Fn(usize) -> Strin
                 }
             }
             Event::Text(t) => match code.as_mut() {
-                Some((_, body)) => body.push_str(&t),
+                Some((_, _, body)) => body.push_str(&t),
                 None => out.inline.push_str(&t),
             },
             Event::Code(t) => {
@@ -270,7 +271,9 @@ pub fn render(markdown: &str, style: &Style, probe_line: &dyn Fn(usize) -> Strin
                 out.push_line(&line);
             }
             Event::FootnoteReference(name) => out.inline.push_str(&format!("[^{name}]")),
-            Event::Start(Tag::MetadataBlock(_)) => code = Some(("meta".into(), String::new())),
+            Event::Start(Tag::MetadataBlock(_)) => {
+                code = Some(("meta".into(), false, String::new()))
+            }
             Event::End(TagEnd::MetadataBlock(_)) => code = None,
             _ => {}
         }

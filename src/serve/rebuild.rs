@@ -87,6 +87,7 @@ impl Rebuilder {
         };
         me.note_unhighlighted();
         me.state.set_look(me.site.look(true));
+        me.publish_index();
         let (files, rest) = me.first_files()?;
         me.unrendered = rest;
         if me.unrendered.is_empty() {
@@ -292,6 +293,7 @@ impl Rebuilder {
                 if self.other.is_none() {
                     self.state.set_look(self.site.look(true));
                 }
+                self.publish_index();
                 self.put_files(files);
                 self.sync_problems();
                 self.sync_probes();
@@ -397,6 +399,7 @@ impl Rebuilder {
                 }
             }
         }
+        self.publish_index();
         if headings {
             // Other pages' links to moved anchors changed verdict too.
             self.sync_problems();
@@ -427,6 +430,14 @@ impl Rebuilder {
         self.merge_files(written);
         self.reload(Some(urls.clone()));
         Done::Pages { pages: urls }
+    }
+
+    /// Hands the served site's page index to the server (the primary's only: the runbook
+    /// reads guides as the default target's pages show them).
+    fn publish_index(&self) {
+        if self.other.is_none() {
+            self.state.set_index(Arc::new(self.site.index()));
+        }
     }
 
     /// Whether background work (first-pass pages, highlighting) is left.

@@ -26,6 +26,9 @@ struct Inner {
     files: RwLock<Arc<SiteFiles>>,
     /// The theme and config of the last good load, for pages rendered on request.
     look: RwLock<Option<crate::site::SiteLook>>,
+    /// The page index of the served site (the primary target's), kept current by the
+    /// rebuild thread: what the runbook routes read instead of the disk.
+    index: RwLock<Option<Arc<crate::content::index::Index>>>,
     ready: watch::Sender<bool>,
     /// False while the first pass is still rendering pages after the home page.
     complete: watch::Sender<bool>,
@@ -126,6 +129,7 @@ impl ServeState {
                 access,
                 files: RwLock::new(Arc::new(SiteFiles::default())),
                 look: RwLock::new(None),
+                index: RwLock::new(None),
                 ready,
                 complete,
                 bus,
@@ -357,6 +361,19 @@ impl ServeState {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// The served site's page index, once the site has loaded.
+    pub fn index(&self) -> Option<Arc<crate::content::index::Index>> {
+        self.inner
+            .index
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_index(&self, index: Arc<crate::content::index::Index>) {
+        *self.inner.index.write().unwrap_or_else(|e| e.into_inner()) = Some(index);
     }
 
     pub(crate) fn set_look(&self, look: crate::site::SiteLook) {

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::{Config, LinkPolicy};
+use crate::content::index::Index;
 use crate::content::{self, Asset, NavTree, Page};
 use crate::diag::Diagnostic;
 use crate::probe::decl::ProbeDecl;
@@ -139,6 +140,20 @@ impl Site {
         config: Config,
         opts: &LoadOptions,
     ) -> Result<Site, Vec<Diagnostic>> {
+        let docs_dir = root.join(&config.docs_dir);
+        content::walk::docs_root(&docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
+        let index = Index::load(&docs_dir);
+        Site::from_index(root, config, index, opts)
+    }
+
+    /// Renders the site from a page index already loaded (each page's Markdown parsed once
+    /// there; nothing is read or parsed again).
+    pub fn from_index(
+        root: &Path,
+        config: Config,
+        index: Index,
+        opts: &LoadOptions,
+    ) -> Result<Site, Vec<Diagnostic>> {
         use std::sync::atomic::Ordering::Relaxed;
         let default_progress = Progress::default();
         let progress = opts.progress.unwrap_or(&default_progress);
@@ -147,8 +162,12 @@ impl Site {
         let docs_dir = root.join(&config.docs_dir);
         content::walk::docs_root(&docs_dir).map_err(|e| vec![e.to_diagnostic()])?;
         let theme = load_theme(root, &config)?;
-        let (loaded, mut diagnostics) = content::load::load(&docs_dir);
-        let pages = loaded.pages;
+        let Index {
+            pages,
+            assets,
+            mut diagnostics,
+            ..
+        } = index;
         progress.total.store(pages.len(), Relaxed);
 
         let mut pages = pages;
@@ -164,10 +183,12 @@ impl Site {
         let outputs: Vec<(Rendered, Vec<ProbeDecl>)> = pages
             .par_iter_mut()
             .map(|page| {
+                let events = page_events(page, opts.release_sources);
                 let out = render_one(
                     &theme,
                     &docs_dir,
                     page,
+                    events,
                     &config,
                     &target,
                     snapshot.as_ref(),
@@ -176,6 +197,7 @@ impl Site {
                 if opts.release_sources {
                     page.source = String::new();
                     page.body_start = 0;
+                    page.doc = Default::default();
                 }
                 progress.done.fetch_add(1, Relaxed);
                 out
@@ -200,7 +222,7 @@ impl Site {
             theme,
             target,
             pages,
-            assets: loaded.assets,
+            assets,
             tree,
             diagnostics: Vec::new(),
         };
@@ -214,6 +236,16 @@ impl Site {
         diagnostics.dedup();
         site.diagnostics = diagnostics;
         Ok(site)
+    }
+
+    /// The site's page index (pages and their documents as loaded; nothing re-read).
+    pub fn index(&self) -> Index {
+        Index {
+            docs_dir: self.docs_dir.clone(),
+            pages: self.pages.iter().map(|p| p.page.clone()).collect(),
+            assets: self.assets.clone(),
+            diagnostics: Vec::new(),
+        }
     }
 
     pub fn has_errors(&self) -> bool {
@@ -281,10 +313,21 @@ fn load_theme(root: &Path, config: &Config) -> Result<std::sync::Arc<Theme>, Vec
         })
 }
 
+/// The events to render `page` from: moved out of its document when `take` (a one-shot
+/// build renders each page once) and nobody else holds it, else copied (`serve` renders a
+/// page again to highlight it).
+fn page_events(page: &mut Page, take: bool) -> content::document::Events {
+    match std::sync::Arc::get_mut(&mut page.doc) {
+        Some(doc) if take => doc.take_events(),
+        _ => page.doc.events().to_vec(),
+    }
+}
+
 fn render_one(
     theme: &Theme,
     docs_dir: &Path,
     page: &Page,
+    events: content::document::Events,
     config: &Config,
     target: &str,
     snapshot: Option<&probes::SnapshotIn>,
@@ -294,6 +337,11 @@ fn render_one(
         return (Rendered::default(), Vec::new());
     }
     let display = content::load::docs_display(docs_dir, &page.src_rel);
+    let parsed = crate::probe::discover::fence_decls(
+        &page.doc.fences,
+        &page.src_rel,
+        Some((config, target)),
+    );
     let input = render::RenderInput {
         source: page.body(),
         line_offset: page.body_line_offset,
@@ -309,12 +357,12 @@ fn render_one(
             theme,
             &page.src_rel,
             config,
-            target,
+            parsed,
             snapshot,
             &mut decls,
             &mut hint_links,
         );
-        render::render_markdown_in(&input, Some(config.scope(target)), &mut hook)
+        render::render_document_in(&input, events, Some(config.scope(target)), &mut hook)
     };
     rendered.links.extend(hint_links);
     // The renderer knows docs-relative paths; messages should name the file as the user

@@ -22,26 +22,33 @@ pub struct SnapshotIn<'a> {
     pub pages: &'a HashSet<String>,
 }
 
+/// The hook for one page: `parsed` holds the declaration of each of its probe fences
+/// ([`crate::probe::discover::fence_decls`]), taken in turn as the renderer meets them.
 pub fn hook<'a>(
     theme: &'a Theme,
     page: &'a Path,
     config: &'a Config,
-    target: &'a str,
+    parsed: Vec<Result<ProbeDecl, decl::DeclError>>,
     snapshot: Option<&'a SnapshotIn<'a>>,
     decls: &'a mut Vec<ProbeDecl>,
     hint_links: &'a mut Vec<LinkRef>,
 ) -> impl FnMut(&ProbeFence) -> Result<String, String> + 'a {
+    let mut parsed: Vec<Option<Result<ProbeDecl, decl::DeclError>>> =
+        parsed.into_iter().map(Some).collect();
     move |fence: &ProbeFence| {
-        let parsed = decl::parse_in(
-            fence.body,
-            page,
-            fence.line,
-            fence.index + 1,
-            config,
-            target,
-        )
-        .and_then(|d| decl::check_config(&d, config).map(|()| d))
-        .map_err(|e| e.to_string())?;
+        // The renderer and the document count probe fences by the same rule.
+        let parsed = parsed
+            .get_mut(fence.index)
+            .and_then(Option::take)
+            .ok_or_else(|| {
+                format!(
+                    "{}:{}: probe fence not in the page's index",
+                    page.display(),
+                    fence.line
+                )
+            })?
+            .and_then(|d| decl::check_config(&d, config).map(|()| d))
+            .map_err(|e| e.to_string())?;
         let html = match snapshot.and_then(|s| s.results.get(&parsed.id).map(|r| (s, r))) {
             Some((snap, result)) => {
                 // A hint links into a guide by path; in a tree without that guide the

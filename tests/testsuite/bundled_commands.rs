@@ -107,17 +107,44 @@ fn run(root: &Path, args: &[String], env: &[(&str, &str)]) -> kit::tree::Run {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("run bisk-docs");
+    // Drain both pipes while waiting: an output larger than a pipe's buffer (an HTML
+    // report) would otherwise block the child forever.
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    );
     let until = Instant::now() + Duration::from_secs(120);
     loop {
-        if child.try_wait().unwrap().is_some() {
-            return kit::tree::Run::from(child.wait_with_output().unwrap());
+        if let Some(status) = child.try_wait().unwrap() {
+            return kit::tree::Run::from(std::process::Output {
+                status,
+                stdout: out.join().unwrap(),
+                stderr: err.join().unwrap(),
+            });
         }
         if Instant::now() > until {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let _ = child.wait();
             panic!(
                 "bisk-docs {args:?} did not finish in 2 minutes\n{}",
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&err.join().unwrap())
             );
         }
         std::thread::sleep(Duration::from_millis(20));

@@ -54,6 +54,16 @@ fn hints_to_a_guide_this_site_lacks_are_shown_without_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = bisk_docs(dir.path(), &["init"], &[]);
     assert_eq!(code, 0, "{err}");
+    // The starter's probes link to its own pages; this one has only the built-in hint.
+    std::fs::write(
+        dir.path().join("docs/checks/EXTRA.md"),
+        format!(
+            "# Extra
+
+{PING}"
+        ),
+    )
+    .unwrap();
     let url = dead_redis();
     let env = [("BISK_REDIS_URL", url.as_str())];
     let (code, _, err) = bisk_docs(dir.path(), &["build", "--snapshot"], &env);
@@ -64,7 +74,20 @@ fn hints_to_a_guide_this_site_lacks_are_shown_without_a_link() {
         let html = std::fs::read_to_string(&entry).unwrap();
         hints += html.matches("class=\"probe-hint\"").count();
         assert!(!html.contains("REDIS_CACHE.html"), "{}", entry.display());
-        assert!(!html.contains("data-doc-link"), "{}", entry.display());
+        // A doc link is only ever one of the starter's own pages (a probe's `hint_link`).
+        for (i, _) in html.match_indices("data-doc-link=\"") {
+            let link = &html[i + 15..];
+            assert!(
+                link.starts_with("checks/"),
+                "{}: {}",
+                entry.display(),
+                &link[..40.min(link.len())]
+            );
+        }
+        if entry.ends_with("EXTRA.html") {
+            assert!(html.contains("class=\"probe-hint\""), "{html}");
+            assert!(!html.contains("data-doc-link"), "{html}");
+        }
     }
     assert!(hints > 0, "the hint text is still shown");
 }

@@ -266,7 +266,10 @@ fn breadcrumbs_legacy_prefix() {
     assert_hint(&res, "#troubleshooting-f");
     let text = &res.hint.as_ref().unwrap().text;
     assert!(
-        text.contains("redis-cli -n 1 --scan --pattern ':1:enforcer:*'"),
+        text.contains(&format!(
+            "{} -n 1 --scan --pattern ':1:enforcer:*'",
+            r.cli()
+        )),
         "{text}"
     );
 }

@@ -625,7 +625,10 @@ fn scan_wrong_db_live_keys_are_a_misconfiguration_not_leftovers() {
     let res = run(&r.url(1), NO_DB0);
     assert_eq!(res.status, Status::Warn, "{res:#?}");
     assert!(res.summary.contains("leftovers"), "{}", res.summary);
-    assert!(hint_text(&res).contains("redis-cli -n 0 del"), "{res:#?}");
+    assert!(
+        hint_text(&res).contains(&format!("{} -n 0 del", r.cli())),
+        "{res:#?}"
+    );
     assert!(link(&res).ends_with("#troubleshooting-f"), "{res:#?}");
 }
 
@@ -658,7 +661,10 @@ fn scan_legacy_prefix_rows() {
     assert_eq!(res.status, Status::Warn, "{res:#?}");
     assert!(res.summary.contains("30 days"), "{}", res.summary);
     assert!(
-        hint_text(&res).contains("redis-cli -n 1 --scan --pattern ':1:enforcer:*'"),
+        hint_text(&res).contains(&format!(
+            "{} -n 1 --scan --pattern ':1:enforcer:*'",
+            r.cli()
+        )),
         "{res:#?}"
     );
     // Untouched for only a day: not proven.

@@ -2,6 +2,10 @@
 //! built site and `serve`'s probe API agree on the pages and their probes, for a tree with
 //! hidden folders and files, `.markdown` pages, a symlinked folder inside `docs/` and
 //! files that are not Markdown. Against a private redis-server.
+//!
+//! They all read one page index (`content::index`: one walk, one parse per page, one
+//! function from probe fences to declarations), so this holds by construction; the test
+//! stays as the guard that it keeps holding.
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -30,7 +30,7 @@ fn guide() -> String {
     )
 }
 
-fn site(redis_url: &str) -> kit::Tree {
+pub(crate) fn site(redis_url: &str) -> kit::Tree {
     kit::Tree::site(
         &format!(
             "title = \"Ops\"\n[redis]\nurl = \"{redis_url}\"\nconnect_timeout = \"500ms\"\ndeadline = \"1s\"\n"
@@ -55,7 +55,7 @@ async fn step_status(browser: &Browser, n: usize) -> Value {
         .await
 }
 
-async fn wait_status(browser: &Browser, n: usize, status: &str) {
+pub(crate) async fn wait_status(browser: &Browser, n: usize, status: &str) {
     browser
         .wait(
             &format!("step {n} to be {status}"),
@@ -67,7 +67,7 @@ async fn wait_status(browser: &Browser, n: usize, status: &str) {
 }
 
 /// With `BISK_SCREENSHOTS=DIR`, saves the viewport as `DIR/NAME.png` (to look at the page).
-async fn shot(browser: &Browser, name: &str) {
+pub(crate) async fn shot(browser: &Browser, name: &str) {
     if let Some(dir) = std::env::var_os("BISK_SCREENSHOTS") {
         browser
             .screenshot(&std::path::Path::new(&dir).join(format!("{name}.png")))
@@ -76,7 +76,7 @@ async fn shot(browser: &Browser, name: &str) {
 }
 
 /// Clicks the `act` button of step `n` as a person would: scrolled into view first.
-async fn click(browser: &Browser, n: usize, act: &str) {
+pub(crate) async fn click(browser: &Browser, n: usize, act: &str) {
     browser
         .js(&format!(
             "var b = document.querySelector('#step-{n} [data-act=\"{act}\"]'); \
@@ -299,7 +299,7 @@ async fn an_operator_walks_a_guide_with_a_failing_step_end_to_end() {
             "snapshot",
             "task_ticked",
             "step_done",
-            "probes_run",
+            "sign_off_refused",
             "step_done",
             "step_reopened",
             "step_done",

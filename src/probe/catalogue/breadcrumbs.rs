@@ -36,7 +36,9 @@ fn not_django(key: &str, e: &str) -> String {
 }
 
 fn pickled_hint() -> Option<Hint> {
-    hint::pickled("The enforcer must write through django.core.cache, not raw redis-cli SET.")
+    hint::pickled(
+        "The enforcer must write through django.core.cache, never a raw SET (from redis-cli or redis-py).",
+    )
 }
 
 fn too_large_hint() -> Option<Hint> {

@@ -581,7 +581,10 @@ pub(crate) fn miss_words(
                     f.db
                 ),
                 hint::ping_gotchas(format!(
-                    "Point LOCATION at /{db} in every process, and use `redis-cli -n {db}` when checking by hand."
+                    "The process that wrote it uses db {}: find it (`redis-cli -n {} OBJECT IDLETIME '{}'` says how long ago it was used), make its LOCATION end in /{db} like the others, and restart it. Check by hand with `redis-cli -n {db}`.",
+                    f.db,
+                    f.db,
+                    f.name.replace('\'', "")
                 )),
             ),
         },
@@ -589,7 +592,11 @@ pub(crate) fn miss_words(
             format!(
                 "{key} is absent in db {db} (never written, or its TTL expired); not found under another prefix, version or DB either"
             ),
-            hint::ping_gotchas("Write it again (it may have expired) and check the TTL."),
+            hint::ping_gotchas(if key.contains(":enforcer:") {
+                "The enforcer writes this key on every cycle, not the operator: check that it runs (`systemctl status bisk-enforcer.service`, its journal) with the same CACHES block as the web process; a breadcrumb written without timeout=None expires after 300 s."
+            } else {
+                "A process of the app writes this key, not the operator: check that it runs with the same CACHES block (LOCATION, KEY_PREFIX, VERSION) as the reader; a key written with a timeout expires (see its TTL)."
+            }),
         ),
     }
 }

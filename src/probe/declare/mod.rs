@@ -83,6 +83,9 @@ pub struct Declaration {
     title: Option<StrNode>,
     description: Option<StrNode>,
     target: Option<StrNode>,
+    /// The author's `hint` and `hint_link` (templates, like `description`).
+    hint: Option<StrNode>,
+    hint_link: Option<StrNode>,
     /// The check's own parameters (every key but the common ones), by key.
     params: Vec<(String, Node)>,
     /// Every top-level key with the 1-based page line it is written on.
@@ -142,9 +145,15 @@ impl Declaration {
                 }
             }
         };
-        for s in [&self.title, &self.description, &self.target]
-            .into_iter()
-            .flatten()
+        for s in [
+            &self.title,
+            &self.description,
+            &self.target,
+            &self.hint,
+            &self.hint_link,
+        ]
+        .into_iter()
+        .flatten()
         {
             add(&s.template);
         }
@@ -230,6 +239,12 @@ pub struct ProbeDecl {
     /// Variables the body uses that have no value for its target: the probe cannot be
     /// judged and is skipped with this as the cause.
     pub unset: Vec<String>,
+    /// The author's fix text (`hint = "…"`, `{{ vars }}` allowed): shown instead of the
+    /// check's built-in hint when the probe does not pass.
+    pub hint: Option<String>,
+    /// Where the fix is explained (`hint_link`): a docs page (`ops/APP.md#anchor`) or an
+    /// `https://` URL; replaces the built-in hint's link into the bundled guides.
+    pub hint_link: Option<String>,
     /// What it was resolved from: the runner resolves it again for the target of its run,
     /// and key lines come from it.
     pub declaration: Arc<Declaration>,
@@ -258,4 +273,12 @@ impl DeclError {
 }
 
 /// The keys every declaration may have, whatever its check.
-const COMMON_KEYS: &[&str] = &["check", "title", "id", "description", "target"];
+const COMMON_KEYS: &[&str] = &[
+    "check",
+    "title",
+    "id",
+    "description",
+    "target",
+    "hint",
+    "hint_link",
+];

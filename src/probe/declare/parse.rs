@@ -21,6 +21,8 @@ struct Head {
     id: Option<String>,
     description: Option<String>,
     target: Option<String>,
+    hint: Option<String>,
+    hint_link: Option<String>,
 }
 
 /// Where the body sits: turns offsets into the body into page lines.
@@ -138,6 +140,8 @@ impl Declaration {
             title: None,
             description: None,
             target: None,
+            hint: None,
+            hint_link: None,
             params: Vec::new(),
             key_lines: Vec::new(),
             uses_vars: false,
@@ -163,15 +167,23 @@ impl Declaration {
                 "title" => decl.title = string(node),
                 "description" => decl.description = string(node),
                 "target" => decl.target = string(node),
+                "hint" => decl.hint = string(node),
+                "hint_link" => decl.hint_link = string(node),
                 _ if COMMON_KEYS.contains(&name) => {}
                 _ => decl.params.push((name.to_string(), node)),
             }
         }
         decl.key_lines = key_lines;
-        decl.uses_vars = [&decl.title, &decl.description, &decl.target]
-            .into_iter()
-            .flatten()
-            .any(|s| s.template.has_refs())
+        decl.uses_vars = [
+            &decl.title,
+            &decl.description,
+            &decl.target,
+            &decl.hint,
+            &decl.hint_link,
+        ]
+        .into_iter()
+        .flatten()
+        .any(|s| s.template.has_refs())
             || decl
                 .params
                 .iter()

@@ -15,6 +15,8 @@ pub(super) struct Filled {
     title: Option<String>,
     description: Option<String>,
     target: Option<String>,
+    hint: Option<String>,
+    hint_link: Option<String>,
     /// The check's parameters as TOML values.
     params: toml::Table,
     /// Unset variables used, sorted, once each.
@@ -152,6 +154,16 @@ impl Declaration {
             .as_ref()
             .map(|s| text(s, "target", &mut out))
             .transpose()?;
+        out.hint = self
+            .hint
+            .as_ref()
+            .map(|s| text(s, "hint", &mut out))
+            .transpose()?;
+        out.hint_link = self
+            .hint_link
+            .as_ref()
+            .map(|s| text(s, "hint_link", &mut out))
+            .transpose()?;
         fn value(
             node: &Node,
             key: &str,
@@ -225,9 +237,33 @@ impl Declaration {
             }
             Ok(()) => {}
         }
+        // ---- `hint` and `hint_link` (the probe's own fix text and where it is explained) ----
+        if filled
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.chars().count() > 1000)
+        {
+            return Err(self.err(
+                self.key_line("hint"),
+                "probe `hint` is longer than 1000 characters: link to a section with `hint_link` instead".into(),
+            ));
+        }
+        if let Some(l) = filled.hint_link.as_deref()
+            && !valid_hint_link(l)
+        {
+            return Err(self.err(
+                self.key_line("hint_link"),
+                format!(
+                    "probe `hint_link` {l:?} must be a docs page (`ops/APP.md` or `ops/APP.md#anchor`) or an https:// or http:// URL"
+                ),
+            ));
+        }
+        // ---- end of `hint` and `hint_link` ----
         for (key, value) in [
             ("title", &filled.title),
             ("description", &filled.description),
+            ("hint", &filled.hint),
+            ("hint_link", &filled.hint_link),
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(self.err(self.key_line(key), format!("probe `{key}` is empty")));
@@ -362,9 +398,25 @@ impl Declaration {
             check,
             source: self.source.clone(),
             unset: Vec::new(),
+            hint: filled.hint,
+            hint_link: filled.hint_link,
             declaration: self.clone(),
         }
     }
+}
+
+/// A `hint_link`: an http(s) URL, or a docs-relative Markdown page with an optional anchor
+/// (no `..`, no scheme, no spaces).
+fn valid_hint_link(l: &str) -> bool {
+    if l.starts_with("https://") || l.starts_with("http://") {
+        return !l.chars().any(|c| c.is_whitespace() || c.is_control());
+    }
+    let page = l.split('#').next().unwrap_or("");
+    page.ends_with(".md")
+        && !page.starts_with('/')
+        && !page.split('/').any(|seg| seg == ".." || seg.is_empty())
+        && !l.contains(':')
+        && !l.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A text that reads as a TOML number or boolean, as that value.

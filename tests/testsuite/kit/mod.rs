@@ -11,6 +11,7 @@
 //! process with [`probe`]; snapshots of volatile output go through [`snap`].
 #![allow(dead_code)]
 
+pub mod alone;
 pub mod browser;
 pub mod django;
 pub mod nginx;
@@ -23,10 +24,12 @@ pub mod runbook;
 pub mod serve;
 pub mod snap;
 pub mod system;
+pub mod tmux;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
 
+pub use alone::alone;
 pub use redis::{BlackHole, RedisOptions, RedisServer, closed_port, free_port};
 pub use tree::{Tree, bisk_docs};
 

@@ -102,6 +102,11 @@ impl RedisServer {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// `redis-cli` and the options that reach this server, as hints write them.
+    pub fn cli(&self) -> String {
+        format!("redis-cli -h 127.0.0.1 -p {}", self.port)
+    }
+
     /// `redis://[:password@]127.0.0.1:PORT/db`.
     pub fn url(&self, db: u32) -> String {
         match &self.password {

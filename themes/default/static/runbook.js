@@ -205,6 +205,13 @@
     if (on) { btn.setAttribute("data-label", btn.textContent); btn.textContent = label || "Working…"; btn.disabled = true; btn.setAttribute("aria-busy", "true"); }
     else { btn.textContent = btn.getAttribute("data-label") || btn.textContent; btn.disabled = false; btn.removeAttribute("aria-busy"); }
   }
+  /* Focus a step without jumping: its heading takes the focus, the step its top. */
+  function focusStep(sec) {
+    var h = sec.querySelector("h2, h3") || sec;
+    if (!h.hasAttribute("tabindex")) h.setAttribute("tabindex", "-1");
+    sec.scrollIntoView({ block: "start" });
+    h.focus({ preventScroll: true });
+  }
   function openMore(sec) { var d = sec.querySelector(".rb-more"); if (d) d.open = true; }
   function failing(r) { return r.status === "fail" || r.status === "error"; }
 
@@ -250,11 +257,12 @@
         say(box, r.json.error || ("The server answered HTTP " + r.status + "."));
       }
       return refresh().then(function () {
-        // Signed off: bring the next step into view.
-        if (r.ok && (a === "done" || a === "override" || a === "skip")) {
-          var next = doc.querySelector(".rb-step.current");
-          if (next && next !== sec) next.scrollIntoView({ block: "start" });
-        }
+        // Signed off: the next step takes the focus (and the view); anything else keeps
+        // the focus on the control acted on, not on the page body.
+        var next = doc.querySelector(".rb-step.current");
+        if (r.ok && (a === "done" || a === "override" || a === "skip") && next && next !== sec) focusStep(next);
+        else if (!btn.disabled && !btn.hidden) btn.focus();
+        else focusStep(sec);
       });
     }, function () { busy(btn, false); say(box, UNREACHABLE); }).catch(function () {});
   }
@@ -284,7 +292,7 @@
             box.disabled = false;
             if (!r.ok) { box.checked = !box.checked; say(err, r.json.error || ("The server answered HTTP " + r.status + ".")); }
             else say(err, "");
-            return refresh();
+            return refresh().then(function () { box.focus(); });
           }, function () { box.removeAttribute("data-busy"); box.disabled = false; box.checked = !box.checked; say(err, UNREACHABLE); })
           .catch(function () {});
       });
@@ -314,11 +322,18 @@
     });
   });
 
+  /* A run opened (or reloaded) without an anchor opens at its current step. */
+  var first = true;
   function poll() {
     if (doc.hidden) return;
     refresh().then(function () {
       var off = doc.getElementById("rb-offline");
       if (off) off.remove();
+      if (first) {
+        first = false;
+        var cur = doc.querySelector(".rb-step.current");
+        if (cur && !location.hash && cur !== steps[0]) focusStep(cur);
+      }
     }, function () {
       if (doc.getElementById("rb-offline")) return;
       var b = el("p", "rb-offline", "Server unreachable: the run is kept on the server; this page catches up when it is back.");

@@ -65,8 +65,12 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
     if ttls.iter().all(|t| *t == -2) && legacy_count == 0 {
         // Nothing here: say where the breadcrumbs went (another prefix, version or DB).
         let found = locate(ep, &mut conn, target, &format!("{}:last_run", p.namespace)).await?;
-        let (text, _) = miss_words(&keys[0], ep.db, found.as_ref());
+        let (text, found_hint) = miss_words(&keys[0], ep.db, found.as_ref());
         out.summary = bound(&format!("no breadcrumbs: {text}"), 400);
+        if found.is_some() {
+            // Found elsewhere (another db, prefix, version): that cause's own fix.
+            out.hint = found_hint;
+        }
         return Ok(out
             .expected(format!("{} keys present", keys.len()))
             .observed("none present"));
