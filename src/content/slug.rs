@@ -49,6 +49,36 @@ pub fn legacy_slugify(text: &str) -> String {
     slug
 }
 
+/// A start tag of raw HTML and its attributes.
+static TAG: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"<([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?>").expect("the tag regex is valid")
+});
+/// An `id` or `name` attribute, with its value double-, single- or un-quoted.
+static ID_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r#"(?i)(?:^|\s)(id|name)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"#)
+        .expect("the attribute regex is valid")
+});
+
+/// The fragment targets raw HTML in a page defines: every element's `id`, and an `<a>`'s
+/// `name` (how older Markdown marks anchors), so links to them are not reported missing.
+pub(crate) fn html_ids(html: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for tag in TAG.captures_iter(html) {
+        let Some(attrs) = tag.get(2) else { continue };
+        let is_a = tag[1].eq_ignore_ascii_case("a");
+        for attr in ID_ATTR.captures_iter(attrs.as_str()) {
+            if !is_a && attr[1].eq_ignore_ascii_case("name") {
+                continue;
+            }
+            let value = attr.get(2).or(attr.get(3)).or(attr.get(4));
+            if let Some(v) = value.map(|v| v.as_str()).filter(|v| !v.is_empty()) {
+                ids.push(v.to_string());
+            }
+        }
+    }
+    ids
+}
+
 /// Hands out unique ids for one page: GitHub's ids, and beside them the ids the same
 /// headings had under [`legacy_slugify`] (numbered among themselves, as they were).
 #[derive(Default)]
@@ -145,6 +175,20 @@ mod tests {
         // A heading whose own slug looks like a suffixed one is skipped over.
         assert_eq!(ids.unique_for("Setup 3"), "setup-3");
         assert_eq!(ids.unique_for("Setup"), "setup-4");
+    }
+
+    #[test]
+    fn raw_html_ids() {
+        assert_eq!(
+            html_ids(
+                "<a id=\"old\"></a> <a name='x'>x</a> <div class=c ID=box> <input name=q> <span id=\"\">"
+            ),
+            ["old", "x", "box"]
+        );
+        assert_eq!(
+            html_ids("<p data-id=\"no\">text id=\"no\"</p>"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

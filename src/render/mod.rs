@@ -166,7 +166,8 @@ pub struct Rendered {
     pub title: Option<String>,
     pub headings: Vec<Heading>,
     /// Ids besides the headings' that a `#fragment` may name: a heading's id from before
-    /// GitHub's slugs (see `slug`), which the heading still carries.
+    /// GitHub's slugs (see `content::slug`), which the heading still carries, and the ids
+    /// raw HTML defines (`<a id="x">`, `<a name="x">`).
     pub anchors: Vec<String>,
     pub links: Vec<LinkRef>,
     pub sections: Vec<SearchSection>,

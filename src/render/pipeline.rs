@@ -537,6 +537,12 @@ impl<'a> Walk<'a, '_, '_, '_> {
                 self.sections.push_break();
                 self.emit(event);
             }
+            // Ids raw HTML defines (`<a id="old">`, `<a name="x">`) are anchors too.
+            Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
+                let ids = super::slug::html_ids(raw);
+                self.rendered.anchors.extend(ids);
+                self.emit(event);
+            }
             event => self.emit(event),
         }
     }

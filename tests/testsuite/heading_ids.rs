@@ -120,3 +120,32 @@ fn link_checker_accepts_github_old_and_attribute_ids() {
         .fails_with(1)
         .stderr_has("setup");
 }
+
+#[test]
+fn raw_html_ids_are_anchors_for_the_link_checker() {
+    // Issue 21 §5: `<a id="old">` / `<a name="x">` anchors the page really has.
+    let tree = Tree::site(
+        "title = \"T\"\n",
+        &[
+            (
+                "index.md",
+                "# Home\n\n[a](guide.md#old) [b](guide.md#x) [c](guide.md#box)\n",
+            ),
+            (
+                "guide.md",
+                "# Guide\n\n<a id=\"old\"></a>\n\n## New name\n\nText <a name=\"x\"></a> here.\n\n<div id=\"box\">\n\nIn a box.\n\n</div>\n",
+            ),
+        ],
+    );
+    tree.run(&["build", "--strict"]).ok();
+    let bad = Tree::site(
+        "title = \"T\"\n",
+        &[
+            ("index.md", "# Home\n\n[a](guide.md#nope)\n"),
+            ("guide.md", "# Guide\n\n<a id=\"old\"></a>\n"),
+        ],
+    );
+    bad.run(&["build", "--strict"])
+        .fails_with(1)
+        .stderr_has("nope");
+}
