@@ -6,6 +6,7 @@
 //! serves and updates it page by page as files change.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::load::{self, Asset, Page};
 use crate::diag::Diagnostic;
@@ -14,8 +15,9 @@ use crate::diag::Diagnostic;
 #[derive(Debug, Clone, Default)]
 pub struct Index {
     pub docs_dir: PathBuf,
-    /// In the walk's order, generated folder indexes last.
-    pub pages: Vec<Page>,
+    /// In the walk's order, generated folder indexes last. Shared: `serve` hands a new
+    /// index to its readers on every publish, and a page's source is not copied for that.
+    pub pages: Vec<Arc<Page>>,
     pub assets: Vec<Asset>,
     /// Problems met while walking and reading (unreadable pages, bad front matter, …).
     pub diagnostics: Vec<Diagnostic>,
@@ -27,7 +29,7 @@ impl Index {
         let (loaded, diagnostics) = load::load(docs_dir);
         Index {
             docs_dir: docs_dir.to_path_buf(),
-            pages: loaded.pages,
+            pages: loaded.pages.into_iter().map(Arc::new).collect(),
             assets: loaded.assets,
             diagnostics,
         }
@@ -35,19 +37,28 @@ impl Index {
 
     /// The page at docs-relative `rel` (a file the author wrote, not a generated index).
     pub fn page(&self, rel: &Path) -> Option<&Page> {
-        self.pages.iter().find(|p| !p.generated && p.src_rel == rel)
+        self.pages
+            .iter()
+            .map(|p| &**p)
+            .find(|p| !p.generated && p.src_rel == rel)
     }
 
     /// The pages authors wrote, in path order (the order `check` reports in and the
     /// first-declared rule of duplicate probe ids reads them).
     pub fn authored(&self) -> Vec<&Page> {
-        let mut pages: Vec<&Page> = self.pages.iter().filter(|p| !p.generated).collect();
+        let mut pages: Vec<&Page> = self
+            .pages
+            .iter()
+            .map(|p| &**p)
+            .filter(|p| !p.generated)
+            .collect();
         pages.sort_by(|a, b| a.src_rel.cmp(&b.src_rel));
         pages
     }
 
     /// Replaces (or adds) a page, as `serve` does when a file changes.
     pub fn put(&mut self, page: Page) {
+        let page = Arc::new(page);
         match self
             .pages
             .iter_mut()

@@ -214,7 +214,8 @@ async fn run_json(
 /// cannot be read (the page then keeps its widgets as they are).
 fn drawn_widgets(app: &RunbookHttp, state: &super::state::RunState) -> Option<serde_json::Value> {
     let look = look_on(app, Some(&state.target.name)).ok()?;
-    let guide = app.ws.guide(Path::new(&state.guide)).ok()?;
+    // From the served index (no disk, no parse), read with the run's target's values.
+    let guide = guide(app, Path::new(&state.guide), &look.target).ok()?;
     let mut steps = serde_json::Map::new();
     for s in &state.steps {
         let shown: Vec<&crate::probe::ProbeResult> = if s.results.is_empty() {
@@ -277,7 +278,8 @@ async fn start_run(
     proxy: Proxied,
     Json(body): Json<StartBody>,
 ) -> Result<Response, ApiError> {
-    let guide = guide(&app, Path::new(&body.page))?;
+    // The session resolves each probe again for the run's target when it runs it.
+    let guide = guide(&app, Path::new(&body.page), "default")?;
     let s = Session::start(
         app.ws.clone(),
         guide,
@@ -591,9 +593,10 @@ struct GuideLink {
 }
 
 /// The guide at `page` from the index (the served one inside `serve`).
-fn guide(app: &RunbookHttp, page: &Path) -> Result<Guide, RunbookError> {
+/// The guide at `page` from the served index, its probes read with `target`'s values.
+fn guide(app: &RunbookHttp, page: &Path, target: &str) -> Result<Guide, RunbookError> {
     match (app.index)() {
-        Some(index) => Guide::from_index_checked(&index, page, &app.ws.config),
+        Some(index) => Guide::from_index_checked(&index, page, &app.ws.config, target),
         None => Err(RunbookError::NoSuchGuide {
             page: page.display().to_string(),
             why: "the site is still loading: reload in a moment".into(),
@@ -714,7 +717,7 @@ async fn start_page(
     Query(q): Query<StartQuery>,
 ) -> Result<Response, ApiError> {
     let look = look_on(&app, q.target.as_deref())?;
-    let guide = match guide(&app, Path::new(&q.page)) {
+    let guide = match guide(&app, Path::new(&q.page), &look.target) {
         Ok(g) => g,
         Err(e) => return Ok(page_error(&app, 1, e)),
     };
@@ -805,7 +808,7 @@ async fn run_page(
     let look = look_on(&app, Some(&state.target.name))?;
     let now = jiff::Timestamp::now();
     // The run page shows the guide as it is now; the steps are the run's.
-    let guide = guide(&app, Path::new(&state.guide)).ok();
+    let guide = guide(&app, Path::new(&state.guide), &look.target).ok();
     // From /runs/ID/ to the guide's folder.
     let base = {
         let out = output_path(Path::new(&state.guide));

@@ -121,14 +121,16 @@ impl Guide {
         Guide::from_page(found, probes)
     }
 
-    /// [`Guide::from_index`] read with the default target's values, refused when its probes
-    /// name commands or targets the config lacks: the guide a walkthrough starts from.
+    /// [`Guide::from_index`] read with `target`'s values (what a run on that target shows),
+    /// refused when its probes name commands or targets the config lacks: the guide a
+    /// walkthrough starts from.
     pub fn from_index_checked(
         index: &Index,
         page: &Path,
         config: &crate::config::Config,
+        target: &str,
     ) -> Result<Guide, RunbookError> {
-        let guide = Guide::from_index(index, page, Some((config, "default")))?;
+        let guide = Guide::from_index(index, page, Some((config, target)))?;
         guide.checked(config)
     }
 

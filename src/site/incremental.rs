@@ -93,7 +93,7 @@ impl Site {
         let probes_changed = decls != old.probes;
 
         self.pages[index] = super::SitePage {
-            page,
+            page: std::sync::Arc::new(page),
             rendered,
             probes: decls,
             title,

@@ -86,7 +86,8 @@ pub struct LoadOptions<'a> {
 /// [`Page::out_rel`], front matter), and everything rendered from it.
 #[derive(Debug, Clone)]
 pub struct SitePage {
-    pub page: Page,
+    /// Shared with the [`Index`] the site hands out (see [`Site::index`]).
+    pub page: std::sync::Arc<Page>,
     pub rendered: Rendered,
     /// The probes it declares, in document order.
     pub probes: Vec<ProbeDecl>,
@@ -200,7 +201,11 @@ impl Site {
                     target: &target,
                 };
                 let out = render_one(&env, page, events, snapshot.as_ref(), !opts.plain_code);
-                if opts.release_sources {
+                // Only a page no one else holds can be freed; the index a build renders
+                // from is its own.
+                if opts.release_sources
+                    && let Some(page) = std::sync::Arc::get_mut(page)
+                {
                     page.source = String::new();
                     page.body_start = 0;
                     page.doc = Default::default();
@@ -322,8 +327,9 @@ fn load_theme(root: &Path, config: &Config) -> Result<std::sync::Arc<Theme>, Vec
 /// The events to render `page` from: moved out of its document when `take` (a one-shot
 /// build renders each page once) and nobody else holds it, else copied (`serve` renders a
 /// page again to highlight it).
-fn page_events(page: &mut Page, take: bool) -> content::document::Events {
-    match std::sync::Arc::get_mut(&mut page.doc) {
+fn page_events(page: &mut std::sync::Arc<Page>, take: bool) -> content::document::Events {
+    let doc = std::sync::Arc::get_mut(page).and_then(|p| std::sync::Arc::get_mut(&mut p.doc));
+    match doc {
         Some(doc) if take => doc.take_events(),
         _ => page.doc.events().to_vec(),
     }

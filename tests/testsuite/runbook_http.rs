@@ -345,3 +345,56 @@ fn browser_and_terminal_walk_the_same_run() {
     }
     assert!(!marker.exists(), "a guide command was executed");
 }
+
+/// A walkthrough on target prod shows prod's values in its steps and widgets (they used to
+/// be read with the default target's values whatever the run's target).
+#[test]
+fn a_run_on_a_target_shows_that_targets_values() {
+    let port = kit::closed_port();
+    let t = kit::Tree::site(
+        &format!(
+            "title = \"T\"\n[redis]\nurl = \"redis://127.0.0.1:{port}/0\"\nconnect_timeout = \"300ms\"\ndeadline = \"1s\"\n\
+             [targets.prod]\nurl = \"redis://127.0.0.1:{port}/1\"\nconnect_timeout = \"300ms\"\ndeadline = \"1s\"\n\
+             [vars]\nplace = \"place-of-default\"\n[targets.prod.vars]\nplace = \"place-of-prod\"\n"
+        ),
+        &[
+            ("README.md", "# Home\n"),
+            (
+                "ops/DEPLOY.md",
+                &format!(
+                    "# Deploy\n\n## Check\n\nOn {{{{ place }}}}.\n\n```probe\nid = \"port\"\ncheck = \"tcp.connect\"\ntitle = \"Port on {{{{ place }}}}\"\naddress = \"127.0.0.1:{port}\"\n```\n"
+                ),
+            ),
+        ],
+    );
+    let root = t.root().to_path_buf();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = kit::serve::with_runbooks(&root).await;
+        server.state.complete().await;
+        let config = Config::load(&root).expect("config");
+        let ws = Arc::new(Workspace::new(&root, config));
+        let guide = ws.guide(Path::new("ops/DEPLOY.md")).expect("guide");
+        let actor = bisk_docs::runbook::log::Actor {
+            operator: Some("alice".into()),
+            via: Some("test".into()),
+            identity: None,
+        };
+        let s = bisk_docs::runbook::session::Session::start(ws, guide, Some("prod"), &actor)
+            .await
+            .expect("run starts");
+        let page = kit::serve::get(server.addr, &format!("/runs/{}/", s.run_id)).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("place-of-prod"), "{}", page.body);
+        assert!(!page.body.contains("place-of-default"), "{}", page.body);
+        let api = kit::serve::get(server.addr, &format!("/api/runs/{}", s.run_id)).await;
+        assert_eq!(api.status, 200, "{}", api.body);
+        let drawn = api.json()["drawn"].to_string();
+        assert!(drawn.contains("place-of-prod"), "{drawn}");
+        assert!(!drawn.contains("place-of-default"), "{drawn}");
+    });
+}
