@@ -105,9 +105,9 @@ impl<'a> Scope<'a> {
         self.defaults.keys().all(|k| k == REDIS_CLI)
     }
 
-    /// The defined names, for "undefined variable" messages.
+    /// The names the config declares, for "undefined variable" messages.
     pub fn names(&self) -> impl Iterator<Item = &'a String> {
-        self.defaults.keys()
+        self.defaults.keys().filter(|k| k.as_str() != REDIS_CLI)
     }
 }
 

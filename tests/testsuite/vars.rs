@@ -820,7 +820,7 @@ fn redis_cli_carries_each_targets_connection_options_never_its_password() {
          [vars]\nweb_unit = \"w\"\n",
         &[(
             "ops/KEYS.md",
-            "# Keys\n\n```console\n$ {{ redis_cli }} --scan --pattern 'bisk:1:*'\n```\n",
+            "# Keys\n\n```text\n{{ redis_cli }} --scan --pattern 'bisk:1:*'\n```\n",
         )],
     );
     t.build().ok();
@@ -841,4 +841,24 @@ fn redis_cli_carries_each_targets_connection_options_never_its_password() {
         .ok();
     let html = t.page("ops/KEYS.html");
     assert!(html.contains("redis-cli -h 10.0.0.9 -p 7000 -n 5 --scan"), "{html}");
+}
+
+#[test]
+fn a_widget_description_names_the_db_of_the_effective_url() {
+    let t = Tree::site(
+        "title = \"Db\"\n[redis]\nurl = \"redis://127.0.0.1:1/1\"\n",
+        &[(
+            "ops/CRUMBS.md",
+            "# Crumbs\n\n```probe\ncheck = \"enforcer.breadcrumbs\"\n```\n",
+        )],
+    );
+    t.build().ok();
+    let html = t.page("ops/CRUMBS.html");
+    assert!(html.contains("in db 1"), "{html}");
+    // BISK_REDIS_URL is where the probe runs: its db is the one the description names.
+    t.run_env(&["build"], &[("BISK_REDIS_URL", "redis://127.0.0.1:1/2")])
+        .ok();
+    let html = t.page("ops/CRUMBS.html");
+    assert!(html.contains("in db 2"), "{html}");
+    assert!(!html.contains("in db 1"), "{html}");
 }
