@@ -232,7 +232,8 @@ impl Config {
                 .and_then(|t| crate::probe::show::hint::redis_cli_command(&t.target))
         };
         if let Some(v) = cli(self, None) {
-            self.vars.insert(name.to_string(), crate::vars::VarDef::Value(v));
+            self.vars
+                .insert(name.to_string(), crate::vars::VarDef::Value(v));
         }
         let names: Vec<String> = self.targets.keys().cloned().collect();
         for n in names {

@@ -840,7 +840,10 @@ fn redis_cli_carries_each_targets_connection_options_never_its_password() {
     t.run_env(&["build"], &[("BISK_REDIS_URL", "redis://10.0.0.9:7000/5")])
         .ok();
     let html = t.page("ops/KEYS.html");
-    assert!(html.contains("redis-cli -h 10.0.0.9 -p 7000 -n 5 --scan"), "{html}");
+    assert!(
+        html.contains("redis-cli -h 10.0.0.9 -p 7000 -n 5 --scan"),
+        "{html}"
+    );
 }
 
 #[test]

@@ -303,7 +303,9 @@ pub(crate) fn redis_cli_command(target: &crate::config::RedisTarget) -> Option<S
     if target.backend != crate::config::Backend::Redis {
         return None;
     }
-    let db = crate::redis_url::RedisUrl::parse(target.url.trim()).ok()?.db;
+    let db = crate::redis_url::RedisUrl::parse(target.url.trim())
+        .ok()?
+        .db;
     let (opts, _password) = redis_cli_options(target)?;
     Some(format!("redis-cli{opts} -n {db}"))
 }
