@@ -67,6 +67,10 @@ impl<'de> Deserialize<'de> for VarDef {
     }
 }
 
+/// The variable derived from the target's URL (not written in `[vars]`): `redis-cli` with
+/// the options and db that reach the target, never its password.
+pub const REDIS_CLI: &str = "redis_cli";
+
 /// The variables seen by one target: `[vars]` overlaid with `[targets.NAME.vars]`.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope<'a> {
@@ -96,13 +100,14 @@ impl<'a> Scope<'a> {
     }
 
     /// Whether the config defines any variable at all (pages are then scanned).
+    /// The derived `redis_cli` alone does not count: a tree without `[vars]` is not scanned.
     pub fn is_empty(&self) -> bool {
-        self.defaults.is_empty()
+        self.defaults.keys().all(|k| k == REDIS_CLI)
     }
 
-    /// The defined names, for "undefined variable" messages.
+    /// The names the config declares, for "undefined variable" messages.
     pub fn names(&self) -> impl Iterator<Item = &'a String> {
-        self.defaults.keys()
+        self.defaults.keys().filter(|k| k.as_str() != REDIS_CLI)
     }
 }
 

@@ -79,8 +79,26 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
             for d in &diags {
                 output::diagnostic(d);
             }
-            let n = diags.iter().filter(|d| d.is_error()).count();
-            return Err(Failure::Usage(format!("{n} probe declaration error(s)")));
+            // A path that names no page is not a declaration error: say so in the summary.
+            let missing: Vec<String> = paths
+                .iter()
+                .filter(|p| !p.exists())
+                .map(|p| p.display().to_string())
+                .collect();
+            let n = diags
+                .iter()
+                .filter(|d| d.is_error())
+                .count()
+                .saturating_sub(missing.len());
+            let summary = match (missing.is_empty(), n) {
+                (true, n) => format!("{n} probe declaration error(s)"),
+                (false, 0) => format!("no such page: {}", missing.join(", ")),
+                (false, n) => format!(
+                    "no such page: {}; {n} probe declaration error(s)",
+                    missing.join(", ")
+                ),
+            };
+            return Err(Failure::Usage(summary));
         }
     };
     let config_diags = discover::config_errors(&decls, &config);

@@ -208,12 +208,43 @@ impl Config {
         let spans = spans::Spans::new(text, doc);
         config.validate(&spans, path)?;
         config.validate_django_target(&spans, path)?;
+        let mut config = config;
+        config.derive_vars();
         Ok(config)
     }
 
     /// The variables as target `name` sees them (`default` or an unknown name: `[vars]`).
     pub fn scope<'a>(&'a self, name: &'a str) -> crate::vars::Scope<'a> {
         crate::vars::Scope::new(name, &self.vars, self.targets.get(name).map(|t| &t.vars))
+    }
+
+    /// Adds the variables computed from each target's effective URL (`BISK_REDIS_URL`
+    /// included): `redis_cli`, so a guide's copied command reaches the reader's target. A
+    /// variable the config defines itself wins.
+    fn derive_vars(&mut self) {
+        let name = crate::vars::REDIS_CLI;
+        if self.vars.contains_key(name) {
+            return;
+        }
+        let cli = |c: &Config, n: Option<&str>| {
+            c.target(n)
+                .ok()
+                .and_then(|t| crate::probe::show::hint::redis_cli_command(&t.target))
+        };
+        if let Some(v) = cli(self, None) {
+            self.vars
+                .insert(name.to_string(), crate::vars::VarDef::Value(v));
+        }
+        let names: Vec<String> = self.targets.keys().cloned().collect();
+        for n in names {
+            if let Some(v) = cli(self, Some(&n))
+                && let Some(t) = self.targets.get_mut(&n)
+            {
+                t.vars
+                    .entry(name.to_string())
+                    .or_insert(crate::vars::VarDef::Value(v));
+            }
+        }
     }
 
     /// Every target name, `default` first.

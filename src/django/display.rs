@@ -24,6 +24,43 @@ impl PyValue {
         self.to_display_limited(DISPLAY_LIMIT)
     }
 
+    /// A text value (`str`, or `bytes` that are UTF-8) as the lines a person reads, not
+    /// its repr: a traceback keeps its line breaks. Other control characters are written
+    /// as escapes (`\x1b`), at most `max_lines` lines and `max_chars` characters (read
+    /// from a cache: untrusted). Other values: [`PyValue::to_display_limited`].
+    pub fn to_readable_text(&self, max_lines: usize, max_chars: usize) -> String {
+        let text = match self {
+            PyValue::Str(s) => s.as_str(),
+            PyValue::Bytes(b) | PyValue::ByteArray(b) => match std::str::from_utf8(b) {
+                Ok(s) => s,
+                Err(_) => return self.to_display_limited(max_chars),
+            },
+            _ => return self.to_display_limited(max_chars),
+        };
+        let mut escaped = String::with_capacity(text.len().min(max_chars + 16));
+        for c in text.trim_end().chars() {
+            match c {
+                '\n' | '\t' => escaped.push(c),
+                '\r' => {}
+                c if c.is_control() => {
+                    let _ = write!(escaped, "\\x{:02x}", c as u32);
+                }
+                c => escaped.push(c),
+            }
+        }
+        let lines: Vec<&str> = escaped.lines().collect();
+        let mut out = lines
+            .iter()
+            .take(max_lines)
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n");
+        if lines.len() > max_lines {
+            let _ = write!(out, "\n… ({} more lines)", lines.len() - max_lines);
+        }
+        crate::text::bound(&out, max_chars)
+    }
+
     /// [`PyValue::to_display`] with a custom character budget.
     pub fn to_display_limited(&self, max_chars: usize) -> String {
         let mut sink = Sink {
@@ -340,6 +377,21 @@ fn datetime_display(dt: &PyDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_traceback_reads_as_its_lines_bounded_and_escaped() {
+        let tb = PyValue::Str(
+            "Traceback (most recent call last):\n  File \"x.py\", line 3\nValueError: \x1b[31mboom\n".into(),
+        );
+        assert_eq!(
+            tb.to_readable_text(40, 1500),
+            "Traceback (most recent call last):\n  File \"x.py\", line 3\nValueError: \\x1b[31mboom"
+        );
+        let long = PyValue::Str((0..50).map(|i| format!("line {i}\n")).collect());
+        let shown = long.to_readable_text(3, 1500);
+        assert_eq!(shown, "line 0\nline 1\nline 2\n… (47 more lines)");
+        assert_eq!(PyValue::Int(3).to_readable_text(3, 100), "3");
+    }
     use super::*;
 
     #[test]

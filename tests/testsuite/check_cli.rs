@@ -413,3 +413,16 @@ fn redis_down_is_one_cause_line_with_the_count_and_the_hint_once() {
         "{out}"
     );
 }
+
+#[test]
+fn a_missing_page_is_reported_as_such_not_as_a_declaration_error() {
+    let t = kit::tree::Tree::site(
+        "title = \"Nope\"\n[redis]\nurl = \"redis://127.0.0.1:1/1\"\n",
+        &[("ops/REAL.md", "# Real\n")],
+    );
+    let (code, out, err) = t.run(&["check", "docs/ops/NOPE.md"]).parts();
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("no such page: "), "{err}");
+    assert!(err.contains("NOPE.md"), "{err}");
+    assert!(!err.contains("probe declaration error"), "{err}");
+}

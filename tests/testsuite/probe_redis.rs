@@ -189,6 +189,14 @@ fn breadcrumbs_failing_shows_error_text_escaped_later() {
             .unwrap_or("")
             .contains("enforcer.py")
     );
+    // The traceback as a person reads it: its own lines, not a repr with literal `\n`.
+    assert_eq!(
+        res.observed.as_deref(),
+        Some(
+            "last_error:\nTraceback (most recent call last):\n  File \"/srv/bisk/enforcer.py\", line 42, in run\nValueError: quota <exceeded>"
+        ),
+        "{res:#?}"
+    );
     // The same error text with a success after the last run is history, not a failure.
     write_crumbs(
         &r,
@@ -258,6 +266,12 @@ fn breadcrumbs_legacy_prefix() {
         res.summary.contains("without KEY_PREFIX"),
         "{}",
         res.summary
+    );
+    // Nothing under the prefix: no empty "Observed" (the summary and evidence say what
+    // was found).
+    assert!(
+        res.observed.as_deref().is_none_or(|o| !o.trim().is_empty()),
+        "{res:#?}"
     );
     // Fresh prefixed breadcrumbs plus leftovers: a warning with the cleanup command.
     write_crumbs(&r, 1, "bisk", &healthy(), None);

@@ -810,3 +810,58 @@ async fn a_browser_walkthrough_shows_the_run_target_values_and_starts_on_the_pag
     assert!(page.body.contains(switch), "{}", page.body);
     server.shutdown().await;
 }
+
+#[test]
+fn redis_cli_carries_each_targets_connection_options_never_its_password() {
+    let t = Tree::site(
+        "title = \"Cli\"\n\
+         [redis]\nurl = \"redis://127.0.0.1:6390/3\"\n\
+         [targets.prod]\nurl = \"rediss://app:s3cret@cache.internal:6380/2\"\n\
+         [vars]\nweb_unit = \"w\"\n",
+        &[(
+            "ops/KEYS.md",
+            "# Keys\n\n```text\n{{ redis_cli }} --scan --pattern 'bisk:1:*'\n```\n",
+        )],
+    );
+    t.build().ok();
+    let html = t.page("ops/KEYS.html");
+    assert!(
+        html.contains("redis-cli -h 127.0.0.1 -p 6390 -n 3 --scan"),
+        "{html}"
+    );
+    t.run(&["build", "--target", "prod"]).ok();
+    let html = t.page("ops/KEYS.html");
+    assert!(
+        html.contains("redis-cli --tls -h cache.internal -p 6380 --user app -n 2 --scan"),
+        "{html}"
+    );
+    assert!(!html.contains("s3cret"), "{html}");
+    // The effective URL: BISK_REDIS_URL overrides the file's, and so does the command.
+    t.run_env(&["build"], &[("BISK_REDIS_URL", "redis://10.0.0.9:7000/5")])
+        .ok();
+    let html = t.page("ops/KEYS.html");
+    assert!(
+        html.contains("redis-cli -h 10.0.0.9 -p 7000 -n 5 --scan"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_widget_description_names_the_db_of_the_effective_url() {
+    let t = Tree::site(
+        "title = \"Db\"\n[redis]\nurl = \"redis://127.0.0.1:1/1\"\n",
+        &[(
+            "ops/CRUMBS.md",
+            "# Crumbs\n\n```probe\ncheck = \"enforcer.breadcrumbs\"\n```\n",
+        )],
+    );
+    t.build().ok();
+    let html = t.page("ops/CRUMBS.html");
+    assert!(html.contains("in db 1"), "{html}");
+    // BISK_REDIS_URL is where the probe runs: its db is the one the description names.
+    t.run_env(&["build"], &[("BISK_REDIS_URL", "redis://127.0.0.1:1/2")])
+        .ok();
+    let html = t.page("ops/CRUMBS.html");
+    assert!(html.contains("in db 2"), "{html}");
+    assert!(!html.contains("in db 1"), "{html}");
+}

@@ -296,7 +296,7 @@ pub async fn breadcrumbs(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome,
             .observed("none present"));
     }
     out.expected = Some(breadcrumbs::expected_words(p, "no expiry"));
-    out.observed = Some(breadcrumbs::observed_words(&verdict, &decoded[2]));
+    out.observed = breadcrumbs::observed_words(&verdict, &decoded[2]);
     Ok(out)
 }
 

@@ -297,6 +297,19 @@ pub(crate) fn redis_cli_options(target: &crate::config::RedisTarget) -> Option<(
     Some((opts, url.password.is_some()))
 }
 
+/// The `{{ redis_cli }}` variable of `target`: `redis-cli` with the options that reach it
+/// and its db (`-n DB`), never the password; the same options as [`for_target`] gives hints.
+pub(crate) fn redis_cli_command(target: &crate::config::RedisTarget) -> Option<String> {
+    if target.backend != crate::config::Backend::Redis {
+        return None;
+    }
+    let db = crate::redis_url::RedisUrl::parse(target.url.trim())
+        .ok()?
+        .db;
+    let (opts, _password) = redis_cli_options(target)?;
+    Some(format!("redis-cli{opts} -n {db}"))
+}
+
 /// A value as one shell word: as is when it is plain, else single-quoted.
 fn shell_word(s: &str) -> String {
     if !s.is_empty()

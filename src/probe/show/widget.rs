@@ -407,13 +407,18 @@ pub fn render_static_for(
 }
 
 /// The probe's own target from the config (`target = "NAME"`, else `[redis]`), for the
-/// key names and DB in the sentence. An unknown target falls back to `[redis]`; `check`
-/// reports it.
-pub fn target_for<'a>(decl: &ProbeDecl, config: &'a crate::config::Config) -> &'a RedisTarget {
-    decl.target
-        .as_deref()
-        .and_then(|t| config.targets.get(t))
-        .unwrap_or(&config.redis)
+/// key names and DB in the sentence: as the probe runs against it (`BISK_REDIS_URL`
+/// applied), so the description's db is the one its result names. An unknown target, or
+/// `django` (its place known only once Django answers), falls back to `[redis]`; `check`
+/// reports an unknown one.
+pub fn target_for(decl: &ProbeDecl, config: &crate::config::Config) -> RedisTarget {
+    config
+        .target(decl.target.as_deref())
+        .ok()
+        .filter(|t| !t.target.url.is_empty())
+        .or_else(|| config.target(None).ok())
+        .map(|t| t.target)
+        .unwrap_or_else(|| config.redis.clone())
 }
 
 /// [`render_static_for`] with the probe's target looked up in `config` — what `build` calls.
@@ -422,7 +427,7 @@ pub fn render_static_in(
     decl: &ProbeDecl,
     config: &crate::config::Config,
 ) -> Result<String, ThemeError> {
-    render_static_for(theme, decl, target_for(decl, config))
+    render_static_for(theme, decl, &target_for(decl, config))
 }
 
 /// [`render_snapshot_for`] with the probe's target looked up in `config`.
@@ -432,7 +437,7 @@ pub fn render_snapshot_in(
     result: &ProbeResult,
     config: &crate::config::Config,
 ) -> Result<String, ThemeError> {
-    render_snapshot_for(theme, decl, result, target_for(decl, config))
+    render_snapshot_for(theme, decl, result, &target_for(decl, config))
 }
 
 /// The widget with a build-time result embedded ("PASS as of the snapshot — checked … UTC
@@ -464,7 +469,7 @@ pub fn render_live_in(
     config: &crate::config::Config,
 ) -> Result<String, ThemeError> {
     theme.render_probe(&WidgetContext {
-        probe: probe_facts(decl, target_for(decl, config)),
+        probe: probe_facts(decl, &target_for(decl, config)),
         chip: Chip::of(result.status),
         snapshot: false,
         result: Some(result_facts(decl, result, live.root.as_deref())),

@@ -76,7 +76,7 @@ pub async fn run(p: &BreadcrumbParams, ctx: &Ctx<'_>) -> Result<Outcome, ProbeEr
             .observed("none present"));
     }
     out.expected = Some(expected_words(p, "no TTL"));
-    out.observed = Some(observed_words(&verdict, &decoded[2]));
+    out.observed = observed_words(&verdict, &decoded[2]);
     Ok(out)
 }
 
@@ -213,20 +213,23 @@ pub(crate) fn expected_words(p: &BreadcrumbParams, lasting: &str) -> String {
 }
 
 /// The probe's "observed" line: the current error when the verdict is about it, else what
-/// was healthy.
+/// was healthy; `None` when nothing was (keys only under another prefix): no empty box,
+/// the summary and the evidence say what was found.
 pub(crate) fn observed_words(
     verdict: &Verdict,
     last_error: &Result<Option<PyValue>, pyval::Undecoded>,
-) -> String {
+) -> Option<String> {
     let current_error = verdict
         .findings
         .iter()
         .any(|f| f.text.starts_with("the last run failed"));
     match last_error {
         Ok(Some(err)) if current_error => {
-            bound(&format!("last_error: {}", pyval::display(err)), 1500)
+            // The traceback as its lines, not a one-line repr full of `\n`.
+            Some(format!("last_error:\n{}", err.to_readable_text(40, 1500)))
         }
-        _ => verdict.healthy_parts.join(", "),
+        _ if verdict.healthy_parts.is_empty() => None,
+        _ => Some(verdict.healthy_parts.join(", ")),
     }
 }
 
