@@ -90,7 +90,7 @@ fn failure(e: RunbookError) -> Failure {
     }
 }
 
-pub fn run(args: RunbookArgs) -> Result<(), Failure> {
+pub(super) fn run(args: RunbookArgs) -> Result<(), Failure> {
     let config = load_config(&args.common.root)?;
     let ws = Arc::new(Workspace::new(&args.common.root, config));
     match args.action {
