@@ -288,7 +288,7 @@ fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
             .await
             .map_err(failure)?
         {
-            TermEnd::Finished(_) | TermEnd::Quit | TermEnd::InputClosed => Ok(()),
+            TermEnd::Finished | TermEnd::Quit | TermEnd::InputClosed => Ok(()),
         }
     })
 }

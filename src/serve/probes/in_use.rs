@@ -9,7 +9,7 @@ use super::{Entry, ProbeHub};
 
 /// How many intervals a target stays "in use" (probed in the background) after a reader
 /// last asked for it, when no event stream of it is open.
-pub const IN_USE_INTERVALS: u32 = 3;
+pub(crate) const IN_USE_INTERVALS: u32 = 3;
 
 /// The shortest time a target stays in use after a request, however short the interval:
 /// a reader who opened a page a moment ago is still reading it.

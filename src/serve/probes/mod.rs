@@ -24,13 +24,12 @@ use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status};
 use crate::theme::Theme;
 
 /// Results kept per probe.
-pub const HISTORY: usize = 100;
+pub(crate) const HISTORY: usize = 100;
 
 mod in_use;
 mod view;
 
-pub use in_use::{IN_USE_INTERVALS, WatchGuard};
-pub use view::{Point, ProbeInfo, ProbeView, Stats};
+pub(crate) use view::{Point, ProbeInfo, ProbeView, Stats};
 use view::{figures, stats};
 
 struct Entry {
