@@ -165,6 +165,10 @@ pub struct Rendered {
     /// Text of the first H1, if any.
     pub title: Option<String>,
     pub headings: Vec<Heading>,
+    /// Ids besides the headings' that a `#fragment` may name: a heading's id from before
+    /// GitHub's slugs (see `content::slug`), which the heading still carries, and the ids
+    /// raw HTML defines (`<a id="x">`, `<a name="x">`).
+    pub anchors: Vec<String>,
     pub links: Vec<LinkRef>,
     pub sections: Vec<SearchSection>,
     /// Problems found while rendering (bad probe blocks, …), with file:line.

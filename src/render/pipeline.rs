@@ -193,7 +193,11 @@ impl<'a> Walk<'a, '_, '_, '_> {
     fn reserve_ids(&mut self, events: &[(Event<'a>, std::ops::Range<usize>)]) {
         for (event, _) in events {
             match event {
-                Event::Start(Tag::Heading { id: Some(id), .. }) => self.ids.reserve(id),
+                Event::Start(Tag::Heading { id, attrs, .. }) => {
+                    if let Some(id) = explicit_heading_id(id.as_ref(), attrs) {
+                        self.ids.reserve(&id);
+                    }
+                }
                 Event::FootnoteReference(label) => self.footnotes.note(label, true),
                 Event::Start(Tag::FootnoteDefinition(label)) => self.footnotes.note(label, false),
                 _ => {}
@@ -533,6 +537,12 @@ impl<'a> Walk<'a, '_, '_, '_> {
                 self.sections.push_break();
                 self.emit(event);
             }
+            // Ids raw HTML defines (`<a id="old">`, `<a name="x">`) are anchors too.
+            Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
+                let ids = super::slug::html_ids(raw);
+                self.rendered.anchors.extend(ids);
+                self.emit(event);
+            }
             event => self.emit(event),
         }
     }
@@ -754,18 +764,30 @@ impl<'a> Walk<'a, '_, '_, '_> {
             return;
         };
         let text = h.text.trim().to_string();
-        let id = match h.explicit_id {
-            Some(id) => id.to_string(),
-            None => self.ids.unique_for(&text),
+        let (id, legacy_id) = match explicit_heading_id(h.explicit_id.as_ref(), &h.attrs) {
+            Some(id) => (id, None),
+            None => self.ids.unique_with_legacy(&text),
         };
+        // `{ id=x }` is the id and `{ class="a b" }` adds classes: one `id` attribute,
+        // values without the quotes that pulldown-cmark leaves on them.
+        let mut classes: Vec<String> = h.classes.iter().map(|c| c.to_string()).collect();
+        let mut attrs = Vec::new();
+        for (name, value) in &h.attrs {
+            let value = value.as_deref().map(unquote);
+            match (&**name, value) {
+                ("id", _) => {}
+                ("class", Some(v)) => classes.extend(v.split_whitespace().map(String::from)),
+                (_, value) => attrs.push((name, value)),
+            }
+        }
         let level = h.level as u8;
         let mut html = String::with_capacity(64 + text.len() * 2);
         let _ = write!(html, "<h{level} id=\"");
         escape_into(&mut html, &id);
         html.push('"');
-        if !h.classes.is_empty() {
+        if !classes.is_empty() {
             html.push_str(" class=\"");
-            for (i, class) in h.classes.iter().enumerate() {
+            for (i, class) in classes.iter().enumerate() {
                 if i > 0 {
                     html.push(' ');
                 }
@@ -773,7 +795,7 @@ impl<'a> Walk<'a, '_, '_, '_> {
             }
             html.push('"');
         }
-        for (name, value) in &h.attrs {
+        for (name, value) in attrs {
             html.push(' ');
             escape_into(&mut html, name);
             if let Some(value) = value {
@@ -783,6 +805,12 @@ impl<'a> Walk<'a, '_, '_, '_> {
             }
         }
         html.push('>');
+        if let Some(old) = &legacy_id {
+            // The id this heading had before GitHub's slugs: old links still land here.
+            html.push_str("<a id=\"");
+            escape_into(&mut html, old);
+            html.push_str("\" aria-hidden=\"true\"></a>");
+        }
         pulldown_cmark::html::push_html(&mut html, h.events.into_iter());
         html.push_str(" <a class=\"anchor\" href=\"#");
         escape_into(&mut html, &id);
@@ -797,6 +825,7 @@ impl<'a> Walk<'a, '_, '_, '_> {
         }
         self.sections.start_section(&id, &text);
         self.rendered.headings.push(Heading { level, id, text });
+        self.rendered.anchors.extend(legacy_id);
     }
 
     fn finish_code_block(&mut self) {
@@ -857,4 +886,29 @@ impl<'a> Walk<'a, '_, '_, '_> {
         }
         self.emit(Event::Html(html.into()));
     }
+}
+
+/// A heading's explicit id: `{#id}`, else `{ id=x }` / `{ id="x" }` (quotes removed).
+fn explicit_heading_id(
+    id: Option<&CowStr<'_>>,
+    attrs: &[(CowStr<'_>, Option<CowStr<'_>>)],
+) -> Option<String> {
+    id.map(|id| id.to_string()).or_else(|| {
+        attrs
+            .iter()
+            .find(|(name, _)| &**name == "id")
+            .and_then(|(_, v)| v.as_deref())
+            .map(|v| unquote(v).to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// An attribute value without one pair of surrounding `"` or `'`.
+fn unquote(v: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
 }

@@ -28,7 +28,15 @@ impl LinkIndex {
         let mut by_folder = HashMap::new();
         let anchors = pages
             .iter()
-            .map(|p| p.rendered.headings.iter().map(|h| h.id.clone()).collect())
+            .map(|p| {
+                let r = &p.rendered;
+                r.headings
+                    .iter()
+                    .map(|h| &h.id)
+                    .chain(&r.anchors)
+                    .cloned()
+                    .collect()
+            })
             .collect();
         for (i, p) in pages.iter().map(|p| &p.page).enumerate() {
             if p.generated {

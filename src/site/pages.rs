@@ -247,6 +247,7 @@ pub fn render_page(site: &Site, i: usize, opts: &OutputOptions) -> Result<String
         site_title: site.config.title.clone(),
         title: entry.title.clone(),
         description: page.front.description.clone(),
+        extra: page.front.extra.clone(),
         content: rendered.html.clone(),
         toc,
         breadcrumbs: tree.ancestors[i]

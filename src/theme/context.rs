@@ -26,6 +26,9 @@ pub struct PageContext {
     pub site_title: String,
     pub title: String,
     pub description: Option<String>,
+    /// Front matter keys bisk-docs does not know and the `extra` table's entries, as
+    /// written (`{{ extra.icon }}`); dates are strings.
+    pub extra: serde_json::Map<String, serde_json::Value>,
     /// Rendered page HTML, inserted unescaped.
     pub content: String,
     pub toc: Vec<TocEntry>,

@@ -257,7 +257,7 @@ fn bad_front_matter_and_invalid_utf8_are_all_reported_with_paths() {
     let t = Tree::fixture("ops-book");
     t.write(
         "docs/ops/bad.md",
-        b"+++\ntitle = \"x\"\nwieght = 3\n+++\n# Bad\n",
+        b"+++\ntitle = \"x\"\nweight = \"3\"\n+++\n# Bad\n",
     );
     t.write("docs/ops/latin1.md", b"# Caf\xe9\n\nok\n");
     let run = t.build().fails_with(1);
@@ -268,7 +268,7 @@ fn bad_front_matter_and_invalid_utf8_are_all_reported_with_paths() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("wieght"), "{}", run.stderr);
+    assert!(run.stderr.contains("weight"), "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!("{}:1:", latin.display())),
         "{}",

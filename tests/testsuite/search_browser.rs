@@ -190,6 +190,7 @@ pub(crate) fn search_page(theme: &bisk_docs::theme::Theme) -> String {
         site_title: "Docs".into(),
         title: "Deploying".into(),
         description: None,
+        extra: Default::default(),
         content: "<h1 id=\"deploying\">Deploying</h1>".into(),
         toc: vec![],
         breadcrumbs: vec![],

@@ -19,7 +19,7 @@ use kit::serve::ServeProcess;
 use kit::{RedisServer, Tree, closed_port};
 use serde_json::Value;
 
-/// Every heading id the probes' hints link to in the Redis guide (`src/probe/hint.rs`), so
+/// Every heading id the probes' hints link to in the Redis guide (`src/probe/show/hint.rs`), so
 /// the hint links of the failing probe lead somewhere.
 const REDIS_GUIDE: &str = "---\ntitle: Redis cache\n---\n\n# Redis cache\n\nHow the app's cache works.\n\n## Ping gotchas {#ping-gotchas}\n\nText.\n\n## Security {#security}\n\nText.\n\n## Production {#production}\n\nText.\n\n## Troubleshooting\n\n### B. Connection refused {#troubleshooting-b}\n\nStart Redis.\n\n### C. Auth {#troubleshooting-c}\n\nText.\n\n### D. Wrong db {#troubleshooting-d}\n\nText.\n\n### E. Keys {#troubleshooting-e}\n\nText.\n\n### F. Memory {#troubleshooting-f}\n\nText.\n";
 

@@ -52,6 +52,7 @@ fn every_template_url_is_relative() {
             site_title: "Site".into(),
             title: "Page".into(),
             description: Some("d".into()),
+            extra: Default::default(),
             content: "<p>x</p>".into(),
             toc: vec![
                 TocEntry {

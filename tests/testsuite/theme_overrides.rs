@@ -11,6 +11,7 @@ fn ctx() -> PageContext {
         site_title: "Site".into(),
         title: "Page".into(),
         description: None,
+        extra: Default::default(),
         content: "<h1 id=\"page\">Page</h1><p>Body text.</p>".into(),
         toc: vec![],
         breadcrumbs: vec![],

@@ -61,6 +61,7 @@ fn page_context() -> PageContext {
         site_title: "BISK ops".into(),
         title: "Redis cache".into(),
         description: Some("How the web process and the enforcer share the Redis cache".into()),
+        extra: Default::default(),
         content: CONTENT.into(),
         toc: vec![
             TocEntry {
