@@ -13,13 +13,13 @@ use std::borrow::Cow;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 /// Decodes `%XX` escapes; malformed escapes are kept as written, invalid UTF-8 is replaced.
-pub fn decode_lossy(s: &str) -> Cow<'_, str> {
+pub(crate) fn decode_lossy(s: &str) -> Cow<'_, str> {
     percent_decode_str(s).decode_utf8_lossy()
 }
 
 /// Decodes `%XX` escapes; `None` when an escape is malformed (`%zz`, a truncated `%4`) or
 /// the decoded bytes are not UTF-8.
-pub fn decode_strict(s: &str) -> Option<Cow<'_, str>> {
+pub(crate) fn decode_strict(s: &str) -> Option<Cow<'_, str>> {
     if !escapes_well_formed(s) {
         return None;
     }
@@ -53,12 +53,12 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Percent-encodes one path segment (UTF-8): `/`, `?`, `#` and `%` cannot leak out of it.
-pub fn encode_path_segment(s: &str) -> String {
+pub(crate) fn encode_path_segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// Percent-encodes a query value (UTF-8), keeping `/` readable.
-pub fn encode_query_value(s: &str) -> String {
+pub(crate) fn encode_query_value(s: &str) -> String {
     utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 

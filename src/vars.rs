@@ -114,7 +114,7 @@ impl<'a> Scope<'a> {
 /// A `{{ name }}` in a text: its byte range and the name. `\{{ name }}` is an escaped one:
 /// its range includes the backslash, and it stands for the braces as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ref<'t> {
+pub(crate) struct Ref<'t> {
     pub start: usize,
     pub end: usize,
     pub name: &'t str,
@@ -122,7 +122,7 @@ pub struct Ref<'t> {
 }
 
 /// Every `{{ name }}` in `text`, in order. Cheap on text without `{{`.
-pub fn refs(text: &str) -> Vec<Ref<'_>> {
+pub(crate) fn refs(text: &str) -> Vec<Ref<'_>> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut from = 0;
@@ -176,7 +176,7 @@ fn parse_ref(b: &[u8], start: usize) -> Option<(usize, usize, usize)> {
 }
 
 /// Whether a name is a valid variable name.
-pub fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     let b = name.as_bytes();
     !b.is_empty()
         && (b[0].is_ascii_alphabetic() || b[0] == b'_')
@@ -185,13 +185,13 @@ pub fn valid_name(name: &str) -> bool {
 
 /// How an unset value reads in code, commands and probe parameters: visible, and harmless
 /// if pasted into a shell (no `<`, `$` or quotes).
-pub fn unset_marker(name: &str) -> String {
+pub(crate) fn unset_marker(name: &str) -> String {
     format!("⟨unset: {name}⟩")
 }
 
 /// A piece of a text after substitution.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece<'t> {
+pub(crate) enum Piece<'t> {
     Text(&'t str),
     /// `\{{ name }}`: the braces as written, without the backslash.
     Literal(&'t str),
@@ -210,7 +210,7 @@ pub enum Piece<'t> {
 
 /// A problem with one reference, at its byte offset in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub at: usize,
     pub name: String,
     pub undefined: bool,
@@ -218,7 +218,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn to_diagnostic(
+    pub(crate) fn to_diagnostic(
         &self,
         file: impl Into<std::path::PathBuf>,
         line: usize,
@@ -233,7 +233,7 @@ impl Problem {
 
 /// The text split at its references, or `None` when it has none (the common case: the
 /// caller keeps the text as it is).
-pub fn pieces<'t>(text: &'t str, scope: &Scope<'t>) -> Option<Vec<Piece<'t>>> {
+pub(crate) fn pieces<'t>(text: &'t str, scope: &Scope<'t>) -> Option<Vec<Piece<'t>>> {
     if !text.contains("{{") {
         return None;
     }
@@ -273,7 +273,7 @@ pub fn pieces<'t>(text: &'t str, scope: &Scope<'t>) -> Option<Vec<Piece<'t>>> {
 /// `text` with every reference replaced by its value (an unset one by [`unset_marker`], an
 /// undefined one left as written), and the problems found, each at its offset in `text`.
 /// `None` when the text has no reference.
-pub fn substitute(text: &str, scope: &Scope) -> Option<(String, Vec<Problem>)> {
+pub(crate) fn substitute(text: &str, scope: &Scope) -> Option<(String, Vec<Problem>)> {
     let found = refs(text);
     if found.is_empty() {
         return None;
@@ -317,7 +317,7 @@ fn fill(text: &str, found: &[Ref<'_>], scope: &Scope) -> (String, Vec<Problem>) 
 /// A text that may hold `{{ name }}`, scanned once and filled for any target: the string
 /// fields of a probe declaration keep their variables this way until a target is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
+pub(crate) struct Template {
     text: String,
     refs: Vec<TemplateRef>,
 }
@@ -332,7 +332,7 @@ struct TemplateRef {
 }
 
 impl Template {
-    pub fn new(text: impl Into<String>) -> Self {
+    pub(crate) fn new(text: impl Into<String>) -> Self {
         let text = text.into();
         let refs = refs(&text)
             .into_iter()
@@ -347,18 +347,18 @@ impl Template {
     }
 
     /// The text as written (`{{ name }}` and `\{{ name }}` unreplaced).
-    pub fn as_written(&self) -> &str {
+    pub(crate) fn as_written(&self) -> &str {
         &self.text
     }
 
     /// Whether the text holds any reference, escaped ones included (both change it when
     /// filled).
-    pub fn has_refs(&self) -> bool {
+    pub(crate) fn has_refs(&self) -> bool {
         !self.refs.is_empty()
     }
 
     /// The variables it uses (not the escaped ones), in order, repeats included.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.refs
             .iter()
             .filter(|r| !r.escaped)
@@ -367,7 +367,7 @@ impl Template {
 
     /// The text with the scope's values (see [`substitute`]), and the problems, each at its
     /// offset in the text as written.
-    pub fn fill(&self, scope: &Scope) -> (String, Vec<Problem>) {
+    pub(crate) fn fill(&self, scope: &Scope) -> (String, Vec<Problem>) {
         let found: Vec<Ref<'_>> = self
             .refs
             .iter()
@@ -382,7 +382,7 @@ impl Template {
     }
 }
 
-pub fn unset_problem(at: usize, name: &str, about: &str, target: &str) -> Problem {
+pub(crate) fn unset_problem(at: usize, name: &str, about: &str, target: &str) -> Problem {
     let table = if target == "default" {
         "[vars]".to_string()
     } else {
@@ -398,7 +398,7 @@ pub fn unset_problem(at: usize, name: &str, about: &str, target: &str) -> Proble
     }
 }
 
-pub fn undefined_problem(at: usize, name: &str, scope: &Scope) -> Problem {
+pub(crate) fn undefined_problem(at: usize, name: &str, scope: &Scope) -> Problem {
     let known: Vec<&str> = scope.names().map(String::as_str).collect();
     let known = if known.is_empty() {
         "none is defined".to_string()

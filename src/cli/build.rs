@@ -44,7 +44,7 @@ pub struct BuildArgs {
     pub probe_api: Option<String>,
 }
 
-pub fn run(args: BuildArgs) -> Result<(), Failure> {
+pub(super) fn run(args: BuildArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let root = &args.common.root;
     let mut config = super::load_config(root)?;

@@ -51,7 +51,7 @@ pub enum Format {
     Junit,
 }
 
-pub fn run(args: CheckArgs) -> Result<(), Failure> {
+pub(super) fn run(args: CheckArgs) -> Result<(), Failure> {
     let root = &args.common.root;
     let config = Config::load(root).map_err(|e| Failure::Usage(e.to_string()))?;
     let named = config
@@ -204,7 +204,7 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
 /// Why a run that failed nothing still proves nothing: no probe was judged at all, or the
 /// target named on the command line had every one of its probes skipped. `None` when
 /// something about that target was judged.
-pub fn unjudged(results: &[ProbeResult], named: Option<&str>) -> Option<String> {
+pub(super) fn unjudged(results: &[ProbeResult], named: Option<&str>) -> Option<String> {
     let judged = |r: &&ProbeResult| r.status != Status::Skipped;
     let accept = "pass --allow-skipped if that is expected on this host";
     if results.is_empty() {
@@ -368,7 +368,7 @@ fn plural(n: usize, word: &str) -> String {
 /// with the count, the summary, the ids, the hint), and every other failing or warning
 /// probe on one line (id, page:line, summary); the tally last. The end of the output is
 /// what a person sees after a long run, so that is where the failures are.
-pub fn text_report(
+pub(super) fn text_report(
     results: &[ProbeResult],
     line_of: &dyn Fn(&str) -> Option<usize>,
     wall: std::time::Duration,
@@ -507,7 +507,7 @@ pub fn text_report(
 }
 
 /// One JSON document: `{"target", "summary", "wall_ms", "results": [...]}`.
-pub fn json_report(
+pub(super) fn json_report(
     results: &[ProbeResult],
     target: &str,
     url: &str,
@@ -542,7 +542,11 @@ fn xml(s: &str) -> String {
 }
 
 /// JUnit XML: one testsuite per page, one testcase per probe.
-pub fn junit_report(results: &[ProbeResult], wall: std::time::Duration, strict: bool) -> String {
+pub(super) fn junit_report(
+    results: &[ProbeResult],
+    wall: std::time::Duration,
+    strict: bool,
+) -> String {
     let t = Tally::of(results);
     let failures = t.fail + if strict { t.warn } else { 0 };
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

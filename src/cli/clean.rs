@@ -10,7 +10,7 @@ pub struct CleanArgs {
     pub common: Common,
 }
 
-pub fn run(args: CleanArgs) -> Result<(), Failure> {
+pub(super) fn run(args: CleanArgs) -> Result<(), Failure> {
     let root = &args.common.root;
     let config = super::load_config(root)?;
     let out = root.join(&config.out_dir);

@@ -229,7 +229,7 @@ url = "{{ health_url }}"
 ```
 "#;
 
-pub fn run(args: InitArgs) -> Result<(), Failure> {
+pub(super) fn run(args: InitArgs) -> Result<(), Failure> {
     let dir = args.dir.clone().unwrap_or_else(|| args.common.root.clone());
     std::fs::create_dir_all(&dir)
         .map_err(|e| Failure::Reported(format!("{}: cannot create: {e}", dir.display())))?;

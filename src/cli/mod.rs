@@ -6,7 +6,7 @@ mod build;
 mod check;
 mod clean;
 mod init;
-pub mod output;
+pub(crate) mod output;
 mod progress;
 mod runbook;
 mod serve;

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-pub fn color_enabled() -> bool {
+pub(crate) fn color_enabled() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
@@ -14,16 +14,16 @@ fn paint(code: &str, text: &str) -> String {
     }
 }
 
-pub fn error(msg: &str) {
+pub(crate) fn error(msg: &str) {
     eprintln!("{} {msg}", paint("1;31", "error:"));
 }
 
-pub fn warning(msg: &str) {
+pub(crate) fn warning(msg: &str) {
     eprintln!("{} {msg}", paint("1;33", "warning:"));
 }
 
 /// Prints a diagnostic, colouring its severity word.
-pub fn diagnostic(d: &crate::diag::Diagnostic) {
+pub(crate) fn diagnostic(d: &crate::diag::Diagnostic) {
     let text = d.to_string();
     let (word, rest) = text.split_once(':').unwrap_or(("", &text));
     let code = if d.is_error() { "1;31" } else { "1;33" };
@@ -31,14 +31,14 @@ pub fn diagnostic(d: &crate::diag::Diagnostic) {
 }
 
 /// A one-line progress or summary message on stderr (stdout is kept for data, e.g. JSON).
-pub fn status(msg: &str) {
+pub(crate) fn status(msg: &str) {
     eprintln!("{msg}");
 }
 
 /// The width of terminal text: `COLUMNS` when set to a number (at least 40), else 80. No
 /// terminal query: `COLUMNS` is what shells and CI set, and 80 keeps piped output and logs
 /// readable.
-pub fn width() -> usize {
+pub(crate) fn width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())

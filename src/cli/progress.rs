@@ -11,14 +11,14 @@ use crate::site::Progress;
 /// Sites smaller than this build too fast for a bar to be worth drawing.
 const MIN_PAGES_FOR_BAR: usize = 300;
 
-pub struct Bar {
+pub(super) struct Bar {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Bar {
     /// Starts drawing `progress` if stderr is a terminal; otherwise does nothing.
-    pub fn start(progress: Arc<Progress>, quiet: bool) -> Bar {
+    pub(super) fn start(progress: Arc<Progress>, quiet: bool) -> Bar {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let stop = stop.clone();

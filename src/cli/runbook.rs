@@ -90,7 +90,7 @@ fn failure(e: RunbookError) -> Failure {
     }
 }
 
-pub fn run(args: RunbookArgs) -> Result<(), Failure> {
+pub(super) fn run(args: RunbookArgs) -> Result<(), Failure> {
     let config = load_config(&args.common.root)?;
     let ws = Arc::new(Workspace::new(&args.common.root, config));
     match args.action {
@@ -288,7 +288,7 @@ fn walk_cmd(ws: Arc<Workspace>, args: &RunbookArgs) -> Result<(), Failure> {
             .await
             .map_err(failure)?
         {
-            TermEnd::Finished(_) | TermEnd::Quit | TermEnd::InputClosed => Ok(()),
+            TermEnd::Finished | TermEnd::Quit | TermEnd::InputClosed => Ok(()),
         }
     })
 }

@@ -28,7 +28,7 @@ pub struct ServeArgs {
     pub state_dir: Option<std::path::PathBuf>,
 }
 
-pub fn run(args: ServeArgs) -> Result<(), Failure> {
+pub(super) fn run(args: ServeArgs) -> Result<(), Failure> {
     let root = &args.common.root;
     let config = super::load_config(root)?;
     // Before the server starts: a missing docs folder is one clear line, not a failed load.

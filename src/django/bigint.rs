@@ -2,7 +2,7 @@
 //! and as people read them (decimal text). Only conversions: no arithmetic is needed.
 
 /// Decimal text of a little-endian two's-complement integer. Empty input is 0, as in pickle.
-pub fn le_signed_to_decimal(bytes: &[u8]) -> String {
+pub(crate) fn le_signed_to_decimal(bytes: &[u8]) -> String {
     let negative = bytes.last().is_some_and(|b| b & 0x80 != 0);
     let mut magnitude: Vec<u8> = bytes.to_vec();
     if negative {
@@ -58,7 +58,7 @@ pub fn le_signed_to_decimal(bytes: &[u8]) -> String {
 
 /// The shortest little-endian two's-complement bytes for a decimal integer (an optional `-`
 /// then ASCII digits), as CPython's pickler writes for LONG1/LONG4. `None` for other text.
-pub fn decimal_to_le_signed(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decimal_to_le_signed(text: &str) -> Option<Vec<u8>> {
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),

@@ -72,7 +72,7 @@ const BUILTIN_EXCEPTIONS: &[&str] = &[
 ];
 
 /// Whether `builtins.<name>` is an exception class.
-pub fn is_builtin_exception(name: &str) -> bool {
+pub(crate) fn is_builtin_exception(name: &str) -> bool {
     BUILTIN_EXCEPTIONS.binary_search(&name).is_ok()
 }
 
@@ -80,7 +80,7 @@ pub fn is_builtin_exception(name: &str) -> bool {
 /// by Python's naming convention (PEP 8: exception names end in `Error`; `Exception` and
 /// `Warning` are the other suffixes the standard library uses). Only a name: how such a
 /// class is pickled (the class called with its `args`) is the same for every exception.
-pub fn is_exception_class(module: &str, name: &str) -> bool {
+pub(crate) fn is_exception_class(module: &str, name: &str) -> bool {
     if module == "builtins" {
         return is_builtin_exception(name);
     }
@@ -92,13 +92,13 @@ pub fn is_exception_class(module: &str, name: &str) -> bool {
 
 /// Whether every Django app can import `module`: the standard library (Python 2 names the
 /// unpickler maps included) and Django itself.
-pub fn always_importable(module: &str) -> bool {
+pub(crate) fn always_importable(module: &str) -> bool {
     let top = module.split('.').next().unwrap_or(module);
     STDLIB.binary_search(&top).is_ok() || matches!(top, "django" | "__builtin__" | "copy_reg")
 }
 
 /// `module.Name` → (module, name): the module is everything before the last dot.
-pub fn split_class(class: &str) -> (&str, &str) {
+pub(crate) fn split_class(class: &str) -> (&str, &str) {
     class.rsplit_once('.').unwrap_or(("", class))
 }
 

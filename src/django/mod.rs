@@ -12,12 +12,12 @@
 //! - [`PyValue::to_display`] (see [`display`]) and [`PyValue::to_json`] (shape in [`json`]).
 //! - [`PyDateTime::to_timestamp`] and [`time::describe_instant`] — "12 min ago".
 
-pub mod bigint;
-pub mod classes;
+pub(crate) mod bigint;
+pub(crate) mod classes;
 pub mod decode;
 pub mod display;
 pub mod encode;
-pub mod json;
+pub(crate) mod json;
 pub mod key;
 pub mod settings;
 pub mod time;

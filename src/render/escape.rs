@@ -3,7 +3,7 @@
 
 /// Appends `text` to `out`, escaped for use in HTML text and double- or single-quoted
 /// attribute values.
-pub fn escape_into(out: &mut String, text: &str) {
+pub(crate) fn escape_into(out: &mut String, text: &str) {
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
         let rep = match b {
@@ -22,7 +22,7 @@ pub fn escape_into(out: &mut String, text: &str) {
 }
 
 /// Escaped copy of `text`.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     escape_into(&mut out, text);
     out
@@ -31,7 +31,7 @@ pub fn escape(text: &str) -> String {
 /// Escaped copy of `text` whose `code spans` (paired backticks, as hint texts write commands)
 /// become `<code>` elements; an unpaired backtick stays as written. Only the two tags are
 /// added: everything else in `text` is escaped, so it is as safe as [`escape`].
-pub fn escape_code_spans(text: &str) -> String {
+pub(crate) fn escape_code_spans(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
     let pairs = (parts.len() - 1) / 2;
     let mut out = String::with_capacity(text.len() + 16);
@@ -52,7 +52,7 @@ pub fn escape_code_spans(text: &str) -> String {
 /// Escaped copy of `text` for XML 1.0 text and attribute values (JUnit reports). Characters
 /// XML 1.0 forbids even as references (C0 controls but tab, newline and carriage return;
 /// U+FFFE, U+FFFF) become U+FFFD, so a value read from a cache cannot break the document.
-pub fn escape_xml(text: &str) -> String {
+pub(crate) fn escape_xml(text: &str) -> String {
     let clean: String = text
         .chars()
         .map(|c| match c {

@@ -52,7 +52,7 @@
 
 mod alerts;
 mod code;
-pub mod escape;
+pub(crate) mod escape;
 mod fences;
 mod highlight;
 mod lexers;

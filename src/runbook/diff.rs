@@ -21,7 +21,7 @@ use crate::probe::{ProbeResult, Status};
 /// How a change reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// What a deploy should do (new PID, breadcrumbs moved, a probe fixed).
     Expected,
     /// Worth a look (a probe got worse, a breadcrumb stood still).
@@ -32,7 +32,7 @@ pub enum Verdict {
 
 /// One fact that changed, or notably did not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
+pub(crate) struct Change {
     /// `status`, `observed`, or an evidence label (an exact key name…).
     pub what: String,
     pub before: String,
@@ -43,7 +43,7 @@ pub struct Change {
 
 /// The comparison of one probe.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProbeDiff {
+pub(crate) struct ProbeDiff {
     pub id: String,
     pub title: String,
     pub before: Option<Status>,
@@ -56,24 +56,25 @@ pub struct ProbeDiff {
 
 /// The step of a run that restarted the process whose PID the probes watch.
 #[derive(Debug, Clone, Copy)]
-pub struct Restart<'a> {
+pub(crate) struct Restart<'a> {
     pub step: usize,
     pub title: &'a str,
 }
 
 /// What the run's record says about a PID that changed (see `verify::attribute`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribution {
+pub(crate) struct Attribution {
     pub verdict: Verdict,
     pub note: String,
 }
 
 /// Asked for a PID that changed (old value, new value); `None`: the record cannot say.
-pub type Attribute<'a> = &'a dyn Fn(&str, &str) -> Option<Attribution>;
+pub(crate) type Attribute<'a> = &'a dyn Fn(&str, &str) -> Option<Attribution>;
 
 impl ProbeDiff {
-    /// The worst verdict among the changes (`None`: nothing changed).
-    pub fn verdict(&self) -> Option<Verdict> {
+    /// The worst verdict among the changes (`None`: nothing changed); the tests' summary.
+    #[cfg(test)]
+    pub(crate) fn verdict(&self) -> Option<Verdict> {
         let vs = self.changes.iter().map(|c| c.verdict);
         let mut worst = None;
         for v in vs {
@@ -88,7 +89,7 @@ impl ProbeDiff {
 
     /// Whether the report lists this probe: something changed (a relative age alone is not a
     /// change) or it is still failing.
-    pub fn is_notable(&self) -> bool {
+    pub(crate) fn is_notable(&self) -> bool {
         !self.changes.is_empty() || self.still_failing
     }
 }
@@ -107,7 +108,7 @@ static INSTANT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A value with its relative ages blanked, for comparison only: "2026-11-25 17:00:00 UTC,
 /// 12 min ago · TTL none" → "2026-11-25 17:00:00 UTC, … · TTL none".
-pub fn without_age(value: &str) -> String {
+pub(crate) fn without_age(value: &str) -> String {
     AGE.replace_all(value, "…").trim().to_string()
 }
 
@@ -143,8 +144,10 @@ fn absent(v: &str) -> bool {
     v.is_empty() || v.starts_with("(nil)") || v == "-"
 }
 
-/// Compares every probe present in either snapshot, in the order of `before`.
-pub fn compare(
+/// Compares every probe present in either snapshot, in the order of `before`: the
+/// tests' entry, [`compare_with`] without attribution.
+#[cfg(test)]
+pub(crate) fn compare(
     before: &[ProbeResult],
     after: &[ProbeResult],
     restart: Option<Restart<'_>>,
@@ -152,9 +155,9 @@ pub fn compare(
     compare_with(before, after, restart, &|_, _| None)
 }
 
-/// [`compare`], with a new PID attributed by `attribute` (from the run's record) rather than
+/// Compares as `compare` does, with a new PID attributed by `attribute` (from the run's record) rather than
 /// to `restart`; `restart` then only makes an unchanged PID unexpected.
-pub fn compare_with(
+pub(crate) fn compare_with(
     before: &[ProbeResult],
     after: &[ProbeResult],
     restart: Option<Restart<'_>>,

@@ -315,7 +315,7 @@ impl RunLog {
 }
 
 /// Splits a log's bytes into records and problems.
-pub fn parse(bytes: &[u8]) -> Replay {
+pub(crate) fn parse(bytes: &[u8]) -> Replay {
     let mut out = Replay::default();
     let ends_clean = bytes.is_empty() || bytes.ends_with(b"\n");
     let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
@@ -353,7 +353,7 @@ pub fn parse(bytes: &[u8]) -> Replay {
 }
 
 /// Now, RFC 3339 UTC with millisecond precision.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     let now = jiff::Timestamp::now();
     now.round(jiff::Unit::Millisecond)
         .unwrap_or(now)
@@ -362,7 +362,7 @@ pub fn now_rfc3339() -> String {
 
 /// A new run id: UTC time and 24 random bits, `20261125T184900Z-3fa9c1`. Only ids of
 /// exactly this shape are ever turned into file names.
-pub fn new_run_id() -> String {
+pub(crate) fn new_run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
@@ -377,7 +377,7 @@ pub fn new_run_id() -> String {
 }
 
 /// Whether `id` has the shape of a run id (and so is safe as a file name).
-pub fn is_run_id(id: &str) -> bool {
+pub(crate) fn is_run_id(id: &str) -> bool {
     let b = id.as_bytes();
     b.len() == 23
         && b[..8].iter().all(u8::is_ascii_digit)

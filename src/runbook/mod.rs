@@ -12,17 +12,17 @@
 //!
 //! bisk-docs never runs a guide's shell commands: only its declared probes, by id.
 
-pub mod diff;
+pub(crate) mod diff;
 pub mod http;
-pub mod log;
-pub mod report;
+pub(crate) mod log;
+pub(crate) mod report;
 mod report_view;
 pub mod session;
 pub mod state;
-pub mod steps;
-pub mod terminal;
-pub mod termtext;
-pub mod verify;
+pub(crate) mod steps;
+pub(crate) mod terminal;
+pub(crate) mod termtext;
+pub(crate) mod verify;
 
 use std::path::PathBuf;
 

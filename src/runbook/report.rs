@@ -24,17 +24,9 @@ use crate::render::escape::escape_into;
 use crate::site::SiteLook;
 use crate::theme::{Chip, ThemeError, When};
 
-/// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Md,
-    Html,
-    Json,
-}
-
 /// The JSON report: the run and its comparison.
 #[derive(Serialize)]
-pub struct JsonReport<'a> {
+pub(crate) struct JsonReport<'a> {
     pub run: &'a RunState,
     /// The probes with something to say (a change or still failing); the others are counted
     /// in `unchanged`.
@@ -47,7 +39,7 @@ pub struct JsonReport<'a> {
 /// A step of the run meant to restart a process: the first one signed off (done or done
 /// with override) whose title says "restart". Only used to call an *unchanged* PID
 /// unexpected; a PID that changed is attributed from the record ([`verify::attribute`]).
-pub fn restart_step(state: &RunState) -> Option<diff::Restart<'_>> {
+pub(crate) fn restart_step(state: &RunState) -> Option<diff::Restart<'_>> {
     let restarts = || {
         state.steps.iter().filter(|s| {
             matches!(s.status, StepStatus::Done | StepStatus::Overridden)
@@ -65,7 +57,7 @@ pub fn restart_step(state: &RunState) -> Option<diff::Restart<'_>> {
 }
 
 /// The before/after comparison of a run (empty until both snapshots exist).
-pub fn before_after(state: &RunState) -> Vec<ProbeDiff> {
+pub(crate) fn before_after(state: &RunState) -> Vec<ProbeDiff> {
     match (&state.before, &state.after) {
         (Some(b), Some(a)) => diff::compare_with(b, a, restart_step(state), &|old, new| {
             verify::attribute(state, old, new)
@@ -86,7 +78,7 @@ fn unexpected_count(diffs: &[ProbeDiff]) -> usize {
         .count()
 }
 
-pub fn json(state: &RunState) -> String {
+pub(crate) fn json(state: &RunState) -> String {
     let diffs = before_after(state);
     let unchanged = diffs.iter().filter(|d| !d.is_notable()).count();
     let doc = JsonReport {
@@ -121,7 +113,7 @@ fn verdict_word(v: Verdict) -> &'static str {
 
 /// Untrusted text made inert in Markdown: one line, punctuation that Markdown acts on
 /// backslash-escaped, `<` and `>` as entities (no raw HTML reaches a renderer).
-pub fn md(s: &str) -> String {
+pub(crate) fn md(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -207,7 +199,7 @@ fn results_md(out: &mut String, results: &[ProbeResult]) {
 }
 
 /// The Markdown report.
-pub fn markdown(state: &RunState) -> String {
+pub(crate) fn markdown(state: &RunState) -> String {
     let mut out = String::new();
     let diffs = before_after(state);
     let _ = writeln!(out, "# Runbook report: {}\n", md(&state.guide_title));
@@ -465,7 +457,7 @@ pub fn markdown(state: &RunState) -> String {
 /// The HTML report through the theme's `report.html`. Under `serve` (`look.serve`) it is a
 /// page of the site at `/runs/ID/report`; otherwise one self-contained file for a ticket:
 /// the stylesheet inlined, no scripts, nothing fetched.
-pub fn html(state: &RunState, look: &SiteLook) -> Result<String, ThemeError> {
+pub(crate) fn html(state: &RunState, look: &SiteLook) -> Result<String, ThemeError> {
     let standalone = !look.serve;
     let now = jiff::Timestamp::now();
     let when = |t: &str| When::at(t, now);

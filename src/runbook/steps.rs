@@ -187,7 +187,7 @@ impl Guide {
 }
 
 /// sha256 of `bytes` as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -197,7 +197,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// `page` as a path relative to `docs_dir`, refusing anything that is not a page of the
 /// site inside it (the loader's rule: a page extension, nothing hidden), so a page name
 /// from a browser never reaches other files.
-pub fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookError> {
+pub(crate) fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookError> {
     let not_a_page = |why: &str| RunbookError::NoSuchGuide {
         page: page.display().to_string(),
         why: why.to_string(),
@@ -233,8 +233,10 @@ pub fn docs_relative(docs_dir: &Path, page: &Path) -> Result<PathBuf, RunbookErr
     Err(not_a_page("no such page in the docs folder"))
 }
 
-/// Splits `text` (a whole page, front matter included) into steps.
-pub fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, RunbookError> {
+/// Splits `text` (a whole page, front matter included) into steps: the tests' entry (the
+/// runbook reads pages from the index through [`Guide::from_page`]).
+#[cfg(test)]
+pub(crate) fn parse(text: &str, page: &str, probes: Vec<ProbeDecl>) -> Result<Guide, RunbookError> {
     let parsed =
         crate::content::load::parse_page(text.to_string(), Path::new(page), Path::new(page))
             .map_err(|d| RunbookError::Guide {

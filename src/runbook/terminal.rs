@@ -17,9 +17,9 @@ use crate::probe::{ProbeResult, Status};
 
 /// How the terminal walkthrough ended.
 #[derive(Debug)]
-pub enum TermEnd {
+pub(crate) enum TermEnd {
     /// The run is finished (by this terminal or someone else).
-    Finished(Box<RunState>),
+    Finished,
     /// The operator quit; the run stays open.
     Quit,
     /// Input ended; the run stays open.
@@ -28,7 +28,7 @@ pub enum TermEnd {
 
 /// Terminal settings.
 #[derive(Debug, Clone)]
-pub struct TermOptions {
+pub(crate) struct TermOptions {
     pub style: Style,
     /// Show every probe's evidence, not only for failures.
     pub verbose: bool,
@@ -39,7 +39,7 @@ pub struct TermOptions {
 }
 
 /// A hint's docs-relative link (`ops/REDIS.md#anchor`) as a full URL under `base`.
-pub fn hint_url(base: &str, link: &str) -> String {
+pub(crate) fn hint_url(base: &str, link: &str) -> String {
     if link.contains("://") {
         return link.to_string();
     }
@@ -83,7 +83,7 @@ const HELP: &str = "  d, done             sign the step off (its probes run agai
 const PROMPT: &str = "[d]one [s]kip [r]erun [t]ick [n]ote [o]verride [q]uit [?] > ";
 
 /// Control characters out (ANSI escapes from Redis data included); one line.
-pub fn plain(s: &str) -> String {
+pub(crate) fn plain(s: &str) -> String {
     s.chars()
         .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
         .filter(|c| !c.is_control())
@@ -95,7 +95,7 @@ fn io(e: std::io::Error) -> RunbookError {
 }
 
 /// Lines describing probe results: status, title, summary; details for non-passing ones.
-pub fn result_lines(results: &[ProbeResult], opts: &TermOptions) -> Vec<String> {
+pub(crate) fn result_lines(results: &[ProbeResult], opts: &TermOptions) -> Vec<String> {
     let verbose = opts.verbose;
     let mut out = Vec::new();
     if results.is_empty() {
@@ -185,7 +185,7 @@ fn write_lines<W: Write>(out: &mut W, lines: &[String]) -> Result<(), RunbookErr
 /// `line` wrapped to `width` between words, never inside one: continuation lines are
 /// indented four more than the line's own indent. A word longer than the width (a URL, a
 /// path) gets a line of its own.
-pub fn fit(line: &str, width: usize) -> Vec<String> {
+pub(crate) fn fit(line: &str, width: usize) -> Vec<String> {
     if line.chars().count() <= width || line.contains('\x1b') {
         return vec![line.to_string()];
     }
@@ -219,7 +219,7 @@ fn say<W: Write>(out: &mut W, width: usize, lines: &[String]) -> Result<(), Runb
 }
 
 /// The run's header: one fact a line, so none is cut at the terminal's edge.
-pub fn header(session: &Session, state: &RunState) -> Vec<String> {
+pub(crate) fn header(session: &Session, state: &RunState) -> Vec<String> {
     vec![
         format!("{} ({})", plain(&state.guide_title), state.guide),
         format!("Run {} on host {}", state.run_id, plain(&state.host)),
@@ -320,7 +320,7 @@ fn recap(state: &RunState) -> Vec<String> {
 }
 
 /// Shows one step: its heading, its text wrapped, its commands and where its probes are.
-pub fn step_lines(
+pub(crate) fn step_lines(
     session: &Session,
     state: &RunState,
     number: usize,
@@ -352,7 +352,7 @@ pub fn step_lines(
 }
 
 /// Walks the run interactively until it is finished, the operator quits or input ends.
-pub async fn walk<R: BufRead, W: Write>(
+pub(crate) async fn walk<R: BufRead, W: Write>(
     session: &Session,
     actor: &Actor,
     mut input: R,
@@ -374,7 +374,7 @@ pub async fn walk<R: BufRead, W: Write>(
         let state = session.state()?;
         if state.is_finished() {
             say(out, width, &summary_lines(&state))?;
-            return Ok(TermEnd::Finished(Box::new(state)));
+            return Ok(TermEnd::Finished);
         }
         // Another terminal or a browser may have settled the step shown here.
         if let Some(n) = shown
@@ -414,14 +414,14 @@ pub async fn walk<R: BufRead, W: Write>(
                 "f" | "finish" => {
                     let state = session.finish(None, actor).await?;
                     say(out, width, &summary_lines(&state))?;
-                    return Ok(TermEnd::Finished(Box::new(state)));
+                    return Ok(TermEnd::Finished);
                 }
                 "n" | "note" => note(session, None, arg, &mut input, out, actor),
                 "reopen" => reopen(session, arg, &mut input, out, actor),
                 "abandon" => match abandon(session, arg, &mut input, out, actor).await? {
                     Some(state) => {
                         say(out, width, &summary_lines(&state))?;
-                        return Ok(TermEnd::Finished(Box::new(state)));
+                        return Ok(TermEnd::Finished);
                     }
                     None => Ok(()),
                 },
@@ -514,7 +514,7 @@ pub async fn walk<R: BufRead, W: Write>(
             "abandon" => match abandon(session, arg, &mut input, out, actor).await? {
                 Some(state) => {
                     say(out, width, &summary_lines(&state))?;
-                    return Ok(TermEnd::Finished(Box::new(state)));
+                    return Ok(TermEnd::Finished);
                 }
                 None => Ok(()),
             },
@@ -688,7 +688,7 @@ fn closed<W: Write>(out: &mut W, width: usize, state: &RunState) -> Result<TermE
 }
 
 /// The closing lines: steps by status and the after snapshot.
-pub fn summary_lines(state: &RunState) -> Vec<String> {
+pub(crate) fn summary_lines(state: &RunState) -> Vec<String> {
     let mut lines = vec![
         String::new(),
         format!(
@@ -725,7 +725,7 @@ pub fn summary_lines(state: &RunState) -> Vec<String> {
 
 /// `--yes`: runs every step's probes and signs off the steps whose probes pass; a step whose
 /// probes fail is recorded as failed (never overridden). Then finishes the run.
-pub async fn walk_yes<W: Write>(
+pub(crate) async fn walk_yes<W: Write>(
     session: &Session,
     actor: &Actor,
     out: &mut W,
@@ -782,7 +782,7 @@ pub async fn walk_yes<W: Write>(
 
 /// Whether a finished run should make a script fail: a step failed or the final snapshot
 /// has a failing probe.
-pub fn run_failed(state: &RunState) -> bool {
+pub(crate) fn run_failed(state: &RunState) -> bool {
     state.steps.iter().any(|s| s.status == StepStatus::Failed)
         || state
             .after

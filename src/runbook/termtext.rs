@@ -6,7 +6,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
 
 /// How to render.
 #[derive(Debug, Clone)]
-pub struct Style {
+pub(crate) struct Style {
     /// Total width in columns (at least 30 is used).
     pub width: usize,
     /// ANSI bold for headings.
@@ -74,7 +74,7 @@ impl Out<'_> {
 
 /// Greedy word wrap on spaces; words longer than `width` stay whole on their own line.
 /// Newlines in `text` (hard breaks) start a new line.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
@@ -94,7 +94,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Renders `markdown`; `probe_line(n)` gives the line shown for its n-th probe fence (0-based).
-pub fn render(markdown: &str, style: &Style, probe_line: &dyn Fn(usize) -> String) -> Vec<String> {
+pub(crate) fn render(
+    markdown: &str,
+    style: &Style,
+    probe_line: &dyn Fn(usize) -> String,
+) -> Vec<String> {
     let mut out = Out {
         style,
         lines: Vec::new(),

@@ -13,7 +13,7 @@ use crate::probe::{ProbeResult, Status};
 
 /// How much a settled step's sign-off verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepCheck {
+pub(crate) struct StepCheck {
     /// "Title (PASS)" of each probe that passed (or warned) at the sign-off.
     pub passed: Vec<String>,
     /// "Title: why" of each probe skipped at the sign-off.
@@ -24,7 +24,7 @@ pub struct StepCheck {
 
 impl StepCheck {
     /// One line for the report: what the sign-off verified, or that it verified nothing.
-    pub fn line(&self, at: Option<&str>) -> Option<String> {
+    pub(crate) fn line(&self, at: Option<&str>) -> Option<String> {
         if let Some(n) = &self.nothing {
             return Some(format!("Nothing verified: {n}."));
         }
@@ -52,7 +52,7 @@ fn passed(r: &ProbeResult) -> bool {
 }
 
 /// What the sign-off of `s` verified (`None` while the step is not signed off).
-pub fn step_check(s: &StepState) -> Option<StepCheck> {
+pub(crate) fn step_check(s: &StepState) -> Option<StepCheck> {
     if !matches!(s.status, StepStatus::Done | StepStatus::Overridden) {
         return None;
     }
@@ -96,7 +96,7 @@ pub fn step_check(s: &StepState) -> Option<StepCheck> {
 
 /// A task of a step as the report shows it: the guide's item with its last tick, if any.
 #[derive(Debug, Clone)]
-pub struct TaskLine {
+pub(crate) struct TaskLine {
     pub task: usize,
     pub text: String,
     pub done: bool,
@@ -107,7 +107,7 @@ pub struct TaskLine {
 
 /// Every task of step `s`: the guide's items when the run started, with their last tick
 /// (a log of an older version knows only the ticked ones).
-pub fn tasks(s: &StepState) -> Vec<TaskLine> {
+pub(crate) fn tasks(s: &StepState) -> Vec<TaskLine> {
     let mut out: Vec<TaskLine> = s
         .task_texts
         .iter()
@@ -139,7 +139,7 @@ pub fn tasks(s: &StepState) -> Vec<TaskLine> {
 
 /// One line under *Attention* about a step.
 #[derive(Debug, Clone)]
-pub struct Flag {
+pub(crate) struct Flag {
     pub step: usize,
     pub title: String,
     pub text: String,
@@ -147,7 +147,7 @@ pub struct Flag {
 
 /// The steps that need a second look beyond overrides and skips: signed off with nothing
 /// verified or with skipped probes, refused sign-offs, tasks nobody ticked.
-pub fn flags(state: &RunState) -> Vec<Flag> {
+pub(crate) fn flags(state: &RunState) -> Vec<Flag> {
     let mut out = Vec::new();
     for s in &state.steps {
         let flag = |text: String| Flag {
@@ -206,7 +206,7 @@ pub fn flags(state: &RunState) -> Vec<Flag> {
 
 /// A PID in a value as the probes show it: the value is the number, or starts with it
 /// ("4242 · TTL none").
-pub fn pid_of(value: &str) -> Option<&str> {
+pub(crate) fn pid_of(value: &str) -> Option<&str> {
     let v = value.trim().trim_matches('"');
     let end = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
     let (digits, rest) = v.split_at(end);
@@ -239,7 +239,7 @@ fn pids(mark: &Mark) -> Vec<&str> {
 }
 
 /// Whether the probes of step `n` saw a PID when it was signed off.
-pub fn watches_pid(state: &RunState, n: usize) -> bool {
+pub(crate) fn watches_pid(state: &RunState, n: usize) -> bool {
     state
         .timeline
         .iter()
@@ -260,7 +260,7 @@ fn describe(mark: &Mark) -> String {
 /// Which sign-off a PID change from `old` to `new` falls in, from the record: the steps
 /// signed off after the last observation of the old PID and up to the first observation of
 /// the new one. `None` when the values are not PIDs or the record never saw them.
-pub fn attribute(state: &RunState, old: &str, new: &str) -> Option<Attribution> {
+pub(crate) fn attribute(state: &RunState, old: &str, new: &str) -> Option<Attribution> {
     let (o, n) = (pid_of(old)?, pid_of(new)?);
     let tl = &state.timeline;
     let last_old = tl.iter().rposition(|m| pids(m).contains(&o))?;

@@ -26,7 +26,7 @@ use super::probes::RunError;
 use super::state::{ServeState, UnknownTarget};
 
 /// Routes under `/api/`.
-pub fn routes() -> Router<ServeState> {
+pub(crate) fn routes() -> Router<ServeState> {
     Router::new()
         .route("/api/probes", get(list))
         .route("/api/probes/{id}", get(latest))
@@ -38,7 +38,7 @@ pub fn routes() -> Router<ServeState> {
 
 /// `?target=NAME`.
 #[derive(serde::Deserialize)]
-pub struct TargetQuery {
+pub(crate) struct TargetQuery {
     pub target: Option<String>,
 }
 

@@ -45,11 +45,11 @@ pub struct ServeOptions {
 
 /// How long a shutdown waits for requests still running (a slow probe) once the event
 /// streams have ended, so that a stop (SIGTERM, Ctrl-C) takes well under a second.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
 /// Builds extra routes once the state (token, event bus, probes) exists:
 /// `Box::new(move |s| runbook::http::for_server(ws, s))`.
-pub type ExtraRoutes = Box<dyn FnOnce(&ServeState) -> Router + Send>;
+pub(crate) type ExtraRoutes = Box<dyn FnOnce(&ServeState) -> Router + Send>;
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +83,7 @@ pub struct Server {
 }
 
 /// The full router over `state`: API, status, static files, and `extra`, all guarded.
-pub fn router(state: ServeState, extra: Option<Router>) -> Router {
+pub(crate) fn router(state: ServeState, extra: Option<Router>) -> Router {
     let mut app: Router = Router::new()
         .merge(api::routes())
         .merge(status::routes())
@@ -108,7 +108,7 @@ fn new_token() -> Result<String, ServeError> {
 }
 
 /// Whether `addr` only accepts connections from this machine.
-pub fn is_loopback(addr: &SocketAddr) -> bool {
+pub(crate) fn is_loopback(addr: &SocketAddr) -> bool {
     addr.ip().is_loopback()
 }
 

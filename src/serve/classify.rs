@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Where things live, as absolute paths.
 #[derive(Debug, Clone)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub config_file: PathBuf,
     pub docs_dir: PathBuf,
     /// The theme override folder, when the config names one.
@@ -19,7 +19,7 @@ pub struct Layout {
 /// The work a batch of changes needs, from most to least expensive. One batch can need
 /// several kinds; [`Plan::full`] subsumes the rest.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// The config changed: reload it and rebuild everything.
     pub config: bool,
     /// Pages or assets were added, removed or renamed: reload the docs tree.
@@ -35,18 +35,18 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == Plan::default()
     }
 
     /// Whether the whole site must be reloaded from disk.
-    pub fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         self.config || self.structure
     }
 }
 
 /// Editor backups, swap files and hidden files: never content.
-pub fn is_noise(path: &Path) -> bool {
+pub(crate) fn is_noise(path: &Path) -> bool {
     let Some(name) = path.file_name() else {
         return true;
     };
@@ -64,7 +64,11 @@ fn is_editor_scratch(path: &Path) -> bool {
 
 /// Builds the plan for `paths`. `is_page` says whether a docs-relative path is a page the
 /// site has now.
-pub fn classify(layout: &Layout, paths: &[PathBuf], is_page: impl Fn(&Path) -> bool) -> Plan {
+pub(crate) fn classify(
+    layout: &Layout,
+    paths: &[PathBuf],
+    is_page: impl Fn(&Path) -> bool,
+) -> Plan {
     let mut plan = Plan::default();
     for path in paths {
         if *path == layout.config_file {

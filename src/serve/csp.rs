@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 /// Hashes (`'sha256-…'`) of every inline `<script>` body in `html`.
-pub fn inline_script_hashes(html: &str, into: &mut BTreeSet<String>) {
+pub(crate) fn inline_script_hashes(html: &str, into: &mut BTreeSet<String>) {
     let mut rest = html;
     while let Some(start) = rest.find("<script>") {
         let body_start = start + "<script>".len();
@@ -19,7 +19,7 @@ pub fn inline_script_hashes(html: &str, into: &mut BTreeSet<String>) {
 }
 
 /// The policy header value. `connect_extra` lists origins the pages may also fetch from.
-pub fn policy(script_hashes: &BTreeSet<String>) -> String {
+pub(crate) fn policy(script_hashes: &BTreeSet<String>) -> String {
     let hashes: Vec<&str> = script_hashes.iter().map(String::as_str).collect();
     format!(
         "default-src 'self'; script-src 'self' {}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",

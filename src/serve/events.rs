@@ -88,7 +88,7 @@ impl Event {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct EventsQuery {
+pub(crate) struct EventsQuery {
     /// Output path of the page the browser shows (`ops/REDIS_CACHE.html`).
     pub page: Option<String>,
     /// The reader's target (one of the config's names; absent: the server's default).
@@ -96,7 +96,7 @@ pub struct EventsQuery {
 }
 
 /// `GET /api/events`.
-pub async fn stream(
+pub(crate) async fn stream(
     State(state): State<ServeState>,
     Query(q): Query<EventsQuery>,
 ) -> axum::response::Response {

@@ -65,20 +65,20 @@ pub(crate) fn inject_token(mut html: String, token: &str) -> String {
 
 /// `serve`'s [`Sink`]: collects what the site writes into [`SiteFiles`] (pages get the
 /// server's token), to be swapped or merged into the served files.
-pub struct Collector<'a> {
+pub(crate) struct Collector<'a> {
     files: Mutex<SiteFiles>,
     token: &'a str,
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(token: &'a str) -> Self {
+    pub(crate) fn new(token: &'a str) -> Self {
         Collector {
             files: Mutex::new(SiteFiles::default()),
             token,
         }
     }
 
-    pub fn into_files(self) -> SiteFiles {
+    pub(crate) fn into_files(self) -> SiteFiles {
         self.files.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -103,14 +103,14 @@ impl Sink for Collector<'_> {
 
 /// Why a request path was refused.
 #[derive(Debug, PartialEq, Eq)]
-pub enum BadPath {
+pub(crate) enum BadPath {
     Traversal,
     Encoding,
 }
 
 /// The output path a request path names: percent-decoded, `index.html` for folders, and
 /// refused when it tries to leave the site.
-pub fn resolve(path: &str) -> Result<String, BadPath> {
+pub(crate) fn resolve(path: &str) -> Result<String, BadPath> {
     let decoded = crate::percent::decode_strict(path).ok_or(BadPath::Encoding)?;
     if decoded.contains('\0') || decoded.contains('\\') {
         return Err(BadPath::Traversal);
@@ -135,7 +135,7 @@ pub fn resolve(path: &str) -> Result<String, BadPath> {
 }
 
 /// Content type by extension.
-pub fn content_type(rel: &str) -> &'static str {
+pub(crate) fn content_type(rel: &str) -> &'static str {
     let ext = rel.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match ext.to_ascii_lowercase().as_str() {
         "html" => "text/html; charset=utf-8",
@@ -157,7 +157,7 @@ pub fn content_type(rel: &str) -> &'static str {
 }
 
 /// Serves a file of the in-memory site (the router's fallback).
-pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) -> Response {
+pub(crate) async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD\n").into_response();
     }
@@ -217,7 +217,7 @@ pub async fn serve(State(state): State<ServeState>, method: Method, uri: Uri) ->
 }
 
 /// The percent-decoded value of `name` in a query string (the first one), if any.
-pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     query?.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (k == name).then(|| crate::percent::decode_lossy(&v.replace('+', " ")).into_owned())

@@ -24,11 +24,11 @@ use std::sync::Arc;
 use super::state::ServeState;
 
 /// Header carrying the per-server token on writes.
-pub const TOKEN_HEADER: &str = "x-bisk-token";
+pub(crate) const TOKEN_HEADER: &str = "x-bisk-token";
 
 /// Whether `host` (the Host header, with or without port) names this server in a way a
 /// rebinding attack cannot produce.
-pub fn host_allowed(host: &str, own_name: Option<&str>) -> bool {
+pub(crate) fn host_allowed(host: &str, own_name: Option<&str>) -> bool {
     let name = strip_port(host).to_ascii_lowercase();
     if name.is_empty() {
         return false;
@@ -102,7 +102,11 @@ fn is_write(method: &Method) -> bool {
 /// (`Origin`, `Sec-Fetch-Site`), that must be this server's own page; and the request must
 /// carry this server's token (compared in constant time). `also_own` are further origins of
 /// this server's pages (behind a proxy: the public URL's).
-pub fn write_refusal(headers: &HeaderMap, token: &str, also_own: &[String]) -> Option<Response> {
+pub(crate) fn write_refusal(
+    headers: &HeaderMap,
+    token: &str,
+    also_own: &[String],
+) -> Option<Response> {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = header_str(headers, header::HOST).unwrap_or("");
         let own = (!host.is_empty() && origin.as_bytes() == format!("http://{host}").as_bytes())
@@ -142,7 +146,11 @@ struct WriteAllowed;
 
 /// [`write_refusal`] as a middleware over a token, for routers that must stay guarded
 /// wherever they are mounted (the runbook walkthrough's actions).
-pub async fn writes(State(token): State<Arc<str>>, req: Request<Body>, next: Next) -> Response {
+pub(crate) async fn writes(
+    State(token): State<Arc<str>>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     if is_write(req.method())
         && req.extensions().get::<WriteAllowed>().is_none()
         && let Some(refusal) = write_refusal(req.headers(), &token, &[])
@@ -153,7 +161,7 @@ pub async fn writes(State(token): State<Arc<str>>, req: Request<Body>, next: Nex
 }
 
 /// The middleware.
-pub async fn guard(
+pub(crate) async fn guard(
     State(state): State<ServeState>,
     mut req: Request<Body>,
     next: Next,

@@ -26,7 +26,7 @@ use super::probes::Point;
 use crate::probe::Status;
 
 /// File name of the store inside the state folder.
-pub const FILE: &str = "history.sqlite3";
+pub(crate) const FILE: &str = "history.sqlite3";
 
 /// Schema version written to `PRAGMA user_version`.
 const SCHEMA: i64 = 1;

@@ -44,20 +44,20 @@
 //! Their pages must load scripts from files (the CSP allows no other inline script than
 //! the site theme's own).
 
-pub mod api;
-pub mod app;
-pub mod classify;
-pub mod csp;
-pub mod events;
-pub mod files;
-pub mod guard;
-pub mod history;
-pub mod probes;
-pub mod proxy;
-pub mod rebuild;
+pub(crate) mod api;
+pub(crate) mod app;
+pub(crate) mod classify;
+pub(crate) mod csp;
+pub(crate) mod events;
+pub(crate) mod files;
+pub(crate) mod guard;
+pub(crate) mod history;
+pub(crate) mod probes;
+pub(crate) mod proxy;
+pub(crate) mod rebuild;
 pub mod state;
 pub mod status;
-pub mod watch;
+pub(crate) mod watch;
 
 pub use app::{ServeOptions, Server, start};
 pub use events::Event;

@@ -10,7 +10,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, HeaderName, Request, Uri, header};
+use axum::http::{HeaderMap, HeaderName, Request, Uri};
 
 use crate::config::{PublicUrl, ServeSettings};
 
@@ -40,7 +40,7 @@ impl ProxyUser {
 /// upstream's `X-Forwarded-User` via `auth_request_set`), or an RFC 8187 ext-value
 /// (`UTF-8''Jos%C3%A9`) for proxies that keep headers ASCII. Bare percent-encoding is not
 /// decoded: `50%25` may be someone's name, and guessing would make two names one.
-pub fn decode_operator(raw: &[u8]) -> Result<String, String> {
+pub(crate) fn decode_operator(raw: &[u8]) -> Result<String, String> {
     let text = std::str::from_utf8(raw).map_err(|_| "is not valid UTF-8".to_string())?;
     let text = text.trim_matches([' ', '\t']);
     let text = match ext_value(text) {
@@ -232,7 +232,7 @@ impl Access {
 }
 
 /// The TCP peer of a request, when the server records it.
-pub fn peer_of<B>(req: &Request<B>) -> Option<IpAddr> {
+pub(crate) fn peer_of<B>(req: &Request<B>) -> Option<IpAddr> {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
@@ -249,14 +249,6 @@ fn first_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .next()
         .map(str::trim)
         .filter(|v| !v.is_empty())
-}
-
-/// `Host` of a request, for messages.
-pub fn host_of(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ const CONFIG: &str = "config";
 
 /// What a rebuild did, for the log line and the benchmarks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Done {
+pub(crate) enum Done {
     Nothing,
     Full { pages: usize },
     AllPages { pages: usize },
@@ -43,7 +43,7 @@ pub enum Done {
 /// the start (the *primary*), every other target a reader chose gets one on its first
 /// request. All are driven from one thread, the primary first, so its reload latency does
 /// not depend on how many targets are in use.
-pub struct Rebuilder {
+pub(crate) struct Rebuilder {
     state: ServeState,
     /// `None` for the primary (whose files are [`ServeState::files`], and which alone
     /// reports problems, the site's look and page titles); else the target it renders.
@@ -60,7 +60,7 @@ pub struct Rebuilder {
 
 impl Rebuilder {
     /// Loads the site, serves it and publishes its probes and problems.
-    pub fn initial(
+    pub(crate) fn initial(
         root: &Path,
         config: Config,
         state: ServeState,
@@ -102,7 +102,7 @@ impl Rebuilder {
 
     /// The pages of another reader target, rendered whole (code highlighted in the
     /// background) and served as that target's; `Err` says why they cannot be.
-    pub fn for_target(
+    pub(crate) fn for_target(
         root: &Path,
         config: Config,
         state: ServeState,
@@ -142,7 +142,7 @@ impl Rebuilder {
     }
 
     /// A rebuilder for another reader target, from the site as this one last loaded it.
-    pub fn spawn_for(&self, target: &str) -> Result<Rebuilder, String> {
+    pub(crate) fn spawn_for(&self, target: &str) -> Result<Rebuilder, String> {
         Rebuilder::for_target(
             &self.site.root,
             self.site.config.clone(),
@@ -152,16 +152,16 @@ impl Rebuilder {
         )
     }
 
-    pub fn site(&self) -> &Site {
+    pub(crate) fn site(&self) -> &Site {
         &self.site
     }
 
-    pub fn state(&self) -> &ServeState {
+    pub(crate) fn state(&self) -> &ServeState {
         &self.state
     }
 
     /// The reader target this rebuilder renders (`None`: the server's default).
-    pub fn other_target(&self) -> Option<&str> {
+    pub(crate) fn other_target(&self) -> Option<&str> {
         self.other.as_deref()
     }
 
@@ -195,12 +195,12 @@ impl Rebuilder {
         });
     }
 
-    pub fn layout(&self) -> &Layout {
+    pub(crate) fn layout(&self) -> &Layout {
         &self.layout
     }
 
     /// Classifies `paths` and applies the plan.
-    pub fn apply_paths(&mut self, paths: &[PathBuf]) -> Done {
+    pub(crate) fn apply_paths(&mut self, paths: &[PathBuf]) -> Done {
         let site = &self.site;
         let plan =
             super::classify::classify(&self.layout, paths, |rel| site.page_by_src(rel).is_some());
@@ -208,7 +208,7 @@ impl Rebuilder {
     }
 
     /// Applies one plan; returns what was done.
-    pub fn apply(&mut self, plan: &Plan) -> Done {
+    pub(crate) fn apply(&mut self, plan: &Plan) -> Done {
         if plan.is_empty() {
             return Done::Nothing;
         }
@@ -441,13 +441,13 @@ impl Rebuilder {
     }
 
     /// Whether background work (first-pass pages, highlighting) is left.
-    pub fn background_pending(&self) -> bool {
+    pub(crate) fn background_pending(&self) -> bool {
         !self.unrendered.is_empty() || !self.unhighlighted.is_empty()
     }
 
     /// One step of background work: first render the pages the first pass left out, then
     /// highlight. Returns whether more is left.
-    pub fn background_step(&mut self) -> bool {
+    pub(crate) fn background_step(&mut self) -> bool {
         /// Plain pages per step: fast, so big batches.
         const RENDER_BATCH: usize = 256;
         /// Pages highlighted per step between checks for file events.
@@ -493,7 +493,7 @@ impl Rebuilder {
 
     /// Highlights up to `batch` more pages and swaps them in (no reload: the next visit
     /// gets them). Returns how many pages are left.
-    pub fn highlight_step(&mut self, batch: usize) -> usize {
+    pub(crate) fn highlight_step(&mut self, batch: usize) -> usize {
         let next: Vec<usize> = self.unhighlighted.iter().take(batch).copied().collect();
         for i in &next {
             self.unhighlighted.remove(i);
@@ -571,7 +571,7 @@ impl Rebuilder {
 }
 
 /// Where the rebuilder looks for changes.
-pub fn layout_of(root: &Path, config: &Config) -> Layout {
+pub(crate) fn layout_of(root: &Path, config: &Config) -> Layout {
     let abs = super::watch::absolute;
     Layout {
         config_file: abs(&root.join(crate::config::CONFIG_FILE)),

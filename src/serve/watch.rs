@@ -9,16 +9,16 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use tokio::sync::mpsc::UnboundedSender;
 
 /// How long the debouncer waits for more events of a save before reporting it.
-pub const DEBOUNCE: Duration = Duration::from_millis(20);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// Keeps the OS watches alive; dropping it stops watching.
-pub struct Watcher {
+pub(crate) struct Watcher {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
 }
 
 /// What to watch: (path, recursive). Paths that do not exist are skipped (a theme folder
 /// or config created later needs a restart).
-pub fn start(
+pub(crate) fn start(
     paths: &[(PathBuf, bool)],
     tx: UnboundedSender<Vec<PathBuf>>,
 ) -> Result<Watcher, notify::Error> {
@@ -62,6 +62,6 @@ pub fn start(
 }
 
 /// Absolute form of `p` (watch events carry absolute paths).
-pub fn absolute(p: &Path) -> PathBuf {
+pub(crate) fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }

@@ -2,7 +2,7 @@
 
 use super::SitePage;
 
-pub fn sitemap(base_url: &str, pages: &[SitePage]) -> String {
+pub(super) fn sitemap(base_url: &str, pages: &[SitePage]) -> String {
     let base = base_url.trim_end_matches('/');
     let mut out = String::with_capacity(64 + pages.len() * 80);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -23,7 +23,7 @@ pub(super) struct ThemeFiles {
 }
 
 impl ThemeFiles {
-    pub fn load(override_dir: Option<&Path>) -> Result<ThemeFiles, ThemeError> {
+    pub(super) fn load(override_dir: Option<&Path>) -> Result<ThemeFiles, ThemeError> {
         let mut templates: BTreeMap<String, TemplateFile> = BTreeMap::new();
         let mut statics: BTreeMap<String, Cow<'static, [u8]>> = BTreeMap::new();
 

@@ -9,7 +9,7 @@
 //! bound on what it reads, and nothing but plain `http://`, which is this file.
 
 /// Whether `buf` holds a whole final response (interim 1xx responses skipped).
-pub fn response_complete(buf: &[u8]) -> bool {
+pub(super) fn response_complete(buf: &[u8]) -> bool {
     let Some(head) = final_head(buf) else {
         return false;
     };
@@ -24,7 +24,7 @@ pub fn response_complete(buf: &[u8]) -> bool {
 
 /// The status line and headers of the final (non-1xx) response in `buf`.
 #[derive(Debug)]
-pub struct Head {
+pub(super) struct Head {
     pub status: u16,
     pub chunked: bool,
     pub content_length: Option<usize>,
@@ -32,7 +32,7 @@ pub struct Head {
     pub body_start: usize,
 }
 
-pub fn final_head(buf: &[u8]) -> Option<Head> {
+pub(super) fn final_head(buf: &[u8]) -> Option<Head> {
     let mut at = 0;
     // A server may send interim responses (100 Continue, 103 Early Hints) before the
     // real one; their status says nothing about the page. Bounded: each needs its own
@@ -80,7 +80,7 @@ pub fn final_head(buf: &[u8]) -> Option<Head> {
 }
 
 /// Status code, (de-chunked) body and `Location` of the final response in `buf`.
-pub fn parse_response(buf: &[u8]) -> Option<(u16, Vec<u8>, Option<String>)> {
+pub(super) fn parse_response(buf: &[u8]) -> Option<(u16, Vec<u8>, Option<String>)> {
     let head = final_head(buf)?;
     let raw = &buf[head.body_start..];
     let body = if head.chunked {
@@ -95,14 +95,14 @@ pub fn parse_response(buf: &[u8]) -> Option<(u16, Vec<u8>, Option<String>)> {
 }
 
 /// The chunked body in `raw` with the transfer coding removed (as much as has arrived).
-pub fn dechunk(raw: &[u8]) -> Vec<u8> {
+pub(super) fn dechunk(raw: &[u8]) -> Vec<u8> {
     dechunk_progress(raw).0
 }
 
 /// The chunked body decoded so far, and whether the last chunk and the end of the trailer
 /// section have arrived. A malformed size line ends the decoding (never complete: the read
 /// goes on until the server closes or the bound).
-pub fn dechunk_progress(mut raw: &[u8]) -> (Vec<u8>, bool) {
+pub(super) fn dechunk_progress(mut raw: &[u8]) -> (Vec<u8>, bool) {
     let mut out = Vec::new();
     while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
         let Some(size) = chunk_size(&raw[..eol]) else {

@@ -13,7 +13,7 @@ use crate::config::RedisTarget;
 
 /// The answer, each with the reason in words a person can check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Locality {
+pub(crate) enum Locality {
     Local(String),
     Remote(String),
     /// Cannot tell (the name does not resolve, the answers disagree, …).
@@ -21,7 +21,7 @@ pub enum Locality {
 }
 
 /// Decides where the target's Redis runs; resolves host names (bounded by the caller's deadline).
-pub async fn of_target(target: &RedisTarget) -> Locality {
+pub(crate) async fn of_target(target: &RedisTarget) -> Locality {
     match target.local {
         Some(true) => return Locality::Local("local = true on the target".into()),
         Some(false) => return Locality::Remote("local = false on the target".into()),
@@ -113,7 +113,7 @@ async fn of_host(host: &str, port: u16) -> Locality {
 }
 
 /// Local when every address is this host's, remote when none is, unknown when they disagree.
-pub fn judge_addresses(host: &str, ips: &[IpAddr]) -> Locality {
+pub(crate) fn judge_addresses(host: &str, ips: &[IpAddr]) -> Locality {
     let mut own = Vec::new();
     let mut other = Vec::new();
     let mut undecidable = Vec::new();

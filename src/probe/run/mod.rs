@@ -3,6 +3,6 @@
 //! trusted with a PID), and the one door to the Django dialect (keys, decoding, display).
 
 pub mod connect;
-pub mod locality;
-pub mod pyval;
+pub(crate) mod locality;
+pub(crate) mod pyval;
 pub mod runner;

@@ -5,13 +5,13 @@ use crate::config::RedisTarget;
 use crate::django::{self, PyValue, time::AppClock, value::PyDateTime};
 
 /// `<prefix>:<version>:<key>`, exactly as Django builds it.
-pub fn key(target: &RedisTarget, key: &str) -> String {
+pub(crate) fn key(target: &RedisTarget, key: &str) -> String {
     django::key::make_key(&target.key_prefix, target.version, key)
 }
 
 /// Why a stored value was not decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Undecoded {
+pub(crate) struct Undecoded {
     /// Safe to show: bounded, and says which bound when it is one.
     pub message: String,
     /// Django reads the value; only the probe's decoding bounds decline it (see
@@ -26,7 +26,7 @@ impl std::fmt::Display for Undecoded {
 }
 
 /// Decodes a stored value within [`django::Limits::default`] (values up to tens of MB).
-pub fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
     django::decode(bytes).map_err(|e| Undecoded {
         message: crate::text::bound(&e.to_string(), 300),
         too_large: e.is_bound(),
@@ -35,7 +35,7 @@ pub fn decode(bytes: &[u8]) -> Result<PyValue, Undecoded> {
 
 /// Decodes a value the way FileBasedCache and DatabaseCache read it: `pickle.loads` only
 /// (those backends never store an int as text).
-pub fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
+pub(crate) fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
     let limits = django::Limits::default();
     django::decode_pickle(bytes, &limits).map_err(|e| {
         // A value that does not even start like a pickle was written around the cache API:
@@ -54,24 +54,24 @@ pub fn decode_pickle(bytes: &[u8]) -> Result<PyValue, Undecoded> {
 }
 
 /// [`decode_pickle`] for the first part of a value `total` bytes long.
-pub fn decode_pickle_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
+pub(crate) fn decode_pickle_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
     whole(bytes, total)?;
     decode_pickle(bytes)
 }
 
 /// `pickle.dumps(value, 5)`, as FileBasedCache and DatabaseCache store every value.
-pub fn pickle(value: &PyValue) -> Result<Vec<u8>, String> {
+pub(crate) fn pickle(value: &PyValue) -> Result<Vec<u8>, String> {
     django::encode::pickle(value).map_err(|e| e.to_string())
 }
 
 /// The most bytes of a stored value a probe fetches and decodes.
-pub fn max_value_bytes() -> usize {
+pub(crate) fn max_value_bytes() -> usize {
     django::Limits::default().max_input_bytes
 }
 
 /// [`decode`] for `bytes`, the first part of a stored value `total` bytes long (probes
 /// fetch at most [`max_value_bytes`]).
-pub fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
+pub(crate) fn decode_prefix(bytes: &[u8], total: usize) -> Result<PyValue, Undecoded> {
     whole(bytes, total)?;
     decode(bytes)
 }
@@ -93,28 +93,28 @@ fn whole(bytes: &[u8], total: usize) -> Result<(), Undecoded> {
 }
 
 /// Encodes a value as Django's RedisCache would store it.
-pub fn encode(value: &PyValue) -> Result<Vec<u8>, String> {
+pub(crate) fn encode(value: &PyValue) -> Result<Vec<u8>, String> {
     django::encode::encode(value).map_err(|e| e.to_string())
 }
 
 /// How a person reads the value (Python-like), bounded.
-pub fn display(value: &PyValue) -> String {
+pub(crate) fn display(value: &PyValue) -> String {
     crate::text::bound(&value.to_display(), 500)
 }
 
 /// The instant of an aware datetime; `None` for naive or unresolvable ones.
-pub fn timestamp(dt: &PyDateTime) -> Option<jiff::Timestamp> {
+pub(crate) fn timestamp(dt: &PyDateTime) -> Option<jiff::Timestamp> {
     dt.to_timestamp()
 }
 
 /// "2025-01-02 03:04:05 UTC, 12 min ago" (and "naive" flagged) for datetimes.
-pub fn describe(dt: &PyDateTime, now: jiff::Timestamp) -> String {
+pub(crate) fn describe(dt: &PyDateTime, now: jiff::Timestamp) -> String {
     django::time::describe_instant(dt, now)
 }
 
 /// An instant carried by a value: an aware datetime, a naive one, or an ISO 8601 string
 /// (some apps store `isoformat()`).
-pub struct Instant {
+pub(crate) struct Instant {
     pub at: jiff::Timestamp,
     pub shown: String,
     /// Naive and read as UTC without the app saying so (USE_TZ = True, or its zone
@@ -124,7 +124,11 @@ pub struct Instant {
 }
 
 /// The instant of `value`, naive times read with the app's clock (`USE_TZ`/`TIME_ZONE`).
-pub fn instant_of(value: &PyValue, now: jiff::Timestamp, clock: &AppClock) -> Option<Instant> {
+pub(crate) fn instant_of(
+    value: &PyValue,
+    now: jiff::Timestamp,
+    clock: &AppClock,
+) -> Option<Instant> {
     match value {
         PyValue::DateTime(dt) => {
             if dt.tz.is_none() {
@@ -223,11 +227,11 @@ fn aware_iso(at: jiff::Timestamp, s: &str, now: jiff::Timestamp) -> Instant {
 
 /// How far ahead of this host's clock a time may be before it counts as "in the future":
 /// room for ordinary clock drift between the writer's host and this one.
-pub const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
+pub(crate) const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
 
 /// Where an instant stands against a freshness limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Freshness {
+pub(crate) enum Freshness {
     /// No older than the limit (and at most [`CLOCK_SKEW`] ahead).
     Fresh,
     /// Older than the limit.
@@ -237,7 +241,7 @@ pub enum Freshness {
 }
 
 /// Classifies the age `now - at` against `limit` (ages exactly at the limit are fresh).
-pub fn freshness(
+pub(crate) fn freshness(
     at: jiff::Timestamp,
     now: jiff::Timestamp,
     limit: std::time::Duration,
@@ -253,7 +257,7 @@ pub fn freshness(
 }
 
 /// The words for a time beyond the skew allowance, shared by every check with `max_age`.
-pub fn future_words(age: jiff::SignedDuration) -> String {
+pub(crate) fn future_words(age: jiff::SignedDuration) -> String {
     format!(
         "{} in the future: check the clocks or the time zone",
         django::time::human_duration(-age.as_secs())
@@ -261,7 +265,7 @@ pub fn future_words(age: jiff::SignedDuration) -> String {
 }
 
 /// "12 min ago", "3 h 5 min ago", "in 2 min" (the decoder's wording, so ages read alike).
-pub fn age_words(age: jiff::SignedDuration) -> String {
+pub(crate) fn age_words(age: jiff::SignedDuration) -> String {
     let secs = age.as_secs();
     if secs < 0 {
         format!("in {}", django::time::human_duration(-secs))

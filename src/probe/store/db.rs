@@ -580,7 +580,7 @@ fn judge_row(r: &Row, now: f64, clock: &AppClock) -> Result<Read, String> {
 
 /// Python's `base64.b64decode(s)` (not strict): characters outside the alphabet are
 /// skipped, then the padding must be right.
-pub fn lenient_b64(text: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn lenient_b64(text: &str) -> Result<Vec<u8>, String> {
     let kept: Vec<u8> = text
         .bytes()
         .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
@@ -658,8 +658,10 @@ fn parse_expires_text(t: &str) -> Result<Expires, String> {
     }
 }
 
-/// Unix seconds of an `expires` text read as the default clock does (USE_TZ = True).
-pub fn parse_datetime_text(t: &str) -> Result<f64, String> {
+/// Unix seconds of an `expires` text read as the default clock does (USE_TZ = True);
+/// the tests' reference for the parser the store uses.
+#[cfg(test)]
+pub(crate) fn parse_datetime_text(t: &str) -> Result<f64, String> {
     match parse_expires_text(t)? {
         Expires::Max => Ok(f64::INFINITY),
         Expires::Aware(at) | Expires::Instant(at) => Ok(at),

@@ -14,7 +14,7 @@ use crate::probe::show::hint;
 
 /// Why a key is missing: the verdict's status, words, hint and the facts behind them.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Miss {
+pub(crate) struct Miss {
     pub status: Status,
     pub summary: String,
     pub hint: Option<Hint>,
@@ -33,7 +33,7 @@ impl Miss {
 }
 
 /// Diagnoses `key` (the stored key of `django_key`) that `read` found missing or expired.
-pub async fn miss(
+pub(crate) async fn miss(
     store: &Store,
     target: &RedisTarget,
     django_key: &str,
@@ -281,7 +281,7 @@ fn private_tmp_evidence(copies: &[std::path::PathBuf], private: usize, searchabl
 /// A missing cache table, settled: in a database with Django's own tables the app's cache
 /// is broken (fail); in one without, the target most likely names another database (the
 /// probe cannot judge the app's cache there).
-pub async fn settle(store: &Store, e: ProbeError) -> ProbeError {
+pub(crate) async fn settle(store: &Store, e: ProbeError) -> ProbeError {
     let Store::Db(d) = store else { return e };
     if e.kind != ErrorKind::MissingTable {
         return e;
@@ -310,6 +310,6 @@ pub async fn settle(store: &Store, e: ProbeError) -> ProbeError {
 }
 
 /// The value of a present entry, decoded as Django reads it (or why not).
-pub fn decode(stored: &super::Stored) -> Result<crate::django::PyValue, pyval::Undecoded> {
+pub(crate) fn decode(stored: &super::Stored) -> Result<crate::django::PyValue, pyval::Undecoded> {
     pyval::decode_pickle_prefix(&stored.raw, stored.len)
 }

@@ -9,8 +9,8 @@
 //! What a store hands back is untrusted bytes: values are decoded by the safe decoder in
 //! `crate::django`, every read is bounded, and nothing read is ever executed.
 
-pub mod db;
-pub mod diagnose;
+pub(crate) mod db;
+pub(crate) mod diagnose;
 pub mod file;
 
 use std::time::Duration;

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio::sync::broadcast;
 
 use super::events::Event;
@@ -25,66 +24,13 @@ use crate::probe::{ProbeDecl, ProbeResult, RunOptions, Status};
 use crate::theme::Theme;
 
 /// Results kept per probe.
-pub const HISTORY: usize = 100;
+pub(crate) const HISTORY: usize = 100;
 
-/// One past run, as the sparkline needs it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Point {
-    pub status: Status,
-    pub duration_ms: f64,
-    pub checked_at: String,
-}
+mod in_use;
+mod view;
 
-/// Figures over the kept history.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Stats {
-    pub runs: usize,
-    /// Share of judged runs (skipped excluded) that passed, in percent.
-    pub uptime_pct: Option<f64>,
-    pub p50_ms: Option<f64>,
-    pub p95_ms: Option<f64>,
-}
-
-/// What the API and the event stream send for a probe: its latest result (same fields as
-/// `check --format json`) plus history and figures.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProbeView {
-    #[serde(flatten)]
-    pub result: ProbeResult,
-    /// Output page the probe sits on (`ops/REDIS_CACHE.html`).
-    pub page_url: String,
-    /// Oldest first.
-    pub history: Vec<Point>,
-    pub stats: Stats,
-    /// The last 24 hours from the history store, hour by hour: only in
-    /// `GET /api/probes/{id}`, and absent when the store is not kept.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub day: Option<Day>,
-    /// The widget with this result as the theme's `probe.html` draws it (live: with its
-    /// sparkline and figures): the page's script swaps it in whole, so the browser never
-    /// builds a widget from the fields above. Absent only when the theme could not render
-    /// it (the server's log says why).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub html: Option<String>,
-}
-
-/// A declared probe, for listings.
-#[derive(Debug, Clone, Serialize)]
-pub struct ProbeInfo {
-    pub id: String,
-    /// Docs-relative source page (`ops/REDIS_CACHE.md`).
-    pub page: String,
-    pub page_url: String,
-    /// The page's title as the site shows it (its path while the site has not said).
-    pub page_title: String,
-    pub title: String,
-    pub check: String,
-    pub line: usize,
-    /// Whether the probe writes to Redis (refused to run under `--read-only`).
-    pub writes: bool,
-    /// The target it runs against (`default` for `[redis]`).
-    pub target: String,
-}
+pub(crate) use view::{Point, ProbeInfo, ProbeView, Stats};
+use view::{figures, stats};
 
 struct Entry {
     decl: ProbeDecl,
@@ -127,48 +73,6 @@ impl Entry {
     }
 }
 
-/// The figures line of a live widget: `uptime 99.0% · p50 1.2 ms · p95 3.4 ms · 12 runs ·
-/// this run 1.1 ms`.
-fn figures(s: &Stats, this_run_ms: f64) -> String {
-    format!(
-        "uptime {} · p50 {} · p95 {} · {} run{} · this run {}",
-        s.uptime_pct
-            .map_or_else(|| "–".to_string(), |u| format!("{u:.1}%")),
-        widget::ms(s.p50_ms),
-        widget::ms(s.p95_ms),
-        s.runs,
-        if s.runs == 1 { "" } else { "s" },
-        widget::ms(Some(this_run_ms)),
-    )
-}
-
-fn stats(history: &[Point]) -> Stats {
-    let judged: Vec<&Point> = history
-        .iter()
-        .filter(|p| p.status != Status::Skipped)
-        .collect();
-    let uptime_pct = (!judged.is_empty()).then(|| {
-        let pass = judged.iter().filter(|p| p.status == Status::Pass).count();
-        (pass as f64 * 1000.0 / judged.len() as f64).round() / 10.0
-    });
-    let mut d: Vec<f64> = history.iter().map(|p| p.duration_ms).collect();
-    d.sort_by(f64::total_cmp);
-    let pct = |q: f64| -> Option<f64> {
-        if d.is_empty() {
-            return None;
-        }
-        // Nearest rank.
-        let rank = ((q * d.len() as f64).ceil() as usize).clamp(1, d.len());
-        Some(d[rank - 1])
-    };
-    Stats {
-        runs: history.len(),
-        uptime_pct,
-        p50_ms: pct(0.50),
-        p95_ms: pct(0.95),
-    }
-}
-
 /// Why a probe could not be run on request.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RunError {
@@ -177,14 +81,6 @@ pub enum RunError {
     #[error("probe `{0}` writes to Redis and this server is read-only (--read-only)")]
     ReadOnly(String),
 }
-
-/// How many intervals a target stays "in use" (probed in the background) after a reader
-/// last asked for it, when no event stream of it is open.
-pub const IN_USE_INTERVALS: u32 = 3;
-
-/// The shortest time a target stays in use after a request, however short the interval:
-/// a reader who opened a page a moment ago is still reading it.
-const IN_USE_AT_LEAST: Duration = Duration::from_secs(60);
 
 /// All probes of the site and their results, per target.
 ///
@@ -843,153 +739,6 @@ impl ProbeHub {
         *entry.day.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), day.clone()));
         Some(day)
     }
-
-    /// Notes that a reader asked for `target` (a page, `/status/`, the API): its probes are
-    /// kept fresh for the next [`IN_USE_INTERVALS`] intervals.
-    pub fn use_target(&self, target: &str) {
-        if target == self.default_target {
-            return;
-        }
-        self.seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(target.to_string(), Instant::now());
-    }
-
-    /// Registers an open event stream of reader target `target`: the target is in use
-    /// while the guard lives.
-    pub fn watch(self: &Arc<Self>, target: &str) -> WatchGuard {
-        *self
-            .streams
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(target.to_string())
-            .or_default() += 1;
-        WatchGuard {
-            hub: self.clone(),
-            target: target.to_string(),
-        }
-    }
-
-    /// The reader targets probed in the background now: the default always, others while
-    /// a browser streams their events or asked for them within the last few intervals.
-    pub fn targets_in_use(&self) -> Vec<String> {
-        let linger = (self.interval() * IN_USE_INTERVALS).max(IN_USE_AT_LEAST);
-        let mut out = vec![self.default_target.clone()];
-        let streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.retain(|_, at| at.elapsed() < linger);
-        out.extend(
-            streams
-                .keys()
-                .chain(seen.keys())
-                .filter(|t| **t != self.default_target)
-                .cloned(),
-        );
-        out.sort();
-        out.dedup();
-        out
-    }
-
-    /// Probes of the targets in use whose result is older than `max_age` (or missing),
-    /// once each, and the time the next one falls due.
-    fn due(&self, max_age: Duration) -> (Vec<Arc<Entry>>, Option<Instant>) {
-        let in_use = self.targets_in_use();
-        let views = self.views.read().unwrap_or_else(|p| p.into_inner());
-        let mut due: Vec<Arc<Entry>> = Vec::new();
-        let mut next: Option<Instant> = None;
-        for e in in_use
-            .iter()
-            .filter_map(|t| views.get(t))
-            .flat_map(|v| v.values())
-        {
-            if due.iter().any(|d| Arc::ptr_eq(d, e)) {
-                continue;
-            }
-            let latest = e
-                .state
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .latest
-                .as_ref()
-                .map(|(at, _)| *at);
-            match latest {
-                Some(at) if at.elapsed() < max_age => {
-                    let when = at + max_age;
-                    next = Some(next.map_or(when, |n| n.min(when)));
-                }
-                _ => due.push(e.clone()),
-            }
-        }
-        (due, next)
-    }
-
-    /// Keeps every probe of every target in use fresh until `stop` fires, whether or not a
-    /// page is open: each probe runs again as soon as its result is one interval old
-    /// (through the single flight), so however many browsers watch, a probe costs one
-    /// execution per target per interval, and every surface (widgets, sidebar dots,
-    /// `/status/`, `/metrics`) shows the same current verdict.
-    ///
-    /// Probes that write run here too: the runner itself refuses the write, before
-    /// connecting, under `--read-only` and on a target with `allow_writes = false`, and
-    /// records the probe as skipped with that cause.
-    pub async fn refresh_loop(self: Arc<Self>, stop: tokio_util::sync::CancellationToken) {
-        // New targets in use (and new probes after a rebuild) are noticed within this.
-        const POLL: Duration = Duration::from_millis(250);
-        loop {
-            let interval = self.interval();
-            let (due, next) = self.due(interval);
-            if !due.is_empty() {
-                // One runner (one connection) per target per round.
-                let mut groups: BTreeMap<String, Vec<Arc<Entry>>> = BTreeMap::new();
-                for entry in due {
-                    groups
-                        .entry(entry.key.target.clone())
-                        .or_default()
-                        .push(entry);
-                }
-                let mut set = tokio::task::JoinSet::new();
-                for (_, group) in groups {
-                    let hub = self.clone();
-                    set.spawn(async move { hub.refresh_group(group, interval).await });
-                }
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = async { while set.join_next().await.is_some() {} } => {}
-                }
-                continue;
-            }
-            let wait = next
-                .map(|t| t.saturating_duration_since(Instant::now()))
-                .unwrap_or(POLL)
-                .min(POLL);
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(wait) => {}
-            }
-        }
-    }
-}
-
-/// Unregisters an event stream on drop.
-pub struct WatchGuard {
-    hub: Arc<ProbeHub>,
-    target: String,
-}
-
-impl Drop for WatchGuard {
-    fn drop(&mut self) {
-        let mut w = self.hub.streams.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = w.get_mut(&self.target) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                w.remove(&self.target);
-            }
-        }
-        drop(w);
-        // A reader who just closed the page may open the next one in a moment.
-        self.hub.use_target(&self.target);
-    }
 }
 
 fn unreachable_result(decl: &ProbeDecl) -> ProbeResult {
@@ -1010,42 +759,5 @@ fn unreachable_result(decl: &ProbeDecl) -> ProbeResult {
             name: String::new(),
             url: String::new(),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(status: Status, ms: f64) -> Point {
-        Point {
-            status,
-            duration_ms: ms,
-            checked_at: String::new(),
-        }
-    }
-
-    #[test]
-    fn stats_use_nearest_rank_and_ignore_skipped_for_uptime() {
-        let h: Vec<Point> = (1..=20)
-            .map(|i| {
-                p(
-                    if i % 4 == 0 {
-                        Status::Fail
-                    } else {
-                        Status::Pass
-                    },
-                    i as f64,
-                )
-            })
-            .chain([p(Status::Skipped, 0.5)])
-            .collect();
-        let s = stats(&h);
-        assert_eq!(s.runs, 21);
-        assert_eq!(s.uptime_pct, Some(75.0));
-        assert_eq!(s.p50_ms, Some(10.0));
-        // 21 durations (the skipped run counts for latency): rank ceil(0.95 × 21) = 20.
-        assert_eq!(s.p95_ms, Some(19.0));
-        assert_eq!(stats(&[]).p50_ms, None);
     }
 }
