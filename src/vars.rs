@@ -69,7 +69,7 @@ impl<'de> Deserialize<'de> for VarDef {
 
 /// The variable derived from the target's URL (not written in `[vars]`): `redis-cli` with
 /// the options and db that reach the target, never its password.
-pub const REDIS_CLI: &str = "redis_cli";
+pub(crate) const REDIS_CLI: &str = "redis_cli";
 
 /// The variables seen by one target: `[vars]` overlaid with `[targets.NAME.vars]`.
 #[derive(Debug, Clone, Copy)]

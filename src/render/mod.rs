@@ -54,6 +54,7 @@ mod alerts;
 mod code;
 pub(crate) mod escape;
 mod fences;
+mod footnotes;
 mod highlight;
 mod lexers;
 pub(crate) mod links;

@@ -10,38 +10,12 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Tag, TagEnd};
 use super::code::{error_box, render_code_block};
 use super::escape::escape_into;
 use super::fences::{FenceKind, parse_info};
+use super::footnotes::Footnotes;
 use super::search_text::SectionBuilder;
 use super::slug::IdAllocator;
 use super::{Heading, LinkRef, ProbeFence, ProbeHook, RenderInput, Rendered, alerts, links};
 use crate::diag::{Diagnostic, LineIndex};
 use crate::vars::{self, Piece, Scope};
-
-/// Footnote numbering in order of first appearance, and how often each is referenced.
-#[derive(Default)]
-struct Footnotes {
-    by_label: HashMap<String, (usize, usize)>,
-}
-
-impl Footnotes {
-    fn key(label: &str) -> String {
-        label.to_lowercase()
-    }
-
-    fn note(&mut self, label: &str, is_reference: bool) {
-        let next = self.by_label.len() + 1;
-        let entry = self.by_label.entry(Self::key(label)).or_insert((next, 0));
-        if is_reference {
-            entry.1 += 1;
-        }
-    }
-
-    fn get(&self, label: &str) -> (usize, usize) {
-        self.by_label
-            .get(&Self::key(label))
-            .copied()
-            .unwrap_or((0, 0))
-    }
-}
 
 struct HeadingBuf<'a> {
     level: HeadingLevel,

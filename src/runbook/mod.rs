@@ -26,7 +26,7 @@ pub(crate) mod verify;
 
 use std::path::PathBuf;
 
-pub use log::{Event, Record, RunLog};
+pub use log::{Actor, Event, Record, RunLog};
 pub use session::Workspace;
 pub use state::{RunState, StepStatus};
 pub use steps::{Guide, Step};

@@ -379,7 +379,7 @@ fn a_run_on_a_target_shows_that_targets_values() {
         let config = Config::load(&root).expect("config");
         let ws = Arc::new(Workspace::new(&root, config));
         let guide = ws.guide(Path::new("ops/DEPLOY.md")).expect("guide");
-        let actor = bisk_docs::runbook::log::Actor {
+        let actor = bisk_docs::runbook::Actor {
             operator: Some("alice".into()),
             via: Some("test".into()),
             identity: None,
