@@ -28,7 +28,11 @@ struct Section {
 }
 
 fn sections(page: &str) -> HashMap<String, Section> {
-    let text = std::fs::read_to_string(repo().join("docs").join(page)).expect(page);
+    // The guides write their commands with `{{ redis_cli }}` (the target's redis-cli); fixed
+    // hints are written in the plain form `hint::for_target` later gives the same options.
+    let text = std::fs::read_to_string(repo().join("docs").join(page))
+        .expect(page)
+        .replace("{{ redis_cli }}", "redis-cli -n 1");
     let id = Regex::new(r"^(#{1,6})\s+(.*?)\s*\{#([A-Za-z0-9_-]+)\}\s*$").unwrap();
     let plain_heading = Regex::new(r"^(#{1,6})\s").unwrap();
     let lines: Vec<&str> = text.lines().collect();
